@@ -1,0 +1,49 @@
+"""Settings every service reads. Unprefixed names are shared by the whole suite (one
+environment drives every process); anything service-specific carries its service's
+prefix, set by the subclass's ``model_config``."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def shared(name: str, default, **kw):
+    """A field read from an unprefixed variable (the same in every service)."""
+    return Field(default, validation_alias=AliasChoices(name), **kw)
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+    database_url: str = shared("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cardcenter")
+    amqp_url: str = shared("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    app_env: Literal["dev", "test", "prod"] = shared("APP_ENV", "dev")
+    log_level: str = shared("LOG_LEVEL", "INFO")
+    jwks_url: str = shared("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json")
+    # The exchange every service publishes to and binds its queues on.
+    events_exchange: str = shared("EVENTS_EXCHANGE", "cardcenter.events")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db_schema: str = "public"
+    db_pool_min: int = 2
+    db_pool_max: int = 10
+    db_acquire_timeout: float = 5.0
+    db_command_timeout: float = 30.0
+    publish_timeout: float = 5.0
+    # Consumers: how many times a failing handler is tried, and the delays between tries.
+    consumer_max_attempts: int = 5
+    consumer_retry_delays_ms: list[int] = [1000, 5000, 30000]
+    consumer_prefetch: int = 32
+    # Outbox relay: polling fallback when no NOTIFY arrives, and batch size.
+    outbox_poll_interval: float = 2.0
+    outbox_batch_size: int = 200
+    # Run migrations when the process starts (safe with replicas: advisory lock).
+    migrate_on_start: bool = True
+
+    @property
+    def is_test(self) -> bool:
+        return self.app_env == "test"
