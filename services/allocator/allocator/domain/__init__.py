@@ -1,0 +1,40 @@
+"""The allocator's domain: turn a closed day's snapshot into a schedule (desk, handling
+segment, queue number per booking). Plain Python, no I/O.
+
+Entry points::
+
+    snapshot = DaySnapshot.from_dict(event_data)
+    policy = AllocationPolicy.from_dict(settings_dict)       # or AllocationPolicy()
+    schedule = allocate(snapshot, policy)
+    schedule.fingerprint(); snapshot.fingerprint(); policy.fingerprint()
+    changed_bookings(previous_assignments, schedule.assignments)
+
+``event_data`` shape (keys as in the HTTP API's booking JSON)::
+
+    {"center": "qingdao", "date": "2026-12-01",
+     "periods": [{"code": "AM", "start": "09:00", "end": "11:30", "queue_prefix": "A"},
+                 {"code": "PM", "start": "13:30", "end": "17:00", "queue_prefix": "B"}],
+     "bookings": [{"id": "b-1", "period": "AM",
+                   "created_at": "2026-11-27T10:15:00+08:00",
+                   "enterprises": [{"org_code": "MA2XXXXX1",
+                                    "businesses": [{"type": "RENEW_UNLOCK", "count": 2},
+                                                   {"type": "BUY_READER"}]}]}]}
+
+``queue_prefix`` is optional (periods are lettered A, B, ... by start); ``count`` is
+optional (1); a line with ``"status": "cancelled"`` is ignored.
+"""
+from .business_types import BUSINESS_TYPES
+from .changes import changed_bookings
+from .duration import handling_minutes
+from .errors import InvalidPolicy, InvalidSnapshot
+from .policy import DEFAULT_TYPE_WEIGHTS, AllocationPolicy, TypeWeight
+from .schedule import Assignment, PeriodStats, Schedule
+from .scheduler import allocate
+from .snapshot import Booking, Business, DaySnapshot, EnterpriseLine, Period
+
+__all__ = [
+    "BUSINESS_TYPES", "DEFAULT_TYPE_WEIGHTS", "AllocationPolicy", "Assignment", "Booking",
+    "Business", "DaySnapshot", "EnterpriseLine", "InvalidPolicy", "InvalidSnapshot",
+    "Period", "PeriodStats", "Schedule", "TypeWeight", "allocate", "changed_bookings",
+    "handling_minutes",
+]

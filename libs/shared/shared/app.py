@@ -1,0 +1,120 @@
+"""What every service's ``create_app(settings)`` is built on: one ``Runtime`` holding the
+clock, pool, bus, relay and consumers, each resource opened and closed by a cleanup
+context, consumers and relay stopped in ``on_shutdown`` so in-flight work finishes."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from .bus import Bus, Topology
+from .clock import Clock
+from .consumer import Consumer, QueueSpec
+from .db import Database, create_pool
+from .http.auth import VERIFIER_KEY, TokenVerifier, http_jwks_source
+from .http.clock_routes import test_clock_routes
+from .http.health import health_routes
+from .http.middlewares import metrics_middleware, problem_errors, request_context
+from .logging import get_logger
+from .metrics import ServiceMetrics
+from .migrations import migrate
+from .outbox import OutboxRelay
+from .settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    migrations: Path | None
+    clock: Clock = field(default_factory=Clock)
+    metrics: ServiceMetrics = None  # type: ignore[assignment]
+    db: Database = None  # type: ignore[assignment]
+    bus: Bus | None = None
+    relay: OutboxRelay | None = None
+    consumers: list[Consumer] = field(default_factory=list)
+    queue_specs: list[QueueSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.metrics is None:
+            self.metrics = ServiceMetrics(self.settings.service_name)
+
+    def queue(self, name: str, bindings: Sequence[str], handler, **overrides) -> None:
+        """Declare a consumer; it starts once the broker is reachable."""
+        s = self.settings
+        self.queue_specs.append(QueueSpec(
+            name=name, bindings=tuple(bindings), handler=handler,
+            max_attempts=overrides.pop("max_attempts", s.consumer_max_attempts),
+            retry_delays_ms=tuple(overrides.pop("retry_delays_ms", s.consumer_retry_delays_ms)),
+            prefetch=overrides.pop("prefetch", s.consumer_prefetch), **overrides))
+
+
+RUNTIME_KEY = web.AppKey("runtime", Runtime)
+
+
+def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None,
+                    extra_contexts: Sequence[Callable[[web.Application], AsyncIterator[None]]] = ()
+                    ) -> web.Application:
+    s = runtime.settings
+    app = web.Application(middlewares=[request_context, metrics_middleware(runtime.metrics), problem_errors],
+                          client_max_size=256 * 1024)
+    app[RUNTIME_KEY] = runtime
+    app[VERIFIER_KEY] = verifier or TokenVerifier(http_jwks_source(s.jwks_url), runtime.clock.now)
+    app.add_routes(health_routes(runtime))
+    if s.is_test:
+        app.add_routes(test_clock_routes(runtime.clock))
+    app.cleanup_ctx.append(_database(runtime))
+    app.cleanup_ctx.append(_broker(runtime))
+    for ctx in extra_contexts:
+        app.cleanup_ctx.append(ctx)
+    app.on_shutdown.append(_stop_background(runtime))
+    return app
+
+
+def _database(rt: Runtime):
+    async def ctx(_app: web.Application) -> AsyncIterator[None]:
+        s = rt.settings
+        if s.migrate_on_start:
+            await migrate(s.database_url, s.db_schema, rt.migrations)
+        pool = await create_pool(s.database_url, s.db_schema, min_size=s.db_pool_min, max_size=s.db_pool_max,
+                                 command_timeout=s.db_command_timeout, application_name=s.service_name)
+        rt.db = Database(pool, s.db_schema, s.db_acquire_timeout)
+        yield
+        await rt.db.close()
+    return ctx
+
+
+def _broker(rt: Runtime):
+    async def ctx(_app: web.Application) -> AsyncIterator[None]:
+        s = rt.settings
+        rt.bus = Bus(s.amqp_url, topology=Topology(s.events_exchange), service=s.service_name,
+                     publish_timeout=s.publish_timeout)
+        rt.relay = OutboxRelay(rt.db, rt.bus, s.database_url, metrics=rt.metrics,
+                               poll_interval=s.outbox_poll_interval, batch_size=s.outbox_batch_size)
+
+        async def start_consumers() -> None:
+            for spec in rt.queue_specs:
+                consumer = Consumer(spec, db=rt.db, bus=rt.bus, producer=s.service_name, metrics=rt.metrics)
+                await consumer.start()
+                rt.consumers.append(consumer)
+            rt.relay.wake()
+
+        rt.bus.on_connected(start_consumers)
+        rt.bus.start()
+        rt.relay.start()
+        yield
+        await rt.bus.close()
+    return ctx
+
+
+def _stop_background(rt: Runtime):
+    async def on_shutdown(_app: web.Application) -> None:
+        for consumer in rt.consumers:
+            await consumer.stop()
+        if rt.relay is not None:
+            await rt.relay.stop()
+        log.info("background_stopped")
+    return on_shutdown

@@ -1,0 +1,213 @@
+"""Idempotent consumers. Each consuming purpose has a durable quorum queue ``<queue>`` bound
+to the keys it needs, delayed retry queues ``<queue>.retry.<ms>`` that dead-letter back into
+it, and ``<queue>.dead`` for what never succeeds. The event id goes into the inbox in the
+same transaction as the handler's effects, so a redelivery does nothing twice."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+import asyncpg
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from pydantic import BaseModel, ValidationError
+
+from .bus import Bus
+from .db import Database
+from .events import Envelope, UnknownEvent, make_envelope, parse_envelope
+from .logging import bind_context, get_logger
+from .metrics import ServiceMetrics
+from .outbox import add_event
+
+log = get_logger(__name__)
+ATTEMPT_HEADER = "x-attempt"
+
+
+@dataclass
+class Delivery:
+    """What a handler gets: its transaction's connection, the event, and an outbox writer
+    that carries the correlation id on and names this event as the cause."""
+    conn: asyncpg.Connection
+    envelope: Envelope
+    data: BaseModel
+    producer: str
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def publish(self, type_: str, data: BaseModel | dict[str, Any], *, version: int = 1) -> Envelope:
+        env = make_envelope(type_, data, producer=self.producer, version=version,
+                            correlation_id=self.envelope.correlation_id,
+                            causation_id=str(self.envelope.id))
+        await add_event(self.conn, env)
+        return env
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str                      # e.g. "booking.allocations"
+    bindings: tuple[str, ...]      # routing keys (event types, topic patterns allowed)
+    handler: Handler
+    max_attempts: int = 5
+    retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
+    prefetch: int = 32
+    # Deliveries without an ack (a crash mid-handler) before the broker dead-letters by itself.
+    delivery_limit: int = 20
+
+    def retry_queue(self, attempt: int) -> str:
+        return f"{self.name}.retry.{self._delay(attempt)}"
+
+    def _delay(self, attempt: int) -> int:
+        return self.retry_delays_ms[min(attempt - 1, len(self.retry_delays_ms) - 1)]
+
+    @property
+    def dead_queue(self) -> str:
+        return f"{self.name}.dead"
+
+
+SAFE_DEAD_LETTERING = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+
+
+async def declare_queues(channel: aio_pika.abc.AbstractChannel, bus: Bus, spec: QueueSpec) -> AbstractQueue:
+    topo = bus.topology
+    events = await channel.get_exchange(topo.events, ensure=False)
+    dead_x = await channel.get_exchange(topo.dead, ensure=False)
+    dead = await channel.declare_queue(spec.dead_queue, durable=True, arguments={"x-queue-type": "quorum"})
+    await dead.bind(dead_x, routing_key=spec.name)
+    queue = await channel.declare_queue(spec.name, durable=True, arguments={
+        "x-queue-type": "quorum", "x-delivery-limit": spec.delivery_limit,
+        "x-dead-letter-exchange": topo.dead, "x-dead-letter-routing-key": spec.name,
+        **SAFE_DEAD_LETTERING})
+    for key in spec.bindings:
+        await queue.bind(events, routing_key=key)
+    for delay in sorted(set(spec.retry_delays_ms)):
+        await channel.declare_queue(f"{spec.name}.retry.{delay}", durable=True, arguments={
+            "x-queue-type": "quorum", "x-message-ttl": delay,
+            "x-dead-letter-exchange": "", "x-dead-letter-routing-key": spec.name,
+            **SAFE_DEAD_LETTERING})
+    return queue
+
+
+class Consumer:
+    def __init__(self, spec: QueueSpec, *, db: Database, bus: Bus, producer: str,
+                 metrics: ServiceMetrics | None = None) -> None:
+        self.spec = spec
+        self.db = db
+        self.bus = bus
+        self.producer = producer
+        self.metrics = metrics
+        self.queue: AbstractQueue | None = None   # kept: robust reconnect restores live queues only
+        self._tag: str | None = None
+        self._channel = None
+        self._in_flight: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        self._channel = await self.bus.channel(prefetch=self.spec.prefetch)
+        self.queue = await declare_queues(self._channel, self.bus, self.spec)
+        self._tag = await self.queue.consume(self._on_message)
+        if self.metrics:
+            self.metrics.consumers.inc()
+        log.info("consumer_started", queue=self.spec.name)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking messages, let the ones in hand finish, then close the channel."""
+        if self.queue is not None and self._tag is not None:
+            with contextlib.suppress(Exception):
+                await self.queue.cancel(self._tag)
+            self._tag = None
+            if self.metrics:
+                self.metrics.consumers.dec()
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=timeout)
+        if self._channel is not None:
+            with contextlib.suppress(Exception):
+                await self._channel.close()
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        if task:
+            self._in_flight.add(task)
+        try:
+            await self._process(message)
+        finally:
+            if task:
+                self._in_flight.discard(task)
+
+    async def _process(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope, data = parse_envelope(message.body)
+        except (ValidationError, UnknownEvent, ValueError) as exc:
+            await self._dead_letter(message, f"unreadable: {type(exc).__name__}")
+            self._count("rejected")
+            return
+        bind_context(correlation_id=envelope.correlation_id, event_id=str(envelope.id),
+                     event_type=envelope.type)
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        try:
+            after = await self.handle(envelope, data)
+        except Exception as exc:  # the handler's failure: retry later or give up
+            log.warning("handler_failed", queue=self.spec.name, attempt=attempt,
+                        error=type(exc).__name__, detail=str(exc)[:200])
+            if attempt >= self.spec.max_attempts:
+                await self._dead_letter(message, f"{type(exc).__name__}: {str(exc)[:200]}")
+                self._count("dead")
+            else:
+                await self._retry_later(message, attempt)
+                self._count("retried")
+            return
+        await message.ack()
+        self._count("handled")
+        # Side effects outside the database (an SMS) run after the commit; the inbox already
+        # holds the event, so they own their retries (the notifier keeps pending rows).
+        for job in after:
+            try:
+                await job()
+            except Exception as exc:
+                log.warning("after_commit_failed", queue=self.spec.name, error=type(exc).__name__)
+
+    async def handle(self, envelope: Envelope, data: BaseModel) -> list:
+        """Inbox row and handler effects in one transaction; nothing at all on a repeat."""
+        async with self.db.transaction() as conn:
+            fresh = await conn.fetchval(
+                "INSERT INTO inbox (event_id, consumer, event_type) VALUES ($1, $2, $3)"
+                " ON CONFLICT DO NOTHING RETURNING true", envelope.id, self.spec.name, envelope.type)
+            if not fresh:
+                log.info("event_already_handled", queue=self.spec.name)
+                return []
+            delivery = Delivery(conn=conn, envelope=envelope, data=data, producer=self.producer)
+            await self.spec.handler(delivery)
+        return delivery.after_commit
+
+    async def _retry_later(self, message: AbstractIncomingMessage, attempt: int) -> None:
+        headers = dict(message.headers or {})
+        headers[ATTEMPT_HEADER] = attempt + 1
+        await self._forward(message, exchange="", routing_key=self.spec.retry_queue(attempt), headers=headers)
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
+        headers = dict(message.headers or {})
+        headers["x-error"] = reason[:500]
+        await self._forward(message, exchange=self.bus.topology.dead, routing_key=self.spec.name,
+                            headers=headers)
+
+    async def _forward(self, message: AbstractIncomingMessage, *, exchange: str, routing_key: str,
+                       headers: dict) -> None:
+        """Publish (confirmed) before acking; if that fails, hand it back to the broker, whose
+        delivery limit still bounds how often it comes round."""
+        try:
+            await self.bus.publish(message.body, routing_key, exchange=exchange,
+                                   message_id=message.message_id or "", correlation_id=message.correlation_id,
+                                   headers=headers)
+        except Exception as exc:
+            log.warning("forward_failed", queue=self.spec.name, target=routing_key, error=type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await message.nack(requeue=True)
+            return
+        await message.ack()
+
+    def _count(self, outcome: str) -> None:
+        if self.metrics:
+            self.metrics.events_consumed.labels(self.spec.name, outcome).inc()

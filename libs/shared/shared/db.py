@@ -1,0 +1,86 @@
+"""asyncpg pools: one per service, its schema on the search_path through ``server_settings``
+(a ``SET`` would be undone by the pool's reset), and a timeout on every acquire."""
+from __future__ import annotations
+
+import json
+import re
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def check_schema_name(schema: str) -> str:
+    if not SCHEMA_NAME.match(schema):
+        raise ValueError(f"not a schema name: {schema!r}")
+    return schema
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb in and out as Python objects; one codec for every service.
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, schema: str, *, min_size: int = 2, max_size: int = 10,
+                      command_timeout: float = 30.0, application_name: str = "cardcenter") -> asyncpg.Pool:
+    check_schema_name(schema)
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, command_timeout=command_timeout,
+        init=_init_connection,
+        server_settings={"search_path": f"{schema},public", "application_name": application_name},
+    )
+
+
+class Database:
+    """The pool plus the acquire timeout every caller must respect."""
+
+    def __init__(self, pool: asyncpg.Pool, schema: str, acquire_timeout: float = 5.0) -> None:
+        self.pool = pool
+        self.schema = schema
+        self.acquire_timeout = acquire_timeout
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self.pool.acquire(timeout=self.acquire_timeout) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def transaction(self, isolation: str = "read_committed") -> AsyncIterator[asyncpg.Connection]:
+        async with self.pool.acquire(timeout=self.acquire_timeout) as conn:
+            async with conn.transaction(isolation=isolation):
+                yield conn
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+def database_name(dsn: str) -> str:
+    return urlsplit(dsn).path.lstrip("/") or "postgres"
+
+
+def with_database(dsn: str, name: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+async def ensure_database(dsn: str) -> bool:
+    """Create the database named in ``dsn`` when it does not exist. True when it was created."""
+    name = database_name(dsn)
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", name):
+        raise ValueError(f"not a database name: {name!r}")
+    conn = await asyncpg.connect(with_database(dsn, "postgres"))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists:
+            return False
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        except asyncpg.DuplicateDatabaseError:
+            return False
+        return True
+    finally:
+        await conn.close()

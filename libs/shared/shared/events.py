@@ -1,0 +1,69 @@
+"""The integration event envelope (architecture.md "Messaging rules") and the registry of
+event types with the pydantic model of each version's ``data``."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: uuid.UUID
+    type: str = Field(min_length=1, max_length=200)
+    version: int = Field(ge=1)
+    occurred_at: datetime
+    producer: str
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    data: dict[str, Any]
+
+
+class UnknownEvent(ValueError):
+    """A type/version this service has no model for: dead-lettered, never crashed on."""
+
+
+_REGISTRY: dict[tuple[str, int], type[BaseModel]] = {}
+
+
+def event_model(type_: str, version: int = 1):
+    """Class decorator: register the pydantic model of an event's ``data``."""
+    def register(model: type[BaseModel]) -> type[BaseModel]:
+        _REGISTRY[(type_, version)] = model
+        model.event_type = type_          # type: ignore[attr-defined]
+        model.event_version = version     # type: ignore[attr-defined]
+        return model
+    return register
+
+
+def data_model(type_: str, version: int) -> type[BaseModel]:
+    try:
+        return _REGISTRY[(type_, version)]
+    except KeyError:
+        raise UnknownEvent(f"no model for {type_} v{version}") from None
+
+
+def make_envelope(type_: str, data: BaseModel | dict[str, Any], *, producer: str,
+                  correlation_id: str | None = None, causation_id: str | None = None,
+                  version: int = 1, occurred_at: datetime | None = None,
+                  event_id: uuid.UUID | None = None) -> Envelope:
+    if isinstance(data, BaseModel):
+        payload = data.model_dump(mode="json")
+    else:
+        # Validate plain dicts against the registered model when there is one.
+        model = _REGISTRY.get((type_, version))
+        payload = model.model_validate(data).model_dump(mode="json") if model else data
+    return Envelope(id=event_id or uuid.uuid4(), type=type_, version=version,
+                    occurred_at=occurred_at or datetime.now(timezone.utc), producer=producer,
+                    correlation_id=correlation_id, causation_id=causation_id, data=payload)
+
+
+def parse_envelope(body: bytes) -> tuple[Envelope, BaseModel | None]:
+    """Envelope plus its validated data model (None when the type is registered nowhere in
+    this process but the consumer asked for raw data)."""
+    env = Envelope.model_validate_json(body)
+    model = data_model(env.type, env.version)
+    return env, model.model_validate(env.data)

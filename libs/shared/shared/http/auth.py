@@ -1,0 +1,126 @@
+"""Access tokens: verified by every service itself against identity's JWKS (cached, fetched
+again on an unknown key id, at most once per ``min_refresh`` seconds). Only asymmetric
+algorithms are accepted: ``alg: none`` and HMAC tokens are refused."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiohttp
+import jwt
+from aiohttp import web
+
+from ..errors import Forbidden, Unauthorized
+from ..logging import bind_context, get_logger
+
+log = get_logger(__name__)
+ALGORITHMS = ["EdDSA", "ES256"]
+ISSUER = "cardcenter-identity"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    roles: frozenset[str]
+    name: str = ""
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+JwksSource = Callable[[], Awaitable[dict]]
+
+
+def http_jwks_source(url: str, timeout: float = 3.0) -> JwksSource:
+    async def fetch() -> dict:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as s:
+            async with s.get(url) as r:
+                r.raise_for_status()
+                return await r.json()
+    return fetch
+
+
+class TokenVerifier:
+    def __init__(self, source: JwksSource, now: Callable[[], datetime], *, min_refresh: float = 10.0) -> None:
+        self.source = source
+        self.now = now
+        self.min_refresh = min_refresh
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < self.min_refresh and self._keys:
+                return
+            try:
+                jwks = await self.source()
+            except Exception as exc:
+                log.warning("jwks_fetch_failed", error=type(exc).__name__)
+                self._fetched_at = time.monotonic()
+                return
+            keys = {}
+            for k in jwks.get("keys", []):
+                try:
+                    keys[k["kid"]] = jwt.PyJWK(k)
+                except (KeyError, jwt.PyJWKError, ValueError):
+                    continue
+            if keys:
+                self._keys = keys
+            self._fetched_at = time.monotonic()
+
+    async def key_for(self, kid: str) -> jwt.PyJWK | None:
+        if kid not in self._keys:
+            await self._refresh()
+        return self._keys.get(kid)
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise Unauthorized("The access token is malformed.", code="auth.invalid_token") from None
+        alg, kid = header.get("alg"), header.get("kid")
+        if alg not in ALGORITHMS or not isinstance(kid, str):
+            raise Unauthorized("The access token's algorithm is not accepted.", code="auth.invalid_token")
+        key = await self.key_for(kid)
+        if key is None:
+            raise Unauthorized("The access token was signed by an unknown key.", code="auth.invalid_token")
+        try:
+            # exp is checked against the service clock (which tests can move), not the OS clock.
+            claims = jwt.decode(token, key=key, algorithms=[alg], issuer=ISSUER,
+                                options={"verify_exp": False, "require": ["exp", "sub", "iss"],
+                                         "verify_aud": False})
+        except jwt.PyJWTError:
+            raise Unauthorized("The access token is not valid.", code="auth.invalid_token") from None
+        if float(claims["exp"]) <= self.now().timestamp():
+            raise Unauthorized("The access token has expired.", code="auth.token_expired")
+        roles = claims.get("roles") or []
+        if not isinstance(roles, list):
+            raise Unauthorized("The access token is not valid.", code="auth.invalid_token")
+        return Principal(str(claims["sub"]), frozenset(map(str, roles)), str(claims.get("name", "")))
+
+
+VERIFIER_KEY = web.AppKey("token_verifier", TokenVerifier)
+PRINCIPAL_KEY = web.RequestKey("principal", Principal)
+
+
+async def authenticate(request: web.Request, *roles: str) -> Principal:
+    """The caller, from ``Authorization: Bearer``; 401 without a valid token, 403 when the
+    token lacks every one of ``roles`` (when roles are given)."""
+    cached = request.get(PRINCIPAL_KEY)
+    if cached is None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Sign in first: send Authorization: Bearer <access token>.")
+        cached = await request.app[VERIFIER_KEY].verify(token.strip())
+        request[PRINCIPAL_KEY] = cached
+        bind_context(user_id=cached.user_id)
+    if roles and not cached.has(*roles):
+        raise Forbidden(f"This needs the role {' or '.join(roles)}.")
+    return cached
+
+

@@ -1,0 +1,28 @@
+"""``PUT /_test/clock``: only mounted when ``APP_ENV=test`` (api.md "Test mode")."""
+from __future__ import annotations
+
+
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel
+
+from ..clock import Clock
+from .problems import json_response
+from .requests import parse_body
+
+
+class ClockBody(BaseModel):
+    now: AwareDatetime | None
+
+
+def test_clock_routes(clock: Clock) -> list[web.RouteDef]:
+    async def put_clock(request: web.Request) -> web.Response:
+        body = await parse_body(request, ClockBody)
+        clock.set(body.now)
+        return json_response({"now": clock.now().isoformat(), "moved": clock.moved})
+
+    async def get_clock(_request: web.Request) -> web.Response:
+        return json_response({"now": clock.now().isoformat(), "moved": clock.moved})
+
+    return [web.put("/_test/clock", put_clock), web.get("/_test/clock", get_clock)]
+
+

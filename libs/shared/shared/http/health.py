@@ -1,0 +1,34 @@
+"""``/healthz`` (the process answers), ``/readyz`` (database and broker reachable) and
+``/metrics`` (Prometheus text)."""
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from .problems import json_response
+
+
+def health_routes(runtime) -> list[web.RouteDef]:
+    async def healthz(_request: web.Request) -> web.Response:
+        return json_response({"status": "ok", "service": runtime.settings.service_name})
+
+    async def readyz(_request: web.Request) -> web.Response:
+        checks = {"database": "ok", "broker": "ok"}
+        try:
+            async with runtime.db.connection() as conn:
+                await asyncio.wait_for(conn.fetchval("SELECT 1"), 2.0)
+        except Exception as exc:
+            checks["database"] = type(exc).__name__
+        if runtime.bus is None or not runtime.bus.is_connected:
+            checks["broker"] = "not connected"
+        ready = all(v == "ok" for v in checks.values())
+        return json_response({"status": "ready" if ready else "not ready", "checks": checks},
+                             status=200 if ready else 503)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        body = generate_latest(runtime.metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return [web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics)]

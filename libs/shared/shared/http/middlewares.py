@@ -1,0 +1,87 @@
+"""The middlewares every service runs: request id and log context, metrics, and errors as
+problem+json (no stack trace ever reaches a client)."""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from ..errors import AppError
+from ..logging import bind_context, clear_context, get_logger
+from ..metrics import ServiceMetrics
+from .problems import problem
+from .requests import field_errors
+
+log = get_logger(__name__)
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+REQUEST_ID_KEY = web.RequestKey("request_id", str)
+
+HTTP_CODES = {400: "bad_request", 401: "auth.unauthorized", 403: "auth.forbidden", 404: "not_found",
+              405: "method_not_allowed", 406: "not_acceptable", 408: "request.timeout",
+              413: "request.too_large", 415: "unsupported_media_type", 429: "rate_limited"}
+
+
+def request_id_of(request: web.Request) -> str:
+    return request.get(REQUEST_ID_KEY) or "-"
+
+
+@web.middleware
+async def request_context(request: web.Request, handler):
+    given = request.headers.get("X-Request-ID", "")
+    rid = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+    request[REQUEST_ID_KEY] = rid
+    clear_context()
+    bind_context(request_id=rid, correlation_id=rid)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers["X-Request-ID"] = rid
+        raise
+    response.headers["X-Request-ID"] = rid
+    return response
+
+
+def metrics_middleware(metrics: ServiceMetrics):
+    @web.middleware
+    async def measure(request: web.Request, handler):
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            raise
+        finally:
+            info = request.match_info.route.resource
+            route = info.canonical if info is not None else "unmatched"
+            metrics.http_requests.labels(request.method, route, str(status)).inc()
+            metrics.http_latency.labels(request.method, route).observe(time.perf_counter() - started)
+    return measure
+
+
+@web.middleware
+async def problem_errors(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except AppError as exc:
+        if exc.status >= 500:
+            log.error("app_error", code=exc.code)
+        return problem(exc.status, exc.code, exc.title, exc.detail, headers=exc.headers, **exc.extra)
+    except ValidationError as exc:  # a model built inside a handler from client input
+        return problem(422, "validation_error", "The request is not valid", errors=field_errors(exc))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = HTTP_CODES.get(exc.status, "http_error")
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+        return problem(exc.status, code, exc.reason, headers=headers)
+    except Exception:
+        log.exception("unhandled_error", path=request.path, method=request.method)
+        return problem(500, "internal_error", "Internal error",
+                       "Something went wrong on our side; quote the request id when you report it.",
+                       request_id=request_id_of(request))

@@ -1,0 +1,153 @@
+"""Transactional outbox: ``add_event`` writes in the caller's transaction; ``OutboxRelay``
+publishes unsent rows with confirms and marks them sent only after the broker confirmed.
+Woken by LISTEN/NOTIFY, with a polling fallback; several relays share the table through
+``FOR UPDATE SKIP LOCKED``."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+import asyncpg
+import orjson
+
+from .bus import Bus
+from .db import Database
+from .events import Envelope
+from .logging import get_logger
+from .metrics import ServiceMetrics
+
+log = get_logger(__name__)
+
+
+def notify_channel(schema: str) -> str:
+    return f"outbox_{schema}"
+
+
+async def add_event(conn: asyncpg.Connection, envelope: Envelope, routing_key: str | None = None) -> None:
+    """Call inside the transaction that makes the state change the event reports."""
+    await conn.execute(
+        "INSERT INTO outbox (id, type, routing_key, envelope) VALUES ($1, $2, $3, $4)",
+        envelope.id, envelope.type, routing_key or envelope.type, envelope.model_dump(mode="json"))
+    # Delivered to listeners at commit, not before; dropped with a rollback.
+    await conn.execute("SELECT pg_notify('outbox_' || current_schema(), '')")
+
+
+class OutboxRelay:
+    def __init__(self, db: Database, bus: Bus, dsn: str, *, metrics: ServiceMetrics | None = None,
+                 poll_interval: float = 2.0, batch_size: int = 200,
+                 keep_sent: timedelta = timedelta(days=7)) -> None:
+        self.db = db
+        self.bus = bus
+        self.dsn = dsn
+        self.metrics = metrics
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self.keep_sent = keep_sent
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self, flush_timeout: float = 5.0) -> None:
+        """Stop after one last pass, so what was committed before shutdown goes out."""
+        self._stopping = True
+        self._wake.set()
+        if self._task:
+            try:
+                await asyncio.wait_for(self._task, flush_timeout)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._task
+        await self._close_listener()
+
+    async def _listen(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        try:
+            self._listener = await asyncpg.connect(self.dsn, timeout=self.db.acquire_timeout)
+            await self._listener.add_listener(notify_channel(self.db.schema), lambda *_: self._wake.set())
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+            # Polling still works without it; try again next round.
+            log.warning("outbox_listen_failed", error=type(exc).__name__)
+            self._listener = None
+
+    async def _close_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+        self._listener = None
+
+    async def _run(self) -> None:
+        last_cleanup = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._listen()
+            self._wake.clear()
+            try:
+                sent = await self.relay_once()
+                if loop.time() - last_cleanup > 300:
+                    await self._delete_old_sent()
+                    last_cleanup = loop.time()
+                await self._observe_backlog()
+            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError,
+                    asyncpg.InterfaceError) as exc:
+                log.warning("outbox_relay_db_error", error=type(exc).__name__)
+                sent = 0
+            if self._stopping:
+                return
+            if sent >= self.batch_size:
+                continue  # more waiting: no pause
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    async def relay_once(self) -> int:
+        """Publish one batch; return how many rows were confirmed and marked sent."""
+        if not self.bus.is_connected:
+            return 0
+        async with self.db.transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT seq, id, routing_key, envelope FROM outbox WHERE sent_at IS NULL"
+                " ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED", self.batch_size)
+            if not rows:
+                return 0
+            results = await asyncio.gather(*(self._publish(r) for r in rows), return_exceptions=True)
+            sent = [r["seq"] for r, res in zip(rows, results) if res is None]
+            failed = [(r["seq"], type(res).__name__) for r, res in zip(rows, results) if res is not None]
+            if sent:
+                await conn.execute("UPDATE outbox SET sent_at = now(), attempts = attempts + 1"
+                                   " WHERE seq = ANY($1::bigint[])", sent)
+            if failed:
+                await conn.executemany("UPDATE outbox SET attempts = attempts + 1, last_error = $2"
+                                       " WHERE seq = $1", failed)
+                log.warning("outbox_publish_failed", count=len(failed), error=failed[0][1])
+        if self.metrics:
+            self.metrics.events_published.inc(len(sent))
+        return len(sent) if not failed else 0
+
+    async def _publish(self, row) -> None:
+        env = row["envelope"]  # a dict: the pool decodes jsonb
+        await self.bus.publish(orjson.dumps(env), row["routing_key"], message_id=str(row["id"]),
+                               correlation_id=env.get("correlation_id"))
+
+    async def _observe_backlog(self) -> None:
+        if not self.metrics:
+            return
+        async with self.db.connection() as conn:
+            row = await conn.fetchrow(
+                "SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS age"
+                " FROM outbox WHERE sent_at IS NULL")
+        self.metrics.outbox_backlog.set(row["n"])
+        self.metrics.outbox_oldest_age.set(float(row["age"]))
+
+    async def _delete_old_sent(self) -> None:
+        async with self.db.connection() as conn:
+            await conn.execute("DELETE FROM outbox WHERE sent_at < now() - $1::interval", self.keep_sent)
+

@@ -1,0 +1,44 @@
+"""``python -m <service>``: serve (HTTP API, consumers and relay in one process) or migrate."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from .db import ensure_database
+from .logging import configure_logging, get_logger
+from .migrations import migrate
+from .settings import ServiceSettings
+
+
+def main(settings_cls: type[ServiceSettings], create_app: Callable[[ServiceSettings], web.Application],
+         migrations: Path, argv: list[str] | None = None,
+         extra_commands: dict[str, Callable[[ServiceSettings, argparse.Namespace], int]] | None = None,
+         configure_parser: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
+    settings = settings_cls()
+    configure_logging(settings.service_name, settings.log_level)
+    parser = argparse.ArgumentParser(prog=f"python -m {settings.service_name}")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the HTTP API, the consumers and the outbox relay (default)")
+    sub.add_parser("migrate", help="create the database if needed and apply migrations, then exit")
+    if configure_parser:
+        configure_parser(sub)
+    args = parser.parse_args(argv)
+    command = args.command or "serve"
+    if command == "migrate":
+        async def run() -> None:
+            await ensure_database(settings.database_url)
+            applied = await migrate(settings.database_url, settings.db_schema, migrations)
+            get_logger().info("migrated", applied=len(applied))
+        asyncio.run(run())
+        return 0
+    if command == "serve":
+        # SIGTERM and SIGINT: stop accepting, run on_shutdown (consumers, relay), then cleanup.
+        web.run_app(create_app(settings), host=settings.host, port=settings.port,
+                    print=None, shutdown_timeout=15, access_log=None)
+        return 0
+    assert extra_commands and command in extra_commands
+    return extra_commands[command](settings, args)

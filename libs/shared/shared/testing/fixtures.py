@@ -1,0 +1,47 @@
+"""pytest fixtures for tests that use the real PostgreSQL and RabbitMQ."""
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+
+import pytest
+
+from .infra import base_urls, create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
+
+
+@pytest.fixture(scope="session")
+def infra_urls():
+    with base_urls() as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
+async def database_url(infra_urls):
+    url = await create_test_database(infra_urls[0])
+    yield url
+    await drop_test_database(url)
+
+
+@pytest.fixture(scope="session")
+def amqp_url(infra_urls):
+    url, vhost = create_test_vhost(infra_urls[1])
+    yield url
+    delete_test_vhost(vhost)
+
+
+@pytest.fixture
+def settings_for(database_url, amqp_url) -> Callable:
+    """Build a service's settings pointed at this session's database and vhost, with short
+    retry delays and polling so tests do not wait."""
+    def build(cls, **overrides):
+        values = dict(database_url=database_url, amqp_url=amqp_url, app_env="test",
+                      consumer_retry_delays_ms=[100, 200], outbox_poll_interval=0.5, log_level="WARNING")
+        values.update(overrides)
+        return cls(**values)
+    return build
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,118 @@
+"""The transactional outbox and its relay, against the real PostgreSQL and RabbitMQ."""
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+
+import pytest
+
+from shared.events import make_envelope
+from shared.outbox import OutboxRelay, add_event
+from shared.testing.messaging import bound_queue, bus, database, drain
+
+
+def envelope(i: int, type_: str = "test.happened"):
+    return make_envelope(type_, {"i": i}, producer="test", correlation_id=f"req-{i}")
+
+
+async def test_event_is_published_only_when_its_transaction_commits(database_url, amqp_url):
+    async with database(database_url, "ob_commit") as db, bus(amqp_url) as b:
+        q = await bound_queue(b, "test.#")
+        relay = OutboxRelay(db, b, database_url, poll_interval=0.2)
+        relay.start()
+        try:
+            with pytest.raises(RuntimeError):
+                async with db.transaction() as conn:
+                    await add_event(conn, envelope(1))
+                    raise RuntimeError("the state change failed")
+            async with db.transaction() as conn:
+                await add_event(conn, envelope(2))
+            got = await drain(q, 1)
+        finally:
+            await relay.stop()
+        assert [json.loads(m.body)["data"] for m in got] == [{"i": 2}]
+        msg = got[0]
+        assert msg.correlation_id == "req-2"
+        assert msg.routing_key == "test.happened"
+        async with db.connection() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
+
+
+async def test_notify_wakes_the_relay_before_the_poll_interval(database_url, amqp_url):
+    async with database(database_url, "ob_notify") as db, bus(amqp_url) as b:
+        q = await bound_queue(b, "test.#")
+        relay = OutboxRelay(db, b, database_url, poll_interval=30)
+        relay.start()
+        try:
+            await asyncio.sleep(0.5)  # the relay is now waiting on its long poll
+            async with db.transaction() as conn:
+                await add_event(conn, envelope(7))
+            got = await drain(q, 1, timeout=5, settle=0.1)
+        finally:
+            await relay.stop()
+        assert len(got) == 1
+
+
+async def test_two_relays_publish_every_event_exactly_once(database_url, amqp_url):
+    async with database(database_url, "ob_two") as db, bus(amqp_url) as b:
+        q = await bound_queue(b, "test.#")
+        relays = [OutboxRelay(db, b, database_url, poll_interval=0.1, batch_size=20) for _ in range(2)]
+        async with db.transaction() as conn:
+            for i in range(300):
+                await add_event(conn, envelope(i))
+        for r in relays:
+            r.start()
+        try:
+            got = await drain(q, 300, timeout=30)
+        finally:
+            for r in relays:
+                await r.stop()
+        ids = [json.loads(m.body)["data"]["i"] for m in got]
+        assert sorted(ids) == list(range(300))
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=120)
+
+
+@pytest.mark.skipif(subprocess.run(["which", "rabbitmqctl"], capture_output=True).returncode != 0,
+                    reason="needs rabbitmqctl to stop and start the broker")
+async def test_events_written_while_the_broker_is_down_are_delivered_when_it_is_back(database_url, amqp_url):
+    async with database(database_url, "ob_outage") as db, bus(amqp_url, exchange="test.outage") as b:
+        q = await bound_queue(b, "test.#")
+        queue_name = q.name
+        await q.channel.close()
+        # A durable queue survives the broker restart; the exclusive probe would not.
+        ch = await b.channel()
+        q = await ch.declare_queue(f"{queue_name}.durable", durable=True, arguments={"x-queue-type": "quorum"})
+        await q.bind(await ch.get_exchange(b.topology.events, ensure=False), routing_key="test.#")
+        relay = OutboxRelay(db, b, database_url, poll_interval=0.3)
+        relay.start()
+        try:
+            rabbitmqctl("stop_app")
+            try:
+                async with db.transaction() as conn:
+                    for i in range(20):
+                        await add_event(conn, envelope(i))
+                await asyncio.sleep(2)  # the relay tries and fails meanwhile
+                async with db.connection() as conn:
+                    assert await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 20
+            finally:
+                rabbitmqctl("start_app")
+                subprocess.run(["rabbitmqctl", "-q", "await_startup"], capture_output=True, timeout=120)
+            unsent = 20
+            for _ in range(600):
+                async with db.connection() as conn:
+                    unsent = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+                if unsent == 0:
+                    break
+                await asyncio.sleep(0.1)
+            assert unsent == 0
+            # Read through a channel opened after the reconnect.
+            ch = await b.channel()
+            q = await ch.declare_queue(q.name, passive=True)
+            got = await drain(q, 20, timeout=30)
+        finally:
+            await relay.stop()
+        assert sorted(json.loads(m.body)["data"]["i"] for m in got) == list(range(20))

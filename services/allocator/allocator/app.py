@@ -1,0 +1,18 @@
+"""The allocator service's aiohttp application."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from shared.app import Runtime, create_base_app
+
+from .settings import AllocatorSettings
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(settings: AllocatorSettings | None = None) -> web.Application:
+    settings = settings or AllocatorSettings()
+    runtime = Runtime(settings, MIGRATIONS)
+    return create_base_app(runtime)

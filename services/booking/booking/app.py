@@ -1,0 +1,18 @@
+"""The booking service's aiohttp application."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from shared.app import Runtime, create_base_app
+
+from .settings import BookingSettings
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(settings: BookingSettings | None = None) -> web.Application:
+    settings = settings or BookingSettings()
+    runtime = Runtime(settings, MIGRATIONS)
+    return create_base_app(runtime)

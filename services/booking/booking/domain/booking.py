@@ -1,0 +1,309 @@
+"""The Booking aggregate: one agent's booking of one (center, date, period) for 1 to 10
+enterprises, from confirmation through cancellation or the service day.
+
+Rules that need other bookings or the database (capacity, one booking per period, one
+booking per enterprise and date) live in capacity.py and clashes.py; rules that need the
+clock and the calendar (bookable dates, cutoff instant) in release.py. The service layer
+calls them before ``Booking.create`` and passes the cutoff instant to the cancel methods.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypedDict
+
+from .business_types import BusinessLine, BusinessRequest, business_shape_errors, validate_businesses
+from .center import CenterConfig
+from .errors import (CutoffPassed, InvalidOrgCode, Late, LineNotFound, NotActive, SmsResendUsed,
+                     ValidationFailed, WrongDay)
+from .events import (BookingAllocated, BookingCancelled, BookingCheckedIn, BookingCompleted,
+                     BookingConfirmed, BookingNoShow, Event, SmsResendRequested)
+from .org_codes import normalize_org_code
+
+MAX_ENTERPRISES = 10                      # "每次可预约1-10家"
+MAX_CONTACT_NAME_LENGTH = 50              # decision: generous for Chinese names, bounded for SMS
+PHONE_PATTERN = re.compile(r"1[3-9][0-9]{9}")  # [0-9], not \d: \d also matches other digits
+
+
+class BookingStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"     # booked, date still open
+    ALLOCATED = "allocated"     # the cutoff ran: desk, segment and queue number assigned
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+class LineStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    desk: int
+    start: time                 # the handling segment, inside the booking's period
+    end: time
+    queue_number: str           # e.g. "A012"
+
+
+@dataclass(eq=False)
+class EnterpriseLine:
+    org_code: str               # always the normalised 9-char organisation code
+    name: str
+    businesses: tuple[BusinessLine, ...]
+    status: LineStatus = LineStatus.ACTIVE
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is LineStatus.ACTIVE
+
+
+class EnterpriseRequest(TypedDict, total=False):
+    org_code: str               # 9-char, 'XXXXXXXX-X' or 18-char credit code
+    name: str                   # from the enterprise directory; may be left out
+    businesses: list[BusinessRequest]
+
+
+@dataclass(eq=False)
+class Booking:
+    # The plain constructor rebuilds a stored booking without checks; new bookings come
+    # from ``Booking.create``.
+    id: str
+    agent_id: str
+    center: str
+    date: date
+    period: str
+    contact_name: str
+    contact_phone: str
+    created_at: datetime
+    lines: list[EnterpriseLine]
+    status: BookingStatus = BookingStatus.CONFIRMED
+    allocation: Allocation | None = None
+    sms_resend_used: bool = False
+    events: list[Event] = field(default_factory=list, repr=False)
+
+    # An entity: the same booking whatever its state.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Booking) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    # --- creation -------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, *, id: str, agent_id: str, center: CenterConfig, date: date, period: str,
+               contact_name: Any, contact_phone: Any, enterprises: Any,
+               created_at: datetime) -> Booking:
+        """A new confirmed booking, or the first refusal in this order: ValidationFailed
+        (every shape error at once), PeriodUnknown, InvalidOrgCode, BusinessConflict,
+        CountRequired."""
+        errors = _contact_errors(contact_name, contact_phone) + _enterprise_shape_errors(enterprises)
+        if errors:
+            raise ValidationFailed(errors)
+        center.period(period)
+        lines = [_enterprise_line(i, item) for i, item in enumerate(enterprises)]
+        booking = cls(id=id, agent_id=agent_id, center=center.id, date=date, period=period,
+                      contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
+                      created_at=created_at, lines=lines)
+        booking.events.append(BookingConfirmed(
+            booking_id=id, agent_id=agent_id, center=center.id, date=date, period=period,
+            contact_phone=booking.contact_phone, lines=len(lines)))
+        return booking
+
+    # --- reading --------------------------------------------------------------------
+
+    @property
+    def active_lines(self) -> list[EnterpriseLine]:
+        return [line for line in self.lines if line.is_active]
+
+    @property
+    def active_line_count(self) -> int:
+        """Capacity this booking holds, in enterprise lines."""
+        return 0 if self.status is BookingStatus.CANCELLED else len(self.active_lines)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is BookingStatus.CANCELLED
+
+    @property
+    def sms_resend_available(self) -> bool:
+        return not self.sms_resend_used
+
+    def line(self, org_code: str) -> EnterpriseLine:
+        """The line for an enterprise, given in any accepted code form, or LineNotFound."""
+        try:
+            code = normalize_org_code(org_code)
+        except InvalidOrgCode:
+            code = None
+        for line in self.lines:
+            if line.org_code == code:
+                return line
+        raise LineNotFound(f"booking {self.id} has no enterprise {org_code!r}")
+
+    # --- cancelling -----------------------------------------------------------------
+
+    def cancel(self, now: datetime, cutoff_at: datetime) -> int:
+        """Cancel the whole booking; returns the enterprise lines released to capacity."""
+        if self.is_cancelled:
+            raise NotActive(f"booking {self.id} is already cancelled")
+        self._ensure_before_cutoff(now, cutoff_at)
+        released = self.active_lines
+        for line in released:
+            line.status = LineStatus.CANCELLED
+        self.status = BookingStatus.CANCELLED
+        self._record_cancelled(released, whole=True, now=now)
+        return len(released)
+
+    def cancel_line(self, org_code: str, now: datetime, cutoff_at: datetime) -> int:
+        """Cancel one enterprise; the booking goes with its last active line. Returns 1."""
+        line = self.line(org_code)
+        if self.is_cancelled or not line.is_active:
+            raise NotActive(f"enterprise {line.org_code} of booking {self.id} is already cancelled")
+        self._ensure_before_cutoff(now, cutoff_at)
+        line.status = LineStatus.CANCELLED
+        if not self.active_lines:
+            self.status = BookingStatus.CANCELLED
+        self._record_cancelled([line], whole=False, now=now)
+        return 1
+
+    def _ensure_before_cutoff(self, now: datetime, cutoff_at: datetime) -> None:
+        # Any state past confirmed means the date was closed already (an admin may close
+        # a date before its normal cutoff), whatever the clock says.
+        if self.status is not BookingStatus.CONFIRMED:
+            raise CutoffPassed(f"booking {self.id} is {self.status}: its date is closed")
+        if now >= cutoff_at:
+            raise CutoffPassed(f"changes for {self.date} closed at {cutoff_at.isoformat()}",
+                               cutoff_at=cutoff_at.isoformat())
+
+    def _record_cancelled(self, lines: list[EnterpriseLine], *, whole: bool, now: datetime) -> None:
+        self.events.append(BookingCancelled(
+            booking_id=self.id, agent_id=self.agent_id, center=self.center, date=self.date,
+            period=self.period, contact_phone=self.contact_phone,
+            org_codes=tuple(line.org_code for line in lines), whole=whole,
+            booking_cancelled=self.is_cancelled, at=now))
+
+    # --- allocation and the service day ---------------------------------------------
+
+    def assign(self, allocation: Allocation) -> None:
+        """Record the allocation. Re-running the allocation with the same result records
+        nothing, so no second SMS goes out."""
+        if self.status not in (BookingStatus.CONFIRMED, BookingStatus.ALLOCATED):
+            raise NotActive(f"cannot allocate a {self.status} booking")
+        if self.status is BookingStatus.ALLOCATED and allocation == self.allocation:
+            return
+        self.allocation = allocation
+        self.status = BookingStatus.ALLOCATED
+        self.events.append(BookingAllocated(
+            booking_id=self.id, contact_phone=self.contact_phone, desk=allocation.desk,
+            start=allocation.start.strftime("%H:%M"), end=allocation.end.strftime("%H:%M"),
+            queue_number=allocation.queue_number))
+
+    def check_in(self, now: datetime, center: CenterConfig) -> None:
+        """Check in at the desk. Arriving early is fine (the clerk decides); more than
+        ``late_minutes`` after the segment start is refused with Late, and the booking is
+        then a no-show: the caller must save it before answering."""
+        if self.status is not BookingStatus.ALLOCATED or self.allocation is None:
+            raise NotActive(f"cannot check in a {self.status} booking")
+        today = center.local_date(now)
+        if today != self.date:
+            raise WrongDay(f"booking {self.id} is for {self.date}, today is {today}",
+                           booking_date=self.date.isoformat())
+        segment_start = center.at(self.date, self.allocation.start)
+        latest = segment_start + timedelta(minutes=center.late_minutes)
+        if now > latest:
+            self.status = BookingStatus.NO_SHOW
+            self.events.append(BookingNoShow(booking_id=self.id, agent_id=self.agent_id, late=True))
+            raise Late(f"the segment started at {segment_start.strftime('%H:%M')}; check-in "
+                       f"closed at {latest.strftime('%H:%M')}: the booking is now a no-show",
+                       booking_status=str(self.status))
+        self.status = BookingStatus.CHECKED_IN
+        self.events.append(BookingCheckedIn(booking_id=self.id, at=now))
+
+    def complete(self) -> None:
+        if self.status is not BookingStatus.CHECKED_IN:
+            raise NotActive(f"cannot complete a {self.status} booking: check it in first")
+        self.status = BookingStatus.COMPLETED
+        self.events.append(BookingCompleted(booking_id=self.id))
+
+    def mark_no_show(self) -> None:
+        """By the clerk, or by the system for bookings still allocated at closing time."""
+        if self.status not in (BookingStatus.CONFIRMED, BookingStatus.ALLOCATED):
+            raise NotActive(f"cannot mark a {self.status} booking as a no-show")
+        self.status = BookingStatus.NO_SHOW
+        self.events.append(BookingNoShow(booking_id=self.id, agent_id=self.agent_id, late=False))
+
+    # --- SMS ------------------------------------------------------------------------
+
+    def use_sms_resend(self) -> None:
+        """"重发短信1次": the booking's latest SMS may be sent again once per booking."""
+        if self.sms_resend_used:
+            raise SmsResendUsed(f"the SMS of booking {self.id} was already sent again")
+        self.sms_resend_used = True
+        self.events.append(SmsResendRequested(booking_id=self.id, contact_phone=self.contact_phone))
+
+
+# --- input checks for Booking.create ------------------------------------------------------
+
+def _contact_errors(name: Any, phone: Any) -> list[dict[str, str]]:
+    errors = []
+    if not isinstance(name, str) or not name.strip():
+        errors.append({"field": "contact_name", "message": "required"})
+    elif len(name.strip()) > MAX_CONTACT_NAME_LENGTH:
+        errors.append({"field": "contact_name",
+                       "message": f"at most {MAX_CONTACT_NAME_LENGTH} characters"})
+    if not isinstance(phone, str) or not PHONE_PATTERN.fullmatch(phone.strip()):
+        errors.append({"field": "contact_phone",
+                       "message": "must be a mainland mobile number: 11 digits starting 13-19"})
+    return errors
+
+
+def _enterprise_shape_errors(enterprises: Any) -> list[dict[str, str]]:
+    if not isinstance(enterprises, Sequence) or isinstance(enterprises, (str, bytes)):
+        return [{"field": "enterprises", "message": "must be a list of enterprises"}]
+    errors = []
+    if not 1 <= len(enterprises) <= MAX_ENTERPRISES:
+        errors.append({"field": "enterprises",
+                       "message": f"between 1 and {MAX_ENTERPRISES} enterprises, not {len(enterprises)}"})
+    first_seen: dict[str, int] = {}
+    for i, item in enumerate(enterprises):
+        at = f"enterprises[{i}]"
+        if not isinstance(item, Mapping):
+            errors.append({"field": at, "message": "must be an object"})
+            continue
+        raw_code, name = item.get("org_code"), item.get("name") or ""
+        if not isinstance(raw_code, str) or not raw_code.strip():
+            errors.append({"field": f"{at}.org_code", "message": "required"})
+        else:
+            # Invalid codes are reported later with their own code; here only duplicates,
+            # compared normalised so a 9-char and an 18-char form of one company clash.
+            code = _normalized_or_none(raw_code)
+            if code is not None and code in first_seen:
+                errors.append({"field": f"{at}.org_code",
+                               "message": f"same enterprise as enterprises[{first_seen[code]}]"})
+            elif code is not None:
+                first_seen[code] = i
+        if not isinstance(name, str):
+            errors.append({"field": f"{at}.name", "message": "must be a string"})
+        errors += business_shape_errors(item.get("businesses"), f"{at}.businesses")
+    return errors
+
+
+def _normalized_or_none(raw: str) -> str | None:
+    try:
+        return normalize_org_code(raw)
+    except InvalidOrgCode:
+        return None
+
+
+def _enterprise_line(i: int, item: Mapping[str, Any]) -> EnterpriseLine:
+    try:
+        code = normalize_org_code(item["org_code"])
+    except InvalidOrgCode as error:
+        raise InvalidOrgCode(error.detail, field=f"enterprises[{i}].org_code") from None
+    businesses = validate_businesses(item["businesses"], f"enterprises[{i}].businesses")
+    return EnterpriseLine(org_code=code, name=(item.get("name") or "").strip(), businesses=businesses)

@@ -1,0 +1,1 @@
+"""Test helpers for the notifier (and for end-to-end tests of the whole suite)."""
