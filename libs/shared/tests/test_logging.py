@@ -1,0 +1,53 @@
+"""Log lines are JSON with the service and request context, and never carry secrets."""
+from __future__ import annotations
+
+import json
+
+import structlog
+
+from shared.logging import bind_context, clear_context, configure_logging, get_logger, mask_phone
+
+
+def test_secrets_are_redacted_and_phones_masked(capsys):
+    configure_logging("booking", "INFO")
+    try:
+        clear_context()
+        bind_context(request_id="r-1", correlation_id="r-1")
+        get_logger().info("user_registered", password="hunter2", sms_code="654321", access_token="eyJ.x.y",
+                          refresh_token="abc", signature="c2ln", phone="13812345678", org_code="12345678X",
+                          nested={"client_secret": "s3", "contact_phone": "13912345678"},
+                          note="call 13700001111 back")
+        line = capsys.readouterr().out.strip().splitlines()[-1]
+    finally:
+        clear_context()
+        structlog.reset_defaults()
+    record = json.loads(line)
+    assert record["service"] == "booking"
+    assert record["request_id"] == "r-1" and record["correlation_id"] == "r-1"
+    assert record["event"] == "user_registered" and record["level"] == "info"
+    for secret in ("hunter2", "654321", "eyJ.x.y", "abc", "c2ln", "s3", "13812345678", "13912345678",
+                   "13700001111"):
+        assert secret not in line
+    assert record["phone"] == "138****5678"
+    assert record["org_code"] == "12345678X"  # not a secret
+    assert record["note"] == "call 137****1111 back"
+
+
+def test_stdlib_loggers_share_the_format(capsys):
+    import logging
+    configure_logging("identity", "INFO")
+    try:
+        logging.getLogger("aio_pika").warning("connection lost to %s", "broker")
+        line = capsys.readouterr().out.strip().splitlines()[-1]
+    finally:
+        structlog.reset_defaults()
+        logging.getLogger().handlers.clear()
+    record = json.loads(line)
+    assert record["service"] == "identity"
+    assert record["event"] == "connection lost to broker"
+
+
+def test_mask_phone():
+    assert mask_phone("13800000000") == "138****0000"
+    assert mask_phone("x") == "x"
+    assert mask_phone("phone 19912345678, id 123456789012") == "phone 199****5678, id 123456789012"
