@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timezone
 import json
 import time
 import uuid
@@ -167,3 +168,15 @@ async def test_a_new_key_id_triggers_a_jwks_refresh_but_not_a_flood(setup):
     assert keys.fetches == fetched + 1
     assert (await client.get("/me", headers=bearer(token(new_kid, new_key)))).status == 200
     assert keys.fetches == fetched + 1  # cached
+
+
+async def test_a_token_issued_under_a_moved_clock_is_accepted_by_a_service_on_the_same_clock(setup):
+    client, keys, app = setup
+    kid, key = keys.current[0]
+    future = time.time() + 3 * 86400
+    app[RUNTIME_KEY].clock.set(datetime.fromtimestamp(future, timezone.utc))
+    try:
+        t = token(kid, key, exp=future + 300, iat=int(future))
+        assert (await client.get("/me", headers=bearer(t))).status == 200
+    finally:
+        app[RUNTIME_KEY].clock.set(None)

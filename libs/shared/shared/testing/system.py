@@ -1,0 +1,124 @@
+"""Starts the whole system as separate processes, the way the local run does: the four
+services (APP_ENV=test, fresh database and vhost, free ports) and nginx in front. Used by
+the end-to-end, reliability and security suites."""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from .fixtures import free_port
+
+REPO = Path(__file__).resolve().parents[4]
+SERVICES = ("identity", "booking", "allocator", "notifier")
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, argv: list[str]) -> None:
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+        log.close()
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+@dataclass
+class System:
+    database_url: str
+    amqp_url: str
+    workdir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    gateway: ServiceProcess | None = None
+
+    @property
+    def gateway_url(self) -> str:
+        assert self.gateway is not None
+        return self.gateway.url
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
+        env.update(DATABASE_URL=self.database_url, AMQP_URL=self.amqp_url, APP_ENV="test", LOG_LEVEL="INFO",
+                   PYTHONUNBUFFERED="1")
+        ports = {name: free_port() for name in SERVICES}
+        for name, port in ports.items():
+            env[f"{name.upper()}_PORT"] = str(port)
+        env["JWKS_URL"] = f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json"
+        env.update(self.extra_env)
+        return env
+
+    async def start(self, timeout: float = 60.0) -> None:
+        env = self.env()
+        # Migrate first, once, as the local run does.
+        for name in SERVICES:
+            subprocess.run([sys.executable, "-m", name, "migrate"], env=env, check=True, cwd=REPO,
+                           capture_output=True, timeout=120)
+        for name in SERVICES:
+            sp = ServiceProcess(name, int(env[f"{name.upper()}_PORT"]), env, self.workdir / f"{name}.log")
+            sp.start([sys.executable, "-m", name])
+            self.services[name] = sp
+        self.gateway = self._start_gateway(env)
+        await self.wait_ready(timeout)
+
+    def _start_gateway(self, env: dict[str, str]) -> ServiceProcess:
+        run_dir = self.workdir / "gateway"
+        genv = dict(env, GATEWAY_PORT=str(free_port()), GATEWAY_RUN_DIR=str(run_dir))
+        subprocess.run([sys.executable, str(REPO / "deploy/gateway/render.py"), "--out", str(run_dir)],
+                       env=genv, check=True, capture_output=True, cwd=REPO)
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        gw = ServiceProcess("gateway", int(genv["GATEWAY_PORT"]), genv, self.workdir / "gateway.log")
+        gw.start([nginx, "-p", str(run_dir), "-c", str(run_dir / "nginx.conf"), "-g", "daemon off;"])
+        return gw
+
+    async def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        async with aiohttp.ClientSession() as s:
+            for sp in self.services.values():
+                while True:
+                    if sp.proc is not None and sp.proc.poll() is not None:
+                        raise RuntimeError(f"{sp.name} exited: {sp.log_path.read_text()[-2000:]}")
+                    try:
+                        async with s.get(f"{sp.url}/readyz") as r:
+                            if r.status == 200:
+                                break
+                    except aiohttp.ClientError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{sp.name} not ready: {sp.log_path.read_text()[-2000:]}")
+                    await asyncio.sleep(0.2)
+
+    def restart(self, name: str, sig: int = signal.SIGTERM) -> None:
+        sp = self.services[name]
+        sp.stop(sig)
+        sp.start([sys.executable, "-m", name])
+
+    def stop(self) -> None:
+        for sp in [*self.services.values(), *([self.gateway] if self.gateway else [])]:
+            sp.stop()

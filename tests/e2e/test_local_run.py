@@ -1,0 +1,68 @@
+"""The system as the local run starts it: four service processes and nginx; every service's
+health answers through the gateway, and the local Procfile matches what runs here."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from shared.testing.system import REPO, SERVICES, System
+
+
+@pytest.fixture(scope="module")
+async def system(database_url, amqp_url, tmp_path_factory):
+    s = System(database_url, amqp_url, tmp_path_factory.mktemp("system"))
+    try:
+        await s.start()
+        yield s
+    finally:
+        s.stop()
+
+
+async def test_every_service_is_healthy_and_ready_through_the_gateway(system):
+    async with aiohttp.ClientSession() as http:
+        for name in SERVICES:
+            for probe in ("healthz", "readyz"):
+                async with http.get(f"{system.gateway_url}/api/v1/{name}/{probe}",
+                                    headers={"X-Request-ID": f"smoke-{name}"}) as r:
+                    assert r.status == 200, (name, probe, await r.text())
+                    assert r.headers["X-Request-ID"] == f"smoke-{name}"
+                    body = await r.json()
+                    if probe == "healthz":
+                        assert body["service"] == name
+                    else:
+                        assert body["checks"] == {"database": "ok", "broker": "ok"}
+
+
+async def test_metrics_and_test_routes_are_not_exposed_through_the_gateway(system):
+    async with aiohttp.ClientSession() as http:
+        for path in ("/metrics", "/_test/clock"):
+            async with http.get(system.gateway_url + path) as r:
+                assert r.status == 404
+        # but each service serves its metrics on its own port for Prometheus
+        async with http.get(system.services["booking"].url + "/metrics") as r:
+            assert r.status == 200
+            assert "http_requests_total" in await r.text()
+
+
+async def test_a_service_stops_gracefully_on_sigterm(system):
+    sp = system.services["allocator"]
+    rc = sp.stop()
+    log = sp.log_path.read_text()
+    assert "background_stopped" in log  # consumers and relay stopped before exit
+    assert rc is not None
+    system.restart("allocator")
+    await system.wait_ready(30)
+
+
+def test_procfile_starts_every_service_and_the_requested_notifiers():
+    spec = importlib.util.spec_from_file_location("procfile", REPO / "scripts" / "procfile.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.procfile({"NOTIFIER_PROCESSES": "3"})
+    names = [line.split(":")[0] for line in text.splitlines()]
+    assert names == ["identity", "booking", "allocator", "notifier1", "notifier2", "notifier3", "gateway"]
+    assert "NOTIFIER_PORT=8204" in text
+    assert Path(REPO / "scripts" / "run").read_text().count("honcho start") == 1
