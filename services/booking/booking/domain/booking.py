@@ -100,9 +100,11 @@ class Booking:
                contact_name: Any, contact_phone: Any, enterprises: Any,
                created_at: datetime) -> Booking:
         """A new confirmed booking, or the first refusal in this order: ValidationFailed
-        (every shape error at once), PeriodUnknown, InvalidOrgCode, BusinessConflict,
-        CountRequired."""
+        (every shape error at once), PeriodUnknown, then enterprise by enterprise
+        InvalidOrgCode, BusinessConflict, CountRequired."""
         errors = _contact_errors(contact_name, contact_phone) + _enterprise_shape_errors(enterprises)
+        if not isinstance(period, str) or not period:
+            errors.append({"field": "period", "message": "required"})
         if errors:
             raise ValidationFailed(errors)
         center.period(period)

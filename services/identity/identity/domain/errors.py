@@ -91,7 +91,7 @@ class CardKeyInvalid(ValidationFailed):
 
 class TokenInvalid(Unauthorized):
     """An access or refresh token that is malformed, forged, revoked or unknown."""
-    code = "auth.token_invalid"
+    code = "auth.invalid_token"  # the same code as shared.http.auth
     title = "The token is not valid"
 
 

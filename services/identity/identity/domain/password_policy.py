@@ -27,7 +27,7 @@ _DECORATION = re.compile(r"^[\W\d_]*(.*?)[\W\d_]*$", re.DOTALL)
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     """The shipped blocklist (identity/domain/data/common_passwords.txt), lower-case."""
-    text = files("identity.domain").joinpath("data", _COMMON_FILE).read_text(encoding="utf-8")
+    text = files("identity.domain").joinpath("data").joinpath(_COMMON_FILE).read_text(encoding="utf-8")
     return frozenset(line.strip().lower() for line in text.splitlines()
                      if line.strip() and not line.startswith("#"))
 

@@ -47,3 +47,9 @@ def test_expired_token_is_also_an_invalid_token():
     err = errors.TokenExpired()
     assert isinstance(err, errors.TokenInvalid)
     assert (err.status, err.code) == (401, "auth.token_expired")
+
+
+def test_token_codes_match_the_shared_verifier():
+    # Other services answer with shared.http.auth's codes; identity must use the same ones.
+    assert errors.TokenInvalid().code == "auth.invalid_token"
+    assert errors.TokenExpired().code == "auth.token_expired"

@@ -38,7 +38,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import itertools
+import json
 import re
 import socket
 from collections import deque
@@ -61,6 +63,10 @@ __all__ = [
 
 _CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 _PHONE = re.compile(r"1\d{10}")
+
+
+# Readable Chinese in answers (no \uXXXX escapes).
+_json = functools.partial(web.json_response, dumps=functools.partial(json.dumps, ensure_ascii=False))
 
 
 def _now() -> str:
@@ -176,7 +182,7 @@ def _state(request: web.Request) -> FakeProviderState:
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": message, "status": status}, status=status, headers=headers)
+    return _json({"error": message, "status": status}, status=status, headers=headers)
 
 
 async def _send(request: web.Request) -> web.Response:
@@ -200,7 +206,7 @@ async def _send(request: web.Request) -> web.Response:
                                     status=status, at=_now()))
     if 200 <= status < 300:
         msg = state._accept(phone, text, ref)  # type: ignore[arg-type]
-        return web.json_response({"id": msg.id}, status=status)
+        return _json({"id": msg.id}, status=status)
     if status == 400 and not valid:
         return _error(400, "expected a JSON object {phone: 11 digits, text, ref}")
     headers = {"Retry-After": state.retry_after} if status == 429 and state.retry_after is not None else None
@@ -210,7 +216,7 @@ async def _send(request: web.Request) -> web.Response:
 async def _list_messages(request: web.Request) -> web.Response:
     state = _state(request)
     items = state.messages_for(request.query.get("phone") or None, request.query.get("ref") or None)
-    return web.json_response({"items": [m.as_dict() for m in items]})
+    return _json({"items": [m.as_dict() for m in items]})
 
 
 async def _clear_messages(request: web.Request) -> web.Response:
@@ -226,12 +232,12 @@ async def _latest_code(request: web.Request) -> web.Response:
     if found is None:
         return _error(404, "no code for that phone")
     msg, code = found
-    return web.json_response({"phone": phone, "code": code, "ref": msg.ref, "id": msg.id,
+    return _json({"phone": phone, "code": code, "ref": msg.ref, "id": msg.id,
                               "received_at": msg.received_at})
 
 
 async def _list_calls(request: web.Request) -> web.Response:
-    return web.json_response({"items": [c.as_dict() for c in _state(request).calls]})
+    return _json({"items": [c.as_dict() for c in _state(request).calls]})
 
 
 def _control_doc(state: FakeProviderState) -> dict[str, Any]:
@@ -240,7 +246,7 @@ def _control_doc(state: FakeProviderState) -> dict[str, Any]:
 
 
 async def _get_control(request: web.Request) -> web.Response:
-    return web.json_response(_control_doc(_state(request)))
+    return _json(_control_doc(_state(request)))
 
 
 async def _put_control(request: web.Request) -> web.Response:
@@ -267,7 +273,7 @@ async def _put_control(request: web.Request) -> web.Response:
             state.retry_after = None if ra is None else str(ra)
     except ValueError as exc:
         return _error(400, str(exc))
-    return web.json_response(_control_doc(state))
+    return _json(_control_doc(state))
 
 
 async def _reset_control(request: web.Request) -> web.Response:
@@ -276,7 +282,7 @@ async def _reset_control(request: web.Request) -> web.Response:
 
 
 async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return _json({"status": "ok"})
 
 
 def create_app(state: FakeProviderState | None = None) -> web.Application:
