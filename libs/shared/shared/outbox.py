@@ -10,10 +10,11 @@ from datetime import timedelta
 
 import asyncpg
 import orjson
+import structlog
 
 from .bus import Bus
 from .db import Database
-from .events import Envelope
+from .events import Envelope, make_envelope
 from .logging import get_logger
 from .metrics import ServiceMetrics
 
@@ -151,3 +152,14 @@ class OutboxRelay:
         async with self.db.connection() as conn:
             await conn.execute("DELETE FROM outbox WHERE sent_at < now() - $1::interval", self.keep_sent)
 
+
+
+async def publish(conn: asyncpg.Connection, type_: str, data, *, producer: str, version: int = 1) -> Envelope:
+    """Write an event to the outbox from a request's use case: the request id bound in the
+    log context becomes the event's correlation id."""
+    context = structlog.contextvars.get_contextvars()
+    env = make_envelope(type_, data, producer=producer, version=version,
+                        correlation_id=context.get("correlation_id"),
+                        causation_id=context.get("request_id"))
+    await add_event(conn, env)
+    return env

@@ -1,0 +1,35 @@
+"""Events identity publishes."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from ..events import event_model
+
+VERIFICATION_CODE_REQUESTED = "identity.verification_code.requested"
+USER_REGISTERED = "identity.user.registered"
+
+
+@event_model(VERIFICATION_CODE_REQUESTED, 1)
+class VerificationCodeRequested(BaseModel):
+    """Carries the plain code to the notifier, the only one that sends it. Never logged."""
+    request_id: str               # the code record's id: one SMS per request
+    phone: str
+    purpose: Literal["register", "login", "reset_password"]
+    code: str
+    expires_at: datetime
+    ttl_seconds: int = 300
+
+
+@event_model(USER_REGISTERED, 1)
+class UserRegistered(BaseModel):
+    user_id: str
+    username: str
+    name: str
+    phone: str
+    email: str | None = None
+    org_code: str | None = None   # given at registration: booking adds it to the agent's list
+    roles: list[str] = ["agent"]
+    registered_at: datetime
