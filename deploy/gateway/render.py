@@ -6,11 +6,14 @@ fills in local defaults. Only the placeholders below are substituted; every othe
 ``$name`` in the template is nginx's own and stays as it is.
 
     python deploy/gateway/render.py --out run/gateway
-    nginx -p run/gateway -c run/gateway/nginx.conf -g 'daemon off;'
+    nginx -p "$PWD/run/gateway" -c "$PWD/run/gateway/nginx.conf" -g 'daemon off;'
 
 or in one step (renders, then replaces itself with nginx in the foreground):
 
     python deploy/gateway/render.py --out run/gateway --exec
+
+nginx reads a relative -c against its -p prefix, so give both as absolute paths
+(`nginx -p run/gateway -c run/gateway/nginx.conf` looks for run/gateway/run/gateway/...).
 
 Environment (all optional):
     GATEWAY_PORT         listen port or address:port          default 8080
