@@ -103,10 +103,10 @@ class SnapshotPeriod(BaseModel):
 
 
 class SnapshotBooking(BaseModel):
-    booking_id: str
+    id: str                       # the booking id (keys as in the booking JSON of api.md)
     period: str
     created_at: datetime
-    lines: list[EnterpriseLine]   # active lines only
+    enterprises: list[EnterpriseLine]   # active lines only
 
 
 @event_model(ALLOCATION_REQUESTED, 1)
