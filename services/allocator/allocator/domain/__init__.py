@@ -21,7 +21,8 @@ Entry points::
                                                    {"type": "BUY_READER"}]}]}]}
 
 ``queue_prefix`` is optional (periods are lettered A, B, ... by start); ``count`` is
-optional (1); a line with ``"status": "cancelled"`` is ignored.
+optional (1); a line with ``"status": "cancelled"`` is ignored; other keys are ignored,
+so ``shared.contracts.booking.AllocationRequested.model_dump()`` (or its JSON) fits.
 """
 from .business_types import BUSINESS_TYPES
 from .changes import changed_bookings

@@ -62,7 +62,9 @@ class AllocationPolicy:
     segment_minutes: int = DEFAULT_SEGMENT_MINUTES
     enterprise_minutes: int = DEFAULT_ENTERPRISE_MINUTES
     min_booking_minutes: int = DEFAULT_MIN_BOOKING_MINUTES
-    type_weights: Mapping[str, TypeWeight] = field(default_factory=lambda: DEFAULT_TYPE_WEIGHTS, hash=False)
+    # Overrides by type code (TypeWeight, minutes, or {first, each_more}); after
+    # construction it holds all eight types as TypeWeight.
+    type_weights: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         for name in ("desks", "segment_minutes", "min_booking_minutes"):
@@ -71,29 +73,28 @@ class AllocationPolicy:
                 raise InvalidPolicy(f"{name} must be a positive whole number")
         if not _is_int(self.enterprise_minutes) or self.enterprise_minutes < 0:
             raise InvalidPolicy("enterprise_minutes must be a whole number >= 0")
+        if not isinstance(self.type_weights, Mapping):
+            raise InvalidPolicy("type_weights must map type codes to weights")
         unknown = set(self.type_weights) - set(BUSINESS_TYPES)
         if unknown:
             raise InvalidPolicy(f"weights for unknown business types: {sorted(unknown)}")
         # Missing types take the defaults: a partial override in settings is the norm,
         # and a type without a weight would make a booking unschedulable.
-        merged = {**DEFAULT_TYPE_WEIGHTS, **self.type_weights}
+        merged = {**DEFAULT_TYPE_WEIGHTS,
+                  **{code: _read_weight(code, w) for code, w in self.type_weights.items()}}
         object.__setattr__(self, "type_weights", MappingProxyType(merged))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AllocationPolicy:
         """From settings: every key optional; ``type_weights`` maps a type code to
-        ``{"first": m, "each_more": m}`` or to a bare number of minutes."""
+        ``{"first": m, "each_more": m}`` or to a bare number of minutes. Unknown keys
+        are refused: a misspelt setting silently ignored would mis-schedule a day."""
         allowed = {"desks", "segment_minutes", "enterprise_minutes", "min_booking_minutes",
                    "type_weights"}
         unknown = set(data) - allowed
         if unknown:
             raise InvalidPolicy(f"unknown policy settings: {sorted(unknown)}")
-        values = {k: v for k, v in data.items() if k != "type_weights"}
-        weights = data.get("type_weights") or {}
-        if not isinstance(weights, Mapping):
-            raise InvalidPolicy("type_weights must be an object")
-        return cls(**values, type_weights={code: _read_weight(code, w)
-                                           for code, w in weights.items()})
+        return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import chain
 from typing import Any
 
-from .canonical import fingerprint
+from .canonical import fingerprint_lines
 from .wall_clock import hhmm
 
 
@@ -31,6 +32,12 @@ class Assignment:
     def notice(self) -> tuple[str, int, time, time, str]:
         """What the agent is told by SMS: a change here is a change worth a new SMS."""
         return (self.period, self.desk, self.segment_start, self.segment_end, self.queue_number)
+
+    def canonical(self) -> list:
+        return [self.booking_id, self.period, self.desk, self.queue_number,
+                hhmm(self.segment_start), hhmm(self.segment_end),
+                self.estimated_start.isoformat(timespec="minutes"),
+                self.estimated_end.isoformat(timespec="minutes"), self.overflow]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,11 +122,8 @@ class Schedule:
     def fingerprint(self) -> str:
         """Hash of what was assigned (not of run statistics): equal fingerprints mean
         every booking kept its desk, segment and queue number."""
-        return fingerprint({
-            "center": self.center,
-            "date": self.date.isoformat(),
-            "assignments": [a.to_dict() for a in self.assignments],
-        })
+        header = {"center": self.center, "date": self.date.isoformat()}
+        return fingerprint_lines(chain([header], (a.canonical() for a in self.assignments)))
 
 
 def _time(value: str | time) -> time:

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from .duration import handling_minutes
 from .policy import AllocationPolicy
 from .queue_numbers import queue_number
 from .schedule import Assignment, PeriodStats, Schedule
-from .segments import last_segment, segment_holding
+from .segments import period_segments, segment_index
 from .snapshot import Booking, DaySnapshot, Period
-from .wall_clock import on_day, to_minutes, to_time
+from .wall_clock import midnight, on_day, to_minutes, to_time
 
 
 def allocate(snapshot: DaySnapshot, policy: AllocationPolicy) -> Schedule:
@@ -53,14 +53,12 @@ def _place_period(period: Period, queue: Sequence[Booking], policy: AllocationPo
     """Append the period's assignments to ``out`` in queue order; return its stats."""
     start, end = to_minutes(period.start), to_minutes(period.end)
     seg = policy.segment_minutes
+    segments = [(to_time(s), to_time(e)) for s, e in period_segments(start, end, seg)]
+    day_start = midnight(day)
     # (minute the desk is free, desk number): the heap's head is the earliest free
     # desk, the lowest-numbered one among equals.
     free = [(start, desk) for desk in range(1, policy.desks + 1)]
     last_end: list[int | None] = [None] * policy.desks
-    overflow_segment = last_segment(start, end, seg)
-    # Few distinct minutes recur thousands of times: convert each once.
-    times: dict[int, time] = {}
-    stamps: dict[int, datetime] = {}
     overflow = 0
 
     for position, booking in enumerate(queue, start=1):
@@ -72,18 +70,18 @@ def _place_period(period: Period, queue: Sequence[Booking], policy: AllocationPo
         late = begins >= end
         if late:
             overflow += 1
-            seg_start, seg_end = overflow_segment
+            segment = segments[-1]
         else:
-            seg_start, seg_end = segment_holding(begins, start, end, seg)
+            segment = segments[segment_index(begins, start, seg)]
         out.append(Assignment(
             booking_id=booking.id,
             period=period.code,
             desk=desk,
             queue_number=queue_number(period.queue_prefix, position),
-            segment_start=_cached(times, seg_start, to_time),
-            segment_end=_cached(times, seg_end, to_time),
-            estimated_start=_cached(stamps, begins, lambda m: on_day(day, m)),
-            estimated_end=_cached(stamps, ends, lambda m: on_day(day, m)),
+            segment_start=segment[0],
+            segment_end=segment[1],
+            estimated_start=on_day(day_start, begins),
+            estimated_end=on_day(day_start, ends),
             overflow=late,
         ))
 
@@ -91,12 +89,5 @@ def _place_period(period: Period, queue: Sequence[Booking], policy: AllocationPo
         period=period.code,
         bookings=len(queue),
         overflow=overflow,
-        desk_last_end=tuple(None if m is None else on_day(day, m) for m in last_end),
+        desk_last_end=tuple(None if m is None else on_day(day_start, m) for m in last_end),
     )
-
-
-def _cached(cache: dict, minute: int, make):
-    value = cache.get(minute)
-    if value is None:
-        value = cache[minute] = make(minute)
-    return value

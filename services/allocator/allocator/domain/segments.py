@@ -3,17 +3,13 @@ period's start, the last one cut at the period's end so a segment never leaves i
 from __future__ import annotations
 
 
-def segment_holding(minute: int, period_start: int, period_end: int,
-                    segment_minutes: int) -> tuple[int, int]:
-    """(start, end) in minutes of the segment that contains ``minute``.
-
-    ``minute`` must lie in [period_start, period_end): callers send later starts to
-    :func:`last_segment` instead.
-    """
-    start = period_start + (minute - period_start) // segment_minutes * segment_minutes
-    return start, min(start + segment_minutes, period_end)
+def period_segments(period_start: int, period_end: int,
+                    segment_minutes: int) -> list[tuple[int, int]]:
+    """Every segment of the period as (start, end) minutes, in order."""
+    return [(s, min(s + segment_minutes, period_end))
+            for s in range(period_start, period_end, segment_minutes)]
 
 
-def last_segment(period_start: int, period_end: int, segment_minutes: int) -> tuple[int, int]:
-    """The segment overflow bookings are sent to: the one holding the period's last minute."""
-    return segment_holding(period_end - 1, period_start, period_end, segment_minutes)
+def segment_index(minute: int, period_start: int, segment_minutes: int) -> int:
+    """Which of :func:`period_segments` holds ``minute`` (a minute inside the period)."""
+    return (minute - period_start) // segment_minutes

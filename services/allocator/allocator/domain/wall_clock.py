@@ -17,10 +17,15 @@ def to_time(minutes: int) -> time:
     return time(minutes // 60, minutes % 60)
 
 
-def on_day(day: date, minutes: int) -> datetime:
-    """Center-local wall time ``minutes`` after the day's midnight. May fall on a later
-    date: an overflowing day's estimates can run past midnight and must stay truthful."""
-    return datetime(day.year, day.month, day.day) + timedelta(minutes=minutes)
+def on_day(midnight: datetime, minutes: int) -> datetime:
+    """Center-local wall time ``minutes`` after the service day's ``midnight``. May fall
+    on a later date: an overflowing day's estimates can run past midnight and must
+    stay truthful."""
+    return midnight + timedelta(minutes=minutes)
+
+
+def midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
 
 
 def hhmm(t: time) -> str:
