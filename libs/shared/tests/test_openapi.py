@@ -1,0 +1,73 @@
+"""One declaration gives the aiohttp route and its OpenAPI 3.1 operation."""
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel
+
+from shared.http.openapi import ApiRouter, build_spec, merge_specs
+
+
+class ThingIn(BaseModel):
+    name: str
+    count: int = 1
+
+
+class ThingOut(BaseModel):
+    id: str
+    name: str
+
+
+class ListQuery(BaseModel):
+    q: str | None = None
+
+
+def router() -> ApiRouter:
+    api = ApiRouter("things")
+
+    @api.post("/api/v1/things", summary="Add a thing", body=ThingIn, response=ThingOut, status=201,
+              roles=("agent",), errors=[(409, "thing.exists")], headers=["Idempotency-Key"])
+    async def add_thing(request):
+        raise NotImplementedError
+
+    @api.get("/api/v1/things/{id}", summary="One thing", response=ThingOut, roles=())
+    async def get_thing(request):
+        raise NotImplementedError
+
+    @api.get("/api/v1/things", summary="Find things", query=ListQuery, response=list[ThingOut])
+    async def find_things(request):
+        raise NotImplementedError
+
+    return api
+
+
+def test_routes_and_operations_come_from_one_declaration():
+    api = router()
+    routes = api.routes()
+    assert [(r.method, r.path) for r in routes] == [
+        ("POST", "/api/v1/things"), ("GET", "/api/v1/things/{id}"), ("GET", "/api/v1/things")]
+    spec = build_spec(api.operations, title="t")
+    assert spec["openapi"] == "3.1.0"
+    add = spec["paths"]["/api/v1/things"]["post"]
+    assert add["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ThingIn"}
+    assert add["responses"]["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ThingOut"}
+    assert add["responses"]["409"]["x-codes"] == ["thing.exists"]
+    assert add["responses"]["422"]["x-codes"] == ["validation_error"]
+    assert add["responses"]["403"]["x-codes"] == ["auth.forbidden"]
+    assert add["x-roles"] == ["agent"]
+    assert {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}} in add["parameters"]
+    one = spec["paths"]["/api/v1/things/{id}"]["get"]
+    assert one["parameters"][0]["name"] == "id" and "403" not in one["responses"] and "401" in one["responses"]
+    find = spec["paths"]["/api/v1/things"]["get"]
+    assert find["parameters"][0]["name"] == "q" and "security" not in find
+    assert find["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
+    assert set(spec["components"]["schemas"]) >= {"ThingIn", "ThingOut", "Problem"}
+
+
+def test_merge_refuses_two_different_schemas_with_one_name():
+    a = build_spec(router().operations, title="a")
+    b = build_spec(router().operations, title="b")
+    merged = merge_specs([a, b], title="all")
+    assert set(merged["paths"]) == set(a["paths"])
+    b["components"]["schemas"]["ThingOut"] = {"type": "object", "properties": {}}
+    with pytest.raises(ValueError):
+        merge_specs([a, b], title="all")
