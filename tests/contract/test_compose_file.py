@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from pydantic import AliasChoices, AliasPath
 
 from allocator.settings import AllocatorSettings
 from booking.settings import BookingSettings
@@ -46,6 +45,18 @@ def _load_render():
 
 
 render_mod = _load_render()
+
+
+def _load_settings_env():
+    spec = importlib.util.spec_from_file_location("contract_settings_env",
+                                                  Path(__file__).with_name("settings_env.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Shared with test_k8s_manifests.py: the variables a settings class reads.
+accepted_env_names = _load_settings_env().accepted_env_names
 
 
 @pytest.fixture(scope="module")
@@ -82,24 +93,6 @@ def environment(service: dict) -> dict[str, str]:
     if isinstance(env, list):
         env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
     return {k: interpolate(v) for k, v in env.items()}
-
-
-def accepted_env_names(cls) -> set[str]:
-    """The environment variables a pydantic-settings class reads (upper-cased): the field
-    name with the class's env_prefix, or the names of the field's validation alias."""
-    prefix = cls.model_config.get("env_prefix", "") or ""
-    names: set[str] = set()
-    for field_name, field in cls.model_fields.items():
-        alias = field.validation_alias
-        if alias is None:
-            names.add(f"{prefix}{field_name}".upper())
-            continue
-        choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
-        for choice in choices:
-            if isinstance(choice, AliasPath):
-                choice = choice.path[0]
-            names.add(str(choice).upper())
-    return names
 
 
 def default_port(name: str) -> int:

@@ -17,6 +17,7 @@ def test_shared_variables_are_unprefixed_and_own_ones_prefixed(monkeypatch):
     monkeypatch.setenv("NOTIFIER_PORT", "9104")
     monkeypatch.setenv("PORT", "1")               # an unprefixed PORT is not ours
     monkeypatch.setenv("SMS_PROVIDER", "http")
+    monkeypatch.setenv("SMS_HTTP_URL", "http://sms.example/send")
     b, n = BookingSettings(), NotifierSettings()
     assert (b.database_url, b.amqp_url, b.app_env) == ("postgresql://u@db:5432/x", "amqp://a:b@mq:5672/", "prod")
     assert (b.port, n.port) == (9102, 9104)

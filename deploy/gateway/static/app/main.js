@@ -1,0 +1,141 @@
+// The shell: session, API client, menu, routes. Each screen is a module with
+// render(ctx) that fills ctx.root and may return a cleanup function.
+import { ApiError, createApi, API } from './api.js';
+import { createSession } from './session.js';
+import { start } from './router.js';
+import { h, clear } from './dom.js';
+import { messageBox } from './ui.js';
+import { loadBusinessTypes } from './business-types.js';
+import * as login from './login.js';
+import * as register from './register.js';
+import * as enterprises from './enterprises.js';
+import * as book from './book.js';
+import * as bookings from './bookings.js';
+import * as booking from './booking.js';
+import * as rights from './rights.js';
+import * as desk from './desk.js';
+
+const APP_NAME = '制卡中心预约排号系统';
+
+const ROUTES = [
+  { path: '/login', name: 'login', title: '登录', screen: login, public: true },
+  { path: '/register', name: 'register', title: '注册', screen: register, public: true },
+  { path: '/enterprises', name: 'enterprises', title: '信息维护', screen: enterprises, menu: true },
+  { path: '/book', name: 'book', title: '制卡预约', screen: book, menu: true },
+  { path: '/bookings', name: 'bookings', title: '预约查询', screen: bookings, menu: true },
+  { path: '/bookings/:id', name: 'booking', title: '预约详情', screen: booking, menuAs: '/bookings' },
+  { path: '/rights', name: 'rights', title: '预约权限', screen: rights, menu: true },
+  { path: '/desk', name: 'desk', title: '窗口', screen: desk, menu: true, role: 'staff' },
+];
+
+const session = createSession();
+let navigate = () => {};
+let pendingFlash = null;
+
+const api = createApi({
+  session,
+  onAuthLost: () => {
+    pendingFlash = { kind: 'info', text: '登录已过期，请重新登录。' };
+    const here = location.hash;
+    navigate(`#/login${here && !here.startsWith('#/login') ? `?next=${encodeURIComponent(here)}` : ''}`);
+  },
+});
+
+let typesPromise = null;
+const businessTypes = () => {
+  typesPromise ??= loadBusinessTypes(api).then((r) => r.types);
+  return typesPromise;
+};
+let mePromise = null;
+const me = () => {
+  mePromise ??= api.get(`${API}/me`).catch((err) => { mePromise = null; throw err; });
+  return mePromise;
+};
+session.onChange(() => { mePromise = null; });
+
+export function homeFor(s) {
+  return s.hasRole('staff') ? '#/desk' : '#/book';
+}
+
+const menuEl = document.getElementById('menu');
+const viewEl = document.getElementById('view');
+const whoEl = document.getElementById('who');
+const logoutBtn = document.getElementById('logout');
+
+logoutBtn.addEventListener('click', async () => {
+  logoutBtn.disabled = true;
+  await api.logout();
+  logoutBtn.disabled = false;
+  pendingFlash = { kind: 'ok', text: '您已安全退出。' };
+  navigate('#/login');
+});
+
+function drawChrome(current) {
+  const signedIn = session.signedIn;
+  document.body.classList.toggle('signed-in', signedIn);
+  document.body.classList.toggle('signed-out', !signedIn);
+  logoutBtn.hidden = !signedIn;
+  whoEl.textContent = signedIn ? session.displayName() : '';
+  whoEl.hidden = !signedIn;
+  const active = current?.menuAs ?? current?.path;
+  clear(menuEl, signedIn ? h('ul', {}, ROUTES.filter((r) => r.menu && (!r.role || session.hasRole(r.role))).map((r) =>
+    h('li', {}, h('a', { href: `#${r.path}`, class: 'menu-item', 'aria-current': r.path === active ? 'page' : null }, r.title)))) : null);
+  // On phones the menu is a bar that scrolls sideways: keep the current item in sight.
+  const bar = menuEl.querySelector('ul');
+  const item = bar?.querySelector('[aria-current="page"]');
+  if (item && bar.scrollWidth > bar.clientWidth) {
+    bar.scrollLeft = Math.max(0, item.offsetLeft - bar.offsetLeft + item.offsetWidth - bar.clientWidth + 8);
+  }
+}
+
+let cleanup = null;
+let seq = 0;
+
+async function onRoute(m) {
+  const mine = ++seq;
+  if (typeof cleanup === 'function') { try { cleanup(); } catch { /* ignore */ } }
+  cleanup = null;
+  if (!m) { navigate(session.signedIn ? homeFor(session) : '#/login', { replace: true }); return; }
+  const { route } = m;
+  if (!route.public && !session.signedIn) {
+    navigate(`#/login?next=${encodeURIComponent(location.hash)}`, { replace: true });
+    return;
+  }
+  if (route.name === 'login' && session.signedIn) { navigate(homeFor(session), { replace: true }); return; }
+  drawChrome(route);
+  document.title = `${route.title} · ${APP_NAME}`;
+  const root = h('section', { class: `screen screen-${route.name}`, 'aria-label': route.title });
+  clear(viewEl, root);
+  if (pendingFlash) {
+    const box = messageBox();
+    if (pendingFlash.kind === 'ok') box.ok(pendingFlash.text); else box.info(pendingFlash.text);
+    box.classList.add('flash');
+    root.append(box);
+    pendingFlash = null;
+  }
+  if (route.role && !session.hasRole(route.role)) {
+    root.append(h('h1', {}, route.title), h('div', { class: 'msg msg-error', role: 'alert' },
+      h('p', { class: 'msg-text' }, '该页面仅供窗口工作人员使用，您的账号没有窗口权限。')));
+    return;
+  }
+  const ctx = {
+    root, api, session, params: m.params, query: m.query, businessTypes, me,
+    navigate: (hash, opts) => navigate(hash, opts),
+    flash: (kind, text) => { pendingFlash = { kind, text }; },
+    isCurrent: () => mine === seq,
+    home: () => homeFor(session),
+  };
+  try {
+    const result = await route.screen.render(ctx);
+    if (mine === seq) cleanup = result; else if (typeof result === 'function') result();
+  } catch (err) {
+    if (!(err instanceof ApiError)) console.error(err); // a bug: keep it visible to developers
+    if (mine !== seq) return;
+    const box = messageBox();
+    box.error(err);
+    root.append(box);
+  }
+  if (mine === seq) viewEl.focus({ preventScroll: true });
+}
+
+navigate = start(ROUTES, onRoute);
