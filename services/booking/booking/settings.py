@@ -1,9 +1,53 @@
-"""Booking service settings: the shared ones, plus its own under the ``BOOKING_`` prefix."""
+"""Booking service settings: the shared ones, plus its own under the ``BOOKING_`` prefix.
+
+Centers are settings (domain.md: "Both numbers (2 working days, 15:00) and the time zone
+are per-center settings"). ``BOOKING_CENTERS`` is a JSON list of center definitions; each
+field left out takes the value of the default center ``qingdao``, which always exists
+(a definition with ``"id": "qingdao"`` replaces its defaults).
+"""
 from __future__ import annotations
 
+from datetime import time
+
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings, shared  # noqa: F401
+
+from .domain.center import QINGDAO, CenterConfig, Period
+
+
+class PeriodSpec(BaseModel):
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,15}$")
+    start: time
+    end: time
+    queue_prefix: str = Field(pattern=r"^[A-Z]$")
+
+
+_QINGDAO_PERIODS = [PeriodSpec(code=p.code, start=p.start, end=p.end, queue_prefix=p.queue_prefix)
+                    for p in QINGDAO.periods]
+
+
+class CenterSpec(BaseModel):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    timezone: str = QINGDAO.timezone
+    periods: list[PeriodSpec] = Field(default_factory=lambda: list(_QINGDAO_PERIODS))
+    desks: int = QINGDAO.desks
+    segment_minutes: int = QINGDAO.segment_minutes
+    default_capacity: int = QINGDAO.default_capacity
+    release_working_days: int = QINGDAO.release_working_days
+    cutoff_time: time = QINGDAO.cutoff_time
+    closing_time: time = QINGDAO.closing_time
+    late_minutes: int = QINGDAO.late_minutes
+
+    def config(self) -> CenterConfig:
+        # CenterConfig checks the rest (unique codes, a real time zone) when built.
+        return CenterConfig(
+            id=self.id, timezone=self.timezone,
+            periods=tuple(Period(p.code, p.start, p.end, p.queue_prefix) for p in self.periods),
+            desks=self.desks, segment_minutes=self.segment_minutes,
+            default_capacity=self.default_capacity, release_working_days=self.release_working_days,
+            cutoff_time=self.cutoff_time, closing_time=self.closing_time, late_minutes=self.late_minutes)
 
 
 class BookingSettings(ServiceSettings):
@@ -14,3 +58,26 @@ class BookingSettings(ServiceSettings):
     db_schema: str = "booking"
 
     default_center: str = "qingdao"
+    centers: list[CenterSpec] = []
+    # How long an Idempotency-Key answers with its first answer; after that it is free again.
+    idempotency_ttl_hours: int = 24
+    # GET /api/v1/calendar: the longest range one request may ask for.
+    calendar_max_days: int = 62
+
+    @model_validator(mode="after")
+    def _centers_are_usable(self) -> BookingSettings:
+        ids = [c.id for c in self.centers]
+        if len(set(ids)) != len(ids):
+            raise ValueError("BOOKING_CENTERS: each center id once")
+        for spec in self.centers:
+            try:
+                spec.config()
+            except (ValueError, KeyError) as exc:   # ZoneInfoNotFoundError is a KeyError
+                raise ValueError(f"BOOKING_CENTERS: center {spec.id!r}: {exc}") from None
+        if self.default_center not in {QINGDAO.id, *ids}:
+            raise ValueError(f"BOOKING_DEFAULT_CENTER {self.default_center!r} is not a defined center")
+        return self
+
+    def center_configs(self) -> list[CenterConfig]:
+        defined = {spec.id: spec.config() for spec in self.centers}
+        return [defined.pop(QINGDAO.id, QINGDAO), *defined.values()]

@@ -1,0 +1,2 @@
+"""Event handlers: each takes a shared.consumer.Delivery, whose connection is already in
+the inbox transaction, and hands the event to a use case."""

@@ -42,6 +42,13 @@ class LineStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class SmsStatus(enum.StrEnum):
+    """What the agent sees of the booking's latest SMS ("短信是否送达")."""
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class Allocation:
     desk: int
@@ -84,6 +91,7 @@ class Booking:
     status: BookingStatus = BookingStatus.CONFIRMED
     allocation: Allocation | None = None
     sms_resend_used: bool = False
+    sms_status: SmsStatus = SmsStatus.PENDING
     events: list[Event] = field(default_factory=list, repr=False)
 
     # An entity: the same booking whatever its state.
@@ -246,7 +254,25 @@ class Booking:
         if self.sms_resend_used:
             raise SmsResendUsed(f"the SMS of booking {self.id} was already sent again")
         self.sms_resend_used = True
+        self.sms_status = SmsStatus.PENDING   # a new SMS is on its way
         self.events.append(SmsResendRequested(booking_id=self.id, contact_phone=self.contact_phone))
+
+    def sms_delivered(self) -> bool:
+        """The notifier delivered an SMS of this booking; True when the status changed.
+        A delivery wins over an earlier failure (e.g. the resent SMS got through)."""
+        if self.sms_status is SmsStatus.DELIVERED:
+            return False
+        self.sms_status = SmsStatus.DELIVERED
+        return True
+
+    def sms_failed(self) -> bool:
+        """The notifier gave up on an SMS of this booking; True when the status changed.
+        Decision: a failure never hides a delivery already seen, so a late or out-of-order
+        failure report cannot make a delivered SMS look lost."""
+        if self.sms_status is not SmsStatus.PENDING:
+            return False
+        self.sms_status = SmsStatus.FAILED
+        return True
 
 
 # --- input checks for Booking.create ------------------------------------------------------

@@ -16,7 +16,8 @@ __all__ = [
     "ValidationFailed", "InvalidOrgCode", "BusinessConflict", "CountRequired",
     "DateNotBookable", "PeriodUnknown", "CapacityExhausted", "DuplicatePeriod",
     "EnterpriseAlreadyBooked", "Suspended", "CutoffPassed", "NotActive", "SmsResendUsed",
-    "Late", "WrongDay", "CapacityBelowBooked", "LineNotFound",
+    "Late", "WrongDay", "CapacityBelowBooked", "LineNotFound", "BookingNotFound",
+    "EnterpriseExists", "EnterpriseAlreadyAdded", "IdempotencyKeyReused",
 ]
 
 
@@ -35,6 +36,11 @@ class BusinessConflict(Unprocessable):
 class CountRequired(Unprocessable):
     code = "booking.count_required"
     title = "This business type needs a card count"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code = "idempotency.key_reused"
+    title = "This Idempotency-Key was used with another request body"
 
 
 class DateNotBookable(Unprocessable):
@@ -91,6 +97,16 @@ class WrongDay(Conflict):
     title = "The booking is not for today"
 
 
+class EnterpriseExists(Conflict):
+    code = "enterprise.exists"
+    title = "This enterprise is already in the directory"
+
+
+class EnterpriseAlreadyAdded(Conflict):
+    code = "enterprise.already_added"
+    title = "This enterprise is already in your list"
+
+
 class CapacityBelowBooked(Conflict):
     code = "capacity.below_booked"
     title = "Capacity cannot be set below what is already booked"
@@ -113,3 +129,9 @@ class LineNotFound(NotFound):
     # /bookings/{id}/enterprises/{org_code} resource.
     code = "booking.line_not_found"
     title = "The booking has no such enterprise"
+
+
+class BookingNotFound(NotFound):
+    # Also the answer for another agent's booking: its existence is not revealed.
+    code = "booking.not_found"
+    title = "No such booking"

@@ -21,6 +21,10 @@ EXPECTED = {
     "WrongDay": (409, "booking.wrong_day"),
     "CapacityBelowBooked": (409, "capacity.below_booked"),
     "LineNotFound": (404, "booking.line_not_found"),
+    "BookingNotFound": (404, "booking.not_found"),
+    "EnterpriseExists": (409, "enterprise.exists"),
+    "EnterpriseAlreadyAdded": (409, "enterprise.already_added"),
+    "IdempotencyKeyReused": (422, "idempotency.key_reused"),
 }
 
 

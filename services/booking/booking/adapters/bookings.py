@@ -1,0 +1,148 @@
+"""Bookings and their enterprise lines: stored, rebuilt as ``Booking`` aggregates, listed.
+
+Inserting a booking that breaks a one-per-period or one-per-date rule fails on a partial
+unique index; those violations come back as the domain's refusals, so a request that
+lost a race gets the same 409 as one that was refused by the read before the write.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import asyncpg
+
+from ..domain.booking import (Allocation, Booking, BookingStatus, EnterpriseLine, LineStatus,
+                              SmsStatus)
+from ..domain.business_types import BusinessLine
+from ..domain.errors import DuplicatePeriod, EnterpriseAlreadyBooked
+
+_COLUMNS = ("id, agent_id, center, day, period, contact_name, contact_phone, status, created_at,"
+            " sms_status, sms_resend_used, desk, segment_start, segment_end, queue_number")
+
+_UNIQUE_REFUSALS = {
+    "bookings_one_per_agent_period": lambda b: DuplicatePeriod(
+        f"you already have a booking for {b.date} {b.period}"),
+    "bookings_one_per_phone_period": lambda b: DuplicatePeriod(
+        f"phone {b.contact_phone} is already on a booking for {b.date} {b.period}"),
+    "booking_lines_one_per_enterprise_day": lambda b: EnterpriseAlreadyBooked(
+        f"one of these enterprises is already booked on {b.date}"),
+}
+
+
+def as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+class BookingRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    # --- writing --------------------------------------------------------------------
+
+    async def add(self, booking: Booking) -> None:
+        try:
+            await self.conn.execute(
+                "INSERT INTO bookings (id, agent_id, center, day, period, contact_name, contact_phone,"
+                " status, created_at, updated_at, sms_status, sms_resend_used)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
+                uuid.UUID(booking.id), booking.agent_id, booking.center, booking.date, booking.period,
+                booking.contact_name, booking.contact_phone, str(booking.status), booking.created_at,
+                str(booking.sms_status), booking.sms_resend_used)
+            await self.conn.executemany(
+                "INSERT INTO booking_lines (booking_id, position, org_code, name, businesses, status,"
+                " center, day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                [(uuid.UUID(booking.id), i, line.org_code, line.name, _businesses_json(line),
+                  str(line.status), booking.center, booking.date) for i, line in enumerate(booking.lines)])
+        except asyncpg.UniqueViolationError as exc:
+            refusal = _UNIQUE_REFUSALS.get(exc.constraint_name or "")
+            if refusal is None:
+                raise
+            raise refusal(booking) from None
+
+    async def save(self, booking: Booking, now: datetime) -> None:
+        """Write back what can change after creation: statuses, SMS state, allocation."""
+        a = booking.allocation
+        await self.conn.execute(
+            "UPDATE bookings SET status = $2, sms_status = $3, sms_resend_used = $4, updated_at = $5,"
+            " desk = $6, segment_start = $7, segment_end = $8, queue_number = $9 WHERE id = $1",
+            uuid.UUID(booking.id), str(booking.status), str(booking.sms_status), booking.sms_resend_used,
+            now, a.desk if a else None, a.start if a else None, a.end if a else None,
+            a.queue_number if a else None)
+        # Only lines whose status moved: cancelled_at records when.
+        await self.conn.executemany(
+            "UPDATE booking_lines SET status = $3, cancelled_at = CASE WHEN $3 = 'cancelled'"
+            " THEN coalesce(cancelled_at, $4) END WHERE booking_id = $1 AND org_code = $2 AND status <> $3",
+            [(uuid.UUID(booking.id), line.org_code, str(line.status), now) for line in booking.lines])
+
+    # --- reading --------------------------------------------------------------------
+
+    async def get(self, booking_id: str, *, agent_id: str | None = None,
+                  for_update: bool = False) -> Booking | None:
+        """The booking, or None when there is none (or it is not ``agent_id``'s)."""
+        key = as_uuid(booking_id)
+        if key is None:
+            return None
+        row = await self.conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM bookings WHERE id = $1 AND ($2::text IS NULL OR agent_id = $2)"
+            + (" FOR UPDATE" if for_update else ""), key, agent_id)
+        if row is None:
+            return None
+        return (await self._rebuild([row]))[0]
+
+    async def clashing(self, candidate: Booking) -> list[Booking]:
+        """Live bookings of the candidate's center and date that could clash with it: the
+        same agent or phone in its period, or one of its enterprises."""
+        rows = await self.conn.fetch(
+            f"SELECT {_COLUMNS} FROM bookings b WHERE center = $1 AND day = $2 AND status <> 'cancelled'"
+            " AND ((period = $3 AND (agent_id = $4 OR contact_phone = $5))"
+            "  OR EXISTS (SELECT 1 FROM booking_lines l WHERE l.booking_id = b.id AND l.status = 'active'"
+            "             AND l.org_code = ANY($6::text[])))",
+            candidate.center, candidate.date, candidate.period, candidate.agent_id,
+            candidate.contact_phone, [line.org_code for line in candidate.active_lines])
+        return await self._rebuild(rows)
+
+    async def page(self, agent_id: str, *, start: date | None, end: date | None, status: str | None,
+                   after: tuple[date, datetime, uuid.UUID] | None, limit: int) -> list[Booking]:
+        """The agent's bookings in (day, created_at, id) order, after the keyset ``after``."""
+        rows = await self.conn.fetch(
+            f"SELECT {_COLUMNS} FROM bookings WHERE agent_id = $1"
+            " AND ($2::date IS NULL OR day >= $2) AND ($3::date IS NULL OR day <= $3)"
+            " AND ($4::text IS NULL OR status = $4)"
+            " AND ($5::date IS NULL OR (day, created_at, id) > ($5, $6, $7))"
+            " ORDER BY day, created_at, id LIMIT $8",
+            agent_id, start, end, status, *(after or (None, None, None)), limit)
+        return await self._rebuild(rows)
+
+    async def _rebuild(self, rows: Sequence[asyncpg.Record]) -> list[Booking]:
+        if not rows:
+            return []
+        line_rows = await self.conn.fetch(
+            "SELECT booking_id, org_code, name, businesses, status FROM booking_lines"
+            " WHERE booking_id = ANY($1::uuid[]) ORDER BY booking_id, position", [r["id"] for r in rows])
+        lines: dict[uuid.UUID, list[EnterpriseLine]] = {}
+        for r in line_rows:
+            lines.setdefault(r["booking_id"], []).append(EnterpriseLine(
+                org_code=r["org_code"], name=r["name"], status=LineStatus(r["status"]),
+                businesses=tuple(BusinessLine(b["type"], b.get("count")) for b in r["businesses"])))
+        return [_booking(r, lines.get(r["id"], [])) for r in rows]
+
+
+def _booking(row: asyncpg.Record, lines: list[EnterpriseLine]) -> Booking:
+    allocation = None
+    if row["desk"] is not None:
+        allocation = Allocation(desk=row["desk"], start=row["segment_start"], end=row["segment_end"],
+                                queue_number=row["queue_number"])
+    return Booking(
+        id=str(row["id"]), agent_id=row["agent_id"], center=row["center"], date=row["day"],
+        period=row["period"], contact_name=row["contact_name"], contact_phone=row["contact_phone"],
+        created_at=row["created_at"], lines=lines, status=BookingStatus(row["status"]),
+        allocation=allocation, sms_resend_used=row["sms_resend_used"],
+        sms_status=SmsStatus(row["sms_status"]))
+
+
+def _businesses_json(line: EnterpriseLine) -> list[dict]:
+    return [{"type": b.type, "count": b.count} for b in line.businesses]

@@ -1,0 +1,66 @@
+"""Capacity counters, one row per (center, date, period), in enterprise lines.
+
+Taking lines is one conditional UPDATE: the row lock serialises concurrent bookings and
+the WHERE clause refuses what does not fit, so capacity holds whatever the concurrency.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class Counter:
+    capacity: int
+    booked: int
+
+
+class CapacityCounters:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def _ensure_row(self, center: str, day: date, period: str, default: int) -> None:
+        await self.conn.execute(
+            "INSERT INTO capacity (center, day, period, capacity) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT DO NOTHING", center, day, period, default)
+
+    async def take(self, center: str, day: date, period: str, lines: int, *, default: int) -> Counter | None:
+        """The counter after taking ``lines``, or None when they do not fit."""
+        await self._ensure_row(center, day, period, default)
+        row = await self.conn.fetchrow(
+            "UPDATE capacity SET booked = booked + $4"
+            " WHERE center = $1 AND day = $2 AND period = $3 AND booked + $4 <= capacity"
+            " RETURNING capacity, booked", center, day, period, lines)
+        return Counter(row["capacity"], row["booked"]) if row else None
+
+    async def release(self, center: str, day: date, period: str, lines: int) -> None:
+        await self.conn.execute(
+            "UPDATE capacity SET booked = booked - $4 WHERE center = $1 AND day = $2 AND period = $3",
+            center, day, period, lines)
+
+    async def get(self, center: str, day: date, period: str, *, default: int) -> Counter:
+        row = await self.conn.fetchrow(
+            "SELECT capacity, booked FROM capacity WHERE center = $1 AND day = $2 AND period = $3",
+            center, day, period)
+        return Counter(row["capacity"], row["booked"]) if row else Counter(default, 0)
+
+    async def in_range(self, center: str, start: date, end: date) -> dict[tuple[date, str], Counter]:
+        rows = await self.conn.fetch(
+            "SELECT day, period, capacity, booked FROM capacity WHERE center = $1 AND day BETWEEN $2 AND $3",
+            center, start, end)
+        return {(r["day"], r["period"]): Counter(r["capacity"], r["booked"]) for r in rows}
+
+    async def set(self, center: str, day: date, period: str, capacity: int, *, by: str,
+                  at: datetime) -> Counter | None:
+        """Set the capacity unless it would go below what is booked (then None). One
+        statement, so a booking committing meanwhile cannot slip under it."""
+        row = await self.conn.fetchrow(
+            "INSERT INTO capacity (center, day, period, capacity, updated_at, updated_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (center, day, period) DO UPDATE SET capacity = EXCLUDED.capacity,"
+            "  updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by"
+            "  WHERE capacity.booked <= EXCLUDED.capacity"
+            " RETURNING capacity, booked", center, day, period, capacity, at, by)
+        return Counter(row["capacity"], row["booked"]) if row else None

@@ -1,0 +1,49 @@
+"""Cancelling (取消预约) a whole booking or one enterprise line, before the cutoff.
+
+One transaction: lock the booking, let the aggregate decide, give the lines back to the
+period's capacity, count the cancellation against the agent's rights (possibly
+suspending them), and publish booking.cancelled (and booking.suspended)."""
+from __future__ import annotations
+
+from ..adapters.bookings import BookingRepository
+from ..adapters.capacity import CapacityCounters
+from ..adapters.cutoffs import Cutoffs
+from ..domain.errors import BookingNotFound, CutoffPassed
+from ..log import log
+from .calendars import effective_cutoff, working_calendar
+from .context import BookingContext
+from .outgoing_events import publish_booking_events
+from .rights import count_cancellation
+from .views import booking_view
+
+
+async def cancel_booking(ctx: BookingContext, agent_id: str, booking_id: str,
+                         org_code: str | None = None) -> dict:
+    """Cancel the booking, or only its line for ``org_code``; the booking as it is now."""
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as conn:
+        repo = BookingRepository(conn)
+        # Locked first, so two cancellations of one booking go one after the other.
+        booking = await repo.get(booking_id, agent_id=agent_id, for_update=True)
+        if booking is None:
+            raise BookingNotFound(f"you have no booking {booking_id}")
+        center = ctx.centers.get(booking.center)
+        calendar = await working_calendar(conn, center)
+        cutoff = await effective_cutoff(conn, center, calendar, booking.date)
+        if org_code is None:
+            released = booking.cancel(now, cutoff)
+        else:
+            released = booking.cancel_line(org_code, now, cutoff)
+        await repo.save(booking, now)
+        await CapacityCounters(conn).release(booking.center, booking.date, booking.period, released)
+        # Again under the capacity row lock, which closing a date takes first (see
+        # booking_create): a date closed while this request waited is not changed.
+        if await Cutoffs(conn).closed_at(booking.center, booking.date) is not None:
+            raise CutoffPassed(f"changes for {booking.date} are closed")
+        what = f"booking {booking.id}" + (f" line {org_code}" if org_code else "")
+        change = await count_cancellation(conn, agent_id, now=now, note=f"cancelled {what}",
+                                          producer=ctx.producer)
+        await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
+    log.info("booking_cancelled", booking_id=booking.id, lines_released=released,
+             rights_change=change.change)
+    return booking_view(booking, center, cutoff)

@@ -1,0 +1,88 @@
+"""The booking calendar (which days can be booked, when each closes, what is left per
+period) and the administrators' working-day overrides."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ..adapters.calendar_overrides import CalendarOverrides
+from ..adapters.capacity import CapacityCounters, Counter
+from ..adapters.cutoffs import Cutoffs
+from ..domain.business_types import BUSINESS_TYPES
+from ..domain.capacity import remaining
+from ..domain.center import CenterConfig
+from ..domain.errors import DateNotBookable, ValidationFailed
+from ..domain.release import cutoff_at, ensure_bookable
+from ..domain.working_calendar import WorkingCalendar
+from .calendars import working_calendar
+from .context import BookingContext
+
+DEFAULT_DAYS = 14   # api.md: "default range: today + 14 days"
+
+
+def business_types() -> list[dict]:
+    return [{"code": t.code, "name": t.name, "needs_count": t.needs_count,
+             "count": t.count_rule.value, "excludes": sorted(t.excludes)} for t in BUSINESS_TYPES]
+
+
+async def calendar_view(ctx: BookingContext, center_id: str | None, start: date | None,
+                        end: date | None) -> dict:
+    center = ctx.centers.get(center_id)
+    now = ctx.clock.now()
+    today = center.local_date(now)
+    start = start or today
+    end = end or start + timedelta(days=DEFAULT_DAYS)
+    if end < start:
+        raise ValidationFailed([{"field": "to", "message": "must not be before from"}])
+    if (end - start).days >= ctx.settings.calendar_max_days:
+        raise ValidationFailed([{"field": "to", "message":
+                                 f"at most {ctx.settings.calendar_max_days} days per request"}])
+    async with ctx.db.connection() as conn:
+        calendar = await working_calendar(conn, center)
+        counters = await CapacityCounters(conn).in_range(center.id, start, end)
+        closed = await Cutoffs(conn).closed_days(center.id, start, end)
+    days = [_day(center, calendar, counters, closed, start + timedelta(days=i), now)
+            for i in range((end - start).days + 1)]
+    return {"center": center.id, "timezone": center.timezone, "now": center.local(now).isoformat(),
+            "days": days}
+
+
+def _day(center: CenterConfig, calendar: WorkingCalendar, counters: dict[tuple[date, str], Counter],
+         closed: set[date], day: date, now) -> dict:
+    working = calendar.is_working(day)
+    reason = None
+    try:
+        ensure_bookable(center, calendar, day, now)
+        if day in closed:
+            reason = "closed"
+    except DateNotBookable as refusal:
+        reason = refusal.extra.get("reason")
+    periods = []
+    if working:
+        for p in center.periods:
+            counter = counters.get((day, p.code), Counter(center.default_capacity, 0))
+            periods.append({"code": p.code, "start": p.start.strftime("%H:%M"), "end": p.end.strftime("%H:%M"),
+                            "capacity": counter.capacity, "remaining": remaining(counter.capacity, counter.booked)})
+    return {
+        "date": day.isoformat(),
+        "working": working,
+        "source": calendar.source(day),          # official | override | fallback (year unknown)
+        "bookable": reason is None,
+        "not_bookable_reason": reason,
+        "cutoff_at": center.local(cutoff_at(center, calendar, day)).isoformat() if working else None,
+        "periods": periods,
+    }
+
+
+async def set_calendar_day(ctx: BookingContext, admin_id: str, center_id: str | None, day: date,
+                           working: bool, note: str) -> dict:
+    center = ctx.centers.get(center_id)
+    async with ctx.db.transaction() as conn:
+        await CalendarOverrides(conn).set(center.id, day, working, note, by=admin_id, at=ctx.clock.now())
+    return {"center": center.id, "date": day.isoformat(), "working": working, "source": "override",
+            "note": note}
+
+
+async def clear_calendar_day(ctx: BookingContext, center_id: str | None, day: date) -> None:
+    center = ctx.centers.get(center_id)
+    async with ctx.db.transaction() as conn:
+        await CalendarOverrides(conn).remove(center.id, day)

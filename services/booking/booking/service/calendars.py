@@ -1,0 +1,26 @@
+"""A center's working calendar (official data plus the administrators' overrides) and the
+cutoff instant of a service date."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import asyncpg
+
+from ..adapters.calendar_overrides import CalendarOverrides
+from ..adapters.cutoffs import Cutoffs
+from ..domain.center import CenterConfig
+from ..domain.release import cutoff_at
+from ..domain.working_calendar import WorkingCalendar
+
+
+async def working_calendar(conn: asyncpg.Connection, center: CenterConfig) -> WorkingCalendar:
+    return WorkingCalendar(await CalendarOverrides(conn).for_center(center.id))
+
+
+async def effective_cutoff(conn: asyncpg.Connection, center: CenterConfig, calendar: WorkingCalendar,
+                           day: date) -> datetime:
+    """The instant changes for ``day`` stop: its normal cutoff, or earlier when the date
+    has been closed already (an administrator may close it ahead of time)."""
+    normal = cutoff_at(center, calendar, day)
+    closed = await Cutoffs(conn).closed_at(center.id, day)
+    return min(normal, closed) if closed is not None else normal

@@ -1,0 +1,37 @@
+"""What every use case needs from the running service: the database, the clock, the
+centers and the producer name events go out under."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.app import Runtime
+
+from ..settings import BookingSettings
+from .centers import Centers
+
+
+@dataclass
+class BookingContext:
+    runtime: Runtime
+    centers: Centers = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.centers = Centers(s.center_configs(), s.default_center)
+
+    # The pool exists only once the app has started: read it through the runtime each time.
+    @property
+    def db(self):
+        return self.runtime.db
+
+    @property
+    def clock(self):
+        return self.runtime.clock
+
+    @property
+    def settings(self) -> BookingSettings:
+        return self.runtime.settings  # type: ignore[return-value]
+
+    @property
+    def producer(self) -> str:
+        return self.runtime.settings.service_name

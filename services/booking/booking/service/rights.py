@@ -1,0 +1,75 @@
+"""Booking rights: what an agent sees, counting cancellations, and lifting a suspension.
+Every change is written to the audit table in the transaction that makes it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from shared import outbox
+from shared.contracts.booking import BookingSuspended
+
+from ..adapters.agents import Agents
+from ..adapters.rights import RightsRepository
+from ..domain.events import RightsChanged
+from .context import BookingContext
+from .request_context import current_request_id
+
+
+def rights_view(rights, now: datetime) -> dict:
+    status = rights.status(now)
+    return {"suspended_until": status.suspended_until.isoformat() if status.suspended_until else None,
+            "reason": status.reason, "no_shows": status.no_shows, "cancellations": status.cancellations}
+
+
+async def my_rights(ctx: BookingContext, agent_id: str) -> dict:
+    async with ctx.db.connection() as conn:
+        rights = await RightsRepository(conn).get(agent_id)
+    return rights_view(rights, ctx.clock.now())
+
+
+async def count_cancellation(conn: asyncpg.Connection, agent_id: str, *, now: datetime, note: str,
+                             producer: str) -> RightsChanged:
+    """One cancellation for ``agent_id``, inside the caller's transaction. The row lock
+    makes concurrent cancellations of one agent count one after the other."""
+    repo = RightsRepository(conn)
+    rights = await repo.get_for_update(agent_id)
+    change = rights.record_cancellations(1, now, note)
+    await repo.save(rights, now)
+    await repo.audit(change, actor=agent_id, request_id=current_request_id())
+    if change.change == "suspended":
+        await _publish_suspended(conn, change, count=change.before.cancellations + 1, producer=producer)
+    return change
+
+
+async def _publish_suspended(conn: asyncpg.Connection, change: RightsChanged, *, count: int,
+                             producer: str) -> None:
+    assert change.after.suspended_until is not None and change.after.reason is not None
+    await outbox.publish(conn, BookingSuspended.event_type, BookingSuspended(  # type: ignore[attr-defined]
+        agent_id=change.agent_id, phone=await Agents(conn).phone_of(change.agent_id),
+        suspended_until=change.after.suspended_until, reason=change.after.reason, count=count),
+        producer=producer)
+
+
+async def lift_suspension(ctx: BookingContext, admin_id: str, agent_id: str, reason: str) -> bool:
+    """End the agent's suspension now; False when there was none (nothing recorded)."""
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as conn:
+        repo = RightsRepository(conn)
+        rights = await repo.get_for_update(agent_id)
+        change = rights.lift(now, actor=admin_id, note=reason)
+        if change is None:
+            return False
+        await repo.save(rights, now)
+        await repo.audit(change, actor=admin_id, request_id=current_request_id())
+    return True
+
+
+async def agent_rights_with_audit(ctx: BookingContext, agent_id: str) -> dict:
+    """For administrators: the agent's rights and every recorded change to them."""
+    async with ctx.db.connection() as conn:
+        repo = RightsRepository(conn)
+        rights = await repo.get(agent_id)
+        trail = await repo.audit_trail(agent_id)
+    return {**rights_view(rights, ctx.clock.now()), "agent_id": agent_id,
+            "audit": [{**entry, "at": entry["at"].isoformat()} for entry in trail]}

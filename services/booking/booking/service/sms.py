@@ -1,0 +1,42 @@
+"""The booking's SMS: asking for it again once (重发短信1次), and keeping its delivery
+status from the notifier's reports."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from ..adapters.bookings import BookingRepository
+from ..domain.errors import BookingNotFound
+from ..log import log
+from .context import BookingContext
+from .outgoing_events import publish_booking_events
+
+
+async def request_sms_resend(ctx: BookingContext, agent_id: str, booking_id: str) -> dict:
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as conn:
+        repo = BookingRepository(conn)
+        booking = await repo.get(booking_id, agent_id=agent_id, for_update=True)
+        if booking is None:
+            raise BookingNotFound(f"you have no booking {booking_id}")
+        booking.use_sms_resend()
+        await repo.save(booking, now)
+        await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
+    return {"booking_id": booking.id, "sms": {"status": str(booking.sms_status), "resend_available": False}}
+
+
+async def record_sms_outcome(conn: asyncpg.Connection, booking_id: str | None, *, delivered: bool,
+                             now: datetime) -> None:
+    """Inside the consumer's inbox transaction. Reports about SMS that belong to no booking
+    (verification codes) or to a booking this service does not have are ignored."""
+    if not booking_id:
+        return
+    repo = BookingRepository(conn)
+    booking = await repo.get(booking_id, for_update=True)
+    if booking is None:
+        log.info("sms_report_for_unknown_booking", booking_id=booking_id)
+        return
+    changed = booking.sms_delivered() if delivered else booking.sms_failed()
+    if changed:
+        await repo.save(booking, now)

@@ -1,0 +1,33 @@
+from booking.domain.booking import SmsStatus
+
+
+def test_a_new_booking_waits_for_its_sms(new_booking):
+    assert new_booking().sms_status is SmsStatus.PENDING
+
+
+def test_pending_becomes_delivered_or_failed(new_booking):
+    delivered, failed = new_booking(), new_booking()
+    assert delivered.sms_delivered() and delivered.sms_status is SmsStatus.DELIVERED
+    assert failed.sms_failed() and failed.sms_status is SmsStatus.FAILED
+
+
+def test_a_later_delivery_wins_over_a_failure(new_booking):
+    booking = new_booking()
+    booking.sms_failed()
+    assert booking.sms_delivered()
+    assert booking.sms_status is SmsStatus.DELIVERED
+
+
+def test_a_failure_never_hides_a_delivery(new_booking):
+    booking = new_booking()
+    booking.sms_delivered()
+    assert not booking.sms_failed()
+    assert not booking.sms_delivered()      # twice: nothing changes
+    assert booking.sms_status is SmsStatus.DELIVERED
+
+
+def test_asking_for_the_sms_again_waits_for_the_new_one(new_booking):
+    booking = new_booking()
+    booking.sms_failed()
+    booking.use_sms_resend()
+    assert booking.sms_status is SmsStatus.PENDING
