@@ -1,18 +1,41 @@
 """The identity service's aiohttp application."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
 
 from shared.app import Runtime, create_base_app
+from shared.http.auth import TokenVerifier
 
+from .api import routes
+from .service.runtime import IdentityRuntime
+from .service.server_keys import load_server_keys
 from .settings import IdentitySettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+IDENTITY_KEY = web.AppKey("identity", IdentityRuntime)
 
 
 def create_app(settings: IdentitySettings | None = None) -> web.Application:
     settings = settings or IdentitySettings()
     runtime = Runtime(settings, MIGRATIONS)
-    return create_base_app(runtime)
+    identity = IdentityRuntime.build(runtime, settings)
+    # identity's own routes verify tokens like every service, with the shared middleware,
+    # but read the keys in-process instead of fetching its own JWKS over HTTP.
+    verifier = TokenVerifier(identity.keys.jwks_source, runtime.clock.now)
+    app = create_base_app(runtime, verifier=verifier, extra_contexts=[_server_keys(identity)])
+    app[IDENTITY_KEY] = identity
+    app.add_routes(routes(identity))
+    return app
+
+
+def _server_keys(identity: IdentityRuntime):
+    """Runs after the shared contexts opened the pool (and migrated): loads or makes the
+    signing key and the SMS code secret before the first request."""
+    async def ctx(_app: web.Application) -> AsyncIterator[None]:
+        loaded = await load_server_keys(identity.db, identity.settings)
+        identity.keys.signing_key, identity.keys.code_secret = loaded.signing_key, loaded.code_secret
+        yield
+    return ctx

@@ -1,6 +1,7 @@
 """Identity service settings: the shared ones, plus its own under the ``IDENTITY_`` prefix."""
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings, shared  # noqa: F401
@@ -13,7 +14,30 @@ class IdentitySettings(ServiceSettings):
     port: int = 8001
     db_schema: str = "identity"
 
-    # Signing key: created on first start and kept in the schema, unless a PEM file is named.
+    # Signing key: created on first start and kept in the schema, unless a PEM file is named
+    # (unencrypted PKCS#8, Ed25519 or P-256).
     signing_key_file: str | None = None
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
+
+    # Key of the HMAC that SMS codes are stored under. Unset: created on first start and
+    # kept in the schema, so every replica hashes alike.
+    code_secret: SecretStr | None = None
+
+    # argon2id cost (RFC 9106 second recommendation by default); tests make it cheap.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536  # KiB
+    argon2_parallelism: int = 4
+
+    # Peers whose X-Real-IP / X-Forwarded-For are believed, besides loopback (the local
+    # nginx gateway): addresses or CIDR networks, e.g. ["10.0.0.0/8"].
+    trusted_proxies: list[str] = []
+
+    # SMS codes per client IP (the per-phone limits, 1/min 5/h 10/day, are api.md's).
+    sms_ip_per_hour: int = 20
+    sms_ip_per_day: int = 100
+
+    # Login lockout: this many failures within the window lock the login for lock_seconds.
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 900
+    login_lock_seconds: int = 900

@@ -1,0 +1,87 @@
+"""Logging in with username + password or phone + SMS code, behind the lockout.
+
+Every attempt is counted as a failure BEFORE the secret is checked, under an advisory lock
+on the login identifier, and the count is cleared when the attempt succeeds. So parallel
+guesses cannot slip past the limit while a slow argon2 check runs, and no connection is
+held during that check.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.logging import get_logger
+
+from identity.adapters import login_failures, users
+from identity.adapters.advisory_locks import lock_for_transaction
+from identity.domain.errors import InvalidCredentials
+from identity.domain.lockout import lock_state, phone_key, username_key
+from identity.domain.phones import is_valid_phone
+from identity.domain.verification_codes import Purpose
+from identity.service.code_checks import check_latest_code
+from identity.service.commands import LogInWithPassword, LogInWithSmsCode
+from identity.service.runtime import IdentityRuntime
+from identity.service.session_tokens import SessionTokens, start_session
+
+log = get_logger(__name__)
+
+
+async def _count_attempt(conn, rt: IdentityRuntime, login_key: str, now: datetime) -> None:
+    """429 auth.locked while locked (nothing recorded then, so the lock ends on time);
+    else the attempt is recorded as a failure until it proves right."""
+    await lock_for_transaction(conn, "login", login_key)
+    await login_failures.forget_before(conn, login_key, now - rt.lockout.lookback)
+    failures = await login_failures.since(conn, login_key, now - rt.lockout.lookback)
+    state = lock_state(now, failures, rt.lockout)
+    if state.locked:
+        log.info("login_refused", reason="locked")
+    state.raise_if_locked()
+    await login_failures.record(conn, login_key, now)
+
+
+async def log_in_with_password(rt: IdentityRuntime, cmd: LogInWithPassword) -> SessionTokens:
+    """200 session; 401 auth.invalid_credentials alike for an unknown username and a wrong
+    password (same answer, same argon2 time); 429 auth.locked."""
+    username = cmd.username.strip().lower()
+    login_key = username_key(username)
+    now = rt.now()
+    async with rt.db.transaction() as conn:
+        await _count_attempt(conn, rt, login_key, now)
+        user = await users.by_username(conn, username)
+    if not await rt.verify_password(user.password_hash if user else None, cmd.password):
+        log.info("login_failed", method="password")
+        raise InvalidCredentials("Wrong username or password.")
+    assert user is not None
+    # Parameters raised since this hash was made: upgrade it now that we hold the password.
+    new_hash = await rt.hash_password(cmd.password) if rt.hashing.needs_rehash(user.password_hash) else None
+    now = rt.now()
+    async with rt.db.transaction() as conn:
+        await login_failures.clear(conn, login_key)
+        if new_hash is not None:
+            await users.set_password_hash(conn, user.id, new_hash, now)
+        session = await start_session(conn, rt, user, now)
+    log.info("logged_in", method="password", user_id=user.id)
+    return session
+
+
+async def log_in_with_sms_code(rt: IdentityRuntime, cmd: LogInWithSmsCode) -> SessionTokens:
+    """200 session; 401 auth.invalid_credentials for any refused code; 429 auth.locked."""
+    if not is_valid_phone(cmd.phone):
+        raise InvalidCredentials("Wrong phone number or SMS code.")
+    phone = cmd.phone.strip()
+    login_key = phone_key(phone)
+    now = rt.now()
+    session = None
+    async with rt.db.transaction() as conn:
+        await _count_attempt(conn, rt, login_key, now)
+        result = await check_latest_code(conn, secret=rt.keys.require_code_secret(), phone=phone,
+                                         purpose=Purpose.LOGIN, candidate=cmd.sms_code, now=now)
+        user = await users.by_phone(conn, phone) if result is not None and result.ok else None
+        if user is not None:
+            await login_failures.clear(conn, login_key)
+            session = await start_session(conn, rt, user, now)
+    # Committed either way: the wrong try and the failure count stay recorded.
+    if session is None:
+        log.info("login_failed", method="sms_code", reason=result.value if result else "missing")
+        raise InvalidCredentials("Wrong phone number or SMS code.")
+    log.info("logged_in", method="sms_code", user_id=session.user.id)
+    return session

@@ -1,0 +1,67 @@
+"""What identity's use cases need besides the shared runtime: password hashing, the limits
+and policies built from settings, and the server keys loaded at start."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from shared.app import Runtime
+from shared.db import Database
+
+from identity.domain.lockout import LockoutPolicy
+from identity.domain.password_hashing import Argon2Params, PasswordHashing
+from identity.domain.rate_limits import SmsLimits, Window
+from identity.service.server_keys import ServerKeys
+from identity.settings import IdentitySettings
+
+PRODUCER = "identity"
+
+
+@dataclass
+class IdentityRuntime:
+    runtime: Runtime
+    settings: IdentitySettings
+    hashing: PasswordHashing
+    sms_limits: SmsLimits
+    lockout: LockoutPolicy
+    keys: ServerKeys = field(default_factory=ServerKeys)
+
+    @classmethod
+    def build(cls, runtime: Runtime, settings: IdentitySettings) -> "IdentityRuntime":
+        s = settings
+        return cls(
+            runtime=runtime, settings=s,
+            hashing=PasswordHashing(Argon2Params(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_cost,
+                                                 parallelism=s.argon2_parallelism)),
+            sms_limits=SmsLimits(per_ip=(Window(timedelta(hours=1), s.sms_ip_per_hour),
+                                         Window(timedelta(days=1), s.sms_ip_per_day))),
+            lockout=LockoutPolicy(max_failures=s.login_max_failures,
+                                  window=timedelta(seconds=s.login_failure_window_seconds),
+                                  lock_for=timedelta(seconds=s.login_lock_seconds)))
+
+    @property
+    def db(self) -> Database:
+        return self.runtime.db
+
+    def now(self) -> datetime:
+        """The service clock: tests move it with PUT /_test/clock."""
+        return self.runtime.clock.now()
+
+    @property
+    def access_ttl(self) -> timedelta:
+        return timedelta(seconds=self.settings.access_token_ttl)
+
+    @property
+    def refresh_ttl(self) -> timedelta:
+        return timedelta(seconds=self.settings.refresh_token_ttl)
+
+    # argon2 is CPU-bound for tens of milliseconds: off the event loop, in a thread
+    # (argon2-cffi releases the GIL while hashing).
+    async def hash_password(self, password: str) -> str:
+        return await asyncio.to_thread(self.hashing.hash, password)
+
+    async def verify_password(self, password_hash: str | None, password: str) -> bool:
+        if password_hash is None:
+            return await asyncio.to_thread(self.hashing.verify_nothing, password)
+        return await asyncio.to_thread(self.hashing.verify, password_hash, password)

@@ -1,0 +1,72 @@
+"""Sending SMS verification codes: rate-limited per phone and per client IP in the database,
+delivered by the notifier through identity.verification_code.requested."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared import outbox
+from shared.contracts.identity import VERIFICATION_CODE_REQUESTED, VerificationCodeRequested
+from shared.logging import get_logger
+
+from identity.adapters import users, verification_codes
+from identity.adapters.advisory_locks import lock_for_transaction
+from identity.domain.errors import invalid_field
+from identity.domain.phones import normalize_phone
+from identity.domain.rate_limits import ip_rate_key, sms_send_decision
+from identity.domain.verification_codes import CODE_TTL, Purpose, VerificationCode
+from identity.service.commands import RequestSmsCode
+from identity.service.runtime import PRODUCER, IdentityRuntime
+
+log = get_logger(__name__)
+# Rows older than this matter to no limit and no code: forgotten as the phone asks again.
+KEEP_SENDS = timedelta(days=2)
+
+
+def _purpose(raw: str) -> Purpose:
+    try:
+        return Purpose(raw)
+    except ValueError:
+        raise invalid_field("purpose", "must be register, login or reset_password") from None
+
+
+def _ip_key(client_ip: str | None) -> str | None:
+    if not client_ip:
+        return None
+    try:
+        return ip_rate_key(client_ip)
+    except ValueError:
+        return None
+
+
+async def request_sms_code(rt: IdentityRuntime, cmd: RequestSmsCode) -> None:
+    """202 or 429 sms.rate_limited. The answer is the same whether the phone has an account:
+    a login or reset code for an unknown phone is recorded (it counts against the limits,
+    which must not tell either) but never sent."""
+    phone = normalize_phone(cmd.phone)
+    purpose = _purpose(cmd.purpose)
+    ip_key = _ip_key(cmd.client_ip)
+    now = rt.now()
+    limits = rt.sms_limits
+    async with rt.db.transaction() as conn:
+        # One request at a time per phone, then per IP (always in this order: no deadlock),
+        # so concurrent requests see each other's sends, on every replica.
+        await lock_for_transaction(conn, "sms:phone", phone)
+        if ip_key is not None:
+            await lock_for_transaction(conn, "sms:ip", ip_key)
+        await verification_codes.forget_before(conn, phone, now - KEEP_SENDS)
+        since = now - limits.lookback
+        decision = sms_send_decision(
+            now, await verification_codes.sends_to_phone(conn, phone, since),
+            await verification_codes.sends_from_ip(conn, ip_key, since) if ip_key else None, limits)
+        if not decision.allowed:
+            log.info("sms_code_refused", limited_by=decision.limited_by, code_purpose=purpose.value)
+        decision.raise_if_refused()
+        record, plain = VerificationCode.issue(secret=rt.keys.require_code_secret(), phone=phone,
+                                               purpose=purpose, now=now)
+        code_id = await verification_codes.add(conn, record, ip_key)
+        deliver = purpose is Purpose.REGISTER or await users.phone_registered(conn, phone)
+        if deliver:
+            await outbox.publish(conn, VERIFICATION_CODE_REQUESTED, VerificationCodeRequested(
+                request_id=code_id, phone=phone, purpose=purpose.value, code=plain,
+                expires_at=record.expires_at, ttl_seconds=int(CODE_TTL.total_seconds())), producer=PRODUCER)
+    log.info("sms_code_requested", code_purpose=purpose.value, sent=deliver)

@@ -1,0 +1,144 @@
+"""Fixtures for identity's integration tests: the real app on the session's PostgreSQL
+database and RabbitMQ vhost, with cheap argon2, and an ``Api`` helper that drives it over
+HTTP. Tests share one database, so every phone, username, card and client IP is random."""
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from shared.app import RUNTIME_KEY
+from shared.contracts.identity import VERIFICATION_CODE_REQUESTED
+
+from identity.app import create_app
+from identity.settings import IdentitySettings
+
+CHEAP_ARGON2 = dict(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1)
+PASSWORD = "Correct-Horse-Battery-9"
+
+
+def random_phone() -> str:
+    return "1" + random.choice("3456789") + "".join(random.choices("0123456789", k=9))
+
+
+def random_username() -> str:
+    return "u" + uuid.uuid4().hex[:12]
+
+
+def random_ip() -> str:
+    return f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+
+
+@dataclass
+class Account:
+    id: str
+    username: str
+    phone: str
+    password: str
+    name: str
+    tokens: dict = field(default_factory=dict)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens['access_token']}"}
+
+
+class Api:
+    """Drives one identity app. Requests for SMS codes come through the (loopback, hence
+    trusted) test peer with an X-Real-IP of this test's own, so per-IP limits never mix."""
+
+    # Test modules cannot import conftest (importlib mode): they reach these through ``api``.
+    new_phone = staticmethod(random_phone)
+    new_username = staticmethod(random_username)
+    new_ip = staticmethod(random_ip)
+    PASSWORD = PASSWORD
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.ip = random_ip()
+
+    @property
+    def db(self):
+        return self.client.server.app[RUNTIME_KEY].db
+
+    # --- clock -------------------------------------------------------------------------
+    async def now(self) -> datetime:
+        r = await self.client.get("/_test/clock")
+        return datetime.fromisoformat((await r.json())["now"])
+
+    async def set_clock(self, instant: datetime | None) -> None:
+        r = await self.client.put("/_test/clock", json={"now": instant.isoformat() if instant else None})
+        assert r.status == 200
+
+    async def move_clock(self, delta: timedelta) -> None:
+        await self.set_clock(await self.now() + delta)
+
+    # --- SMS codes ---------------------------------------------------------------------
+    async def request_code(self, phone: str, purpose: str = "register", *, ip: str | None = None):
+        return await self.client.post("/api/v1/sms-codes", json={"phone": phone, "purpose": purpose},
+                                      headers={"X-Real-IP": ip or self.ip})
+
+    async def sent_events(self, phone: str, purpose: str | None = None) -> list[dict]:
+        """The verification-code events in identity's outbox for this phone, newest first."""
+        async with self.db.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT envelope FROM outbox WHERE type = $1 AND envelope->'data'->>'phone' = $2"
+                " AND ($3::text IS NULL OR envelope->'data'->>'purpose' = $3) ORDER BY seq DESC",
+                VERIFICATION_CODE_REQUESTED, phone, purpose)
+        return [r["envelope"] for r in rows]
+
+    async def new_code(self, phone: str, purpose: str = "register") -> str:
+        """Ask for a code and read it where the notifier would: from the event."""
+        r = await self.request_code(phone, purpose)
+        assert r.status == 202, await r.text()
+        return (await self.sent_events(phone, purpose))[0]["data"]["code"]
+
+    # --- accounts ----------------------------------------------------------------------
+    async def register(self, *, phone: str | None = None, username: str | None = None,
+                       password: str = PASSWORD, name: str = "张三", code: str | None = None, **extra):
+        phone = phone or random_phone()
+        code = code or await self.new_code(phone)
+        body = {"phone": phone, "sms_code": code, "username": username or random_username(),
+                "password": password, "name": name, **extra}
+        return await self.client.post("/api/v1/users", json=body)
+
+    async def account(self, *, logged_in: bool = True, **kw) -> Account:
+        password = kw.pop("password", PASSWORD)
+        r = await self.register(password=password, **kw)
+        assert r.status == 201, await r.text()
+        user = await r.json()
+        acc = Account(user["id"], user["username"], user["phone"], password, user["name"])
+        if logged_in:
+            acc.tokens = await (await self.login(acc.username, password)).json()
+        return acc
+
+    async def login(self, username: str, password: str):
+        return await self.client.post("/api/v1/sessions", json={"username": username, "password": password})
+
+    async def refresh(self, token: str):
+        return await self.client.post("/api/v1/sessions/refresh", json={"refresh_token": token})
+
+    async def me(self, token: str):
+        return await self.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture
+def identity_settings(settings_for):
+    def build(**overrides) -> IdentitySettings:
+        return settings_for(IdentitySettings, **{**CHEAP_ARGON2, **overrides})
+    return build
+
+
+@pytest.fixture
+async def api(aiohttp_client, identity_settings) -> Api:
+    return Api(await aiohttp_client(create_app(identity_settings())))
+
+
+@pytest.fixture
+def api_for():
+    """An ``Api`` over another client (another app, e.g. a second replica)."""
+    return Api
