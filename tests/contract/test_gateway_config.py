@@ -223,6 +223,7 @@ ROUTES = [
     # identity
     ("POST", "/api/v1/sms-codes", "identity"),
     ("POST", "/api/v1/users", "identity"),
+    ("POST", "/api/v1/password-resets", "identity"),
     ("POST", "/api/v1/sessions", "identity"),
     ("POST", "/api/v1/sessions/refresh", "identity"),
     ("DELETE", "/api/v1/sessions/current", "identity"),

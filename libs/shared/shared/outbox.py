@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 import orjson
@@ -154,12 +154,14 @@ class OutboxRelay:
 
 
 
-async def publish(conn: asyncpg.Connection, type_: str, data, *, producer: str, version: int = 1) -> Envelope:
+async def publish(conn: asyncpg.Connection, type_: str, data, *, producer: str, version: int = 1,
+                  occurred_at: datetime | None = None) -> Envelope:
     """Write an event to the outbox from a request's use case: the request id bound in the
-    log context becomes the event's correlation id."""
+    log context becomes the event's correlation id. Pass ``occurred_at`` from the service
+    clock where tests move time."""
     context = structlog.contextvars.get_contextvars()
     env = make_envelope(type_, data, producer=producer, version=version,
                         correlation_id=context.get("correlation_id"),
-                        causation_id=context.get("request_id"))
+                        causation_id=context.get("request_id"), occurred_at=occurred_at)
     await add_event(conn, env)
     return env

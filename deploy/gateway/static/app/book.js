@@ -45,6 +45,7 @@ export async function render(ctx) {
   const contactPhone = input('contact_phone', { type: 'tel', inputmode: 'numeric', maxlength: 11, autocomplete: 'tel' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', id: 'book-submit' }, '预约');
   const summary = h('p', { class: 'summary', id: 'book-summary' });
+  const notice = h('div', { class: 'msg', id: 'rights-notice', hidden: true, role: 'status' });
 
   let types = [];
 
@@ -277,6 +278,15 @@ export async function render(ctx) {
   });
 
   [types] = await Promise.all([ctx.businessTypes(), loadCalendar(), loadEnterprises()]);
+  // Booking rights: say so up front when they are suspended (the API refuses anyway).
+  api.get(`${API}/me/booking-rights`).then((r) => {
+    if (r?.suspended_until && Date.parse(r.suspended_until) > Date.now()) {
+      notice.className = 'msg msg-error';
+      notice.textContent = `您的预约权限已被暂停至 ${formatInstant(r.suspended_until, { withYear: true })}，暂时不能新建预约。`;
+      notice.append(' ', h('a', { href: '#/rights' }, '查看预约权限'));
+      notice.hidden = false;
+    }
+  }).catch(() => {});
   ctx.me().then((me) => {
     if (!contactName.value && me?.name) contactName.value = me.name;
     if (!contactPhone.value && me?.phone) contactPhone.value = me.phone;
@@ -284,5 +294,5 @@ export async function render(ctx) {
   drawEnterprisePicker();
   drawLines();
   update();
-  root.append(pageTitle('制卡预约'), form);
+  root.append(pageTitle('制卡预约'), notice, form);
 }

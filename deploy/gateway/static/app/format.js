@@ -49,7 +49,7 @@ export function formatInstant(iso, { withYear = false } = {}) {
   const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
     timeZone: CENTER_TZ, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
   }).formatToParts(t).map((p) => [p.type, p.value]));
-  return `${withYear ? `${parts.year}年` : ''}${parts.month}月${parts.day}日 ${parts.hour}:${parts.minute}`;
+  return `${withYear ? `${parts.year}年` : ''}${Number(parts.month)}月${Number(parts.day)}日 ${parts.hour}:${parts.minute}`;
 }
 
 export function periodName(code) {

@@ -26,6 +26,7 @@ class Principal:
     user_id: str
     roles: frozenset[str]
     name: str = ""
+    session_id: str | None = None   # the refresh-token family (``sid``): what logout revokes
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -101,7 +102,9 @@ class TokenVerifier:
         roles = claims.get("roles") or []
         if not isinstance(roles, list):
             raise Unauthorized("The access token is not valid.", code="auth.invalid_token")
-        return Principal(str(claims["sub"]), frozenset(map(str, roles)), str(claims.get("name", "")))
+        sid = claims.get("sid")
+        return Principal(str(claims["sub"]), frozenset(map(str, roles)), str(claims.get("name", "")),
+                         str(sid) if sid is not None else None)
 
 
 VERIFIER_KEY = web.AppKey("token_verifier", TokenVerifier)
