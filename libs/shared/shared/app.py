@@ -93,7 +93,8 @@ def _broker(rt: Runtime):
         rt.bus = Bus(s.amqp_url, topology=Topology(s.events_exchange), service=s.service_name,
                      publish_timeout=s.publish_timeout)
         rt.relay = OutboxRelay(rt.db, rt.bus, s.database_url, metrics=rt.metrics,
-                               poll_interval=s.outbox_poll_interval, batch_size=s.outbox_batch_size)
+                               poll_interval=s.outbox_poll_interval, batch_size=s.outbox_batch_size,
+                               purge_types=frozenset(s.outbox_purge_types))
 
         async def start_consumers() -> None:
             for spec in rt.queue_specs:

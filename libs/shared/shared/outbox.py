@@ -37,7 +37,7 @@ async def add_event(conn: asyncpg.Connection, envelope: Envelope, routing_key: s
 class OutboxRelay:
     def __init__(self, db: Database, bus: Bus, dsn: str, *, metrics: ServiceMetrics | None = None,
                  poll_interval: float = 2.0, batch_size: int = 200,
-                 keep_sent: timedelta = timedelta(days=7)) -> None:
+                 keep_sent: timedelta = timedelta(days=7), purge_types: frozenset[str] = frozenset()) -> None:
         self.db = db
         self.bus = bus
         self.dsn = dsn
@@ -45,6 +45,8 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self.batch_size = batch_size
         self.keep_sent = keep_sent
+        # Events carrying a secret (a verification code) leave no copy once the broker has them.
+        self.purge_types = purge_types
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task | None = None
@@ -125,6 +127,9 @@ class OutboxRelay:
             if sent:
                 await conn.execute("UPDATE outbox SET sent_at = now(), attempts = attempts + 1"
                                    " WHERE seq = ANY($1::bigint[])", sent)
+                if self.purge_types:
+                    await conn.execute("DELETE FROM outbox WHERE seq = ANY($1::bigint[]) AND type = ANY($2::text[])",
+                                       sent, list(self.purge_types))
             if failed:
                 await conn.executemany("UPDATE outbox SET attempts = attempts + 1, last_error = $2"
                                        " WHERE seq = $1", failed)

@@ -41,6 +41,8 @@ class ServiceSettings(BaseSettings):
     # Outbox relay: polling fallback when no NOTIFY arrives, and batch size.
     outbox_poll_interval: float = 2.0
     outbox_batch_size: int = 200
+    # Event types whose outbox rows are deleted as soon as the broker confirmed them.
+    outbox_purge_types: list[str] = []
     # Run migrations when the process starts (safe with replicas: advisory lock).
     migrate_on_start: bool = True
 

@@ -116,3 +116,21 @@ async def test_events_written_while_the_broker_is_down_are_delivered_when_it_is_
         finally:
             await relay.stop()
         assert sorted(json.loads(m.body)["data"]["i"] for m in got) == list(range(20))
+
+
+async def test_rows_of_purged_types_leave_no_copy_once_confirmed(database_url, amqp_url):
+    async with database(database_url, "ob_purge") as db, bus(amqp_url) as b:
+        q = await bound_queue(b, "test.#")
+        relay = OutboxRelay(db, b, database_url, poll_interval=0.2, purge_types=frozenset({"test.secret"}))
+        relay.start()
+        try:
+            async with db.transaction() as conn:
+                await add_event(conn, envelope(1, "test.secret"))
+                await add_event(conn, envelope(2, "test.plain"))
+            got = await drain(q, 2)
+        finally:
+            await relay.stop()
+        assert sorted(m.routing_key for m in got) == ["test.plain", "test.secret"]
+        async with db.connection() as conn:
+            rows = await conn.fetch("SELECT type, sent_at IS NOT NULL AS sent FROM outbox")
+        assert [(r["type"], r["sent"]) for r in rows] == [("test.plain", True)]

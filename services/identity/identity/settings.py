@@ -19,6 +19,8 @@ class IdentitySettings(ServiceSettings):
     signing_key_file: str | None = None
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
+    # A verification-code event carries the plain code: no copy stays in the outbox.
+    outbox_purge_types: list[str] = ["identity.verification_code.requested"]
 
     # Key of the HMAC that SMS codes are stored under. Unset: created on first start and
     # kept in the schema, so every replica hashes alike.

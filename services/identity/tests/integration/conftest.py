@@ -129,7 +129,9 @@ class Api:
 @pytest.fixture
 def identity_settings(settings_for):
     def build(**overrides) -> IdentitySettings:
-        return settings_for(IdentitySettings, **{**CHEAP_ARGON2, **overrides})
+        # Tests read codes from the outbox as the notifier would get them: keep the rows here
+        # (production purges them once confirmed; test_sms_codes checks that separately).
+        return settings_for(IdentitySettings, **{**CHEAP_ARGON2, "outbox_purge_types": [], **overrides})
     return build
 
 

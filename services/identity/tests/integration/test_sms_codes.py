@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import datetime, timedelta
 
+from shared.app import RUNTIME_KEY
 from shared.contracts.identity import VERIFICATION_CODE_REQUESTED
 from shared.testing.messaging import bound_queue, bus, drain
 
@@ -116,3 +118,30 @@ async def test_bad_phone_or_purpose_is_a_validation_error(api):
         r = await api.client.post("/api/v1/sms-codes", json=body)
         assert r.status == 422, body
         assert (await r.json())["code"] == "validation_error"
+
+
+async def test_with_production_settings_no_plain_code_stays_in_the_outbox(aiohttp_client, identity_settings, amqp_url):
+    from identity.app import create_app
+    from identity.settings import IdentitySettings
+    settings = identity_settings(outbox_purge_types=IdentitySettings().outbox_purge_types)
+    assert settings.outbox_purge_types == [VERIFICATION_CODE_REQUESTED]
+    async with bus(amqp_url, exchange="cardcenter.events") as probe_bus:
+        queue = await bound_queue(probe_bus, VERIFICATION_CODE_REQUESTED)
+        client = await aiohttp_client(create_app(settings))
+        phone = f"139{uuid.uuid4().int % 10**8:08d}"
+        r = await client.post("/api/v1/sms-codes", json={"phone": phone, "purpose": "register"},
+                              headers={"X-Real-IP": "10.9.8.7"})
+        assert r.status == 202
+        got = await drain(queue, 1, timeout=10, settle=0.2)
+        mine = [json.loads(m.body) for m in got if json.loads(m.body)["data"]["phone"] == phone]
+        assert len(mine) == 1 and len(mine[0]["data"]["code"]) == 6
+        db = client.server.app[RUNTIME_KEY].db
+        for _ in range(50):  # the relay deletes in the transaction that marks the row sent
+            async with db.connection() as conn:
+                left = await conn.fetchval(
+                    "SELECT count(*) FROM outbox WHERE type = $1 AND envelope->'data'->>'phone' = $2",
+                    VERIFICATION_CODE_REQUESTED, phone)
+            if left == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert left == 0
