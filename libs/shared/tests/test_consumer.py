@@ -171,3 +171,61 @@ async def test_events_published_by_a_handler_carry_correlation_and_causation(dat
         assert env["correlation_id"] == "req-42"
         assert env["causation_id"] == str(cause.id)
         assert env["data"] == {"n": 101}
+
+
+async def test_an_unretryable_failure_is_dead_lettered_on_the_first_try(database_url, amqp_url):
+    from shared.consumer import Unretryable
+    async with database(database_url, "con_unretry") as db, bus(amqp_url) as b:
+        tries: list[int] = []
+
+        async def handler(d: Delivery) -> None:
+            tries.append(d.data.n)
+            raise Unretryable("this input can never be handled")
+
+        consumer = Consumer(QueueSpec("test.unretry", ("test.item_added",), handler, max_attempts=5,
+                                      retry_delays_ms=(100,)), db=db, bus=b, producer="t")
+        await consumer.start()
+        try:
+            await publish(b, make_envelope("test.item_added", {"n": 8}, producer="t"))
+            ch = await b.channel()
+            dead = await ch.declare_queue("test.unretry.dead", passive=True)
+            got = await drain(dead, 1, timeout=10)
+        finally:
+            await consumer.stop()
+        assert len(got) == 1 and tries == [8]
+        assert "never be handled" in got[0].headers["x-error"]
+        async with db.connection() as conn:  # rolled back: a replay after a fix is handled
+            assert await conn.fetchval("SELECT count(*) FROM inbox WHERE consumer = 'test.unretry'") == 0
+
+
+async def test_a_large_event_is_parsed_off_the_event_loop(database_url, amqp_url, monkeypatch):
+    import threading
+
+    from shared import consumer as consumer_module
+    async with database(database_url, "con_large") as db, bus(amqp_url) as b:
+        await setup_effects(db)
+
+        async def handler(d: Delivery) -> None:
+            await d.conn.execute("INSERT INTO effects (n) VALUES ($1)", d.data.n)
+
+        parsed_in: list[bool] = []
+        real_parse = consumer_module.parse_envelope
+
+        def spy(body):
+            parsed_in.append(threading.current_thread() is threading.main_thread())
+            return real_parse(body)
+
+        monkeypatch.setattr(consumer_module, "parse_envelope", spy)
+        consumer = Consumer(QueueSpec("test.large", ("test.item_added",), handler), db=db, bus=b, producer="t")
+        await consumer.start()
+        try:
+            small = make_envelope("test.item_added", {"n": 1}, producer="t")
+            await publish(b, small)
+            # A big day: the data model ignores the padding, the parser still reads it all.
+            large = small.model_dump(mode="json") | {"id": str(make_envelope("test.item_added", {"n": 2}, producer="t").id)}
+            large["data"] = {"n": 2, **{f"k{i}": "x" * 1000 for i in range(300)}}
+            await b.publish(json.dumps(large).encode(), "test.item_added", message_id=large["id"])
+            assert await wait_for(lambda: _eq(count_effects(db), 2))
+        finally:
+            await consumer.stop()
+        assert parsed_in == [True, False]  # the small one on the loop, the large one in a thread

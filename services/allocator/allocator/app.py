@@ -1,4 +1,5 @@
-"""The allocator service's aiohttp application."""
+"""The allocator service's aiohttp application: the schedule API, the consumer of
+``allocation.requested`` and, from the shared base, health, metrics, pool, bus and relay."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +8,8 @@ from aiohttp import web
 
 from shared.app import Runtime, create_base_app
 
+from .api.routes import routes
+from .consumers import requests
 from .settings import AllocatorSettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -15,4 +18,8 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(settings: AllocatorSettings | None = None) -> web.Application:
     settings = settings or AllocatorSettings()
     runtime = Runtime(settings, MIGRATIONS)
-    return create_base_app(runtime)
+    policies = settings.policies()  # built once; the settings already checked them
+    requests.register(runtime, policies)  # before create_base_app: it starts the consumers
+    app = create_base_app(runtime)
+    app.add_routes(routes())
+    return app

@@ -1,0 +1,72 @@
+"""GET /api/v1/allocations/{center}/{date}: the day's schedule, for staff and admins."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from shared.app import RUNTIME_KEY
+from shared.errors import NotFound
+from shared.http.auth import authenticate
+from shared.http.problems import json_response
+from shared.http.requests import validate
+
+from ..adapters import repository
+from ..domain.wall_clock import hhmm
+from .models import ScheduleQuery
+
+
+class AllocationNotFound(NotFound):
+    code = "allocation.not_found"
+    title = "No allocation for this day"
+
+
+async def get_schedule(request: web.Request) -> web.Response:
+    await authenticate(request, "staff", "admin")
+    query = validate(ScheduleQuery, dict(request.match_info))
+    runtime = request.app[RUNTIME_KEY]
+    # One snapshot of the database for the header and the rows (a run may commit between).
+    async with runtime.db.transaction(isolation="repeatable_read") as conn:
+        header = await repository.schedule_header(conn, query.center, query.date)
+        if header is None:
+            raise AllocationNotFound(f"No schedule for {query.center} on {query.date.isoformat()}:"
+                                     " its cutoff has not been allocated yet.")
+        rows = await repository.schedule_rows(conn, query.center, query.date)
+    return json_response(schedule_document(query, header, rows))
+
+
+def schedule_document(query: ScheduleQuery, header, rows) -> dict:
+    stats = header["stats"]
+    periods: dict[str, dict] = {}
+    for p in stats.get("periods", []):
+        periods[p["period"]] = {
+            "period": p["period"], "bookings": p["bookings"], "overflow": p["overflow"],
+            "desks": [{"desk": i, "last_end": end} for i, end in enumerate(p["desk_last_end"], start=1)],
+            "assignments": []}
+    for r in rows:
+        group = periods.get(r["period"])
+        if group is None:  # not in the run's stats: cannot happen, but never hide a booking
+            group = periods[r["period"]] = {"period": r["period"], "bookings": 0, "overflow": 0,
+                                            "desks": [], "assignments": []}
+        group["assignments"].append({
+            "booking_id": r["booking_id"], "queue_number": r["queue_number"], "desk": r["desk"],
+            "start": hhmm(r["segment_start"]), "end": hhmm(r["segment_end"]),
+            "estimated_start": r["estimated_start"].isoformat(timespec="minutes"),
+            "estimated_end": r["estimated_end"].isoformat(timespec="minutes"),
+            "overflow": r["overflow"]})
+    return {
+        "center": query.center, "date": query.date.isoformat(),
+        "desks": stats.get("desks"), "segment_minutes": stats.get("segment_minutes"),
+        "applied_at": header["applied_at"].isoformat(),
+        "run": {
+            "run_id": str(header["run_id"]), "cutoff_id": header["cutoff_id"],
+            "closed_at": header["closed_at"].isoformat(), "created_at": header["created_at"].isoformat(),
+            "snapshot_fingerprint": header["snapshot_fingerprint"],
+            "policy_fingerprint": header["policy_fingerprint"],
+            "schedule_fingerprint": header["schedule_fingerprint"],
+            "booking_count": header["booking_count"], "overflow_count": header["overflow_count"],
+            "stats": stats},
+        "periods": list(periods.values()),
+    }
+
+
+def routes() -> list[web.RouteDef]:
+    return [web.get("/api/v1/allocations/{center}/{date}", get_schedule)]

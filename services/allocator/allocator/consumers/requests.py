@@ -1,0 +1,63 @@
+"""``allocation.requested`` -> schedule stored (when new) -> ``allocation.completed``.
+
+Queue ``allocator.requests``. The handler runs inside the consumer's inbox transaction
+(``delivery.conn``): a redelivered event id does nothing, and the run, the assignments and
+the outbox row of ``allocation.completed`` commit together or not at all.
+
+An invalid snapshot (``InvalidSnapshot``: unknown business type, a booking in an unknown
+period, overlapping periods, a naive creation time, ...) can never succeed on a retry: it is
+raised as ``Unretryable`` and the consumer moves it to ``allocator.requests.dead`` at once,
+with the reason in ``x-error``. Raising (rather than acknowledging and parking it ourselves)
+rolls the inbox row back, so once the cause is fixed (a booking bug, a missing weight)
+``shared.ops.replay_dead`` can replay it and it is handled.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from shared.app import Runtime
+from shared.consumer import Delivery, Unretryable
+from shared.contracts.allocator import ALLOCATION_COMPLETED
+from shared.logging import get_logger
+
+from ..domain import InvalidSnapshot
+from ..service import allocation
+from ..settings import PolicyBook
+
+log = get_logger(__name__)
+QUEUE = "allocator.requests"
+
+
+def allocation_requests(runtime: Runtime, policies: PolicyBook):
+    async def on_allocation_requested(delivery: Delivery) -> None:
+        log.info("allocation_request_received", center=delivery.data.center,
+                 date=delivery.data.date.isoformat(), bookings=len(delivery.data.bookings))
+        try:
+            # ~1-2 s of CPU on a busy day: off the event loop, so health checks, the API and
+            # the outbox relay keep running (the GIL is shared, so they run slower, not never).
+            computed = await asyncio.to_thread(allocation.compute, delivery.data, policies,
+                                               raw=delivery.envelope.data)
+        except InvalidSnapshot as exc:
+            log.error("allocation_snapshot_invalid", detail=exc.detail[:500],
+                      event_id=str(delivery.envelope.id))
+            raise Unretryable(f"InvalidSnapshot: {exc.detail[:300]}") from exc
+        now = runtime.clock.now()
+        recorded = await allocation.record(delivery.conn, computed,
+                                           request_event_id=delivery.envelope.id, now=now)
+        await delivery.publish(ALLOCATION_COMPLETED, allocation.completed_event(computed, recorded, now=now))
+        fields = dict(center=computed.center, date=computed.date.isoformat(), cutoff_id=computed.cutoff_id,
+                      run_id=str(recorded.run_id), bookings=computed.booking_count,
+                      overflow=computed.overflow_count, stored=recorded.stored, changed=recorded.changed,
+                      rows_written=recorded.written, rows_removed=recorded.removed,
+                      compute_seconds=round(computed.seconds, 3), store_seconds=round(recorded.seconds, 3))
+        log.info("allocation_recorded", **fields)
+        if computed.overflow_count:
+            # Not an error (nobody is dropped), but a day its desks cannot handle: ops must know.
+            log.warning("allocation_overflow", center=computed.center, date=computed.date.isoformat(),
+                        overflow=computed.overflow_count, bookings=computed.booking_count)
+
+    return on_allocation_requested
+
+
+def register(runtime: Runtime, policies: PolicyBook) -> None:
+    runtime.queue(QUEUE, ["allocation.requested"], allocation_requests(runtime, policies))
