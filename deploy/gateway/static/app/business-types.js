@@ -33,7 +33,7 @@ function builtinExcludes(code) {
 
 /** The built-in list, in the shape GET /api/v1/business-types answers. */
 export const BUILTIN_TYPES = Object.freeze(DEFINITIONS.map(([code, name, rule]) => Object.freeze({
-  code, name, needs_count: rule === 'required', excludes: builtinExcludes(code),
+  code, name, needs_count: rule === 'required', count: rule, excludes: builtinExcludes(code),
 })));
 
 /**
@@ -42,15 +42,21 @@ export const BUILTIN_TYPES = Object.freeze(DEFINITIONS.map(([code, name, rule]) 
  * ignored; a list without codes gives [].
  */
 export function normalizeTypes(list) {
-  const types = (Array.isArray(list) ? list : []).filter((t) => t && typeof t.code === 'string').map((t) => ({
-    code: t.code,
-    name: typeof t.name === 'string' && t.name ? t.name : t.code,
-    needsCount: Boolean(t.needs_count),
-    optionalCount: !t.needs_count && (OPTIONAL_COUNT.has(t.code) || t.count_rule === 'optional'
-      || t.default_count != null || Boolean(t.optional_count)),
-    excludes: new Set(Array.isArray(t.excludes) ? t.excludes.map(String) : []),
-    note: typeof t.description === 'string' && t.description ? t.description : NOTES[t.code] ?? '',
-  }));
+  const types = (Array.isArray(list) ? list : []).filter((t) => t && typeof t.code === 'string').map((t) => {
+    // The booking service adds "count": "required" | "optional" | "none"; without it,
+    // needs_count and the built-in knowledge (BUY_READER's optional quantity) decide.
+    const rule = ['required', 'optional', 'none'].includes(t.count) ? t.count
+      : ['required', 'optional', 'none'].includes(t.count_rule) ? t.count_rule : null;
+    const needsCount = Boolean(t.needs_count) || rule === 'required';
+    return {
+      code: t.code,
+      name: typeof t.name === 'string' && t.name ? t.name : t.code,
+      needsCount,
+      optionalCount: !needsCount && (rule ? rule === 'optional' : OPTIONAL_COUNT.has(t.code) || t.default_count != null),
+      excludes: new Set(Array.isArray(t.excludes) ? t.excludes.map(String) : []),
+      note: typeof t.description === 'string' && t.description ? t.description : NOTES[t.code] ?? '',
+    };
+  });
   const byCode = new Map(types.map((t) => [t.code, t]));
   for (const t of types) {
     for (const other of t.excludes) byCode.get(other)?.excludes.add(t.code);
@@ -133,14 +139,15 @@ export function validateBusinesses(types, items) {
       problems.push({ code: 'validation_error', type: t.code, message: `${t.name}的${t.needsCount ? '张数' : '数量'}须为 1-99 的整数` });
     }
   }
-  for (const code of seen) {
-    for (const other of byCode.get(code)?.excludes ?? []) {
-      if (seen.has(other) && code < other) {
-        problems.push({ code: 'booking.business_conflict', type: code,
-          message: `${byCode.get(code).name}与${byCode.get(other).name}不能同时预约` });
+  // Each conflicting pair once, named in the list's (the manual's) order.
+  const chosen = types.filter((t) => seen.has(t.code));
+  chosen.forEach((t, i) => {
+    for (const other of chosen.slice(i + 1)) {
+      if (t.excludes.has(other.code)) {
+        problems.push({ code: 'booking.business_conflict', type: t.code, message: `${t.name}与${other.name}不能同时预约` });
       }
     }
-  }
+  });
   return problems;
 }
 
