@@ -251,7 +251,6 @@ ROUTES = [
     ("PUT", "/api/v1/admin/capacity", "booking"),
     ("GET", "/api/v1/admin/cutoffs/qingdao/2026-12-01", "booking"),
     ("DELETE", "/api/v1/admin/suspensions/u1", "booking"),
-    ("GET", "/api/v1/openapi.json", "booking"),
     # allocator
     ("GET", "/api/v1/allocations/qingdao/2026-12-01", "allocator"),
     # notifier
@@ -343,6 +342,37 @@ async def test_static_root(gateway, http):
         await _problem(resp, 405, "method_not_allowed")
 
 
+# ---- the OpenAPI document --------------------------------------------------------------
+
+OPENAPI_FILE = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
+
+
+async def test_openapi_document_is_the_static_file(gateway, http, upstreams):
+    """GET /api/v1/openapi.json is deploy/gateway/static/openapi.json (scripts/openapi.py
+    writes it), served by nginx itself: no service is asked, none needs to be up."""
+    before = _seen_total(upstreams)
+    async with http.get(gateway.url("/api/v1/openapi.json"), headers={"X-Request-ID": "doc-1"}) as resp:
+        assert resp.status == 200, await resp.text()
+        assert resp.headers["Content-Type"].split(";")[0] == "application/json"
+        assert resp.headers.getall("X-Request-ID") == ["doc-1"]
+        assert resp.headers["Cache-Control"] == "no-cache"
+        etag = resp.headers["ETag"]
+        assert await resp.read() == OPENAPI_FILE.read_bytes()
+    async with http.get(gateway.url("/api/v1/openapi.json"), headers={"If-None-Match": etag}) as resp:
+        assert resp.status == 304
+        assert len(resp.headers.getall("X-Request-ID")) == 1
+    async with http.get(gateway.url("/api/v1/openapi.json?v=2")) as resp:
+        assert resp.status == 200 and (await resp.json())["openapi"] == "3.1.0"
+    async with http.head(gateway.url("/api/v1/openapi.json")) as resp:
+        assert resp.status == 200
+    async with http.post(gateway.url("/api/v1/openapi.json"), json={}) as resp:
+        await _problem(resp, 405, "method_not_allowed")
+    for near in ("/api/v1/openapi.json/x", "/api/v1/openapi.jsonx", "/api/v1/openapi"):
+        async with http.get(gateway.url(near)) as resp:
+            await _problem(resp, 404, "not_found")
+    assert _seen_total(upstreams) == before, "nothing reached a service"
+
+
 # ---- request id ------------------------------------------------------------------------
 
 async def test_request_id_generated_when_absent(gateway, http):
@@ -399,7 +429,7 @@ async def test_big_answers_pass_through(gateway, http):
     """Bigger than nginx's buffers and read slowly: nginx must stream it, not spill it to
     a temp file its workers may not be allowed to write (see _run_dir)."""
     size = 24 * 1024 * 1024
-    async with http.get(gateway.url(f"/api/v1/openapi.json?size={size}"),
+    async with http.get(gateway.url(f"/api/v1/business-types?size={size}"),
                         headers={"Accept-Encoding": "identity"}) as resp:
         assert resp.status == 200
         await asyncio.sleep(0.3)  # let the upstream get ahead of us
@@ -457,7 +487,7 @@ async def test_service_errors_pass_through_untouched(gateway, http):
 DOWN = [
     ("notifier", ["/api/v1/notifications", "/api/v1/notifier/readyz"], "/api/v1/notifications"),
     # A path ending in .json: the problem must still be application/problem+json.
-    ("booking", ["/api/v1/openapi.json", "/api/v1/bookings"], "/api/v1/openapi.json"),
+    ("identity", ["/.well-known/jwks.json", "/api/v1/me"], "/.well-known/jwks.json"),
 ]
 
 

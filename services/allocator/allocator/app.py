@@ -8,6 +8,7 @@ from aiohttp import web
 
 from shared.app import Runtime, create_base_app
 
+from .api.openapi import openapi_routes
 from .api.routes import routes
 from .consumers import requests
 from .settings import AllocatorSettings
@@ -22,4 +23,5 @@ def create_app(settings: AllocatorSettings | None = None) -> web.Application:
     requests.register(runtime, policies)  # before create_base_app: it starts the consumers
     app = create_base_app(runtime)
     app.add_routes(routes())
+    app.add_routes(openapi_routes())
     return app

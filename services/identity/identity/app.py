@@ -10,12 +10,14 @@ from shared.app import Runtime, create_base_app
 from shared.http.auth import TokenVerifier
 
 from .api import routes
+from .api.client_ip import ClientIpResolver
+from .api.context import CLIENT_IP_KEY, IDENTITY_KEY
+from .api.openapi import openapi_routes
 from .service.runtime import IdentityRuntime
 from .service.server_keys import load_server_keys
 from .settings import IdentitySettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-IDENTITY_KEY = web.AppKey("identity", IdentityRuntime)
 
 
 def create_app(settings: IdentitySettings | None = None) -> web.Application:
@@ -26,8 +28,11 @@ def create_app(settings: IdentitySettings | None = None) -> web.Application:
     # but read the keys in-process instead of fetching its own JWKS over HTTP.
     verifier = TokenVerifier(identity.keys.jwks_source, runtime.clock.now)
     app = create_base_app(runtime, verifier=verifier, extra_contexts=[_server_keys(identity)])
+    # The handlers read these (identity.api.context); a bad trusted proxy fails the start.
     app[IDENTITY_KEY] = identity
-    app.add_routes(routes(identity))
+    app[CLIENT_IP_KEY] = ClientIpResolver(settings.trusted_proxies)
+    app.add_routes(routes())
+    app.add_routes(openapi_routes())
     return app
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, shared  # noqa: F401
+from shared.settings import ServiceSettings, shared
 
 
 class NotifierSettings(ServiceSettings):
@@ -17,3 +18,32 @@ class NotifierSettings(ServiceSettings):
 
     sms_provider: Literal["log", "http"] = shared("SMS_PROVIDER", "log")
     sms_http_url: str | None = shared("SMS_HTTP_URL", None)
+
+    # Sends in flight per process (waiting for a rate slot included).
+    max_in_flight: int = Field(16, ge=1)
+    # Provider calls per second shared by every replica (enforced in PostgreSQL); 0: no limit.
+    provider_rate_per_second: float = Field(50.0, ge=0)
+    provider_timeout_seconds: float = Field(5.0, gt=0)
+    # Exponential backoff with full jitter: wait <= min(cap, base * 2**(attempt-1)).
+    retry_base_seconds: float = Field(1.0, gt=0)
+    retry_cap_seconds: float = Field(60.0, gt=0)
+    retry_max_attempts: int = Field(6, ge=1)
+    # A claimed message belongs to its sender this long; renewed right before the provider
+    # call, so it must outlast one call (the provider timeout) with room to spare.
+    lease_seconds: float = Field(30.0, gt=0)
+    sweep_interval_seconds: float = Field(1.0, gt=0)
+    # How long a recorded message is left to its own process's after-commit send before
+    # any replica's sweeper may take it (a busy process leaves it to them at once).
+    pending_grace_seconds: float = Field(0.5, ge=0)
+    # Dates in the texts are the center's local dates.
+    center_timezone: str = "Asia/Shanghai"
+
+    @model_validator(mode="after")
+    def _check(self) -> "NotifierSettings":
+        if self.sms_provider == "http" and not self.sms_http_url:
+            raise ValueError("SMS_PROVIDER=http needs SMS_HTTP_URL")
+        if self.lease_seconds <= self.provider_timeout_seconds:
+            raise ValueError("NOTIFIER_LEASE_SECONDS must exceed NOTIFIER_PROVIDER_TIMEOUT_SECONDS")
+        if self.retry_cap_seconds < self.retry_base_seconds:
+            raise ValueError("NOTIFIER_RETRY_CAP_SECONDS must be >= NOTIFIER_RETRY_BASE_SECONDS")
+        return self

@@ -1,13 +1,22 @@
-"""Response models of the allocator's HTTP API (they document the JSON; the handlers build
-plain dicts of exactly this shape, as the schedule can hold 20,000 assignments)."""
+"""Response models of the allocator's HTTP API (they document the JSON and are the OpenAPI
+document's schemas; the handlers build plain dicts of exactly this shape, as the schedule
+can hold 20,000 assignments: tests/contract/test_openapi_document.py checks that shape
+against these models)."""
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Center-local wall times as the handler writes them (isoformat, minutes, no offset): not
+# RFC 3339 date-times, so documented as patterned strings.
+WallTime = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$",
+                                description="center-local wall time YYYY-MM-DDTHH:MM, no offset")]
+ClockTime = Annotated[str, Field(pattern=r"^\d{2}:\d{2}$", description="center-local HH:MM")]
 
 
 class ScheduleQuery(BaseModel):
@@ -26,17 +35,17 @@ class ScheduleQuery(BaseModel):
 
 class DeskEnd(BaseModel):
     desk: int
-    last_end: datetime | None      # center-local wall time; null for a desk nobody got
+    last_end: WallTime | None      # null for a desk nobody got
 
 
 class ScheduledBooking(BaseModel):
     booking_id: str
     queue_number: str              # A001..., per period
     desk: int
-    start: str                     # the segment the agent was told, HH:MM center local time
-    end: str
-    estimated_start: datetime      # center-local wall time (no offset); may pass the period's end
-    estimated_end: datetime
+    start: ClockTime               # the segment the agent was told
+    end: ClockTime
+    estimated_start: WallTime      # may pass the period's end (or midnight)
+    estimated_end: WallTime
     overflow: bool                 # started at/after the period's end: put in its last segment
 
 

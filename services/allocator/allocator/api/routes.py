@@ -6,12 +6,19 @@ from aiohttp import web
 from shared.app import RUNTIME_KEY
 from shared.errors import NotFound
 from shared.http.auth import authenticate
+from shared.http.openapi import ApiRouter, Operation
 from shared.http.problems import json_response
 from shared.http.requests import validate
 
 from ..adapters import repository
 from ..domain.wall_clock import hhmm
-from .models import ScheduleQuery
+from .models import ScheduleQuery, ScheduleResponse
+
+# One declaration per route gives the aiohttp route and its OpenAPI operation
+# (allocator.api.openapi); module level, so the document needs no runtime.
+api = ApiRouter("allocator")
+# Besides 401 auth.unauthorized (no token) and 403 auth.forbidden, which the router adds.
+TOKEN_ERRORS = ((401, "auth.invalid_token"), (401, "auth.token_expired"))
 
 
 class AllocationNotFound(NotFound):
@@ -19,7 +26,10 @@ class AllocationNotFound(NotFound):
     title = "No allocation for this day"
 
 
-async def get_schedule(request: web.Request) -> web.Response:
+@api.get("/api/v1/allocations/{center}/{date}", summary="The day's schedule: desks, segments, queue numbers",
+         response=ScheduleResponse, roles=("staff", "admin"),
+         errors=[(404, "allocation.not_found"), *TOKEN_ERRORS])
+async def allocation_schedule(request: web.Request) -> web.Response:
     await authenticate(request, "staff", "admin")
     query = validate(ScheduleQuery, dict(request.match_info))
     runtime = request.app[RUNTIME_KEY]
@@ -68,5 +78,9 @@ def schedule_document(query: ScheduleQuery, header, rows) -> dict:
     }
 
 
+def operations() -> list[Operation]:
+    return list(api.operations)
+
+
 def routes() -> list[web.RouteDef]:
-    return [web.get("/api/v1/allocations/{center}/{date}", get_schedule)]
+    return api.routes()

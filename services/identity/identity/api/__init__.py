@@ -1,20 +1,24 @@
 """identity's HTTP API (api.md "Identity"): handlers parse the request, call a use case and
-write the answer; errors are AppErrors the shared middleware turns into problem+json."""
+write the answer; errors are AppErrors the shared middleware turns into problem+json.
+
+Each module declares its routes on its own module-level ``ApiRouter`` (one declaration
+gives the aiohttp route and its OpenAPI operation); ``ROUTERS`` lists them all. Handlers
+read the runtime from ``request.app`` (``identity.api.context``), so ``operations()`` needs
+no database."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from identity.api.cards import card_routes
-from identity.api.client_ip import ClientIpResolver
-from identity.api.jwks import jwks_routes
-from identity.api.password_resets import password_reset_routes
-from identity.api.sessions import session_routes
-from identity.api.sms_codes import sms_code_routes
-from identity.api.users import user_routes
-from identity.service.runtime import IdentityRuntime
+from shared.http.openapi import ApiRouter, Operation
+
+from identity.api import cards, jwks, password_resets, sessions, sms_codes, users
+
+ROUTERS: tuple[ApiRouter, ...] = (sms_codes.api, users.api, password_resets.api, sessions.api, cards.api, jwks.api)
 
 
-def routes(rt: IdentityRuntime) -> list[web.RouteDef]:
-    client_ip = ClientIpResolver(rt.settings.trusted_proxies)
-    return [*sms_code_routes(rt, client_ip), *user_routes(rt), *password_reset_routes(rt),
-            *session_routes(rt), *card_routes(rt), *jwks_routes(rt)]
+def operations() -> list[Operation]:
+    return [op for router in ROUTERS for op in router.operations]
+
+
+def routes() -> list[web.RouteDef]:
+    return [route for router in ROUTERS for route in router.routes()]

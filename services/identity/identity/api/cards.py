@@ -5,15 +5,27 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.auth import authenticate
+from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
-from identity.api.models import BindCardRequest, CardChallengeQuery, CardLoginRequest
+from identity.api.context import TAG, TOKEN_ERRORS, runtime_of
+from identity.api.models import (
+    BindCardRequest,
+    CardChallengeQuery,
+    CardChallengeResponse,
+    CardList,
+    CardLoginRequest,
+    CardView,
+    SessionResponse,
+    answer,
+)
 from identity.api.sessions import session_response
 from identity.domain.cards import CardBinding
 from identity.service.cards import bind_card, cards_of, issue_card_challenge, log_in_with_card, unbind_card
 from identity.service.commands import BindCard, IssueCardChallenge, LogInWithCard, UnbindCard
-from identity.service.runtime import IdentityRuntime
+
+api = ApiRouter(TAG)
 
 
 def card_view(b: CardBinding) -> dict:
@@ -21,36 +33,46 @@ def card_view(b: CardBinding) -> dict:
             "public_key": b.key.pem, "bound_at": b.bound_at.isoformat()}
 
 
-def card_routes(rt: IdentityRuntime) -> list[web.RouteDef]:
-    async def post_card(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        b = await parse_body(request, BindCardRequest)
-        binding = await bind_card(rt, BindCard(user_id=principal.user_id, card_no=b.card_no, public_key=b.public_key))
-        return json_response(card_view(binding), status=201)
+@api.post("/api/v1/me/cards", summary="Bind a card (its Ed25519 or ECDSA P-256 public key) to the signed-in user",
+          body=BindCardRequest, response=CardView, status=201, roles=(),
+          errors=[(409, "card.already_bound"), *TOKEN_ERRORS])
+async def card(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    b = await parse_body(request, BindCardRequest)
+    binding = await bind_card(runtime_of(request),
+                              BindCard(user_id=principal.user_id, card_no=b.card_no, public_key=b.public_key))
+    return json_response(answer(CardView, card_view(binding)), status=201)
 
-    async def get_cards(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        return json_response({"items": [card_view(b) for b in await cards_of(rt, principal.user_id)],
-                              "next_cursor": None})
 
-    async def delete_card(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        await unbind_card(rt, UnbindCard(user_id=principal.user_id, card_no=request.match_info["card_no"]))
-        return web.Response(status=204)
+@api.get("/api/v1/me/cards", summary="The signed-in user's bound cards", response=CardList, roles=(),
+         errors=TOKEN_ERRORS)
+async def cards(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    bindings = await cards_of(runtime_of(request), principal.user_id)
+    return json_response(answer(CardList, {"items": [card_view(b) for b in bindings], "next_cursor": None}))
 
-    async def get_challenge(request: web.Request) -> web.Response:
-        q = parse_query(request, CardChallengeQuery)
-        c = await issue_card_challenge(rt, IssueCardChallenge(card_no=q.card_no))
-        return json_response({"challenge_id": c.id, "nonce": c.nonce, "expires_at": c.expires_at.isoformat()},
-                             headers={"Cache-Control": "no-store"})
 
-    async def post_card_session(request: web.Request) -> web.Response:
-        b = await parse_body(request, CardLoginRequest)
-        return session_response(await log_in_with_card(
-            rt, LogInWithCard(card_no=b.card_no, challenge_id=b.challenge_id, signature=b.signature)))
+@api.delete("/api/v1/me/cards/{card_no}", summary="Unbind one of the signed-in user's cards", status=204,
+            roles=(), errors=[(404, "not_found"), *TOKEN_ERRORS])
+async def bound_card(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    await unbind_card(runtime_of(request), UnbindCard(user_id=principal.user_id, card_no=request.match_info["card_no"]))
+    return web.Response(status=204)
 
-    return [web.post("/api/v1/me/cards", post_card),
-            web.get("/api/v1/me/cards", get_cards),
-            web.delete("/api/v1/me/cards/{card_no}", delete_card),
-            web.get("/api/v1/card-challenges", get_challenge),
-            web.post("/api/v1/sessions/card", post_card_session)]
+
+@api.get("/api/v1/card-challenges", summary="A one-use nonce for a card login (valid 2 minutes)",
+         query=CardChallengeQuery, response=CardChallengeResponse)
+async def card_challenge(request: web.Request) -> web.Response:
+    q = parse_query(request, CardChallengeQuery)
+    c = await issue_card_challenge(runtime_of(request), IssueCardChallenge(card_no=q.card_no))
+    return json_response(answer(CardChallengeResponse, {"challenge_id": c.id, "nonce": c.nonce,
+                                                        "expires_at": c.expires_at.isoformat()}),
+                         headers={"Cache-Control": "no-store"})
+
+
+@api.post("/api/v1/sessions/card", summary="Log in with a card: the challenge's nonce signed by the card",
+          body=CardLoginRequest, response=SessionResponse, errors=[(401, "auth.card_invalid")])
+async def card_session(request: web.Request) -> web.Response:
+    b = await parse_body(request, CardLoginRequest)
+    return session_response(await log_in_with_card(
+        runtime_of(request), LogInWithCard(card_no=b.card_no, challenge_id=b.challenge_id, signature=b.signature)))

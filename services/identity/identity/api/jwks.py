@@ -3,14 +3,19 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 
-from identity.service.runtime import IdentityRuntime
+from identity.api.context import TAG, runtime_of
+from identity.api.models import Jwks
+
+api = ApiRouter(TAG)
 
 
-def jwks_routes(rt: IdentityRuntime) -> list[web.RouteDef]:
-    async def get_jwks(_request: web.Request) -> web.Response:
-        # Short cache: verifiers refetch on an unknown kid anyway.
-        return json_response(rt.keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
-
-    return [web.get("/.well-known/jwks.json", get_jwks)]
+@api.get("/.well-known/jwks.json", summary="The public keys access tokens are verified with (JWKS)",
+         response=Jwks)
+async def jwks(request: web.Request) -> web.Response:
+    # Short cache: verifiers refetch on an unknown kid anyway. Sent as the domain writes it,
+    # not through Jwks: every service's token check depends on this answer
+    # (tests/contract/test_openapi_document.py checks a real JWKS against the model).
+    return json_response(runtime_of(request).keys.jwks(), headers={"Cache-Control": "public, max-age=300"})

@@ -3,18 +3,22 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from shared.http.openapi import ApiRouter
 from shared.http.requests import parse_body
 
+from identity.api.context import TAG, runtime_of
 from identity.api.models import PasswordResetRequest
 from identity.service.commands import ResetPassword
 from identity.service.password_resets import reset_password
-from identity.service.runtime import IdentityRuntime
+
+api = ApiRouter(TAG)
 
 
-def password_reset_routes(rt: IdentityRuntime) -> list[web.RouteDef]:
-    async def post_password_reset(request: web.Request) -> web.Response:
-        b = await parse_body(request, PasswordResetRequest)
-        await reset_password(rt, ResetPassword(phone=b.phone, sms_code=b.sms_code, new_password=b.new_password))
-        return web.Response(status=204)
-
-    return [web.post("/api/v1/password-resets", post_password_reset)]
+@api.post("/api/v1/password-resets", summary="Set a new password with an SMS code (ends every session)",
+          body=PasswordResetRequest, status=204,
+          errors=[(422, "sms.code_invalid"), (422, "user.password_weak")])
+async def password_reset(request: web.Request) -> web.Response:
+    b = await parse_body(request, PasswordResetRequest)
+    await reset_password(runtime_of(request),
+                         ResetPassword(phone=b.phone, sms_code=b.sms_code, new_password=b.new_password))
+    return web.Response(status=204)

@@ -5,52 +5,61 @@ from aiohttp import web
 
 from shared.errors import ValidationFailed
 from shared.http.auth import authenticate
+from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body
 
-from identity.api.models import LoginRequest, RefreshRequest
+from identity.api.context import TAG, TOKEN_ERRORS, runtime_of
+from identity.api.models import LoginRequest, RefreshRequest, SessionResponse, answer
 from identity.domain.access_tokens import verify_access_token
 from identity.domain.errors import TokenInvalid
 from identity.service.commands import EndSession, LogInWithPassword, LogInWithSmsCode, RefreshSession
 from identity.service.logins import log_in_with_password, log_in_with_sms_code
-from identity.service.runtime import IdentityRuntime
 from identity.service.session_tokens import SessionTokens
 from identity.service.sessions import end_session, refresh_session
 
 # Token answers must not be kept by any cache (RFC 6749 section 5.1).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
+api = ApiRouter(TAG)
+
 
 def session_response(session: SessionTokens) -> web.Response:
-    return json_response(session.as_json(), headers=NO_STORE)
+    return json_response(answer(SessionResponse, session.as_json()), headers=NO_STORE)
 
 
-def session_routes(rt: IdentityRuntime) -> list[web.RouteDef]:
-    async def post_session(request: web.Request) -> web.Response:
-        b = await parse_body(request, LoginRequest)
-        if b.username is not None and b.password is not None:
-            session = await log_in_with_password(rt, LogInWithPassword(username=b.username, password=b.password))
-        elif b.phone is not None and b.sms_code is not None:
-            session = await log_in_with_sms_code(rt, LogInWithSmsCode(phone=b.phone, sms_code=b.sms_code))
-        else:
-            raise ValidationFailed([{"field": "body", "message": "send {username, password} or {phone, sms_code}"}])
-        return session_response(session)
+@api.post("/api/v1/sessions", summary="Log in with {username, password} or {phone, sms_code}",
+          body=LoginRequest, response=SessionResponse,
+          errors=[(401, "auth.invalid_credentials"), (429, "auth.locked")])
+async def session(request: web.Request) -> web.Response:
+    rt = runtime_of(request)
+    b = await parse_body(request, LoginRequest)
+    if b.username is not None and b.password is not None:
+        session = await log_in_with_password(rt, LogInWithPassword(username=b.username, password=b.password))
+    elif b.phone is not None and b.sms_code is not None:
+        session = await log_in_with_sms_code(rt, LogInWithSmsCode(phone=b.phone, sms_code=b.sms_code))
+    else:
+        raise ValidationFailed([{"field": "body", "message": "send {username, password} or {phone, sms_code}"}])
+    return session_response(session)
 
-    async def post_refresh(request: web.Request) -> web.Response:
-        b = await parse_body(request, RefreshRequest)
-        return session_response(await refresh_session(rt, RefreshSession(refresh_token=b.refresh_token)))
 
-    async def delete_current(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        # The shared Principal has no session id: read the sid claim of the token just verified.
-        token = request.headers["Authorization"].partition(" ")[2].strip()
-        try:
-            session_id = verify_access_token(token, rt.keys.verification_keys(), rt.now()).sid
-        except TokenInvalid:
-            session_id = None
-        await end_session(rt, EndSession(user_id=principal.user_id, session_id=session_id))
-        return web.Response(status=204)
+@api.post("/api/v1/sessions/refresh", summary="A new token pair for a refresh token (which stops working)",
+          body=RefreshRequest, response=SessionResponse, errors=TOKEN_ERRORS)
+async def session_refresh(request: web.Request) -> web.Response:
+    b = await parse_body(request, RefreshRequest)
+    return session_response(await refresh_session(runtime_of(request), RefreshSession(refresh_token=b.refresh_token)))
 
-    return [web.post("/api/v1/sessions", post_session),
-            web.post("/api/v1/sessions/refresh", post_refresh),
-            web.delete("/api/v1/sessions/current", delete_current)]
+
+@api.delete("/api/v1/sessions/current", summary="Log out: revoke this session's refresh tokens",
+            status=204, roles=(), errors=TOKEN_ERRORS)
+async def current_session(request: web.Request) -> web.Response:
+    rt = runtime_of(request)
+    principal = await authenticate(request)
+    # The shared Principal has no session id: read the sid claim of the token just verified.
+    token = request.headers["Authorization"].partition(" ")[2].strip()
+    try:
+        session_id = verify_access_token(token, rt.keys.verification_keys(), rt.now()).sid
+    except TokenInvalid:
+        session_id = None
+    await end_session(rt, EndSession(user_id=principal.user_id, session_id=session_id))
+    return web.Response(status=204)

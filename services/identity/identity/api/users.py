@@ -4,27 +4,34 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.auth import authenticate
+from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body
 
-from identity.api.models import RegistrationRequest
+from identity.api.context import TAG, TOKEN_ERRORS, runtime_of
+from identity.api.models import RegistrationRequest, UserView, answer
 from identity.service.commands import RegisterUser
 from identity.service.profiles import my_profile
 from identity.service.registration import register_user
-from identity.service.runtime import IdentityRuntime
+
+api = ApiRouter(TAG)
 
 
-def user_routes(rt: IdentityRuntime) -> list[web.RouteDef]:
-    async def post_user(request: web.Request) -> web.Response:
-        b = await parse_body(request, RegistrationRequest)
-        user = await register_user(rt, RegisterUser(phone=b.phone, sms_code=b.sms_code, username=b.username,
-                                                    password=b.password, name=b.name, email=b.email,
-                                                    org_code=b.org_code))
-        return json_response(user.public_view(), status=201, headers={"Location": "/api/v1/me"})
+@api.post("/api/v1/users", summary="Register an agent with an SMS code", body=RegistrationRequest,
+          response=UserView, status=201,
+          errors=[(409, "user.username_taken"), (409, "user.phone_taken"),
+                  (422, "sms.code_invalid"), (422, "user.password_weak")])
+async def user(request: web.Request) -> web.Response:
+    b = await parse_body(request, RegistrationRequest)
+    user = await register_user(runtime_of(request), RegisterUser(
+        phone=b.phone, sms_code=b.sms_code, username=b.username, password=b.password, name=b.name,
+        email=b.email, org_code=b.org_code))
+    return json_response(answer(UserView, user.public_view()), status=201, headers={"Location": "/api/v1/me"})
 
-    async def get_me(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        user = await my_profile(rt, principal.user_id)
-        return json_response(user.public_view())
 
-    return [web.post("/api/v1/users", post_user), web.get("/api/v1/me", get_me)]
+@api.get("/api/v1/me", summary="The signed-in user's account", response=UserView, roles=(),
+         errors=TOKEN_ERRORS)
+async def me(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    user = await my_profile(runtime_of(request), principal.user_id)
+    return json_response(answer(UserView, user.public_view()))

@@ -26,10 +26,13 @@ The data each event needs (extra fields are ignored):
     ``date``, ``period``; a one-enterprise cancellation has ``org_code`` (and optionally
     ``enterprise_name``, ``booking_cancelled: true`` when it was the last active line),
     a whole-booking one has no ``org_code`` (optional ``enterprise_count``). ``scope``
-    (``booking`` | ``enterprise``) may say so explicitly.
+    (``booking`` | ``enterprise``) may say so explicitly. The contract's shape
+    (``shared.contracts.booking.BookingCancelled``) is read too: ``whole`` picks the
+    scope, ``org_codes`` names the cancelled lines (and counts them for a whole booking).
 ``booking.suspended``
     ``suspended_until`` (a local date, or an instant converted to center local time),
-    ``reason`` (``no_shows`` | ``cancellations``), optional ``count``.
+    ``reason`` (``no_shows`` | ``cancellations``, or the contract's
+    ``too_many_no_shows`` | ``too_many_cancellations``), optional ``count``.
 
 ``booking.sms_resend.requested`` has no template on purpose: a resend sends the booking's
 latest stored text again, it does not render a new one.
@@ -172,13 +175,15 @@ def template_key(event_type: str, data: Mapping[str, Any]) -> str:
         return "booking.allocated"
     if event_type == EV_CANCELLED:
         scope = data.get("scope")
+        if scope is None and isinstance(data.get("whole"), bool):
+            scope = "booking" if data["whole"] else "enterprise"   # the contract's flag
         if scope is None:
             scope = "enterprise" if data.get("org_code") else "booking"
         if scope not in ("booking", "enterprise"):
             raise UnknownTemplate(event_type, f"unknown scope {scope!r} (expected booking or enterprise)")
         return f"booking.cancelled.{scope}"
     if event_type == EV_SUSPENDED:
-        reason = data.get("reason")
+        reason = _suspension_reason(data.get("reason"))
         if reason not in ("no_shows", "cancellations"):
             raise UnknownTemplate(event_type, f"unknown reason {reason!r} (expected no_shows or cancellations)")
         return f"booking.suspended.{reason}"
@@ -275,8 +280,11 @@ def _allocated_params(ev: str, data: Mapping[str, Any], tz: str) -> dict[str, An
 
 def _cancelled_params(ev: str, key: str, data: Mapping[str, Any], tz: str) -> dict[str, Any]:
     params: dict[str, Any] = {"date": _date(ev, data, "date", tz), "period": _period(ev, data, required=True)}
+    org_codes = _org_codes(data.get("org_codes"))
     if key == "booking.cancelled.enterprise":
         org = data.get("org_code")
+        if (not isinstance(org, str) or not org.strip()) and org_codes:
+            org = "、".join(org_codes)   # the contract lists the lines this request cancelled
         if not isinstance(org, str) or not org.strip():
             raise TemplateDataError(ev, "org_code", "is missing")
         name = data.get("enterprise_name") or data.get("name")
@@ -286,6 +294,8 @@ def _cancelled_params(ev: str, key: str, data: Mapping[str, Any], tz: str) -> di
         params["rest"] = _CANCEL_REST_LAST if last else _CANCEL_REST_ACTIVE
     else:
         count = data.get("enterprise_count")
+        if count is None and org_codes:
+            count = len(org_codes)
         params["count_part"] = (f"（共{_positive_int(ev, 'enterprise_count', count)}家企业）"
                                 if count is not None else "")
     return params
@@ -344,6 +354,19 @@ def _period(ev: str, data: Mapping[str, Any], *, required: bool) -> str:
     if code is None:
         raise TemplateDataError(ev, "period", "is missing")
     raise TemplateDataError(ev, "period", f"must be one of {', '.join(PERIOD_NAMES)} (or give period_name)")
+
+
+def _suspension_reason(reason: Any) -> Any:
+    """The contract says ``too_many_no_shows``; the templates are keyed ``no_shows``."""
+    if isinstance(reason, str) and reason.startswith("too_many_"):
+        return reason[len("too_many_"):]
+    return reason
+
+
+def _org_codes(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [v.strip() for v in value if isinstance(v, str) and v.strip()]
 
 
 def _positive_int(ev: str, field: str, value: Any) -> int:

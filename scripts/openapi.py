@@ -1,0 +1,99 @@
+"""Writes deploy/gateway/static/openapi.json: the OpenAPI 3.1 document of the whole API,
+merged over the services' own documents, which the gateway serves at
+GET /api/v1/openapi.json.
+
+    python scripts/openapi.py            # (re)write it
+    python scripts/openapi.py --check    # exit 1 when it is out of date
+
+A service takes part once it has ``<service>/api/openapi.py`` with ``openapi_spec()``
+(its routes declared with shared.http.openapi.ApiRouter); the others are skipped, and
+named. The output is deterministic (sorted keys, 2-space indent, trailing newline), so
+tests/contract/test_openapi_document.py can demand that the committed file is current.
+Run deploy/k8s/render_gateway.py after it: the k8s gateway ConfigMap carries the file.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from shared.http.openapi import merge_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
+SERVICES = ("identity", "booking", "allocator", "notifier")
+TITLE = "Card center API v1"
+DESCRIPTION = ("The gateway's HTTP API (api.md), merged over the services' own documents. "
+               "Errors are application/problem+json with a stable `code`: each error response "
+               "lists its codes in `x-codes`; `x-roles` names the roles an operation needs.")
+
+
+def has_spec(service: str) -> bool:
+    """Whether ``<service>.api.openapi`` exists, found without importing the service's API
+    (a service not converted yet is never imported, so its state cannot break this)."""
+    spec = importlib.util.find_spec(service)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"openapi: the {service} package is not installed")
+    return any((Path(d) / "api" / "openapi.py").is_file() for d in spec.submodule_search_locations)
+
+
+def service_specs() -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """(service -> its document) for the services that have one, and the skipped ones."""
+    specs: dict[str, dict[str, Any]] = {}
+    skipped: list[str] = []
+    for service in SERVICES:
+        if not has_spec(service):
+            skipped.append(service)
+            continue
+        module = importlib.import_module(f"{service}.api.openapi")  # errors inside it are errors
+        specs[service] = module.openapi_spec()
+    return specs, skipped
+
+
+def merged(specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    # merge_specs would let a later service silently replace an operation: refuse instead.
+    owner: dict[tuple[str, str], str] = {}
+    for service, spec in specs.items():
+        for path, item in spec["paths"].items():
+            for method in item:
+                other = owner.setdefault((path, method), service)
+                if other != service:
+                    raise SystemExit(f"openapi: {method.upper()} {path} is declared by both {other} and {service}")
+    return merge_specs(specs.values(), title=TITLE, description=DESCRIPTION)
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def generate() -> tuple[str, list[str], list[str]]:
+    """(the file's text, the services in it, the services skipped)."""
+    specs, skipped = service_specs()
+    return render(merged(specs)), list(specs), skipped
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
+    args = parser.parse_args(argv)
+    text, included, skipped = generate()
+    rel = OUT.relative_to(ROOT)
+    note = f"{', '.join(included)}" + (f"; not yet declared with ApiRouter: {', '.join(skipped)}" if skipped else "")
+    if args.check:
+        current = OUT.read_text(encoding="utf-8") if OUT.is_file() else None
+        if current != text:
+            print(f"openapi: {rel} is out of date: run python scripts/openapi.py", file=sys.stderr)
+            return 1
+        print(f"openapi: {rel} is up to date ({note})")
+        return 0
+    OUT.write_text(text, encoding="utf-8")
+    print(f"openapi: wrote {rel} ({note})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

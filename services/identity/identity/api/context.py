@@ -1,0 +1,27 @@
+"""What identity's handlers read from the running app, and what every route declaration
+shares. The routes are declared at module level (``ApiRouter``), so that their OpenAPI
+operations can be collected without a runtime; a handler finds the runtime through
+``request.app`` (set by ``identity.app.create_app``)."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from identity.api.client_ip import ClientIpResolver
+from identity.service.runtime import IdentityRuntime
+
+IDENTITY_KEY = web.AppKey("identity", IdentityRuntime)
+CLIENT_IP_KEY = web.AppKey("identity_client_ip", ClientIpResolver)
+
+# The OpenAPI tag of every identity operation.
+TAG = "identity"
+# Besides 401 auth.unauthorized (no token), which the ApiRouter adds for signed-in routes:
+# what the token check itself answers (shared.http.auth, and identity when the account is gone).
+TOKEN_ERRORS = ((401, "auth.invalid_token"), (401, "auth.token_expired"))
+
+
+def runtime_of(request: web.Request) -> IdentityRuntime:
+    return request.app[IDENTITY_KEY]
+
+
+def client_ip_of(request: web.Request) -> str | None:
+    return request.app[CLIENT_IP_KEY](request)

@@ -1,0 +1,36 @@
+"""The provider's rate limit, shared by every notifier process through one PostgreSQL row.
+
+Each call takes the next free slot atomically (``next_slot = greatest(next_slot, now) +
+1/rate``) and sleeps until its slot: calls leave the fleet evenly spaced, at most ``rate``
+per second whatever the number of replicas, with no polling and no lost wake-ups. The time
+is the database's (``clock_timestamp()``): one clock for all replicas, and a test moving
+one service's clock cannot stall the others.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from shared.db import Database
+
+_TAKE_SLOT = (
+    "INSERT INTO provider_rate AS r (provider, next_slot)"
+    " VALUES ($1, clock_timestamp() + make_interval(secs => $2))"
+    " ON CONFLICT (provider) DO UPDATE"
+    "  SET next_slot = greatest(r.next_slot, clock_timestamp()) + make_interval(secs => $2)"
+    " RETURNING extract(epoch FROM r.next_slot - make_interval(secs => $2) - clock_timestamp())::float8")
+
+
+class SharedRateLimiter:
+    def __init__(self, db: Database, key: str, per_second: float) -> None:
+        self.db = db
+        self.key = key
+        self.spacing = 1.0 / per_second if per_second > 0 else 0.0
+
+    async def wait_turn(self) -> None:
+        """Return when this caller may call the provider."""
+        if not self.spacing:
+            return
+        async with self.db.connection() as conn:
+            wait = await conn.fetchval(_TAKE_SLOT, self.key, self.spacing)
+        if wait and wait > 0:
+            await asyncio.sleep(wait)

@@ -1,0 +1,30 @@
+"""The notifier's OpenAPI 3.1 document, built from its route declarations, and
+GET /openapi.json serving it on the notifier's own port (the gateway serves the document
+merged over every service: scripts/openapi.py)."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from shared.http.openapi import build_spec
+from shared.http.problems import json_response
+
+from .notifications import operations
+
+TITLE = "Card center: notifier"
+DESCRIPTION = "The SMS log: every message with its delivery status and provider attempts."
+
+
+def openapi_spec() -> dict[str, Any]:
+    return build_spec(operations(), title=TITLE, description=DESCRIPTION)
+
+
+def openapi_routes() -> list[web.RouteDef]:
+    """GET /openapi.json: not part of the public API (the gateway does not route it)."""
+    spec = openapi_spec()
+
+    async def get_openapi(_request: web.Request) -> web.Response:
+        return json_response(spec)
+
+    return [web.get("/openapi.json", get_openapi)]

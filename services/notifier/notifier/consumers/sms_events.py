@@ -1,0 +1,36 @@
+"""The notifier's one queue: every event that means an SMS. The handler records the
+message inside the inbox transaction; the send runs after the commit (an SMS is a side
+effect no inbox can undo), and the sweeper catches whatever that send never finished."""
+from __future__ import annotations
+
+import uuid
+
+from shared.app import Runtime
+from shared.consumer import Delivery
+from shared.contracts.booking import (BOOKING_ALLOCATED, BOOKING_CANCELLED, BOOKING_CONFIRMED,
+                                      BOOKING_SUSPENDED, SMS_RESEND_REQUESTED)
+from shared.contracts.identity import VERIFICATION_CODE_REQUESTED
+
+from ..service.record_message import record_message
+from ..service.sender import Sender
+from ..settings import NotifierSettings
+
+QUEUE = "notifier.sms"
+BINDINGS = (VERIFICATION_CODE_REQUESTED, BOOKING_CONFIRMED, BOOKING_ALLOCATED, BOOKING_CANCELLED,
+            SMS_RESEND_REQUESTED, BOOKING_SUSPENDED)
+
+
+def sms_event_handler(runtime: Runtime, sender: Sender, settings: NotifierSettings):
+    async def on_event(delivery: Delivery) -> None:
+        message_id = await record_message(
+            delivery.conn, delivery.envelope, delivery.data, now=runtime.clock.now(),
+            pending_grace=settings.pending_grace_seconds, tz=settings.center_timezone)
+        if message_id is not None:
+            delivery.after_commit.append(_send(sender, message_id))
+    return on_event
+
+
+def _send(sender: Sender, message_id: uuid.UUID):
+    async def job() -> None:
+        await sender.send(message_id)
+    return job

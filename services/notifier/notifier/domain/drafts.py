@@ -1,0 +1,54 @@
+"""What an event asks the notifier to send: the rendered text, to which phone, for which
+booking, and whether it is one of the booking's texts a resend sends again.
+
+Plain Python, no I/O. Field names are the contracts' (``shared.contracts``), read from
+the event's ``data`` as JSON (``model_dump(mode="json")``).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .templates import (DEFAULT_TZ, EV_ALLOCATED, EV_CANCELLED, EV_CONFIRMED, EV_SUSPENDED,
+                        EV_VERIFICATION, render)
+
+# Which data field holds the phone, per event type.
+PHONE_FIELD = {
+    EV_VERIFICATION: "phone",
+    EV_CONFIRMED: "contact_phone",
+    EV_ALLOCATED: "contact_phone",
+    EV_CANCELLED: "contact_phone",
+    EV_SUSPENDED: "phone",        # optional in the contract: booking may not know it
+}
+
+# The booking texts a resend may send again, the preferred one first (domain.md: the
+# allocation when there is one, else the confirmation).
+KEPT_KINDS = {EV_ALLOCATED: "allocated", EV_CONFIRMED: "confirmed"}
+RESEND_PREFERENCE = ("allocated", "confirmed")
+
+
+@dataclass(frozen=True)
+class SmsDraft:
+    template: str
+    text: str
+    phone: str
+    booking_id: str | None
+    sensitive: bool               # holds a verification code: mask once sent or failed
+    keep_as: str | None           # "allocated" | "confirmed": kept for a resend
+
+    def __repr__(self) -> str:    # never a code or a full phone through a repr
+        return f"SmsDraft(template={self.template!r}, booking_id={self.booking_id!r})"
+
+
+def draft_for(event_type: str, data: Mapping[str, Any], *, tz: str = DEFAULT_TZ) -> SmsDraft | None:
+    """The SMS an event asks for; ``None`` when there is nobody to send it to.
+    Raises the templates' ``TemplateError`` for data that cannot be rendered."""
+    phone = data.get(PHONE_FIELD.get(event_type, "phone"))
+    if not isinstance(phone, str) or not phone.strip():
+        return None
+    sms = render(event_type, data, tz=tz)
+    booking_id = data.get("booking_id")
+    return SmsDraft(template=sms.template, text=sms.text, phone=phone.strip(),
+                    booking_id=str(booking_id) if booking_id else None,
+                    sensitive=sms.sensitive, keep_as=KEPT_KINDS.get(event_type))

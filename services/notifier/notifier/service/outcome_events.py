@@ -1,0 +1,34 @@
+"""notification.delivered / notification.failed, written to the outbox in the transaction
+that makes the message final, so booking learns exactly what the table says."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from shared.contracts.notifier import (NOTIFICATION_DELIVERED, NOTIFICATION_FAILED, NotificationDelivered,
+                                       NotificationFailed)
+from shared.events import make_envelope
+from shared.outbox import add_event
+
+from ..adapters.message_store import ClaimedMessage
+
+
+async def add_delivered(conn: asyncpg.Connection, msg: ClaimedMessage, *, at: datetime,
+                        provider_id: str | None, producer: str) -> None:
+    data = NotificationDelivered(message_id=str(msg.id), booking_id=msg.booking_id, kind=msg.template,
+                                 delivered_at=at, provider_id=provider_id)
+    await add_event(conn, _envelope(NOTIFICATION_DELIVERED, data, msg, producer, at))
+
+
+async def add_failed(conn: asyncpg.Connection, msg: ClaimedMessage, *, at: datetime, reason: str,
+                     producer: str) -> None:
+    data = NotificationFailed(message_id=str(msg.id), booking_id=msg.booking_id, kind=msg.template,
+                              reason=reason, attempts=msg.attempt, failed_at=at)
+    await add_event(conn, _envelope(NOTIFICATION_FAILED, data, msg, producer, at))
+
+
+def _envelope(type_: str, data, msg: ClaimedMessage, producer: str, at: datetime):
+    # The request that caused the SMS stays traceable to its outcome.
+    return make_envelope(type_, data, producer=producer, correlation_id=msg.correlation_id,
+                         causation_id=str(msg.event_id), occurred_at=at)

@@ -1,0 +1,70 @@
+"""Use case run inside the consumer's inbox transaction: turn an event into a pending
+message row (and keep the booking's texts for a resend). Nothing leaves the process here:
+the send happens after the commit, so a rolled-back event never sent an SMS."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import asyncpg
+from pydantic import BaseModel
+
+from shared.consumer import Unretryable
+from shared.contracts.booking import BOOKING_ALLOCATED, SMS_RESEND_REQUESTED
+from shared.events import Envelope
+from shared.logging import get_logger
+
+from ..adapters import booking_texts
+from ..adapters.message_store import NewMessage, insert_pending
+from ..domain.drafts import draft_for
+from ..domain.templates import TemplateError
+
+log = get_logger(__name__)
+
+
+class NothingToResendYet(RuntimeError):
+    """A resend arrived before the booking's first text: the consumer retries it later."""
+
+
+async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: BaseModel, *, now: datetime,
+                         pending_grace: float, tz: str) -> uuid.UUID | None:
+    """The id of the message to send after the commit, or None when there is none."""
+    sweep_after = now + timedelta(seconds=pending_grace)
+    if envelope.type == SMS_RESEND_REQUESTED:
+        return await _record_resend(conn, envelope, data, now=now, sweep_after=sweep_after)
+    try:
+        draft = draft_for(envelope.type, data.model_dump(mode="json"), tz=tz)
+    except TemplateError as exc:
+        # No retry renders it: straight to the dead-letter queue, replayable after a fix.
+        # The message names the field, never its value (it may be a code).
+        raise Unretryable(str(exc)) from None
+    if draft is None:
+        log.info("sms_without_phone", event_type=envelope.type)
+        return None
+    if draft.keep_as and draft.booking_id:
+        allocation = envelope.type == BOOKING_ALLOCATED
+        stored = await booking_texts.keep(
+            conn, booking_id=draft.booking_id, kind=draft.keep_as, template=draft.template, phone=draft.phone,
+            body=draft.text, event_id=envelope.id, occurred_at=envelope.occurred_at, only_if_changed=allocation)
+        if allocation and not stored:
+            # A re-run of the allocation that changed nothing never sends a second SMS; an
+            # assignment older than the one already sent would only mislead.
+            log.info("allocation_unchanged_or_superseded", booking_id=draft.booking_id)
+            return None
+    return await insert_pending(conn, NewMessage(
+        event_id=envelope.id, event_type=envelope.type, template=draft.template, booking_id=draft.booking_id,
+        phone=draft.phone, body=draft.text, sensitive=draft.sensitive, resend=False,
+        correlation_id=envelope.correlation_id), now=now, sweep_after=sweep_after)
+
+
+async def _record_resend(conn: asyncpg.Connection, envelope: Envelope, data: BaseModel, *, now: datetime,
+                         sweep_after: datetime) -> uuid.UUID | None:
+    booking_id = data.booking_id  # type: ignore[attr-defined]
+    kept = await booking_texts.latest_for_resend(conn, booking_id)
+    if kept is None:
+        raise NothingToResendYet(f"no text kept for booking {booking_id} yet")
+    # A new message (its own id, so its own ref) with the text stored at the time.
+    return await insert_pending(conn, NewMessage(
+        event_id=envelope.id, event_type=envelope.type, template=kept.template, booking_id=booking_id,
+        phone=getattr(data, "contact_phone", None) or kept.phone, body=kept.body, sensitive=False,
+        resend=True, correlation_id=envelope.correlation_id), now=now, sweep_after=sweep_after)

@@ -1,0 +1,107 @@
+"""Use case and background worker: find the messages nobody is sending and send them.
+
+Due are: retry rows past ``next_attempt_at``, pending rows past their grace (their process
+had no free permit - the backlog of a burst - or crashed after the commit), and sending
+rows whose lease expired (a crash mid-call: sent again with the same ref, which the
+provider drops if it already has it). ``FOR UPDATE SKIP LOCKED`` shares the sweep among
+replicas; each takes only as many rows as it has free permits."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+import asyncpg
+
+from shared.app import Runtime
+from shared.logging import get_logger
+
+from ..adapters import message_store as store
+from ..adapters.message_store import ClaimedMessage
+from ..settings import NotifierSettings
+from .outcome_events import add_failed
+from .sender import Sender
+
+log = get_logger(__name__)
+DB_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+async def sweep_once(rt: Runtime, sender: Sender, settings: NotifierSettings) -> int:
+    """Claim as many due messages (oldest first) as this process has free permits and start
+    sending them; return how many were claimed."""
+    if sender.closing:
+        return 0
+    taken = await sender.in_flight.take_free(settings.max_in_flight)
+    if not taken:
+        return 0
+    claimed: list[ClaimedMessage] = []
+    try:
+        now = rt.clock.now()
+        async with rt.db.connection() as conn:
+            claimed = await store.claim_due(conn, now=now, lease_until=now + timedelta(seconds=settings.lease_seconds),
+                                            limit=taken, max_attempts=settings.retry_max_attempts)
+    finally:
+        sender.in_flight.release(taken - len(claimed))
+    if claimed:
+        log.debug("sms_swept", count=len(claimed))
+    sender.dispatch(claimed)
+    return len(claimed)
+
+
+async def fail_abandoned(rt: Runtime, settings: NotifierSettings) -> int:
+    """Messages whose last allowed attempt was cut off (lease expired): no answer will
+    come, so they fail - and booking hears it - in one transaction."""
+    now = rt.clock.now()
+    async with rt.db.transaction() as conn:
+        gone = await store.fail_expired_exhausted(conn, now=now, max_attempts=settings.retry_max_attempts,
+                                                  limit=100)
+        for msg in gone:
+            await add_failed(conn, msg, at=now, reason="no answer to the last attempt",
+                             producer=settings.service_name)
+    return len(gone)
+
+
+class Sweeper:
+    def __init__(self, rt: Runtime, sender: Sender, settings: NotifierSettings) -> None:
+        self.rt = rt
+        self.sender = sender
+        self.settings = settings
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="sms-sweeper")
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._task
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_expiry = 0.0
+        while not self._stopping:
+            claimed = 0
+            try:
+                claimed = await sweep_once(self.rt, self.sender, self.settings)
+                if loop.time() - last_expiry >= self.settings.sweep_interval_seconds:
+                    last_expiry = loop.time()
+                    await fail_abandoned(self.rt, self.settings)
+            except DB_ERRORS as exc:
+                log.warning("sms_sweep_failed", error=type(exc).__name__)
+            except Exception:
+                log.exception("sms_sweep_crashed")
+            if claimed or self.sender.busy:
+                # A backlog, or no room: look again as soon as a send frees a permit.
+                await self.sender.in_flight.wait_freed(self.settings.sweep_interval_seconds)
+                continue
+            self._wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.sweep_interval_seconds)

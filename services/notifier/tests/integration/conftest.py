@@ -1,0 +1,29 @@
+"""Fixtures: each test gets its own schema (and unique phones), so no test sees another's
+messages. The exchange and the queue are the session's (one vhost per session): the queue's
+arguments name the exchange, so every app of the session must agree on it."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from shared.testing.messaging import bus
+from notifier.testing.fake_provider import run_fake_provider
+from notifier.testing.harness import NotifierEnv
+
+
+@pytest.fixture
+async def fake():
+    async with run_fake_provider() as f:
+        yield f
+
+
+@pytest.fixture
+async def notifier_env(database_url, amqp_url, fake, settings_for, token_factory, aiohttp_client):
+    env = NotifierEnv(database_url=database_url, amqp_url=amqp_url, schema=f"ntf_{uuid.uuid4().hex[:10]}",
+                      exchange="cardcenter.events", fake=fake, settings_for=settings_for,
+                      jwks_url=token_factory.jwks_url, aiohttp_client=aiohttp_client)
+    async with bus(amqp_url, exchange=env.exchange) as b:
+        env.publisher = b
+        yield env
+
