@@ -3,6 +3,7 @@ clock, pool, bus, relay and consumers, each resource opened and closed by a clea
 context, consumers and relay stopped in ``on_shutdown`` so in-flight work finishes."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,10 @@ class Runtime:
     def __post_init__(self) -> None:
         if self.metrics is None:
             self.metrics = ServiceMetrics(self.settings.service_name)
+
+    @property
+    def consumers_ready(self) -> bool:
+        return len(self.consumers) == len(self.queue_specs)
 
     def queue(self, name: str, bindings: Sequence[str], handler, **overrides) -> None:
         """Declare a consumer; it starts once the broker is reachable."""
@@ -97,10 +102,21 @@ def _broker(rt: Runtime):
                                purge_types=frozenset(s.outbox_purge_types))
 
         async def start_consumers() -> None:
-            for spec in rt.queue_specs:
+            # A queue that cannot be declared (arguments changed, broker refusing) is retried,
+            # and /readyz says not ready meanwhile instead of serving without a consumer.
+            pending = list(rt.queue_specs)
+            while pending:
+                spec = pending[0]
                 consumer = Consumer(spec, db=rt.db, bus=rt.bus, producer=s.service_name, metrics=rt.metrics)
-                await consumer.start()
+                try:
+                    await consumer.start()
+                except Exception as exc:
+                    log.error("consumer_start_failed", queue=spec.name, error=type(exc).__name__,
+                              detail=str(exc)[:300])
+                    await asyncio.sleep(5)
+                    continue
                 rt.consumers.append(consumer)
+                pending.pop(0)
             rt.relay.wake()
 
         rt.bus.on_connected(start_consumers)

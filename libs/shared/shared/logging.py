@@ -83,6 +83,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(lvl)
     # aiohttp's own access log duplicates the gateway's and ours.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # At DEBUG the AMQP libraries log whole frames: events with phones and codes.
+    for name in ("aiormq", "aio_pika", "pamqp"):
+        logging.getLogger(name).setLevel(max(lvl, logging.INFO))
 
 
 def get_logger(name: str | None = None):

@@ -131,3 +131,29 @@ async def test_test_clock_route_only_in_test_mode(aiohttp_client, settings_for):
     prod = await aiohttp_client(make_app(settings_for(ServiceSettings, db_schema="svc_http", app_env="dev")))
     assert (await prod.put("/_test/clock", json={"now": None})).status == 404
     await asyncio.sleep(0)
+
+
+async def test_readyz_waits_for_every_consumer(aiohttp_client, settings_for):
+    """A service whose consumer cannot start is not ready, even with the broker connected."""
+    import aio_pika
+
+    settings = settings_for(ServiceSettings, db_schema="svc_http")
+    # Someone declared the queue as a classic queue: our quorum declaration is refused.
+    conn = await aio_pika.connect(settings.amqp_url)
+    ch = await conn.channel()
+    await ch.declare_queue("svc_http.clash", durable=True)
+    await conn.close()
+    runtime = Runtime(settings, None)
+
+    async def handler(_delivery) -> None:
+        return None
+
+    runtime.queue("svc_http.clash", ["test.nothing"], handler)
+    app = create_base_app(runtime)
+    client = await aiohttp_client(app)
+    await runtime.bus.wait_ready(10)
+    for _ in range(50):
+        await asyncio.sleep(0.05)
+    r = await client.get("/readyz")
+    assert r.status == 503
+    assert (await r.json())["checks"]["broker"] == "consumers not started"

@@ -23,6 +23,8 @@ def health_routes(runtime) -> list[web.RouteDef]:
             checks["database"] = type(exc).__name__
         if runtime.bus is None or not runtime.bus.is_connected:
             checks["broker"] = "not connected"
+        elif not runtime.consumers_ready:
+            checks["broker"] = "consumers not started"
         ready = all(v == "ok" for v in checks.values())
         return json_response({"status": "ready" if ready else "not ready", "checks": checks},
                              status=200 if ready else 503)
