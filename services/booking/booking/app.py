@@ -1,4 +1,5 @@
-"""The booking service's aiohttp application: HTTP API, event consumers, outbox relay."""
+"""The booking service's aiohttp application: HTTP API, event consumers, outbox relay and
+the cutoff scheduler."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,11 +10,14 @@ import shared.contracts  # noqa: F401  registers every event model the consumers
 from shared.app import Runtime, create_base_app
 
 from .api import routes
-from .consumers import identity_events, notification_events
+from .consumers import allocation_events, identity_events, notification_events
+from .scheduling import lifecycle
 from .service.context import BookingContext
 from .settings import BookingSettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# The app's use-case context, for tests and tools that drive use cases directly.
+CONTEXT_KEY = web.AppKey("booking_context", BookingContext)
 
 
 def create_app(settings: BookingSettings | None = None) -> web.Application:
@@ -23,6 +27,11 @@ def create_app(settings: BookingSettings | None = None) -> web.Application:
     # Consumers are declared before the base app starts the broker connection.
     runtime.queue(identity_events.QUEUE, identity_events.BINDINGS, identity_events.handler(ctx))
     runtime.queue(notification_events.QUEUE, notification_events.BINDINGS, notification_events.handler(ctx))
+    # A completion carries a whole day (thousands of assignments): few in hand at once.
+    runtime.queue(allocation_events.QUEUE, allocation_events.BINDINGS, allocation_events.handler(ctx),
+                  prefetch=2)
     app = create_base_app(runtime)
-    app.add_routes(routes(runtime, ctx))
+    app[CONTEXT_KEY] = ctx
+    app.add_routes(routes(ctx))
+    lifecycle.install(app, ctx)
     return app

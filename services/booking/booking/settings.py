@@ -63,6 +63,13 @@ class BookingSettings(ServiceSettings):
     idempotency_ttl_hours: int = 24
     # GET /api/v1/calendar: the longest range one request may ask for.
     calendar_max_days: int = 62
+    # The cutoff scheduler (closing dates at their cutoff, the closing sweep). Every replica
+    # runs it; the database picks one winner. It also wakes at once when a test moves the
+    # clock, so the interval only bounds how late a real cutoff can be noticed.
+    scheduler_enabled: bool = True
+    scheduler_interval: float = Field(1.0, gt=0, le=60)
+    # Bookings turned into no-shows per transaction by the closing sweep.
+    sweep_batch_size: int = Field(100, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _centers_are_usable(self) -> BookingSettings:

@@ -17,8 +17,8 @@ from ..domain.booking import (Allocation, Booking, BookingStatus, EnterpriseLine
 from ..domain.business_types import BusinessLine
 from ..domain.errors import DuplicatePeriod, EnterpriseAlreadyBooked
 
-_COLUMNS = ("id, agent_id, center, day, period, contact_name, contact_phone, status, created_at,"
-            " sms_status, sms_resend_used, desk, segment_start, segment_end, queue_number")
+COLUMNS = ("id, agent_id, center, day, period, contact_name, contact_phone, status, created_at,"
+           " sms_status, sms_resend_used, desk, segment_start, segment_end, queue_number")
 
 _UNIQUE_REFUSALS = {
     "bookings_one_per_agent_period": lambda b: DuplicatePeriod(
@@ -87,37 +87,38 @@ class BookingRepository:
         if key is None:
             return None
         row = await self.conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM bookings WHERE id = $1 AND ($2::text IS NULL OR agent_id = $2)"
+            f"SELECT {COLUMNS} FROM bookings WHERE id = $1 AND ($2::text IS NULL OR agent_id = $2)"
             + (" FOR UPDATE" if for_update else ""), key, agent_id)
         if row is None:
             return None
-        return (await self._rebuild([row]))[0]
+        return (await self.rebuild([row]))[0]
 
     async def clashing(self, candidate: Booking) -> list[Booking]:
         """Live bookings of the candidate's center and date that could clash with it: the
         same agent or phone in its period, or one of its enterprises."""
         rows = await self.conn.fetch(
-            f"SELECT {_COLUMNS} FROM bookings b WHERE center = $1 AND day = $2 AND status <> 'cancelled'"
+            f"SELECT {COLUMNS} FROM bookings b WHERE center = $1 AND day = $2 AND status <> 'cancelled'"
             " AND ((period = $3 AND (agent_id = $4 OR contact_phone = $5))"
             "  OR EXISTS (SELECT 1 FROM booking_lines l WHERE l.booking_id = b.id AND l.status = 'active'"
             "             AND l.org_code = ANY($6::text[])))",
             candidate.center, candidate.date, candidate.period, candidate.agent_id,
             candidate.contact_phone, [line.org_code for line in candidate.active_lines])
-        return await self._rebuild(rows)
+        return await self.rebuild(rows)
 
     async def page(self, agent_id: str, *, start: date | None, end: date | None, status: str | None,
                    after: tuple[date, datetime, uuid.UUID] | None, limit: int) -> list[Booking]:
         """The agent's bookings in (day, created_at, id) order, after the keyset ``after``."""
         rows = await self.conn.fetch(
-            f"SELECT {_COLUMNS} FROM bookings WHERE agent_id = $1"
+            f"SELECT {COLUMNS} FROM bookings WHERE agent_id = $1"
             " AND ($2::date IS NULL OR day >= $2) AND ($3::date IS NULL OR day <= $3)"
             " AND ($4::text IS NULL OR status = $4)"
             " AND ($5::date IS NULL OR (day, created_at, id) > ($5, $6, $7))"
             " ORDER BY day, created_at, id LIMIT $8",
             agent_id, start, end, status, *(after or (None, None, None)), limit)
-        return await self._rebuild(rows)
+        return await self.rebuild(rows)
 
-    async def _rebuild(self, rows: Sequence[asyncpg.Record]) -> list[Booking]:
+    async def rebuild(self, rows: Sequence[asyncpg.Record]) -> list[Booking]:
+        """Aggregates from ``SELECT {COLUMNS}`` rows, with their lines (one more query)."""
         if not rows:
             return []
         line_rows = await self.conn.fetch(

@@ -35,6 +35,16 @@ class CapacityCounters:
             " RETURNING capacity, booked", center, day, period, lines)
         return Counter(row["capacity"], row["booked"]) if row else None
 
+    async def lock_day(self, center: str, day: date, periods: list[str], *, default: int) -> None:
+        """Create the date's counter rows where missing and lock them all until the
+        transaction ends (closing a date): bookings and cancellations of the date take one
+        of these rows before they check the date is open, so they wait for the close and
+        then see it. Always in period order, so two closers cannot deadlock."""
+        for period in sorted(periods):
+            await self._ensure_row(center, day, period, default)
+        await self.conn.execute(
+            "SELECT 1 FROM capacity WHERE center = $1 AND day = $2 ORDER BY period FOR UPDATE", center, day)
+
     async def release(self, center: str, day: date, period: str, lines: int) -> None:
         await self.conn.execute(
             "UPDATE capacity SET booked = booked - $4 WHERE center = $1 AND day = $2 AND period = $3",

@@ -1,15 +1,14 @@
 """The HTTP API (api.md): aiohttp handlers that authenticate, parse, call one use case and
-answer. ``routes(runtime)`` collects them."""
+answer. ``routes(ctx)`` collects them."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from shared.app import Runtime
-
 from ..service.context import BookingContext
-from . import admin, bookings, calendar, enterprises
+from . import admin, bookings, calendar, cutoffs, desk, enterprises
 
 
-def routes(runtime: Runtime, ctx: BookingContext | None = None) -> list[web.RouteDef]:
-    ctx = ctx or BookingContext(runtime)
-    return [*enterprises.routes(ctx), *calendar.routes(ctx), *bookings.routes(ctx), *admin.routes(ctx)]
+def routes(ctx: BookingContext) -> list[web.RouteDef]:
+    # The app's one BookingContext: it owns the app's metrics, which register once.
+    return [*enterprises.routes(ctx), *calendar.routes(ctx), *bookings.routes(ctx), *admin.routes(ctx),
+            *cutoffs.routes(ctx), *desk.routes(ctx)]

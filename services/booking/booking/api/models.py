@@ -67,6 +67,19 @@ class CenterQuery(_Body):
     center: str | None = None
 
 
+class CutoffBody(_Body):
+    center: str = Field(min_length=1, max_length=40)
+    date: date
+
+
+_Date = date   # the field below is named ``date``: inside the class that name is the field
+
+
+class DeskScheduleQuery(_Body):
+    center: str | None = None
+    date: _Date | None = None    # the center's today when left out
+
+
 class LiftSuspensionBody(_Body):
     reason: str = Field(min_length=1, max_length=500)
 

@@ -5,6 +5,7 @@ business_types    the eight business types and how they combine
 center            a center's periods, desks and time settings (QINGDAO)
 working_calendar  working days: official calendar, overrides, Monday-Friday fallback
 release           bookable dates and cutoffs
+service_day       when the scheduler closes a date, when its day is over (closing sweep)
 booking           the Booking aggregate
 capacity          capacity checks, in enterprise lines
 clashes           one booking per agent/phone and period, per enterprise and date

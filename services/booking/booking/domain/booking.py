@@ -225,7 +225,9 @@ class Booking:
                            booking_date=self.date.isoformat())
         segment_start = center.at(self.date, self.allocation.start)
         latest = segment_start + timedelta(minutes=center.late_minutes)
-        if now > latest:
+        # Decision: measured in whole minutes, as the desk's clock shows them: with a 09:00
+        # segment, 09:10:59 is still "ten minutes after", 09:11 is later.
+        if center.local(now).replace(second=0, microsecond=0) > latest:
             self.status = BookingStatus.NO_SHOW
             self.events.append(BookingNoShow(booking_id=self.id, agent_id=self.agent_id, late=True))
             raise Late(f"the segment started at {segment_start.strftime('%H:%M')}; check-in "
@@ -240,10 +242,14 @@ class Booking:
         self.status = BookingStatus.COMPLETED
         self.events.append(BookingCompleted(booking_id=self.id))
 
-    def mark_no_show(self) -> None:
-        """By the clerk, or by the system for bookings still allocated at closing time."""
+    def mark_no_show(self, today: date | None = None) -> None:
+        """By the clerk (``today``: the center's date, as nobody can miss a day still to
+        come), or by the system for bookings still allocated at closing time."""
         if self.status not in (BookingStatus.CONFIRMED, BookingStatus.ALLOCATED):
             raise NotActive(f"cannot mark a {self.status} booking as a no-show")
+        if today is not None and today < self.date:
+            raise WrongDay(f"booking {self.id} is for {self.date}, today is {today}",
+                           booking_date=self.date.isoformat())
         self.status = BookingStatus.NO_SHOW
         self.events.append(BookingNoShow(booking_id=self.id, agent_id=self.agent_id, late=False))
 

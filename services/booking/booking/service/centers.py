@@ -22,5 +22,8 @@ class Centers:
             raise ValidationFailed([{"field": field, "message": f"unknown center {center_id!r}"}])
         return found
 
+    def __contains__(self, center_id: object) -> bool:
+        return center_id in self._by_id
+
     def __iter__(self):
         return iter(self._by_id.values())

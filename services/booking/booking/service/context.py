@@ -1,23 +1,27 @@
 """What every use case needs from the running service: the database, the clock, the
-centers and the producer name events go out under."""
+centers, booking's metrics and the producer name events go out under."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from shared.app import Runtime
 
+from ..metrics import BookingMetrics
 from ..settings import BookingSettings
 from .centers import Centers
 
 
 @dataclass
 class BookingContext:
+    # One per app: it registers the app's own metrics on the runtime's registry.
     runtime: Runtime
     centers: Centers = field(init=False)
+    metrics: BookingMetrics = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
         self.centers = Centers(s.center_configs(), s.default_center)
+        self.metrics = BookingMetrics(self.runtime.metrics.registry)
 
     # The pool exists only once the app has started: read it through the runtime each time.
     @property

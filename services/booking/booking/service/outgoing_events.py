@@ -5,21 +5,40 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
+from pydantic import BaseModel
 
 from shared import outbox
+from shared.consumer import Delivery
 from shared.contracts import booking as contract
+from shared.events import make_envelope
 
+from ..adapters.outbox_batch import add_events
 from ..domain import events
 from ..domain.booking import Booking
 
 
 async def publish_booking_events(conn: asyncpg.Connection, booking: Booking, *, now: datetime,
                                  producer: str) -> None:
-    for event in booking.events:
-        data = _contract_for(event, booking, now)
-        if data is not None:
-            await outbox.publish(conn, data.event_type, data, producer=producer)  # type: ignore[attr-defined]
+    for data in integration_events(booking, now):
+        await outbox.publish(conn, data.event_type, data, producer=producer,  # type: ignore[attr-defined]
+                             occurred_at=now)
+
+
+async def publish_caused_by(delivery: Delivery, models: list[BaseModel], *, now: datetime) -> None:
+    """Many events from a consumer at once (one booking.allocated per booking of a day):
+    one outbox statement, each event carrying the handled one's correlation id and naming
+    it as its cause, as ``Delivery.publish`` does one at a time."""
+    cause = delivery.envelope
+    await add_events(delivery.conn, [make_envelope(
+        m.event_type, m, producer=delivery.producer,  # type: ignore[attr-defined]
+        correlation_id=cause.correlation_id, causation_id=str(cause.id), occurred_at=now) for m in models])
+
+
+def integration_events(booking: Booking, now: datetime) -> list[BaseModel]:
+    """The contract models of what the aggregate recorded; its list is emptied."""
+    found = [data for data in (_contract_for(event, booking, now) for event in booking.events) if data is not None]
     booking.events.clear()
+    return found
 
 
 def _contract_for(event: events.Event, booking: Booking, now: datetime):
@@ -41,8 +60,15 @@ def _contract_for(event: events.Event, booking: Booking, now: datetime):
         return contract.SmsResendRequested(
             booking_id=event.booking_id, agent_id=booking.agent_id, contact_phone=event.contact_phone,
             requested_at=now)
+    if isinstance(event, events.BookingAllocated):
+        return contract.BookingAllocated(
+            booking_id=event.booking_id, agent_id=booking.agent_id, center=booking.center, date=booking.date,
+            period=booking.period, contact_phone=event.contact_phone, desk=event.desk, start=event.start,
+            end=event.end, queue_number=event.queue_number)
+    if isinstance(event, events.BookingNoShow):
+        return contract.BookingNoShow(booking_id=event.booking_id, agent_id=event.agent_id,
+                                      center=booking.center, date=booking.date, late=event.late)
     if isinstance(event, (events.BookingCheckedIn, events.BookingCompleted)):
         return None  # desk-internal: no other service needs them
-    # Allocation and no-shows belong to the next issue's use cases: fail loudly rather than
-    # drop an event someone forgot to map.
+    # Fail loudly rather than drop an event someone forgot to map.
     raise TypeError(f"no integration event mapped for {type(event).__name__}")

@@ -1,4 +1,5 @@
-"""Booking rights: what an agent sees, counting cancellations, and lifting a suspension.
+"""Booking rights: what an agent sees, counting cancellations and no-shows, and lifting a
+suspension.
 Every change is written to the audit table in the transaction that makes it."""
 from __future__ import annotations
 
@@ -42,13 +43,28 @@ async def count_cancellation(conn: asyncpg.Connection, agent_id: str, *, now: da
     return change
 
 
+async def count_no_show(conn: asyncpg.Connection, agent_id: str, *, now: datetime, note: str,
+                        producer: str, actor: str | None) -> RightsChanged:
+    """One no-show for ``agent_id`` (late at the desk, marked by the clerk, or swept at
+    closing), inside the caller's transaction; the third suspends the agent's rights for
+    six months and tells the agent. ``actor``: the clerk, or None for the system."""
+    repo = RightsRepository(conn)
+    rights = await repo.get_for_update(agent_id)
+    change = rights.record_no_show(now, note)
+    await repo.save(rights, now)
+    await repo.audit(change, actor=actor, request_id=current_request_id())
+    if change.change == "suspended":
+        await _publish_suspended(conn, change, count=change.before.no_shows + 1, producer=producer)
+    return change
+
+
 async def _publish_suspended(conn: asyncpg.Connection, change: RightsChanged, *, count: int,
                              producer: str) -> None:
     assert change.after.suspended_until is not None and change.after.reason is not None
     await outbox.publish(conn, BookingSuspended.event_type, BookingSuspended(  # type: ignore[attr-defined]
         agent_id=change.agent_id, phone=await Agents(conn).phone_of(change.agent_id),
         suspended_until=change.after.suspended_until, reason=change.after.reason, count=count),
-        producer=producer)
+        producer=producer, occurred_at=change.at)
 
 
 async def lift_suspension(ctx: BookingContext, admin_id: str, agent_id: str, reason: str) -> bool:

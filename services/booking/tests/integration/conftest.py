@@ -15,14 +15,16 @@ import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 
-from booking.app import create_app
+from booking.app import CONTEXT_KEY, create_app
 from booking.domain.org_codes import org_code_check_char, uscc_check_char
 from booking.settings import BookingSettings
 from shared.app import RUNTIME_KEY
+from shared.contracts.allocator import ALLOCATION_COMPLETED, AllocationCompleted, Assignment
 from shared.events import make_envelope
-from shared.testing.messaging import bus
+from shared.testing.messaging import bound_queue, bus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A plain week without holidays: Monday 17 November 2025, 10:00 in Qingdao. On that day
@@ -67,21 +69,36 @@ class Service:
     def db(self):
         return self.runtime.db
 
+    @property
+    def ctx(self):
+        """The app's BookingContext, to call a use case directly."""
+        return self.client.app[CONTEXT_KEY]
+
     async def at(self, instant: datetime) -> None:
         r = await self.client.put("/_test/clock", json={"now": instant.isoformat()})
         assert r.status == 200, await r.text()
         self.now = instant
+
+    def set_clock(self, instant: datetime) -> None:
+        """Move the clock without a request (several apps at the same moment)."""
+        self.runtime.clock.set(instant)
+        self.now = instant
+
+    async def consumers_ready(self) -> None:
+        """Once this app's queues are declared and bound (an event published before that
+        would find no queue)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        while len(self.runtime.consumers) < len(self.runtime.queue_specs):
+            assert loop.time() < deadline, "the consumers did not start"
+            await asyncio.sleep(0.05)
 
     # --- events from other services ----------------------------------------------------
 
     async def publish(self, type_: str, data, **envelope):
         """Publish an event as its producer would, once this app's consumers are bound
         (an event published earlier would find no queue)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 15
-        while len(self.runtime.consumers) < len(self.runtime.queue_specs):
-            assert loop.time() < deadline, "the consumers did not start"
-            await asyncio.sleep(0.05)
+        await self.consumers_ready()
         env = make_envelope(type_, data, producer=envelope.pop("producer", "test"), **envelope)
         async with bus(self.amqp_url, exchange=self.runtime.settings.events_exchange) as b:
             await b.publish(env.model_dump_json().encode(), env.type, message_id=str(env.id))
@@ -106,6 +123,9 @@ class Service:
 
     def admin(self) -> dict[str, str]:
         return self.headers(str(uuid.uuid4()), ("agent", "admin"))
+
+    def staff(self) -> dict[str, str]:
+        return self.headers(str(uuid.uuid4()), ("agent", "staff"))
 
     # --- bookings -----------------------------------------------------------------------
 
@@ -143,16 +163,110 @@ class Service:
         found = await self.calendar_day(day)
         return next(p["remaining"] for p in found["periods"] if p["code"] == period)
 
+    async def get_booking(self, headers: dict[str, str], booking_id: str) -> dict:
+        r = await self.client.get(f"/api/v1/bookings/{booking_id}", headers=headers)
+        assert r.status == 200, await r.text()
+        return await r.json()
+
+    # --- the cutoff and the desk --------------------------------------------------------
+
+    async def cutoff(self, day: date) -> dict:
+        r = await self.client.get(f"/api/v1/admin/cutoffs/{self.center}/{day.isoformat()}", headers=self.admin())
+        assert r.status == 200, await r.text()
+        return await r.json()
+
+    async def cutoff_reaches(self, day: date, status: str, requests: int = 1, timeout: float = 20.0) -> dict:
+        """The date's cutoff state once it is ``status`` after ``requests`` requests."""
+        async def check():
+            state = await self.cutoff(day)
+            return state if (state["status"], state["requests"]) == (status, requests) else None
+        state = await _eventually(check, timeout)
+        assert state, f"{day} never became {status} after {requests} request(s): {await self.cutoff(day)}"
+        return state
+
+    async def run_cutoff(self, day: date):
+        return await self.client.post("/api/v1/admin/cutoffs", headers=self.admin(),
+                                      json={"center": self.center, "date": day.isoformat()})
+
+    async def allocation_completed(self, day: date, cutoff_id: str, assignments: list[dict],
+                                   center: str | None = None):
+        """Answer a cutoff as the allocator would, and wait until it is handled. An
+        assignment: ``{booking_id, period, desk, start, end, queue_number}``."""
+        env = await self.publish(ALLOCATION_COMPLETED, AllocationCompleted(
+            center=center or self.center, date=day, cutoff_id=cutoff_id, run_id=str(uuid.uuid4()),
+            snapshot_fingerprint="test", changed=True, assignments=[Assignment(**a) for a in assignments],
+            overflow_count=0, completed_at=self.now), producer="allocator")
+        assert await _eventually(lambda: self.handled(env)), "allocation.completed was not handled"
+        return env
+
+    async def desk(self, action: str, booking_id: str, headers: dict[str, str] | None = None):
+        return await self.client.post(f"/api/v1/desk/bookings/{booking_id}/{action}",
+                                      headers=headers or self.staff())
+
+    async def rights_of(self, headers: dict[str, str]) -> dict:
+        r = await self.client.get("/api/v1/me/booking-rights", headers=headers)
+        assert r.status == 200, await r.text()
+        return await r.json()
+
+    async def outbox(self, type_: str, booking_ids) -> list[dict]:
+        """The ``data`` of this app's outbox rows of ``type_`` about ``booking_ids``."""
+        async with self.db.connection() as conn:
+            rows = await conn.fetch(
+                "SELECT envelope FROM outbox WHERE type = $1 AND envelope->'data'->>'booking_id' = ANY($2::text[])"
+                " ORDER BY seq", type_, list(booking_ids))
+        return [r["envelope"]["data"] for r in rows]
+
 
 @pytest.fixture
-async def service(aiohttp_client, settings_for, token_factory, amqp_url):
-    center = f"t{uuid.uuid4().hex[:10]}"
-    settings = settings_for(BookingSettings, jwks_url=token_factory.jwks_url,
-                            centers=[{"id": center}])
-    client = await aiohttp_client(create_app(settings))
-    svc = Service(client, token_factory, center, amqp_url)
+def start_booking(aiohttp_client, settings_for, token_factory, amqp_url):
+    """``await start_booking(center, now)``: a booking app serving ``center`` whose clock
+    reads ``now`` from before it starts (its scheduler's first pass included). Two calls
+    with one center are two replicas on the same database and broker."""
+    async def start(center: str | None = None, now: datetime = MONDAY_10AM, **overrides) -> Service:
+        center = center or f"t{uuid.uuid4().hex[:10]}"
+        settings = settings_for(BookingSettings, jwks_url=token_factory.jwks_url, centers=[{"id": center}],
+                                **overrides)
+        app = create_app(settings)
+        app[RUNTIME_KEY].clock.set(now)
+        svc = Service(await aiohttp_client(app), token_factory, center, amqp_url)
+        svc.now = now
+        return svc
+    return start
+
+
+@pytest.fixture
+async def service(start_booking):
+    svc = await start_booking()
     await svc.at(MONDAY_10AM)
     yield svc
+
+
+@pytest.fixture
+async def allocator(aiohttp_client, settings_for, token_factory):
+    """The allocator app (another service, used as it is) on the same database and broker,
+    its consumer bound before the test goes on."""
+    from allocator.app import create_app as create_allocator
+    from allocator.settings import AllocatorSettings
+    client = await aiohttp_client(create_allocator(settings_for(AllocatorSettings,
+                                                                jwks_url=token_factory.jwks_url)))
+    runtime = client.app[RUNTIME_KEY]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 15
+    while len(runtime.consumers) < len(runtime.queue_specs):
+        assert loop.time() < deadline, "the allocator's consumer did not start"
+        await asyncio.sleep(0.05)
+    return client
+
+
+@pytest.fixture
+async def probe(settings_for, amqp_url):
+    """``await probe(*routing_keys)``: an exclusive queue on the events exchange that
+    collects what is published from now on (read it with shared.testing.messaging.drain)."""
+    exchange = settings_for(BookingSettings).events_exchange
+    async with bus(amqp_url, exchange=exchange) as b:
+        async def bind(*keys: str):
+            return await bound_queue(b, *keys)
+        yield bind
 
 
 async def problem(response, status: int) -> dict:
@@ -196,3 +310,31 @@ def phones():
 @pytest.fixture
 def credit_code():
     return credit_code_for
+
+
+async def _collect(queue, done, timeout: float = 20.0, settle: float = 0.5) -> list[dict]:
+    """Envelopes (decoded) from a probe queue until ``done(envelopes)`` holds, then for a
+    quiet ``settle`` more, so a duplicate arriving just after would be caught too."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    got: list[dict] = []
+    quiet_until = None
+    while loop.time() < deadline:
+        msg = await queue.get(fail=False, no_ack=True)
+        if msg is not None:
+            got.append(orjson.loads(msg.body))
+            if quiet_until is not None:
+                quiet_until = loop.time() + settle
+            continue
+        if quiet_until is None and done(got):
+            quiet_until = loop.time() + settle
+        if quiet_until is not None and loop.time() >= quiet_until:
+            return got
+        await asyncio.sleep(0.05)
+    return got
+
+
+@pytest.fixture
+def collect():
+    """``await collect(queue, done)``: see _collect."""
+    return _collect

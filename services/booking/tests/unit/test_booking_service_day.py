@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,14 +46,16 @@ def test_a_cancelled_booking_is_not_allocated(new_booking):
 
 # --- check-in -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("offset", [timedelta(minutes=-45), timedelta(0), timedelta(minutes=10)])
+@pytest.mark.parametrize("offset", [timedelta(minutes=-45), timedelta(0), timedelta(minutes=10),
+                                    timedelta(minutes=10, seconds=1), timedelta(minutes=10, seconds=59.999)])
 def test_check_in_up_to_ten_minutes_after_the_segment_start(allocated_booking, offset):
+    # Whole minutes, as the desk's clock shows them: 09:40:59 is still ten minutes after 09:30.
     allocated_booking.check_in(SEGMENT_START + offset, QINGDAO)
     assert allocated_booking.status is BookingStatus.CHECKED_IN
     assert allocated_booking.events == [BookingCheckedIn(booking_id="b1", at=SEGMENT_START + offset)]
 
 
-@pytest.mark.parametrize("offset", [timedelta(minutes=10, seconds=1), timedelta(minutes=11),
+@pytest.mark.parametrize("offset", [timedelta(minutes=11), timedelta(minutes=11, seconds=1),
                                     timedelta(hours=5)])
 def test_check_in_later_is_refused_and_a_no_show(allocated_booking, offset):
     with pytest.raises(Late) as caught:
@@ -111,6 +113,15 @@ def test_mark_no_show(allocated_booking):
     allocated_booking.mark_no_show()
     assert allocated_booking.status is BookingStatus.NO_SHOW
     assert allocated_booking.events == [BookingNoShow(booking_id="b1", agent_id="agent-1", late=False)]
+
+
+def test_the_clerk_cannot_mark_a_day_still_to_come(allocated_booking):
+    with pytest.raises(WrongDay) as caught:
+        allocated_booking.mark_no_show(today=date(2026, 11, 30))
+    assert caught.value.code == "booking.wrong_day"
+    assert allocated_booking.status is BookingStatus.ALLOCATED and allocated_booking.events == []
+    allocated_booking.mark_no_show(today=date(2026, 12, 1))
+    assert allocated_booking.status is BookingStatus.NO_SHOW
 
 
 def test_a_checked_in_booking_cannot_become_a_no_show(allocated_booking):

@@ -6,10 +6,13 @@ from datetime import date, datetime, time, timezone
 import pytest
 from pydantic import ValidationError
 
+from booking.domain.booking import Allocation
+from booking.domain.center import QINGDAO
 from booking.domain.errors import ValidationFailed
 from booking.domain.org_codes import org_code_check_char, uscc_check_char
 from booking.service.booking_queries import decode_cursor, encode_cursor
 from booking.service.centers import Centers
+from booking.service.desk_schedule import queue_order
 from booking.service.enterprises import search_terms
 from booking.service.idempotency import fingerprint
 from booking.settings import BookingSettings
@@ -63,3 +66,12 @@ def test_centers_that_cannot_work_are_refused_at_start_up(monkeypatch):
     monkeypatch.setenv("BOOKING_DEFAULT_CENTER", "nowhere")
     with pytest.raises(ValidationError):
         BookingSettings()
+
+
+def test_the_desk_sees_periods_in_order_then_queue_numbers_as_numbers(new_booking):
+    def booking(period: str, number: str):
+        b = new_booking(id=number, period=period)
+        b.assign(Allocation(desk=1, start=time(9), end=time(9, 30), queue_number=number))
+        return b
+    day = [booking("PM", "B001"), booking("AM", "A1000"), booking("AM", "A999"), booking("AM", "A001")]
+    assert [b.id for b in sorted(day, key=lambda b: queue_order(QINGDAO, b))] == ["A001", "A999", "A1000", "B001"]

@@ -1,0 +1,64 @@
+"""allocation.completed: store each booking's desk, segment and queue number, and tell the
+agent (booking.allocated) only where the assignment is new or changed; the date becomes
+``allocated``. Runs in the consumer's inbox transaction.
+
+Only the completion of the date's latest request is applied: one for an older request
+(overtaken by an administrator's re-run) is acknowledged and ignored. Locks: the bookings
+(in id order), then the cutoff row. A closing takes capacity rows then the cutoff row, a
+cancellation its booking then a capacity row: no order of these can close a cycle.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+
+from shared.consumer import Delivery
+from shared.contracts.allocator import AllocationCompleted, Assignment
+
+from ..adapters.cutoffs import Cutoffs
+from ..adapters.day_bookings import DayBookings
+from ..domain.booking import Allocation
+from ..domain.errors import NotActive
+from ..log import log
+from .context import BookingContext
+from .outgoing_events import integration_events, publish_caused_by
+
+class AllocationOvertaken(RuntimeError):
+    """A re-run was requested while this completion was being applied: roll it back. The
+    consumer tries again, and then finds it is no longer the latest and ignores it."""
+
+
+async def record_allocation(ctx: BookingContext, delivery: Delivery, now: datetime) -> None:
+    done: AllocationCompleted = delivery.data  # type: ignore[assignment]
+    fields = dict(center=done.center, date=done.date.isoformat(), cutoff_id=done.cutoff_id)
+    if done.center not in ctx.centers:
+        log.warning("allocation_for_unknown_center", **fields)
+        return
+    conn = delivery.conn
+    cutoffs = Cutoffs(conn)
+    latest = await cutoffs.latest_request(done.center, done.date)
+    if latest is None or str(latest) != done.cutoff_id:
+        log.info("allocation_not_latest_ignored", latest=str(latest) if latest else None, **fields)
+        return
+    by_id = {a.booking_id: a for a in done.assignments}
+    day_bookings = DayBookings(conn)
+    changed = []
+    for booking in await day_bookings.for_allocation(done.center, done.date, by_id):
+        try:
+            booking.assign(_allocation(by_id[booking.id]))
+        except NotActive:
+            continue   # cancelled since, or already checked in / no-show (a re-run on the day)
+        if booking.events:
+            changed.append(booking)
+    await day_bookings.save_allocations(changed, now)
+    await publish_caused_by(delivery, [data for b in changed for data in integration_events(b, now)], now=now)
+    if not await cutoffs.mark_allocated(done.center, done.date, request_id=uuid.UUID(done.cutoff_id), now=now,
+                                        run_id=done.run_id, snapshot_fingerprint=done.snapshot_fingerprint):
+        raise AllocationOvertaken(f"cutoff {done.cutoff_id} of {done.center} {done.date} was re-run meanwhile")
+    log.info("allocation_recorded", assignments=len(done.assignments), changed=len(changed),
+             overflow=done.overflow_count, run_id=done.run_id, **fields)
+
+
+def _allocation(a: Assignment) -> Allocation:
+    return Allocation(desk=a.desk, start=time.fromisoformat(a.start), end=time.fromisoformat(a.end),
+                      queue_number=a.queue_number)

@@ -1,0 +1,68 @@
+"""Closing a service date (15点截止) and requesting its allocation, in one transaction:
+
+1. create the date's capacity rows where missing and lock them: a booking or cancellation
+   in flight has taken (or waits for) one of them before it checks that the date is open;
+2. mark the cutoff row closed with a new request id (the upsert picks one winner among
+   replicas; a re-run always passes);
+3. only then read the snapshot, so a booking either committed before (and is in it) or
+   sees the close and is refused;
+4. allocation.requested into the outbox, in that same transaction.
+"""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from shared import outbox
+from shared.contracts.booking import ALLOCATION_REQUESTED, AllocationRequested, SnapshotPeriod
+
+from ..adapters.capacity import CapacityCounters
+from ..adapters.cutoffs import Cutoffs
+from ..adapters.snapshots import DaySnapshots
+from ..domain.center import CenterConfig
+from ..log import log
+from .context import BookingContext
+
+
+@dataclass(frozen=True)
+class ClosedDate:
+    center: str
+    date: date
+    cutoff_id: str          # this request's id, as sent in allocation.requested
+    closed_at: datetime     # when the date closed (the first time)
+    bookings: int           # in the snapshot
+
+
+async def close_date(ctx: BookingContext, center: CenterConfig, day: date, *, now: datetime,
+                     by: str | None = None, rerun: bool = False) -> ClosedDate | None:
+    """Close ``day`` and request its allocation; None when it was closed already and this
+    is not a re-run (``by``: the administrator, None for the scheduler)."""
+    request_id = uuid.uuid4()
+    async with ctx.db.transaction() as conn:
+        await CapacityCounters(conn).lock_day(center.id, day, [p.code for p in center.periods],
+                                              default=center.default_capacity)
+        row = await Cutoffs(conn).close(center.id, day, request_id=request_id, now=now, by=by, rerun=rerun)
+        if row is None:
+            log.info("cutoff_already_closed", center=center.id, date=day.isoformat())
+            return None
+        bookings = await DaySnapshots(conn).bookings(center.id, day)
+        await Cutoffs(conn).record_snapshot_size(center.id, day, len(bookings))
+        # Validating a big day takes seconds of CPU: not on the loop that serves the API.
+        request = await asyncio.to_thread(_request, center, day, str(request_id), row["closed_at"], bookings)
+        await outbox.publish(conn, ALLOCATION_REQUESTED, request, producer=ctx.producer, occurred_at=now)
+    closed = ClosedDate(center.id, day, str(request_id), row["closed_at"], len(bookings))
+    ctx.metrics.cutoff_closed(center.id, closed.closed_at)
+    log.info("cutoff_closed", center=center.id, date=day.isoformat(), cutoff_id=closed.cutoff_id,
+             bookings=closed.bookings, requests=row["requests"], by=by)
+    return closed
+
+
+def _request(center: CenterConfig, day: date, cutoff_id: str, closed_at: datetime,
+             bookings: list[dict]) -> AllocationRequested:
+    return AllocationRequested(
+        center=center.id, date=day, cutoff_id=cutoff_id, closed_at=closed_at,
+        periods=[SnapshotPeriod(code=p.code, start=p.start.strftime("%H:%M"), end=p.end.strftime("%H:%M"),
+                                queue_prefix=p.queue_prefix) for p in center.periods],
+        bookings=bookings)

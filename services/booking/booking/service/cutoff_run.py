@@ -1,0 +1,18 @@
+"""An administrator runs a date's cutoff now, or runs it again (POST /admin/cutoffs): the
+date closes if it was open (and stays closed), and a new allocation.requested goes out
+with the bookings as they are now. The allocator answers an unchanged snapshot with the
+same schedule, and booking tells nobody twice about an unchanged assignment."""
+from __future__ import annotations
+
+from datetime import date
+
+from .context import BookingContext
+from .cutoff_close import close_date
+from .cutoff_state import cutoff_state
+
+
+async def run_cutoff(ctx: BookingContext, admin_id: str, center_id: str, day: date) -> dict:
+    center = ctx.centers.get(center_id)
+    closed = await close_date(ctx, center, day, now=ctx.clock.now(), by=admin_id, rerun=True)
+    assert closed is not None  # a re-run always passes
+    return await cutoff_state(ctx, center.id, day)

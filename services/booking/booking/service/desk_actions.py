@@ -1,0 +1,46 @@
+"""The desk closing a visit: served (办结), or marked a no-show by the clerk (each no-show
+counts against the agent's rights, the third suspends them)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from ..adapters.bookings import BookingRepository
+from ..domain.booking import Booking
+from ..domain.errors import BookingNotFound
+from ..log import log
+from .calendars import effective_cutoff, working_calendar
+from .context import BookingContext
+from .outgoing_events import publish_booking_events
+from .rights import count_no_show
+from .views import booking_view
+
+
+async def complete(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:
+    return await _at_desk(ctx, staff_id, booking_id, "completed", lambda b, _today: b.complete())
+
+
+async def mark_no_show(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:
+    return await _at_desk(ctx, staff_id, booking_id, "no_show", lambda b, today: b.mark_no_show(today),
+                          counts=True)
+
+
+async def _at_desk(ctx: BookingContext, staff_id: str, booking_id: str, what: str,
+                   act: Callable[[Booking, date], None], *, counts: bool = False) -> dict:
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as conn:
+        repo = BookingRepository(conn)
+        booking = await repo.get(booking_id, for_update=True)
+        if booking is None:
+            raise BookingNotFound(f"there is no booking {booking_id}")
+        center = ctx.centers.get(booking.center)
+        act(booking, center.local_date(now))
+        await repo.save(booking, now)
+        if counts:
+            await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=staff_id,
+                                note=f"marked at the desk: booking {booking.id}")
+        await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
+        view = booking_view(booking, center, await effective_cutoff(
+            conn, center, await working_calendar(conn, center), booking.date))
+    log.info("desk_action", booking_id=booking.id, outcome=what)
+    return view

@@ -1,0 +1,43 @@
+"""Checking an agent in at the desk (签到). Arriving more than ``late_minutes`` after the
+segment start is refused with 409 booking.late, and the booking is then a no-show: that
+must stick although the answer is an error, so the no-show is saved and committed (and
+counted against the agent) before the refusal is raised."""
+from __future__ import annotations
+
+from ..adapters.bookings import BookingRepository
+from ..adapters.day_bookings import DayBookings
+from ..domain.errors import BookingNotFound, Late
+from ..log import log
+from .calendars import effective_cutoff, working_calendar
+from .context import BookingContext
+from .outgoing_events import publish_booking_events
+from .rights import count_no_show
+from .views import booking_view
+
+
+async def check_in(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:
+    now = ctx.clock.now()
+    late: Late | None = None
+    async with ctx.db.transaction() as conn:
+        repo = BookingRepository(conn)
+        booking = await repo.get(booking_id, for_update=True)
+        if booking is None:
+            raise BookingNotFound(f"there is no booking {booking_id}")
+        center = ctx.centers.get(booking.center)
+        try:
+            booking.check_in(now, center)     # other refusals roll back: nothing changed
+        except Late as refusal:
+            late = refusal
+        await repo.save(booking, now)
+        if late is None:
+            await DayBookings(conn).stamp_checked_in(booking.id, now)
+        else:
+            await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=staff_id,
+                                note=f"late at the desk: booking {booking.id}")
+        await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
+        view = booking_view(booking, center, await effective_cutoff(
+            conn, center, await working_calendar(conn, center), booking.date))
+    log.info("desk_check_in", booking_id=booking.id, outcome="late" if late else "checked_in")
+    if late is not None:
+        raise late   # after the commit
+    return view

@@ -1,0 +1,41 @@
+"""The closing sweep: at the center's closing time, the date's bookings still ``allocated``
+(nobody checked them in) become no-shows by themselves, each counted against its agent.
+
+Idempotent (only ``allocated`` rows are taken) and safe with replicas: each batch locks its
+bookings with SKIP LOCKED, so two sweeps share the rows instead of counting one twice."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..adapters.bookings import BookingRepository
+from ..adapters.day_bookings import DayBookings
+from ..domain.center import CenterConfig
+from ..domain.service_day import last_closed_day
+from ..log import log
+from .context import BookingContext
+from .outgoing_events import publish_booking_events
+from .rights import count_no_show
+
+
+async def sweep_no_shows(ctx: BookingContext, center: CenterConfig, now: datetime) -> int:
+    """Mark every leftover booking of the center's closed days; how many were marked."""
+    batch = ctx.settings.sweep_batch_size
+    up_to = last_closed_day(center, now)
+    total = 0
+    while True:
+        async with ctx.db.transaction() as conn:
+            bookings = await DayBookings(conn).leftover(center.id, up_to=up_to, closing_time=center.closing_time,
+                                                        timezone=center.timezone, limit=batch)
+            repo = BookingRepository(conn)
+            for booking in bookings:
+                booking.mark_no_show()
+                await repo.save(booking, now)
+                await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=None,
+                                    note=f"not checked in by closing time: booking {booking.id}")
+                await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
+        total += len(bookings)
+        if len(bookings) < batch:
+            break
+    if total:
+        log.info("no_shows_swept", center=center.id, up_to=up_to.isoformat(), bookings=total)
+    return total
