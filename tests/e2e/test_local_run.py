@@ -6,19 +6,8 @@ import importlib.util
 from pathlib import Path
 
 import aiohttp
-import pytest
 
-from shared.testing.system import REPO, SERVICES, System
-
-
-@pytest.fixture(scope="module")
-async def system(database_url, amqp_url, tmp_path_factory):
-    s = System(database_url, amqp_url, tmp_path_factory.mktemp("system"))
-    try:
-        await s.start()
-        yield s
-    finally:
-        s.stop()
+from shared.testing.system import REPO, SERVICES
 
 
 async def test_every_service_is_healthy_and_ready_through_the_gateway(system):

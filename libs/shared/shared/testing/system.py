@@ -57,6 +57,7 @@ class System:
     extra_env: dict[str, str] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     gateway: ServiceProcess | None = None
+    env_used: dict[str, str] = field(default_factory=dict)
 
     @property
     def gateway_url(self) -> str:
@@ -75,7 +76,7 @@ class System:
         return env
 
     async def start(self, timeout: float = 60.0) -> None:
-        env = self.env()
+        env = self.env_used = self.env()
         # Migrate first, once, as the local run does.
         for name in SERVICES:
             subprocess.run([sys.executable, "-m", name, "migrate"], env=env, check=True, cwd=REPO,

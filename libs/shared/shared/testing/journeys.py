@@ -1,0 +1,151 @@
+"""What the end-to-end suites do through the gateway, in a person's words: register with
+the code the SMS brought, sign in, book, move time. Everything goes through nginx, except
+moving the clock (each service's own ``/_test/clock``) and reading the fake SMS inbox."""
+from __future__ import annotations
+
+import asyncio
+import random
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+
+from .system import REPO, System
+
+PASSWORD = "Zx9!card-center"
+
+
+def random_phone() -> str:
+    return f"1{random.choice('3456789')}{random.randrange(10**9):09d}"
+
+
+def org_code(seed: int | None = None) -> str:
+    """A valid 9-character organisation code (GB 11714 check character)."""
+    from booking.domain.org_codes import org_code_check_char
+    body = f"{seed if seed is not None else random.randrange(10**8):08d}"[-8:]
+    return body + org_code_check_char(body)
+
+
+@dataclass
+class Agent:
+    username: str
+    phone: str
+    password: str = PASSWORD
+    name: str = "张三"
+    user_id: str = ""
+    tokens: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens['access_token']}"}
+
+
+class Gateway:
+    """An HTTP client of the gateway plus the test-only levers."""
+
+    def __init__(self, system: System, http: aiohttp.ClientSession, sms) -> None:
+        self.system = system
+        self.http = http
+        self.sms = sms          # notifier.testing.fake_provider.FakeProviderState
+        self.url = system.gateway_url
+        self.people: list[Agent] = []   # signed in again whenever the clock moves
+
+    async def call(self, method: str, path: str, *, agent: Agent | None = None, json: Any = None,
+                   headers: dict[str, str] | None = None, expect: int | None = None) -> tuple[int, Any]:
+        h = dict(headers or {})
+        if agent is not None:
+            h.update(agent.auth)
+        async with self.http.request(method, self.url + path, json=json, headers=h) as r:
+            body = await r.json(content_type=None) if r.content_length != 0 else None
+            if expect is not None:
+                assert r.status == expect, (method, path, r.status, body)
+            return r.status, body
+
+    # --- time -------------------------------------------------------------------------
+    async def set_clock(self, instant: datetime | None) -> None:
+        body = {"now": instant.isoformat() if instant else None}
+        for sp in self.system.services.values():
+            async with self.http.put(f"{sp.url}/_test/clock", json=body) as r:
+                assert r.status == 200, await r.text()
+        # Access tokens live 15 minutes of the moved clock: clients refresh them, as a web
+        # client would (the refresh route has no gateway rate limit; the login route has).
+        for agent in self.people:
+            _, agent.tokens = await self.call("POST", "/api/v1/sessions/refresh", expect=200,
+                                              json={"refresh_token": agent.tokens["refresh_token"]})
+
+    # --- SMS ----------------------------------------------------------------------------
+    async def wait_sms(self, phone: str, contains: str = "", *, count: int = 1, timeout: float = 30) -> list:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = [m for m in self.sms.messages_for(phone) if contains in m.text]
+            if len(found) >= count or loop.time() > deadline:
+                return found
+            await asyncio.sleep(0.1)
+
+    async def code_for(self, phone: str, purpose: str = "register") -> str:
+        before = len(self.sms.messages_for(phone))
+        await self.call("POST", "/api/v1/sms-codes", json={"phone": phone, "purpose": purpose}, expect=202)
+        msgs = await self.wait_sms(phone, count=before + 1)
+        assert len(msgs) > before, f"no SMS code reached {phone}"
+        code = self.sms.latest_code(phone)
+        assert code is not None
+        return code
+
+    # --- people -------------------------------------------------------------------------
+    async def register(self, *, org: str | None = None) -> Agent:
+        agent = Agent(username=f"a{uuid.uuid4().hex[:10]}", phone=random_phone())
+        code = await self.code_for(agent.phone)
+        body = {"phone": agent.phone, "sms_code": code, "username": agent.username,
+                "password": agent.password, "name": agent.name}
+        if org:
+            body["org_code"] = org
+        _, user = await self.call("POST", "/api/v1/users", json=body, expect=201)
+        agent.user_id = user["id"]
+        await self.login(agent)
+        self.people.append(agent)
+        return agent
+
+    async def login(self, agent: Agent) -> None:
+        _, agent.tokens = await self.call("POST", "/api/v1/sessions", expect=200,
+                                          json={"username": agent.username, "password": agent.password})
+
+    async def operator(self, role: str) -> Agent:
+        """A staff or admin account, made by the operator command as ops would."""
+        agent = Agent(username=f"{role}{uuid.uuid4().hex[:8]}", phone=random_phone(), name="窗口")
+        env = self.system.env_used
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "identity", "create-user", "--username", agent.username, "--name", agent.name,
+            "--phone", agent.phone, "--role", role, env=env, cwd=REPO,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = await proc.communicate(agent.password.encode() + b"\n")
+        assert proc.returncode == 0, err.decode()[-500:]
+        await self.login(agent)
+        self.people.append(agent)
+        return agent
+
+
+class TokenMint:
+    """Tokens for many simulated people at once, signed with the key identity itself signs
+    with (handed to identity as ``IDENTITY_SIGNING_KEY_FILE``): load and fault tests need
+    hundreds of agents, more than the SMS-code rate limits let one address register."""
+
+    def __init__(self, key_file) -> None:
+        from identity.domain.signing_keys import SigningKey
+        self.key = SigningKey.generate()
+        key_file.write_text(self.key.private_pem())
+        self.key_file = str(key_file)
+
+    def agent(self, now: datetime, roles=("agent",), *, phone: str | None = None) -> Agent:
+        from datetime import timedelta
+
+        from identity.domain.access_tokens import issue_access_token
+        user_id = str(uuid.uuid4())
+        token = issue_access_token(self.key, sub=user_id, roles=roles, name="压力测试", now=now,
+                                   ttl=timedelta(days=30))
+        return Agent(username=user_id[:12], phone=phone or random_phone(), user_id=user_id,
+                     tokens={"access_token": token})
