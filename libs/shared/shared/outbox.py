@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -27,9 +28,20 @@ def notify_channel(schema: str) -> str:
 
 async def add_event(conn: asyncpg.Connection, envelope: Envelope, routing_key: str | None = None) -> None:
     """Call inside the transaction that makes the state change the event reports."""
+    await add_events(conn, [envelope], routing_key)
+
+
+async def add_events(conn: asyncpg.Connection, envelopes: Sequence[Envelope],
+                     routing_key: str | None = None) -> None:
+    """Many events in one statement (a day's 20,000 allocations are one round trip, not
+    20,000), in the caller's transaction."""
+    if not envelopes:
+        return
     await conn.execute(
-        "INSERT INTO outbox (id, type, routing_key, envelope) VALUES ($1, $2, $3, $4)",
-        envelope.id, envelope.type, routing_key or envelope.type, envelope.model_dump(mode="json"))
+        "INSERT INTO outbox (id, type, routing_key, envelope)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])",
+        [e.id for e in envelopes], [e.type for e in envelopes],
+        [routing_key or e.type for e in envelopes], [e.model_dump(mode="json") for e in envelopes])
     # Delivered to listeners at commit, not before; dropped with a rollback.
     await conn.execute("SELECT pg_notify('outbox_' || current_schema(), '')")
 

@@ -12,7 +12,7 @@ from shared.consumer import Delivery
 from shared.contracts import booking as contract
 from shared.events import make_envelope
 
-from ..adapters.outbox_batch import add_events
+from shared.outbox import add_events
 from ..domain import events
 from ..domain.booking import Booking
 
