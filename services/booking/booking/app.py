@@ -10,14 +10,15 @@ import shared.contracts  # noqa: F401  registers every event model the consumers
 from shared.app import Runtime, create_base_app
 
 from .api import routes
+from .api.context import CONTEXT_KEY
+from .api.openapi import openapi_routes
 from .consumers import allocation_events, identity_events, notification_events
 from .scheduling import lifecycle
 from .service.context import BookingContext
 from .settings import BookingSettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-# The app's use-case context, for tests and tools that drive use cases directly.
-CONTEXT_KEY = web.AppKey("booking_context", BookingContext)
+__all__ = ["CONTEXT_KEY", "MIGRATIONS", "create_app"]  # CONTEXT_KEY: for tests and tools driving use cases
 
 
 def create_app(settings: BookingSettings | None = None) -> web.Application:
@@ -31,7 +32,10 @@ def create_app(settings: BookingSettings | None = None) -> web.Application:
     runtime.queue(allocation_events.QUEUE, allocation_events.BINDINGS, allocation_events.handler(ctx),
                   prefetch=2)
     app = create_base_app(runtime)
+    # The app's one BookingContext (it owns the app's metrics): the handlers read it
+    # (booking.api.context), as do tests and tools that drive use cases directly.
     app[CONTEXT_KEY] = ctx
-    app.add_routes(routes(ctx))
+    app.add_routes(routes())
+    app.add_routes(openapi_routes())
     lifecycle.install(app, ctx)
     return app

@@ -1,14 +1,24 @@
-"""The HTTP API (api.md): aiohttp handlers that authenticate, parse, call one use case and
-answer. ``routes(ctx)`` collects them."""
+"""booking's HTTP API (api.md): aiohttp handlers that authenticate, parse, call one use
+case and answer; errors are AppErrors the shared middleware turns into problem+json.
+
+Each module declares its routes on its own module-level ``ApiRouter`` (one declaration
+gives the aiohttp route and its OpenAPI operation); ``ROUTERS`` lists them all. Handlers
+read the app's BookingContext from ``request.app`` (``booking.api.context``), so
+``operations()`` needs no database."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from ..service.context import BookingContext
+from shared.http.openapi import ApiRouter, Operation
+
 from . import admin, bookings, calendar, cutoffs, desk, enterprises
 
+ROUTERS: tuple[ApiRouter, ...] = (enterprises.api, calendar.api, bookings.api, admin.api, cutoffs.api, desk.api)
 
-def routes(ctx: BookingContext) -> list[web.RouteDef]:
-    # The app's one BookingContext: it owns the app's metrics, which register once.
-    return [*enterprises.routes(ctx), *calendar.routes(ctx), *bookings.routes(ctx), *admin.routes(ctx),
-            *cutoffs.routes(ctx), *desk.routes(ctx)]
+
+def operations() -> list[Operation]:
+    return [op for router in ROUTERS for op in router.operations]
+
+
+def routes() -> list[web.RouteDef]:
+    return [route for router in ROUTERS for route in router.routes()]

@@ -4,59 +4,73 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.auth import authenticate
+from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
+from ..service import day_stats as stats
 from ..service.calendar import clear_calendar_day, set_calendar_day
 from ..service.capacity_admin import set_capacity
-from ..service.context import BookingContext
-from ..service.day_stats import day_stats
 from ..service.rights import agent_rights_with_audit, lift_suspension
-from .models import CalendarDayBody, CapacityBody, CenterQuery, LiftSuspensionBody
+from .context import ADMIN, TAG, TOKEN_ERRORS, context_of
+from .models import (AgentRightsView, CalendarDayBody, CalendarDayOverride, CapacityBody, CapacityView,
+                     CenterQuery, DayStatsView, LiftSuspensionBody, answer)
 from .params import path_date
 
-ADMIN = "admin"
+api = ApiRouter(TAG)
 
 
-def routes(ctx: BookingContext) -> list[web.RouteDef]:
-    async def put_capacity(request: web.Request) -> web.Response:
-        admin = await authenticate(request, ADMIN)
-        body = await parse_body(request, CapacityBody)
-        return json_response(await set_capacity(ctx, admin.user_id, body.center, body.date, body.period,
-                                                body.capacity))
+@api.put("/api/v1/admin/capacity", summary="Set a period's capacity (never below what is booked)",
+         body=CapacityBody, response=CapacityView, roles=ADMIN,
+         errors=[*TOKEN_ERRORS, (409, "capacity.below_booked"), (422, "booking.period_unknown")])
+async def capacity(request: web.Request) -> web.Response:
+    admin = await authenticate(request, *ADMIN)
+    body = await parse_body(request, CapacityBody)
+    result = await set_capacity(context_of(request), admin.user_id, body.center, body.date, body.period,
+                                body.capacity)
+    return json_response(answer(CapacityView, result))
 
-    async def put_calendar_day(request: web.Request) -> web.Response:
-        admin = await authenticate(request, ADMIN)
-        day = path_date(request)
-        body = await parse_body(request, CalendarDayBody)
-        return json_response(await set_calendar_day(ctx, admin.user_id, body.center, day, body.working,
-                                                    body.note))
 
-    async def delete_calendar_day(request: web.Request) -> web.Response:
-        await authenticate(request, ADMIN)
-        day = path_date(request)
-        await clear_calendar_day(ctx, parse_query(request, CenterQuery).center, day)
-        return web.Response(status=204)
+@api.put("/api/v1/admin/calendar/{date}", summary="Make a date a working day or not (an override)",
+         body=CalendarDayBody, response=CalendarDayOverride, roles=ADMIN, errors=TOKEN_ERRORS)
+async def calendar_day(request: web.Request) -> web.Response:
+    admin = await authenticate(request, *ADMIN)
+    day = path_date(request)
+    body = await parse_body(request, CalendarDayBody)
+    result = await set_calendar_day(context_of(request), admin.user_id, body.center, day, body.working,
+                                    body.note)
+    return json_response(answer(CalendarDayOverride, result))
 
-    async def get_stats(request: web.Request) -> web.Response:
-        await authenticate(request, ADMIN)
-        return json_response(await day_stats(ctx, request.match_info["center"], path_date(request)))
 
-    async def delete_suspension(request: web.Request) -> web.Response:
-        admin = await authenticate(request, ADMIN)
-        body = await parse_body(request, LiftSuspensionBody)
-        await lift_suspension(ctx, admin.user_id, request.match_info["user_id"], body.reason)
-        return web.Response(status=204)
+@api.delete("/api/v1/admin/calendar/{date}", summary="Remove a date's override (back to the official calendar)",
+            query=CenterQuery, status=204, roles=ADMIN, errors=TOKEN_ERRORS)
+async def calendar_day_override(request: web.Request) -> web.Response:
+    await authenticate(request, *ADMIN)
+    day = path_date(request)
+    await clear_calendar_day(context_of(request), parse_query(request, CenterQuery).center, day)
+    return web.Response(status=204)
 
-    async def get_agent_rights(request: web.Request) -> web.Response:
-        await authenticate(request, ADMIN)
-        return json_response(await agent_rights_with_audit(ctx, request.match_info["user_id"]))
 
-    return [
-        web.put("/api/v1/admin/capacity", put_capacity),
-        web.put("/api/v1/admin/calendar/{date}", put_calendar_day),
-        web.delete("/api/v1/admin/calendar/{date}", delete_calendar_day),
-        web.get("/api/v1/admin/stats/{center}/{date}", get_stats),
-        web.delete("/api/v1/admin/suspensions/{user_id}", delete_suspension),
-        web.get("/api/v1/admin/agents/{user_id}/rights", get_agent_rights),
-    ]
+@api.get("/api/v1/admin/stats/{center}/{date}", summary="A day's counts by period, business type and status",
+         response=DayStatsView, roles=ADMIN, errors=TOKEN_ERRORS)
+async def day_stats(request: web.Request) -> web.Response:
+    await authenticate(request, *ADMIN)
+    result = await stats.day_stats(context_of(request), request.match_info["center"], path_date(request))
+    return json_response(answer(DayStatsView, result))
+
+
+@api.delete("/api/v1/admin/suspensions/{user_id}", summary="Lift an agent's suspension now",
+            body=LiftSuspensionBody, status=204, roles=ADMIN, errors=TOKEN_ERRORS)
+async def suspension(request: web.Request) -> web.Response:
+    admin = await authenticate(request, *ADMIN)
+    body = await parse_body(request, LiftSuspensionBody)
+    await lift_suspension(context_of(request), admin.user_id, request.match_info["user_id"], body.reason)
+    return web.Response(status=204)
+
+
+@api.get("/api/v1/admin/agents/{user_id}/rights", summary="An agent's booking rights and every change to them",
+         response=AgentRightsView, roles=ADMIN, errors=TOKEN_ERRORS)
+async def agent_rights(request: web.Request) -> web.Response:
+    await authenticate(request, *ADMIN)
+    result = await agent_rights_with_audit(context_of(request), request.match_info["user_id"])
+    return json_response(answer(AgentRightsView, result))

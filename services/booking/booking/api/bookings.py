@@ -6,71 +6,101 @@ from aiohttp import web
 
 from shared.errors import ValidationFailed
 from shared.http.auth import authenticate
+from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_query, read_json, validate
 
 from ..service.booking_cancel import cancel_booking
 from ..service.booking_create import CreateBooking, create_booking
 from ..service.booking_queries import get_booking, list_bookings
-from ..service.context import BookingContext
 from ..service.idempotency import IdempotencyKey
 from ..service.rights import my_rights
 from ..service.sms import request_sms_resend
-from .models import BookingBody, BookingListQuery
+from .context import TAG, TOKEN_ERRORS, context_of
+from .models import BookingBody, BookingListQuery, BookingPage, BookingRightsView, BookingView, SmsResendView, answer
 from .params import idempotency_key
 
+api = ApiRouter(TAG)
+NOT_FOUND = (404, "booking.not_found")
+# api.md "Bookings (agent)": each refusal its own code (validation_error the router adds).
+CREATE_REFUSALS = [
+    (422, "booking.business_conflict"), (422, "booking.count_required"), (422, "enterprise.code_invalid"),
+    (422, "booking.date_not_bookable"), (422, "booking.period_unknown"), (409, "booking.capacity_exhausted"),
+    (409, "booking.duplicate_period"), (409, "booking.enterprise_already_booked"), (403, "booking.suspended"),
+    (422, "idempotency.key_reused")]
+CANCEL_REFUSALS = [NOT_FOUND, (409, "booking.cutoff_passed"), (409, "booking.not_active")]
 
-def routes(ctx: BookingContext) -> list[web.RouteDef]:
-    async def create(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        key = idempotency_key(request)
-        raw = await read_json(request)
-        if not isinstance(raw, dict):
-            raise ValidationFailed([{"field": "body", "message": "a JSON object is required"}])
-        body = validate(BookingBody, raw)
-        cmd = CreateBooking(agent_id=principal.user_id, center=body.center, date=body.date, period=body.period,
-                            contact_name=body.contact_name, contact_phone=body.contact_phone,
-                            enterprises=body.enterprises)
-        answer = await create_booking(
-            ctx, cmd, IdempotencyKey.for_request(principal.user_id, key, raw) if key else None)
-        # Replayed refusals keep their problem+json type.
-        return web.Response(status=answer.status, body=orjson.dumps(answer.body), headers=answer.headers,
-                            content_type=answer.content_type, charset="utf-8")
 
-    async def index(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        q = parse_query(request, BookingListQuery)
-        return json_response(await list_bookings(ctx, principal.user_id, start=q.from_, end=q.to,
-                                                 status=q.status, cursor=q.cursor, limit=q.limit))
+@api.post("/api/v1/bookings",
+          summary="Book a period for up to 10 enterprises (Idempotency-Key: the same key and body replay the answer)",
+          body=BookingBody, response=BookingView, status=201, roles=(), headers=["Idempotency-Key"],
+          errors=[*TOKEN_ERRORS, *CREATE_REFUSALS])
+async def booking(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    key = idempotency_key(request)
+    raw = await read_json(request)
+    if not isinstance(raw, dict):
+        raise ValidationFailed([{"field": "body", "message": "a JSON object is required"}])
+    body = validate(BookingBody, raw)
+    cmd = CreateBooking(agent_id=principal.user_id, center=body.center, date=body.date, period=body.period,
+                        contact_name=body.contact_name, contact_phone=body.contact_phone,
+                        enterprises=body.enterprises)
+    result = await create_booking(
+        context_of(request), cmd, IdempotencyKey.for_request(principal.user_id, key, raw) if key else None)
+    # Sent as stored with the key (booking_view, as GET /bookings/{id}): replayed refusals
+    # keep their problem+json type.
+    return web.Response(status=result.status, body=orjson.dumps(result.body), headers=result.headers,
+                        content_type=result.content_type, charset="utf-8")
 
-    async def show(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        return json_response(await get_booking(ctx, principal.user_id, request.match_info["id"]))
 
-    async def cancel(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        return json_response(await cancel_booking(ctx, principal.user_id, request.match_info["id"]))
+@api.get("/api/v1/bookings", summary="The agent's bookings, newest service date first",
+         query=BookingListQuery, response=BookingPage, roles=(), errors=TOKEN_ERRORS)
+async def bookings(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    q = parse_query(request, BookingListQuery)
+    page = await list_bookings(context_of(request), principal.user_id, start=q.from_, end=q.to,
+                               status=q.status, cursor=q.cursor, limit=q.limit)
+    return json_response(answer(BookingPage, page))
 
-    async def cancel_line(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        return json_response(await cancel_booking(ctx, principal.user_id, request.match_info["id"],
-                                                  org_code=request.match_info["org_code"]))
 
-    async def sms_resend(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        return json_response(await request_sms_resend(ctx, principal.user_id, request.match_info["id"]),
-                             status=202)
+@api.get("/api/v1/bookings/{id}", summary="One of the agent's bookings (another agent's: 404)",
+         response=BookingView, roles=(), errors=[*TOKEN_ERRORS, NOT_FOUND])
+async def booking_by_id(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    view = await get_booking(context_of(request), principal.user_id, request.match_info["id"])
+    return json_response(answer(BookingView, view))
 
-    async def rights(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        return json_response(await my_rights(ctx, principal.user_id))
 
-    return [
-        web.post("/api/v1/bookings", create),
-        web.get("/api/v1/bookings", index),
-        web.get("/api/v1/bookings/{id}", show),
-        web.post("/api/v1/bookings/{id}/cancel", cancel),
-        web.post("/api/v1/bookings/{id}/enterprises/{org_code}/cancel", cancel_line),
-        web.post("/api/v1/bookings/{id}/sms-resend", sms_resend),
-        web.get("/api/v1/me/booking-rights", rights),
-    ]
+@api.post("/api/v1/bookings/{id}/cancel", summary="Cancel a booking before its cutoff",
+          response=BookingView, roles=(), errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS])
+async def booking_cancellation(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    view = await cancel_booking(context_of(request), principal.user_id, request.match_info["id"])
+    return json_response(answer(BookingView, view))
+
+
+@api.post("/api/v1/bookings/{id}/enterprises/{org_code}/cancel",
+          summary="Cancel one enterprise of a booking (the booking too when it was the last)",
+          response=BookingView, roles=(),
+          errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS, (404, "booking.line_not_found")])
+async def booking_line_cancellation(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    view = await cancel_booking(context_of(request), principal.user_id, request.match_info["id"],
+                                org_code=request.match_info["org_code"])
+    return json_response(answer(BookingView, view))
+
+
+@api.post("/api/v1/bookings/{id}/sms-resend", summary="Send the booking's SMS again (once per booking)",
+          response=SmsResendView, status=202, roles=(),
+          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.sms_resend_used")])
+async def booking_sms_resend(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    result = await request_sms_resend(context_of(request), principal.user_id, request.match_info["id"])
+    return json_response(answer(SmsResendView, result), status=202)
+
+
+@api.get("/api/v1/me/booking-rights", summary="The agent's booking rights: suspension and counters",
+         response=BookingRightsView, roles=(), errors=TOKEN_ERRORS)
+async def my_booking_rights(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    return json_response(answer(BookingRightsView, await my_rights(context_of(request), principal.user_id)))

@@ -3,23 +3,27 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_query
 
-from ..service.calendar import business_types, calendar_view
-from ..service.context import BookingContext
-from .models import CalendarQuery
+from ..service import calendar as use
+from .context import TAG, context_of
+from .models import BusinessTypePage, CalendarQuery, CalendarView, answer
+
+api = ApiRouter(TAG)
 
 
-def routes(ctx: BookingContext) -> list[web.RouteDef]:
-    async def get_business_types(_request: web.Request) -> web.Response:
-        return json_response({"items": business_types(), "next_cursor": None})
+@api.get("/api/v1/business-types", summary="The eight business types and their rules",
+         response=BusinessTypePage)
+async def business_types(_request: web.Request) -> web.Response:
+    return json_response(answer(BusinessTypePage, {"items": use.business_types(), "next_cursor": None}))
 
-    async def get_calendar(request: web.Request) -> web.Response:
-        query = parse_query(request, CalendarQuery)
-        return json_response(await calendar_view(ctx, query.center, query.from_, query.to))
 
-    return [
-        web.get("/api/v1/business-types", get_business_types),
-        web.get("/api/v1/calendar", get_calendar),
-    ]
+@api.get("/api/v1/calendar",
+         summary="Bookable days with their cutoff and what is left per period (default: today + 14 days)",
+         query=CalendarQuery, response=CalendarView)
+async def calendar(request: web.Request) -> web.Response:
+    query = parse_query(request, CalendarQuery)
+    view = await use.calendar_view(context_of(request), query.center, query.from_, query.to)
+    return json_response(answer(CalendarView, view))

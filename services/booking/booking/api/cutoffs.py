@@ -5,30 +5,32 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.auth import authenticate
+from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body
 
-from ..service.context import BookingContext
-from ..service.cutoff_run import run_cutoff
-from ..service.cutoff_state import cutoff_state
-from .models import CutoffBody
+from ..service import cutoff_run, cutoff_state as state
+from .context import ADMIN, TAG, TOKEN_ERRORS, context_of
+from .models import CutoffBody, CutoffStateView, answer
 from .params import path_date
 
-ADMIN = "admin"
+api = ApiRouter(TAG)
 
 
-def routes(ctx: BookingContext) -> list[web.RouteDef]:
-    async def post_cutoff(request: web.Request) -> web.Response:
-        admin = await authenticate(request, ADMIN)
-        body = await parse_body(request, CutoffBody)
-        # 202: the date is closed now; its allocation follows through the allocator.
-        return json_response(await run_cutoff(ctx, admin.user_id, body.center, body.date), status=202)
+@api.post("/api/v1/admin/cutoffs",
+          summary="Close a date now and request its allocation (re-run allowed)",
+          body=CutoffBody, response=CutoffStateView, status=202, roles=ADMIN, errors=TOKEN_ERRORS)
+async def cutoff(request: web.Request) -> web.Response:
+    admin = await authenticate(request, *ADMIN)
+    body = await parse_body(request, CutoffBody)
+    # 202: the date is closed now; its allocation follows through the allocator.
+    result = await cutoff_run.run_cutoff(context_of(request), admin.user_id, body.center, body.date)
+    return json_response(answer(CutoffStateView, result), status=202)
 
-    async def get_cutoff(request: web.Request) -> web.Response:
-        await authenticate(request, ADMIN)
-        return json_response(await cutoff_state(ctx, request.match_info["center"], path_date(request)))
 
-    return [
-        web.post("/api/v1/admin/cutoffs", post_cutoff),
-        web.get("/api/v1/admin/cutoffs/{center}/{date}", get_cutoff),
-    ]
+@api.get("/api/v1/admin/cutoffs/{center}/{date}", summary="A date's cutoff state",
+         response=CutoffStateView, roles=ADMIN, errors=TOKEN_ERRORS)
+async def cutoff_state(request: web.Request) -> web.Response:
+    await authenticate(request, *ADMIN)
+    result = await state.cutoff_state(context_of(request), request.match_info["center"], path_date(request))
+    return json_response(answer(CutoffStateView, result))

@@ -5,34 +5,50 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.auth import authenticate
+from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_query
 
-from ..service.context import BookingContext
-from ..service.desk_actions import complete, mark_no_show
-from ..service.desk_check_in import check_in
-from ..service.desk_schedule import desk_schedule
-from .models import DeskScheduleQuery
+from ..service import desk_actions, desk_check_in as check_ins, desk_schedule as schedule
+from .context import DESK, TAG, TOKEN_ERRORS, context_of
+from .models import BookingView, DeskScheduleQuery, DeskScheduleView, answer
 
-DESK_ROLES = ("staff", "admin")
+api = ApiRouter(TAG)
+NOT_FOUND = (404, "booking.not_found")
 
 
-def routes(ctx: BookingContext) -> list[web.RouteDef]:
-    async def schedule(request: web.Request) -> web.Response:
-        await authenticate(request, *DESK_ROLES)
-        query = parse_query(request, DeskScheduleQuery)
-        return json_response(await desk_schedule(ctx, query.center, query.date))
+@api.get("/api/v1/desk/schedule", summary="A day's allocated bookings in queue order (default: today)",
+         query=DeskScheduleQuery, response=DeskScheduleView, roles=DESK, errors=TOKEN_ERRORS)
+async def desk_schedule(request: web.Request) -> web.Response:
+    await authenticate(request, *DESK)
+    query = parse_query(request, DeskScheduleQuery)
+    view = await schedule.desk_schedule(context_of(request), query.center, query.date)
+    return json_response(answer(DeskScheduleView, view))
 
-    def action(use_case):
-        async def handle(request: web.Request) -> web.Response:
-            clerk = await authenticate(request, *DESK_ROLES)
-            return json_response(await use_case(ctx, clerk.user_id, request.match_info["id"]))
-        handle.__name__ = use_case.__name__
-        return handle
 
-    return [
-        web.get("/api/v1/desk/schedule", schedule),
-        web.post("/api/v1/desk/bookings/{id}/check-in", action(check_in)),
-        web.post("/api/v1/desk/bookings/{id}/complete", action(complete)),
-        web.post("/api/v1/desk/bookings/{id}/no-show", action(mark_no_show)),
-    ]
+@api.post("/api/v1/desk/bookings/{id}/check-in",
+          summary="Check the agent in (more than 10 minutes late: refused, and the booking is a no-show)",
+          response=BookingView, roles=DESK,
+          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.late"), (409, "booking.wrong_day"),
+                  (409, "booking.not_active")])
+async def desk_check_in(request: web.Request) -> web.Response:
+    clerk = await authenticate(request, *DESK)
+    view = await check_ins.check_in(context_of(request), clerk.user_id, request.match_info["id"])
+    return json_response(answer(BookingView, view))
+
+
+@api.post("/api/v1/desk/bookings/{id}/complete", summary="Mark a checked-in booking as served",
+          response=BookingView, roles=DESK, errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.not_active")])
+async def desk_completion(request: web.Request) -> web.Response:
+    clerk = await authenticate(request, *DESK)
+    view = await desk_actions.complete(context_of(request), clerk.user_id, request.match_info["id"])
+    return json_response(answer(BookingView, view))
+
+
+@api.post("/api/v1/desk/bookings/{id}/no-show", summary="Mark a booking as a no-show",
+          response=BookingView, roles=DESK,
+          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.not_active"), (409, "booking.wrong_day")])
+async def desk_no_show(request: web.Request) -> web.Response:
+    clerk = await authenticate(request, *DESK)
+    view = await desk_actions.mark_no_show(context_of(request), clerk.user_id, request.match_info["id"])
+    return json_response(answer(BookingView, view))

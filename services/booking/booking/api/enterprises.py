@@ -4,44 +4,58 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.auth import authenticate
+from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
 from ..service import enterprises as use
-from ..service.context import BookingContext
-from .models import DirectoryQuery, EnterpriseBody
+from .context import TAG, TOKEN_ERRORS, context_of
+from .models import (DirectoryQuery, EnterpriseBody, EnterprisePage, EnterpriseView, MyEnterprisePage,
+                     MyEnterpriseView, answer)
+
+api = ApiRouter(TAG)
 
 
-def routes(ctx: BookingContext) -> list[web.RouteDef]:
-    async def search(request: web.Request) -> web.Response:
-        query = parse_query(request, DirectoryQuery)
-        return json_response({"items": await use.search_directory(ctx, query.q), "next_cursor": None})
+@api.get("/api/v1/enterprises", summary="Look enterprises up by code prefix or part of a name (at most 20)",
+         query=DirectoryQuery, response=EnterprisePage)
+async def enterprises(request: web.Request) -> web.Response:
+    query = parse_query(request, DirectoryQuery)
+    items = await use.search_directory(context_of(request), query.q)
+    return json_response(answer(EnterprisePage, {"items": items, "next_cursor": None}))
 
-    async def register(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        body = await parse_body(request, EnterpriseBody)
-        return json_response(await use.register_enterprise(ctx, principal.user_id, body.code, body.name),
-                             status=201)
 
-    async def mine(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        return json_response({"items": await use.my_enterprises(ctx, principal.user_id), "next_cursor": None})
+@api.post("/api/v1/enterprises", summary="Register an enterprise the directory does not know",
+          body=EnterpriseBody, response=EnterpriseView, status=201, roles=(),
+          errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.exists")])
+async def enterprise(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    body = await parse_body(request, EnterpriseBody)
+    created = await use.register_enterprise(context_of(request), principal.user_id, body.code, body.name)
+    return json_response(answer(EnterpriseView, created), status=201)
 
-    async def add_mine(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        body = await parse_body(request, EnterpriseBody)
-        return json_response(await use.add_my_enterprise(ctx, principal.user_id, body.code, body.name),
-                             status=201)
 
-    async def remove_mine(request: web.Request) -> web.Response:
-        principal = await authenticate(request)
-        await use.remove_my_enterprise(ctx, principal.user_id, request.match_info["org_code"])
-        return web.Response(status=204)
+@api.get("/api/v1/me/enterprises", summary="The agent's own list of enterprises",
+         response=MyEnterprisePage, roles=(), errors=TOKEN_ERRORS)
+async def my_enterprises(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    items = await use.my_enterprises(context_of(request), principal.user_id)
+    return json_response(answer(MyEnterprisePage, {"items": items, "next_cursor": None}))
 
-    return [
-        web.get("/api/v1/enterprises", search),
-        web.post("/api/v1/enterprises", register),
-        web.get("/api/v1/me/enterprises", mine),
-        web.post("/api/v1/me/enterprises", add_mine),
-        web.delete("/api/v1/me/enterprises/{org_code}", remove_mine),
-    ]
+
+@api.post("/api/v1/me/enterprises", summary="Add an enterprise to the agent's list (and to the directory)",
+          body=EnterpriseBody, response=MyEnterpriseView, status=201, roles=(),
+          errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.already_added")])
+async def my_enterprise(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    body = await parse_body(request, EnterpriseBody)
+    added = await use.add_my_enterprise(context_of(request), principal.user_id, body.code, body.name)
+    return json_response(answer(MyEnterpriseView, added), status=201)
+
+
+@api.delete("/api/v1/me/enterprises/{org_code}",
+            summary="Remove an enterprise from the agent's list (idempotent)", status=204, roles=(),
+            errors=TOKEN_ERRORS)
+async def my_enterprise_by_code(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    await use.remove_my_enterprise(context_of(request), principal.user_id, request.match_info["org_code"])
+    return web.Response(status=204)

@@ -1,13 +1,14 @@
 """Request bodies and queries, as pydantic models: shape only. The booking rules that
 have their own error codes (org codes, business types, counts, phones) are left to the
-domain, which reports them with api.md's codes and field names."""
+domain, which reports them with api.md's codes and field names. Then the answers (below).
+Every model here is part of the OpenAPI document."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
-
+from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema,
+                      field_validator)
 
 
 class _Body(BaseModel):
@@ -30,15 +31,38 @@ class CalendarQuery(_Body):
     to: date | None = None
 
 
+# What POST /api/v1/bookings takes, for the document only: the domain checks these fields
+# itself (a missing one is a 422 validation_error naming it), so the model accepts anything.
+_BUSINESS_ITEM = {"type": "object", "required": ["type"], "properties": {
+    "type": {"type": "string", "description": "a business type code (GET /api/v1/business-types)"},
+    "count": {"type": "integer", "minimum": 1, "maximum": 99,
+              "description": "card count: required or optional as the type says"}}}
+_ENTERPRISE_ITEM = {"type": "object", "required": ["org_code", "businesses"], "properties": {
+    "org_code": {"type": "string", "description": "9-char organisation code or 18-char credit code"},
+    "businesses": {"type": "array", "minItems": 1, "items": _BUSINESS_ITEM}}}
+
+
+_CHECKED_BY_THE_DOMAIN = ("period", "contact_name", "contact_phone", "enterprises")
+
+
+def _booking_body_schema(schema: dict[str, Any], _model: type) -> None:
+    """The contract's shape: these are required (a missing one is refused by the domain),
+    with no default to show."""
+    for name in _CHECKED_BY_THE_DOMAIN:
+        schema["properties"][name].pop("default", None)
+    schema["required"] = ["date", *_CHECKED_BY_THE_DOMAIN]
+
+
 class BookingBody(BaseModel):
     # Not a _Body: the domain checks, strips and reports these fields itself.
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_booking_body_schema)
     center: str | None = None
     date: date
-    period: Any = None
-    contact_name: Any = None
-    contact_phone: Any = None
-    enterprises: Any = None
+    period: Annotated[Any, WithJsonSchema({"type": "string", "description": "a period code, e.g. AM"})] = None
+    contact_name: Annotated[Any, WithJsonSchema({"type": "string"})] = None
+    contact_phone: Annotated[Any, WithJsonSchema({"type": "string", "description": "11 digits, 1[3-9]xxxxxxxxx"})] = None
+    enterprises: Annotated[Any, WithJsonSchema({"type": "array", "minItems": 1, "maxItems": 10,
+                                                "items": _ENTERPRISE_ITEM})] = None
 
 
 class BookingListQuery(_Body):
@@ -89,3 +113,240 @@ class LiftSuspensionBody(_Body):
         if not value.strip():
             raise ValueError("a reason is required")
         return value
+
+
+# ---- answers -------------------------------------------------------------------------
+# They document the JSON the service layer builds (service/views.py and the use cases),
+# and the handlers send their answers through them (``answer``): a field a model lacks is
+# dropped and a missing one fails, so the OpenAPI document cannot drift from what is sent.
+# (POST /api/v1/bookings sends its stored, possibly replayed, answer as it is: the same
+# booking_view as GET /api/v1/bookings/{id}, which goes through BookingView.)
+# No defaults: every member is always present. Dates and instants are the strings the
+# service writes (instants ISO 8601 with the center's offset), kept as they are.
+
+Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
+Instant = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+ClockTime = Annotated[str, Field(pattern=r"^\d\d:\d\d$", description="HH:MM, center local time")]
+BookingStatusName = Literal["confirmed", "allocated", "checked_in", "completed", "no_show", "cancelled"]
+
+
+class EnterpriseView(BaseModel):
+    org_code: str
+    name: str
+
+
+class EnterprisePage(BaseModel):
+    items: list[EnterpriseView]
+    next_cursor: str | None
+
+
+class MyEnterpriseView(BaseModel):
+    org_code: str
+    name: str
+    added_at: Instant
+
+
+class MyEnterprisePage(BaseModel):
+    items: list[MyEnterpriseView]
+    next_cursor: str | None
+
+
+class BusinessTypeView(BaseModel):
+    code: str
+    name: str = Field(description="the Chinese label")
+    needs_count: bool
+    count: Literal["required", "optional", "none"] = Field(description="whether a card count is taken")
+    excludes: list[str] = Field(description="types that cannot be booked with this one for one enterprise")
+
+
+class BusinessTypePage(BaseModel):
+    items: list[BusinessTypeView]
+    next_cursor: str | None
+
+
+class CalendarPeriod(BaseModel):
+    code: str
+    start: ClockTime
+    end: ClockTime
+    capacity: int
+    remaining: int
+
+
+class CalendarDayView(BaseModel):
+    date: Day
+    working: bool
+    source: Literal["official", "override", "fallback"]
+    bookable: bool
+    not_bookable_reason: str | None = Field(
+        description="past, today, not_working_day, beyond_horizon, cutoff_passed or closed")
+    cutoff_at: Instant | None
+    periods: list[CalendarPeriod]
+
+
+class CalendarView(BaseModel):
+    center: str
+    timezone: str
+    now: Instant
+    days: list[CalendarDayView]
+
+
+class BookedBusiness(BaseModel):
+    type: str
+    count: int | None
+
+
+class BookedEnterprise(BaseModel):
+    org_code: str
+    name: str
+    status: Literal["active", "cancelled"]
+    businesses: list[BookedBusiness]
+
+
+class AllocationView(BaseModel):
+    desk: int
+    start: ClockTime
+    end: ClockTime
+    queue_number: str
+
+
+class BookingSms(BaseModel):
+    status: Literal["pending", "delivered", "failed"]
+    resend_available: bool
+
+
+class BookingView(BaseModel):
+    """A booking (api.md "A booking")."""
+    id: str
+    center: str
+    date: Day
+    period: str
+    status: BookingStatusName
+    contact_name: str
+    contact_phone: str
+    created_at: Instant
+    cutoff_at: Instant | None = Field(description="when changes to the booking close")
+    enterprises: list[BookedEnterprise]
+    allocation: AllocationView | None
+    sms: BookingSms
+
+
+class BookingPage(BaseModel):
+    items: list[BookingView]
+    next_cursor: str | None
+
+
+class SmsResendView(BaseModel):
+    booking_id: str
+    sms: BookingSms
+
+
+class BookingRightsView(BaseModel):
+    suspended_until: Instant | None
+    reason: str | None = Field(description="too_many_no_shows or too_many_cancellations")
+    no_shows: int
+    cancellations: int
+
+
+class DeskScheduleView(BaseModel):
+    center: str
+    date: Day
+    items: list[BookingView] = Field(description="the day's allocated bookings in queue order")
+    next_cursor: str | None
+
+
+class CapacityView(BaseModel):
+    center: str
+    date: Day
+    period: str
+    capacity: int
+    booked: int
+    remaining: int
+
+
+class CalendarDayOverride(BaseModel):
+    center: str
+    date: Day
+    working: bool
+    source: Literal["override"]
+    note: str
+
+
+class PeriodStats(BaseModel):
+    code: str
+    capacity: int
+    booked: int
+    remaining: int
+    bookings: int
+    enterprise_lines: int
+
+
+class StatusCounts(BaseModel):
+    confirmed: int
+    allocated: int
+    checked_in: int
+    completed: int
+    no_show: int
+    cancelled: int
+
+
+class BusinessTypeStats(BaseModel):
+    type: str
+    enterprises: int
+    cards: int
+
+
+class DayStatsView(BaseModel):
+    center: str
+    date: Day
+    periods: list[PeriodStats]
+    statuses: StatusCounts
+    business_types: list[BusinessTypeStats]
+
+
+class RightsSnapshotView(BaseModel):
+    no_shows: int
+    cancellations: int
+    suspended_until: Instant | None
+    reason: str | None
+
+
+class RightsAuditEntry(BaseModel):
+    at: Instant
+    change: Literal["cancellation_counted", "no_show_counted", "suspended", "lifted"]
+    actor: str | None = Field(description="the user whose request it was; null: the system")
+    note: str
+    request_id: str | None
+    before: RightsSnapshotView
+    after: RightsSnapshotView
+
+
+class AgentRightsView(BaseModel):
+    suspended_until: Instant | None
+    reason: str | None
+    no_shows: int
+    cancellations: int
+    agent_id: str
+    audit: list[RightsAuditEntry]
+
+
+class CutoffStateView(BaseModel):
+    center: str
+    date: Day
+    status: Literal["open", "closed", "allocated"]
+    bookings: int = Field(description="bookings not cancelled; frozen once the date is closed")
+    cutoff_at: Instant | None = Field(description="the normal cutoff (an admin may close earlier)")
+    closed_at: Instant | None
+    closed_by: str | None
+    allocated_at: Instant | None
+    cutoff_id: str | None
+    requested_at: Instant | None
+    requests: int
+    snapshot_bookings: int | None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def answer(model: type[M], data: dict) -> dict:
+    """``data`` as ``model`` describes it (see above)."""
+    return model.model_validate(data).model_dump(mode="json")
