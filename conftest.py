@@ -1,1 +1,1 @@
-pytest_plugins = ["shared.testing.fixtures", "shared.testing.tokens"]
+pytest_plugins = ["shared.testing.fixtures", "shared.testing.tokens", "shared.testing.system_fixtures"]

@@ -157,3 +157,11 @@ async def test_readyz_waits_for_every_consumer(aiohttp_client, settings_for):
     r = await client.get("/readyz")
     assert r.status == 503
     assert (await r.json())["checks"]["broker"] == "consumers not started"
+
+
+async def test_a_nul_character_is_refused_as_a_field_error_not_a_500(aiohttp_client, settings_for):
+    client = await aiohttp_client(make_app(settings_for(ServiceSettings, db_schema="svc_http")))
+    r = await client.post("/things", json={"name": "a\u0000b", "count": 1})
+    assert r.status == 422
+    body = await r.json()
+    assert body["code"] == "validation_error" and body["errors"][0]["field"] == "name"

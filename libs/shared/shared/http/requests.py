@@ -42,7 +42,21 @@ def parse_query(request: web.Request, model: type[M]) -> M:
     return validate(model, dict(request.query))
 
 
+def _nul_fields(value: object, path: str) -> list[str]:
+    """PostgreSQL text cannot hold U+0000: find it before a query fails with a 500."""
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [f for k, v in value.items() for f in _nul_fields(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [f for i, v in enumerate(value) for f in _nul_fields(v, f"{path}.{i}" if path else str(i))]
+    return []
+
+
 def validate(model: type[M], data: dict) -> M:
+    bad = _nul_fields(data, "")
+    if bad:
+        raise ValidationFailed([{"field": f, "message": "must not contain the NUL character"} for f in bad])
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -1,0 +1,43 @@
+"""pytest fixtures for suites that meet the system the way its users do: one system per
+test session (four service processes with APP_ENV=test, nginx, a fake SMS provider), shared
+by the end-to-end and security suites. Suites that break parts on purpose override them
+with module-scoped ones (tests/reliability/conftest.py)."""
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from .journeys import Gateway, TokenMint
+from .system import System
+
+
+@pytest.fixture(scope="session")
+async def sms_provider():
+    from notifier.testing.fake_provider import run_fake_provider
+    async with run_fake_provider() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+async def mint(tmp_path_factory):
+    return TokenMint(tmp_path_factory.mktemp("keys") / "signing.pem")
+
+
+@pytest.fixture(scope="session")
+async def system(database_url, amqp_url, tmp_path_factory, sms_provider, mint):
+    s = System(database_url, amqp_url, tmp_path_factory.mktemp("system"),
+               extra_env={"SMS_PROVIDER": "http", "SMS_HTTP_URL": sms_provider.url,
+                          "IDENTITY_SIGNING_KEY_FILE": mint.key_file, "BOOKING_SCHEDULER_INTERVAL": "0.5"})
+    try:
+        await s.start()
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture
+async def gw(system, sms_provider):
+    async with aiohttp.ClientSession() as http:
+        g = Gateway(system, http, sms_provider.state)
+        yield g
+        await g.set_clock(None)
