@@ -1,0 +1,81 @@
+"""RabbitMQ stopped and started during a stream of 500 bookings: every booking is accepted
+(the outbox holds the events) and every booking gets exactly one confirmation SMS."""
+from __future__ import annotations
+
+import asyncio
+import random
+import subprocess
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from shared.testing.journeys import org_code
+
+TZ = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=TZ)
+SLOTS = [("2026-12-08", "AM"), ("2026-12-08", "PM"), ("2026-12-09", "AM"), ("2026-12-09", "PM")]
+TOTAL = 500
+
+pytestmark = pytest.mark.skipif(subprocess.run(["which", "rabbitmqctl"], capture_output=True).returncode != 0,
+                                reason="needs rabbitmqctl to stop and start the broker")
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=180)
+
+
+async def test_every_booking_gets_one_confirmation_across_a_broker_outage(gw, mint):
+    await gw.set_clock(MONDAY)
+    admin = mint.agent(MONDAY, roles=("agent", "admin"))
+    for day, period in SLOTS:
+        await gw.call("PUT", "/api/v1/admin/capacity", agent=admin, expect=200,
+                      json={"center": "qingdao", "date": day, "period": period, "capacity": TOTAL})
+    agents = [mint.agent(MONDAY) for _ in range(TOTAL // len(SLOTS))]
+    jobs = []
+    for i in range(TOTAL):
+        agent = agents[i // len(SLOTS)]
+        day, period = SLOTS[i % len(SLOTS)]
+        phone = f"139{i:08d}"
+        jobs.append((agent, {"date": day, "period": period, "contact_name": "王五", "contact_phone": phone,
+                             "enterprises": [{"org_code": org_code(random.randrange(10**8)),
+                                              "businesses": [{"type": "BUY_READER"}]}]}))
+
+    statuses: list[int] = []
+    queue: asyncio.Queue = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+
+    async def client() -> None:
+        while not queue.empty():
+            agent, body = queue.get_nowait()
+            status, _ = await gw.call("POST", "/api/v1/bookings", agent=agent, json=body)
+            statuses.append(status)
+
+    async def outage() -> None:
+        while len(statuses) < 100:
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(rabbitmqctl, "stop_app")
+        try:
+            while len(statuses) < 300:
+                await asyncio.sleep(0.05)
+        finally:
+            await asyncio.to_thread(rabbitmqctl, "start_app")
+
+    await asyncio.gather(outage(), *(client() for _ in range(8)))
+    assert Counter(statuses) == {201: TOTAL}
+
+    phones = {body["contact_phone"] for _, body in jobs}
+
+    def confirmations() -> Counter:
+        return Counter(m.phone for m in gw.sms.messages if m.phone in phones and "成功预约" in m.text)
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 180
+    while len(confirmations()) < TOTAL and loop.time() < deadline:
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(2)  # anything sent twice would show up now
+    got = confirmations()
+    assert len(got) == TOTAL, f"{TOTAL - len(got)} bookings never got their confirmation"
+    assert set(got.values()) == {1}, "some bookings got more than one confirmation"
