@@ -356,12 +356,20 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds")
     parser.add_argument("--run-timeout", type=float, default=300.0, help="longest wait for one run")
+    parser.add_argument("--json", help="also write the figures as JSON to this path")
     args = parser.parse_args()
     results, info = asyncio.run(bench(args))
     text = report(results, info, args)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(text, encoding="utf-8")
     print(text)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(orjson.dumps({
+            "benchmark": "allocation_end_to_end", "bookings": args.bookings, "runs": results, "info": info,
+            "machine": {"nproc": nproc(), "cpu": cpu_model(), "python": platform.python_version()},
+            "at": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+            option=orjson.OPT_INDENT_2).decode(), encoding="utf-8")
     return 0
 
 

@@ -109,6 +109,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--json", help="also write the figures as JSON to this path")
     args = parser.parse_args()
 
     data = make_day(args.bookings)
@@ -192,6 +193,16 @@ def main() -> int:
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(out), encoding="utf-8")
     print("\n".join(out))
+    if args.json:
+        import json
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({
+            "benchmark": "allocation_inprocess", "bookings": args.bookings, "lines": lines, "rounds": args.rounds,
+            "target_s": TARGET_SECONDS, "met": met, "deterministic": deterministic,
+            "slowest_allocate_median_s": worst, "parse_allocate_median_s": statistics.median(end_to_end),
+            "steps": [{"name": name, "min_s": min(sec), "median_s": statistics.median(sec)} for name, sec in rows],
+            "machine": {"nproc": nproc(), "cpu": cpu_model(), "python": platform.python_version()},
+            "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}, indent=2), encoding="utf-8")
     return 0 if met and deterministic else 1
 
 

@@ -299,6 +299,7 @@ async def main() -> None:
     parser.add_argument("--in-flight", type=int, default=16)
     parser.add_argument("--delay-ms", type=float, default=100.0)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per run at most")
+    parser.add_argument("--json", help="also write the figures as JSON to this path")
     args = parser.parse_args()
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     database_url = await create_test_database(os.environ.get("DATABASE_URL", LOCAL_PG))
@@ -320,6 +321,14 @@ async def main() -> None:
         delete_test_vhost(vhost)
     write_report(results, args, started, info)
     print(f"report: {REPORT.relative_to(REPO)}")
+    if args.json:
+        import dataclasses
+        import json
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({
+            "benchmark": "notifier_throughput", "messages": args.messages, "in_flight": args.in_flight,
+            "delay_ms": args.delay_ms, "started": started, "versions": info,
+            "runs": [dataclasses.asdict(r) for r in results]}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
