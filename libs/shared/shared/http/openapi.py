@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter
 
@@ -175,3 +176,14 @@ def merge_specs(specs: Iterable[dict[str, Any]], *, title: str, version: str = "
         "components": {"schemas": dict(sorted(schemas.items())),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
     }
+
+
+def spec_routes(spec: dict[str, Any]) -> list[web.RouteDef]:
+    """GET /openapi.json: a service's own document on its own port. Not part of the public
+    API (not in the document, not routed by the gateway, which serves the merged one)."""
+    body = orjson.dumps(spec)
+
+    async def get_openapi(_request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json")
+
+    return [web.get("/openapi.json", get_openapi)]

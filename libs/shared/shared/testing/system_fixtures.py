@@ -4,6 +4,8 @@ by the end-to-end and security suites. Suites that break parts on purpose overri
 with module-scoped ones (tests/reliability/conftest.py)."""
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 import aiohttp
 import pytest
 
@@ -23,16 +25,24 @@ async def mint(tmp_path_factory):
     return TokenMint(tmp_path_factory.mktemp("keys") / "signing.pem")
 
 
-@pytest.fixture(scope="session")
-async def system(database_url, amqp_url, tmp_path_factory, sms_provider, mint):
-    s = System(database_url, amqp_url, tmp_path_factory.mktemp("system"),
+@asynccontextmanager
+async def running_system(database_url: str, amqp_url: str, workdir, sms_provider, mint, **env: str):
+    """The whole system with the fake provider behind the notifier and the mint's signing key."""
+    s = System(database_url, amqp_url, workdir,
                extra_env={"SMS_PROVIDER": "http", "SMS_HTTP_URL": sms_provider.url,
-                          "IDENTITY_SIGNING_KEY_FILE": mint.key_file, "BOOKING_SCHEDULER_INTERVAL": "0.5"})
+                          "IDENTITY_SIGNING_KEY_FILE": mint.key_file, "BOOKING_SCHEDULER_INTERVAL": "0.5",
+                          **env})
     try:
         await s.start()
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture(scope="session")
+async def system(database_url, amqp_url, tmp_path_factory, sms_provider, mint):
+    async with running_system(database_url, amqp_url, tmp_path_factory.mktemp("system"), sms_provider, mint) as s:
+        yield s
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from shared.http.openapi import build_spec
-from shared.http.problems import json_response
+from shared.http.openapi import build_spec, spec_routes
 
 from .notifications import operations
 
@@ -21,10 +20,4 @@ def openapi_spec() -> dict[str, Any]:
 
 
 def openapi_routes() -> list[web.RouteDef]:
-    """GET /openapi.json: not part of the public API (the gateway does not route it)."""
-    spec = openapi_spec()
-
-    async def get_openapi(_request: web.Request) -> web.Response:
-        return json_response(spec)
-
-    return [web.get("/openapi.json", get_openapi)]
+    return spec_routes(openapi_spec())
