@@ -165,3 +165,22 @@ async def test_a_nul_character_is_refused_as_a_field_error_not_a_500(aiohttp_cli
     assert r.status == 422
     body = await r.json()
     assert body["code"] == "validation_error" and body["errors"][0]["field"] == "name"
+
+
+async def test_no_database_connection_in_time_is_503_with_retry_after(aiohttp_client, settings_for):
+    app = make_app(settings_for(ServiceSettings, db_schema="svc_http", db_pool_min=1, db_pool_max=1,
+                                db_acquire_timeout=0.2))
+
+    async def uses_db(_request):
+        async with app[RUNTIME_KEY].db.transaction() as conn:
+            await conn.fetchval("SELECT 1")
+        return web.Response(text="ok")
+
+    app.router.add_get("/uses-db", uses_db)
+    client = await aiohttp_client(app)
+    async with app[RUNTIME_KEY].db.connection():  # the only connection is taken
+        r = await client.get("/uses-db")
+    assert r.status == 503
+    assert r.headers["Retry-After"] == "1"
+    assert (await r.json())["code"] == "service.unavailable"
+    assert (await client.get("/uses-db")).status == 200

@@ -6,6 +6,7 @@ import re
 import time
 import uuid
 
+import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -80,6 +81,14 @@ async def problem_errors(request: web.Request, handler):
         code = HTTP_CODES.get(exc.status, "http_error")
         headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
         return problem(exc.status, code, exc.reason, headers=headers)
+    except (TimeoutError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError,
+            asyncpg.CannotConnectNowError, ConnectionError) as exc:
+        # Overload (no pool connection in time) or a dropped database connection: the
+        # request did nothing (its transaction rolled back); the client may try again.
+        log.warning("service_unavailable", path=request.path, method=request.method, error=type(exc).__name__)
+        return problem(503, "service.unavailable", "Service unavailable",
+                       "The service is busy or reconnecting; try again shortly.",
+                       headers={"Retry-After": "1"}, request_id=request_id_of(request))
     except Exception:
         log.exception("unhandled_error", path=request.path, method=request.method)
         return problem(500, "internal_error", "Internal error",
