@@ -45,14 +45,29 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self.pool.acquire(timeout=self.acquire_timeout) as conn:
+        conn = await self.pool.acquire(timeout=self.acquire_timeout)
+        try:
             yield conn
+        finally:
+            await self._release(conn)
 
     @asynccontextmanager
     async def transaction(self, isolation: str = "read_committed") -> AsyncIterator[asyncpg.Connection]:
-        async with self.pool.acquire(timeout=self.acquire_timeout) as conn:
+        conn = await self.pool.acquire(timeout=self.acquire_timeout)
+        try:
             async with conn.transaction(isolation=isolation):
                 yield conn
+        finally:
+            await self._release(conn)
+
+    async def _release(self, conn: asyncpg.Connection) -> None:
+        """A connection the server dropped fails its reset on release. That must not turn a
+        committed transaction into an error for the caller (nor hide the real one): the
+        pool gets the connection back closed and opens a new one."""
+        try:
+            await self.pool.release(conn)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError):
+            conn.terminate()
 
     async def close(self) -> None:
         await self.pool.close()

@@ -81,8 +81,8 @@ async def problem_errors(request: web.Request, handler):
         code = HTTP_CODES.get(exc.status, "http_error")
         headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
         return problem(exc.status, code, exc.reason, headers=headers)
-    except (TimeoutError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError,
-            asyncpg.CannotConnectNowError, ConnectionError) as exc:
+    except (TimeoutError, asyncpg.InterfaceError, asyncpg.InternalClientError,
+            asyncpg.ConnectionDoesNotExistError, asyncpg.CannotConnectNowError, ConnectionError) as exc:
         # Overload (no pool connection in time) or a dropped database connection: the
         # request did nothing (its transaction rolled back); the client may try again.
         log.warning("service_unavailable", path=request.path, method=request.method, error=type(exc).__name__)
