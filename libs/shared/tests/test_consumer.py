@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from shared.consumer import Consumer, Delivery, QueueSpec
 from shared.events import event_model, make_envelope
-from shared.testing.messaging import bus, database, drain
+from shared.testing.messaging import bus, database, drain, wait_for
 
 
 @event_model("test.item_added", 1)
@@ -31,16 +31,6 @@ async def count_effects(db, n: int | None = None) -> int:
         if n is None:
             return await conn.fetchval("SELECT count(*) FROM effects")
         return await conn.fetchval("SELECT count(*) FROM effects WHERE n = $1", n)
-
-
-async def wait_for(predicate, timeout: float = 15.0) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return False
 
 
 async def test_the_same_event_delivered_twice_has_its_effect_once(database_url, amqp_url):

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from shared.consumer import Consumer, Delivery, QueueSpec, declare_queues
 from shared.events import event_model, make_envelope
 from shared.ops import replay_dead
-from shared.testing.messaging import bus, database
+from shared.testing.messaging import bus, database, wait_for
 
 EVENT = "test.replayable"
 
@@ -38,16 +38,6 @@ async def count(b, name: str) -> int:
         return q.declaration_result.message_count
     finally:
         await ch.close()
-
-
-async def wait_for(predicate, timeout: float = 15.0) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return False
 
 
 async def wait_count(b, name: str, expected: int, timeout: float = 15.0) -> bool:

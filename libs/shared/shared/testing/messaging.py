@@ -60,3 +60,14 @@ async def drain(queue, expected: int, timeout: float = 15.0, settle: float = 0.5
                 continue
         got.append(msg)
     return got
+
+
+async def wait_for(predicate, timeout: float = 15.0) -> bool:
+    """Poll an async predicate until it holds or ``timeout`` passes; its last answer."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await predicate():
+            return True
+        await asyncio.sleep(0.05)
+    return False

@@ -15,7 +15,7 @@ import asyncpg
 from ..domain.booking import (Allocation, Booking, BookingStatus, EnterpriseLine, LineStatus,
                               SmsStatus)
 from ..domain.business_types import BusinessLine
-from ..domain.errors import DuplicatePeriod, EnterpriseAlreadyBooked
+from ..domain.errors import BookingNotFound, DuplicatePeriod, EnterpriseAlreadyBooked
 
 COLUMNS = ("id, agent_id, center, day, period, contact_name, contact_phone, status, created_at,"
            " sms_status, sms_resend_used, desk, segment_start, segment_end, queue_number")
@@ -92,6 +92,15 @@ class BookingRepository:
         if row is None:
             return None
         return (await self.rebuild([row]))[0]
+
+    async def lock(self, booking_id: str, *, agent_id: str | None = None) -> Booking:
+        """The booking locked for this transaction (changes to one booking go one after the
+        other); 404 when there is none, or, for an agent, when it is not theirs."""
+        booking = await self.get(booking_id, agent_id=agent_id, for_update=True)
+        if booking is None:
+            whose = "you have no" if agent_id is not None else "there is no"
+            raise BookingNotFound(f"{whose} booking {booking_id}")
+        return booking
 
     async def clashing(self, candidate: Booking) -> list[Booking]:
         """Live bookings of the candidate's center and date that could clash with it: the

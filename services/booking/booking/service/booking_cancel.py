@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..adapters.bookings import BookingRepository
 from ..adapters.capacity import CapacityCounters
 from ..adapters.cutoffs import Cutoffs
-from ..domain.errors import BookingNotFound, CutoffPassed
+from ..domain.errors import CutoffPassed
 from ..log import log
 from .calendars import effective_cutoff, working_calendar
 from .context import BookingContext
@@ -24,9 +24,7 @@ async def cancel_booking(ctx: BookingContext, agent_id: str, booking_id: str,
     async with ctx.db.transaction() as conn:
         repo = BookingRepository(conn)
         # Locked first, so two cancellations of one booking go one after the other.
-        booking = await repo.get(booking_id, agent_id=agent_id, for_update=True)
-        if booking is None:
-            raise BookingNotFound(f"you have no booking {booking_id}")
+        booking = await repo.lock(booking_id, agent_id=agent_id)
         center = ctx.centers.get(booking.center)
         calendar = await working_calendar(conn, center)
         cutoff = await effective_cutoff(conn, center, calendar, booking.date)

@@ -7,7 +7,6 @@ from datetime import date
 
 from ..adapters.bookings import BookingRepository
 from ..domain.booking import Booking
-from ..domain.errors import BookingNotFound
 from ..log import log
 from .calendars import effective_cutoff, working_calendar
 from .context import BookingContext
@@ -30,9 +29,7 @@ async def _at_desk(ctx: BookingContext, staff_id: str, booking_id: str, what: st
     now = ctx.clock.now()
     async with ctx.db.transaction() as conn:
         repo = BookingRepository(conn)
-        booking = await repo.get(booking_id, for_update=True)
-        if booking is None:
-            raise BookingNotFound(f"there is no booking {booking_id}")
+        booking = await repo.lock(booking_id)
         center = ctx.centers.get(booking.center)
         act(booking, center.local_date(now))
         await repo.save(booking, now)

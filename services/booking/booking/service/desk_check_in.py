@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..adapters.bookings import BookingRepository
 from ..adapters.day_bookings import DayBookings
-from ..domain.errors import BookingNotFound, Late
+from ..domain.errors import Late
 from ..log import log
 from .calendars import effective_cutoff, working_calendar
 from .context import BookingContext
@@ -20,9 +20,7 @@ async def check_in(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:
     late: Late | None = None
     async with ctx.db.transaction() as conn:
         repo = BookingRepository(conn)
-        booking = await repo.get(booking_id, for_update=True)
-        if booking is None:
-            raise BookingNotFound(f"there is no booking {booking_id}")
+        booking = await repo.lock(booking_id)
         center = ctx.centers.get(booking.center)
         try:
             booking.check_in(now, center)     # other refusals roll back: nothing changed

@@ -7,7 +7,6 @@ from datetime import datetime
 import asyncpg
 
 from ..adapters.bookings import BookingRepository
-from ..domain.errors import BookingNotFound
 from ..log import log
 from .context import BookingContext
 from .outgoing_events import publish_booking_events
@@ -17,9 +16,7 @@ async def request_sms_resend(ctx: BookingContext, agent_id: str, booking_id: str
     now = ctx.clock.now()
     async with ctx.db.transaction() as conn:
         repo = BookingRepository(conn)
-        booking = await repo.get(booking_id, agent_id=agent_id, for_update=True)
-        if booking is None:
-            raise BookingNotFound(f"you have no booking {booking_id}")
+        booking = await repo.lock(booking_id, agent_id=agent_id)
         booking.use_sms_resend()
         await repo.save(booking, now)
         await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
