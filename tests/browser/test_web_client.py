@@ -1,67 +1,39 @@
 """The web client (deploy/gateway/static) in headless Chromium, at phone (360x740) and desktop
 (1280x800) size, against tests/browser/fake_api.py: the static files and canned API answers
 shaped as api.md says, on one port. Walks registration, the agent's journey (login with a
-refresh on 401, 信息维护, 制卡预约, 预约详情, 预约查询, 预约权限) and a desk clerk's day, and
-saves a screenshot of each screen at both sizes to docs/screenshots/.
+refresh on 401, 信息维护, 制卡预约, 预约详情, 预约查询, 预约权限) and a desk clerk's day with
+the cases the real system does not produce on demand (a full period, a 502, a late check-in,
+names carrying markup), and checks that no screen scrolls sideways on a phone.
 
-Needs Debian's chromium at /usr/bin/chromium (or $CHROMIUM_BIN) and the PyPI playwright
-package; `playwright install` is never needed. Skipped with the reason when either is missing.
-
-Still to do when the services are complete: the same journey against the real gateway
-(see the report in the commit that added this file).
+Screenshots: only of what the real-system walk (test_real_system.py) does not show: 登录
+(password and SMS tabs) and the capacity-exhausted refusal. Needs Debian's chromium at
+/usr/bin/chromium (or $CHROMIUM_BIN) and the PyPI playwright package (browser_helpers.py);
+skipped with the reason when either is missing.
 """
 from __future__ import annotations
 
-import asyncio
 import importlib.util
-import os
-import tempfile
 import re
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from browser_helpers import STATIC, require_browser  # registered by conftest.py
 
-CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pw = pytest.importorskip("playwright.async_api",
-                         reason="the playwright package is missing: pip install -r requirements-dev.txt -c constraints.txt")
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (scripts/setup does it as root)",
-                allow_module_level=True)
+pw = require_browser()
 
 from aiohttp import web  # noqa: E402
 
 expect = pw.expect
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-STATIC = ROOT / "deploy" / "gateway" / "static"
-# Where the screenshots go: a scratch folder, so a test run leaves the tree clean;
-# WEB_SCREENSHOTS_DIR=docs/screenshots refreshes the ones in the repository's docs.
-SHOTS = Path(os.environ.get("WEB_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "cardcenter-screenshots")
-
 _spec = importlib.util.spec_from_file_location("web_client_fake_api", HERE / "fake_api.py")
 fake_api = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = fake_api
 _spec.loader.exec_module(fake_api)
 
-SIZES = {
-    "phone": dict(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True),
-    "desktop": dict(viewport={"width": 1280, "height": 800}),
-}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-
-
-@pytest.fixture(scope="module")
-async def browser():
-    async with pw.async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30_000)
-        yield b
-        await b.close()
 
 
 @pytest.fixture
@@ -76,67 +48,8 @@ async def site():
     await runner.cleanup()
 
 
-class Screen:
-    """One browser page at one size, collecting page errors and dialogs (an injected
-    alert() would open one) and saving screenshots."""
-
-    def __init__(self, page, size: str) -> None:
-        self.page, self.size = page, size
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
-                and self.errors.append(m.text))
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), asyncio.ensure_future(d.dismiss())))
-
-    async def shot(self, name: str, *, full_page: bool = True) -> None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        await self.page.evaluate("document.fonts.ready")
-        if full_page:  # a sticky header is drawn where the window is scrolled to
-            await self.page.evaluate("window.scrollTo(0, 0)")
-        await self.page.screenshot(path=str(SHOTS / f"{name}-{self.size}.png"), full_page=full_page)
-        await self.fits()
-
-    async def fits(self) -> None:
-        """Nothing wider than the viewport: no sideways scrolling on a 360 px phone."""
-        width = await self.page.evaluate("document.documentElement.scrollWidth")
-        assert width <= self.page.viewport_size["width"], f"{self.page.url}: content is {width}px wide"
-
-    def clean(self) -> None:
-        assert self.errors == [], self.errors
-        assert self.dialogs == [], f"a dialog opened (injected script ran?): {self.dialogs}"
-
-
-@pytest.fixture
-async def open_screen(browser):
-    contexts = []
-
-    async def make(size: str) -> Screen:
-        context = await browser.new_context(**SIZES[size], device_scale_factor=1, locale="zh-CN",
-                                            timezone_id="Asia/Shanghai")
-        context.set_default_timeout(5_000)
-        contexts.append(context)
-        return Screen(await context.new_page(), size)
-
-    expect.set_options(timeout=5_000)
-    yield make
-    for c in contexts:
-        await c.close()
-
-
 def api_calls(fake, method: str, path: str) -> list[dict]:
     return [r for r in fake.requests if r["method"] == method and r["path"] == path]
-
-
-async def menu(page, name: str) -> None:
-    await page.locator("#menu").get_by_role("link", name=name, exact=True).click()
-
-
-async def login_with_password(page, username: str, password: str) -> None:
-    form = page.locator("#login-password")
-    await form.locator("input[name=username]").fill(username)
-    await form.locator("input[name=password]").fill(password)
-    await form.get_by_role("button", name="登录").click()
 
 
 # ---- registration --------------------------------------------------------------------
@@ -166,7 +79,7 @@ async def test_register_with_sms_code_and_enterprise_lookup(site, open_screen, s
     option = form.locator(".lookup .lookup-item")
     await expect(option).to_have_count(1)
     await expect(option).to_contain_text("青岛港航物流有限公司")
-    await s.shot("register")
+    await s.fits()
     await option.click()
     await expect(form.locator("input[name=org_code]")).to_have_value(fake_api.org_code("37020001"))
     await expect(form.locator(".picked")).to_have_text("已选择：青岛港航物流有限公司")
@@ -204,7 +117,7 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     await expect(page).to_have_url(re.compile(r"#/login"))
     await expect(page.locator("#menu a")).to_have_count(0)
     await s.shot("login")
-    await login_with_password(page, "zhangsan", "wrong-password")
+    await s.login_with_password("zhangsan", "wrong-password")
     await expect(page.locator(".msg-error .msg-text")).to_have_text("用户名、密码或验证码不正确。")
     await expect(page.locator(".msg-error .msg-rid")).to_contain_text("请求编号：")
 
@@ -221,7 +134,7 @@ async def test_agent_journey_and_desk(site, open_screen, size):
         assert_login = {"phone": fake.agent.phone, "sms_code": fake_api.SMS_CODE}
     else:
         await page.locator("#tab-password").click()
-        await login_with_password(page, "zhangsan", fake.agent.password)
+        await s.login_with_password("zhangsan", fake.agent.password)
         assert_login = {"username": "zhangsan", "password": fake.agent.password}
 
     # The first access token answers 401 auth.token_expired: one refresh, then the retry.
@@ -233,7 +146,7 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     await expect(page.locator("#menu")).not_to_contain_text("窗口")
 
     # ---- 信息维护 --------------------------------------------------------------------
-    await menu(page, "信息维护")
+    await s.menu("信息维护")
     rows = page.locator("#enterprise-list tbody tr")
     await expect(rows).to_have_count(3)
     # An injected name is text: the markup shows, no element is made, no script runs.
@@ -265,10 +178,10 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     await row.get_by_role("button", name="确认").click()
     await expect(page.locator(".msg-ok")).to_contain_text("已删除")
     await expect(rows).to_have_count(3)
-    await s.shot("enterprises")
+    await s.fits()
 
     # ---- 制卡预约 --------------------------------------------------------------------
-    await menu(page, "制卡预约")
+    await s.menu("制卡预约")
     await expect(page.locator("#days .day:not([disabled])")).to_have_count(2)
     await page.locator(f"#days .day[data-date='{fake.bookable[0]}']").click()
     await expect(page.locator("#periods .period[data-period=PM]")).to_be_disabled()
@@ -310,7 +223,7 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     assert api_calls(fake, "POST", "/api/v1/bookings") == []
     await page.locator(f"input[name='count-{new_code}-DECLARANT_CARD']").fill("3")
     await expect(page.locator("#book-summary")).to_contain_text("3 家企业")
-    await s.shot("book")
+    await s.fits()
 
     # A 409 from the API shows its Chinese message and the request id.
     fake.next_booking_error = (409, "booking.capacity_exhausted")
@@ -349,10 +262,10 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     await line.get_by_role("button", name="确认").click()
     await expect(line).to_contain_text("已取消")
     await expect(page.locator(".booking-head .badge").first).to_have_text("已预约")
-    await s.shot("booking-detail")
+    await s.fits()
 
     # ---- 预约查询 --------------------------------------------------------------------
-    await menu(page, "预约查询")
+    await s.menu("预约查询")
     cards = page.locator("#booking-list article.booking")
     await expect(cards).to_have_count(3)
     q = api_calls(fake, "GET", "/api/v1/bookings")[-1]["query"]
@@ -365,18 +278,18 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     await expect(alloc.locator(".msg-ok")).to_contain_text("短信已重新发送")
     await expect(alloc.get_by_role("button", name="重发短信")).to_be_disabled()
     await expect(alloc).to_contain_text("发送中")
-    await s.shot("bookings")
+    await s.fits()
     mine = page.locator(f"article[data-id='{new_id}']")
     await mine.get_by_role("button", name="取消预约").click()
     await mine.get_by_role("button", name="确认").click()
     await expect(mine.locator(".badge").first).to_have_text("已取消")
 
     # ---- 预约权限 --------------------------------------------------------------------
-    await menu(page, "预约权限")
+    await s.menu("预约权限")
     await expect(page.locator("#rights-status")).to_contain_text("正常")
     await expect(page.locator("#no-shows")).to_contain_text("1 次")
     await expect(page.locator("#cancellations")).to_contain_text("2 次")
-    await s.shot("rights")
+    await s.fits()
 
     # ---- 窗口 is for staff ------------------------------------------------------------
     await page.goto(f"{base}/#/desk")
@@ -387,7 +300,7 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     await expect(page.locator(".flash")).to_contain_text("您已安全退出")
     assert len(api_calls(fake, "DELETE", "/api/v1/sessions/current")) == 1
 
-    await login_with_password(page, "desk1", fake.staff.password)
+    await s.login_with_password("desk1", fake.staff.password)
     await expect(page).to_have_url(re.compile(r"#/desk$"))
     numbers = page.locator("#queue .queue-no strong")
     await expect(numbers).to_have_text(["A001", "A002", "A003", "A012"])
@@ -408,7 +321,7 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     await expect(numbers).to_have_text(["A001", "A002"])
     await page.locator("#desk-no").select_option("")
     await expect(page.locator("#queue-counts")).to_contain_text("共 4 个预约")
-    await s.shot("desk")
+    await s.fits()
 
     # Another day's booking cannot be checked in today: booking.wrong_day.
     yesterday = (fake.today - timedelta(days=1)).isoformat()
@@ -431,16 +344,16 @@ async def test_suspended_agent_and_a_service_outage(site, open_screen):
     s = await open_screen("desktop")
     page = s.page
     await page.goto(f"{base}/#/login")
-    await login_with_password(page, "zhangsan", fake.agent.password)
+    await s.login_with_password("zhangsan", fake.agent.password)
     await expect(page).to_have_url(re.compile(r"#/book$"))
     await expect(page.locator("#rights-notice")).to_contain_text("暂停至 2027年5月20日")
     await expect(page.locator("#book-form .msg-error .msg-text")).to_have_text("服务暂时不可用，请稍后再试。")
 
     fake.calendar_down = False
-    await menu(page, "预约权限")
+    await s.menu("预约权限")
     await expect(page.locator("#rights-status")).to_contain_text("已暂停")
     await expect(page.locator("#rights-status")).to_contain_text("原因：逾期未到 3 次")
-    await menu(page, "制卡预约")
+    await s.menu("制卡预约")
     await page.locator("#days .day").first.click()
     await page.locator("#periods .period:not([disabled])").first.click()
     await page.locator("#enterprise-pick input[name=enterprise]").first.check()

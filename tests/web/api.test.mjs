@@ -208,3 +208,21 @@ test('login keeps the token pair; the claims give name and roles (UTF-8 names to
   assert.equal(decodeJwt('not.a.jwt'), null);
   assert.equal(decodeJwt(undefined), null);
 });
+
+test('card login sends the proof without a token and keeps the pair; a refusal keeps the old session', async () => {
+  const session = createSession(memoryStorage());
+  const token = jwt({ sub: 'u2', roles: ['agent'], name: '王五', exp: 2e9 });
+  let answer = json(401, { status: 401, code: 'auth.card_invalid' });
+  const { fetchImpl, calls } = fakeFetch({ 'POST /api/v1/sessions/card': () => answer });
+  const api = createApi({ session, fetchImpl, base: 'http://gw' });
+  const proof = { card_no: 'QD1', challenge_id: 'c1', signature: 'c2ln' };
+  await assert.rejects(api.cardLogin(proof), (err) => err.code === 'auth.card_invalid' && err.status === 401);
+  assert.equal(session.signedIn, false);
+  answer = json(200, { access_token: token, token_type: 'Bearer', expires_in: 900, refresh_token: 'R2', user: { id: 'u2' } });
+  await api.cardLogin(proof);
+  assert.deepEqual(calls.map((c) => [c.method, c.path, c.headers.Authorization]), [
+    ['POST', '/api/v1/sessions/card', undefined], ['POST', '/api/v1/sessions/card', undefined]]);
+  assert.deepEqual(calls[1].body, proof);
+  assert.equal(session.refreshToken, 'R2');
+  assert.equal(session.displayName(), '王五');
+});

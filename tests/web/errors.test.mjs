@@ -66,3 +66,17 @@ test('unknown codes fall back on the status; extras are used', () => {
   // An ApiError-like object carries its problem.
   assert.equal(describe({ problem: { status: 409, code: 'booking.capacity_exhausted' } }).message, MESSAGES['booking.capacity_exhausted']);
 });
+
+test('every code the password-reset and card-login screens can meet has its own message', () => {
+  // POST /sms-codes, /password-resets (services/identity/README.md), GET /card-challenges,
+  // POST /sessions/card, the gateway's limit on those routes, and card.js's own refusals.
+  for (const code of ['sms.rate_limited', 'sms.code_invalid', 'user.password_weak', 'validation_error', 'rate_limited',
+    'auth.card_invalid', 'gateway.upstream_unavailable', 'network.error', 'card.key_format', 'card.key_encrypted',
+    'card.key_public', 'card.key_unsupported', 'card.webcrypto_unavailable', 'card.algorithm_unavailable',
+    'card.sign_failed', 'card.no_challenge', 'card.signature_format']) {
+    assert.ok(hasMessage(code), code);
+  }
+  const weak = describe({ status: 422, code: 'validation_error', errors: [{ field: 'new_password', message: 'too short' }] });
+  assert.match(weak.fields[0].message, /^新密码：至少 8 位/);
+  assert.match(describe({ status: 422, code: 'validation_error', errors: [{ field: 'card_no' }] }).fields[0].message, /^卡号：1-32 位/);
+});

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkBooking, MAX_ENTERPRISES } from '../../deploy/gateway/static/app/book.js';
 import { checkRegistration } from '../../deploy/gateway/static/app/register.js';
+import { checkPasswordReset, PASSWORD_MAX } from '../../deploy/gateway/static/app/password-reset.js';
 import { deskActions } from '../../deploy/gateway/static/app/desk.js';
 import { isSuspended } from '../../deploy/gateway/static/app/rights.js';
 import { BUILTIN_TYPES, normalizeTypes } from '../../deploy/gateway/static/app/business-types.js';
@@ -50,4 +51,14 @@ test('desk actions follow the booking status; suspensions end', () => {
   assert.equal(isSuspended({ suspended_until: '2999-01-01T00:00:00+08:00' }), true);
   assert.equal(isSuspended({ suspended_until: '2000-01-01T00:00:00+08:00' }), false);
   assert.equal(isSuspended({ suspended_until: null }), false);
+});
+
+test('checkPasswordReset: phone, code, a long enough new password typed twice', () => {
+  const v = { phone: '13800000000', sms_code: '123456', new_password: 'a-new-pass-1', password2: 'a-new-pass-1' };
+  assert.deepEqual(checkPasswordReset(v), {});
+  assert.deepEqual(Object.keys(checkPasswordReset({ phone: '2380000000', sms_code: 'abc', new_password: 'short', password2: '' })).sort(),
+    ['new_password', 'phone', 'sms_code']);
+  assert.deepEqual(checkPasswordReset({ ...v, password2: 'a-new-pass-2' }), { password2: '两次输入的密码不一致' });
+  const long = 'x'.repeat(PASSWORD_MAX + 1);
+  assert.deepEqual(Object.keys(checkPasswordReset({ ...v, new_password: long, password2: long })), ['new_password']);
 });

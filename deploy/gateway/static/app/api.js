@@ -176,6 +176,12 @@ export function createApi({ session, fetchImpl, base = '', onAuthLost = () => {}
       session.set(answer);
       return answer;
     },
+    /** POST /sessions/card with {card_no, challenge_id, signature}; keeps the tokens. */
+    async cardLogin(proof) {
+      const answer = await request('POST', `${API}/sessions/card`, { body: proof, auth: false });
+      session.set(answer);
+      return answer;
+    },
     async logout() {
       try {
         if (session?.accessToken) await request('DELETE', `${API}/sessions/current`, { retry: false });

@@ -10,8 +10,18 @@ export const MESSAGES = Object.freeze({
   'user.password_weak': '密码强度不足：至少 8 位，不能是常见密码、连续或重复的字符，也不能包含用户名或手机号。',
   'auth.invalid_credentials': '用户名、密码或验证码不正确。',
   'auth.locked': '登录失败次数过多，账号已暂时锁定，请稍后再试。',
-  'auth.card_invalid': '持卡登录验证失败，请确认卡片已绑定后重试。',
+  'auth.card_invalid': '持卡登录验证失败：卡号未绑定、签名与卡片不符，或挑战码已过期（2 分钟内有效，只能使用一次）。请确认后重新签名登录。',
   'card.already_bound': '该卡已被绑定。',
+  // ---- card login, refused in the browser before anything is sent (card.js) ------------
+  'card.key_format': '私钥格式不正确：请提供 PKCS#8 格式的 PEM 私钥（以 -----BEGIN PRIVATE KEY----- 开头）。',
+  'card.key_encrypted': '该私钥已加密，本页无法使用：请先解密为未加密的 PKCS#8 私钥，或使用读卡器签名后粘贴签名。',
+  'card.key_public': '这是公钥或证书，不是私钥：登录需要用私钥签名。',
+  'card.key_unsupported': '不支持该私钥的算法：仅支持 Ed25519 和 ECDSA P-256。',
+  'card.webcrypto_unavailable': '当前页面无法在浏览器中签名（需通过 HTTPS 或本机地址访问）：请使用读卡器签名后粘贴签名。',
+  'card.algorithm_unavailable': '当前浏览器不支持该签名算法（Ed25519 需要较新的浏览器）：请升级浏览器，或使用读卡器签名后粘贴签名。',
+  'card.sign_failed': '签名失败，请检查私钥后重试。',
+  'card.no_challenge': '请先获取挑战码，再用读卡器对其签名。',
+  'card.signature_format': '签名格式不正确：请粘贴读卡器工具输出的 Base64 签名。',
   'auth.invalid_token': '登录状态无效，请重新登录。',
   'auth.token_expired': '登录已过期，请重新登录。',
   'auth.unauthorized': '请先登录。',
@@ -71,7 +81,7 @@ export const FIELD_LABELS = Object.freeze({
   email: '电子邮箱', org_code: '组织机构代码', code: '组织机构代码', purpose: '验证码用途',
   contact_name: '联系人', contact_phone: '联系电话', date: '日期', period: '时间段', center: '中心',
   enterprises: '企业', businesses: '业务种类', type: '业务种类', count: '张数',
-  refresh_token: '登录凭证', card_no: '卡号', public_key: '公钥', capacity: '容量', body: '提交内容',
+  refresh_token: '登录凭证', card_no: '卡号', new_password: '新密码', challenge_id: '挑战码', signature: '签名', public_key: '公钥', capacity: '容量', body: '提交内容',
   from: '开始日期', to: '结束日期', status: '状态',
 });
 
@@ -79,7 +89,8 @@ export const FIELD_LABELS = Object.freeze({
 export const FIELD_HINTS = Object.freeze({
   phone: '请填写 11 位手机号（1 开头）', contact_phone: '请填写 11 位手机号（1 开头）',
   sms_code: '请填写短信中的 6 位验证码', username: '3-32 位小写字母、数字或 _ . -，以字母或数字开头',
-  password: '至少 8 位，且不能过于简单', name: '请填写真实姓名', contact_name: '请填写联系人姓名',
+  password: '至少 8 位，且不能过于简单', new_password: '至少 8 位，且不能过于简单',
+  card_no: '1-32 位字母或数字', signature: '请粘贴 Base64 签名', name: '请填写真实姓名', contact_name: '请填写联系人姓名',
   email: '请填写正确的电子邮箱', org_code: '9 位组织机构代码或 18 位统一社会信用代码',
   code: '9 位组织机构代码或 18 位统一社会信用代码', date: '请选择可预约的日期', period: '请选择时间段',
   enterprises: '每次可预约 1-10 家企业，且同一企业只能出现一次', businesses: '每家企业至少选择一项业务，同一业务只能选一次',

@@ -8,6 +8,7 @@ import { messageBox } from './ui.js';
 import { loadBusinessTypes } from './business-types.js';
 import * as login from './login.js';
 import * as register from './register.js';
+import * as passwordReset from './password-reset.js';
 import * as enterprises from './enterprises.js';
 import * as book from './book.js';
 import * as bookings from './bookings.js';
@@ -20,6 +21,7 @@ const APP_NAME = '制卡中心预约排号系统';
 const ROUTES = [
   { path: '/login', name: 'login', title: '登录', screen: login, public: true },
   { path: '/register', name: 'register', title: '注册', screen: register, public: true },
+  { path: '/password-reset', name: 'password-reset', title: '找回密码', screen: passwordReset, public: true },
   { path: '/enterprises', name: 'enterprises', title: '信息维护', screen: enterprises, menu: true },
   { path: '/book', name: 'book', title: '制卡预约', screen: book, menu: true },
   { path: '/bookings', name: 'bookings', title: '预约查询', screen: bookings, menu: true },

@@ -101,7 +101,7 @@ export function render(ctx) {
     }
     try {
       await api.login({ username: v.username, password: v.password });
-      ctx.flash('ok', '注册成功，欢迎使用。请在“信息维护”中添加您办理业务的企业。');
+      ctx.flash('ok', '注册成功，欢迎使用。请在下方添加您办理业务的企业。');
       ctx.navigate('#/enterprises');
     } catch {
       ctx.flash('ok', '注册成功，请登录。');
