@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import subprocess
 from collections import Counter
 from datetime import datetime
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.testing.journeys import org_code
+from shared.testing.crowds import book_all, crowd_bookings, raise_capacity
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=TZ)
@@ -28,30 +27,9 @@ def rabbitmqctl(*args: str) -> None:
 
 async def test_every_booking_gets_one_confirmation_across_a_broker_outage(gw, mint):
     await gw.set_clock(MONDAY)
-    admin = mint.agent(MONDAY, roles=("agent", "admin"))
-    for day, period in SLOTS:
-        await gw.call("PUT", "/api/v1/admin/capacity", agent=admin, expect=200,
-                      json={"center": "qingdao", "date": day, "period": period, "capacity": TOTAL})
-    agents = [mint.agent(MONDAY) for _ in range(TOTAL // len(SLOTS))]
-    jobs = []
-    for i in range(TOTAL):
-        agent = agents[i // len(SLOTS)]
-        day, period = SLOTS[i % len(SLOTS)]
-        phone = f"139{i:08d}"
-        jobs.append((agent, {"date": day, "period": period, "contact_name": "王五", "contact_phone": phone,
-                             "enterprises": [{"org_code": org_code(random.randrange(10**8)),
-                                              "businesses": [{"type": "BUY_READER"}]}]}))
-
+    await raise_capacity(gw, mint, MONDAY, SLOTS, TOTAL)
+    jobs = crowd_bookings(mint, MONDAY, SLOTS, TOTAL)
     statuses: list[int] = []
-    queue: asyncio.Queue = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
-
-    async def client() -> None:
-        while not queue.empty():
-            agent, body = queue.get_nowait()
-            status, _ = await gw.call("POST", "/api/v1/bookings", agent=agent, json=body)
-            statuses.append(status)
 
     async def outage() -> None:
         while len(statuses) < 100:
@@ -63,7 +41,7 @@ async def test_every_booking_gets_one_confirmation_across_a_broker_outage(gw, mi
         finally:
             await asyncio.to_thread(rabbitmqctl, "start_app")
 
-    await asyncio.gather(outage(), *(client() for _ in range(8)))
+    await asyncio.gather(outage(), book_all(gw, jobs, statuses=statuses))
     assert Counter(statuses) == {201: TOTAL}
 
     phones = {body["contact_phone"] for _, body in jobs}

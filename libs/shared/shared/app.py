@@ -71,6 +71,8 @@ def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None,
     app.add_routes(health_routes(runtime))
     if s.is_test:
         app.add_routes(test_clock_routes(runtime.clock))
+        if s.test_clock_start is not None:
+            runtime.clock.set(s.test_clock_start)
     app.cleanup_ctx.append(_database(runtime))
     app.cleanup_ctx.append(_broker(runtime))
     for ctx in extra_contexts:

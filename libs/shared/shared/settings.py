@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +25,10 @@ class ServiceSettings(BaseSettings):
     jwks_url: str = shared("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json")
     # The exchange every service publishes to and binds its queues on.
     events_exchange: str = shared("EVENTS_EXCHANGE", "cardcenter.events")
+    # Test mode only: the instant the service clock starts at, so a process restarted in
+    # the middle of a test with a moved clock comes back at the others' time instead of
+    # running its first scheduler pass, consumers and leases on the real date.
+    test_clock_start: AwareDatetime | None = shared("TEST_CLOCK_START", None)
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -133,6 +133,16 @@ async def test_test_clock_route_only_in_test_mode(aiohttp_client, settings_for):
     await asyncio.sleep(0)
 
 
+def test_test_clock_start_only_in_test_mode(settings_for):
+    """A process restarted mid-test starts at the instant it is given, but never outside
+    test mode."""
+    start = "2027-03-08T15:00:01+08:00"
+    app = make_app(settings_for(ServiceSettings, db_schema="svc_http", test_clock_start=start))
+    assert abs(app[RUNTIME_KEY].clock.now().timestamp() - 1804489201) < 5
+    dev = make_app(settings_for(ServiceSettings, db_schema="svc_http", app_env="dev", test_clock_start=start))
+    assert not dev[RUNTIME_KEY].clock.moved
+
+
 async def test_readyz_waits_for_every_consumer(aiohttp_client, settings_for):
     """A service whose consumer cannot start is not ready, even with the broker connected."""
     import aio_pika

@@ -66,9 +66,12 @@ class Gateway:
             return r.status, body
 
     # --- time -------------------------------------------------------------------------
-    async def set_clock(self, instant: datetime | None) -> None:
+    async def set_clock(self, instant: datetime | None, *, services: tuple[str, ...] | None = None) -> None:
+        """Move every service's clock (or only ``services``') to ``instant``."""
         body = {"now": instant.isoformat() if instant else None}
-        for sp in self.system.services.values():
+        for name, sp in self.system.services.items():
+            if services is not None and name not in services:
+                continue
             async with self.http.put(f"{sp.url}/_test/clock", json=body) as r:
                 assert r.status == 200, await r.text()
         # Access tokens live 15 minutes of the moved clock: clients refresh them, as a web

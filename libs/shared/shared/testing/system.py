@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -115,10 +116,18 @@ class System:
                         raise TimeoutError(f"{sp.name} not ready: {sp.log_path.read_text()[-2000:]}")
                     await asyncio.sleep(0.2)
 
-    def restart(self, name: str, sig: int = signal.SIGTERM) -> None:
+    def restart(self, name: str, sig: int = signal.SIGTERM, *, clock: datetime | None = None) -> None:
+        """Stop ``name`` with ``sig`` and start it again; with ``clock`` (the instant the
+        other services' moved clocks show) it comes back at that time, not the real one."""
         sp = self.services[name]
         sp.stop(sig)
+        sp.env = dict(self.env_used, TEST_CLOCK_START=clock.isoformat()) if clock else self.env_used
         sp.start([sys.executable, "-m", name])
+
+    async def clock_now(self, name: str = "identity") -> datetime:
+        """What a running service's (possibly moved) clock shows now."""
+        async with aiohttp.ClientSession() as s, s.get(f"{self.services[name].url}/_test/clock") as r:
+            return datetime.fromisoformat((await r.json())["now"])
 
     def stop(self) -> None:
         for sp in [*self.services.values(), *([self.gateway] if self.gateway else [])]:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 
+from .infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
 from .journeys import Gateway, TokenMint
 from .system import System
 
@@ -37,6 +38,22 @@ async def running_system(database_url: str, amqp_url: str, workdir, sms_provider
         yield s
     finally:
         s.stop()
+
+
+@asynccontextmanager
+async def isolated_system(infra_urls, workdir, sms_provider, mint, **env: str):
+    """The whole system in a fresh database and vhost, dropped afterwards."""
+    database_url = await create_test_database(infra_urls[0])
+    amqp_url, vhost = create_test_vhost(infra_urls[1])
+    try:
+        # short outbox polling, so recovery is seen within the test's bounds
+        async with running_system(database_url, amqp_url, workdir, sms_provider, mint,
+                                  BOOKING_OUTBOX_POLL_INTERVAL="0.5", NOTIFIER_OUTBOX_POLL_INTERVAL="0.5",
+                                  **env) as s:
+            yield s
+    finally:
+        delete_test_vhost(vhost)
+        await drop_test_database(database_url)
 
 
 @pytest.fixture(scope="session")
