@@ -2,8 +2,9 @@
 and restarted: nothing lost, nothing done twice.
 
 The booking service is killed at three points of the cutoff of a day of 300 bookings:
-- ``closing``: inside the transaction that closes the date and writes allocation.requested
-  (held there by a table lock the test takes on ``booking.cutoffs``);
+- ``closing``: inside the transaction that closes the date, after the date is marked closed
+  and its snapshot read, as it writes allocation.requested (held there by a table lock the
+  test takes on ``booking.outbox``);
 - ``applying``: inside the consumer transaction that stores allocation.completed's desks and
   writes the booking.allocated events (held at its last statement by a row lock on the
   date's cutoff row; the allocator is paused with SIGSTOP until the lock is in place);
@@ -175,9 +176,10 @@ async def test_booking_killed_during_the_cutoff(gw, mint, system, db, n, point):
     allocator = system.services["allocator"].proc
 
     if point == "closing":
-        async with holding(system, "LOCK TABLE booking.cutoffs IN EXCLUSIVE MODE"):
+        async with holding(system, "LOCK TABLE booking.outbox IN EXCLUSIVE MODE"):
             await gw.set_clock(cutoff)
-            await wait_until(lambda: waiting_on_lock(db, "%cutoffs%"), "the cutoff transaction", every=0.01)
+            await wait_until(lambda: waiting_on_lock(db, "%INSERT INTO outbox%"), "the cutoff transaction",
+                             every=0.01)
             await kill_and_restart(system, "booking")
         assert await cutoff_status(db, day) in (None, "open"), "the killed close committed"
     elif point == "applying":

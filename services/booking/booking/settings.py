@@ -63,6 +63,9 @@ class BookingSettings(ServiceSettings):
     idempotency_ttl_hours: int = 24
     # GET /api/v1/calendar: the longest range one request may ask for.
     calendar_max_days: int = 62
+    # How long a replica keeps a center's calendar overrides before reading them again (a
+    # change made through this replica is seen at once; 0: read them every time).
+    calendar_cache_seconds: float = Field(1.0, ge=0, le=60)
     # The cutoff scheduler (closing dates at their cutoff, the closing sweep). Every replica
     # runs it; the database picks one winner. It also wakes at once when a test moves the
     # clock, so the interval only bounds how late a real cutoff can be noticed.

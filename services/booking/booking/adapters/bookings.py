@@ -7,10 +7,11 @@ lost a race gets the same 409 as one that was refused by the read before the wri
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 import asyncpg
+import orjson
 
 from ..domain.booking import (Allocation, Booking, BookingStatus, EnterpriseLine, LineStatus,
                               SmsStatus)
@@ -30,6 +31,13 @@ _UNIQUE_REFUSALS = {
 }
 
 
+def unique_refusal(exc: asyncpg.UniqueViolationError, booking: Booking) -> Exception | None:
+    """The domain's refusal for a new booking that broke a one-per-period or one-per-date
+    index, or None for any other unique violation."""
+    refusal = _UNIQUE_REFUSALS.get(exc.constraint_name or "")
+    return refusal(booking) if refusal else None
+
+
 def as_uuid(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
@@ -42,26 +50,6 @@ class BookingRepository:
         self.conn = conn
 
     # --- writing --------------------------------------------------------------------
-
-    async def add(self, booking: Booking) -> None:
-        try:
-            await self.conn.execute(
-                "INSERT INTO bookings (id, agent_id, center, day, period, contact_name, contact_phone,"
-                " status, created_at, updated_at, sms_status, sms_resend_used)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
-                uuid.UUID(booking.id), booking.agent_id, booking.center, booking.date, booking.period,
-                booking.contact_name, booking.contact_phone, str(booking.status), booking.created_at,
-                str(booking.sms_status), booking.sms_resend_used)
-            await self.conn.executemany(
-                "INSERT INTO booking_lines (booking_id, position, org_code, name, businesses, status,"
-                " center, day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                [(uuid.UUID(booking.id), i, line.org_code, line.name, _businesses_json(line),
-                  str(line.status), booking.center, booking.date) for i, line in enumerate(booking.lines)])
-        except asyncpg.UniqueViolationError as exc:
-            refusal = _UNIQUE_REFUSALS.get(exc.constraint_name or "")
-            if refusal is None:
-                raise
-            raise refusal(booking) from None
 
     async def save(self, booking: Booking, now: datetime) -> None:
         """Write back what can change after creation: statuses, SMS state, allocation."""
@@ -77,6 +65,20 @@ class BookingRepository:
             "UPDATE booking_lines SET status = $3, cancelled_at = CASE WHEN $3 = 'cancelled'"
             " THEN coalesce(cancelled_at, $4) END WHERE booking_id = $1 AND org_code = $2 AND status <> $3",
             [(uuid.UUID(booking.id), line.org_code, str(line.status), now) for line in booking.lines])
+
+    async def set_sms_status(self, booking_id: str, status: SmsStatus, *, replacing: Iterable[SmsStatus],
+                             now: datetime) -> bool:
+        """Set the SMS status where the current one is among ``replacing`` (the row lock and
+        READ COMMITTED's re-check make this safe against a concurrent change). One statement;
+        False when there is no such booking."""
+        key = as_uuid(booking_id)
+        if key is None:
+            return False
+        return await self.conn.fetchval(
+            "WITH changed AS (UPDATE bookings SET sms_status = $2, updated_at = $3"
+            "  WHERE id = $1 AND sms_status = ANY($4::text[]) RETURNING 1)"
+            " SELECT EXISTS (SELECT 1 FROM bookings WHERE id = $1)",
+            key, str(status), now, [str(s) for s in replacing])
 
     # --- reading --------------------------------------------------------------------
 
@@ -102,18 +104,6 @@ class BookingRepository:
             raise BookingNotFound(f"{whose} booking {booking_id}")
         return booking
 
-    async def clashing(self, candidate: Booking) -> list[Booking]:
-        """Live bookings of the candidate's center and date that could clash with it: the
-        same agent or phone in its period, or one of its enterprises."""
-        rows = await self.conn.fetch(
-            f"SELECT {COLUMNS} FROM bookings b WHERE center = $1 AND day = $2 AND status <> 'cancelled'"
-            " AND ((period = $3 AND (agent_id = $4 OR contact_phone = $5))"
-            "  OR EXISTS (SELECT 1 FROM booking_lines l WHERE l.booking_id = b.id AND l.status = 'active'"
-            "             AND l.org_code = ANY($6::text[])))",
-            candidate.center, candidate.date, candidate.period, candidate.agent_id,
-            candidate.contact_phone, [line.org_code for line in candidate.active_lines])
-        return await self.rebuild(rows)
-
     async def page(self, agent_id: str, *, start: date | None, end: date | None, status: str | None,
                    after: tuple[date, datetime, uuid.UUID] | None, limit: int) -> list[Booking]:
         """The agent's bookings in (day, created_at, id) order, after the keyset ``after``."""
@@ -135,13 +125,38 @@ class BookingRepository:
             " WHERE booking_id = ANY($1::uuid[]) ORDER BY booking_id, position", [r["id"] for r in rows])
         lines: dict[uuid.UUID, list[EnterpriseLine]] = {}
         for r in line_rows:
-            lines.setdefault(r["booking_id"], []).append(EnterpriseLine(
-                org_code=r["org_code"], name=r["name"], status=LineStatus(r["status"]),
-                businesses=tuple(BusinessLine(b["type"], b.get("count")) for b in r["businesses"])))
+            lines.setdefault(r["booking_id"], []).append(
+                _line(r["org_code"], r["name"], r["businesses"], r["status"]))
         return [_booking(r, lines.get(r["id"], [])) for r in rows]
 
 
-def _booking(row: asyncpg.Record, lines: list[EnterpriseLine]) -> Booking:
+# A booking as one record, its lines inside: ``ROW(<columns>, ARRAY(<line records>))``,
+# for a statement that reads bookings among other things (booking_checks.py). jsonb goes
+# as text: asyncpg hands a record's binary jsonb field to the pool's text codec.
+NESTED_BOOKING = (
+    "ROW(" + ", ".join(f"b.{c.strip()}" for c in COLUMNS.split(",")) + ","
+    " ARRAY(SELECT ROW(l.org_code, l.name, l.businesses::text, l.status) FROM booking_lines l"
+    "       WHERE l.booking_id = b.id ORDER BY l.position))")
+_COLUMN_NAMES = tuple(c.strip() for c in COLUMNS.split(","))
+
+
+def nested_bookings(records: Sequence[tuple]) -> list[Booking]:
+    """Aggregates from ``NESTED_BOOKING`` records."""
+    found = []
+    for record in records:
+        *values, line_records = record
+        found.append(_booking(dict(zip(_COLUMN_NAMES, values)), [_line(*r) for r in line_records]))
+    return found
+
+
+def _line(org_code: str, name: str, businesses, status: str) -> EnterpriseLine:
+    if isinstance(businesses, str):   # from NESTED_BOOKING
+        businesses = orjson.loads(businesses)
+    return EnterpriseLine(org_code=org_code, name=name, status=LineStatus(status),
+                          businesses=tuple(BusinessLine(b["type"], b.get("count")) for b in businesses))
+
+
+def _booking(row: Mapping, lines: list[EnterpriseLine]) -> Booking:
     allocation = None
     if row["desk"] is not None:
         allocation = Allocation(desk=row["desk"], start=row["segment_start"], end=row["segment_end"],

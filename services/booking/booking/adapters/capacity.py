@@ -1,7 +1,9 @@
 """Capacity counters, one row per (center, date, period), in enterprise lines.
 
-Taking lines is one conditional UPDATE: the row lock serialises concurrent bookings and
-the WHERE clause refuses what does not fit, so capacity holds whatever the concurrency.
+A booking takes its lines in the statement that writes it (adapters/new_bookings.py): an
+upsert adding to ``booked``, whose row lock serialises concurrent bookings and whose
+CHECK (booked <= capacity) refuses what does not fit, so capacity holds whatever the
+concurrency.
 """
 from __future__ import annotations
 
@@ -21,19 +23,10 @@ class CapacityCounters:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def _ensure_row(self, center: str, day: date, period: str, default: int) -> None:
+    async def ensure_row(self, center: str, day: date, period: str, default: int) -> None:
         await self.conn.execute(
             "INSERT INTO capacity (center, day, period, capacity) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT DO NOTHING", center, day, period, default)
-
-    async def take(self, center: str, day: date, period: str, lines: int, *, default: int) -> Counter | None:
-        """The counter after taking ``lines``, or None when they do not fit."""
-        await self._ensure_row(center, day, period, default)
-        row = await self.conn.fetchrow(
-            "UPDATE capacity SET booked = booked + $4"
-            " WHERE center = $1 AND day = $2 AND period = $3 AND booked + $4 <= capacity"
-            " RETURNING capacity, booked", center, day, period, lines)
-        return Counter(row["capacity"], row["booked"]) if row else None
 
     async def lock_day(self, center: str, day: date, periods: list[str], *, default: int) -> None:
         """Create the date's counter rows where missing and lock them all until the
@@ -41,7 +34,7 @@ class CapacityCounters:
         of these rows before they check the date is open, so they wait for the close and
         then see it. Always in period order, so two closers cannot deadlock."""
         for period in sorted(periods):
-            await self._ensure_row(center, day, period, default)
+            await self.ensure_row(center, day, period, default)
         await self.conn.execute(
             "SELECT 1 FROM capacity WHERE center = $1 AND day = $2 ORDER BY period FOR UPDATE", center, day)
 

@@ -16,6 +16,19 @@ class StoredAnswer:
     body: dict
 
 
+def claim_sql(agent_id: str, key: str, request_hash: str, now: str, expired_before: str) -> str:
+    """The claim's INSERT (RETURNING true when this request owns the key now) over the
+    given placeholders, also used inside the booking's first statement."""
+    return (
+        "INSERT INTO idempotency_keys (agent_id, key, request_hash, created_at)"
+        f" VALUES ({agent_id}, {key}, {request_hash}, {now})"
+        " ON CONFLICT (agent_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+        "  created_at = EXCLUDED.created_at, status = NULL, content_type = NULL, body = NULL,"
+        "  booking_id = NULL"
+        f"  WHERE idempotency_keys.created_at < {expired_before}"
+        " RETURNING true")
+
+
 class IdempotencyKeys:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
@@ -25,13 +38,8 @@ class IdempotencyKeys:
         """True when this request owns the key now: it was unused, or its record expired.
         A request holding the same key in an open transaction makes this wait for it to
         end (the primary key), so concurrent repeats see the first one's answer."""
-        return bool(await self.conn.fetchval(
-            "INSERT INTO idempotency_keys (agent_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)"
-            " ON CONFLICT (agent_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-            "  created_at = EXCLUDED.created_at, status = NULL, content_type = NULL, body = NULL,"
-            "  booking_id = NULL"
-            "  WHERE idempotency_keys.created_at < $5"
-            " RETURNING true", agent_id, key, request_hash, now, expired_before))
+        return bool(await self.conn.fetchval(claim_sql("$1", "$2", "$3", "$4", "$5"),
+                                             agent_id, key, request_hash, now, expired_before))
 
     async def answer(self, agent_id: str, key: str) -> StoredAnswer:
         row = await self.conn.fetchrow(

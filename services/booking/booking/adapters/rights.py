@@ -18,7 +18,7 @@ class RightsRepository:
         row = await self.conn.fetchrow(
             "SELECT no_shows, cancellations, suspended_until, reason FROM booking_rights WHERE agent_id = $1",
             agent_id)
-        return _rights(agent_id, row)
+        return rights_from(agent_id, row)
 
     async def get_for_update(self, agent_id: str) -> BookingRights:
         """Lock the agent's row (creating it first) until the transaction ends, so that
@@ -28,7 +28,7 @@ class RightsRepository:
         row = await self.conn.fetchrow(
             "SELECT no_shows, cancellations, suspended_until, reason FROM booking_rights"
             " WHERE agent_id = $1 FOR UPDATE", agent_id)
-        return _rights(agent_id, row)
+        return rights_from(agent_id, row)
 
     async def save(self, rights: BookingRights, now: datetime) -> None:
         await self.conn.execute(
@@ -50,7 +50,7 @@ class RightsRepository:
         return [dict(r) for r in rows]
 
 
-def _rights(agent_id: str, row: asyncpg.Record | None) -> BookingRights:
+def rights_from(agent_id: str, row: asyncpg.Record | None) -> BookingRights:
     if row is None:
         return BookingRights(agent_id)
     return BookingRights(agent_id, no_shows=row["no_shows"], cancellations=row["cancellations"],

@@ -49,6 +49,15 @@ class SmsStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+# What the notifier's report of an SMS may replace: a delivery wins over an earlier failure
+# (e.g. the resent SMS got through); decision: a failure never hides a delivery already
+# seen, so a late or out-of-order failure report cannot make a delivered SMS look lost.
+SMS_OUTCOME_REPLACES: Mapping[SmsStatus, frozenset[SmsStatus]] = {
+    SmsStatus.DELIVERED: frozenset({SmsStatus.PENDING, SmsStatus.FAILED}),
+    SmsStatus.FAILED: frozenset({SmsStatus.PENDING}),
+}
+
+
 @dataclass(frozen=True)
 class Allocation:
     desk: int
@@ -154,6 +163,12 @@ class Booking:
             if line.org_code == code:
                 return line
         raise LineNotFound(f"booking {self.id} has no enterprise {org_code!r}")
+
+    def name_lines(self, own: Mapping[str, str], directory: Mapping[str, str]) -> None:
+        """Each line is named as in the agent's own list, else as in the directory, else as
+        given in the request (the booking form sends codes only)."""
+        for line in self.lines:
+            line.name = own.get(line.org_code) or directory.get(line.org_code) or line.name
 
     # --- cancelling -----------------------------------------------------------------
 
@@ -264,20 +279,17 @@ class Booking:
         self.events.append(SmsResendRequested(booking_id=self.id, contact_phone=self.contact_phone))
 
     def sms_delivered(self) -> bool:
-        """The notifier delivered an SMS of this booking; True when the status changed.
-        A delivery wins over an earlier failure (e.g. the resent SMS got through)."""
-        if self.sms_status is SmsStatus.DELIVERED:
-            return False
-        self.sms_status = SmsStatus.DELIVERED
-        return True
+        """The notifier delivered an SMS of this booking; True when the status changed."""
+        return self._sms_outcome(SmsStatus.DELIVERED)
 
     def sms_failed(self) -> bool:
-        """The notifier gave up on an SMS of this booking; True when the status changed.
-        Decision: a failure never hides a delivery already seen, so a late or out-of-order
-        failure report cannot make a delivered SMS look lost."""
-        if self.sms_status is not SmsStatus.PENDING:
+        """The notifier gave up on an SMS of this booking; True when the status changed."""
+        return self._sms_outcome(SmsStatus.FAILED)
+
+    def _sms_outcome(self, outcome: SmsStatus) -> bool:
+        if self.sms_status not in SMS_OUTCOME_REPLACES[outcome]:
             return False
-        self.sms_status = SmsStatus.FAILED
+        self.sms_status = outcome
         return True
 
 

@@ -40,6 +40,17 @@ def release_opens_on(center: CenterConfig, calendar: WorkingCalendar, service_da
     return day
 
 
+def ensure_open(service_date: date, closed_at: datetime | None) -> None:
+    """DateNotBookable (reason ``closed``) once the date has been closed: at its cutoff by
+    the scheduler, or earlier by an administrator."""
+    if closed_at is not None:
+        raise closed_refusal(service_date)
+
+
+def closed_refusal(service_date: date) -> DateNotBookable:
+    return DateNotBookable(f"{service_date} has been closed for bookings", reason="closed")
+
+
 def ensure_bookable(center: CenterConfig, calendar: WorkingCalendar, service_date: date,
                     now: datetime) -> None:
     """DateNotBookable, with a ``reason`` member the frontend can switch on, unless

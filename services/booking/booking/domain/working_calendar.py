@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
 
 import chinese_calendar
@@ -58,6 +59,10 @@ class WorkingCalendar:
         raise LookupError(f"no working day in the {_SEARCH_LIMIT_DAYS} days before {before}")
 
 
+# Memoised per date: chinese_calendar validates every call against min()/max() of its
+# whole holiday table, which dominated GET /calendar (a 15-day calendar asks a few hundred
+# times). The answers never change while the process runs; 8192 dates are ~22 years.
+@lru_cache(maxsize=8192)
 def _official_is_working(day: date) -> bool | None:
     """The official answer, or None for a year the package does not know."""
     try:

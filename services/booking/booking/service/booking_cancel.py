@@ -26,7 +26,7 @@ async def cancel_booking(ctx: BookingContext, agent_id: str, booking_id: str,
         # Locked first, so two cancellations of one booking go one after the other.
         booking = await repo.lock(booking_id, agent_id=agent_id)
         center = ctx.centers.get(booking.center)
-        calendar = await working_calendar(conn, center)
+        calendar = await working_calendar(ctx, conn, center)
         cutoff = await effective_cutoff(conn, center, calendar, booking.date)
         if org_code is None:
             released = booking.cancel(now, cutoff)

@@ -21,7 +21,7 @@ async def get_booking(ctx: BookingContext, agent_id: str, booking_id: str) -> di
             # Someone else's booking looks exactly like one that does not exist.
             raise BookingNotFound(f"you have no booking {booking_id}")
         center = ctx.centers.get(booking.center)
-        cutoff = await effective_cutoff(conn, center, await working_calendar(conn, center), booking.date)
+        cutoff = await effective_cutoff(conn, center, await working_calendar(ctx, conn, center), booking.date)
     return booking_view(booking, center, cutoff)
 
 
@@ -37,7 +37,7 @@ async def list_bookings(ctx: BookingContext, agent_id: str, *, start: date | Non
         for booking in page:
             center = ctx.centers.get(booking.center)
             if center.id not in calendars:
-                calendars[center.id] = await working_calendar(conn, center)
+                calendars[center.id] = await working_calendar(ctx, conn, center)
             cutoff = await effective_cutoff(conn, center, calendars[center.id], booking.date)
             items.append(booking_view(booking, center, cutoff))
     last = page[-1] if page else None

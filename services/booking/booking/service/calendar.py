@@ -37,7 +37,7 @@ async def calendar_view(ctx: BookingContext, center_id: str | None, start: date 
         raise ValidationFailed([{"field": "to", "message":
                                  f"at most {ctx.settings.calendar_max_days} days per request"}])
     async with ctx.db.connection() as conn:
-        calendar = await working_calendar(conn, center)
+        calendar = await working_calendar(ctx, conn, center)
         counters = await CapacityCounters(conn).in_range(center.id, start, end)
         closed = await Cutoffs(conn).closed_days(center.id, start, end)
     days = [_day(center, calendar, counters, closed, start + timedelta(days=i), now)
@@ -78,6 +78,7 @@ async def set_calendar_day(ctx: BookingContext, admin_id: str, center_id: str | 
     center = ctx.centers.get(center_id)
     async with ctx.db.transaction() as conn:
         await CalendarOverrides(conn).set(center.id, day, working, note, by=admin_id, at=ctx.clock.now())
+    ctx.calendars.forget(center.id)
     return {"center": center.id, "date": day.isoformat(), "working": working, "source": "override",
             "note": note}
 
@@ -86,3 +87,4 @@ async def clear_calendar_day(ctx: BookingContext, center_id: str | None, day: da
     center = ctx.centers.get(center_id)
     async with ctx.db.transaction() as conn:
         await CalendarOverrides(conn).remove(center.id, day)
+    ctx.calendars.forget(center.id)

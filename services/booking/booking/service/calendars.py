@@ -6,15 +6,16 @@ from datetime import date, datetime
 
 import asyncpg
 
-from ..adapters.calendar_overrides import CalendarOverrides
 from ..adapters.cutoffs import Cutoffs
 from ..domain.center import CenterConfig
 from ..domain.release import cutoff_at
 from ..domain.working_calendar import WorkingCalendar
+from .context import BookingContext
 
 
-async def working_calendar(conn: asyncpg.Connection, center: CenterConfig) -> WorkingCalendar:
-    return WorkingCalendar(await CalendarOverrides(conn).for_center(center.id))
+async def working_calendar(ctx: BookingContext, conn: asyncpg.Connection, center: CenterConfig) -> WorkingCalendar:
+    """Official data plus the overrides, as cached by this process (calendar_cache.py)."""
+    return await ctx.calendars.get(conn, center)
 
 
 async def effective_cutoff(conn: asyncpg.Connection, center: CenterConfig, calendar: WorkingCalendar,

@@ -1,5 +1,6 @@
 """What every use case needs from the running service: the database, the clock, the
-centers, booking's metrics and the producer name events go out under."""
+centers, the cached working calendars, booking's metrics and the producer name events go
+out under."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,6 +9,7 @@ from shared.app import Runtime
 
 from ..metrics import BookingMetrics
 from ..settings import BookingSettings
+from .calendar_cache import CalendarCache
 from .centers import Centers
 
 
@@ -17,10 +19,12 @@ class BookingContext:
     runtime: Runtime
     centers: Centers = field(init=False)
     metrics: BookingMetrics = field(init=False)
+    calendars: CalendarCache = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
         self.centers = Centers(s.center_configs(), s.default_center)
+        self.calendars = CalendarCache(s.calendar_cache_seconds)
         self.metrics = BookingMetrics(self.runtime.metrics.registry)
 
     # The pool exists only once the app has started: read it through the runtime each time.

@@ -15,6 +15,6 @@ async def dates_due(ctx: BookingContext, center: CenterConfig, now: datetime) ->
     Only dates with bookings or capacity rows are looked at: closing any other date has
     nothing to freeze and nobody to allocate."""
     async with ctx.db.connection() as conn:
-        calendar = await working_calendar(conn, center)
+        calendar = await working_calendar(ctx, conn, center)
         candidates = await Cutoffs(conn).open_days(center.id, since=center.local_date(now))
     return [day for day in candidates if due_for_closing(center, calendar, day, now)]

@@ -16,7 +16,7 @@ async def cutoff_state(ctx: BookingContext, center_id: str, day: date) -> dict:
     async with ctx.db.connection() as conn:
         row = await Cutoffs(conn).get(center.id, day)
         live = await DayBookings(conn).count_live(center.id, day)
-        normal = cutoff_at(center, await working_calendar(conn, center), day)
+        normal = cutoff_at(center, await working_calendar(ctx, conn, center), day)
 
     def local(instant):
         return center.local(instant).isoformat() if instant else None

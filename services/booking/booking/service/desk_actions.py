@@ -38,6 +38,6 @@ async def _at_desk(ctx: BookingContext, staff_id: str, booking_id: str, what: st
                                 note=f"marked at the desk: booking {booking.id}")
         await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
         view = booking_view(booking, center, await effective_cutoff(
-            conn, center, await working_calendar(conn, center), booking.date))
+            conn, center, await working_calendar(ctx, conn, center), booking.date))
     log.info("desk_action", booking_id=booking.id, outcome=what)
     return view

@@ -34,7 +34,7 @@ async def check_in(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:
                                 note=f"late at the desk: booking {booking.id}")
         await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
         view = booking_view(booking, center, await effective_cutoff(
-            conn, center, await working_calendar(conn, center), booking.date))
+            conn, center, await working_calendar(ctx, conn, center), booking.date))
     log.info("desk_check_in", booking_id=booking.id, outcome="late" if late else "checked_in")
     if late is not None:
         raise late   # after the commit

@@ -18,7 +18,7 @@ async def desk_schedule(ctx: BookingContext, center_id: str | None, day: date | 
     day = day or center.local_date(ctx.clock.now())
     async with ctx.db.connection() as conn:
         bookings = await DayBookings(conn).allocated_on(center.id, day)
-        cutoff = await effective_cutoff(conn, center, await working_calendar(conn, center), day)
+        cutoff = await effective_cutoff(conn, center, await working_calendar(ctx, conn, center), day)
     bookings.sort(key=lambda b: queue_order(center, b))
     return {"center": center.id, "date": day.isoformat(),
             "items": [booking_view(b, center, cutoff) for b in bookings], "next_cursor": None}

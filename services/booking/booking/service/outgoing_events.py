@@ -5,23 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
+import structlog
 from pydantic import BaseModel
 
-from shared import outbox
 from shared.consumer import Delivery
 from shared.contracts import booking as contract
-from shared.events import make_envelope
-
+from shared.events import Envelope, make_envelope
 from shared.outbox import add_events
+
 from ..domain import events
 from ..domain.booking import Booking
 
 
 async def publish_booking_events(conn: asyncpg.Connection, booking: Booking, *, now: datetime,
                                  producer: str) -> None:
-    for data in integration_events(booking, now):
-        await outbox.publish(conn, data.event_type, data, producer=producer,  # type: ignore[attr-defined]
-                             occurred_at=now)
+    await add_events(conn, booking_envelopes(booking, now=now, producer=producer))
+
+
+def booking_envelopes(booking: Booking, *, now: datetime, producer: str) -> list[Envelope]:
+    """What the aggregate recorded, as envelopes for the outbox (its list is emptied). As
+    ``shared.outbox.publish`` makes them: the request id bound in the log context becomes
+    each event's correlation id."""
+    context = structlog.contextvars.get_contextvars()
+    return [make_envelope(data.event_type, data, producer=producer,  # type: ignore[attr-defined]
+                          correlation_id=context.get("correlation_id"),
+                          causation_id=context.get("request_id"), occurred_at=now)
+            for data in integration_events(booking, now)]
 
 
 async def publish_caused_by(delivery: Delivery, models: list[BaseModel], *, now: datetime) -> None:

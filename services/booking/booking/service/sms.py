@@ -7,6 +7,7 @@ from datetime import datetime
 import asyncpg
 
 from ..adapters.bookings import BookingRepository
+from ..domain.booking import SMS_OUTCOME_REPLACES, SmsStatus
 from ..log import log
 from .context import BookingContext
 from .outgoing_events import publish_booking_events
@@ -25,15 +26,13 @@ async def request_sms_resend(ctx: BookingContext, agent_id: str, booking_id: str
 
 async def record_sms_outcome(conn: asyncpg.Connection, booking_id: str | None, *, delivered: bool,
                              now: datetime) -> None:
-    """Inside the consumer's inbox transaction. Reports about SMS that belong to no booking
-    (verification codes) or to a booking this service does not have are ignored."""
+    """Inside the consumer's inbox transaction, one statement: the status changes only where
+    the domain lets the outcome replace it (SMS_OUTCOME_REPLACES). Reports about SMS that
+    belong to no booking (verification codes) or to a booking this service does not have
+    are ignored."""
     if not booking_id:
         return
-    repo = BookingRepository(conn)
-    booking = await repo.get(booking_id, for_update=True)
-    if booking is None:
+    outcome = SmsStatus.DELIVERED if delivered else SmsStatus.FAILED
+    if not await BookingRepository(conn).set_sms_status(booking_id, outcome, now=now,
+                                                        replacing=SMS_OUTCOME_REPLACES[outcome]):
         log.info("sms_report_for_unknown_booking", booking_id=booking_id)
-        return
-    changed = booking.sms_delivered() if delivered else booking.sms_failed()
-    if changed:
-        await repo.save(booking, now)

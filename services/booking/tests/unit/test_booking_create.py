@@ -178,3 +178,12 @@ def test_rebuilding_from_storage_records_no_events(new_booking):
                       lines=stored.lines, status=BookingStatus.CONFIRMED)
     assert rebuilt.events == []
     assert rebuilt.active_line_count == 1
+
+
+def test_lines_are_named_from_the_agents_list_then_the_directory_then_the_request(new_booking, codes):
+    booking = new_booking(enterprises=[
+        {"org_code": codes[0], "name": "请求", "businesses": [{"type": "NEW_CARD"}]},
+        {"org_code": codes[1], "name": "请求", "businesses": [{"type": "NEW_CARD"}]},
+        {"org_code": codes[2], "name": "请求", "businesses": [{"type": "NEW_CARD"}]}])
+    booking.name_lines(own={codes[0]: "自己的"}, directory={codes[0]: "目录", codes[1]: "目录"})
+    assert [line.name for line in booking.lines] == ["自己的", "目录", "请求"]

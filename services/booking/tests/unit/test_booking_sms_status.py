@@ -1,4 +1,4 @@
-from booking.domain.booking import SmsStatus
+from booking.domain.booking import SMS_OUTCOME_REPLACES, SmsStatus
 
 
 def test_a_new_booking_waits_for_its_sms(new_booking):
@@ -31,3 +31,8 @@ def test_asking_for_the_sms_again_waits_for_the_new_one(new_booking):
     booking.sms_failed()
     booking.use_sms_resend()
     assert booking.sms_status is SmsStatus.PENDING
+
+
+def test_the_outcome_rule_as_data_for_the_one_statement_update():
+    assert SMS_OUTCOME_REPLACES[SmsStatus.DELIVERED] == {SmsStatus.PENDING, SmsStatus.FAILED}
+    assert SMS_OUTCOME_REPLACES[SmsStatus.FAILED] == {SmsStatus.PENDING}

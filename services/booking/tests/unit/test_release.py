@@ -6,7 +6,7 @@ import pytest
 
 from booking.domain.center import QINGDAO
 from booking.domain.errors import DateNotBookable
-from booking.domain.release import bookable_dates, cutoff_at, ensure_bookable, release_opens_on
+from booking.domain.release import bookable_dates, cutoff_at, ensure_bookable, ensure_open, release_opens_on
 from booking.domain.working_calendar import WorkingCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -144,3 +144,10 @@ def test_fallback_year_uses_weekdays():
 def test_a_three_day_horizon_is_a_setting():
     center = replace(QINGDAO, release_working_days=3)
     assert bookable_dates(center, CAL, at(SAT, 10)) == [TUE, WED]
+
+
+def test_a_closed_date_is_refused_with_reason_closed():
+    ensure_open(date(2026, 12, 1), None)
+    with pytest.raises(DateNotBookable) as refusal:
+        ensure_open(date(2026, 12, 1), datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc))
+    assert refusal.value.extra["reason"] == "closed"

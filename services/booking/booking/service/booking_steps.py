@@ -1,0 +1,105 @@
+"""The steps of a booking (制卡预约), with or without an Idempotency-Key around them:
+
+1. ``new_booking``: the request's own rules and the calendar's (no database);
+2. ``apply_checks``: what ``BookingChecks`` read in one statement (closed date, rights,
+   clashes, enterprise names), in the order the refusals have always come;
+3. ``write``: the booking, its lines, the capacity and its events in one statement
+   (adapters/new_bookings.py), the capacity row last: its lock, which every booking of
+   that period waits for, is held for no round trip without an Idempotency-Key (the
+   statement is its own transaction) and for one with it (COMMIT). Under that lock the
+   date is checked open again (closing a date locks its capacity rows before it snapshots
+   the bookings, so either this booking is in the snapshot or it sees the close).
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from shared.errors import AppError
+
+from ..adapters.booking_checks import Checks
+from ..adapters.capacity import CapacityCounters
+from ..adapters.new_bookings import KeptAnswer, NewBookings, NoRoom
+from ..domain.booking import Booking
+from ..domain.capacity import ensure_room
+from ..domain.center import CenterConfig
+from ..domain.clashes import ensure_no_clash
+from ..domain.errors import CapacityExhausted
+from ..domain.release import cutoff_at, ensure_bookable, ensure_open
+from ..domain.working_calendar import WorkingCalendar
+from .outgoing_events import booking_envelopes
+from .views import booking_view
+
+
+@dataclass(frozen=True)
+class CreateBooking:
+    agent_id: str
+    center: str | None
+    date: date
+    period: Any
+    contact_name: Any
+    contact_phone: Any
+    enterprises: Any
+
+
+def new_booking(center: CenterConfig, calendar: WorkingCalendar, cmd: CreateBooking, now: datetime) -> Booking:
+    booking = Booking.create(
+        id=str(uuid.uuid4()), agent_id=cmd.agent_id, center=center, date=cmd.date, period=cmd.period,
+        contact_name=cmd.contact_name, contact_phone=cmd.contact_phone, enterprises=cmd.enterprises,
+        created_at=now)
+    ensure_bookable(center, calendar, booking.date, now)
+    return booking
+
+
+def apply_checks(booking: Booking, checks: Checks, center: CenterConfig, calendar: WorkingCalendar,
+                 now: datetime) -> dict:
+    """Refuse, or name the lines and return the answer (the date is open, so its cutoff is
+    the normal one)."""
+    ensure_open(booking.date, checks.closed_at)
+    checks.rights.ensure_can_book(now)
+    ensure_no_clash(booking, checks.clashing)
+    booking.name_lines(checks.own_names, checks.directory_names)
+    return booking_view(booking, center, cutoff_at(center, calendar, booking.date))
+
+
+async def write(conn: asyncpg.Connection, center: CenterConfig, booking: Booking, *, now: datetime,
+                producer: str, answer: KeptAnswer | None = None) -> None:
+    """One statement, or a refusal raised with nothing written. Inside a transaction (with
+    an Idempotency-Key) each attempt runs in a savepoint, so the key survives a refusal."""
+    events = booking_envelopes(booking, now=now, producer=producer)
+    wanted, default = booking.active_line_count, center.default_capacity
+    counters = CapacityCounters(conn)
+    if wanted > default:
+        # The statement's insert branch cannot take more than the default: see new_bookings.
+        await counters.ensure_row(center.id, booking.date, booking.period, default)
+    for _ in range(3):
+        try:
+            async with _undone_on_refusal(conn):
+                await NewBookings(conn).add(booking, events, default_capacity=default, answer=answer)
+            return
+        except NoRoom:
+            # Refused under the row lock; say how much is left. A cancellation committing
+            # in between can make room, hence the retry before giving up.
+            counter = await counters.get(center.id, booking.date, booking.period, default=default)
+            ensure_room(counter.capacity, counter.booked, wanted)
+    raise CapacityExhausted(f"{wanted} enterprise line(s) asked; the period is full")
+
+
+@asynccontextmanager
+async def _undone_on_refusal(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    if not conn.is_in_transaction():
+        yield   # the statement is its own transaction
+        return
+    await conn.execute("SAVEPOINT booking_write")
+    try:
+        yield
+    except (AppError, NoRoom):
+        await conn.execute("ROLLBACK TO SAVEPOINT booking_write")
+        raise
+    # Not released: COMMIT ends it, one round trip fewer.

@@ -1,0 +1,93 @@
+"""What one booking costs the database, in statements (each one a round trip on the
+connection): the hot path is kept short on purpose, and these tests fail when a statement
+creeps back in. The use case runs on a connection whose every statement is logged."""
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+
+from booking.service.booking_create import CreateBooking, create_booking
+from booking.service.idempotency import IdempotencyKey
+from booking.service.sms import record_sms_outcome
+
+
+class CountingDatabase:
+    """Hands every use case the same connection, its statements logged. Warm it first: a
+    connection's first use of a type makes asyncpg introspect it (once per connection)."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.statements: list[str] = []
+        conn.add_query_logger(self._log)
+
+    def _log(self, record) -> None:
+        self.statements.append(" ".join(record.query.split())[:90])
+
+    async def settle(self) -> None:
+        await asyncio.sleep(0)   # asyncpg calls the loggers soon after, not during, a statement
+
+    async def stop(self) -> None:
+        await self.settle()
+        self.conn.remove_query_logger(self._log)   # before the connection goes back to the pool
+
+    @asynccontextmanager
+    async def connection(self):
+        yield self.conn
+
+    @asynccontextmanager
+    async def transaction(self, isolation: str = "read_committed"):
+        async with self.conn.transaction(isolation=isolation):
+            yield self.conn
+
+
+class Counted:
+    """The app's BookingContext with a counting database."""
+
+    def __init__(self, ctx, db: CountingDatabase) -> None:
+        self._ctx, self.db = ctx, db
+
+    def __getattr__(self, name):
+        return getattr(self._ctx, name)
+
+
+def command(service, agent_id: str, **kw) -> CreateBooking:
+    body = service.body(**kw)
+    return CreateBooking(agent_id=agent_id, center=body["center"], date=service.tuesday, period=body["period"],
+                         contact_name=body["contact_name"], contact_phone=body["contact_phone"],
+                         enterprises=body["enterprises"])
+
+
+async def book_counted(service, cmd: CreateBooking, key: IdempotencyKey | None = None) -> list[str]:
+    """The statements of booking ``cmd``, on a connection warmed by a booking just before."""
+    async with service.db.connection() as conn:
+        db = CountingDatabase(conn)
+        ctx = Counted(service.ctx, db)
+        warm = command(service, f"warm-{cmd.agent_id}", period="PM")
+        await create_booking(ctx, warm, IdempotencyKey(warm.agent_id, "warm", "hash") if key else None)
+        await db.settle()
+        db.statements.clear()
+        answer = await create_booking(ctx, cmd, key)
+        await db.stop()
+        assert answer.status == 201
+        return db.statements
+
+
+async def test_a_booking_is_two_statements(service):
+    statements = await book_counted(service, command(service, "agent-rt-1", lines=3))
+    assert len(statements) == 2, statements
+
+
+async def test_with_an_idempotency_key_it_is_five(service):
+    cmd = command(service, "agent-rt-2", lines=2)
+    statements = await book_counted(service, cmd, IdempotencyKey("agent-rt-2", "k-1", "hash"))
+    assert len(statements) == 5, statements
+
+
+async def test_an_sms_report_is_one_statement(service):
+    booking = await service.booked(service.agent())
+    async with service.db.connection() as conn:
+        db = CountingDatabase(conn)
+        await record_sms_outcome(conn, booking["id"], delivered=True, now=service.now)
+        await db.stop()
+        assert len(db.statements) == 1, db.statements
+        assert await conn.fetchval("SELECT sms_status FROM bookings WHERE id = $1::uuid", booking["id"]) == "delivered"
