@@ -17,7 +17,6 @@ WEB_SCREENSHOTS_DIR=docs/screenshots.
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import random
 import re
@@ -34,6 +33,7 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from shared.testing.journeys import PASSWORD, Agent, org_code, random_phone  # noqa: E402
+from shared.testing.messaging import wait_for  # noqa: E402
 
 expect = pw.expect
 TZ = ZoneInfo("Asia/Shanghai")
@@ -45,16 +45,6 @@ MSG_OK = "#view .msg-ok:not(.flash)"   # a screen's own message, not the one car
 
 def at(day: str, hhmm: str) -> datetime:
     return datetime.fromisoformat(f"{day}T{hhmm}:00").replace(tzinfo=TZ)
-
-
-async def wait_for(predicate, timeout: float = 30.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = await predicate()
-        if result or loop.time() > deadline:
-            return result
-        await asyncio.sleep(0.2)
 
 
 async def sms_code(gw, phone: str, before: int) -> str:

@@ -6,7 +6,6 @@ clock starts on Monday 10:00 in Qingdao, when Tuesday and Wednesday are bookable
 Tuesday's cutoff is Monday 15:00."""
 from __future__ import annotations
 
-import asyncio
 import base64
 import random
 import uuid
@@ -18,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shared.testing.journeys import org_code, random_phone
+from shared.testing.messaging import wait_for
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -49,16 +49,6 @@ async def add_enterprises(gw, agent, n: int) -> list[str]:
                       expect=201)
         orgs.append(code)
     return orgs
-
-
-async def wait_until(predicate, timeout: float = 30.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = await predicate()
-        if result or loop.time() > deadline:
-            return result
-        await asyncio.sleep(0.2)
 
 
 async def test_register_sign_in_bind_a_card_and_sign_in_with_it(gw):
@@ -99,7 +89,7 @@ async def test_book_three_enterprises_get_the_sms_list_and_open_it(gw):
     assert [e["org_code"] for e in opened["enterprises"]] == orgs
     assert opened["enterprises"][0]["businesses"] == [{"type": "RENEW_UNLOCK", "count": 2},
                                                        {"type": "BUY_READER", "count": 1}]
-    assert await wait_until(lambda: _sms_status(gw, agent, booking["id"], "delivered"))
+    assert await wait_for(lambda: _sms_status(gw, agent, booking["id"], "delivered"), timeout=30)
 
 
 async def _sms_status(gw, agent, booking_id, status) -> bool:
@@ -146,7 +136,7 @@ async def test_the_cutoff_freezes_the_day_and_the_allocation_reaches_the_agent(g
     async def allocated():
         _, b = await gw.call("GET", f"/api/v1/bookings/{booking['id']}", agent=agent)
         return b if b["allocation"] else None
-    b = await wait_until(allocated, timeout=60)
+    b = await wait_for(allocated, timeout=60)
     assert b, "the cutoff did not run by itself"
     assert b["status"] == "allocated"
     alloc = b["allocation"]
@@ -185,7 +175,7 @@ async def test_the_service_day_check_in_late_sweep_and_suspension(gw):
     async def allocation(bid):
         _, b = await gw.call("GET", f"/api/v1/bookings/{bid}", agent=agent)
         return b["allocation"]
-    allocs = {k: await wait_until(lambda bid=bid: allocation(bid), timeout=60) for k, bid in ids.items()}
+    allocs = {k: await wait_for(lambda bid=bid: allocation(bid), timeout=60) for k, bid in ids.items()}
     assert all(allocs.values()), allocs
     _, state = await gw.call("GET", f"/api/v1/admin/cutoffs/qingdao/{WEDNESDAY}", agent=admin, expect=200)
     assert state["status"] == "allocated"
@@ -221,7 +211,7 @@ async def test_the_service_day_check_in_late_sweep_and_suspension(gw):
     async def swept():
         _, b = await gw.call("GET", f"/api/v1/bookings/{ids['wed_am']}", agent=agent)
         return b["status"] == "no_show"
-    assert await wait_until(swept, timeout=30)
+    assert await wait_for(swept, timeout=30)
     _, rights = await gw.call("GET", "/api/v1/me/booking-rights", agent=agent, expect=200)
     assert rights["no_shows"] == 2 and rights["suspended_until"] is None
 
@@ -232,7 +222,7 @@ async def test_the_service_day_check_in_late_sweep_and_suspension(gw):
                          expect=201)
     await gw.call("POST", "/api/v1/admin/cutoffs", agent=admin, json={"center": "qingdao", "date": thursday},
                   expect=202)
-    assert await wait_until(lambda: allocation(b["id"]), timeout=60)
+    assert await wait_for(lambda: allocation(b["id"]), timeout=60)
     await gw.set_clock(at(thursday, "09:00"))
     _, marked = await gw.call("POST", f"/api/v1/desk/bookings/{b['id']}/no-show", agent=staff, expect=200)
     assert marked["status"] == "no_show"

@@ -33,6 +33,7 @@ import asyncpg
 import pytest
 
 from shared.testing.crowds import book_all, crowd_bookings, raise_capacity
+from shared.testing.messaging import wait_for
 from shared.testing.system_fixtures import isolated_system
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -74,15 +75,9 @@ async def fill_day(gw, mint, monday: datetime, day: date, prefix: str) -> dict[s
 
 
 async def wait_until(check, what: str, timeout: float = 90.0, every: float = 0.2):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        got = await check()
-        if got:
-            return got
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(every)
+    got = await wait_for(check, timeout, every)
+    assert got, f"timed out waiting for {what}"
+    return got
 
 
 async def waiting_on_lock(db, like: str) -> bool:

@@ -62,12 +62,13 @@ async def drain(queue, expected: int, timeout: float = 15.0, settle: float = 0.5
     return got
 
 
-async def wait_for(predicate, timeout: float = 15.0) -> bool:
-    """Poll an async predicate until it holds or ``timeout`` passes; its last answer."""
+async def wait_for(predicate, timeout: float = 15.0, every: float = 0.05):
+    """Poll an async predicate until its answer is truthy or ``timeout`` passes; returns
+    its last answer (so a predicate can hand back what it found)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return False
+    while True:
+        result = await predicate()
+        if result or loop.time() > deadline:
+            return result
+        await asyncio.sleep(every)
