@@ -180,3 +180,110 @@ async def test_a_token_issued_under_a_moved_clock_is_accepted_by_a_service_on_th
         assert (await client.get("/me", headers=bearer(t))).status == 200
     finally:
         app[RUNTIME_KEY].clock.set(None)
+
+
+# ---- the verified-token cache (TokenVerifier directly, no HTTP) -----------------------------
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def move(self, seconds: float) -> None:
+        self.at = datetime.fromtimestamp(self.at.timestamp() + seconds, timezone.utc)
+
+
+def verifier_for(keys: Keys, clock: Clock, **kw):
+    from shared.http.auth import TokenVerifier
+
+    async def source() -> dict:
+        keys.fetches += 1
+        return keys.jwks()
+    return TokenVerifier(source, clock, **kw)
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """How many signature checks ran."""
+    calls = []
+    real = jwt.decode
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(jwt, "decode", counting)
+    return calls
+
+
+async def test_a_repeated_token_is_not_checked_again(decodes):
+    from shared.http.auth import Principal
+    keys, clock = Keys(), Clock()
+    kid, key = keys.add()
+    verifier = verifier_for(keys, clock)
+    t = token(kid, key, exp=clock().timestamp() + 300, roles=("agent", "staff"), sid="fam-1")
+    first = await verifier.verify(t)
+    assert first == Principal("user-1", frozenset({"agent", "staff"}), "张三", "fam-1")
+    for _ in range(3):
+        assert await verifier.verify(t) == first
+    assert len(decodes) == 1
+
+
+async def test_a_cached_token_is_refused_once_its_exp_has_passed_on_the_service_clock(decodes):
+    from shared.errors import Unauthorized
+    keys, clock = Keys(), Clock()
+    kid, key = keys.add()
+    verifier = verifier_for(keys, clock)
+    t = token(kid, key, exp=int(clock().timestamp()) + 60)
+    await verifier.verify(t)
+    clock.move(59)
+    await verifier.verify(t)                      # still valid: from the cache
+    assert len(decodes) == 1
+    clock.move(1)                                 # exactly exp: no longer valid
+    with pytest.raises(Unauthorized) as refused:
+        await verifier.verify(t)
+    assert refused.value.code == "auth.token_expired"
+    with pytest.raises(Unauthorized):
+        await verifier.verify(t)                  # and not cached as good again
+
+
+async def test_a_cached_token_is_refused_once_its_key_is_gone_from_the_jwks():
+    from shared.errors import Unauthorized
+    keys, clock = Keys(), Clock()
+    old_kid, old_key = keys.add()
+    verifier = verifier_for(keys, clock, min_refresh=0)
+    old = token(old_kid, old_key)
+    await verifier.verify(old)
+    # identity rotates: the old key leaves the JWKS, and a token of the new key makes the
+    # service fetch it.
+    keys.current = []
+    new_kid, new_key = keys.add()
+    await verifier.verify(token(new_kid, new_key))
+    with pytest.raises(Unauthorized) as refused:
+        await verifier.verify(old)
+    assert refused.value.code == "auth.invalid_token"
+
+
+async def test_a_refetched_jwks_with_the_same_keys_keeps_the_cache(decodes):
+    keys, clock = Keys(), Clock()
+    kid, key = keys.add()
+    verifier = verifier_for(keys, clock, min_refresh=0)
+    t = token(kid, key)
+    await verifier.verify(t)
+    other_kid, other_key = keys.add()             # a second key published beside the first
+    await verifier.verify(token(other_kid, other_key))
+    assert keys.fetches == 2
+    await verifier.verify(t)
+    assert len(decodes) == 2                      # t was not checked again
+
+
+async def test_the_cache_is_bounded():
+    keys, clock = Keys(), Clock()
+    kid, key = keys.add()
+    verifier = verifier_for(keys, clock, cache_size=3)
+    tokens = [token(kid, key, jti=str(i)) for i in range(5)]
+    for t in tokens:
+        await verifier.verify(t)
+    assert len(verifier._verified) == 3
+    assert list(verifier._verified) == tokens[2:]   # the least recently used went first

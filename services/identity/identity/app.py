@@ -43,4 +43,5 @@ def _server_keys(identity: IdentityRuntime):
         loaded = await load_server_keys(identity.db, identity.settings)
         identity.keys.signing_key, identity.keys.code_secret = loaded.signing_key, loaded.code_secret
         yield
+        identity.hash_slots.close()
     return ctx

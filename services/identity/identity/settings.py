@@ -1,7 +1,7 @@
 """Identity service settings: the shared ones, plus its own under the ``IDENTITY_`` prefix."""
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings, shared  # noqa: F401
@@ -30,6 +30,11 @@ class IdentitySettings(ServiceSettings):
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536  # KiB
     argon2_parallelism: int = 4
+    # Hashes computed at once in this process (each holds argon2_memory_cost KiB while it
+    # runs): 1 keeps a replica near 70 MB + 64 MiB at any sign-in rate; more sign-ins wait
+    # their turn, up to argon2_wait_seconds, then get 503 service.unavailable + Retry-After.
+    argon2_max_concurrent: int = Field(1, ge=1)
+    argon2_wait_seconds: float = Field(5.0, gt=0)
 
     # Peers whose X-Real-IP / X-Forwarded-For are believed, besides loopback (the local
     # nginx gateway): addresses or CIDR networks, e.g. ["10.0.0.0/8"].

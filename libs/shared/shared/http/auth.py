@@ -1,10 +1,17 @@
 """Access tokens: verified by every service itself against identity's JWKS (cached, fetched
 again on an unknown key id, at most once per ``min_refresh`` seconds). Only asymmetric
-algorithms are accepted: ``alg: none`` and HMAC tokens are refused."""
+algorithms are accepted: ``alg: none`` and HMAC tokens are refused.
+
+A verified token is remembered (a bounded LRU keyed by the token string): a client sends
+the same token with every request for its ~15 minutes, and a repeat then costs a dict
+look-up instead of a signature check. A remembered token is still refused once its ``exp``
+has passed on the service clock, and forgotten as soon as the JWKS no longer holds the key
+that verified it (the signature is checked again, against the keys in force)."""
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,13 +52,18 @@ def http_jwks_source(url: str, timeout: float = 3.0) -> JwksSource:
 
 
 class TokenVerifier:
-    def __init__(self, source: JwksSource, now: Callable[[], datetime], *, min_refresh: float = 10.0) -> None:
+    def __init__(self, source: JwksSource, now: Callable[[], datetime], *, min_refresh: float = 10.0,
+                 cache_size: int = 10_000) -> None:
         self.source = source
         self.now = now
         self.min_refresh = min_refresh
+        self.cache_size = cache_size
         self._keys: dict[str, jwt.PyJWK] = {}
+        self._jwks: dict[str, dict] = {}       # kid -> the JWK it was built from
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        # token -> (principal, exp, kid, the key object that verified it)
+        self._verified: OrderedDict[str, tuple[Principal, float, str, jwt.PyJWK]] = OrderedDict()
 
     async def _refresh(self) -> None:
         async with self._lock:
@@ -63,14 +75,17 @@ class TokenVerifier:
                 log.warning("jwks_fetch_failed", error=type(exc).__name__)
                 self._fetched_at = time.monotonic()
                 return
-            keys = {}
+            keys, raw = {}, {}
             for k in jwks.get("keys", []):
                 try:
-                    keys[k["kid"]] = jwt.PyJWK(k)
-                except (KeyError, jwt.PyJWKError, ValueError):
+                    kid = k["kid"]
+                    # An unchanged key keeps its object, so tokens it verified stay remembered.
+                    keys[kid] = self._keys[kid] if self._jwks.get(kid) == k else jwt.PyJWK(k)
+                    raw[kid] = k
+                except (KeyError, TypeError, jwt.PyJWKError, ValueError):
                     continue
             if keys:
-                self._keys = keys
+                self._keys, self._jwks = keys, raw
             self._fetched_at = time.monotonic()
 
     async def key_for(self, kid: str) -> jwt.PyJWK | None:
@@ -79,6 +94,21 @@ class TokenVerifier:
         return self._keys.get(kid)
 
     async def verify(self, token: str) -> Principal:
+        hit = self._verified.get(token)
+        if hit is not None:
+            principal, exp, kid, key = hit
+            if exp > self.now().timestamp() and self._keys.get(kid) is key:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]   # expired or its key is gone: the full check decides
+        entry = await self._verify(token)
+        self._verified[token] = entry
+        principal = entry[0]
+        if len(self._verified) > self.cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float, str, jwt.PyJWK]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -97,14 +127,19 @@ class TokenVerifier:
                                          "verify_aud": False})
         except jwt.PyJWTError:
             raise Unauthorized("The access token is not valid.", code="auth.invalid_token") from None
-        if float(claims["exp"]) <= self.now().timestamp():
+        try:
+            exp = float(claims["exp"])
+        except (TypeError, ValueError):
+            raise Unauthorized("The access token is not valid.", code="auth.invalid_token") from None
+        if not exp > self.now().timestamp():   # (not <=: a NaN is no expiry)
             raise Unauthorized("The access token has expired.", code="auth.token_expired")
         roles = claims.get("roles") or []
         if not isinstance(roles, list):
             raise Unauthorized("The access token is not valid.", code="auth.invalid_token")
         sid = claims.get("sid")
-        return Principal(str(claims["sub"]), frozenset(map(str, roles)), str(claims.get("name", "")),
-                         str(sid) if sid is not None else None)
+        principal = Principal(str(claims["sub"]), frozenset(map(str, roles)), str(claims.get("name", "")),
+                              str(sid) if sid is not None else None)
+        return principal, exp, kid, key
 
 
 VERIFIER_KEY = web.AppKey("token_verifier", TokenVerifier)

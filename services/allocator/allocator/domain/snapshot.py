@@ -212,6 +212,17 @@ class DaySnapshot:
             bookings=coerce.each(coerce.required(data, "bookings"), Booking.from_dict, "bookings"),
         )
 
+    @classmethod
+    def from_header(cls, data: Mapping[str, Any], bookings: tuple[Booking, ...]) -> DaySnapshot:
+        """The day from its header fields (center, date, periods) and bookings already read
+        one by one (a streaming reader: the event's ``bookings`` never exist as a list of dicts)."""
+        return cls(
+            center=coerce.as_text(coerce.required(data, "center"), "center"),
+            date=coerce.as_date(coerce.required(data, "date"), "date"),
+            periods=_read_periods(coerce.required(data, "periods")),
+            bookings=bookings,
+        )
+
     def fingerprint(self) -> str:
         """Same content, same fingerprint, whatever order the event listed things in:
         bookings by id, lines by org code, types by code. Items are positional lists,

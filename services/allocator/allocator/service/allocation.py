@@ -15,23 +15,39 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 import asyncpg
+import orjson
 from pydantic import BaseModel
 
-from shared.contracts.allocator import AllocationCompleted
-from shared.contracts.allocator import Assignment as CompletedAssignment
+from shared.contracts.allocator import ALLOCATION_COMPLETED, AllocationCompleted
+from shared.events import Envelope
 
 from ..adapters import repository
 from ..domain import AllocationPolicy, DaySnapshot, InvalidSnapshot, Schedule, allocate
 from ..domain.wall_clock import hhmm
 from ..settings import PolicyBook
+from .request_reader import AllocationRequest
 
 # Run ids are derived from what makes a run the same run: re-running an unchanged input
 # names the same run everywhere (another database, a replayed event).
 RUN_NAMESPACE = uuid.UUID("5b0d7a3e-3c1f-4f7e-9a53-6a1d1f0c2b7e")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One assignment as ``allocation.completed`` tells it (``shared.contracts.allocator.
+    Assignment``, same fields in the same order): a plain slotted object that orjson writes
+    as that JSON object, instead of a pydantic model per booking (20,000 on a busy day)."""
+    booking_id: str
+    period: str
+    desk: int
+    start: str
+    end: str
+    queue_number: str
+    overflow: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,7 +65,7 @@ class Computed:
     overflow_count: int
     stats: dict[str, Any]
     rows: list[tuple]                             # repository.ASSIGNMENT_COLUMNS, queue order
-    assignments: list[CompletedAssignment]        # the event's list, same order
+    assignments: list[Notice]                     # the event's list, same order
     seconds: float                                # CPU time spent here (wall clock)
 
     @property
@@ -58,17 +74,23 @@ class Computed:
             self.center, self.date.isoformat(), self.snapshot_fingerprint, self.policy_fingerprint)))
 
 
-def compute(request: BaseModel | dict[str, Any], policies: PolicyBook, *,
+def compute(request: AllocationRequest | BaseModel | dict[str, Any], policies: PolicyBook, *,
             raw: dict[str, Any] | None = None) -> Computed:
-    """Parse, allocate and fingerprint one ``allocation.requested``: its ``data`` model (or a
-    plain dict). ``raw``, when given, is the same ``data`` as it came off the wire (the
-    envelope's JSON, already validated against the contract): it is read first, which spares
-    serialising ~300,000 pydantic objects back into dicts (seconds on a busy day). Should
-    the contract's lax parsing have been needed (a count sent as "2"), the model's dump is
-    read instead. Raises ``InvalidSnapshot`` for a day that cannot be scheduled at all."""
+    """Allocate and fingerprint one ``allocation.requested``: as the consumer reads it (an
+    ``AllocationRequest``, the snapshot already built from the body), or its ``data`` model
+    (or a plain dict). ``raw``, when given, is the same ``data`` as it came off the wire
+    (the envelope's JSON, already validated against the contract): it is read first, which
+    spares serialising ~300,000 pydantic objects back into dicts (seconds on a busy day).
+    Should the contract's lax parsing have been needed (a count sent as "2"), the model's
+    dump is read instead. Raises ``InvalidSnapshot`` for a day that cannot be scheduled."""
     started = time.perf_counter()
     snapshot = None
-    if raw is not None:
+    if isinstance(request, AllocationRequest):
+        if request.invalid is not None:
+            raise request.invalid
+        assert request.snapshot is not None
+        snapshot, data = request.snapshot, {"cutoff_id": request.cutoff_id, "closed_at": request.closed_at}
+    elif raw is not None:
         try:
             snapshot, data = DaySnapshot.from_dict(raw), raw
         except InvalidSnapshot:
@@ -98,21 +120,19 @@ def run_stats(schedule: Schedule) -> dict[str, Any]:
             "periods": [p.to_dict() for p in schedule.periods]}
 
 
-def _shape(snapshot: DaySnapshot, schedule: Schedule) -> tuple[list[tuple], list[CompletedAssignment]]:
+def _shape(snapshot: DaySnapshot, schedule: Schedule) -> tuple[list[tuple], list[Notice]]:
     rank = {p.code: i for i, p in enumerate(snapshot.periods)}
     positions: dict[str, int] = {}
     clock: dict[Any, str] = {}   # a day has a few dozen segment bounds: spell each once
     rows: list[tuple] = []
-    events: list[CompletedAssignment] = []
-    construct = CompletedAssignment.model_construct
+    events: list[Notice] = []
     for a in schedule.assignments:  # period by period, each in queue order
         position = positions[a.period] = positions.get(a.period, 0) + 1
         start = clock.get(a.segment_start) or clock.setdefault(a.segment_start, hhmm(a.segment_start))
         end = clock.get(a.segment_end) or clock.setdefault(a.segment_end, hhmm(a.segment_end))
         rows.append((a.booking_id, a.period, rank[a.period], position, a.desk, a.queue_number,
                      a.segment_start, a.segment_end, a.estimated_start, a.estimated_end, a.overflow))
-        events.append(construct(booking_id=a.booking_id, period=a.period, desk=a.desk, start=start,
-                                end=end, queue_number=a.queue_number, overflow=a.overflow))
+        events.append(Notice(a.booking_id, a.period, a.desk, start, end, a.queue_number, a.overflow))
     return rows, events
 
 
@@ -163,9 +183,25 @@ async def record(conn: asyncpg.Connection, c: Computed, *, request_event_id: uui
                     seconds=time.perf_counter() - started)
 
 
-def completed_event(c: Computed, r: Recorded, *, now: datetime) -> AllocationCompleted:
-    """Always every assignment: booking marks the cutoff allocated and finds what changed."""
-    return AllocationCompleted(
+def completed_data(c: Computed, r: Recorded, *, now: datetime) -> dict[str, Any]:
+    """``allocation.completed``'s ``data``, always with every assignment (booking marks the
+    cutoff allocated and finds what changed). The fields but the list go through the
+    contract's model as usual; the list is the ``Notice`` objects themselves."""
+    data = AllocationCompleted(
         center=c.center, date=c.date, cutoff_id=c.cutoff_id, run_id=str(r.run_id),
         snapshot_fingerprint=c.snapshot_fingerprint, changed=r.changed,
-        assignments=c.assignments, overflow_count=c.overflow_count, completed_at=now)
+        assignments=[], overflow_count=c.overflow_count, completed_at=now).model_dump(mode="json")
+    data["assignments"] = c.assignments
+    return data
+
+
+def completed_envelope(c: Computed, r: Recorded, *, now: datetime, request: Envelope,
+                       producer: str) -> tuple[uuid.UUID, str]:
+    """The event's id and its whole envelope as JSON text, written once: the same envelope
+    ``Delivery.publish`` makes (correlation id carried on, the request as its cause)."""
+    header = Envelope(id=uuid.uuid4(), type=ALLOCATION_COMPLETED, version=1,
+                      occurred_at=datetime.now(timezone.utc), producer=producer,
+                      correlation_id=request.correlation_id, causation_id=str(request.id), data={})
+    envelope = header.model_dump(mode="json")
+    envelope["data"] = completed_data(c, r, now=now)
+    return header.id, orjson.dumps(envelope).decode()

@@ -2,7 +2,6 @@
 and policies built from settings, and the server keys loaded at start."""
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,6 +11,7 @@ from shared.db import Database
 from identity.domain.lockout import LockoutPolicy
 from identity.domain.password_hashing import Argon2Params, PasswordHashing
 from identity.domain.rate_limits import SmsLimits, Window
+from identity.service.hash_slots import HashSlots
 from identity.service.server_keys import ServerKeys
 from identity.settings import IdentitySettings
 
@@ -26,6 +26,7 @@ class IdentityRuntime:
     sms_limits: SmsLimits
     lockout: LockoutPolicy
     keys: ServerKeys = field(default_factory=ServerKeys)
+    hash_slots: HashSlots = field(default_factory=lambda: HashSlots(1, 5.0))
 
     @classmethod
     def build(cls, runtime: Runtime, settings: IdentitySettings) -> "IdentityRuntime":
@@ -38,7 +39,8 @@ class IdentityRuntime:
                                          Window(timedelta(days=1), s.sms_ip_per_day))),
             lockout=LockoutPolicy(max_failures=s.login_max_failures,
                                   window=timedelta(seconds=s.login_failure_window_seconds),
-                                  lock_for=timedelta(seconds=s.login_lock_seconds)))
+                                  lock_for=timedelta(seconds=s.login_lock_seconds)),
+            hash_slots=HashSlots(s.argon2_max_concurrent, s.argon2_wait_seconds))
 
     @property
     def db(self) -> Database:
@@ -56,12 +58,13 @@ class IdentityRuntime:
     def refresh_ttl(self) -> timedelta:
         return timedelta(seconds=self.settings.refresh_token_ttl)
 
-    # argon2 is CPU-bound for tens of milliseconds: off the event loop, in a thread
-    # (argon2-cffi releases the GIL while hashing).
+    # argon2 is CPU-bound for tens of milliseconds and holds argon2_memory_cost while it
+    # runs: off the event loop, in one of a bounded number of threads (argon2-cffi releases
+    # the GIL while hashing). An unknown username queues and spends exactly like a real one.
     async def hash_password(self, password: str) -> str:
-        return await asyncio.to_thread(self.hashing.hash, password)
+        return await self.hash_slots.run(self.hashing.hash, password)
 
     async def verify_password(self, password_hash: str | None, password: str) -> bool:
         if password_hash is None:
-            return await asyncio.to_thread(self.hashing.verify_nothing, password)
-        return await asyncio.to_thread(self.hashing.verify, password_hash, password)
+            return await self.hash_slots.run(self.hashing.verify_nothing, password)
+        return await self.hash_slots.run(self.hashing.verify, password_hash, password)

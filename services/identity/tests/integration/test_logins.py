@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from datetime import timedelta
 
 import jwt
 
+from identity.api.context import IDENTITY_KEY
 from identity.app import create_app
 
 
@@ -126,3 +129,65 @@ async def test_a_hash_made_with_older_parameters_is_upgraded_at_login(aiohttp_cl
     async with api.db.connection() as conn:
         after = await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", acc.id)
     assert before != after and "t=1" in before and "t=2" in after
+
+
+class CountingHashing:
+    """The app's argon2, watched: how many hashes ran at once (each is 64 MiB in production)."""
+
+    def __init__(self, real, seconds: float = 0.05) -> None:
+        self.real, self.seconds = real, seconds
+        self.running = self.most = self.calls = 0
+        self._lock = threading.Lock()
+
+    def _watch(self, fn, *args):
+        with self._lock:
+            self.running += 1
+            self.calls += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(self.seconds)   # long enough for the sign-ins to overlap
+            return fn(*args)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+    def hash(self, password):
+        return self._watch(self.real.hash, password)
+
+    def verify(self, password_hash, password):
+        return self._watch(self.real.verify, password_hash, password)
+
+    def verify_nothing(self, password):
+        return self._watch(self.real.verify_nothing, password)
+
+    def needs_rehash(self, password_hash):
+        return self.real.needs_rehash(password_hash)
+
+
+async def test_sign_ins_at_once_queue_for_the_argon2_slots_and_all_succeed(aiohttp_client, identity_settings, api_for):
+    app = create_app(identity_settings(argon2_max_concurrent=2))
+    api = api_for(await aiohttp_client(app))
+    accounts = [await api.account(logged_in=False) for _ in range(5)]
+    watched = app[IDENTITY_KEY].hashing = CountingHashing(app[IDENTITY_KEY].hashing)
+
+    answers = await asyncio.gather(*(api.login(acc.username, acc.password) for acc in accounts),
+                                   api.login(api.new_username(), "no-such-user-pass-1"))
+
+    assert [r.status for r in answers] == [200] * 5 + [401]
+    assert watched.calls == 6           # the unknown username spent its hash too
+    assert watched.most == 2
+
+
+async def test_a_sign_in_that_waits_too_long_for_a_slot_gets_503(aiohttp_client, identity_settings, api_for):
+    app = create_app(identity_settings(argon2_max_concurrent=1, argon2_wait_seconds=0.1))
+    api = api_for(await aiohttp_client(app))
+    first, second = await api.account(logged_in=False), await api.account(logged_in=False)
+    app[IDENTITY_KEY].hashing = CountingHashing(app[IDENTITY_KEY].hashing, seconds=0.5)
+
+    answers = await asyncio.gather(api.login(first.username, first.password),
+                                   api.login(second.username, second.password))
+
+    assert sorted(r.status for r in answers) == [200, 503]
+    busy = next(r for r in answers if r.status == 503)
+    assert busy.content_type == "application/problem+json" and busy.headers["Retry-After"] == "1"
+    assert (await busy.json())["code"] == "service.unavailable"

@@ -64,36 +64,100 @@ async def insert_pending(conn: asyncpg.Connection, msg: NewMessage, *, now: date
         msg.sensitive, msg.resend, msg.correlation_id, PENDING, sweep_after, now)
 
 
-async def claim(conn: asyncpg.Connection, message_id: uuid.UUID, *, now: datetime,
-                lease_until: datetime) -> ClaimedMessage | None:
-    """Take one message that is pending (or whose retry is due) and not leased. Exactly one
-    of any number of concurrent callers gets it; a final message is never taken."""
-    row = await conn.fetchrow(
-        f"UPDATE messages SET status = '{SENDING}', lease_until = $3, attempts = attempts + 1,"
-        " updated_at = $2"
-        f" WHERE id = $1 AND (status = '{PENDING}' OR (status = '{RETRY}' AND next_attempt_at <= $2))"
-        " AND (lease_until IS NULL OR lease_until < $2)"
-        f" RETURNING {_CLAIMED_COLUMNS}", message_id, now, lease_until)
-    return ClaimedMessage.from_row(row) if row else None
+@dataclass(frozen=True)
+class RateSlot:
+    """The provider's shared rate limit (``provider_rate``, see ``adapters.rate_limiter``):
+    its key and the spacing of calls in seconds (0: no limit)."""
+    key: str
+    spacing: float
+
+
+_CLAIMED_RETURNING = ", ".join("c." + c.strip() for c in _CLAIMED_COLUMNS.split(","))
+
+# The attempt of each claimed row, recorded before the call (the provider gets the message id
+# as its ref), and the earlier attempts of the same rows that never got an answer (a crash):
+# lost. Then, if the provider is rate-limited, as many consecutive call slots as rows claimed
+# (next_slot = greatest(next_slot, now) + n x spacing, atomically: the fleet's calls stay
+# spaced whatever the number of replicas); ``wait`` is when the first one comes, in seconds.
+_RECORD_ATTEMPTS = (
+    " attempt AS (INSERT INTO message_attempts (message_id, attempt, provider, sender, started_at)"
+    "   SELECT id, attempts, $P::text, $S::text, $NOW FROM claimed),"
+    " lost AS (UPDATE message_attempts a SET outcome = 'lost', finished_at = $NOW"
+    "   FROM claimed c WHERE a.message_id = c.id AND a.attempt < c.attempts AND a.finished_at IS NULL)")
+_TAKE_SLOTS = (
+    ", slot AS (INSERT INTO provider_rate AS r (provider, next_slot)"
+    "   SELECT $K::text, clock_timestamp() + make_interval(secs => $G::float8 * n)"
+    "   FROM (SELECT count(*) AS n FROM claimed) k WHERE n > 0"
+    "   ON CONFLICT (provider) DO UPDATE SET next_slot = greatest(r.next_slot, clock_timestamp())"
+    "     + make_interval(secs => $G::float8 * (SELECT count(*) FROM claimed))"
+    "   RETURNING extract(epoch FROM r.next_slot - make_interval(secs => $G::float8 * (SELECT count(*) FROM claimed))"
+    "     - clock_timestamp())::float8 AS wait)")
+
+
+def _claim_sql(claim_cte: str, *, now: str, provider: str, sender: str, key: str, spacing: str,
+               limited: bool) -> str:
+    sql = (f"WITH {claim_cte}, {_RECORD_ATTEMPTS}{_TAKE_SLOTS if limited else ''}"
+           f" SELECT {_CLAIMED_RETURNING}, {'(SELECT wait FROM slot)' if limited else '0::float8'} AS wait"
+           " FROM claimed c")
+    for name, param in (("$NOW", now), ("$P", provider), ("$S", sender), ("$K", key), ("$G", spacing)):
+        sql = sql.replace(name, param)
+    return sql
+
+
+_CLAIM_ONE = (
+    f"claimed AS (UPDATE messages SET status = '{SENDING}', lease_until = $3, attempts = attempts + 1,"
+    "   updated_at = $2, provider = $4::text"
+    f"  WHERE id = $1 AND (status = '{PENDING}' OR (status = '{RETRY}' AND next_attempt_at <= $2))"
+    f"   AND (lease_until IS NULL OR lease_until < $2) RETURNING {_CLAIMED_COLUMNS})")
+_CLAIM_DUE = (
+    "due AS MATERIALIZED ("
+    "  SELECT id FROM messages"
+    f"  WHERE (status IN ('{PENDING}', '{RETRY}') AND next_attempt_at <= $1)"
+    f"     OR (status = '{SENDING}' AND lease_until < $1 AND attempts < $4)"
+    "  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED),"
+    f" claimed AS (UPDATE messages m SET status = '{SENDING}', lease_until = $2, attempts = m.attempts + 1,"
+    "   updated_at = $1, provider = $5::text"
+    f"  FROM due WHERE m.id = due.id RETURNING {', '.join('m.' + c.strip() for c in _CLAIMED_COLUMNS.split(','))})")
+_CLAIM_ONE_SQL = {limited: _claim_sql(_CLAIM_ONE, now="$2::timestamptz", provider="$4", sender="$5", key="$6",
+                                      spacing="$7", limited=limited) for limited in (False, True)}
+_CLAIM_DUE_SQL = {limited: _claim_sql(_CLAIM_DUE, now="$1::timestamptz", provider="$5", sender="$6", key="$7",
+                                      spacing="$8", limited=limited) for limited in (False, True)}
+
+
+async def claim(conn: asyncpg.Connection, message_id: uuid.UUID, *, now: datetime, lease_until: datetime,
+                provider: str, sender: str, rate: RateSlot) -> tuple[ClaimedMessage, float] | None:
+    """Take one message that is pending (or whose retry is due) and not leased, record its
+    attempt and take its rate slot, in one statement. Exactly one of any number of
+    concurrent callers gets it; a final message is never taken. Returns the message and
+    the seconds to wait for its slot, or None."""
+    limited = rate.spacing > 0
+    args = [message_id, now, lease_until, provider, sender] + ([rate.key, rate.spacing] if limited else [])
+    row = await conn.fetchrow(_CLAIM_ONE_SQL[limited], *args)
+    return (ClaimedMessage.from_row(row), max(0.0, row["wait"] or 0.0)) if row else None
 
 
 async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: datetime, limit: int,
-                    max_attempts: int) -> list[ClaimedMessage]:
+                    max_attempts: int, provider: str, sender: str,
+                    rate: RateSlot) -> tuple[list[ClaimedMessage], float]:
     """The sweep: take up to ``limit`` messages that are due (pending past their grace,
     retry past their time) or whose lease expired (a crash mid-send: same ref again),
-    oldest first. SKIP LOCKED lets every replica sweep at once without taking the same row."""
-    rows = await conn.fetch(
-        "WITH due AS MATERIALIZED ("
-        "  SELECT id FROM messages"
-        f"  WHERE (status IN ('{PENDING}', '{RETRY}') AND next_attempt_at <= $1)"
-        f"     OR (status = '{SENDING}' AND lease_until < $1 AND attempts < $4)"
-        "  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)"
-        f" UPDATE messages m SET status = '{SENDING}', lease_until = $2, attempts = m.attempts + 1,"
-        "  updated_at = $1"
-        " FROM due WHERE m.id = due.id"
-        f" RETURNING {', '.join('m.' + c.strip() for c in _CLAIMED_COLUMNS.split(','))}",
-        now, lease_until, limit, max_attempts)
-    return [ClaimedMessage.from_row(r) for r in rows]
+    oldest first, recording their attempts and taking one rate slot each, in one
+    statement. SKIP LOCKED lets every replica sweep at once without taking the same row.
+    Returns them and the seconds until the first slot (the others follow ``spacing`` apart)."""
+    limited = rate.spacing > 0
+    args = [now, lease_until, limit, max_attempts, provider, sender] + ([rate.key, rate.spacing] if limited else [])
+    rows = await conn.fetch(_CLAIM_DUE_SQL[limited], *args)
+    wait = max(0.0, rows[0]["wait"] or 0.0) if rows else 0.0
+    return [ClaimedMessage.from_row(r) for r in rows], wait
+
+
+async def renew_lease(conn: asyncpg.Connection, msg: ClaimedMessage, *, lease_until: datetime) -> bool:
+    """Before a long wait for a rate slot: the lease stretched to cover the wait and the
+    call, if this claim still holds the message (False: another process has it, no call)."""
+    return bool(await conn.fetchval(
+        "UPDATE messages SET lease_until = $3"
+        f" WHERE id = $1 AND status = '{SENDING}' AND attempts = $2::int RETURNING true",
+        msg.id, msg.attempt, lease_until))
 
 
 async def fail_expired_exhausted(conn: asyncpg.Connection, *, now: datetime, max_attempts: int,
@@ -111,43 +175,37 @@ async def fail_expired_exhausted(conn: asyncpg.Connection, *, now: datetime, max
     return [ClaimedMessage.from_row(r) for r in rows]
 
 
-async def begin_attempt(conn: asyncpg.Connection, msg: ClaimedMessage, *, now: datetime,
-                        lease_until: datetime, provider: str, sender: str) -> bool:
-    """Record the attempt before the call, renewing the lease - only while this claim
-    still holds it (a sweeper may have taken an expired lease meanwhile: then no call)."""
-    if msg.attempt > 1:
-        async with conn.transaction():
-            recorded = await conn.fetchval(_BEGIN_ATTEMPT, msg.id, msg.attempt, lease_until, provider, sender, now)
-            if recorded:
-                # An earlier call that never recorded an answer was cut off (a crash).
-                await conn.execute(
-                    "UPDATE message_attempts SET outcome = 'lost', finished_at = $3"
-                    " WHERE message_id = $1 AND attempt < $2 AND finished_at IS NULL",
-                    msg.id, msg.attempt, now)
-            return bool(recorded)
-    return bool(await conn.fetchval(_BEGIN_ATTEMPT, msg.id, msg.attempt, lease_until, provider, sender, now))
-
-
-_BEGIN_ATTEMPT = (
-    "WITH still_ours AS (UPDATE messages SET lease_until = $3, provider = $4::text"
-    f"   WHERE id = $1 AND status = '{SENDING}' AND attempts = $2::int RETURNING id)"
-    " INSERT INTO message_attempts (message_id, attempt, provider, sender, started_at)"
-    " SELECT id, $2::int, $4::text, $5::text, $6::timestamptz FROM still_ours RETURNING true")
-
-
 async def finish(conn: asyncpg.Connection, msg: ClaimedMessage, *, status: str, now: datetime,
                  body: str, next_attempt_at: datetime | None = None, provider_id: str | None = None,
-                 reason: str | None = None, status_code: int | None = None) -> bool:
-    """Close this claim's attempt and set the message's status; False when the claim was
-    lost (another process owns the message now and will record its own outcome)."""
+                 reason: str | None = None, status_code: int | None = None,
+                 event: OutboxEvent | None = None) -> bool:
+    """Close this claim's attempt, set the message's status and, when given, write its
+    notification event to the outbox (waking the relay at commit): one statement, so all
+    of it or nothing. False when the claim was lost (another process owns the message now
+    and records its own outcome; no event then)."""
     return bool(await conn.fetchval(
         "WITH m AS (UPDATE messages SET status = $3::text, lease_until = NULL, next_attempt_at = $4,"
         "   provider_id = coalesce($5::text, provider_id), last_error = $6::text, body = $7,"
         "   updated_at = $8::timestamptz,"
         f"   delivered_at = CASE WHEN $3::text = '{DELIVERED}' THEN $8::timestamptz END,"
         f"   failed_at = CASE WHEN $3::text = '{FAILED}' THEN $8::timestamptz END"
-        f"  WHERE id = $1 AND status = '{SENDING}' AND attempts = $2::int RETURNING id)"
-        " UPDATE message_attempts a SET finished_at = $8::timestamptz, outcome = $3::text, status_code = $9,"
+        f"  WHERE id = $1 AND status = '{SENDING}' AND attempts = $2::int RETURNING id),"
+        " a AS (UPDATE message_attempts a SET finished_at = $8::timestamptz, outcome = $3::text, status_code = $9,"
         "  reason = $6::text, provider_id = $5::text"
-        " FROM m WHERE a.message_id = m.id AND a.attempt = $2::int RETURNING true",
-        msg.id, msg.attempt, status, next_attempt_at, provider_id, reason, body, now, status_code))
+        "  FROM m WHERE a.message_id = m.id AND a.attempt = $2::int RETURNING true AS kept),"
+        # The row shared.outbox.add_events writes, in the same statement as the state change.
+        " o AS (INSERT INTO outbox (id, type, routing_key, envelope)"
+        "  SELECT $10::uuid, $11::text, $11::text, $12::text::jsonb FROM a WHERE $11::text IS NOT NULL"
+        "  RETURNING 1)"
+        " SELECT EXISTS (SELECT 1 FROM a) AS kept,"
+        "  (SELECT pg_notify('outbox_' || current_schema(), '') FROM o) AS relay_woken",
+        msg.id, msg.attempt, status, next_attempt_at, provider_id, reason, body, now, status_code,
+        event.id if event else None, event.type if event else None, event.envelope_json if event else None))
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    """An integration event ready for the outbox: its id, type and whole envelope as JSON."""
+    id: uuid.UUID
+    type: str
+    envelope_json: str

@@ -1,10 +1,13 @@
 """Use case: send one claimed message - the only place that calls the provider.
 
-Order of a send: claim (status 'sending' under a lease, attempts + 1) -> wait for a slot of
-the shared rate limit -> record the attempt while the claim still holds (renews the lease)
--> call the provider with ref = message id -> in one transaction, the outcome (delivered,
-retry at a backoff, failed) and its notification event. A crash anywhere leaves a row a
-sweeper picks up again: pending (never claimed) or sending (lease expired: same ref)."""
+Order of a send: one statement claims the message (status 'sending' under a lease,
+attempts + 1), records the attempt (the provider's ref is the message id) and takes a slot
+of the shared rate limit -> wait for the slot (a long one stretches the lease over it
+first, if the claim still holds) -> call the provider with ref = message id -> release
+the in-flight permit -> one statement records the outcome (delivered, retry at a backoff,
+failed) with its notification event in the outbox. A crash anywhere leaves a row a
+sweeper picks up again: pending (never claimed) or sending (lease expired: same ref, the
+unanswered attempt marked lost)."""
 from __future__ import annotations
 
 import asyncio
@@ -13,11 +16,13 @@ import socket
 import uuid
 from datetime import timedelta
 
+import orjson
+
 from shared.app import Runtime
 from shared.logging import get_logger
 
 from ..adapters import message_store as store
-from ..adapters.message_store import ClaimedMessage
+from ..adapters.message_store import ClaimedMessage, OutboxEvent, RateSlot
 from ..adapters.rate_limiter import SharedRateLimiter
 from ..adapters.sms_provider import SendError, SendResult, SmsProvider
 from ..domain.masking import mask_phone
@@ -26,7 +31,7 @@ from ..domain.retry_policy import Decision, Outcome, RetryPolicy
 from ..metrics import NotifierMetrics
 from ..settings import NotifierSettings
 from .in_flight import InFlight
-from .outcome_events import add_delivered, add_failed
+from .outcome_events import delivered_event, failed_event
 
 log = get_logger(__name__)
 
@@ -39,7 +44,10 @@ class Sender:
         self.policy = RetryPolicy(base=settings.retry_base_seconds, cap=settings.retry_cap_seconds,
                                   max_attempts=settings.retry_max_attempts)
         self.in_flight = InFlight(settings.max_in_flight, on_change=metrics.in_flight.set)
+        self.storing = asyncio.Semaphore(settings.max_in_flight)   # outcomes being stored
         self.lease = timedelta(seconds=settings.lease_seconds)
+        # A slot further off than this: the lease taken at the claim might not cover the call.
+        self.renew_after = (settings.lease_seconds - settings.provider_timeout_seconds) / 2
         # Recorded with every attempt: which replica made the call.
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.provider: SmsProvider | None = None
@@ -76,42 +84,59 @@ class Sender:
         await self._ready.wait()
         if self._closing or not await self.in_flight.take_free(1):
             return
+        permit = Permit(self.in_flight)
         try:
+            assert self.provider is not None and self.limiter is not None
             now = self.rt.clock.now()
             async with self.rt.db.connection() as conn:
-                msg = await store.claim(conn, message_id, now=now, lease_until=now + self.lease)
-            if msg is None:
+                claimed = await store.claim(conn, message_id, now=now, lease_until=now + self.lease,
+                                            provider=self.provider.name, sender=self.name, rate=self.rate)
+            if claimed is None:
                 return   # a sweeper was quicker, or it is final
-            await self._attempt(msg)
+            msg, wait = claimed
+            await self._attempt(msg, wait, permit)
         finally:
-            self.in_flight.release()
+            permit.release()
 
-    def dispatch(self, claimed: list[ClaimedMessage]) -> None:
-        """For the sweeper: messages it claimed, each holding one in-flight permit."""
-        for msg in claimed:
-            task = asyncio.create_task(self._attempt_and_release(msg), name=f"sms-{msg.id}")
+    @property
+    def rate(self) -> RateSlot:
+        assert self.limiter is not None
+        return self.limiter.slot
+
+    def dispatch(self, claimed: list[ClaimedMessage], first_wait: float = 0.0) -> None:
+        """For the sweeper: messages it claimed (attempts recorded, consecutive rate slots
+        taken, the first ``first_wait`` seconds away), each holding one in-flight permit."""
+        spacing = self.rate.spacing if claimed else 0.0
+        for i, msg in enumerate(claimed):
+            task = asyncio.create_task(self._attempt_and_release(msg, first_wait + i * spacing),
+                                       name=f"sms-{msg.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _attempt_and_release(self, msg: ClaimedMessage) -> None:
+    async def _attempt_and_release(self, msg: ClaimedMessage, wait: float) -> None:
+        permit = Permit(self.in_flight)
         try:
-            await self._attempt(msg)
+            await self._attempt(msg, wait, permit)
         except Exception as exc:  # the row stays 'sending': its lease expires, a sweeper retries
             log.warning("sms_attempt_crashed", message_id=str(msg.id), error=type(exc).__name__)
         finally:
-            self.in_flight.release()
+            permit.release()
 
     # --- one attempt ----------------------------------------------------------------
-    async def _attempt(self, msg: ClaimedMessage) -> None:
-        assert self.provider is not None and self.limiter is not None
-        await self.limiter.wait_turn()
-        now = self.rt.clock.now()
-        async with self.rt.db.connection() as conn:
-            ours = await store.begin_attempt(conn, msg, now=now, lease_until=now + self.lease,
-                                             provider=self.provider.name, sender=self.name)
-        if not ours:
-            log.info("sms_claim_lost", message_id=str(msg.id), attempt=msg.attempt)
-            return
+    async def _attempt(self, msg: ClaimedMessage, wait: float, permit: "Permit") -> None:
+        """The claim recorded the attempt and took the rate slot ``wait`` seconds away."""
+        assert self.provider is not None
+        if wait > self.renew_after:
+            # The lease taken with the claim would not cover the call after such a wait:
+            # stretch it over the wait now, while the claim surely still holds.
+            now = self.rt.clock.now()
+            async with self.rt.db.connection() as conn:
+                ours = await store.renew_lease(conn, msg, lease_until=now + timedelta(seconds=wait) + self.lease)
+            if not ours:
+                log.info("sms_claim_lost", message_id=str(msg.id), attempt=msg.attempt)
+                return
+        if wait > 0:
+            await asyncio.sleep(wait)
         result: SendResult | None = None
         status_code: int | None = None
         retry_after: float | None = None
@@ -125,33 +150,54 @@ class Sender:
             retry_after = getattr(exc, "retry_after", None)
         except Exception as exc:  # an unexpected provider error: a retry may still succeed
             outcome, reason = Outcome.RETRY, f"error: {type(exc).__name__}"
-        decision = self.policy.decide(msg.attempt, outcome, retry_after=retry_after)
-        await self._record(msg, decision, result=result, reason=reason, status_code=status_code)
+        # The provider answered: the next send may start while this outcome is stored. The
+        # outcomes being stored are bounded too (MAX_IN_FLIGHT): if the database lags, the
+        # permit is kept until there is room, so calls without a stored outcome - the ones a
+        # crash would make again, same ref - never exceed twice MAX_IN_FLIGHT.
+        async with self.storing:
+            permit.release()
+            decision = self.policy.decide(msg.attempt, outcome, retry_after=retry_after)
+            await self._record(msg, decision, result=result, reason=reason, status_code=status_code)
 
     async def _record(self, msg: ClaimedMessage, decision: Decision, *, result: SendResult | None,
                       reason: str | None, status_code: int | None) -> None:
         now = self.rt.clock.now()
         body = text_to_keep(msg.body, sensitive=msg.sensitive, final=decision.final)
         producer = self.settings.service_name
-        async with self.rt.db.transaction() as conn:
-            if decision.outcome is Outcome.DELIVERED:
-                provider_id = result.provider_id if result else None
-                kept = await store.finish(conn, msg, status=DELIVERED, now=now, body=body,
-                                          provider_id=provider_id, status_code=status_code)
-                if kept:
-                    await add_delivered(conn, msg, at=now, provider_id=provider_id, producer=producer)
-            elif decision.outcome is Outcome.RETRY:
-                kept = await store.finish(conn, msg, status=RETRY, now=now, body=body, reason=reason,
-                                          status_code=status_code,
-                                          next_attempt_at=now + timedelta(seconds=decision.delay or 0))
-            else:
-                why = reason or "failed"
-                if decision.reason == "exhausted":
-                    why = f"{why} (gave up after {msg.attempt} attempts)"
-                kept = await store.finish(conn, msg, status=FAILED, now=now, body=body, reason=why,
-                                          status_code=status_code)
-                if kept:
-                    await add_failed(conn, msg, at=now, reason=why, producer=producer)
+        if decision.outcome is Outcome.DELIVERED:
+            provider_id = result.provider_id if result else None
+            fields = dict(status=DELIVERED, provider_id=provider_id,
+                          event=_outbox(delivered_event(msg, at=now, provider_id=provider_id, producer=producer)))
+        elif decision.outcome is Outcome.RETRY:
+            fields = dict(status=RETRY, reason=reason,
+                          next_attempt_at=now + timedelta(seconds=decision.delay or 0))
+        else:
+            why = reason or "failed"
+            if decision.reason == "exhausted":
+                why = f"{why} (gave up after {msg.attempt} attempts)"
+            fields = dict(status=FAILED, reason=why,
+                          event=_outbox(failed_event(msg, at=now, reason=why, producer=producer)))
+        # One statement: the status, the attempt's end and the event commit together.
+        async with self.rt.db.connection() as conn:
+            kept = await store.finish(conn, msg, now=now, body=body, status_code=status_code, **fields)
         self.metrics.attempts.labels(decision.outcome.value).inc()
         log.info("sms_attempt", message_id=str(msg.id), template=msg.template, phone=mask_phone(msg.phone),
                  attempt=msg.attempt, outcome=decision.outcome.value, reason=reason, recorded=kept)
+
+
+class Permit:
+    """One in-flight permit, given back exactly once (as soon as the provider answered, or
+    when the send ends without a call)."""
+    __slots__ = ("_in_flight",)
+
+    def __init__(self, in_flight: InFlight) -> None:
+        self._in_flight: InFlight | None = in_flight
+
+    def release(self) -> None:
+        if self._in_flight is not None:
+            self._in_flight.release()
+            self._in_flight = None
+
+
+def _outbox(envelope) -> OutboxEvent:
+    return OutboxEvent(envelope.id, envelope.type, orjson.dumps(envelope.model_dump(mode="json")).decode())

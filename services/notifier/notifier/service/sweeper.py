@@ -35,16 +35,20 @@ async def sweep_once(rt: Runtime, sender: Sender, settings: NotifierSettings) ->
     if not taken:
         return 0
     claimed: list[ClaimedMessage] = []
+    wait = 0.0
     try:
+        assert sender.provider is not None
         now = rt.clock.now()
         async with rt.db.connection() as conn:
-            claimed = await store.claim_due(conn, now=now, lease_until=now + timedelta(seconds=settings.lease_seconds),
-                                            limit=taken, max_attempts=settings.retry_max_attempts)
+            claimed, wait = await store.claim_due(
+                conn, now=now, lease_until=now + timedelta(seconds=settings.lease_seconds), limit=taken,
+                max_attempts=settings.retry_max_attempts, provider=sender.provider.name, sender=sender.name,
+                rate=sender.rate)
     finally:
         sender.in_flight.release(taken - len(claimed))
     if claimed:
         log.debug("sms_swept", count=len(claimed))
-    sender.dispatch(claimed)
+    sender.dispatch(claimed, first_wait=wait)
     return len(claimed)
 
 
