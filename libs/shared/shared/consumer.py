@@ -24,7 +24,7 @@ from .outbox import add_event
 
 log = get_logger(__name__)
 ATTEMPT_HEADER = "x-attempt"
-# Above this size the envelope is parsed in a thread: a closed day of 20,000 bookings is
+# Above this size a body is read in a thread: a closed day of 20,000 bookings is
 # seconds of pydantic work that would otherwise stall health checks and other consumers.
 LARGE_BODY = 256 * 1024
 
@@ -39,7 +39,7 @@ class Delivery:
     that carries the correlation id on and names this event as the cause."""
     conn: asyncpg.Connection
     envelope: Envelope
-    data: BaseModel
+    data: Any                      # the contract's model, or what the queue's reader made
     producer: str
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -52,6 +52,9 @@ class Delivery:
 
 
 Handler = Callable[[Delivery], Awaitable[None]]
+# A body -> (envelope, data). Raises ValidationError, UnknownEvent or ValueError for what it
+# cannot read (dead-lettered at once, never retried).
+Reader = Callable[[bytes], tuple[Envelope, Any]]
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,12 @@ class QueueSpec:
     prefetch: int = 32
     # Deliveries without an ack (a crash mid-handler) before the broker dead-letters by itself.
     delivery_limit: int = 20
+    # How bodies are read: ``parse_envelope`` (the registered contract models) when None; a
+    # queue of huge bodies can read them its own leaner way.
+    reader: Reader | None = None
+    # Called once a body above LARGE_BODY has been dealt with, whatever the outcome (e.g. to
+    # give the heap's garbage back to the OS).
+    after_large_body: Callable[[], None] | None = None
 
     def retry_queue(self, attempt: int) -> str:
         return f"{self.name}.retry.{self._delay(attempt)}"
@@ -143,13 +152,17 @@ class Consumer:
         finally:
             if task:
                 self._in_flight.discard(task)
+            # Here, not in _process: its envelope and data are garbage by now.
+            if self.spec.after_large_body is not None and len(message.body) > LARGE_BODY:
+                self.spec.after_large_body()
 
     async def _process(self, message: AbstractIncomingMessage) -> None:
+        read = self.spec.reader or parse_envelope
         try:
             if len(message.body) > LARGE_BODY:
-                envelope, data = await asyncio.to_thread(parse_envelope, message.body)
+                envelope, data = await asyncio.to_thread(read, message.body)
             else:
-                envelope, data = parse_envelope(message.body)
+                envelope, data = read(message.body)
         except (ValidationError, UnknownEvent, ValueError) as exc:
             await self._dead_letter(message, f"unreadable: {type(exc).__name__}")
             self._count("rejected")
@@ -180,7 +193,7 @@ class Consumer:
             except Exception as exc:
                 log.warning("after_commit_failed", queue=self.spec.name, error=type(exc).__name__)
 
-    async def handle(self, envelope: Envelope, data: BaseModel) -> list:
+    async def handle(self, envelope: Envelope, data: Any) -> list:
         """Inbox row and handler effects in one transaction; nothing at all on a repeat."""
         async with self.db.transaction() as conn:
             fresh = await conn.fetchval(

@@ -16,13 +16,41 @@ SECRET_KEY = re.compile(r"pass(word)?|code|token|secret|signature|private|author
 NOT_SECRET = frozenset({"code_name", "error_code", "status_code", "problem_code", "http_status_code",
                         "org_code", "queue", "queue_number", "code_purpose"})
 PHONE_KEY = re.compile(r"phone|mobile", re.IGNORECASE)
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# A mainland mobile number inside a text (+86 / 86 in front or not), not glued to other digits.
+PHONE = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d{9}(?!\d)")
+# The same, as a whole value once spaces, dashes and brackets are gone.
+_MOBILE = re.compile(r"(?P<cc>\+?86)?(?P<num>1\d{10})")
+_SEPARATORS = re.compile(r"[\s\-()]")
+PHONE_MASK = "****"
 REDACTED = "[redacted]"
 
 
-def mask_phone(value: str) -> str:
-    """``13800000000`` -> ``138****0000``; anything else is masked wholesale but its length."""
-    return PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", value)
+def mask_phone(phone: object) -> str:
+    """A phone value for a log line: "13800000000" -> "138****0000", "+86 138-0000-0000" ->
+    "+86138****0000". Anything else of 8 characters or more keeps its first 3 and last 4
+    around a fixed ``****`` (the length is not given away), anything shorter is ``****``,
+    None or blank is ``""``. Never raises: a log line must not break on odd input."""
+    if phone is None:
+        return ""
+    try:
+        raw = phone if isinstance(phone, str) else str(phone)
+    except Exception:  # a __str__ that raises
+        return PHONE_MASK
+    compact = _SEPARATORS.sub("", raw)
+    if not compact:
+        return ""
+    m = _MOBILE.fullmatch(compact)
+    if m:
+        num = m.group("num")
+        return f"{m.group('cc') or ''}{num[:3]}{PHONE_MASK}{num[-4:]}"
+    if len(compact) >= 8:
+        return f"{compact[:3]}{PHONE_MASK}{compact[-4:]}"
+    return PHONE_MASK
+
+
+def mask_phones(text: str) -> str:
+    """Every mobile number inside a free text masked as ``mask_phone`` does; the rest kept."""
+    return PHONE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def _scrub(key: str, value: Any) -> Any:
@@ -30,8 +58,8 @@ def _scrub(key: str, value: Any) -> Any:
         return REDACTED
     if isinstance(value, dict):
         return {k: _scrub(str(k), v) for k, v in value.items()}
-    if isinstance(value, str) and (PHONE_KEY.search(key) or PHONE.search(value)):
-        return mask_phone(value)
+    if isinstance(value, str):
+        return mask_phone(value) if PHONE_KEY.search(key) else mask_phones(value)
     return value
 
 
@@ -41,7 +69,7 @@ def redact(_logger, _method, event_dict: dict) -> dict:
             continue
         event_dict[key] = _scrub(key, event_dict[key])
     if isinstance(event_dict.get("event"), str):
-        event_dict["event"] = mask_phone(event_dict["event"])
+        event_dict["event"] = mask_phones(event_dict["event"])
     return event_dict
 
 

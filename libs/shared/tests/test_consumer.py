@@ -219,3 +219,45 @@ async def test_a_large_event_is_parsed_off_the_event_loop(database_url, amqp_url
         finally:
             await consumer.stop()
         assert parsed_in == [True, False]  # the small one on the loop, the large one in a thread
+
+
+async def test_a_queue_reads_its_bodies_with_its_own_reader(database_url, amqp_url):
+    import threading
+
+    from shared.events import Envelope
+    async with database(database_url, "con_reader") as db, bus(amqp_url) as b:
+        await setup_effects(db)
+        read_in_loop: list[bool] = []
+        large_done: list[int] = []
+
+        def reader(body: bytes):
+            """The envelope without its data; ``data["n"]`` alone as the handler's data."""
+            read_in_loop.append(threading.current_thread() is threading.main_thread())
+            raw = json.loads(body)
+            if "n" not in raw["data"]:
+                raise ValueError("no n")
+            return Envelope.model_validate({**raw, "data": {}}), raw["data"]["n"]
+
+        async def handler(d: Delivery) -> None:
+            await d.conn.execute("INSERT INTO effects (n) VALUES ($1)", d.data)
+
+        spec = QueueSpec("test.reader", ("test.item_added",), handler, reader=reader,
+                         after_large_body=lambda: large_done.append(1))
+        consumer = Consumer(spec, db=db, bus=b, producer="t")
+        await consumer.start()
+        try:
+            await publish(b, make_envelope("test.item_added", {"n": 1}, producer="t"))
+            large = make_envelope("test.item_added", {"n": 2}, producer="t").model_dump(mode="json")
+            large["data"]["padding"] = "x" * 300_000   # the contract model would drop it; this reader ignores it
+            await b.publish(json.dumps(large).encode(), "test.item_added", message_id=large["id"])
+            assert await wait_for(lambda: _eq(count_effects(db), 2))
+            unreadable = make_envelope("test.item_added", {"n": 3}, producer="t").model_copy(update={"data": {}})
+            await publish(b, unreadable)
+            ch = await b.channel()
+            dead = await ch.declare_queue("test.reader.dead", passive=True)
+            got = await drain(dead, 1, timeout=10)
+        finally:
+            await consumer.stop()
+        assert read_in_loop == [True, False, True]   # the large body read in a thread
+        assert large_done == [1]                     # after the large one only
+        assert len(got) == 1 and got[0].headers["x-error"] == "unreadable: ValueError"

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import structlog
 
-from shared.logging import bind_context, clear_context, configure_logging, get_logger, mask_phone
+from shared.logging import bind_context, clear_context, configure_logging, get_logger, mask_phone, mask_phones
 
 
 def test_secrets_are_redacted_and_phones_masked(capsys):
@@ -47,7 +48,49 @@ def test_stdlib_loggers_share_the_format(capsys):
     assert record["event"] == "connection lost to broker"
 
 
-def test_mask_phone():
-    assert mask_phone("13800000000") == "138****0000"
-    assert mask_phone("x") == "x"
-    assert mask_phone("phone 19912345678, id 123456789012") == "phone 199****5678, id 123456789012"
+@pytest.mark.parametrize("raw, masked", [
+    ("13800000000", "138****0000"),
+    ("15912345678", "159****5678"),
+    (" 13800000000 ", "138****0000"),
+    ("138-0000-0000", "138****0000"),
+    ("+86 138 0000 0000", "+86138****0000"),
+    ("8613800000000", "86138****0000"),
+    (13800000000, "138****0000"),
+])
+def test_mask_phone_mobile_numbers(raw, masked):
+    assert mask_phone(raw) == masked
+
+
+@pytest.mark.parametrize("raw, masked", [
+    (None, ""),
+    ("", ""),
+    ("   ", ""),
+    ("12345", "****"),
+    ("abc", "****"),
+    ("0532-12345678", "053****5678"),
+    ("not a phone number at all", "not****tall"),
+    ("138****0000", "138****0000"),   # masked twice: the same
+])
+def test_mask_phone_tolerates_junk(raw, masked):
+    assert mask_phone(raw) == masked
+
+
+def test_mask_phone_never_raises_on_odd_objects():
+    class Bad:
+        def __str__(self):
+            raise RuntimeError("boom")
+
+    assert mask_phone(Bad()) == "****"
+    assert mask_phone(["1"]) == "****"
+    assert "3800000" not in mask_phone({"phone": "13800000000"})
+
+
+def test_mask_phone_never_shows_the_middle_digits():
+    for phone in ("13812345678", "19987654321"):
+        assert phone[3:7] not in mask_phone(phone)
+
+
+def test_mask_phones_masks_numbers_inside_a_text_only():
+    assert mask_phones("x") == "x"
+    assert mask_phones("phone 19912345678, id 123456789012") == "phone 199****5678, id 123456789012"
+    assert mask_phones("+86 13800000000 / 8613900000000") == "+86138****0000 / 86139****0000"

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from shared.events import make_envelope
-from shared.outbox import OutboxRelay, add_event
+from shared.outbox import WAKE_RELAY, OutboxRelay, OutboxRow, add_event, add_rows, insert_rows, row_arrays
 from shared.testing.messaging import bound_queue, bus, database, drain
 
 
@@ -134,3 +134,45 @@ async def test_rows_of_purged_types_leave_no_copy_once_confirmed(database_url, a
         async with db.connection() as conn:
             rows = await conn.fetch("SELECT type, sent_at IS NOT NULL AS sent FROM outbox")
         assert [(r["type"], r["sent"]) for r in rows] == [("test.plain", True)]
+
+
+async def test_rows_already_json_go_out_as_written_in_one_statement(database_url, amqp_url):
+    async with database(database_url, "ob_rows") as db, bus(amqp_url) as b:
+        q = await bound_queue(b, "test.#")
+        relay = OutboxRelay(db, b, database_url, poll_interval=30)   # only NOTIFY wakes it in time
+        relay.start()
+        try:
+            await asyncio.sleep(0.5)
+            as_bytes, as_text = envelope(1), envelope(2)
+            statements: list[str] = []
+
+            def logged(record) -> None:
+                statements.append(record.query)
+
+            async with db.transaction() as conn:
+                conn.add_query_logger(logged)
+                await add_rows(conn, [OutboxRow(as_bytes.id, as_bytes.type, as_bytes.model_dump_json().encode()),
+                                      OutboxRow(as_text.id, as_text.type, as_text.model_dump_json(),
+                                                routing_key="test.routed")])
+                await asyncio.sleep(0)   # asyncpg calls the loggers soon after the statement
+                conn.remove_query_logger(logged)
+            got = await drain(q, 2, timeout=5, settle=0.1)
+        finally:
+            await relay.stop()
+        # Rows and wake-up together (asyncpg's own type introspection aside).
+        assert len([s for s in statements if "outbox" in s]) == 1, statements
+        assert sorted((m.routing_key, json.loads(m.body)["data"]["i"]) for m in got) == \
+            [("test.happened", 1), ("test.routed", 2)]
+
+
+async def test_a_writer_of_its_own_statement_adds_rows_only_under_its_condition(database_url):
+    async with database(database_url, "ob_when") as db:
+        sql = (f"WITH o AS ({insert_rows(2, when='$1::bool')} RETURNING 1)"
+               f" SELECT (SELECT {WAKE_RELAY} WHERE EXISTS (SELECT 1 FROM o)) IS NOT NULL")
+        async with db.transaction() as conn:
+            assert await conn.fetchval(sql, False, *row_arrays([OutboxRow.of(envelope(1))])) is False
+            assert await conn.fetchval(sql, True, *row_arrays([OutboxRow.of(envelope(2))])) is True
+            assert await conn.fetchval(sql, True, *row_arrays([])) is False
+            rows = await conn.fetch("SELECT type, routing_key, envelope FROM outbox")
+        assert [(r["type"], r["routing_key"], r["envelope"]["data"]) for r in rows] == \
+            [("test.happened", "test.happened", {"i": 2})]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from shared.app import create_base_app
+from shared.app import Runtime, create_base_app
 
 from .api.openapi import openapi_routes
 from .api.routes import routes
@@ -18,11 +18,9 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 def create_app(settings: AllocatorSettings | None = None) -> web.Application:
     settings = settings or AllocatorSettings()
-    runtime = requests.AllocatorRuntime(settings, MIGRATIONS)
-    policies = settings.policies()  # built once; the settings already checked them
-    # Its own consumer (reads a busy day straight into the snapshot), started once the
-    # shared contexts have opened the pool and the bus.
-    app = create_base_app(runtime, extra_contexts=[requests.consuming(runtime, policies)])
+    runtime = Runtime(settings, MIGRATIONS)
+    requests.register(runtime, settings.policies())  # policies built once; the settings checked them
+    app = create_base_app(runtime)
     app.add_routes(routes())
     app.add_routes(openapi_routes())
     return app

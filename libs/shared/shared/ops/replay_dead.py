@@ -45,7 +45,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from ..consumer import ATTEMPT_HEADER
-from ..logging import mask_phone
+from ..logging import mask_phones
 from ..settings import ServiceSettings
 
 DEAD_SUFFIX = ".dead"
@@ -101,7 +101,7 @@ def _text(value: Any) -> str:
 
 
 def redact(text: str) -> str:
-    return _CODE.sub("[redacted]", mask_phone(text))
+    return _CODE.sub("[redacted]", mask_phones(text))
 
 
 def last_error(headers: dict[str, Any]) -> str | None:

@@ -96,17 +96,6 @@ async def apply_assignments(conn: asyncpg.Connection, center: str, service_date:
     return _count(written), _count(removed)
 
 
-async def add_outbox_event(conn: asyncpg.Connection, event_id: uuid.UUID, type_: str, envelope_json: str) -> None:
-    """The outbox row ``shared.outbox.add_events`` would write, from an envelope already
-    serialised (allocation.completed for a busy day is 2.4 MB of JSON: built once, as text,
-    rather than as 20,000 dicts twice over), and the relay's wake-up at commit."""
-    await conn.execute(
-        "WITH added AS (INSERT INTO outbox (id, type, routing_key, envelope)"
-        " VALUES ($1, $2, $2, $3::text::jsonb) RETURNING 1)"
-        " SELECT pg_notify('outbox_' || current_schema(), '') FROM added",
-        event_id, type_, envelope_json)
-
-
 def _count(status: str) -> int:
     """The row count of an asyncpg status string ("INSERT 0 12", "DELETE 3")."""
     return int(status.rsplit(" ", 1)[-1])

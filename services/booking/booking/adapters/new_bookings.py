@@ -9,8 +9,8 @@ violations: the one-per-period / one-per-date unique indexes (as the domain's re
 ``capacity_not_exceeded`` (``NoRoom``) and ``date_open`` (migration 0006: the date was
 closed while this booking waited for the capacity row).
 
-The outbox rows are the ones ``shared.outbox.add_events`` writes (same table, columns and
-notification channel), inlined so they cost no statement of their own.
+The outbox rows and the wake-up are ``shared.outbox``'s (``insert_rows``, ``WAKE_RELAY``),
+as a CTE of this statement so they cost no statement of their own.
 """
 from __future__ import annotations
 
@@ -22,13 +22,14 @@ import asyncpg
 import orjson
 
 from shared.events import Envelope
+from shared.outbox import WAKE_RELAY, OutboxRow, insert_rows, row_arrays
 
 from ..domain.booking import Booking
 from ..domain.release import closed_refusal
 from .bookings import unique_refusal
 
 # $1-$11 the booking; $12-$15 its lines; $16 lines taken, $17 the default capacity;
-# $18-$20 the outbox rows.
+# $18-$21 the outbox rows.
 _WRITE = (
     "WITH booking AS ("
     "  INSERT INTO bookings (id, agent_id, center, day, period, contact_name, contact_phone, status,"
@@ -49,16 +50,13 @@ _WRITE = (
     "  FROM booking b, (SELECT count(*) FROM lines) AS written"
     "  ON CONFLICT (center, day, period) DO UPDATE SET booked = c.booked + $16::int"
     "  RETURNING ensure_date_open(c.center, c.day)),"
-    " events AS ("
-    "  INSERT INTO outbox (id, type, routing_key, envelope)"
-    "  SELECT e.id, e.type, e.type, e.envelope::jsonb"
-    "  FROM unnest($18::uuid[], $19::text[], $20::text[]) AS e(id, type, envelope))"
+    f" events AS ({insert_rows(18)})"
     "{answer}"
-    " SELECT pg_notify('outbox_' || current_schema(), '') FROM taken")
-# $21 agent, $22 key, $23 the answer's body (json keeps its key order for the replay).
+    f" SELECT {WAKE_RELAY} FROM taken")
+# $22 agent, $23 key, $24 the answer's body (json keeps its key order for the replay).
 _ANSWER = (
     ", answer AS (UPDATE idempotency_keys SET status = 201, content_type = 'application/json',"
-    "  body = $23::text::json, booking_id = $1 WHERE agent_id = $21 AND key = $22)")
+    "  body = $24::text::json, booking_id = $1 WHERE agent_id = $22 AND key = $23)")
 
 _PLAIN = _WRITE.format(answer="")
 _WITH_ANSWER = _WRITE.format(answer=_ANSWER)
@@ -94,7 +92,7 @@ class NewBookings:
             [orjson.dumps([{"type": b.type, "count": b.count} for b in line.businesses]).decode() for line in lines],
             [str(line.status) for line in lines],
             booking.active_line_count, default_capacity,
-            [e.id for e in events], [e.type for e in events], [e.model_dump_json() for e in events]]
+            *row_arrays(OutboxRow.of(e) for e in events)]
         if answer is not None:
             args += [answer.agent_id, answer.key, orjson.dumps(answer.body).decode()]
         try:

@@ -9,8 +9,10 @@ from typing import Any
 
 import structlog
 
+from shared.logging import mask_phone
+
 from notifier.adapters.sms_provider import SendResult
-from notifier.domain.masking import mask_phone, mask_text
+from notifier.domain.masking import mask_text
 
 __all__ = ["LogSmsProvider"]
 

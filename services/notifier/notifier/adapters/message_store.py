@@ -9,6 +9,8 @@ from datetime import datetime
 
 import asyncpg
 
+from shared.outbox import WAKE_RELAY, OutboxRow, insert_rows, row_arrays
+
 from ..domain.message_status import DELIVERED, FAILED, PENDING, RETRY, SENDING
 
 _CLAIMED_COLUMNS = ("id, event_id, template, booking_id, phone, body, sensitive, attempts,"
@@ -72,7 +74,10 @@ class RateSlot:
     spacing: float
 
 
-_CLAIMED_RETURNING = ", ".join("c." + c.strip() for c in _CLAIMED_COLUMNS.split(","))
+def _claimed_columns_of(alias: str) -> str:
+    """``_CLAIMED_COLUMNS`` qualified by a table alias (a join would make them ambiguous)."""
+    return ", ".join(f"{alias}.{c.strip()}" for c in _CLAIMED_COLUMNS.split(","))
+
 
 # The attempt of each claimed row, recorded before the call (the provider gets the message id
 # as its ref), and the earlier attempts of the same rows that never got an answer (a crash):
@@ -97,7 +102,7 @@ _TAKE_SLOTS = (
 def _claim_sql(claim_cte: str, *, now: str, provider: str, sender: str, key: str, spacing: str,
                limited: bool) -> str:
     sql = (f"WITH {claim_cte}, {_RECORD_ATTEMPTS}{_TAKE_SLOTS if limited else ''}"
-           f" SELECT {_CLAIMED_RETURNING}, {'(SELECT wait FROM slot)' if limited else '0::float8'} AS wait"
+           f" SELECT {_claimed_columns_of('c')}, {'(SELECT wait FROM slot)' if limited else '0::float8'} AS wait"
            " FROM claimed c")
     for name, param in (("$NOW", now), ("$P", provider), ("$S", sender), ("$K", key), ("$G", spacing)):
         sql = sql.replace(name, param)
@@ -117,7 +122,7 @@ _CLAIM_DUE = (
     "  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED),"
     f" claimed AS (UPDATE messages m SET status = '{SENDING}', lease_until = $2, attempts = m.attempts + 1,"
     "   updated_at = $1, provider = $5::text"
-    f"  FROM due WHERE m.id = due.id RETURNING {', '.join('m.' + c.strip() for c in _CLAIMED_COLUMNS.split(','))})")
+    f"  FROM due WHERE m.id = due.id RETURNING {_claimed_columns_of('m')})")
 _CLAIM_ONE_SQL = {limited: _claim_sql(_CLAIM_ONE, now="$2::timestamptz", provider="$4", sender="$5", key="$6",
                                       spacing="$7", limited=limited) for limited in (False, True)}
 _CLAIM_DUE_SQL = {limited: _claim_sql(_CLAIM_DUE, now="$1::timestamptz", provider="$5", sender="$6", key="$7",
@@ -170,42 +175,35 @@ async def fail_expired_exhausted(conn: asyncpg.Connection, *, now: datetime, max
         f" UPDATE messages m SET status = '{FAILED}', lease_until = NULL, failed_at = $1, updated_at = $1,"
         "  last_error = 'no answer to the last attempt'"
         " FROM gone WHERE m.id = gone.id"
-        f" RETURNING {', '.join('m.' + c.strip() for c in _CLAIMED_COLUMNS.split(','))}",
+        f" RETURNING {_claimed_columns_of('m')}",
         now, max_attempts, limit)
     return [ClaimedMessage.from_row(r) for r in rows]
+
+
+# ``finish``'s one statement; the event goes in only when this claim's outcome did.
+_FINISH = (
+    "WITH m AS (UPDATE messages SET status = $3::text, lease_until = NULL, next_attempt_at = $4,"
+    "   provider_id = coalesce($5::text, provider_id), last_error = $6::text, body = $7,"
+    "   updated_at = $8::timestamptz,"
+    f"   delivered_at = CASE WHEN $3::text = '{DELIVERED}' THEN $8::timestamptz END,"
+    f"   failed_at = CASE WHEN $3::text = '{FAILED}' THEN $8::timestamptz END"
+    f"  WHERE id = $1 AND status = '{SENDING}' AND attempts = $2::int RETURNING id),"
+    " a AS (UPDATE message_attempts a SET finished_at = $8::timestamptz, outcome = $3::text, status_code = $9,"
+    "  reason = $6::text, provider_id = $5::text"
+    "  FROM m WHERE a.message_id = m.id AND a.attempt = $2::int RETURNING true AS kept),"
+    f" o AS ({insert_rows(10, when='EXISTS (SELECT 1 FROM a)')} RETURNING 1)"
+    " SELECT EXISTS (SELECT 1 FROM a) AS kept,"
+    f"  (SELECT {WAKE_RELAY} WHERE EXISTS (SELECT 1 FROM o)) AS relay_woken")
 
 
 async def finish(conn: asyncpg.Connection, msg: ClaimedMessage, *, status: str, now: datetime,
                  body: str, next_attempt_at: datetime | None = None, provider_id: str | None = None,
                  reason: str | None = None, status_code: int | None = None,
-                 event: OutboxEvent | None = None) -> bool:
+                 event: OutboxRow | None = None) -> bool:
     """Close this claim's attempt, set the message's status and, when given, write its
     notification event to the outbox (waking the relay at commit): one statement, so all
     of it or nothing. False when the claim was lost (another process owns the message now
     and records its own outcome; no event then)."""
     return bool(await conn.fetchval(
-        "WITH m AS (UPDATE messages SET status = $3::text, lease_until = NULL, next_attempt_at = $4,"
-        "   provider_id = coalesce($5::text, provider_id), last_error = $6::text, body = $7,"
-        "   updated_at = $8::timestamptz,"
-        f"   delivered_at = CASE WHEN $3::text = '{DELIVERED}' THEN $8::timestamptz END,"
-        f"   failed_at = CASE WHEN $3::text = '{FAILED}' THEN $8::timestamptz END"
-        f"  WHERE id = $1 AND status = '{SENDING}' AND attempts = $2::int RETURNING id),"
-        " a AS (UPDATE message_attempts a SET finished_at = $8::timestamptz, outcome = $3::text, status_code = $9,"
-        "  reason = $6::text, provider_id = $5::text"
-        "  FROM m WHERE a.message_id = m.id AND a.attempt = $2::int RETURNING true AS kept),"
-        # The row shared.outbox.add_events writes, in the same statement as the state change.
-        " o AS (INSERT INTO outbox (id, type, routing_key, envelope)"
-        "  SELECT $10::uuid, $11::text, $11::text, $12::text::jsonb FROM a WHERE $11::text IS NOT NULL"
-        "  RETURNING 1)"
-        " SELECT EXISTS (SELECT 1 FROM a) AS kept,"
-        "  (SELECT pg_notify('outbox_' || current_schema(), '') FROM o) AS relay_woken",
-        msg.id, msg.attempt, status, next_attempt_at, provider_id, reason, body, now, status_code,
-        event.id if event else None, event.type if event else None, event.envelope_json if event else None))
-
-
-@dataclass(frozen=True)
-class OutboxEvent:
-    """An integration event ready for the outbox: its id, type and whole envelope as JSON."""
-    id: uuid.UUID
-    type: str
-    envelope_json: str
+        _FINISH, msg.id, msg.attempt, status, next_attempt_at, provider_id, reason, body, now, status_code,
+        *row_arrays([event] if event else [])))

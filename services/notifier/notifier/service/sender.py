@@ -16,16 +16,14 @@ import socket
 import uuid
 from datetime import timedelta
 
-import orjson
-
 from shared.app import Runtime
-from shared.logging import get_logger
+from shared.logging import get_logger, mask_phone
+from shared.outbox import OutboxRow
 
 from ..adapters import message_store as store
-from ..adapters.message_store import ClaimedMessage, OutboxEvent, RateSlot
+from ..adapters.message_store import ClaimedMessage, RateSlot
 from ..adapters.rate_limiter import SharedRateLimiter
 from ..adapters.sms_provider import SendError, SendResult, SmsProvider
-from ..domain.masking import mask_phone
 from ..domain.message_status import DELIVERED, FAILED, RETRY, text_to_keep
 from ..domain.retry_policy import Decision, Outcome, RetryPolicy
 from ..metrics import NotifierMetrics
@@ -167,7 +165,7 @@ class Sender:
         if decision.outcome is Outcome.DELIVERED:
             provider_id = result.provider_id if result else None
             fields = dict(status=DELIVERED, provider_id=provider_id,
-                          event=_outbox(delivered_event(msg, at=now, provider_id=provider_id, producer=producer)))
+                          event=OutboxRow.of(delivered_event(msg, at=now, provider_id=provider_id, producer=producer)))
         elif decision.outcome is Outcome.RETRY:
             fields = dict(status=RETRY, reason=reason,
                           next_attempt_at=now + timedelta(seconds=decision.delay or 0))
@@ -176,7 +174,7 @@ class Sender:
             if decision.reason == "exhausted":
                 why = f"{why} (gave up after {msg.attempt} attempts)"
             fields = dict(status=FAILED, reason=why,
-                          event=_outbox(failed_event(msg, at=now, reason=why, producer=producer)))
+                          event=OutboxRow.of(failed_event(msg, at=now, reason=why, producer=producer)))
         # One statement: the status, the attempt's end and the event commit together.
         async with self.rt.db.connection() as conn:
             kept = await store.finish(conn, msg, now=now, body=body, status_code=status_code, **fields)
@@ -198,6 +196,3 @@ class Permit:
             self._in_flight.release()
             self._in_flight = None
 
-
-def _outbox(envelope) -> OutboxEvent:
-    return OutboxEvent(envelope.id, envelope.type, orjson.dumps(envelope.model_dump(mode="json")).decode())
