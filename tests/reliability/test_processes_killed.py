@@ -110,10 +110,20 @@ async def allocated_events_sent(db, day: date) -> int:
         " AND envelope->'data'->>'date' = $1", day.isoformat())
 
 
-async def kill_and_restart(system, name: str) -> None:
+async def kill(system, name: str) -> datetime:
+    """SIGKILL ``name``; the moved clock's time, to restart it at."""
     now = await system.clock_now("identity")
-    await asyncio.to_thread(system.restart, name, signal.SIGKILL, clock=now)
+    system.services[name].stop(signal.SIGKILL)
+    return now
+
+
+async def restart(system, name: str, clock: datetime) -> None:
+    await asyncio.to_thread(system.restart, name, signal.SIGKILL, clock=clock)
     await system.wait_ready(60)
+
+
+async def kill_and_restart(system, name: str) -> None:
+    await restart(system, name, await kill(system, name))
 
 
 async def assert_allocated_once(gw, db, day: date, booked: dict[str, dict]) -> None:
@@ -175,7 +185,10 @@ async def test_booking_killed_during_the_cutoff(gw, mint, system, db, n, point):
             await gw.set_clock(cutoff)
             await wait_until(lambda: waiting_on_lock(db, "%INSERT INTO outbox%"), "the cutoff transaction",
                              every=0.01)
-            await kill_and_restart(system, "booking")
+            clock = await kill(system, "booking")
+        # Restarted only once the lock is gone: the killed process's backend still holds
+        # the locks of its open transaction until it reaches the end of its statement.
+        await restart(system, "booking", clock)
         assert await cutoff_status(db, day) in (None, "open"), "the killed close committed"
     elif point == "applying":
         allocator.send_signal(signal.SIGSTOP)
@@ -194,9 +207,10 @@ async def test_booking_killed_during_the_cutoff(gw, mint, system, db, n, point):
             allocator.send_signal(signal.SIGCONT)
         try:
             await wait_until(lambda: waiting_on_lock(db, "%cutoffs%"), "the allocation being stored", every=0.01)
-            await kill_and_restart(system, "booking")
+            clock = await kill(system, "booking")
         finally:
             await lock.__aexit__(None, None, None)
+        await restart(system, "booking", clock)
         assert await allocated_events_sent(db, day) == 0
     else:
         await gw.set_clock(cutoff)
@@ -204,9 +218,9 @@ async def test_booking_killed_during_the_cutoff(gw, mint, system, db, n, point):
         async def some_sent():
             return await allocated_events_sent(db, day)
         sent = await wait_until(some_sent, "the first booking.allocated events on the broker", every=0.002)
-        system.services["booking"].stop(signal.SIGKILL)
+        clock = await kill(system, "booking")
         assert sent < TOTAL, "the relay had sent everything before the kill: the kill point was missed"
-        await kill_and_restart(system, "booking")
+        await restart(system, "booking", clock)
 
     await gw.set_clock(await system.clock_now("identity"))  # every clock on one instant again
     await assert_allocated_once(gw, db, day, booked)
