@@ -186,10 +186,10 @@ async def test_booking_killed_during_the_cutoff(gw, mint, system, db, n, point):
             await wait_until(lambda: waiting_on_lock(db, "%INSERT INTO outbox%"), "the cutoff transaction",
                              every=0.01)
             clock = await kill(system, "booking")
+        assert await cutoff_status(db, day) in (None, "open"), "the killed close committed"
         # Restarted only once the lock is gone: the killed process's backend still holds
         # the locks of its open transaction until it reaches the end of its statement.
         await restart(system, "booking", clock)
-        assert await cutoff_status(db, day) in (None, "open"), "the killed close committed"
     elif point == "applying":
         allocator.send_signal(signal.SIGSTOP)
         try:
@@ -210,8 +210,8 @@ async def test_booking_killed_during_the_cutoff(gw, mint, system, db, n, point):
             clock = await kill(system, "booking")
         finally:
             await lock.__aexit__(None, None, None)
-        await restart(system, "booking", clock)
         assert await allocated_events_sent(db, day) == 0
+        await restart(system, "booking", clock)
     else:
         await gw.set_clock(cutoff)
 
