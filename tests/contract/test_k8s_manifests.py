@@ -48,8 +48,8 @@ SECRET_ENV = {"DATABASE_URL", "AMQP_URL"}
 
 
 # (request, limit) per service, from the peak RSS the benchmarks measured (benchmarks/README.md).
-MEMORY = {"identity": ("256Mi", "512Mi"), "booking": ("192Mi", "384Mi"),
-          "allocator": ("256Mi", "768Mi"), "notifier": ("128Mi", "256Mi")}
+MEMORY = {"identity": ("192Mi", "384Mi"), "booking": ("192Mi", "384Mi"),
+          "allocator": ("192Mi", "384Mi"), "notifier": ("128Mi", "256Mi")}
 
 def _load(name: str, path: Path):
     spec = importlib.util.spec_from_file_location(name, path)
