@@ -6,7 +6,7 @@ import { h } from './dom.js';
 import { API } from './api.js';
 import { PHONE_RE, formatInstant } from './format.js';
 import { CardKeyError, normalizeCardNo, normalizeSignature, signNonce } from './card.js';
-import { field, input, markFields, messageBox, smsButton } from './ui.js';
+import { field, input, markFields, messageBox, smsCodeButton } from './ui.js';
 
 function safeNext(next) {
   return typeof next === 'string' && /^#\/[A-Za-z0-9/_?=&%.-]*$/.test(next) && !next.startsWith('#/login') ? next : null;
@@ -46,16 +46,7 @@ export function render(ctx) {
   // ---- SMS code ----------------------------------------------------------------------
   const phone = input('phone', { type: 'tel', inputmode: 'numeric', maxlength: 11, autocomplete: 'tel', placeholder: '11 位手机号' });
   const code = input('sms_code', { inputmode: 'numeric', maxlength: 6, autocomplete: 'one-time-code', placeholder: '6 位验证码' });
-  const send = smsButton(async () => {
-    msg.clear();
-    if (!PHONE_RE.test(phone.value.trim())) {
-      phone.closest('.field').setError('请填写 11 位手机号（1 开头）');
-      throw null;
-    }
-    phone.closest('.field').setError('');
-    await api.post(`${API}/sms-codes`, { phone: phone.value.trim(), purpose: 'login' }, { auth: false });
-    msg.ok('验证码已发送，请查看手机短信。');
-  }, { onError: (err) => { if (err) msg.error(err); } });
+  const send = smsCodeButton(api, phone, 'login', msg);
   const smsForm = h('form', { class: 'form', id: 'login-sms', novalidate: true, hidden: true },
     field('手机号', phone, { required: true }),
     field('验证码', h('div', { class: 'inline' }, code, send), { required: true, target: code }),

@@ -4,7 +4,7 @@
 import { h } from './dom.js';
 import { API } from './api.js';
 import { PHONE_RE } from './format.js';
-import { field, input, markFields, messageBox, smsButton } from './ui.js';
+import { field, input, markFields, messageBox, smsCodeButton } from './ui.js';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
@@ -28,15 +28,8 @@ export function render(ctx) {
   const password = input('new_password', { type: 'password', autocomplete: 'new-password', maxlength: PASSWORD_MAX });
   const password2 = input('password2', { type: 'password', autocomplete: 'new-password', maxlength: PASSWORD_MAX });
 
-  const send = smsButton(async () => {
-    msg.clear();
-    const f = phone.closest('.field');
-    if (!PHONE_RE.test(phone.value.trim())) { f.setError('请填写 11 位手机号（1 开头）'); throw null; }
-    f.setError('');
-    await api.post(`${API}/sms-codes`, { phone: phone.value.trim(), purpose: 'reset_password' }, { auth: false });
-    // identity answers 202 for unknown phones too (and sends nothing): say it that way.
-    msg.ok('如果该手机号已注册，验证码短信将发送到该手机，请注意查收。');
-  }, { onError: (err) => { if (err) msg.error(err); } });
+  // identity answers 202 for unknown phones too (and sends nothing): say it that way.
+  const send = smsCodeButton(api, phone, 'reset_password', msg, '如果该手机号已注册，验证码短信将发送到该手机，请注意查收。');
 
   const form = h('form', { class: 'form', id: 'reset-form', novalidate: true },
     field('手机号', phone, { required: true }),

@@ -3,7 +3,7 @@
 import { h } from './dom.js';
 import { API } from './api.js';
 import { PHONE_RE, normalizeOrgCode } from './format.js';
-import { enterpriseLookup, field, input, markFields, messageBox, smsButton } from './ui.js';
+import { enterpriseLookup, field, input, markFields, messageBox, smsCodeButton } from './ui.js';
 
 const USERNAME_RE = /^[a-z0-9][a-z0-9_.-]{2,31}$/;
 const EMAIL_RE = /^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$/;
@@ -35,14 +35,7 @@ export function render(ctx) {
   const orgCode = input('org_code', { maxlength: 18, autocapitalize: 'characters', placeholder: '输入代码或企业名称查找' });
   const picked = h('p', { class: 'hint picked', hidden: true });
 
-  const send = smsButton(async () => {
-    msg.clear();
-    const f = phone.closest('.field');
-    if (!PHONE_RE.test(phone.value.trim())) { f.setError('请填写 11 位手机号（1 开头）'); throw null; }
-    f.setError('');
-    await api.post(`${API}/sms-codes`, { phone: phone.value.trim(), purpose: 'register' }, { auth: false });
-    msg.ok('验证码已发送，请查看手机短信。');
-  }, { onError: (err) => { if (err) msg.error(err); } });
+  const send = smsCodeButton(api, phone, 'register', msg);
 
   const lookup = enterpriseLookup(api, orgCode, {
     emptyText: '企业库中尚未维护该企业：可以不填，注册后在“信息维护”中添加。',

@@ -3,6 +3,7 @@
 import { h, clear } from './dom.js';
 import { describe } from './errors.js';
 import { API, itemsOf } from './api.js';
+import { PHONE_RE } from './format.js';
 
 /** A message box (role=alert). box.error(err) shows an API error in Chinese with its field
  *  messages and request id; box.ok(text) / box.info(text); box.clear(). */
@@ -86,6 +87,21 @@ export function smsButton(send, { seconds = 60, onError } = {}) {
   });
   btn.stop = () => { if (timer) clearTimeout(timer); };
   return btn;
+}
+
+/**
+ * The "发送验证码" button beside a phone field: checks the phone, asks identity for a code
+ * for ``purpose`` (register | login | reset_password) and says ``sentText`` in ``msg``.
+ */
+export function smsCodeButton(api, phone, purpose, msg, sentText = '验证码已发送，请查看手机短信。') {
+  return smsButton(async () => {
+    msg.clear();
+    const f = phone.closest('.field');
+    if (!PHONE_RE.test(phone.value.trim())) { f.setError('请填写 11 位手机号（1 开头）'); throw null; }
+    f.setError('');
+    await api.post(`${API}/sms-codes`, { phone: phone.value.trim(), purpose }, { auth: false });
+    msg.ok(sentText);
+  }, { onError: (err) => { if (err) msg.error(err); } });
 }
 
 /**
