@@ -10,8 +10,10 @@ desk transitions) that the screens can be walked end to end.
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -109,6 +111,7 @@ class FakeCardCenter:
         self.rights_answer = {"suspended_until": None, "reason": None, "no_shows": 1, "cancellations": 2}
         self.calendar_down = False          # answer GET /calendar as nginx does when booking is down
         self.sms_sent: list[dict] = []
+        self.cards: dict[str, tuple[str, dict]] = {}     # card number -> (user id, GET /me/cards item)
         self._ids = itertools.count(1)
         self._tokens: dict[str, tuple[str, bool]] = {}   # access token -> (user id, expired)
         self._refresh: dict[str, str] = {}               # refresh token -> user id
@@ -266,6 +269,9 @@ class FakeCardCenter:
         r.add_get(f"{api}/me/enterprises", self.my_enterprises)
         r.add_post(f"{api}/me/enterprises", self.add_enterprise)
         r.add_delete(f"{api}/me/enterprises/{{org_code}}", self.delete_enterprise)
+        r.add_get(f"{api}/me/cards", self.my_cards)
+        r.add_post(f"{api}/me/cards", self.bind_card)
+        r.add_delete(f"{api}/me/cards/{{card_no}}", self.unbind_card)
         r.add_get(f"{api}/business-types", business_types)
         r.add_get(f"{api}/calendar", self.calendar)
         r.add_post(f"{api}/bookings", self.create_booking)
@@ -335,6 +341,51 @@ class FakeCardCenter:
 
     async def me(self, request):
         return self._json(self._public(self._auth(request)))
+
+    # ---- cards ---------------------------------------------------------------------
+    async def my_cards(self, request):
+        user = self._auth(request)
+        return self._json({"items": [v for uid, v in self.cards.values() if uid == user.id], "next_cursor": None})
+
+    def bind(self, user: User, card_no: str, public_key: str) -> dict:
+        """What POST /me/cards does (also for a test to bind a card behind the page's back)."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+        card_no = str(card_no).strip().upper()
+        if not re.fullmatch(r"[0-9A-Z]{1,32}", card_no):
+            raise Refused(422, "validation_error", errors=[{"field": "card_no", "message": "1-32 letters or digits"}])
+        try:
+            key = serialization.load_pem_public_key(str(public_key).strip().encode("ascii"))
+        except (ValueError, TypeError, UnicodeEncodeError):
+            key = None
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            algorithm = "Ed25519"
+        elif isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+            algorithm = "ECDSA-P256"
+        else:
+            raise Refused(422, "validation_error", errors=[{"field": "public_key", "message": "not an Ed25519 or P-256 public key"}])
+        if card_no in self.cards:
+            raise Refused(409, "card.already_bound", "This card is already bound.")
+        der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        view = {"card_no": card_no, "algorithm": algorithm, "fingerprint": hashlib.sha256(der).hexdigest(),
+                "public_key": pem, "bound_at": datetime.now(TZ).isoformat()}
+        self.cards[card_no] = (user.id, view)
+        return view
+
+    async def bind_card(self, request):
+        user = self._auth(request)
+        b = request[BODY] if isinstance(request[BODY], dict) else {}
+        return self._json(self.bind(user, b.get("card_no", ""), b.get("public_key", "")), 201)
+
+    async def unbind_card(self, request):
+        user = self._auth(request)
+        card_no = request.match_info["card_no"].upper()
+        if self.cards.get(card_no, ("",))[0] != user.id:
+            raise Refused(404, "not_found", "No such card is bound to you.")
+        del self.cards[card_no]
+        return web.Response(status=204)
 
     # ---- enterprises ---------------------------------------------------------------
     async def directory_search(self, request):

@@ -7,9 +7,11 @@ One agent's whole journey per size, each in a week of its own (the clock starts 
 15:00; no other suite books these weeks): register with the SMS code and the enterprise
 look-up, add enterprises, book three of them with their business types, cancel one line,
 see the allocation after the cutoff in 预约查询 and 预约详情, resend the SMS, the booking
-rights, reset the password by SMS, log in with a card (the challenge signed in the page by
-WebCrypto from a pasted PKCS#8 key, or a signature made elsewhere pasted), and a desk clerk
-checking the agent in on the day in a browser of their own. The page's clock follows the
+rights, reset the password by SMS, bind a card in 我的卡片 (its public key pasted; phone: a
+second one bound and unbound, desktop: the same card again refused), log in with it (the
+challenge signed in the page by WebCrypto from a pasted PKCS#8 key, or a signature made
+elsewhere pasted), and a desk clerk checking the agent in on the day in a browser of their
+own. The page's clock follows the
 services' moved clock, so its "today" is theirs.
 
 Screenshots of each screen at both sizes go to a scratch folder, or to docs/screenshots with
@@ -248,13 +250,43 @@ async def test_agent_journey_and_desk_check_in(open_screen, gw, mint, size):
     await expect(page).to_have_url(re.compile(r"#/book$"))
     agent.password = NEW_PASSWORD
 
-    # ---- 持卡登录: a card bound through the API, its nonce signed -------------------------
-    await page_agent(page, agent)
+    # ---- 我的卡片: a card bound on the screen (its public key pasted) ------------------------
     key = Ed25519PrivateKey.generate()
     card_no = f"QD{uuid.uuid4().hex[:10].upper()}"
     public = key.public_key().public_bytes(serialization.Encoding.PEM,
                                            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    await gw.call("POST", "/api/v1/me/cards", agent=agent, json={"card_no": card_no, "public_key": public}, expect=201)
+    await s.menu("我的卡片")
+    await expect(page.locator("#card-list .empty")).to_contain_text("您还没有绑定卡片")
+    form = page.locator("#card-bind-form")
+    await form.locator("input[name=card_no]").fill(card_no.lower())
+    await form.locator("textarea[name=public_key]").fill(public)
+    await form.get_by_role("button", name="绑定卡片").click()
+    await expect(page.locator(MSG_OK)).to_contain_text(f"已绑定卡片：{card_no}（Ed25519）")
+    await expect(page.locator(f"#card-list tr[data-card='{card_no}']")).to_contain_text("Ed25519")
+    if size == "desktop":  # the same card again: 409 card.already_bound
+        await form.locator("input[name=card_no]").fill(card_no)
+        await form.locator("textarea[name=public_key]").fill(public)
+        await form.get_by_role("button", name="绑定卡片").click()
+        await expect(page.locator("#view .msg-error .msg-text")).to_contain_text("该卡号已绑定过")
+    else:  # a second card, bound and unbound again
+        other = f"QD{uuid.uuid4().hex[:10].upper()}"
+        other_key = Ed25519PrivateKey.generate().public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        await form.locator("input[name=card_no]").fill(other)
+        await form.locator("textarea[name=public_key]").fill(other_key)
+        await form.get_by_role("button", name="绑定卡片").click()
+        await expect(page.locator("#card-list tbody tr")).to_have_count(2)
+        row = page.locator(f"#card-list tr[data-card='{other}']")
+        await row.get_by_role("button", name="解绑").click()
+        await row.get_by_role("button", name="确认").click()
+        await expect(page.locator(MSG_OK)).to_have_text(f"已解绑卡片：{other}")
+    await expect(page.locator("#card-list tbody tr")).to_have_count(1)
+    await s.shot("cards")
+    await page_agent(page, agent)
+    _, bound = await gw.call("GET", "/api/v1/me/cards", agent=agent, expect=200)
+    assert [c["card_no"] for c in bound["items"]] == [card_no]
+
+    # ---- 持卡登录: the bound card's nonce signed ------------------------------------------
     await page.locator("#logout").click()
     await expect(page).to_have_url(re.compile(r"#/login$"))
     await page.locator("#tab-card").click()

@@ -24,6 +24,9 @@ from browser_helpers import STATIC, require_browser  # registered by conftest.py
 pw = require_browser()
 
 from aiohttp import web  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 expect = pw.expect
 
@@ -46,6 +49,16 @@ async def site():
     port = tcp._server.sockets[0].getsockname()[1]
     yield fake, f"http://127.0.0.1:{port}"
     await runner.cleanup()
+
+
+def pem_public(key) -> str:
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def pem_private(key) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
 
 
 def api_calls(fake, method: str, path: str) -> list[dict]:
@@ -290,6 +303,42 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     await expect(page.locator("#no-shows")).to_contain_text("1 次")
     await expect(page.locator("#cancellations")).to_contain_text("2 次")
     await s.fits()
+
+    # ---- 我的卡片: bind (a private key is refused before sending), list, unbind ------------
+    fake.bind(fake.staff, "QD0000000001", pem_public(Ed25519PrivateKey.generate()))  # someone else's card
+    await s.menu("我的卡片")
+    await expect(page.locator("#card-list .empty")).to_contain_text("您还没有绑定卡片")
+    form = page.locator("#card-bind-form")
+    key = Ed25519PrivateKey.generate()
+    await form.locator("input[name=card_no]").fill("qd-2026 0001")
+    await form.locator("textarea[name=public_key]").fill(pem_private(key))
+    await form.get_by_role("button", name="绑定卡片").click()
+    await expect(page.locator(".msg-error .msg-text")).to_contain_text("这是私钥，不是公钥")
+    await form.locator("textarea[name=public_key]").fill(pem_public(ec.generate_private_key(ec.SECP384R1())))
+    await form.get_by_role("button", name="绑定卡片").click()
+    await expect(page.locator(".msg-error .msg-text")).to_contain_text("仅支持 Ed25519 和 ECDSA P-256")
+    assert api_calls(fake, "POST", "/api/v1/me/cards") == []
+    await form.locator("input[name=card_no]").fill("qd0000000001")
+    await form.locator("textarea[name=public_key]").fill(pem_public(key))
+    await form.get_by_role("button", name="绑定卡片").click()
+    await expect(page.locator(".msg-error .msg-text")).to_contain_text("该卡号已绑定过")
+    await form.locator("input[name=card_no]").fill("qd-2026 0001")
+    await form.get_by_role("button", name="绑定卡片").click()
+    await expect(page.locator(".msg-ok")).to_contain_text("已绑定卡片：QD20260001（Ed25519）")
+    assert api_calls(fake, "POST", "/api/v1/me/cards")[-1]["body"] == {"card_no": "QD20260001", "public_key": pem_public(key)}
+    await form.locator("input[name=card_no]").fill("QD20260002")
+    await form.locator("textarea[name=public_key]").fill(pem_public(ec.generate_private_key(ec.SECP256R1())))
+    await form.get_by_role("button", name="绑定卡片").click()
+    card_rows = page.locator("#card-list tbody tr")
+    await expect(card_rows).to_have_count(2)
+    await expect(page.locator("#card-list tr[data-card=QD20260002]")).to_contain_text("ECDSA P-256")
+    await s.fits()
+    row = page.locator("#card-list tr[data-card=QD20260001]")
+    await row.get_by_role("button", name="解绑").click()
+    await row.get_by_role("button", name="确认").click()
+    await expect(page.locator(".msg-ok")).to_have_text("已解绑卡片：QD20260001")
+    await expect(card_rows).to_have_count(1)
+    assert "QD20260001" not in fake.cards
 
     # ---- 窗口 is for staff ------------------------------------------------------------
     await page.goto(f"{base}/#/desk")

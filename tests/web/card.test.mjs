@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import {
-  ALGORITHMS, CardKeyError, normalizeCardNo, normalizeSignature, pkcs8Algorithm, readPem, signNonce,
+  ALGORITHMS, CardKeyError, formatFingerprint, normalizeCardNo, normalizeSignature, pkcs8Algorithm, readPem, readPublicKey,
+  signNonce,
 } from '../../deploy/gateway/static/app/card.js';
 import { MESSAGES, describe } from '../../deploy/gateway/static/app/errors.js';
 
@@ -98,4 +99,26 @@ test('every local card refusal has a Chinese message through describe()', () => 
     assert.match(d.message, /[\u4e00-\u9fff]/);
     assert.equal(d.requestId, null);
   }
+});
+
+test('binding: a public key (SPKI PEM) is read with its algorithm; anything else is refused here', async () => {
+  const spki = (key) => key.export({ type: 'spki', format: 'pem' });
+  const ed = generateKeyPairSync('ed25519');
+  const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  assert.deepEqual(readPublicKey(`  some text before\n${spki(ed.publicKey)}\n`), { algorithm: ALGORITHMS.ED25519, pem: spki(ed.publicKey) });
+  assert.deepEqual(readPublicKey(spki(p256.publicKey).replace(/\n/g, '\r\n')), { algorithm: ALGORITHMS.P256, pem: spki(p256.publicKey) });
+  const code = (text) => refusal(() => readPublicKey(text));
+  assert.equal(await code(''), 'card.public_key_format');
+  assert.equal(await code('-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----'), 'card.public_key_format');
+  assert.equal(await code('-----BEGIN PUBLIC KEY-----\nMAMCAQA=\n-----END PUBLIC KEY-----'), 'card.public_key_format');
+  assert.equal(await code(pkcs8(ed.privateKey)), 'card.public_key_private');
+  assert.equal(await code(p256.privateKey.export({ type: 'sec1', format: 'pem' })), 'card.public_key_private');
+  assert.equal(await code('-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----'), 'card.public_key_certificate');
+  assert.equal(await code(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'pkcs1', format: 'pem' })), 'card.public_key_format');
+  assert.equal(await code(spki(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey)), 'card.public_key_unsupported');
+  assert.equal(await code(spki(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey)), 'card.public_key_unsupported');
+  for (const c of ['card.public_key_format', 'card.public_key_private', 'card.public_key_certificate', 'card.public_key_unsupported']) {
+    assert.equal(describe(new CardKeyError(c)).message, MESSAGES[c]);
+  }
+  assert.equal(formatFingerprint('ab01cd02ef'), 'AB01 CD02 EF');
 });

@@ -11,7 +11,7 @@ const files = readdirSync(APP).filter((f) => f.endsWith('.js')).sort();
 
 test('the client has its modules', () => {
   for (const f of ['api.js', 'errors.js', 'router.js', 'business-types.js', 'main.js', 'login.js', 'register.js',
-    'enterprises.js', 'book.js', 'bookings.js', 'booking.js', 'rights.js', 'desk.js', 'password-reset.js', 'card.js']) {
+    'enterprises.js', 'book.js', 'bookings.js', 'booking.js', 'rights.js', 'desk.js', 'password-reset.js', 'card.js', 'cards.js']) {
     assert.ok(files.includes(f), f);
   }
 });

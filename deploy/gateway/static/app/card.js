@@ -131,3 +131,51 @@ export function normalizeSignature(raw) {
   const s = String(raw ?? '').replace(/\s+/g, '');
   return /^[A-Za-z0-9+/_-]{40,1024}={0,2}$/.test(s) ? s : null;
 }
+
+/**
+ * A card's public key for binding (POST /api/v1/me/cards): the PEM "PUBLIC KEY" block
+ * (SubjectPublicKeyInfo) found in ``text`` -> {algorithm, pem}. A private key is refused
+ * before anything is sent (it must never leave the user's hands), and so are certificates,
+ * other PEM blocks and keys of other algorithms; each refusal has its own code.
+ */
+export function readPublicKey(text) {
+  const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(String(text ?? ''));
+  if (!m) throw new CardKeyError('card.public_key_format', 'no PEM block');
+  const label = m[1];
+  if (/PRIVATE KEY$/.test(label)) throw new CardKeyError('card.public_key_private');
+  if (label === 'CERTIFICATE') throw new CardKeyError('card.public_key_certificate');
+  if (label !== 'PUBLIC KEY') throw new CardKeyError('card.public_key_format', `${label} is not SubjectPublicKeyInfo`);
+  let der;
+  try {
+    der = base64ToBytes(m[2]);
+  } catch {
+    throw new CardKeyError('card.public_key_format', 'not base64');
+  }
+  let algorithm;
+  try {
+    const outer = tlv(der, 0);
+    if (outer.tag !== 0x30) throw new CardKeyError('card.key_format', 'not a SEQUENCE');
+    const alg = tlv(der, outer.start);
+    if (alg.tag !== 0x30) throw new CardKeyError('card.key_format', 'no AlgorithmIdentifier');
+    const oid = tlv(der, alg.start);
+    if (oid.tag !== 0x06) throw new CardKeyError('card.key_format', 'no OID');
+    const id = hex(der, oid.start, oid.end);
+    if (id === OID.ed25519) algorithm = ALGORITHMS.ED25519;
+    else if (id === OID.ecPublicKey && oid.end < alg.end) {
+      const curve = tlv(der, oid.end);
+      if (curve.tag === 0x06 && hex(der, curve.start, curve.end) === OID.prime256v1) algorithm = ALGORITHMS.P256;
+    }
+    const key = tlv(der, alg.end);
+    if (key.tag !== 0x03 || key.end !== outer.end) throw new CardKeyError('card.key_format', 'no BIT STRING');
+  } catch (err) {
+    throw new CardKeyError('card.public_key_format', err?.problem?.detail ?? String(err?.message ?? err));
+  }
+  if (!algorithm) throw new CardKeyError('card.public_key_unsupported');
+  const body = m[2].replace(/\s+/g, '').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  return { algorithm, pem: `-----BEGIN PUBLIC KEY-----\n${body}\n-----END PUBLIC KEY-----\n` };
+}
+
+/** A fingerprint (sha256 hex) as people compare it: upper case, in groups of four. */
+export function formatFingerprint(hexText) {
+  return String(hexText ?? '').toUpperCase().replace(/[^0-9A-F]/g, '').replace(/(.{4})(?=.)/g, '$1 ');
+}

@@ -11,7 +11,13 @@ export const MESSAGES = Object.freeze({
   'auth.invalid_credentials': '用户名、密码或验证码不正确。',
   'auth.locked': '登录失败次数过多，账号已暂时锁定，请稍后再试。',
   'auth.card_invalid': '持卡登录验证失败：卡号未绑定、签名与卡片不符，或挑战码已过期（2 分钟内有效，只能使用一次）。请确认后重新签名登录。',
-  'card.already_bound': '该卡已被绑定。',
+  'card.already_bound': '该卡号已绑定过（绑定在您或其他账号上），不能重复绑定；如需更换公钥，请先在列表中解绑后重新绑定。',
+  'card.not_bound': '该卡未绑定到您的账号（可能已经解绑），列表已刷新。',
+  // ---- card binding, refused in the browser before anything is sent (card.js) ----------
+  'card.public_key_format': '公钥格式不正确：请提供 PEM 格式的公钥（以 -----BEGIN PUBLIC KEY----- 开头）。',
+  'card.public_key_private': '这是私钥，不是公钥：绑定只需要卡片的公钥，私钥请勿粘贴或发送给任何人。',
+  'card.public_key_certificate': '这是证书，不是公钥：请从读卡器工具导出卡片的公钥（-----BEGIN PUBLIC KEY-----）。',
+  'card.public_key_unsupported': '不支持该公钥的算法：仅支持 Ed25519 和 ECDSA P-256。',
   // ---- card login, refused in the browser before anything is sent (card.js) ------------
   'card.key_format': '私钥格式不正确：请提供 PKCS#8 格式的 PEM 私钥（以 -----BEGIN PRIVATE KEY----- 开头）。',
   'card.key_encrypted': '该私钥已加密，本页无法使用：请先解密为未加密的 PKCS#8 私钥，或使用读卡器签名后粘贴签名。',
@@ -90,7 +96,7 @@ export const FIELD_HINTS = Object.freeze({
   phone: '请填写 11 位手机号（1 开头）', contact_phone: '请填写 11 位手机号（1 开头）',
   sms_code: '请填写短信中的 6 位验证码', username: '3-32 位小写字母、数字或 _ . -，以字母或数字开头',
   password: '至少 8 位，且不能过于简单', new_password: '至少 8 位，且不能过于简单',
-  card_no: '1-32 位字母或数字', signature: '请粘贴 Base64 签名', name: '请填写真实姓名', contact_name: '请填写联系人姓名',
+  card_no: '1-32 位字母或数字', public_key: '请粘贴 PEM 格式的 Ed25519 或 ECDSA P-256 公钥（-----BEGIN PUBLIC KEY-----）', signature: '请粘贴 Base64 签名', name: '请填写真实姓名', contact_name: '请填写联系人姓名',
   email: '请填写正确的电子邮箱', org_code: '9 位组织机构代码或 18 位统一社会信用代码',
   code: '9 位组织机构代码或 18 位统一社会信用代码', date: '请选择可预约的日期', period: '请选择时间段',
   enterprises: '每次可预约 1-10 家企业，且同一企业只能出现一次', businesses: '每家企业至少选择一项业务，同一业务只能选一次',

@@ -105,7 +105,7 @@ export function render(ctx) {
       h('label', { class: 'radio' }, modeKey, '用私钥在本页签名'),
       h('label', { class: 'radio' }, modeReader, '读卡器签名后粘贴')),
     keyPart, readerPart,
-    h('p', { class: 'hint card-note' }, '卡片须已绑定到您的账号。电子口岸卡的私钥保存在卡内，请用读卡器工具签名；“用私钥在本页签名”适用于测试卡和软证书。'),
+    h('p', { class: 'hint card-note' }, '卡片须已绑定到您的账号（用密码或验证码登录后，在“我的卡片”中绑定）。电子口岸卡的私钥保存在卡内，请用读卡器工具签名；“用私钥在本页签名”适用于测试卡和软证书。'),
     h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, '持卡登录'));
   const mode = () => (modeReader.checked ? 'reader' : 'key');
   const showMode = () => { keyPart.hidden = mode() !== 'key'; readerPart.hidden = mode() !== 'reader'; msg.clear(); };

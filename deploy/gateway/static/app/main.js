@@ -10,6 +10,7 @@ import * as login from './login.js';
 import * as register from './register.js';
 import * as passwordReset from './password-reset.js';
 import * as enterprises from './enterprises.js';
+import * as cards from './cards.js';
 import * as book from './book.js';
 import * as bookings from './bookings.js';
 import * as booking from './booking.js';
@@ -27,6 +28,7 @@ const ROUTES = [
   { path: '/bookings', name: 'bookings', title: '预约查询', screen: bookings, menu: true },
   { path: '/bookings/:id', name: 'booking', title: '预约详情', screen: booking, menuAs: '/bookings' },
   { path: '/rights', name: 'rights', title: '预约权限', screen: rights, menu: true },
+  { path: '/cards', name: 'cards', title: '我的卡片', screen: cards, menu: true },
   { path: '/desk', name: 'desk', title: '窗口', screen: desk, menu: true, role: 'staff' },
 ];
 
