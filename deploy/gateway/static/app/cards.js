@@ -4,10 +4,10 @@
 // The key is checked here first (card.js readPublicKey): a private key pasted by mistake
 // is refused and never sent.
 import { h, clear } from './dom.js';
-import { API, itemsOf } from './api.js';
+import { API } from './api.js';
 import { formatInstant } from './format.js';
 import { formatFingerprint, normalizeCardNo, readPublicKey } from './card.js';
-import { confirmButton, field, input, loading, markFields, messageBox, pageTitle } from './ui.js';
+import { confirmButton, field, input, loadList, loading, markFields, messageBox, pageTitle } from './ui.js';
 
 const ALGORITHM_NAMES = { Ed25519: 'Ed25519', 'ECDSA-P256': 'ECDSA P-256' };
 
@@ -38,18 +38,8 @@ export async function render(ctx) {
   const list = h('div', { class: 'list', id: 'card-list' }, loading());
 
   async function reload() {
-    let items;
-    try {
-      items = itemsOf(await api.get(`${API}/me/cards`));
-    } catch (err) {
-      clear(list);
-      msg.error(err);
-      return;
-    }
-    if (!items.length) {
-      clear(list, h('p', { class: 'empty' }, '您还没有绑定卡片。绑定后即可在登录页使用“持卡登录”。'));
-      return;
-    }
+    const items = await loadList(api, `${API}/me/cards`, list, msg, '您还没有绑定卡片。绑定后即可在登录页使用“持卡登录”。');
+    if (!items) return;
     clear(list, h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, h('th', {}, '卡号'), h('th', {}, '算法'), h('th', {}, '公钥指纹（SHA-256）'),
         h('th', {}, '绑定时间'), h('th', {}, '操作'))),

@@ -1,9 +1,9 @@
 // 信息维护: the agent's enterprise list. Add (9-char organisation code or 18-char unified
 // social credit code, plus the company name) and delete; editing is delete + add again.
 import { h, clear } from './dom.js';
-import { API, itemsOf } from './api.js';
+import { API } from './api.js';
 import { normalizeOrgCode } from './format.js';
-import { confirmButton, enterpriseLookup, field, input, loading, markFields, messageBox, pageTitle } from './ui.js';
+import { confirmButton, enterpriseLookup, field, input, loadList, loading, markFields, messageBox, pageTitle } from './ui.js';
 
 export async function render(ctx) {
   const { root, api } = ctx;
@@ -21,18 +21,8 @@ export async function render(ctx) {
   const list = h('div', { class: 'list', id: 'enterprise-list' }, loading());
 
   async function reload() {
-    let items;
-    try {
-      items = itemsOf(await api.get(`${API}/me/enterprises`));
-    } catch (err) {
-      clear(list);
-      msg.error(err);
-      return;
-    }
-    if (!items.length) {
-      clear(list, h('p', { class: 'empty' }, '您还没有添加企业。请在上方填写组织机构代码和公司名称后点击“添加企业”。'));
-      return;
-    }
+    const items = await loadList(api, `${API}/me/enterprises`, list, msg, '您还没有添加企业。请在上方填写组织机构代码和公司名称后点击“添加企业”。');
+    if (!items) return;
     clear(list, h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, h('th', {}, '组织机构代码'), h('th', {}, '公司名称'), h('th', {}, '操作'))),
       h('tbody', {}, items.map((item) => h('tr', { dataset: { code: item.org_code } },

@@ -105,6 +105,26 @@ export function smsCodeButton(api, phone, purpose, msg, sentText = '验证码已
 }
 
 /**
+ * Fills ``list`` from GET ``url``: an error goes to ``msg`` and no items to ``emptyText``;
+ * returns the items when there are some (the caller draws them), else null.
+ */
+export async function loadList(api, url, list, msg, emptyText) {
+  let items;
+  try {
+    items = itemsOf(await api.get(url));
+  } catch (err) {
+    clear(list);
+    msg.error(err);
+    return null;
+  }
+  if (!items.length) {
+    clear(list, h('p', { class: 'empty' }, emptyText));
+    return null;
+  }
+  return items;
+}
+
+/**
  * The enterprise look-up of the manual: typing 2+ characters of a code or name in ``input``
  * lists GET /api/v1/enterprises?q= matches below it; picking one fills the code (and calls
  * onPick({org_code, name})). When nothing matches, says so.
