@@ -24,7 +24,7 @@ from booking.settings import BookingSettings
 from shared.app import RUNTIME_KEY
 from shared.contracts.allocator import ALLOCATION_COMPLETED, AllocationCompleted, Assignment
 from shared.events import make_envelope
-from shared.testing.messaging import bound_queue, bus
+from shared.testing.messaging import bound_queue, bus, wait_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A plain week without holidays: Monday 17 November 2025, 10:00 in Qingdao. On that day
@@ -180,7 +180,7 @@ class Service:
         async def check():
             state = await self.cutoff(day)
             return state if (state["status"], state["requests"]) == (status, requests) else None
-        state = await _eventually(check, timeout)
+        state = await wait_for(check, timeout)
         assert state, f"{day} never became {status} after {requests} request(s): {await self.cutoff(day)}"
         return state
 
@@ -196,7 +196,7 @@ class Service:
             center=center or self.center, date=day, cutoff_id=cutoff_id, run_id=str(uuid.uuid4()),
             snapshot_fingerprint="test", changed=True, assignments=[Assignment(**a) for a in assignments],
             overflow_count=0, completed_at=self.now), producer="allocator")
-        assert await _eventually(lambda: self.handled(env)), "allocation.completed was not handled"
+        assert await wait_for(lambda: self.handled(env)), "allocation.completed was not handled"
         return env
 
     async def desk(self, action: str, booking_id: str, headers: dict[str, str] | None = None):
@@ -281,20 +281,10 @@ def refused():
     return problem
 
 
-async def _eventually(check, timeout: float = 15.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = await check()
-        if result or loop.time() > deadline:
-            return result
-        await asyncio.sleep(0.05)
-
-
 @pytest.fixture
 def eventually():
     """``await eventually(async_check)``: the check's first truthy result, polled."""
-    return _eventually
+    return wait_for
 
 
 @pytest.fixture
