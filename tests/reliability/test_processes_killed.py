@@ -22,6 +22,7 @@ key) drops; the fake counts such repeats.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import signal
 from collections import Counter
@@ -191,25 +192,22 @@ async def test_booking_killed_during_the_cutoff(gw, mint, system, db, n, point):
         # the locks of its open transaction until it reaches the end of its statement.
         await restart(system, "booking", clock)
     elif point == "applying":
-        allocator.send_signal(signal.SIGSTOP)
-        try:
-            await gw.set_clock(cutoff, services=("identity", "booking", "notifier"))  # not the paused one
+        async with contextlib.AsyncExitStack() as locks:
+            allocator.send_signal(signal.SIGSTOP)
+            try:
+                await gw.set_clock(cutoff, services=("identity", "booking", "notifier"))  # not the paused one
 
-            async def requested_sent():
-                return await db.fetchval("SELECT count(*) FROM booking.outbox WHERE type = 'allocation.requested'"
-                                         " AND sent_at IS NOT NULL AND envelope->'data'->>'date' = $1",
-                                         day.isoformat())
-            await wait_until(requested_sent, "allocation.requested on the broker")
-            lock = holding(system, "SELECT 1 FROM booking.cutoffs WHERE center = 'qingdao' AND day = $1 FOR SHARE",
-                           day)
-            await lock.__aenter__()
-        finally:
-            allocator.send_signal(signal.SIGCONT)
-        try:
+                async def requested_sent():
+                    return await db.fetchval("SELECT count(*) FROM booking.outbox WHERE type = 'allocation.requested'"
+                                             " AND sent_at IS NOT NULL AND envelope->'data'->>'date' = $1",
+                                             day.isoformat())
+                await wait_until(requested_sent, "allocation.requested on the broker")
+                await locks.enter_async_context(holding(
+                    system, "SELECT 1 FROM booking.cutoffs WHERE center = 'qingdao' AND day = $1 FOR SHARE", day))
+            finally:
+                allocator.send_signal(signal.SIGCONT)
             await wait_until(lambda: waiting_on_lock(db, "%cutoffs%"), "the allocation being stored", every=0.01)
             clock = await kill(system, "booking")
-        finally:
-            await lock.__aexit__(None, None, None)
         assert await allocated_events_sent(db, day) == 0
         await restart(system, "booking", clock)
     else:
