@@ -171,8 +171,9 @@ async def test_a_row_lost_in_the_restored_copy_fails_the_drill(filled, admin_db,
 
 async def test_the_command_exits_1_when_the_dump_lacks_a_row_its_manifest_recorded(filled, admin_db, tmp_path):
     system, _ = filled
-    dump = tmp_path / "nightly.dump"
-    await restore_drill.backup(system.database_url, dump, emit=lambda _: None)
+    code, lines = await run_cli("--database-url", system.database_url, "--workdir", str(tmp_path), "--backup-only")
+    assert code == 0 and [line["action"] for line in lines] == ["versions", "dumped"], lines
+    dump = Path(lines[-1]["file"])
     path = restore_drill.manifest_path(dump)
     manifest = json.loads(path.read_text())
     manifest["state"]["rows"]["booking.bookings"] += 1          # the dump holds one booking fewer

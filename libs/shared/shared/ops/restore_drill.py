@@ -2,6 +2,7 @@
 
     python -m shared.ops.restore_drill [--database-url URL] [--workdir DIR] [--keep]
     python -m shared.ops.restore_drill --from-dump FILE [--database-url URL] [--keep]
+    python -m shared.ops.restore_drill --backup-only [--database-url URL] [--workdir DIR]
 
 1. Opens a read-only REPEATABLE READ transaction on the database and exports its snapshot.
    In it, records the state of every service schema (identity, booking, allocator,
@@ -17,8 +18,9 @@
 4. Records the restored database the same way and compares: every difference is one JSON
    line. The restored database is dropped at the end unless ``--keep``.
 
-``--from-dump`` skips 1-2 and drills an existing backup (made by this command, so its
-manifest lies beside it): that tests the file you would really restore from.
+``--backup-only`` does 1-2 and stops: a nightly backup with its manifest. ``--from-dump``
+skips 1-2 and drills such an existing backup: that tests the file you would really restore
+from.
 
 pg_dump and pg_restore must be of the server's major version (``--pg-bin`` picks another
 installation, e.g. /usr/lib/postgresql/15/bin); the drill refuses to run otherwise.
@@ -264,6 +266,10 @@ async def drop_database(server_url: str, name: str) -> None:
         await admin.close()
 
 
+def dump_file_name(source_url: str) -> str:
+    return f"{database_name(source_url)}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.dump"
+
+
 def drill_database_name(source: str) -> str:
     return f"{source[:40]}_drill_{datetime.now(timezone.utc):%Y%m%d%H%M%S}"
 
@@ -275,7 +281,7 @@ async def drill(source_url: str, workdir: Path, *, from_dump: Path | None = None
     """The whole drill; the differences found (empty: the copy is whole).
     ``after_restore`` runs on the restored copy before it is compared (tests lose a row there)."""
     if from_dump is None:
-        dump_file = workdir / f"{database_name(source_url)}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.dump"
+        dump_file = workdir / dump_file_name(source_url)
         expected = await backup(source_url, dump_file, pg_bin=pg_bin, schemas=schemas, emit=emit)
     else:
         dump_file = from_dump
@@ -303,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL),
                    help="the database to back up (default: $DATABASE_URL)")
     p.add_argument("--workdir", type=Path, default=Path("."), help="where the dump and its manifest go")
+    p.add_argument("--backup-only", action="store_true", help="write the dump and its manifest, restore nothing")
     p.add_argument("--from-dump", type=Path, help="drill this existing dump (its .manifest.json beside it)")
     p.add_argument("--target-url", help="restore on this server instead (any database name in it is ignored)")
     p.add_argument("--target-db", help="name of the fresh database (default: <source>_drill_<UTC time>)")
@@ -311,7 +318,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="pg_restore --jobs")
     p.add_argument("--schema", action="append", dest="schemas", help="a schema to check (default: the four services')")
     args = p.parse_args(argv)
+    if args.backup_only and args.from_dump:
+        p.error("--backup-only and --from-dump exclude each other")
     try:
+        if args.backup_only:
+            asyncio.run(backup(args.database_url, args.workdir / dump_file_name(args.database_url), pg_bin=args.pg_bin,
+                               schemas=tuple(args.schemas) if args.schemas else SERVICE_SCHEMAS))
+            return 0
         diffs = asyncio.run(drill(args.database_url, args.workdir, from_dump=args.from_dump,
                                   target_url=args.target_url, target_db=args.target_db, keep=args.keep,
                                   pg_bin=args.pg_bin, jobs=args.jobs,
