@@ -196,6 +196,15 @@ async def test_the_command_exits_1_when_the_dump_lacks_a_row_its_manifest_record
         await restore_drill.drop_database(system.database_url, kept)
     assert await drill_databases(admin_db, system.database_url) == []
 
+    # A backup file cut short (a full disk, a copy interrupted): pg_restore fails, exit 2,
+    # and the half-restored database is not left behind.
+    cut = tmp_path / "cut.dump"
+    cut.write_bytes(dump.read_bytes()[: dump.stat().st_size // 2])
+    restore_drill.manifest_path(cut).write_text(path.read_text())
+    code, lines = await run_cli("--database-url", system.database_url, "--from-dump", str(cut))
+    assert code == 2 and "pg_restore exited with 1" in lines[-1]["error"], lines
+    assert await drill_databases(admin_db, system.database_url) == []
+
 
 async def test_the_drill_refuses_to_run_without_the_postgresql_tools(filled, tmp_path):
     code, lines = await run_cli("--database-url", filled[0].database_url, "--workdir", str(tmp_path),

@@ -237,8 +237,12 @@ async def restore(dump_file: Path, server_url: str, target_db: str, *, like_url:
     target_url = with_database(server_url, target_db)
     url, env = libpq_args(target_url)
     started = time.monotonic()
-    await run_tool([tool("pg_restore", pg_bin), "--exit-on-error", f"--jobs={jobs}", f"--dbname={url}",
-                    str(dump_file)], env)
+    try:
+        await run_tool([tool("pg_restore", pg_bin), "--exit-on-error", f"--jobs={jobs}", f"--dbname={url}",
+                        str(dump_file)], env)
+    except BaseException:
+        await drop_database(server_url, target_db)      # half a restore is nothing to keep
+        raise
     emit({"action": "restored", "database": target_db, "seconds": round(time.monotonic() - started, 2)})
     return target_url
 
