@@ -87,7 +87,7 @@ def _database(rt: Runtime):
         if s.migrate_on_start:
             await migrate(s.database_url, s.db_schema, rt.migrations)
         pool = await create_pool(s.database_url, s.db_schema, min_size=s.db_pool_min, max_size=s.db_pool_max,
-                                 command_timeout=s.db_command_timeout, application_name=s.service_name)
+                                 command_timeout=s.db_command_timeout, application_name=s.db_application_name)
         rt.db = Database(pool, s.db_schema, s.db_acquire_timeout)
         yield
         await rt.db.close()
