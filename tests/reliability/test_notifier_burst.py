@@ -134,15 +134,18 @@ def check_provider(fake, *, expected_refs: set[str]) -> None:
     twice = {ref: n for ref, n in per_ref.items() if n > 1}
     assert not twice, f"{len(twice)} messages called more than once"
     assert fake.state.duplicates == 0
-    # Never past the rate. Per whole second (the fake's own count) with a little slack for
-    # calls whose slots were spaced but whose arrival bunched on a busy machine; over any
-    # 5 seconds the bunching evens out: within 10%.
+    # Never past the rate. The slots are spaced exactly 1/RATE apart in the database; the
+    # calls arrive a little late, more so on a busy machine (up to a second seen on 2 shared
+    # cores while the events are consumed), so a window holds at most its own slots plus
+    # one second's worth that bunched into it. Per whole second (the fake's own count),
+    # per 10 s, and over the whole burst.
     per_second = fake.state.calls_per_second()
+    times = sorted(datetime.fromisoformat(c.at).timestamp() for c in calls)
     assert max(per_second.values()) <= RATE * 1.25, sorted(per_second.items())
-    times = [datetime.fromisoformat(c.at).timestamp() for c in calls]
-    assert busiest(times, 5.0) <= 5 * RATE * 1.1, busiest(times, 5.0)
+    assert busiest(times, 10.0) <= RATE * 11, busiest(times, 10.0)
+    assert (len(times) - 1) / (times[-1] - times[0] + 1.0) <= RATE, (len(times), times[-1] - times[0])
     # ... and the rate was the bound, not the processes: the fleet ran at it.
-    assert busiest(times, 5.0) >= 5 * RATE * 0.6, busiest(times, 5.0)
+    assert busiest(times, 10.0) >= RATE * 10 * 0.6, busiest(times, 10.0)
 
 
 def check_gauges(watch: Watch) -> None:
@@ -160,7 +163,7 @@ def report(phase: str, watch: Watch, fake) -> None:
     """What the burst showed (pytest -s prints it; the report in benchmarks quotes it)."""
     times = [datetime.fromisoformat(c.at).timestamp() for c in fake.state.calls]
     print(f"\n{phase}: {BURST} SMS in {max(times) - min(times):.1f} s; calls/s max {max(fake.state.calls_per_second().values())},"
-          f" busiest 5 s {busiest(times, 5.0)}; gauge peaks {[max(g) for g in watch.gauges.values()]};"
+          f" busiest 10 s {busiest(times, 10.0)}; gauge peaks {[max(g) for g in watch.gauges.values()]};"
           f" connections {list(watch.connections.values())} (share {SHARE})")
 
 

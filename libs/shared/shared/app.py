@@ -13,7 +13,7 @@ from aiohttp import web
 from .bus import Bus, Topology
 from .clock import Clock
 from .consumer import Consumer, QueueSpec
-from .db import Database, create_pool
+from .db import Database, create_pool, with_application_name
 from .http.auth import VERIFIER_KEY, TokenVerifier, http_jwks_source
 from .http.clock_routes import test_clock_routes
 from .http.health import health_routes
@@ -99,7 +99,8 @@ def _broker(rt: Runtime):
         s = rt.settings
         rt.bus = Bus(s.amqp_url, topology=Topology(s.events_exchange), service=s.service_name,
                      publish_timeout=s.publish_timeout)
-        rt.relay = OutboxRelay(rt.db, rt.bus, s.database_url, metrics=rt.metrics,
+        rt.relay = OutboxRelay(rt.db, rt.bus, with_application_name(s.database_url, s.db_application_name),
+                               metrics=rt.metrics,
                                poll_interval=s.outbox_poll_interval, batch_size=s.outbox_batch_size,
                                purge_types=frozenset(s.outbox_purge_types))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import socket
 from typing import Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -55,17 +54,6 @@ class NotifierSettings(ServiceSettings):
         """One name per process (the pod's host name and the pid), so pg_stat_activity
         shows each replica's share of the connections."""
         return f"{self.service_name} {socket.gethostname()} {os.getpid()}"[:63]
-
-    @model_validator(mode="after")
-    def _name_every_connection(self) -> "NotifierSettings":
-        # The pool names its connections itself; the outbox relay's LISTEN connection and the
-        # migrations connect with the URL alone: the name goes in the URL for them.
-        parts = urlsplit(self.database_url)
-        query = dict(parse_qsl(parts.query))
-        if "application_name" not in query:
-            query["application_name"] = self.db_application_name
-            self.database_url = urlunsplit(parts._replace(query=urlencode(query)))
-        return self
 
     @model_validator(mode="after")
     def _check(self) -> "NotifierSettings":
