@@ -95,7 +95,8 @@ _RECORD_ATTEMPTS = (
     "   FROM claimed c WHERE a.message_id = c.id AND a.attempt < c.attempts AND a.finished_at IS NULL)")
 # How many call slots start within the horizon ($H seconds): the rate row is locked first,
 # so concurrent claims (every replica's) count the slots one after the other, never twice.
-# The row exists (``SharedRateLimiter.ensure_row`` at start); without it, no limit on room.
+# The row exists (``SharedRateLimiter.ensure_row`` at start); without it, the room of a
+# fresh start (the slot now and those within the horizon).
 _BUDGET = (
     "budget AS MATERIALIZED (SELECT CASE"
     "   WHEN greatest(next_slot, clock_timestamp()) <= clock_timestamp() + make_interval(secs => $H::float8)"
@@ -103,7 +104,7 @@ _BUDGET = (
     "     - greatest(next_slot, clock_timestamp())) / $G::float8)::int + 1"
     "   ELSE 0 END AS room"
     "  FROM provider_rate WHERE provider = $K::text FOR UPDATE)")
-_ROOM = "coalesce((SELECT room FROM budget), 2147483647)"
+_ROOM = "coalesce((SELECT room FROM budget), floor($H::float8 / $G::float8)::int + 1)"
 _TAKE_SLOTS = (
     ", slot AS (INSERT INTO provider_rate AS r (provider, next_slot)"
     "   SELECT $K::text, clock_timestamp() + make_interval(secs => $G::float8 * n)"
