@@ -137,11 +137,12 @@ def check_provider(fake, *, expected_refs: set[str]) -> None:
     # Never past the rate. The slots are spaced exactly 1/RATE apart in the database; the
     # calls arrive a little late, more so on a busy machine (up to a second seen on 2 shared
     # cores while the events are consumed), so a window holds at most its own slots plus
-    # one second's worth that bunched into it. Per whole second (the fake's own count),
-    # per 10 s, and over the whole burst.
+    # what bunched into it: per whole second (the fake's own count; up to 1.25 x RATE seen),
+    # per 10 s (one second's worth) and over the whole burst (the tight one). Each process
+    # with its own limit instead of the fleet's makes 3 x RATE and fails all three.
     per_second = fake.state.calls_per_second()
     times = sorted(datetime.fromisoformat(c.at).timestamp() for c in calls)
-    assert max(per_second.values()) <= RATE * 1.25, sorted(per_second.items())
+    assert max(per_second.values()) <= RATE * 1.5, sorted(per_second.items())
     assert busiest(times, 10.0) <= RATE * 11, busiest(times, 10.0)
     assert (len(times) - 1) / (times[-1] - times[0] + 1.0) <= RATE, (len(times), times[-1] - times[0])
     # ... and the rate was the bound, not the processes: the fleet ran at it.
