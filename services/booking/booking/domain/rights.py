@@ -46,10 +46,11 @@ class BookingRights:
             return self._snapshot()
         return RightsSnapshot(self.no_shows, self.cancellations, None, None)
 
-    def ensure_can_book(self, now: datetime) -> None:
+    def ensure_can_book(self, now: datetime, zone: tzinfo | None = None) -> None:
+        """``zone``: the center's; the refusal shows the end on its wall clock."""
         if self.is_suspended(now):
             assert self.suspended_until is not None
-            raise Suspended(self.suspended_until, self.reason)
+            raise Suspended(_local(self.suspended_until, zone), self.reason)
 
     def record_cancellations(self, n: int, now: datetime, note: str = "", zone: tzinfo | None = None) -> RightsChanged:
         """Count ``n`` cancellations (the service passes 1 per cancel request). ``zone``:
