@@ -191,6 +191,10 @@ async def test_an_unconfirmed_year_is_never_released(gw):
     Thursday 31 opens, but 1 January 2027 (a Friday) does not, nor does any 2027 date, and
     the scheduler closes and allocates none of them."""
     await travel(gw, at("2026-12-30"))
+    # What the client reads instead of hard-coding 15点, 2个工作日 and 10分钟 (no token).
+    _, center = await gw.call("GET", "/api/v1/centers/qingdao", expect=200)
+    assert (center["cutoff_time"], center["release_working_days"], center["late_minutes"], center["timezone"]) == \
+        ("15:00", 2, 10, "Asia/Shanghai")
     agent = await gw.register()
     admin = await gw.operator("admin")
     orgs = await enterprises(gw, agent, 1)
