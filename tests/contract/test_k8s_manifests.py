@@ -573,6 +573,7 @@ ALERTS = {
     "SmsFailureRateHigh": {"shared": {"events_consumed_total"}, "notifier": {"sms_attempts_total"}},
     "CutoffNotRun": {"pending": {"cutoff_last_closed_timestamp_seconds"}},
     "ServiceNotReady": {"kube-state-metrics": {"kube_pod_status_ready", "kube_pod_status_phase"}},
+    "CalendarUnconfirmed": {"booking": {"calendar_unconfirmed_release_in_days"}},
 }
 
 
