@@ -573,7 +573,6 @@ ALERTS = {
     "SmsFailureRateHigh": {"shared": {"events_consumed_total"}, "notifier": {"sms_attempts_total"}},
     "CutoffNotRun": {"pending": {"cutoff_last_closed_timestamp_seconds"}},
     "ServiceNotReady": {"kube-state-metrics": {"kube_pod_status_ready", "kube_pod_status_phase"}},
-    "CalendarUnconfirmed": {"booking": {"calendar_unconfirmed_release_in_days"}},
 }
 
 
@@ -586,6 +585,10 @@ def _anchors(markdown: str) -> set[str]:
         elif not fenced and (m := re.match(r"^#{1,6}\s+(.*)$", line)):
             out.add(re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-"))
     return out
+
+
+# The calendar's alert (issue 15), kept apart from the table above so the two merge cleanly.
+ALERTS["CalendarUnconfirmed"] = {"booking": {"calendar_unconfirmed_release_in_days"}}
 
 
 def test_prometheus_rules():
