@@ -82,4 +82,3 @@ async def _record_resend(conn: asyncpg.Connection, envelope: Envelope, data: Bas
         event_id=envelope.id, event_type=envelope.type, template=kept.template, booking_id=booking_id,
         phone=getattr(data, "contact_phone", None) or kept.phone, body=kept.body, sensitive=False,
         resend=True, correlation_id=envelope.correlation_id), now=now, sweep_after=sweep_after)
-
