@@ -14,6 +14,7 @@ from booking.settings import BookingSettings
 from identity.settings import IdentitySettings
 from notifier.settings import NotifierSettings
 from shared.consumer import QueueSpec
+from shared.settings import ServiceSettings
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -37,8 +38,14 @@ def readme_row(*variables: str) -> str:
 @pytest.mark.parametrize("service", sorted(SETTINGS))
 def test_the_readme_configuration_defaults_are_every_services_defaults(service):
     cls = SETTINGS[service]
-    assert readme_row("DB_POOL_MAX", "DB_ACQUIRE_TIMEOUT") == \
-        f"{default(cls, 'db_pool_max')}, {default(cls, 'db_acquire_timeout'):g} s"
+    # "10 (notifier: 6), 5 s": the common default, the services that differ in parentheses
+    pools = re.fullmatch(r"(\d+)(?: \(([^)]*)\))?, ([\d.]+) s", readme_row("DB_POOL_MAX", "DB_ACQUIRE_TIMEOUT"))
+    assert pools, "the pool row reads '<n> (<service>: <n>; ...), <seconds> s'"
+    differing = dict(pair.split(": ") for pair in pools.group(2).split("; ")) if pools.group(2) else {}
+    assert default(cls, "db_pool_max") == int(differing.get(service, pools.group(1)))
+    assert set(differing) == {s for s, c in SETTINGS.items()
+                              if default(c, "db_pool_max") != default(ServiceSettings, "db_pool_max")}
+    assert float(pools.group(3)) == default(cls, "db_acquire_timeout")
     assert readme_row("PUBLISH_TIMEOUT") == f"{default(cls, 'publish_timeout'):g} s"
     delays = ",".join(map(str, default(cls, "consumer_retry_delays_ms")))
     assert readme_row("CONSUMER_MAX_ATTEMPTS", "CONSUMER_RETRY_DELAYS_MS") == \
