@@ -19,3 +19,12 @@ class IdentityMetrics:
         self.sms_codes_refused = Counter(
             "identity_sms_codes_refused_total", "SMS code requests refused by the rate limits, by limit (phone, ip)",
             ["limited_by"], registry=registry)
+        # Every known label value from the start, at 0: rate() and the dashboard see a series
+        # before the first failure, not a gap.
+        for method in ("password", "sms_code", "card"):
+            self.login_failures.labels(method)
+        for method in ("password", "sms_code"):
+            self.lockouts.labels(method)
+            self.locked_refusals.labels(method)
+        for limit in ("phone", "ip"):
+            self.sms_codes_refused.labels(limit)
