@@ -580,6 +580,17 @@ ALERTS = {
     "SmsFailureRateHigh": {"shared": {"events_consumed_total"}, "notifier": {"sms_attempts_total"}},
     "CutoffNotRun": {"pending": {"cutoff_last_closed_timestamp_seconds"}},
     "ServiceNotReady": {"kube-state-metrics": {"kube_pod_status_ready", "kube_pod_status_phase"}},
+    "GatewayErrorBudgetBurnFast": {}, "GatewayErrorBudgetBurnSlow": {},          # recorded ratios of
+    "BookingLatencyBudgetBurnFast": {}, "BookingLatencyBudgetBurnSlow": {},      # http_* (group slo)
+    "ConsumerLagHigh": {},   # consumer_lag_seconds_bucket: a histogram series, served (test_grafana_dashboard)
+    "QueueBacklogHigh": {"rabbitmq": {"rabbitmq_queue_messages_ready"}},
+    "ConsumersStopped": {"shared": {"consumers_running", "consumers_configured"}},
+    "SmsPendingTooOld": {"notifier": {"notifier_sms_oldest_pending_age_seconds"}},
+    "CutoffNotAllocated": {"booking": {"cutoff_closed_unallocated_oldest_age_seconds"}},
+    "IdentityMetricsAbsent": {"prometheus": {"up"}}, "BookingMetricsAbsent": {"prometheus": {"up"}},
+    "AllocatorMetricsAbsent": {"prometheus": {"up"}}, "NotifierMetricsAbsent": {"prometheus": {"up"}},
+    "RabbitMQMetricsAbsent": {"rabbitmq": {"rabbitmq_queue_messages"}},
+    "KubeStateMetricsAbsent": {"kube-state-metrics": {"kube_pod_status_ready"}},
 }
 
 
