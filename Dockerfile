@@ -53,7 +53,7 @@ RUN pip install --no-deps --no-index /tmp/wheels/*.whl \
 COPY deploy/docker/service-entrypoint.sh /usr/local/bin/cardcenter-service
 
 WORKDIR /app
-USER app
+USER 10001:10001
 EXPOSE 8001 8002 8003 8004
 
 # <SERVICE>_PORT (8001..8004 by default, see the settings classes) is the one to probe.
