@@ -4,6 +4,7 @@ No cluster is needed: the manifests are read as YAML; every built-in object is v
 with kubernetes-validate (the published JSON schemas, strict: unknown fields fail); the
 custom resources (KEDA, Prometheus Operator) are checked for the fields they need; the
 environment given to each container is checked against its service's settings class.
+What kustomize builds from these files (sizes, schemas, CRD schemas): test_k8s_build.py.
 """
 from __future__ import annotations
 
