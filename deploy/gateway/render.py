@@ -1,7 +1,7 @@
 """Render deploy/gateway/nginx.conf.template for a local (unprivileged) nginx.
 
-The same template serves Docker, where the official nginx image's envsubst renders it
-(see docker-compose.yml); this script does the same substitution without envsubst and
+The same template serves the gateway image, where the official nginx image's envsubst
+renders it (deploy/gateway/Dockerfile); this script does the same substitution without envsubst and
 fills in local defaults. Only the placeholders below are substituted; every other
 ``$name`` in the template is nginx's own and stays as it is.
 
