@@ -6,7 +6,7 @@ const DATE_PATTERNS = [
   /^(\d{4})-(\d{1,2})-(\d{1,2})$/, /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/, /^(\d{4})\.(\d{1,2})\.(\d{1,2})$/,
   /^(\d{4})年(\d{1,2})月(\d{1,2})日?$/, /^(\d{4})(\d{2})(\d{2})$/,
 ];
-const RANGE_SEP = /\s*(?:~|～|至|到|—|–|--)\s*/;
+const RANGE_SEP_ALL = /\s*(?:~|至|到|—|–|--)\s*/g;  // ～ is ~ after NFKC
 
 const pad = (n) => String(n).padStart(2, '0');
 
@@ -38,20 +38,25 @@ function* daysBetween(from, to) {
 export function parseDateList(text, year) {
   const dates = new Set();
   const problems = [];
-  const chunks = String(text ?? '').normalize('NFKC').split(/[\n\r,;，；、\t]+|\s{2,}/)
-    .flatMap((c) => (RANGE_SEP.test(c) ? [c] : c.split(/\s+/))).map((c) => c.trim()).filter(Boolean);
-  for (const chunk of chunks) {
-    const parts = chunk.split(RANGE_SEP);
-    if (parts.length === 2) {
-      const [a, b] = parts.map(parseDate);
-      if (!a || !b || a > b) { problems.push(`无法识别的日期范围：${chunk}`); continue; }
-      if (Number(a.slice(0, 4)) !== year || Number(b.slice(0, 4)) !== year) { problems.push(`${chunk} 不在 ${year} 年内`); continue; }
+  // Range separators become a token of their own; everything else separates tokens.
+  const tokens = String(text ?? '').normalize('NFKC').replace(RANGE_SEP_ALL, ' ~ ')
+    .split(/[\s,;，；、]+/).filter(Boolean);
+  const inYear = (d) => Number(d.slice(0, 4)) === year;
+  for (let i = 0; i < tokens.length; i += 1) {
+    const token = tokens[i];
+    if (tokens[i + 1] === '~') {
+      const end = tokens[i + 2] ?? '';
+      i += 2;
+      const [a, b] = [parseDate(token), parseDate(end)];
+      const shown = `${token}~${end}`;
+      if (!a || !b || a > b) { problems.push(`无法识别的日期范围：${shown}`); continue; }
+      if (!inYear(a) || !inYear(b)) { problems.push(`${shown} 不在 ${year} 年内`); continue; }
       for (const d of daysBetween(a, b)) dates.add(d);
       continue;
     }
-    const d = parts.length === 1 ? parseDate(chunk) : null;
-    if (!d) { problems.push(`无法识别的日期：${chunk}`); continue; }
-    if (Number(d.slice(0, 4)) !== year) { problems.push(`${d} 不在 ${year} 年内`); continue; }
+    const d = parseDate(token);
+    if (!d) { problems.push(`无法识别的日期：${token}`); continue; }
+    if (!inYear(d)) { problems.push(`${d} 不在 ${year} 年内`); continue; }
     dates.add(d);
   }
   return { dates: [...dates].sort(), problems };

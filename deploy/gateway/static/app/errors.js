@@ -1,5 +1,7 @@
 // Error codes (api.md, the services and the gateway) -> clear Chinese messages.
 // Pure: no DOM. describe() turns an ApiError / problem document into what the screens show.
+import { dateIn } from './format.js';
+
 
 export const MESSAGES = Object.freeze({
   // ---- identity ----------------------------------------------------------------------
@@ -148,10 +150,13 @@ export function hasMessage(code) {
   return Object.prototype.hasOwnProperty.call(MESSAGES, code);
 }
 
+/** The center's date of an instant (Asia/Shanghai, not the instant's own offset or UTC):
+ *  "2027-02-27T16:00:00Z" -> "2027年2月28日". */
 function dateOf(value) {
   if (!value) return '';
   const s = String(value);
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  const day = s.length > 10 ? dateIn(s) : s;
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(day ?? s);
   return m ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日` : s;
 }
 

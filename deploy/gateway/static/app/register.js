@@ -70,13 +70,14 @@ export function render(ctx) {
     h('p', { class: 'hint' }, '企业库中尚未维护的企业：填写公司名称，注册账号后系统将该企业加入企业库和您的企业列表。'),
     field('公司名称', entName, { required: true }),
     h('button', { type: 'button', class: 'btn btn-secondary btn-small', id: 'new-enterprise-cancel' }, '不注册企业'));
-  const entLink = h('button', { type: 'button', class: 'link-btn', id: 'register-enterprise' }, '注册');
+  // A link, as in the manual ("点击右侧的‘注册’链接"): it opens the enterprise's fields in place.
+  const entLink = h('a', { href: '#/register', class: 'link-btn', id: 'register-enterprise', 'aria-controls': 'new-enterprise' }, '注册');
   const toggleNew = (on) => {
     newEnt.hidden = !on;
     entLink.setAttribute('aria-expanded', String(on));
     if (on) { picked.hidden = true; entName.focus(); }
   };
-  entLink.addEventListener('click', () => toggleNew(newEnt.hidden));
+  entLink.addEventListener('click', (e) => { e.preventDefault(); toggleNew(newEnt.hidden); });
   newEnt.querySelector('#new-enterprise-cancel').addEventListener('click', () => toggleNew(false));
 
   const send = smsCodeButton(api, phone, 'register', msg);
