@@ -1,6 +1,6 @@
 // Error codes (api.md, the services and the gateway) -> clear Chinese messages.
 // Pure: no DOM. describe() turns an ApiError / problem document into what the screens show.
-import { dateIn } from './format.js';
+import { dateIn, formatInstant } from './format.js';
 
 
 export const MESSAGES = Object.freeze({
@@ -49,7 +49,7 @@ export const MESSAGES = Object.freeze({
   'booking.enterprise_already_booked': '所选企业在当天已有预约，同一企业每天只能预约一次。',
   'booking.suspended': '您的预约权限已被暂停，暂时不能新建预约（查询和取消不受影响）。',
   'booking.cutoff_passed': '已过截止时间（办理日前一个工作日的截止时间），不能再取消。',
-  'booking.not_active': '该预约已取消或已办理，不能再执行此操作。',
+  'booking.not_active': '该预约已取消、已办理或已计为逾期，不能再执行此操作（包括重发短信）。',
   'booking.sms_resend_used': '每个预约只能重发一次短信，本预约已经重发过了。',
   'booking.late': '已超过办理时间段开始时间的迟到时限，窗口不予办理，计为逾期未到。',
   'booking.not_late_yet': '经办人尚未超过迟到时限，现在还不能标记为逾期未到。',
@@ -57,14 +57,12 @@ export const MESSAGES = Object.freeze({
   'booking.not_found': '预约不存在，或不是您的预约。',
   'booking.line_not_found': '该预约中没有这家企业。',
   'capacity.below_booked': '容量不能低于该时间段已预约的企业数，请填写不小于已预约数的容量。',
-  // ---- administration console (admin.js and its screens) ------------------------------
-  'calendar.year_invalid': '年份不正确，只能导入 2000-2100 年之间的年度日历。',
-  'calendar.date_outside_year': '列出的日期不在所导入的年份内，请检查后重新导入。',
-  'calendar.schedule_invalid': '年度日历有误：同一日期不能同时是节假日和调休上班日，请检查后重新导入。',
-  'calendar.unconfirmed': '该日期所在年份的官方日历尚未确认，暂不开放预约。',
-  'agent.not_found': '没有找到该经办人。',
-  'suspension.not_suspended': '该经办人目前没有被暂停预约权限，无需解除。',
-  'center.not_found': '没有找到该制卡中心。',
+  // ---- the center's side (issue 15) ----------------------------------------------------
+  'center.not_found': '该制卡中心不存在。',
+  'calendar.year_invalid': '年份不正确（须为 2000-2100 年）。',
+  'calendar.date_outside_year': '列表中有不属于该年份的日期，请检查后重新导入。',
+  'calendar.date_in_both_lists': '同一日期不能既是放假日又是调休上班日，请检查后重新导入。',
+  'calendar.workday_not_weekend': '调休上班日必须是周六或周日（周一至周五本来就上班），请检查后重新导入。',
   'idempotency.key_reused': '重复提交的预约内容与第一次不同，请刷新页面后重新提交。',
   // ---- shapes, limits, the gateway ---------------------------------------------------
   'validation_error': '提交的信息有误，请检查后重试。',
@@ -165,6 +163,9 @@ export function messageFor(problem) {
   const p = problem?.problem ?? problem ?? {};
   const code = p.code && hasMessage(p.code) ? p.code : BY_STATUS[p.status] ?? (p.status >= 500 ? 'internal_error' : null);
   let text = code ? MESSAGES[code] : '操作失败，请稍后再试。';
+  if (p.code === 'booking.not_late_yet' && p.late_after) {
+    text = `经办人尚未超过迟到时限：${formatInstant(p.late_after)} 之后才能标记为逾期未到。`;
+  }
   if (p.code === 'booking.suspended' && p.suspended_until) {
     text = `您的预约权限已被暂停至 ${dateOf(p.suspended_until)}，在此之前不能新建预约（查询和取消不受影响）。`;
   }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..adapters.cutoffs import Cutoffs
+from ..adapters.cutoffs import CutoffRuns, Cutoffs
 from ..adapters.day_bookings import DayBookings
 from ..domain.release import cutoff_at
 from .calendars import working_calendar
@@ -17,6 +17,7 @@ async def cutoff_state(ctx: BookingContext, center_id: str, day: date) -> dict:
         row = await Cutoffs(conn).get(center.id, day)
         live = await DayBookings(conn).count_live(center.id, day)
         normal = cutoff_at(center, await working_calendar(ctx, conn, center), day)
+        runs = await CutoffRuns(conn).of_day(center.id, day)
 
     def local(instant):
         return center.local(instant).isoformat() if instant else None
@@ -34,4 +35,5 @@ async def cutoff_state(ctx: BookingContext, center_id: str, day: date) -> dict:
         "requested_at": local(row["requested_at"]) if row else None,
         "requests": row["requests"] if row else 0,
         "snapshot_bookings": row["snapshot_bookings"] if row else None,
+        "runs": [{"at": local(r["at"]), "by": r["by"], "reason": r["reason"], "rerun": r["rerun"]} for r in runs],
     }

@@ -16,7 +16,7 @@ from shared.logging import get_logger
 
 from ..adapters import booking_texts
 from ..adapters.message_store import NewMessage, insert_pending
-from ..domain.drafts import draft_for
+from ..domain.drafts import draft_for, resend_text
 from ..domain.templates import TemplateError
 
 log = get_logger(__name__)
@@ -31,7 +31,7 @@ async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: Bas
     """The id of the message to send after the commit, or None when there is none."""
     sweep_after = now + timedelta(seconds=pending_grace)
     if envelope.type == SMS_RESEND_REQUESTED:
-        return await _record_resend(conn, envelope, data, now=now, sweep_after=sweep_after)
+        return await _record_resend(conn, envelope, data, now=now, sweep_after=sweep_after, tz=tz)
     try:
         draft = draft_for(envelope.type, data.model_dump(mode="json"), tz=tz)
     except TemplateError as exc:
@@ -58,13 +58,24 @@ async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: Bas
 
 
 async def _record_resend(conn: asyncpg.Connection, envelope: Envelope, data: BaseModel, *, now: datetime,
-                         sweep_after: datetime) -> uuid.UUID | None:
+                         sweep_after: datetime, tz: str) -> uuid.UUID | None:
     booking_id = data.booking_id  # type: ignore[attr-defined]
-    kept = await booking_texts.latest_for_resend(conn, booking_id)
-    if kept is None:
-        raise NothingToResendYet(f"no text kept for booking {booking_id} yet")
-    # A new message (its own id, so its own ref) with the text stored at the time.
+    try:
+        current = resend_text(data.model_dump(mode="json"), tz=tz)
+    except TemplateError as exc:
+        raise Unretryable(str(exc)) from None
+    if current is not None:
+        # The booking as it is now (active enterprises, allocation): a new text.
+        template, body, phone = current[0], current[1], data.contact_phone  # type: ignore[attr-defined]
+    else:
+        # An event from before booking sent its state: the text stored at the time.
+        kept = await booking_texts.latest_for_resend(conn, booking_id)
+        if kept is None:
+            raise NothingToResendYet(f"no text kept for booking {booking_id} yet")
+        template, body = kept.template, kept.body
+        phone = getattr(data, "contact_phone", None) or kept.phone
+    # A new message (its own id, so its own ref).
     return await insert_pending(conn, NewMessage(
-        event_id=envelope.id, event_type=envelope.type, template=kept.template, booking_id=booking_id,
-        phone=getattr(data, "contact_phone", None) or kept.phone, body=kept.body, sensitive=False,
-        resend=True, correlation_id=envelope.correlation_id), now=now, sweep_after=sweep_after)
+        event_id=envelope.id, event_type=envelope.type, template=template, booking_id=booking_id,
+        phone=phone, body=body, sensitive=False, resend=True, correlation_id=envelope.correlation_id),
+        now=now, sweep_after=sweep_after)
