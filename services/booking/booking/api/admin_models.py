@@ -117,6 +117,11 @@ class CutoffStateWithRuns(CutoffStateView):
     runs: list[CutoffRunView]
 
 
+class CutoffList(BaseModel):
+    center: str
+    items: list[CutoffStateView] = Field(description="one per working day of the range")
+
+
 class PeriodStatsWithTypes(PeriodStats):
     business_types: list[BusinessTypeStats]
 

@@ -7,11 +7,11 @@ from aiohttp import web
 from shared.http.auth import authenticate
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
-from shared.http.requests import parse_body
+from shared.http.requests import parse_body, parse_query
 
 from ..service import cutoff_run, cutoff_state as state
 from .context import ADMIN, TAG, TOKEN_ERRORS, context_of
-from .admin_models import CutoffStateWithRuns
+from .admin_models import CutoffList, CutoffStateWithRuns, RangeQuery
 from .models import CutoffBody, answer
 from .params import path_date
 
@@ -36,3 +36,11 @@ async def cutoff_state(request: web.Request) -> web.Response:
     await authenticate(request, *ADMIN)
     result = await state.cutoff_state(context_of(request), request.match_info["center"], path_date(request))
     return json_response(answer(CutoffStateWithRuns, result))
+
+
+@api.get("/api/v1/admin/cutoffs", summary="The cutoff states of a range of working days (default: today -7..+7 days)",
+         query=RangeQuery, response=CutoffList, roles=ADMIN, errors=TOKEN_ERRORS)
+async def cutoff_list(request: web.Request) -> web.Response:
+    await authenticate(request, *ADMIN)
+    q = parse_query(request, RangeQuery)
+    return json_response(answer(CutoffList, await state.cutoff_list(context_of(request), q.center, q.from_, q.to)))

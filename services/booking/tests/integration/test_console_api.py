@@ -253,3 +253,18 @@ async def test_sms_resend_only_while_the_booking_is_to_be_served(service, refuse
     r = await service.client.post(f"/api/v1/bookings/{other['id']}/sms-resend", headers=agent)
     assert (await refused(r, 409))["code"] == "booking.not_active"
     assert await service.outbox("booking.sms_resend.requested", [other["id"]]) == []
+
+
+async def test_the_cutoffs_of_a_range_of_working_days(service, refused):
+    await service.booked(service.agent())
+    await service.run_cutoff(service.tuesday)
+    r = await service.client.get("/api/v1/admin/cutoffs", headers=service.admin(), params={
+        "center": service.center, "from": "2025-11-14", "to": "2025-11-19"})
+    assert r.status == 200, await r.text()
+    items = {i["date"]: i for i in (await r.json())["items"]}
+    assert list(items) == ["2025-11-14", "2025-11-17", "2025-11-18", "2025-11-19"]    # no weekend
+    assert (items["2025-11-18"]["status"], items["2025-11-18"]["bookings"]) in {("closed", 1), ("allocated", 1)}
+    assert items["2025-11-19"]["status"] == "open" and items["2025-11-19"]["cutoff_at"] == "2025-11-18T15:00:00+08:00"
+    r = await service.client.get("/api/v1/admin/cutoffs", headers=service.admin(),
+                                 params={"from": "2025-11-19", "to": "2025-11-14"})
+    await refused(r, 422)
