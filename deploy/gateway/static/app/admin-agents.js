@@ -8,6 +8,12 @@ import { badge, field, input, loading, messageBox } from './ui.js';
 import { consoleScreen } from './admin.js';
 import { isSuspended } from './rights.js';
 
+/** Who made a change: the system, or a person's id shortened (the full id is its title). */
+export function actorName(actor) {
+  if (!actor) return '系统';
+  return actor.length > 12 ? `${actor.slice(0, 8)}…` : actor;
+}
+
 export async function render(ctx) {
   const { root, api, query } = ctx;
   const ac = await consoleScreen(ctx, '经办人管理');
@@ -17,7 +23,9 @@ export async function render(ctx) {
   const list = h('div', { id: 'agent-list' });
   const detail = h('section', { class: 'card', id: 'agent-detail', hidden: true });
 
+  let loads = 0;  // only the last request's answer is drawn
   async function search() {
+    const mine = ++loads;
     msg.clear();
     const text = q.value.trim();
     if (text.length < 2) { q.closest('.field').setError('请至少输入 2 个字符'); return; }
@@ -27,10 +35,12 @@ export async function render(ctx) {
     try {
       items = itemsOf(await api.get(`${API}/admin/agents`, { query: { q: text } }));
     } catch (err) {
+      if (mine !== loads) return;
       clear(list);
       msg.error(err);
       return;
     }
+    if (mine !== loads) return;
     if (!items.length) { clear(list, h('p', { class: 'empty' }, '没有找到匹配的经办人。')); return; }
     clear(list, h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, ['用户名', '姓名', '手机号', '预约权限', '逾期/取消', ''].map((x) => h('th', {}, x)))),
@@ -93,7 +103,7 @@ export async function render(ctx) {
         h('tbody', {}, [...audit].reverse().map((e) => h('tr', {},
           h('td', { 'data-label': '时间' }, formatInstant(e.at, { withYear: true, tz })),
           h('td', { 'data-label': '变更' }, labelOf(AUDIT_CHANGES, e.change)),
-          h('td', { 'data-label': '操作人', class: 'mono small' }, e.actor ?? '系统'),
+          h('td', { 'data-label': '操作人', class: 'small', title: e.actor ?? '' }, actorName(e.actor)),
           h('td', { 'data-label': '说明' }, labelOf(SUSPENSION_REASONS, e.note) || '—'),
           h('td', { 'data-label': '变更后' }, snap(e.after))))))
         : h('p', { class: 'hint' }, '没有变更记录。'));

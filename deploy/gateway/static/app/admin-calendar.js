@@ -35,16 +35,20 @@ export async function render(ctx) {
     h('div', { class: 'cal-head' }, prev, title, next), legend, grid), detail);
   let answer = null;
 
+  let loads = 0;  // only the last request's answer is drawn
   async function load(keep) {
+    const mine = ++loads;
     msg.clear();
     clear(grid, loading());
     try {
       answer = await api.get(`${API}/admin/calendar`, { query: { center: ac.code, month } });
     } catch (err) {
+      if (mine !== loads) return;
       clear(grid);
       msg.error(err);
       return;
     }
+    if (mine !== loads) return;
     const [y, m] = month.split('-').map(Number);
     title.textContent = `${y}年${m}月`;
     const ys = answer.year_source;

@@ -49,7 +49,9 @@ export async function render(ctx) {
       h('td', { class: 'row-actions' }, save, rowMsg));
   }
 
+  let loads = 0;  // only the last request's answer is drawn
   async function load() {
+    const mine = ++loads;
     msg.clear();
     if (from.value > to.value) { msg.problems('开始日期不能晚于结束日期。', []); return; }
     clear(list, loading());
@@ -57,10 +59,12 @@ export async function render(ctx) {
     try {
       answer = await api.get(`${API}/admin/capacity`, { query: { center: ac.code, from: from.value, to: to.value } });
     } catch (err) {
+      if (mine !== loads) return;
       clear(list);
       msg.error(err);
       return;
     }
+    if (mine !== loads) return;
     const days = (answer.days ?? []).filter((d) => d.periods?.length);
     if (!days.length) { clear(list, h('p', { class: 'empty' }, '所选日期内没有工作日。')); return; }
     clear(list, h('table', { class: 'table cap-table' },

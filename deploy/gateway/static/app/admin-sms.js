@@ -20,7 +20,9 @@ export async function render(ctx) {
   const more = h('button', { type: 'button', class: 'btn btn-secondary', hidden: true }, '加载更多');
   let cursor = null;
 
+  let loads = 0;  // only the last request's answer is drawn
   async function load(append = false) {
+    const mine = ++loads;
     msg.clear();
     const p = phone.value.trim();
     if (p && !PHONE_RE.test(p)) { phone.closest('.field').setError('请填写 11 位手机号'); return; }
@@ -30,10 +32,12 @@ export async function render(ctx) {
     try {
       answer = await api.get(`${API}/notifications`, { query: { phone: p, booking_id: booking.value.trim(), cursor: append ? cursor : null } });
     } catch (err) {
+      if (mine !== loads) return;
       if (!append) clear(list);
       msg.error(err);
       return;
     }
+    if (mine !== loads) return;
     const items = itemsOf(answer);
     cursor = answer?.next_cursor ?? null;
     more.hidden = !cursor;

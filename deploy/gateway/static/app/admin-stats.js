@@ -15,17 +15,21 @@ export async function render(ctx) {
   const types = await ctx.businessTypes();
   const typeName = (code) => types.find((t) => t.code === code)?.name ?? code;
 
+  let loads = 0;  // only the last request's answer is drawn
   async function load() {
+    const mine = ++loads;
     msg.clear();
     clear(body, loading());
     let s;
     try {
       s = await api.get(`${API}/admin/stats/${encodeURIComponent(ac.code)}/${date.value}`);
     } catch (err) {
+      if (mine !== loads) return;
       clear(body);
       msg.error(err);
       return;
     }
+    if (mine !== loads) return;
     const tot = s.totals ?? {};
     const st = s.statuses ?? {};
     const num = (v) => String(v ?? 0);
