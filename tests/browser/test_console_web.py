@@ -70,10 +70,10 @@ async def test_admin_console(site, open_screen, size):
                               "workdays": [saturday]}).encode()}])
     await expect(page.locator("#workdays")).to_have_value(saturday)
     await page.locator("#year-preview-btn").click()
-    changes = page.locator("#year-changes tbody tr")
+    changes = page.locator("#year-changes li")
     await expect(page.locator("#year-counts")).to_contain_text("节假日 4 天，调休上班 1 天")
-    await expect(page.locator(f"#year-changes tr[data-date='{saturday}']")).to_contain_text("调休上班")
-    await expect(page.locator(f"#year-changes tr[data-date='{next_year}-01-01']")).to_contain_text("节假日")
+    await expect(page.locator(f"#year-changes li[data-date='{saturday}']")).to_contain_text("调休上班")
+    await expect(page.locator(f"#year-changes li[data-date='{next_year}-01-01']")).to_contain_text("节假日")
     n = await changes.count()
     assert 2 <= n <= 5
     assert calls(fake, "PUT", f"/api/v1/admin/calendar/years/{next_year}") == []

@@ -453,8 +453,8 @@ async def test_admin_console_journey(open_screen, gw, official_2027, size):
     await page.locator("#year-preview-btn").click()
     await expect(page.locator("#year-counts")).to_contain_text("节假日 26 天，调休上班 3 天")
     # Against Monday-Friday: 3 January (a Monday) closes, 22 January (a Saturday) opens.
-    await expect(page.locator("#year-changes tr[data-date='2028-01-03']")).to_contain_text("节假日")
-    await expect(page.locator("#year-changes tr[data-date='2028-01-22']")).to_contain_text("调休上班")
+    await expect(page.locator("#year-changes li[data-date='2028-01-03']")).to_contain_text("节假日")
+    await expect(page.locator("#year-changes li[data-date='2028-01-22']")).to_contain_text("调休上班")
     await s.shot("admin-years")
     await page.locator("#year-save").click()
     await expect(page.locator("#view .msg-ok")).to_contain_text("已保存 2028 年官方日历：节假日 26 天，调休上班 3 天")

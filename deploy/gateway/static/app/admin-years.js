@@ -89,12 +89,10 @@ export async function render(ctx) {
     clear(preview, h('h2', {}, `预览：${year} 年`),
       h('p', { id: 'year-counts' }, `节假日 ${counts.holidays} 天，调休上班 ${counts.workdays} 天，全年工作日 ${counts.working} 天。`,
         before ? `与当前（${labelOf(YEAR_SOURCES, loaded.source)}）相比有 ${changes.length} 天变化：` : `当前未确认（按周一至周五）；保存后有 ${changes.length} 天与周一至周五不同：`),
-      changes.length ? h('table', { class: 'table', id: 'year-changes' },
-        h('thead', {}, h('tr', {}, h('th', {}, '日期'), h('th', {}, '原来'), h('th', {}, '保存后'))),
-        h('tbody', {}, changes.map((c) => h('tr', { dataset: { date: c.date }, class: c.workingBefore !== c.workingAfter ? 'changed' : '' },
-          h('td', { 'data-label': '日期' }, `${c.date.slice(0, 4)}年${formatDay(c.date)}`),
-          h('td', { 'data-label': '原来' }, KIND_LABELS[c.before]),
-          h('td', { 'data-label': '保存后' }, KIND_LABELS[c.after])))))
+      changes.length ? h('ul', { class: 'change-list', id: 'year-changes' },
+        changes.map((c) => h('li', { dataset: { date: c.date }, class: c.workingBefore !== c.workingAfter ? 'changed' : '' },
+          h('span', { class: 'change-day' }, `${c.date.slice(0, 4)}年${formatDay(c.date)}`),
+          h('span', { class: 'change-what' }, `${KIND_LABELS[c.before]} → `, h('strong', {}, KIND_LABELS[c.after])))))
         : h('p', { class: 'empty' }, '没有变化的日期。'),
       h('p', { class: 'hint' }, '保存后，中心对单个日期的调整仍然优先；未列出的日期按周一至周五。'),
       h('div', { class: 'actions' }, save));
