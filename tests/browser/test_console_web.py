@@ -164,6 +164,7 @@ async def test_admin_console(site, open_screen, size):
     await expect(page.locator("#agent-detail .msg-ok")).to_contain_text("已解除")
     await expect(rights).to_contain_text("正常")
     await expect(page.locator("#agent-audit")).to_contain_text("解除暂停")
+    await expect(page.locator("#agent-list tr[data-id='u-susp']")).to_contain_text("正常")
     assert fake.lifted == [("u-susp", "经核实，逾期系窗口系统故障所致")]
     await s.fits()
 

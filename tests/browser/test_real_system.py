@@ -544,6 +544,9 @@ async def test_admin_console_journey(open_screen, gw, official_2027, size):
     await page.locator("#lift-form").get_by_role("button", name="解除暂停").click()
     await expect(page.locator("#agent-detail .msg-ok")).to_contain_text("已解除")
     await expect(page.locator("#agent-audit")).to_contain_text("解除暂停")
+    await expect(page.locator("#agent-audit")).to_contain_text("计入取消")
+    await expect(page.locator("#agent-audit")).not_to_contain_text("cancelled booking")
+    await expect(page.locator(f"#agent-list tr[data-id='{agent.user_id}']")).to_contain_text("正常")
     await s.shot("admin-agents")
     _, rights = await gw.call("GET", "/api/v1/me/booking-rights", agent=agent, expect=200)
     assert rights["suspended_until"] is None

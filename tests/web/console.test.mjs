@@ -8,7 +8,7 @@ import {
 } from '../../deploy/gateway/static/app/calendar-import.js';
 import { dateIn, formatInstant, formatSuspendedUntil } from '../../deploy/gateway/static/app/format.js';
 import {
-  AUDIT_CHANGES, NOT_BOOKABLE, SUSPENSION_REASONS, labelOf, maskPhone,
+  AUDIT_CHANGES, NOT_BOOKABLE, SUSPENSION_REASONS, auditNote, labelOf, maskPhone,
 } from '../../deploy/gateway/static/app/labels.js';
 import {
   allocationPromise, clockWords, cutoffText, horizonText, lateText, normalizeCenter,
@@ -96,6 +96,17 @@ test('reason and state codes in Chinese; an unknown code shows as itself', () =>
   assert.equal(labelOf(SUSPENSION_REASONS, 'something_new'), 'something_new');
   assert.equal(labelOf(SUSPENSION_REASONS, null), '');
   assert.equal(labelOf(SUSPENSION_REASONS, 'toString'), 'toString'); // not Object.prototype's
+});
+
+test("audit notes: the service's English notes in Chinese, an admin's reason as written", () => {
+  assert.equal(auditNote('cancelled booking 32840e66-1d0a-4b19-bf08-ef96ec920168'), '取消预约 32840e66');
+  assert.equal(auditNote('cancelled booking 32840e66-1d0a-4b19-bf08-ef96ec920168 line 370200018'),
+    '取消预约 32840e66 中的企业 370200018');
+  assert.equal(auditNote('late at the desk: booking b-1'), '迟到超过时限，窗口不予办理：预约 b-1');
+  assert.equal(auditNote('not checked in by closing time: booking b-2'), '闭馆时仍未签到：预约 b-2');
+  assert.match(auditNote('too_many_cancellations'), /^取消预约次数过多/);
+  assert.equal(auditNote('经核实，取消系企业变更所致'), '经核实，取消系企业变更所致');
+  assert.equal(auditNote(null), '');
 });
 
 test('phones masked in the console', () => {

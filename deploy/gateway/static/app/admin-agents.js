@@ -3,7 +3,7 @@
 import { h, clear } from './dom.js';
 import { API, itemsOf } from './api.js';
 import { formatInstant, formatSuspendedUntil } from './format.js';
-import { AUDIT_CHANGES, SUSPENSION_REASONS, labelOf, maskPhone } from './labels.js';
+import { AUDIT_CHANGES, SUSPENSION_REASONS, auditNote, labelOf, maskPhone } from './labels.js';
 import { badge, field, input, loading, messageBox } from './ui.js';
 import { consoleScreen } from './admin.js';
 import { isSuspended } from './rights.js';
@@ -77,7 +77,7 @@ export async function render(ctx) {
         if (!reason.value.trim()) { reason.closest('.field').setError('请填写原因'); return; }
         try {
           await api.del(`${API}/admin/suspensions/${encodeURIComponent(a.id)}`, { body: { reason: reason.value.trim() } });
-          await open(a);
+          await Promise.all([open(a), search()]);
           const ok = messageBox(); ok.ok(`已解除 ${who.name ?? who.username} 的暂停，可以正常预约。`);
           detail.prepend(ok);
         } catch (err) {
@@ -104,7 +104,7 @@ export async function render(ctx) {
           h('td', { 'data-label': '时间' }, formatInstant(e.at, { withYear: true, tz })),
           h('td', { 'data-label': '变更' }, labelOf(AUDIT_CHANGES, e.change)),
           h('td', { 'data-label': '操作人', class: 'small', title: e.actor ?? '' }, actorName(e.actor)),
-          h('td', { 'data-label': '说明' }, labelOf(SUSPENSION_REASONS, e.note) || '—'),
+          h('td', { 'data-label': '说明' }, auditNote(e.note) || '—'),
           h('td', { 'data-label': '变更后' }, snap(e.after))))))
         : h('p', { class: 'hint' }, '没有变更记录。'));
   }

@@ -4,6 +4,7 @@ import { h, clear } from './dom.js';
 import { API } from './api.js';
 import { normalizeOrgCode } from './format.js';
 import { ENTERPRISE_NAME_MAX } from './orgcode.js';
+import { loadCenter } from './center.js';
 import { confirmButton, enterpriseLookup, field, input, loadList, loading, markFields, messageBox, pageTitle } from './ui.js';
 
 export async function render(ctx) {
@@ -71,5 +72,7 @@ export async function render(ctx) {
     h('div', { class: 'card' }, h('h2', {}, '添加企业'), form),
     msg,
     h('div', { class: 'card' }, h('h2', {}, '我的企业'), list));
+  // The name limit the center publishes (the server's), when it says one.
+  loadCenter(api).then((c) => { if (c.enterpriseNameMax) name.maxLength = c.enterpriseNameMax; }).catch(() => {});
   await reload();
 }

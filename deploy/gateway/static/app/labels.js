@@ -52,3 +52,24 @@ export function maskPhone(phone) {
   if (s.includes('*')) return s;
   return s.length > 4 ? `${'*'.repeat(s.length - 4)}${s.slice(-4)}` : s;
 }
+
+const short = (id) => (id.length > 12 ? id.slice(0, 8) : id);
+const NOTE_PATTERNS = [
+  [/^cancelled booking (\S+) line (\S+)$/, (m) => `取消预约 ${short(m[1])} 中的企业 ${m[2]}`],
+  [/^cancelled booking (\S+)$/, (m) => `取消预约 ${short(m[1])}`],
+  [/^marked at the desk: booking (\S+)$/, (m) => `窗口标记逾期未到：预约 ${short(m[1])}`],
+  [/^late at the desk: booking (\S+)$/, (m) => `迟到超过时限，窗口不予办理：预约 ${short(m[1])}`],
+  [/^not checked in by closing time: booking (\S+)$/, (m) => `闭馆时仍未签到：预约 ${short(m[1])}`],
+];
+
+/** An audit entry's note in Chinese: the service's own notes (English, with ids) by their
+ *  pattern, a reason code by its label; an administrator's reason as it was written. */
+export function auditNote(note) {
+  const text = String(note ?? '').trim();
+  if (!text) return '';
+  for (const [re, fn] of NOTE_PATTERNS) {
+    const m = re.exec(text);
+    if (m) return fn(m);
+  }
+  return labelOf(SUSPENSION_REASONS, text);
+}

@@ -8,6 +8,7 @@ import { describe } from './errors.js';
 import { API } from './api.js';
 import { PHONE_RE, normalizeOrgCode } from './format.js';
 import { ENTERPRISE_NAME_MAX, ORG_CODE_ERRORS, checkOrgCode } from './orgcode.js';
+import { loadCenter } from './center.js';
 import { enterpriseLookup, field, input, markFields, messageBox, smsCodeButton } from './ui.js';
 
 const USERNAME_RE = /^[a-z0-9][a-z0-9_.-]{2,31}$/;
@@ -165,5 +166,6 @@ export function render(ctx) {
     h('h1', {}, '用户注册'),
     msg, form,
     h('p', { class: 'alt' }, '已有账号？', h('a', { href: '#/login' }, '返回登录'))));
+  loadCenter(api).then((c) => { if (c.enterpriseNameMax) entName.maxLength = c.enterpriseNameMax; }).catch(() => {});
   return () => send.stop();
 }
