@@ -16,6 +16,7 @@ from shared.logging import get_logger
 
 from ..adapters import booking_texts
 from ..adapters.message_store import NewMessage, insert_pending
+from ..adapters.booking_texts import KeptText
 from ..domain.drafts import draft_for, resend_text
 from ..domain.templates import TemplateError
 
@@ -57,25 +58,27 @@ async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: Bas
         correlation_id=envelope.correlation_id), now=now, sweep_after=sweep_after)
 
 
+def _current_text(data: BaseModel, tz: str) -> KeptText | None:
+    try:
+        rendered = resend_text(data.model_dump(mode="json"), tz=tz)
+    except TemplateError as exc:
+        raise Unretryable(str(exc)) from None
+    if rendered is None:
+        return None
+    template, body = rendered
+    return KeptText(kind=template, template=template, phone=data.contact_phone, body=body)  # type: ignore[attr-defined]
+
+
 async def _record_resend(conn: asyncpg.Connection, envelope: Envelope, data: BaseModel, *, now: datetime,
                          sweep_after: datetime, tz: str) -> uuid.UUID | None:
     booking_id = data.booking_id  # type: ignore[attr-defined]
-    try:
-        current = resend_text(data.model_dump(mode="json"), tz=tz)
-    except TemplateError as exc:
-        raise Unretryable(str(exc)) from None
-    if current is not None:
-        # The booking as it is now (active enterprises, allocation): a new text.
-        template, body, phone = current[0], current[1], data.contact_phone  # type: ignore[attr-defined]
-    else:
-        # An event from before booking sent its state: the text stored at the time.
-        kept = await booking_texts.latest_for_resend(conn, booking_id)
-        if kept is None:
-            raise NothingToResendYet(f"no text kept for booking {booking_id} yet")
-        template, body = kept.template, kept.body
-        phone = getattr(data, "contact_phone", None) or kept.phone
-    # A new message (its own id, so its own ref).
+    # The booking as it is now (active enterprises, allocation) when the event carries it;
+    # an event from before booking sent its state: the text kept at the time.
+    kept = _current_text(data, tz) or await booking_texts.latest_for_resend(conn, booking_id)
+    if kept is None:
+        raise NothingToResendYet(f"no text kept for booking {booking_id} yet")
+    # A new message (its own id, so its own ref) with the text stored at the time.
     return await insert_pending(conn, NewMessage(
-        event_id=envelope.id, event_type=envelope.type, template=template, booking_id=booking_id,
-        phone=phone, body=body, sensitive=False, resend=True, correlation_id=envelope.correlation_id),
-        now=now, sweep_after=sweep_after)
+        event_id=envelope.id, event_type=envelope.type, template=kept.template, booking_id=booking_id,
+        phone=getattr(data, "contact_phone", None) or kept.phone, body=kept.body, sensitive=False,
+        resend=True, correlation_id=envelope.correlation_id), now=now, sweep_after=sweep_after)
