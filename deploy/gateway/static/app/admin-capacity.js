@@ -37,7 +37,7 @@ export async function render(ctx) {
       } catch (err) {
         rowMsg.error(err);
         const now = err.problem?.booked;
-        if (Number.isInteger(now)) { booked.textContent = String(now); rowMsg.append(h('p', { class: 'msg-text' }, `该时间段已预约 ${now} 家企业，容量不能低于 ${now}。`)); }
+        if (Number.isInteger(now)) { booked.textContent = String(now); rowMsg.append(h('p', { class: 'msg-note' }, `该时间段已预约 ${now} 家企业，容量不能低于 ${now}。`)); }
       } finally {
         save.disabled = false;
       }
