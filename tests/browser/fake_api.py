@@ -108,6 +108,7 @@ class FakeCardCenter:
         self.expire_next_token = True       # the first access token issued answers 401 token_expired
         self.next_booking_error: tuple[int, str] | None = None
         self.late_ids: set[str] = set()
+        self.not_late_yet: dict[str, str] = {}   # booking id -> late_after (no-show refused before it)
         self.rights_answer = {"suspended_until": None, "reason": None, "no_shows": 1, "cancellations": 2}
         self.calendar_down = False          # answer GET /calendar as nginx does when booking is down
         self.sms_sent: list[dict] = []
@@ -643,6 +644,9 @@ class FakeCardCenter:
         else:
             if b["status"] != "allocated":
                 raise Refused(409, "booking.not_active")
+            if b["id"] in self.not_late_yet:
+                raise Refused(409, "booking.not_late_yet", "The agent is not late enough yet",
+                              late_after=self.not_late_yet[b["id"]])
             b["status"] = "no_show"
         return self._json(self._view(b))
 

@@ -260,3 +260,26 @@ async def test_register_with_an_enterprise_not_in_the_directory(site, open_scree
     await s.menu("信息维护")
     await expect(page.locator(f"#enterprise-list tr[data-code='{NEW_ORG}']")).to_contain_text(long_name)
     s.clean()
+
+
+async def test_desk_no_show_refused_before_the_agent_is_late(site, open_screen):
+    """窗口办理: a no-show marked too early is refused (409 booking.not_late_yet) with the
+    time after which it is allowed, in the center's time; the booking stays allocated."""
+    fake, base = site
+    fake.expire_next_token = False
+    first = fake.queue[0]
+    fake.not_late_yet[first["id"]] = f"{fake.today.isoformat()}T09:10:00+08:00"
+    s = await open_screen("phone")
+    page = s.page
+    await page.goto(f"{base}/#/login")
+    await s.login_with_password("desk1", fake.staff.password)
+    await expect(page).to_have_url(re.compile(r"#/desk$"))
+    await expect(page.locator("h1")).to_have_text("窗口办理")
+    row = page.locator(f"article[data-id='{first['id']}']")
+    await row.get_by_role("button", name="逾期未到").click()
+    await row.get_by_role("button", name="确认").click()
+    await expect(row.locator(".msg-error .msg-text")).to_have_text(
+        re.compile(r"经办人尚未超过迟到时限：\d+月\d+日 09:10 之后才能标记为逾期未到。"))
+    await expect(row.locator(".badge")).to_have_text("已分配")
+    assert first["status"] == "allocated"
+    s.clean()
