@@ -91,7 +91,8 @@ class System:
 
     def _start_gateway(self, env: dict[str, str]) -> ServiceProcess:
         run_dir = self.workdir / "gateway"
-        genv = dict(env, GATEWAY_PORT=str(free_port()), GATEWAY_RUN_DIR=str(run_dir))
+        genv = dict(env, GATEWAY_PORT=str(free_port()), GATEWAY_RUN_DIR=str(run_dir),
+                    TZ="UTC")  # nginx logs in its process's zone; every launcher sets UTC
         subprocess.run([sys.executable, str(REPO / "deploy/gateway/render.py"), "--out", str(run_dir)],
                        env=genv, check=True, capture_output=True, cwd=REPO)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
