@@ -80,8 +80,9 @@ class System:
         env = self.env_used = self.env()
         # Migrate first, once, as the local run does.
         for name in SERVICES:
-            subprocess.run([sys.executable, "-m", name, "migrate"], env=env, check=True, cwd=REPO,
-                           capture_output=True, timeout=120)
+            with open(self.workdir / f"{name}-migrate.log", "ab") as log:   # read by the log scan
+                subprocess.run([sys.executable, "-m", name, "migrate"], env=env, check=True, cwd=REPO,
+                               stdout=log, stderr=subprocess.STDOUT, timeout=120)
         for name in SERVICES:
             sp = ServiceProcess(name, int(env[f"{name.upper()}_PORT"]), env, self.workdir / f"{name}.log")
             sp.start([sys.executable, "-m", name])
