@@ -90,6 +90,11 @@ def redact_text(text: str) -> str:
     return _SIX_DIGITS.sub(REDACTED, text)
 
 
+# Ids (request, correlation and trace ids, UUIDs) are what SREs join lines on: a run of hex
+# digits in one that happens to look like a phone number must not be rewritten.
+_ID_SHAPED = re.compile(r"[0-9a-f]{16,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _scrub(key: str, value: Any) -> Any:
     if key not in NOT_SECRET and SECRET_KEY.search(key):
         return REDACTED
@@ -98,7 +103,9 @@ def _scrub(key: str, value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_scrub(key, v) for v in value]
     if isinstance(value, str):
-        return mask_phone(value) if PHONE_KEY.search(key) else redact_text(value)
+        if PHONE_KEY.search(key):
+            return mask_phone(value)
+        return value if _ID_SHAPED.fullmatch(value) else redact_text(value)
     return value
 
 

@@ -131,3 +131,15 @@ def test_secrets_inside_free_text_are_masked(secret, text):
 ])
 def test_ordinary_text_is_left_alone(text):
     assert redact_text(text) == text
+
+
+def test_ids_are_never_rewritten(json_lines):
+    """Hex ids are joined on; a phone-like or code-like run of digits inside one is chance."""
+    rid = "ab13812345678cd0123456ef01234567"
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    booking = "0b7d5a52-1e4f-4a4e-9d7b-138123456789"
+    configure_logging("booking", "INFO")
+    get_logger().info("booking_created", request_id=rid, correlation_id=rid, trace_id=trace, booking_id=booking)
+    [record] = json_lines()
+    assert (record["request_id"], record["correlation_id"], record["trace_id"], record["booking_id"]) == (
+        rid, rid, trace, booking)
