@@ -74,11 +74,17 @@ _SECRET_PAIR = re.compile(
 _SIX_DIGITS = re.compile(r"(?<![A-Za-z0-9_.\-])\d{6}(?![A-Za-z0-9_\-]|\.\d)")
 
 
+# Every pattern above needs one of these; most values (words, dotted names) have none.
+_MAYBE_SECRET = re.compile(r"[0-9=:]|eyJ|BEGIN|(?i:bearer|basic)")
+
+
 def redact_text(text: str) -> str:
     """Every secret a free text can carry masked: private keys, JWTs and bearer tokens,
     opaque tokens, URL passwords, pydantic input values, name=secret pairs, 6-digit codes
     and phone numbers (masked as ``mask_phone`` does). Run on every string of a log line,
     the formatted exception included."""
+    if not _MAYBE_SECRET.search(text):
+        return text
     text = _PEM.sub(REDACTED, text)
     text = _JWT.sub(REDACTED, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
