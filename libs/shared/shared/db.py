@@ -6,7 +6,7 @@ import json
 import re
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -80,6 +80,13 @@ def database_name(dsn: str) -> str:
 def with_database(dsn: str, name: str) -> str:
     parts = urlsplit(dsn)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def with_application_name(dsn: str, name: str) -> str:
+    """``dsn`` naming its connections ``name`` in pg_stat_activity (for plain asyncpg.connect)."""
+    parts = urlsplit(dsn)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "application_name"] + [("application_name", name)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 async def ensure_database(dsn: str) -> bool:

@@ -14,6 +14,20 @@ class BookingMetrics:
             "cutoff_last_closed_timestamp_seconds", "When the last cutoff of the center closed (Unix time)",
             ["center"], registry=registry)
         self._last: dict[str, float] = {}
+        # What the CalendarUnconfirmed alert reads (docs/operations.md, "Every December"):
+        # days of a year whose official schedule is neither in the package nor loaded.
+        self.calendar_unconfirmed_days = Gauge(
+            "calendar_unconfirmed_days", "Unconfirmed days (never released) within the next 30 days",
+            ["center"], registry=registry)
+        self.calendar_unconfirmed_release_in_days = Gauge(
+            "calendar_unconfirmed_release_in_days",
+            "Days until the first unconfirmed day would enter the release horizon (400: none within 400 days)",
+            ["center"], registry=registry)
+
+    def calendar_unconfirmed(self, center: str, *, within_30_days: int, release_in_days: int | None) -> None:
+        self.calendar_unconfirmed_days.labels(center).set(within_30_days)
+        self.calendar_unconfirmed_release_in_days.labels(center).set(
+            400 if release_in_days is None else release_in_days)
 
     def cutoff_closed(self, center: str, at: datetime) -> None:
         # Never backwards: an early close of a later date, then an older date's re-run.

@@ -10,6 +10,7 @@ from shared.logging import bind_context, clear_context
 
 from ..adapters.cutoffs import Cutoffs
 from ..log import log
+from ..service.calendar_watch import report_unconfirmed
 from ..service.context import BookingContext
 from ..service.cutoff_close import close_date
 from ..service.cutoff_due import dates_due
@@ -42,6 +43,10 @@ async def run_pass(ctx: BookingContext) -> None:
                         detail=str(exc)[:200])
     clear_context()
     await _report_last_closes(ctx)
+    try:
+        await report_unconfirmed(ctx, now)
+    except Exception as exc:
+        log.warning("calendar_watch_failed", error=type(exc).__name__)
 
 
 async def _report_last_closes(ctx: BookingContext) -> None:
