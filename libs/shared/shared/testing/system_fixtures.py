@@ -57,6 +57,18 @@ async def isolated_system(infra_urls, workdir, sms_provider, mint, **env: str):
         await drop_test_database(database_url)
 
 
+async def confirm_years(system: System, mint: TokenMint, *years: int) -> None:
+    """Load each year's official schedule (Monday-Friday, no holidays) as an administrator
+    would each December: a year the holiday package does not know is never released."""
+    from datetime import datetime, timezone
+    admin = mint.agent(datetime.now(timezone.utc), roles=("admin",))
+    async with aiohttp.ClientSession() as http:
+        for year in years:
+            async with http.put(f"{system.gateway_url}/api/v1/admin/calendar/years/{year}", headers=admin.auth,
+                                json={"holidays": [], "workdays": []}) as r:
+                assert r.status == 200, await r.text()
+
+
 @pytest.fixture(scope="session")
 async def system(database_url, amqp_url, tmp_path_factory, sms_provider, mint):
     async with running_system(database_url, amqp_url, tmp_path_factory.mktemp("system"), sms_provider, mint) as s:
