@@ -31,9 +31,12 @@ class Card:
         return base64.b64encode(sig).decode()
 
 
-async def bind(api, acc, card: Card):
-    return await api.client.post("/api/v1/me/cards", json={"card_no": card.no, "public_key": card.public_pem},
-                                 headers=acc.auth)
+async def bind(api, acc, card: Card, **proof):
+    """Binds with the account's password (the fresh proof) unless ``proof`` says otherwise."""
+    proof = proof or {"password": acc.password}
+    return await api.client.post("/api/v1/me/cards", json={"card_no": card.no, "public_key": card.public_pem,
+                                                           **{k: v for k, v in proof.items() if v is not None}},
+                                 headers={**acc.auth, "X-Real-IP": api.ip})
 
 
 async def challenge(api, card_no: str) -> dict:
