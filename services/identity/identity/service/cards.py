@@ -64,8 +64,9 @@ async def bind_card(rt: IdentityRuntime, cmd: BindCard) -> CardBinding:
         raise CardProofInvalid("The password or SMS code is not right.")
     now = rt.now()
     binding = CardBinding(card_no=card_no, user_id=cmd.user_id, key=key, bound_at=now)
-    async with rt.db.transaction() as conn:
+    async with rt.db.transaction() as conn:   # proven: a 409 below must not leave a failure counted
         await login_failures.clear(conn, proof_key, client_key)
+    async with rt.db.transaction() as conn:
         await card_bindings.add(conn, binding)
         await outbox.publish(conn, CARD_BOUND, CardBound(user_id=user.id, phone=user.phone,
                                                          card_tail=card_no[-4:], bound_at=now), producer=PRODUCER)
