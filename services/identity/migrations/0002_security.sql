@@ -2,6 +2,7 @@
 -- absolute session lifetime.
 
 -- A code of its own for binding a card (the proof besides the password).
+-- contract: 387c06a the purpose CHECK is replaced by a wider one (a superset): the code of that release never writes bind_card, so it runs unchanged on this schema
 ALTER TABLE verification_codes DROP CONSTRAINT verification_codes_purpose_check;
 ALTER TABLE verification_codes ADD CONSTRAINT verification_codes_purpose_check
     CHECK (purpose IN ('register', 'login', 'reset_password', 'bind_card'));
