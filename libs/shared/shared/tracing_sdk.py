@@ -57,8 +57,10 @@ def install_sdk(service: str, *, exporter: Any = None, excluded_urls: str = "") 
     if exporter is None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         exporter = OTLPSpanExporter()   # endpoint, headers, timeout from OTEL_EXPORTER_OTLP_*
-    provider = TracerProvider(resource=Resource.create({"service.name": service}),
-                              sampler=ParentBased(root=NoOrphanClientSpans()))
+    # OTEL_TRACES_SAMPLER wins when set: e.g. ``traceidratio`` with OTEL_TRACES_SAMPLER_ARG=0.1
+    # keeps one trace in ten, the same ones in every service (the decision is the trace id's).
+    sampler = None if os.environ.get("OTEL_TRACES_SAMPLER") else ParentBased(root=NoOrphanClientSpans())
+    provider = TracerProvider(resource=Resource.create({"service.name": service}), sampler=sampler)
     provider.add_span_processor(MaskPhonesInUrls())
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
