@@ -71,8 +71,21 @@ def current_carrier() -> dict[str, str]:
     return carrier
 
 
+def events_carry_trace_context(env: Mapping[str, str] | None = None) -> bool:
+    """``EVENTS_TRACE_CONTEXT=false``: events are written without the envelope's trace fields,
+    for the one rolling upgrade from a release whose consumers reject unknown envelope
+    fields (docs/operations.md, "Tracing"); the trace then stops at the outbox."""
+    env = os.environ if env is None else env
+    return env.get("EVENTS_TRACE_CONTEXT", "true").strip().lower() != "false"
+
+
+_EVENTS_CARRY = events_carry_trace_context()
+
+
 def current_trace_fields() -> dict[str, str | None]:
     """The envelope's two fields for the current span (None when there is no trace)."""
+    if not _EVENTS_CARRY:
+        return {"traceparent": None, "tracestate": None}
     carrier = current_carrier()
     return {"traceparent": carrier.get("traceparent"), "tracestate": carrier.get("tracestate")}
 

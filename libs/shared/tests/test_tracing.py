@@ -69,6 +69,15 @@ def test_the_envelope_carries_the_current_trace_and_stays_as_it_was_without_one(
     assert Envelope.model_validate_json(env.model_dump_json()).traceparent == env.traceparent
 
 
+def test_events_can_be_written_without_the_trace_fields_for_an_upgrade(monkeypatch):
+    assert tracing.events_carry_trace_context({}) and tracing.events_carry_trace_context({"EVENTS_TRACE_CONTEXT": "1"})
+    assert not tracing.events_carry_trace_context({"EVENTS_TRACE_CONTEXT": "false"})
+    monkeypatch.setattr(tracing, "_EVENTS_CARRY", False)
+    with remote_parent():
+        env = make_envelope("trace.checked", {"n": 1}, producer="t")
+    assert "traceparent" not in json.loads(env.model_dump_json())
+
+
 def test_log_lines_carry_the_trace_id(capsys):
     configure_logging("booking", "INFO")
     try:
