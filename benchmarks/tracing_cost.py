@@ -24,7 +24,9 @@ JWKS, caches), then ``--max-requests`` POST /api/v1/bookings through nginx by ``
 closed-loop clients (benchmarks/loadgen.py), bounded by ``--max-seconds``; then the system
 goes quiet (outboxes relayed, SMS sent, for ``on`` the span count steady). Each variant is
 compared with ``off`` of the same round (paired); the report gives the median ratio and
-its range.
+its range, for bookings/s and for the CPU seconds the four service processes used per
+booking (from the phase's start until the system is quiet again: requests, relays, SMS, span
+export), which a shared machine shakes much less.
 
     .venv/bin/python benchmarks/tracing_cost.py [--today main] [--rounds 5] [--clients 32]
         [--max-requests 2000] [--max-seconds 10] [--json benchmarks/results/tracing_cost.json]
@@ -71,6 +73,16 @@ async def wait_spans_steady(receiver, seconds: float = 1.0, timeout: float = 30.
         elif loop.time() - since >= seconds:
             return
         await asyncio.sleep(0.2)
+
+
+def services_cpu(run: bl.Running) -> float:
+    """CPU seconds (user + system) the four service processes have used so far."""
+    import psutil
+    total = 0.0
+    for sp in run.system.services.values():
+        t = psutil.Process(sp.proc.pid).cpu_times()
+        total += t.user + t.system
+    return total
 
 
 def bookable_weeks():
@@ -135,12 +147,18 @@ async def bench(args) -> dict:
                         reqs = bl.booking_requests(minter, seq, args.max_requests, now=now, dates=dates)
                         seq += args.max_requests
                         spans0 = receiver.count
+                        cpu0 = services_cpu(run)
                         res = await bl.run_load(run.gateway, reqs, concurrency=args.clients,
                                                 max_requests=args.max_requests, max_seconds=args.max_seconds,
                                                 label=f"round {r + 1} {name}")
                         await run.wait_quiet()
                         await wait_spans_steady(receiver)
+                        # Everything the phase's bookings cost the services: the requests, the
+                        # relays, the SMS, the spans' export. Less shaken by the other work on
+                        # a shared machine than bookings/s (a process waiting for a core uses none).
+                        cpu = services_cpu(run) - cpu0
                         row[name] = {"ok_per_s": res["ok_per_s"], "ok": res["ok"], "statuses": res["statuses"],
+                                     "cpu_ms_per_booking": 1000 * cpu / res["ok"] if res["ok"] else None,
                                      "latency_ok": res["latency_ok"], "spans": receiver.count - spans0,
                                      "loadavg_before": res.get("loadavg_before") or bl.loadavg()}
                     out["rounds"].append(row)
@@ -159,10 +177,16 @@ def summary(rounds: list[dict], names: list[str]) -> dict:
         p99 = [r[name]["latency_ok"]["p99"] for r in rounds]
         s[name] = {"ok_per_s_median": statistics.median(rates), "ok_per_s": rates,
                    "p99_median": statistics.median(p99)}
+        cpu = [r[name]["cpu_ms_per_booking"] for r in rounds if r[name]["cpu_ms_per_booking"]]
+        s[name]["cpu_ms_per_booking_median"] = statistics.median(cpu) if cpu else None
         if name != "off":
             ratios = [r[name]["ok_per_s"] / r["off"]["ok_per_s"] for r in rounds if r["off"]["ok_per_s"]]
             s[name]["ratio_to_off"] = {"median": statistics.median(ratios), "min": min(ratios),
                                        "max": max(ratios), "each": ratios}
+            cr = [r[name]["cpu_ms_per_booking"] / r["off"]["cpu_ms_per_booking"] for r in rounds
+                  if r[name]["cpu_ms_per_booking"] and r["off"]["cpu_ms_per_booking"]]
+            s[name]["cpu_ratio_to_off"] = {"median": statistics.median(cr), "min": min(cr), "max": max(cr),
+                                           "each": cr}
         if name.startswith("on"):
             s[name]["spans_per_booking"] = statistics.median(
                 r[name]["spans"] / r[name]["ok"] for r in rounds if r[name]["ok"])
@@ -171,20 +195,24 @@ def summary(rounds: list[dict], names: list[str]) -> dict:
 
 def markdown(res: dict) -> str:
     names = list(res["summary"])
-    lines = ["| round | order | " + " | ".join(f"{n} /s (p99)" for n in names) + " | "
-             + " | ".join(f"{n} / off" for n in names if n != "off") + " |",
+    lines = ["| round | order | " + " | ".join(f"{n}: /s, CPU ms per booking" for n in names) + " | "
+             + " | ".join(f"{n} / off: /s, CPU" for n in names if n != "off") + " |",
              "|---|---|" + "---|" * (2 * len(names) - 1)]
     for r in res["rounds"]:
-        cells = [f"{r[n]['ok_per_s']:.1f} ({bl.fmt_ms(r[n]['latency_ok']['p99'])})" for n in names]
-        ratios = [f"{r[n]['ok_per_s'] / r['off']['ok_per_s']:.2f}" for n in names if n != "off"]
+        cells = [f"{r[n]['ok_per_s']:.1f}, {r[n]['cpu_ms_per_booking'] or 0:.1f}" for n in names]
+        ratios = [f"{r[n]['ok_per_s'] / r['off']['ok_per_s']:.2f}, "
+                  f"{(r[n]['cpu_ms_per_booking'] or 0) / (r['off']['cpu_ms_per_booking'] or 1):.2f}"
+                  for n in names if n != "off"]
         lines.append(f"| {r['round']} | {', '.join(r['order'])} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
     lines.append("")
     for n in names:
         s = res["summary"][n]
-        line = f"- {n}: median {s['ok_per_s_median']:.1f} bookings/s, median p99 {bl.fmt_ms(s['p99_median'])}"
+        line = (f"- {n}: median {s['ok_per_s_median']:.1f} bookings/s, median p99 {bl.fmt_ms(s['p99_median'])},"
+                f" median {s['cpu_ms_per_booking_median'] or 0:.2f} service CPU ms per booking")
         if "ratio_to_off" in s:
-            q = s["ratio_to_off"]
-            line += f"; {n}/off median {q['median']:.3f} (range {q['min']:.3f}-{q['max']:.3f})"
+            q, c = s["ratio_to_off"], s["cpu_ratio_to_off"]
+            line += (f"; {n}/off bookings/s median {q['median']:.3f} (range {q['min']:.3f}-{q['max']:.3f}),"
+                     f" CPU per booking median {c['median']:.3f} (range {c['min']:.3f}-{c['max']:.3f})")
         if "spans_per_booking" in s:
             line += f"; {s['spans_per_booking']:.1f} spans exported per booking"
         lines.append(line)
