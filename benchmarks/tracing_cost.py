@@ -11,8 +11,9 @@ side. Before each phase the four services are restarted (their clocks kept) as:
   - ``on``:    this tree, ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at an OTLP/HTTP receiver in
                this process that decodes and counts every span (a local collector), exports
                every second; every request sampled (nginx marks its traces sampled): the
-               worst case;
-  - ``on-10%``: the same with ``OTEL_TRACES_SAMPLER=traceidratio``, ``..._ARG=0.1``: one trace
+               worst case (no query spans: TRACING_DB_QUERIES unset);
+  - ``on+db``: as ``on`` with ``TRACING_DB_QUERIES=true`` (a span for every query too);
+  - ``on-10%``: as ``on`` with ``OTEL_TRACES_SAMPLER=traceidratio``, ``..._ARG=0.1``: one trace
                in ten recorded (the production setting the docs suggest);
   - ``today``: with ``--today REV`` (e.g. ``main``), the code of that revision (``git archive``
                into a temporary folder, run through PYTHONPATH as run_all.py does).
@@ -118,6 +119,8 @@ async def bench(args) -> dict:
         variants: dict[str, dict[str, str]] = {
             "off": {},
             "on": {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_BSP_SCHEDULE_DELAY": "1000"},
+            "on+db": {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_BSP_SCHEDULE_DELAY": "1000",
+                      "TRACING_DB_QUERIES": "true"},
             "on-10%": {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_BSP_SCHEDULE_DELAY": "1000",
                        "OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"},
         }
@@ -127,6 +130,8 @@ async def bench(args) -> dict:
             variants["today"] = {"PYTHONPATH": tree_pythonpath(today_tree)}
             out["today"] = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", args.today],
                                           capture_output=True, text=True).stdout.strip()
+        wanted = args.variants.split(",")
+        variants = {k: v for k, v in variants.items() if k in wanted}
         names = list(variants)
         try:
             async with bl.started_system() as run:
@@ -221,6 +226,8 @@ def markdown(res: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", default="off,on,on+db,on-10%,today",
+                        help="which of them to run (today only with --today)")
     parser.add_argument("--today", default="", help="a git revision to compare with (tracing absent), e.g. main")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--clients", type=int, default=32)

@@ -44,7 +44,8 @@ async def sms_provider():
 @pytest.fixture(scope="module")
 async def traced(infra_urls, tmp_path_factory, sms_provider, mint, otlp):
     async with isolated_system(infra_urls, tmp_path_factory.mktemp("traced"), sms_provider, mint,
-                               OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url, OTEL_BSP_SCHEDULE_DELAY="200") as s:
+                               OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url, OTEL_BSP_SCHEDULE_DELAY="200",
+                               TRACING_DB_QUERIES="true") as s:
         yield s
 
 
@@ -138,6 +139,10 @@ async def test_one_booking_is_one_trace_from_the_gateway_to_the_delivery_event(g
     assert call.service == "notifier" and call.kind == CLIENT
     assert "notifier:sms.send" in hops(ancestry(spans, call))
     assert chain[-1] in ancestry(spans, call)
+    # the queries of the request (asyncpg's instrumentation) are in it, without BEGIN/COMMIT
+    queries = [s for s in spans if s.service == "booking" and s.kind == CLIENT
+               and s.attributes.get("db.system") == "postgresql"]
+    assert queries and not [q for q in queries if q.name.rstrip(";") in ("BEGIN", "COMMIT")]
     # nothing exported holds the phone number (queries go without their parameters)
     assert not [s for s in otlp.spans if phone in repr(s.attributes)]
 

@@ -1,7 +1,8 @@
 """The SDK side of ``shared.tracing``, imported only when spans are to be recorded: the
 tracer provider (service name as the resource, a sampler that keeps background noise out,
 phone numbers masked in span attributes), the batch OTLP/HTTP exporter, and the
-instrumentation packages for aiohttp server and client, asyncpg and aio-pika."""
+instrumentation packages for aiohttp server and client, aio-pika, and asyncpg (with
+``TRACING_DB_QUERIES=true``)."""
 from __future__ import annotations
 
 import os
@@ -65,6 +66,13 @@ class MaskPhonesInUrls(SpanProcessor):
                     span.set_attribute(key, masked)
 
 
+def db_query_spans() -> bool:
+    """``TRACING_DB_QUERIES=true``: a span for every PostgreSQL query too. Off by default: at
+    some fifteen queries a booking they were most of tracing's cost (benchmarks/README.md,
+    "Tracing cost"); turn them on while chasing a slow query."""
+    return os.environ.get("TRACING_DB_QUERIES", "").strip().lower() == "true"
+
+
 def install_sdk(service: str, *, exporter: Any = None, excluded_urls: str = "") -> TracerProvider:
     if exporter is None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -86,6 +94,7 @@ def install_sdk(service: str, *, exporter: Any = None, excluded_urls: str = "") 
     # its middleware first: this runs before create_base_app builds the application.
     AioHttpServerInstrumentor().instrument(tracer_provider=provider)
     AioHttpClientInstrumentor().instrument(tracer_provider=provider)
-    AsyncPGInstrumentor().instrument(tracer_provider=provider)
+    if db_query_spans():
+        AsyncPGInstrumentor().instrument(tracer_provider=provider)
     AioPikaInstrumentor().instrument(tracer_provider=provider)
     return provider
