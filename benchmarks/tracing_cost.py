@@ -103,7 +103,7 @@ async def restart_as(run: bl.Running, env: dict[str, str]) -> None:
     clock the services show now (a restart at the real time would run every past cutoff)."""
     system = run.system
     clock = await system.clock_now("booking")
-    base = {k: v for k, v in system.env_used.items() if not k.startswith("OTEL_") and k != "PYTHONPATH"}
+    base = {k: v for k, v in system.env_used.items() if not k.startswith("OTEL_")}
     for name, sp in system.services.items():
         sp.stop()
         sp.env = dict(base, TEST_CLOCK_START=clock.isoformat(), **env)
