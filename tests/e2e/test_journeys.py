@@ -222,8 +222,10 @@ async def test_the_service_day_check_in_late_sweep_and_suspension(gw):
                          expect=201)
     await gw.call("POST", "/api/v1/admin/cutoffs", agent=admin, json={"center": "qingdao", "date": thursday},
                   expect=202)
-    assert await wait_for(lambda: allocation(b["id"]), timeout=60)
-    await gw.set_clock(at(thursday, "09:00"))
+    thursday_alloc = await wait_for(lambda: allocation(b["id"]), timeout=60)
+    assert thursday_alloc
+    # The clerk may mark it only once the agent is more than 10 minutes late.
+    await gw.set_clock(at(thursday, thursday_alloc["start"], timedelta(minutes=11)))
     _, marked = await gw.call("POST", f"/api/v1/desk/bookings/{b['id']}/no-show", agent=staff, expect=200)
     assert marked["status"] == "no_show"
     _, rights = await gw.call("GET", "/api/v1/me/booking-rights", agent=agent, expect=200)

@@ -13,7 +13,7 @@ from aiohttp import web
 from .bus import Bus, Topology
 from .clock import Clock
 from .consumer import Consumer, QueueSpec
-from .db import Database, create_pool
+from .db import Database, create_pool, with_application_name
 from .http.auth import VERIFIER_KEY, TokenVerifier, http_jwks_source
 from .http.clock_routes import test_clock_routes
 from .http.health import health_routes
@@ -43,6 +43,7 @@ class Runtime:
     def __post_init__(self) -> None:
         if self.metrics is None:
             self.metrics = ServiceMetrics(self.settings.service_name)
+        self.metrics.consumers_configured.set_function(lambda: len(self.queue_specs))
 
     @property
     def consumers_ready(self) -> bool:
@@ -90,8 +91,8 @@ def _database(rt: Runtime):
         if s.migrate_on_start:
             await migrate(s.database_url, s.db_schema, rt.migrations)
         pool = await create_pool(s.database_url, s.db_schema, min_size=s.db_pool_min, max_size=s.db_pool_max,
-                                 command_timeout=s.db_command_timeout, application_name=s.service_name)
-        rt.db = Database(pool, s.db_schema, s.db_acquire_timeout)
+                                 command_timeout=s.db_command_timeout, application_name=s.db_application_name)
+        rt.db = Database(pool, s.db_schema, s.db_acquire_timeout, metrics=rt.metrics)
         yield
         await rt.db.close()
     return ctx
@@ -102,7 +103,8 @@ def _broker(rt: Runtime):
         s = rt.settings
         rt.bus = Bus(s.amqp_url, topology=Topology(s.events_exchange), service=s.service_name,
                      publish_timeout=s.publish_timeout)
-        rt.relay = OutboxRelay(rt.db, rt.bus, s.database_url, metrics=rt.metrics,
+        rt.relay = OutboxRelay(rt.db, rt.bus, with_application_name(s.database_url, s.db_application_name),
+                               metrics=rt.metrics,
                                poll_interval=s.outbox_poll_interval, batch_size=s.outbox_batch_size,
                                purge_types=frozenset(s.outbox_purge_types))
 

@@ -2,11 +2,13 @@
 (a ``SET`` would be undone by the pool's reset), and a timeout on every acquire."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -38,14 +40,29 @@ async def create_pool(dsn: str, schema: str, *, min_size: int = 2, max_size: int
 class Database:
     """The pool plus the acquire timeout every caller must respect."""
 
-    def __init__(self, pool: asyncpg.Pool, schema: str, acquire_timeout: float = 5.0) -> None:
+    def __init__(self, pool: asyncpg.Pool, schema: str, acquire_timeout: float = 5.0, *, metrics=None) -> None:
         self.pool = pool
         self.schema = schema
         self.acquire_timeout = acquire_timeout
+        self.metrics = metrics   # shared.metrics.ServiceMetrics, or None (CLI tools)
+        if metrics is not None:
+            metrics.watch_pool(pool)
+
+    async def _acquire(self) -> asyncpg.Connection:
+        if self.metrics is None:
+            return await self.pool.acquire(timeout=self.acquire_timeout)
+        started = time.perf_counter()
+        try:
+            return await self.pool.acquire(timeout=self.acquire_timeout)
+        except asyncio.TimeoutError:
+            self.metrics.db_acquire_timeouts.inc()
+            raise
+        finally:
+            self.metrics.db_acquire_wait.observe(time.perf_counter() - started)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
-        conn = await self.pool.acquire(timeout=self.acquire_timeout)
+        conn = await self._acquire()
         try:
             yield conn
         finally:
@@ -53,7 +70,7 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, isolation: str = "read_committed") -> AsyncIterator[asyncpg.Connection]:
-        conn = await self.pool.acquire(timeout=self.acquire_timeout)
+        conn = await self._acquire()
         try:
             async with conn.transaction(isolation=isolation):
                 yield conn
@@ -80,6 +97,13 @@ def database_name(dsn: str) -> str:
 def with_database(dsn: str, name: str) -> str:
     parts = urlsplit(dsn)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def with_application_name(dsn: str, name: str) -> str:
+    """``dsn`` naming its connections ``name`` in pg_stat_activity (for plain asyncpg.connect)."""
+    parts = urlsplit(dsn)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "application_name"] + [("application_name", name)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 async def ensure_database(dsn: str) -> bool:

@@ -53,3 +53,8 @@ class ServiceSettings(BaseSettings):
     @property
     def is_test(self) -> bool:
         return self.app_env == "test"
+
+    @property
+    def db_application_name(self) -> str:
+        """What pg_stat_activity shows for this process's pool (a service may name each process)."""
+        return self.service_name

@@ -71,6 +71,10 @@ class BookingSettings(ServiceSettings):
     # clock, so the interval only bounds how late a real cutoff can be noticed.
     scheduler_enabled: bool = True
     scheduler_interval: float = Field(1.0, gt=0, le=60)
+    # Test environment only (APP_ENV=test): a JSON file of years in the holiday package's
+    # shape, {"2027": {"holidays": [...], "workdays": [...]}}, that behave as if the
+    # installed chinese_calendar release carried them (a later release taking over a year).
+    test_package_supplement: str | None = None
     # Bookings turned into no-shows per transaction by the closing sweep.
     sweep_batch_size: int = Field(100, ge=1, le=10_000)
 

@@ -17,6 +17,7 @@ from .api.openapi import openapi_routes
 from .consumers.sms_events import BINDINGS, QUEUE, sms_event_handler
 from .log_safety import quiet_wire_loggers
 from .metrics import NotifierMetrics
+from .service.backlog import BacklogGauges
 from .service.sender import Sender
 from .service.sweeper import Sweeper
 from .settings import NotifierSettings
@@ -29,10 +30,12 @@ def create_app(settings: NotifierSettings | None = None) -> web.Application:
     settings = settings or NotifierSettings()
     quiet_wire_loggers()
     runtime = Runtime(settings, MIGRATIONS)
-    sender = Sender(runtime, settings, NotifierMetrics(runtime.metrics.registry))
+    metrics = NotifierMetrics(runtime.metrics.registry)
+    sender = Sender(runtime, settings, metrics)
     sweeper = Sweeper(runtime, sender, settings)
+    gauges = BacklogGauges(runtime, metrics, settings.backlog_refresh_seconds)
     runtime.queue(QUEUE, BINDINGS, sms_event_handler(runtime, sender, settings))
-    app = create_base_app(runtime, extra_contexts=[_sending(runtime, sender, sweeper, settings)])
+    app = create_base_app(runtime, extra_contexts=[_sending(runtime, sender, sweeper, gauges, settings)])
     app[SENDER_KEY] = sender
     app.add_routes(api_routes())
     app.add_routes(openapi_routes())
@@ -42,14 +45,20 @@ def create_app(settings: NotifierSettings | None = None) -> web.Application:
     return app
 
 
-def _sending(runtime: Runtime, sender: Sender, sweeper: Sweeper, settings: NotifierSettings):
+def _sending(runtime: Runtime, sender: Sender, sweeper: Sweeper, gauges: BacklogGauges,
+             settings: NotifierSettings):
     async def ctx(_app: web.Application) -> AsyncIterator[None]:
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=settings.max_in_flight * 2))
         provider = make_provider(settings.sms_provider, http_url=settings.sms_http_url,
                                  timeout=settings.provider_timeout_seconds, session=session)
-        sender.start(provider, SharedRateLimiter(runtime.db, provider.name, settings.provider_rate_per_second))
+        limiter = SharedRateLimiter(runtime.db, provider.name, settings.provider_rate_per_second,
+                                    horizon=settings.claim_horizon_seconds)
+        await limiter.ensure_row()
+        sender.start(provider, limiter)
         sweeper.start()
+        gauges.start()
         yield
+        await gauges.stop()
         await sweeper.stop()      # idempotent: normally already stopped in on_shutdown
         await provider.aclose()
         await session.close()

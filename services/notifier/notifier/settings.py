@@ -1,6 +1,8 @@
 """Notifier service settings: the shared ones, plus its own under the ``NOTIFIER_`` prefix."""
 from __future__ import annotations
 
+import os
+import socket
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -15,6 +17,9 @@ class NotifierSettings(ServiceSettings):
     service_name: str = "notifier"
     port: int = 8004
     db_schema: str = "notifier"
+    # Its share of PostgreSQL per replica: this pool + 1 (the relay's LISTEN connection).
+    # 6 covers a process at the provider's rate (docs/operations.md, "Connection budget").
+    db_pool_max: int = Field(6, ge=2)
 
     sms_provider: Literal["log", "http"] = shared("SMS_PROVIDER", "log")
     sms_http_url: str | None = shared("SMS_HTTP_URL", None)
@@ -23,6 +28,9 @@ class NotifierSettings(ServiceSettings):
     max_in_flight: int = Field(16, ge=1)
     # Provider calls per second shared by every replica (enforced in PostgreSQL); 0: no limit.
     provider_rate_per_second: float = Field(50.0, ge=0)
+    # A process claims only the messages whose rate slot starts within this many seconds;
+    # the rest stay pending in the table, claimable by any replica and seen by the autoscaler.
+    claim_horizon_seconds: float = Field(1.0, gt=0)
     provider_timeout_seconds: float = Field(5.0, gt=0)
     # Exponential backoff with full jitter: wait <= min(cap, base * 2**(attempt-1)).
     retry_base_seconds: float = Field(1.0, gt=0)
@@ -35,8 +43,17 @@ class NotifierSettings(ServiceSettings):
     # How long a recorded message is left to its own process's after-commit send before
     # any replica's sweeper may take it (a busy process leaves it to them at once).
     pending_grace_seconds: float = Field(0.5, ge=0)
+    # How often each process reads the backlog gauges (notifier_sms_pending_messages, ...)
+    # from the database.
+    backlog_refresh_seconds: float = Field(5.0, gt=0)
     # Dates in the texts are the center's local dates.
     center_timezone: str = "Asia/Shanghai"
+
+    @property
+    def db_application_name(self) -> str:
+        """One name per process (the pod's host name and the pid), so pg_stat_activity
+        shows each replica's share of the connections."""
+        return f"{self.service_name} {socket.gethostname()} {os.getpid()}"[:63]
 
     @model_validator(mode="after")
     def _check(self) -> "NotifierSettings":

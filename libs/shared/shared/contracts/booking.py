@@ -69,12 +69,30 @@ class BookingAllocated(BaseModel):
     queue_number: str
 
 
+_Date = date   # SmsResendRequested has a field named ``date``: inside the class that name is the field
+
+
+class ResendAllocation(BaseModel):
+    desk: int
+    start: str                    # HH:MM, center local time
+    end: str
+    queue_number: str
+
+
 @event_model(SMS_RESEND_REQUESTED, 1)
 class SmsResendRequested(BaseModel):
     booking_id: str
     agent_id: str
     contact_phone: str
     requested_at: datetime
+    # The booking as it is when the resend is asked (optional: older events lack them);
+    # the notifier renders the text from these, so it reflects cancelled lines and the
+    # allocation, not the text sent back then.
+    status: str | None = None     # confirmed | allocated
+    date: _Date | None = None
+    period: str | None = None
+    enterprise_count: int | None = None   # active lines
+    allocation: ResendAllocation | None = None
 
 
 @event_model(BOOKING_NO_SHOW, 1)

@@ -27,3 +27,9 @@ class CalendarOverrides:
     async def remove(self, center: str, day: date) -> bool:
         return await self.conn.fetchval(
             "DELETE FROM calendar_overrides WHERE center = $1 AND day = $2 RETURNING true", center, day) or False
+
+    async def details(self, center: str, start: date, end: date) -> dict[date, asyncpg.Record]:
+        rows = await self.conn.fetch(
+            "SELECT day, working, note, set_by, set_at FROM calendar_overrides"
+            " WHERE center = $1 AND day BETWEEN $2 AND $3", center, start, end)
+        return {r["day"]: r for r in rows}

@@ -52,6 +52,14 @@ class Cutoffs:
             " AND closed_at IS NOT NULL GROUP BY center", list(centers))
         return {r["center"]: r["at"] for r in rows}
 
+    async def oldest_unallocated(self, centers: Iterable[str]) -> dict[str, datetime]:
+        """Per center, when the oldest allocation request still unanswered was made (a
+        closed date not yet allocated; a re-run counts from its own request)."""
+        rows = await self.conn.fetch(
+            "SELECT center, min(requested_at) AS at FROM cutoffs WHERE center = ANY($1::text[])"
+            " AND status = 'closed' AND requested_at IS NOT NULL GROUP BY center", list(centers))
+        return {r["center"]: r["at"] for r in rows}
+
     # --- closing and allocating -------------------------------------------------------
 
     async def close(self, center: str, day: date, *, request_id: uuid.UUID, now: datetime,
@@ -88,3 +96,28 @@ class Cutoffs:
             "UPDATE cutoffs SET status = 'allocated', allocated_at = $4, run_id = $5, snapshot_fingerprint = $6"
             " WHERE center = $1 AND day = $2 AND request_id = $3 RETURNING true",
             center, day, request_id, now, run_id, snapshot_fingerprint))
+
+
+class CutoffRuns:
+    """Every run of a date's cutoff, with who asked and why (table cutoff_runs)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def record(self, center: str, day: date, *, at: datetime, by: str | None, reason: str,
+                     rerun: bool) -> None:
+        await self.conn.execute(
+            "INSERT INTO cutoff_runs (center, day, at, by, reason, rerun) VALUES ($1, $2, $3, $4, $5, $6)",
+            center, day, at, by, reason, rerun)
+
+    async def of_day(self, center: str, day: date) -> list[asyncpg.Record]:
+        return await self.conn.fetch(
+            "SELECT at, by, reason, rerun FROM cutoff_runs WHERE center = $1 AND day = $2 ORDER BY id",
+            center, day)
+
+
+async def statuses(conn: asyncpg.Connection, center: str, start: date, end: date) -> dict[date, asyncpg.Record]:
+    """The cutoff rows of a range of dates (absent: open)."""
+    rows = await conn.fetch(f"SELECT {_STATE} FROM cutoffs WHERE center = $1 AND day BETWEEN $2 AND $3",
+                            center, start, end)
+    return {r["day"]: r for r in rows}

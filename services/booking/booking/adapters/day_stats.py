@@ -34,3 +34,22 @@ class DayStats:
             " WHERE l.center = $1 AND l.day = $2 AND l.status = 'active' GROUP BY 1",
             center, day)
         return {r["type"]: {"enterprises": r["enterprises"], "cards": r["cards"]} for r in rows}
+
+    async def by_period_and_type(self, center: str, day: date) -> dict[str, dict[str, dict]]:
+        """Active lines per period and business type."""
+        rows = await self.conn.fetch(
+            "SELECT b.period, item->>'type' AS type, count(*) AS enterprises,"
+            "  coalesce(sum((item->>'count')::int), 0) AS cards"
+            " FROM booking_lines l JOIN bookings b ON b.id = l.booking_id"
+            " CROSS JOIN LATERAL jsonb_array_elements(l.businesses) AS item"
+            " WHERE l.center = $1 AND l.day = $2 AND l.status = 'active' GROUP BY 1, 2",
+            center, day)
+        found: dict[str, dict[str, dict]] = {}
+        for r in rows:
+            found.setdefault(r["period"], {})[r["type"]] = {"enterprises": r["enterprises"], "cards": r["cards"]}
+        return found
+
+    async def cancelled_lines(self, center: str, day: date) -> int:
+        return await self.conn.fetchval(
+            "SELECT count(*) FROM booking_lines WHERE center = $1 AND day = $2 AND status = 'cancelled'",
+            center, day)

@@ -11,10 +11,12 @@ from shared.http.requests import parse_body, parse_query
 from ..service import day_stats as stats
 from ..service.calendar import clear_calendar_day, set_calendar_day
 from ..service.capacity_admin import set_capacity
+from ..service.agent_search import find_agents
 from ..service.rights import agent_rights_with_audit, lift_suspension
+from .admin_models import AgentPage, AgentQuery, DayStatsFullView
 from .context import ADMIN, TAG, TOKEN_ERRORS, context_of
 from .models import (AgentRightsView, CalendarDayBody, CalendarDayOverride, CapacityBody, CapacityView,
-                     CenterQuery, DayStatsView, LiftSuspensionBody, answer)
+                     CenterQuery, LiftSuspensionBody, answer)
 from .params import path_date
 
 api = ApiRouter(TAG)
@@ -52,11 +54,11 @@ async def calendar_day_override(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/admin/stats/{center}/{date}", summary="A day's counts by period, business type and status",
-         response=DayStatsView, roles=ADMIN, errors=TOKEN_ERRORS)
+         response=DayStatsFullView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def day_stats(request: web.Request) -> web.Response:
     await authenticate(request, *ADMIN)
     result = await stats.day_stats(context_of(request), request.match_info["center"], path_date(request))
-    return json_response(answer(DayStatsView, result))
+    return json_response(answer(DayStatsFullView, result))
 
 
 @api.delete("/api/v1/admin/suspensions/{user_id}", summary="Lift an agent's suspension now",
@@ -74,3 +76,11 @@ async def agent_rights(request: web.Request) -> web.Response:
     await authenticate(request, *ADMIN)
     result = await agent_rights_with_audit(context_of(request), request.match_info["user_id"])
     return json_response(answer(AgentRightsView, result))
+
+
+@api.get("/api/v1/admin/agents", summary="Find agents by username (prefix) or phone, with their rights",
+         query=AgentQuery, response=AgentPage, roles=ADMIN, errors=TOKEN_ERRORS)
+async def agents(request: web.Request) -> web.Response:
+    await authenticate(request, *ADMIN)
+    q = parse_query(request, AgentQuery)
+    return json_response(answer(AgentPage, await find_agents(context_of(request), q.q, q.cursor, q.limit)))

@@ -90,9 +90,10 @@ async def booking_line_cancellation(request: web.Request) -> web.Response:
     return json_response(answer(BookingView, view))
 
 
-@api.post("/api/v1/bookings/{id}/sms-resend", summary="Send the booking's SMS again (once per booking)",
+@api.post("/api/v1/bookings/{id}/sms-resend",
+          summary="Send the booking's SMS again, as the booking is now (once; confirmed or allocated only)",
           response=SmsResendView, status=202, roles=(),
-          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.sms_resend_used")])
+          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.sms_resend_used"), (409, "booking.not_active")])
 async def booking_sms_resend(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     result = await request_sms_resend(context_of(request), principal.user_id, request.match_info["id"])

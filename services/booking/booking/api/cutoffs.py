@@ -7,11 +7,12 @@ from aiohttp import web
 from shared.http.auth import authenticate
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
-from shared.http.requests import parse_body
+from shared.http.requests import parse_body, parse_query
 
 from ..service import cutoff_run, cutoff_state as state
 from .context import ADMIN, TAG, TOKEN_ERRORS, context_of
-from .models import CutoffBody, CutoffStateView, answer
+from .admin_models import CutoffList, CutoffStateWithRuns, RangeQuery
+from .models import CutoffBody, answer
 from .params import path_date
 
 api = ApiRouter(TAG)
@@ -19,18 +20,27 @@ api = ApiRouter(TAG)
 
 @api.post("/api/v1/admin/cutoffs",
           summary="Close a date now and request its allocation (re-run allowed)",
-          body=CutoffBody, response=CutoffStateView, status=202, roles=ADMIN, errors=TOKEN_ERRORS)
+          body=CutoffBody, response=CutoffStateWithRuns, status=202, roles=ADMIN, errors=TOKEN_ERRORS)
 async def cutoff(request: web.Request) -> web.Response:
     admin = await authenticate(request, *ADMIN)
     body = await parse_body(request, CutoffBody)
     # 202: the date is closed now; its allocation follows through the allocator.
-    result = await cutoff_run.run_cutoff(context_of(request), admin.user_id, body.center, body.date)
-    return json_response(answer(CutoffStateView, result), status=202)
+    result = await cutoff_run.run_cutoff(context_of(request), admin.user_id, body.center, body.date,
+                                         body.reason)
+    return json_response(answer(CutoffStateWithRuns, result), status=202)
 
 
 @api.get("/api/v1/admin/cutoffs/{center}/{date}", summary="A date's cutoff state",
-         response=CutoffStateView, roles=ADMIN, errors=TOKEN_ERRORS)
+         response=CutoffStateWithRuns, roles=ADMIN, errors=TOKEN_ERRORS)
 async def cutoff_state(request: web.Request) -> web.Response:
     await authenticate(request, *ADMIN)
     result = await state.cutoff_state(context_of(request), request.match_info["center"], path_date(request))
-    return json_response(answer(CutoffStateView, result))
+    return json_response(answer(CutoffStateWithRuns, result))
+
+
+@api.get("/api/v1/admin/cutoffs", summary="The cutoff states of a range of working days (default: today -7..+7 days)",
+         query=RangeQuery, response=CutoffList, roles=ADMIN, errors=TOKEN_ERRORS)
+async def cutoff_list(request: web.Request) -> web.Response:
+    await authenticate(request, *ADMIN)
+    q = parse_query(request, RangeQuery)
+    return json_response(answer(CutoffList, await state.cutoff_list(context_of(request), q.center, q.from_, q.to)))

@@ -45,9 +45,11 @@ async def desk_completion(request: web.Request) -> web.Response:
     return json_response(answer(BookingView, view))
 
 
-@api.post("/api/v1/desk/bookings/{id}/no-show", summary="Mark a booking as a no-show",
+@api.post("/api/v1/desk/bookings/{id}/no-show",
+          summary="Mark a booking as a no-show (only once the agent is more than the center's late_minutes late)",
           response=BookingView, roles=DESK,
-          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.not_active"), (409, "booking.wrong_day")])
+          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.not_active"), (409, "booking.wrong_day"),
+                  (409, "booking.not_late_yet")])
 async def desk_no_show(request: web.Request) -> web.Response:
     clerk = await authenticate(request, *DESK)
     view = await desk_actions.mark_no_show(context_of(request), clerk.user_id, request.match_info["id"])

@@ -94,6 +94,7 @@ class CenterQuery(_Body):
 class CutoffBody(_Body):
     center: str = Field(min_length=1, max_length=40)
     date: date
+    reason: str = Field("", max_length=500, description="why (a re-run should say); kept in the cutoff's runs")
 
 
 _Date = date   # the field below is named ``date``: inside the class that name is the field
@@ -178,7 +179,7 @@ class CalendarDayView(BaseModel):
     source: Literal["official", "override", "fallback"]
     bookable: bool
     not_bookable_reason: str | None = Field(
-        description="past, today, not_working_day, beyond_horizon, cutoff_passed or closed")
+        description="past, today, calendar_unconfirmed, not_working_day, beyond_horizon, cutoff_passed or closed")
     cutoff_at: Instant | None
     periods: list[CalendarPeriod]
 
@@ -320,6 +321,14 @@ class RightsAuditEntry(BaseModel):
     after: RightsSnapshotView
 
 
+class AgentSummary(BaseModel):
+    id: str
+    username: str | None
+    name: str
+    phone: str = Field(description="masked: 138****5678")
+    registered_at: Instant | None
+
+
 class AgentRightsView(BaseModel):
     suspended_until: Instant | None
     reason: str | None
@@ -327,6 +336,7 @@ class AgentRightsView(BaseModel):
     cancellations: int
     agent_id: str
     audit: list[RightsAuditEntry]
+    agent: AgentSummary | None = Field(description="who the agent is (booking's copy); null when unknown")
 
 
 class CutoffStateView(BaseModel):

@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 
 from .business_types import BusinessLine, BusinessRequest, business_shape_errors, validate_businesses
 from .center import CenterConfig
-from .errors import (CutoffPassed, InvalidOrgCode, Late, LineNotFound, NotActive, SmsResendUsed,
+from .errors import (CutoffPassed, InvalidOrgCode, Late, LineNotFound, NotActive, NotLateYet, SmsResendUsed,
                      ValidationFailed, WrongDay)
 from .events import (BookingAllocated, BookingCancelled, BookingCheckedIn, BookingCompleted,
                      BookingConfirmed, BookingNoShow, Event, SmsResendRequested)
@@ -268,10 +268,30 @@ class Booking:
         self.status = BookingStatus.NO_SHOW
         self.events.append(BookingNoShow(booking_id=self.id, agent_id=self.agent_id, late=False))
 
+    def mark_no_show_at_desk(self, now: datetime, center: CenterConfig) -> None:
+        """The clerk marks a no-show (逾期): only once the agent is more than
+        ``late_minutes`` late for the segment (the period's start while unallocated),
+        counted in whole minutes as check-in counts them: with a 09:00 segment and 10
+        minutes, 09:10 is refused (check-in still possible), 09:11 is accepted."""
+        if self.status not in (BookingStatus.CONFIRMED, BookingStatus.ALLOCATED):
+            raise NotActive(f"cannot mark a {self.status} booking as a no-show")
+        today = center.local_date(now)
+        if today == self.date:
+            start = self.allocation.start if self.allocation else center.period(self.period).start
+            late_after = center.at(self.date, start) + timedelta(minutes=center.late_minutes)
+            if center.local(now).replace(second=0, microsecond=0) <= late_after:
+                raise NotLateYet(f"the agent may still check in until {late_after.strftime('%H:%M')}",
+                                 late_after=late_after.isoformat())
+        self.mark_no_show(today)
+
     # --- SMS ------------------------------------------------------------------------
 
     def use_sms_resend(self) -> None:
-        """"重发短信1次": the booking's latest SMS may be sent again once per booking."""
+        """"重发短信1次": the booking's latest SMS may be sent again once per booking, and
+        only while it is still to be served (confirmed or allocated): a cancelled, missed or
+        served booking has nothing to remind anyone of."""
+        if self.status not in (BookingStatus.CONFIRMED, BookingStatus.ALLOCATED):
+            raise NotActive(f"booking {self.id} is {self.status}: its SMS is not sent again")
         if self.sms_resend_used:
             raise SmsResendUsed(f"the SMS of booking {self.id} was already sent again")
         self.sms_resend_used = True

@@ -17,7 +17,7 @@ __all__ = [
     "DateNotBookable", "PeriodUnknown", "CapacityExhausted", "DuplicatePeriod",
     "EnterpriseAlreadyBooked", "Suspended", "CutoffPassed", "NotActive", "SmsResendUsed",
     "Late", "WrongDay", "CapacityBelowBooked", "LineNotFound", "BookingNotFound",
-    "EnterpriseExists", "EnterpriseAlreadyAdded", "IdempotencyKeyReused",
+    "EnterpriseExists", "EnterpriseAlreadyAdded", "IdempotencyKeyReused", "NotLateYet", "CenterNotFound",
 ]
 
 
@@ -92,6 +92,13 @@ class Late(Conflict):
     title = "Too late to check in: counted as a no-show"
 
 
+class NotLateYet(Conflict):
+    """A clerk marks a no-show only once the agent is more than the center's lateness
+    minutes late for the segment; ``late_after`` says from when."""
+    code = "booking.not_late_yet"
+    title = "The agent is not late enough yet to be marked a no-show"
+
+
 class WrongDay(Conflict):
     code = "booking.wrong_day"
     title = "The booking is not for today"
@@ -129,6 +136,11 @@ class LineNotFound(NotFound):
     # /bookings/{id}/enterprises/{org_code} resource.
     code = "booking.line_not_found"
     title = "The booking has no such enterprise"
+
+
+class CenterNotFound(NotFound):
+    code = "center.not_found"
+    title = "No such center"
 
 
 class BookingNotFound(NotFound):

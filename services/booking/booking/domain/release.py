@@ -61,6 +61,11 @@ def ensure_bookable(center: CenterConfig, calendar: WorkingCalendar, service_dat
     if service_date == today:
         raise DateNotBookable(f"{service_date} is today: same-day business is never booked",
                               reason="today")
+    if not calendar.confirmed(service_date):
+        # The year's official schedule is neither in the package nor loaded: its holidays
+        # are unknown, so none of its days is released (docs/operations.md, December).
+        raise DateNotBookable(f"the official calendar of {service_date.year} is not confirmed yet",
+                              reason="calendar_unconfirmed")
     if not calendar.is_working(service_date):
         raise DateNotBookable(f"{service_date} is not a working day", reason="not_working_day")
     if service_date not in calendar.next_working_days(today, center.release_working_days):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from .errors import Suspended
 from .events import RightsChange, RightsChanged, RightsSnapshot
@@ -46,13 +46,15 @@ class BookingRights:
             return self._snapshot()
         return RightsSnapshot(self.no_shows, self.cancellations, None, None)
 
-    def ensure_can_book(self, now: datetime) -> None:
+    def ensure_can_book(self, now: datetime, zone: tzinfo | None = None) -> None:
+        """``zone``: the center's; the refusal shows the end on its wall clock."""
         if self.is_suspended(now):
             assert self.suspended_until is not None
-            raise Suspended(self.suspended_until, self.reason)
+            raise Suspended(_local(self.suspended_until, zone), self.reason)
 
-    def record_cancellations(self, n: int, now: datetime, note: str = "") -> RightsChanged:
-        """Count ``n`` cancellations (the service passes 1 per cancel request)."""
+    def record_cancellations(self, n: int, now: datetime, note: str = "", zone: tzinfo | None = None) -> RightsChanged:
+        """Count ``n`` cancellations (the service passes 1 per cancel request). ``zone``:
+        the center's, in which the suspension's days are counted (wall clock)."""
         if n < 1:
             raise ValueError("count at least one cancellation")
         before = self._snapshot()
@@ -60,17 +62,20 @@ class BookingRights:
         change: RightsChange = "cancellation_counted"
         if self.cancellations > MAX_CANCELLATIONS:
             # Decision: any excess over ten is not carried into the next round.
-            self._suspend(now + CANCELLATION_SUSPENSION, REASON_CANCELLATIONS, now)
+            self._suspend(_local(now, zone) + CANCELLATION_SUSPENSION, REASON_CANCELLATIONS, now)
             self.cancellations = 0
             change = "suspended"
         return self._record(now, change, before, None, note)
 
-    def record_no_show(self, now: datetime, note: str = "") -> RightsChanged:
+    def record_no_show(self, now: datetime, note: str = "", zone: tzinfo | None = None) -> RightsChanged:
+        """``zone``: the center's. Months are the center's calendar months: a suspension
+        starting on 31 August (center time) ends on 28 February at the same local time,
+        whatever date it is in UTC at that instant."""
         before = self._snapshot()
         self.no_shows += 1
         change: RightsChange = "no_show_counted"
         if self.no_shows > MAX_NO_SHOWS:
-            self._suspend(add_months(now, NO_SHOW_SUSPENSION_MONTHS), REASON_NO_SHOWS, now)
+            self._suspend(add_months(_local(now, zone), NO_SHOW_SUSPENSION_MONTHS), REASON_NO_SHOWS, now)
             self.no_shows = 0
             change = "suspended"
         return self._record(now, change, before, None, note)
@@ -102,6 +107,10 @@ class BookingRights:
                               after=self._snapshot(), actor=actor, note=note)
         self.events.append(event)
         return event
+
+
+def _local(now: datetime, zone: tzinfo | None) -> datetime:
+    return now.astimezone(zone) if zone is not None else now
 
 
 def add_months(instant: datetime, months: int) -> datetime:

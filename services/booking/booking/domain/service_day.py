@@ -28,5 +28,6 @@ def last_closed_day(center: CenterConfig, now: datetime) -> date:
 
 
 def due_for_closing(center: CenterConfig, calendar: WorkingCalendar, day: date, now: datetime) -> bool:
-    """An open ``day`` the scheduler must close now: its cutoff has come, its day is not over."""
-    return cutoff_at(center, calendar, day) <= now < closing_at(center, day)
+    """An open ``day`` the scheduler must close now: its cutoff has come, its day is not over.
+    A day of an unconfirmed year is never closed (nor allocated, nor texted)."""
+    return calendar.confirmed(day) and cutoff_at(center, calendar, day) <= now < closing_at(center, day)

@@ -1,17 +1,18 @@
 """Which dates are working days (service days) for a center.
 
-Official Chinese working days (weekends, public holidays, 调休 make-up days) come from the
-chinese_calendar package; administrators' overrides, kept in the database and passed in,
-win over it. A year the package has no data for falls back to Monday-Friday and says so.
+The official schedule (official_calendar.py: a year an administrator loaded, else the
+holiday package) answers first; administrators' per-center overrides, kept in the
+database and passed in, win over it. A day whose year neither source knows is
+*unconfirmed*: it falls back to Monday-Friday so that the searches below stay defined,
+but it is never released for booking (release.py) nor closed by the scheduler.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Literal
 
-import chinese_calendar
+from .official_calendar import OfficialPackage, OfficialSchedule, OfficialYear
 
 DaySource = Literal["override", "official", "fallback"]
 
@@ -20,22 +21,48 @@ DaySource = Literal["override", "official", "fallback"]
 _SEARCH_LIMIT_DAYS = 366
 
 
+def _default_package() -> OfficialPackage:
+    from ..adapters.official_package import ChineseCalendarPackage  # the installed release
+    global _PACKAGE
+    if _PACKAGE is None:
+        _PACKAGE = ChineseCalendarPackage()
+    return _PACKAGE
+
+
+_PACKAGE: OfficialPackage | None = None
+
+
 class WorkingCalendar:
-    def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
+    def __init__(self, overrides: Mapping[date, bool] | None = None, *,
+                 official: OfficialSchedule | None = None,
+                 loaded: Mapping[int, OfficialYear] | None = None) -> None:
         self.overrides: Mapping[date, bool] = dict(overrides or {})
+        self.official = official or OfficialSchedule(_default_package(), dict(loaded or {}))
 
     def is_working(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        official = _official_is_working(day)
+        official = self.official.is_working(day)
         return official if official is not None else day.weekday() < 5
 
     def source(self, day: date) -> DaySource:
-        """Where ``is_working(day)`` got its answer: shown to admins so that a year running
-        on the Monday-Friday fallback is noticed before its holidays arrive."""
+        """Where ``is_working(day)`` got its answer: ``fallback`` is an unconfirmed year."""
         if day in self.overrides:
             return "override"
-        return "official" if _official_is_working(day) is not None else "fallback"
+        return "official" if self.official.is_working(day) is not None else "fallback"
+
+    def confirmed(self, day: date) -> bool:
+        """Whether the day's answer comes from an override or an official schedule: only
+        confirmed days are released and closed."""
+        return day in self.overrides or self.official.is_working(day) is not None
+
+    def first_unconfirmed(self, after: date, within_days: int) -> date | None:
+        """The first unconfirmed day after ``after``, looking ``within_days`` ahead."""
+        for i in range(1, within_days + 1):
+            day = after + timedelta(days=i)
+            if not self.confirmed(day):
+                return day
+        return None
 
     def next_working_days(self, after: date, n: int) -> list[date]:
         """The first ``n`` working days strictly after ``after``."""
@@ -57,15 +84,3 @@ class WorkingCalendar:
             if self.is_working(day):
                 return day
         raise LookupError(f"no working day in the {_SEARCH_LIMIT_DAYS} days before {before}")
-
-
-# Memoised per date: chinese_calendar validates every call against min()/max() of its
-# whole holiday table, which dominated GET /calendar (a 15-day calendar asks a few hundred
-# times). The answers never change while the process runs; 8192 dates are ~22 years.
-@lru_cache(maxsize=8192)
-def _official_is_working(day: date) -> bool | None:
-    """The official answer, or None for a year the package does not know."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return None

@@ -1,6 +1,7 @@
 """One pass of the scheduler: for every center this service serves, close the dates whose
 cutoff has come (and request their allocation), then turn leftover bookings of closed
-days into no-shows; finally report the last close per center. Each date and center on its
+days into no-shows; finally report the last close per center and how long the oldest
+closed date has waited for its allocation. Each date and center on its
 own: one failing does not hold the others back."""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from shared.logging import bind_context, clear_context
 
 from ..adapters.cutoffs import Cutoffs
 from ..log import log
+from ..service.calendar_watch import report_unconfirmed
 from ..service.context import BookingContext
 from ..service.cutoff_close import close_date
 from ..service.cutoff_due import dates_due
@@ -46,10 +48,18 @@ async def run_pass(ctx: BookingContext) -> None:
                         detail=str(exc)[:200])
     clear_context()
     await _report_last_closes(ctx)
+    try:
+        await report_unconfirmed(ctx, now)
+    except Exception as exc:
+        log.warning("calendar_watch_failed", error=type(exc).__name__)
 
 
 async def _report_last_closes(ctx: BookingContext) -> None:
     async with ctx.db.connection() as conn:
         last = await Cutoffs(conn).last_closed(c.id for c in ctx.centers)
+        waiting = await Cutoffs(conn).oldest_unallocated(c.id for c in ctx.centers)
     for center, at in last.items():
         ctx.metrics.cutoff_closed(center, at)
+    now = ctx.clock.now()
+    for center in ctx.centers:
+        ctx.metrics.unallocated_since(center.id, waiting.get(center.id), now)

@@ -40,7 +40,7 @@ async def cancel_booking(ctx: BookingContext, agent_id: str, booking_id: str,
             raise CutoffPassed(f"changes for {booking.date} are closed")
         what = f"booking {booking.id}" + (f" line {org_code}" if org_code else "")
         change = await count_cancellation(conn, agent_id, now=now, note=f"cancelled {what}",
-                                          producer=ctx.producer)
+                                          producer=ctx.producer, zone=center.zone)
         await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
     log.info("booking_cancelled", booking_id=booking.id, lines_released=released,
              rights_change=change.change)

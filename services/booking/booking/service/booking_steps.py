@@ -62,7 +62,7 @@ def apply_checks(booking: Booking, checks: Checks, center: CenterConfig, calenda
     """Refuse, or name the lines and return the answer (the date is open, so its cutoff is
     the normal one)."""
     ensure_open(booking.date, checks.closed_at)
-    checks.rights.ensure_can_book(now)
+    checks.rights.ensure_can_book(now, center.zone)
     ensure_no_clash(booking, checks.clashing)
     booking.name_lines(checks.own_names, checks.directory_names)
     return booking_view(booking, center, cutoff_at(center, calendar, booking.date))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from shared.app import Runtime
 
+from ..adapters.official_package import ChineseCalendarPackage, load_supplement
 from ..metrics import BookingMetrics
 from ..settings import BookingSettings
 from .calendar_cache import CalendarCache
@@ -24,7 +25,8 @@ class BookingContext:
     def __post_init__(self) -> None:
         s = self.settings
         self.centers = Centers(s.center_configs(), s.default_center)
-        self.calendars = CalendarCache(s.calendar_cache_seconds)
+        supplement = load_supplement(s.test_package_supplement) if s.app_env == "test" else {}
+        self.calendars = CalendarCache(s.calendar_cache_seconds, package=ChineseCalendarPackage(supplement))
         self.metrics = BookingMetrics(self.runtime.metrics.registry)
 
     # The pool exists only once the app has started: read it through the runtime each time.

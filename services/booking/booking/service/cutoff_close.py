@@ -19,7 +19,7 @@ from shared import outbox
 from shared.contracts.booking import ALLOCATION_REQUESTED, AllocationRequested, SnapshotPeriod
 
 from ..adapters.capacity import CapacityCounters
-from ..adapters.cutoffs import Cutoffs
+from ..adapters.cutoffs import CutoffRuns, Cutoffs
 from ..adapters.snapshots import DaySnapshots
 from ..domain.center import CenterConfig
 from ..log import log
@@ -36,7 +36,7 @@ class ClosedDate:
 
 
 async def close_date(ctx: BookingContext, center: CenterConfig, day: date, *, now: datetime,
-                     by: str | None = None, rerun: bool = False) -> ClosedDate | None:
+                     by: str | None = None, rerun: bool = False, reason: str = "") -> ClosedDate | None:
     """Close ``day`` and request its allocation; None when it was closed already and this
     is not a re-run (``by``: the administrator, None for the scheduler)."""
     request_id = uuid.uuid4()
@@ -47,6 +47,8 @@ async def close_date(ctx: BookingContext, center: CenterConfig, day: date, *, no
         if row is None:
             log.info("cutoff_already_closed", center=center.id, date=day.isoformat())
             return None
+        # Audited: who ran it, why, and whether the date was closed already (a re-run).
+        await CutoffRuns(conn).record(center.id, day, at=now, by=by, reason=reason, rerun=row["requests"] > 1)
         bookings = await DaySnapshots(conn).bookings(center.id, day)
         await Cutoffs(conn).record_snapshot_size(center.id, day, len(bookings))
         # Validating a big day takes seconds of CPU: not on the loop that serves the API.

@@ -11,8 +11,8 @@ from .cutoff_close import close_date
 from .cutoff_state import cutoff_state
 
 
-async def run_cutoff(ctx: BookingContext, admin_id: str, center_id: str, day: date) -> dict:
+async def run_cutoff(ctx: BookingContext, admin_id: str, center_id: str, day: date, reason: str = "") -> dict:
     center = ctx.centers.get(center_id)
-    closed = await close_date(ctx, center, day, now=ctx.clock.now(), by=admin_id, rerun=True)
+    closed = await close_date(ctx, center, day, now=ctx.clock.now(), by=admin_id, rerun=True, reason=reason)
     assert closed is not None  # a re-run always passes
     return await cutoff_state(ctx, center.id, day)

@@ -2,10 +2,11 @@
 allocation requested), or allocated. Any date answers; one never closed is open."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from ..adapters.cutoffs import Cutoffs
+from ..adapters.cutoffs import CutoffRuns, Cutoffs, statuses
 from ..adapters.day_bookings import DayBookings
+from ..domain.errors import ValidationFailed
 from ..domain.release import cutoff_at
 from .calendars import working_calendar
 from .context import BookingContext
@@ -17,7 +18,34 @@ async def cutoff_state(ctx: BookingContext, center_id: str, day: date) -> dict:
         row = await Cutoffs(conn).get(center.id, day)
         live = await DayBookings(conn).count_live(center.id, day)
         normal = cutoff_at(center, await working_calendar(ctx, conn, center), day)
+        runs = await CutoffRuns(conn).of_day(center.id, day)
+    state = _state(center, day, row, live, normal)
+    state["runs"] = [{"at": center.local(r["at"]).isoformat(), "by": r["by"], "reason": r["reason"],
+                      "rerun": r["rerun"]} for r in runs]
+    return state
 
+
+async def cutoff_list(ctx: BookingContext, center_id: str | None, start: date | None, end: date | None) -> dict:
+    """The states of a range of working days (default: a week either side of today)."""
+    center = ctx.centers.get(center_id)
+    today = center.local_date(ctx.clock.now())
+    start, end = start or today - timedelta(days=7), end or today + timedelta(days=7)
+    if end < start or (end - start).days >= ctx.settings.calendar_max_days:
+        raise ValidationFailed([{"field": "to", "message":
+                                 f"from..to: at most {ctx.settings.calendar_max_days} days, in order"}])
+    items = []
+    async with ctx.db.connection() as conn:
+        calendar = await working_calendar(ctx, conn, center)
+        rows = await statuses(conn, center.id, start, end)
+        for i in range((end - start).days + 1):
+            day = start + timedelta(days=i)
+            if calendar.is_working(day):
+                live = await DayBookings(conn).count_live(center.id, day)
+                items.append(_state(center, day, rows.get(day), live, cutoff_at(center, calendar, day)))
+    return {"center": center.id, "items": items}
+
+
+def _state(center, day: date, row, live: int, normal) -> dict:
     def local(instant):
         return center.local(instant).isoformat() if instant else None
 

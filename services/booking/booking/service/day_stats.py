@@ -18,6 +18,8 @@ async def day_stats(ctx: BookingContext, center_id: str, day: date) -> dict:
         periods = await stats.by_period(center.id, day)
         statuses = await stats.by_status(center.id, day)
         types = await stats.by_business_type(center.id, day)
+        period_types = await stats.by_period_and_type(center.id, day)
+        cancelled_lines = await stats.cancelled_lines(center.id, day)
         counters = {p.code: await CapacityCounters(conn).get(center.id, day, p.code,
                                                              default=center.default_capacity)
                     for p in center.periods}
@@ -31,8 +33,20 @@ async def day_stats(ctx: BookingContext, center_id: str, day: date) -> dict:
             "remaining": remaining(counters[p.code].capacity, counters[p.code].booked),
             "bookings": periods.get(p.code, {}).get("bookings", 0),
             "enterprise_lines": periods.get(p.code, {}).get("enterprise_lines", 0),
+            "business_types": _types(period_types.get(p.code, {})),
         } for p in center.periods],
         "statuses": {str(s): statuses.get(str(s), 0) for s in BookingStatus},
-        "business_types": [{"type": t.code, **types.get(t.code, {"enterprises": 0, "cards": 0})}
-                           for t in BUSINESS_TYPES],
+        "business_types": _types(types),
+        "totals": {
+            "bookings": sum(n for s, n in statuses.items() if s != str(BookingStatus.CANCELLED)),
+            "enterprise_lines": sum(p.get("enterprise_lines", 0) for p in periods.values()),
+            "cards": sum(t["cards"] for t in types.values()),
+            "cancelled_bookings": statuses.get(str(BookingStatus.CANCELLED), 0),
+            "cancelled_lines": cancelled_lines,
+            "no_shows": statuses.get(str(BookingStatus.NO_SHOW), 0),
+        },
     }
+
+
+def _types(found: dict[str, dict]) -> list[dict]:
+    return [{"type": t.code, **found.get(t.code, {"enterprises": 0, "cards": 0})} for t in BUSINESS_TYPES]

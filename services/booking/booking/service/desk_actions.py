@@ -3,10 +3,11 @@ counts against the agent's rights, the third suspends them)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime
 
 from ..adapters.bookings import BookingRepository
 from ..domain.booking import Booking
+from ..domain.center import CenterConfig
 from ..log import log
 from .calendars import effective_cutoff, working_calendar
 from .context import BookingContext
@@ -16,25 +17,25 @@ from .views import booking_view
 
 
 async def complete(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:
-    return await _at_desk(ctx, staff_id, booking_id, "completed", lambda b, _today: b.complete())
+    return await _at_desk(ctx, staff_id, booking_id, "completed", lambda b, _now, _center: b.complete())
 
 
 async def mark_no_show(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:
-    return await _at_desk(ctx, staff_id, booking_id, "no_show", lambda b, today: b.mark_no_show(today),
+    return await _at_desk(ctx, staff_id, booking_id, "no_show", lambda b, now, center: b.mark_no_show_at_desk(now, center),
                           counts=True)
 
 
 async def _at_desk(ctx: BookingContext, staff_id: str, booking_id: str, what: str,
-                   act: Callable[[Booking, date], None], *, counts: bool = False) -> dict:
+                   act: Callable[[Booking, datetime, CenterConfig], None], *, counts: bool = False) -> dict:
     now = ctx.clock.now()
     async with ctx.db.transaction() as conn:
         repo = BookingRepository(conn)
         booking = await repo.lock(booking_id)
         center = ctx.centers.get(booking.center)
-        act(booking, center.local_date(now))
+        act(booking, now, center)
         await repo.save(booking, now)
         if counts:
-            await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=staff_id,
+            await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=staff_id, zone=center.zone,
                                 note=f"marked at the desk: booking {booking.id}")
         await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
         view = booking_view(booking, center, await effective_cutoff(

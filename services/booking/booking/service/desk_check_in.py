@@ -30,7 +30,7 @@ async def check_in(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:
         if late is None:
             await DayBookings(conn).stamp_checked_in(booking.id, now)
         else:
-            await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=staff_id,
+            await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=staff_id, zone=center.zone,
                                 note=f"late at the desk: booking {booking.id}")
         await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
         view = booking_view(booking, center, await effective_cutoff(

@@ -30,7 +30,7 @@ async def sweep_no_shows(ctx: BookingContext, center: CenterConfig, now: datetim
             for booking in bookings:
                 booking.mark_no_show()
                 await repo.save(booking, now)
-                await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=None,
+                await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=None, zone=center.zone,
                                     note=f"not checked in by closing time: booking {booking.id}")
                 await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
         total += len(bookings)

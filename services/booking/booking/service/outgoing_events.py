@@ -66,9 +66,14 @@ def _contract_for(event: events.Event, booking: Booking, now: datetime):
             period=event.period, contact_phone=event.contact_phone, org_codes=list(event.org_codes),
             whole=event.whole, booking_cancelled=event.booking_cancelled, cancelled_at=event.at)
     if isinstance(event, events.SmsResendRequested):
+        a = booking.allocation
         return contract.SmsResendRequested(
             booking_id=event.booking_id, agent_id=booking.agent_id, contact_phone=event.contact_phone,
-            requested_at=now)
+            requested_at=now, status=str(booking.status), date=booking.date, period=booking.period,
+            enterprise_count=booking.active_line_count,
+            allocation=contract.ResendAllocation(desk=a.desk, start=a.start.strftime("%H:%M"),
+                                                 end=a.end.strftime("%H:%M"), queue_number=a.queue_number)
+            if a is not None else None)
     if isinstance(event, events.BookingAllocated):
         return contract.BookingAllocated(
             booking_id=event.booking_id, agent_id=booking.agent_id, center=booking.center, date=booking.date,

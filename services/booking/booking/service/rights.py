@@ -3,7 +3,7 @@ suspension.
 Every change is written to the audit table in the transaction that makes it."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 import asyncpg
 
@@ -13,29 +13,34 @@ from shared.contracts.booking import BookingSuspended
 from ..adapters.agents import Agents
 from ..adapters.rights import RightsRepository
 from ..domain.events import RightsChanged
+from .agent_search import agent_profile
 from .context import BookingContext
 from .request_context import current_request_id
 
 
-def rights_view(rights, now: datetime) -> dict:
+def rights_view(rights, now: datetime, zone: tzinfo | None = None) -> dict:
+    """``zone``: the center's; the suspension's end is shown on its wall clock."""
     status = rights.status(now)
-    return {"suspended_until": status.suspended_until.isoformat() if status.suspended_until else None,
+    until = status.suspended_until
+    if until is not None and zone is not None:
+        until = until.astimezone(zone)
+    return {"suspended_until": until.isoformat() if until else None,
             "reason": status.reason, "no_shows": status.no_shows, "cancellations": status.cancellations}
 
 
 async def my_rights(ctx: BookingContext, agent_id: str) -> dict:
     async with ctx.db.connection() as conn:
         rights = await RightsRepository(conn).get(agent_id)
-    return rights_view(rights, ctx.clock.now())
+    return rights_view(rights, ctx.clock.now(), ctx.centers.get(None).zone)
 
 
 async def count_cancellation(conn: asyncpg.Connection, agent_id: str, *, now: datetime, note: str,
-                             producer: str) -> RightsChanged:
+                             producer: str, zone: tzinfo | None = None) -> RightsChanged:
     """One cancellation for ``agent_id``, inside the caller's transaction. The row lock
     makes concurrent cancellations of one agent count one after the other."""
     repo = RightsRepository(conn)
     rights = await repo.get_for_update(agent_id)
-    change = rights.record_cancellations(1, now, note)
+    change = rights.record_cancellations(1, now, note, zone)
     await repo.save(rights, now)
     await repo.audit(change, actor=agent_id, request_id=current_request_id())
     if change.change == "suspended":
@@ -44,13 +49,14 @@ async def count_cancellation(conn: asyncpg.Connection, agent_id: str, *, now: da
 
 
 async def count_no_show(conn: asyncpg.Connection, agent_id: str, *, now: datetime, note: str,
-                        producer: str, actor: str | None) -> RightsChanged:
+                        producer: str, actor: str | None, zone: tzinfo | None = None) -> RightsChanged:
     """One no-show for ``agent_id`` (late at the desk, marked by the clerk, or swept at
     closing), inside the caller's transaction; the third suspends the agent's rights for
-    six months and tells the agent. ``actor``: the clerk, or None for the system."""
+    six months and tells the agent. ``actor``: the clerk, or None for the system; ``zone``:
+    the center's, whose calendar months the suspension counts."""
     repo = RightsRepository(conn)
     rights = await repo.get_for_update(agent_id)
-    change = rights.record_no_show(now, note)
+    change = rights.record_no_show(now, note, zone)
     await repo.save(rights, now)
     await repo.audit(change, actor=actor, request_id=current_request_id())
     if change.change == "suspended":
@@ -87,5 +93,7 @@ async def agent_rights_with_audit(ctx: BookingContext, agent_id: str) -> dict:
         repo = RightsRepository(conn)
         rights = await repo.get(agent_id)
         trail = await repo.audit_trail(agent_id)
-    return {**rights_view(rights, ctx.clock.now()), "agent_id": agent_id,
-            "audit": [{**entry, "at": entry["at"].isoformat()} for entry in trail]}
+    zone = ctx.centers.get(None).zone
+    return {**rights_view(rights, ctx.clock.now(), zone), "agent_id": agent_id,
+            "audit": [{**entry, "at": entry["at"].astimezone(zone).isoformat()} for entry in trail],
+            "agent": await agent_profile(ctx, agent_id)}

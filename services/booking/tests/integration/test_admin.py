@@ -50,9 +50,17 @@ async def test_daily_statistics(service, refused):
 
     r = await service.client.get(f"/api/v1/admin/stats/{service.center}/2025-11-18", headers=service.admin())
     stats = await r.json()
-    assert stats["periods"] == [
+    periods = [{k: v for k, v in p.items() if k != "business_types"} for p in stats["periods"]]
+    assert periods == [
         {"code": "AM", "capacity": 40, "booked": 2, "remaining": 38, "bookings": 1, "enterprise_lines": 2},
         {"code": "PM", "capacity": 40, "booked": 1, "remaining": 39, "bookings": 1, "enterprise_lines": 1}]
+    # Per period and business type (active lines); the cancelled booking's line is not there.
+    am, pm = ({t["type"]: t for t in p["business_types"] if t["enterprises"]} for p in stats["periods"])
+    assert am == {"RENEW_UNLOCK": {"type": "RENEW_UNLOCK", "enterprises": 2, "cards": 4}}
+    assert pm == {"CHANGE_INFO": {"type": "CHANGE_INFO", "enterprises": 1, "cards": 0},
+                  "DECLARANT_CARD": {"type": "DECLARANT_CARD", "enterprises": 1, "cards": 3}}
+    assert stats["totals"] == {"bookings": 2, "enterprise_lines": 3, "cards": 7, "cancelled_bookings": 1,
+                               "cancelled_lines": 1, "no_shows": 0}
     assert stats["statuses"] == {"confirmed": 2, "allocated": 0, "checked_in": 0, "completed": 0,
                                  "no_show": 0, "cancelled": 1}
     by_type = {t["type"]: t for t in stats["business_types"]}

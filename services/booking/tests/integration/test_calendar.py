@@ -93,13 +93,14 @@ async def test_today_and_the_past_are_never_bookable(service, refused):
     assert await reason_refused(service, refused, FRIDAY) == "past"
 
 
-async def test_a_year_the_library_does_not_know_falls_back_to_monday_to_friday(service):
+async def test_a_year_nobody_confirmed_shows_monday_to_friday_but_is_never_released(service, refused):
     await service.at(datetime(2027, 3, 1, 10, 0, tzinfo=SH))        # a Monday
     found = await days(service, date(2027, 3, 1), date(2027, 3, 7))
     assert {d["source"] for d in found.values()} == {"fallback"}
     assert [d["working"] for d in found.values()] == [True] * 5 + [False] * 2
-    assert bookable(found) == ["2027-03-02", "2027-03-03"]
-    await service.booked(service.agent(), day=date(2027, 3, 2))
+    assert bookable(found) == []
+    assert {d["not_bookable_reason"] for d in list(found.values())[1:]} == {"calendar_unconfirmed"}
+    assert await reason_refused(service, refused, date(2027, 3, 2)) == "calendar_unconfirmed"
 
 
 async def test_an_administrator_overrides_a_day(service, refused):

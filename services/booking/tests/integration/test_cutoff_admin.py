@@ -26,7 +26,7 @@ async def test_any_date_has_a_state_and_bad_input_is_422(service, refused):
     assert state == {"center": service.center, "date": "2025-12-25", "status": "open", "bookings": 0,
                      "cutoff_at": "2025-12-24T15:00:00+08:00", "closed_at": None, "closed_by": None,
                      "allocated_at": None, "cutoff_id": None, "requested_at": None, "requests": 0,
-                     "snapshot_bookings": None}
+                     "snapshot_bookings": None, "runs": []}
     admin = service.admin()
     r = await service.client.get(f"/api/v1/admin/cutoffs/{service.center}/2025-13-01", headers=admin)
     assert (await refused(r, 422))["code"] == "validation_error"

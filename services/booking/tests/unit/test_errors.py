@@ -25,6 +25,8 @@ EXPECTED = {
     "EnterpriseExists": (409, "enterprise.exists"),
     "EnterpriseAlreadyAdded": (409, "enterprise.already_added"),
     "IdempotencyKeyReused": (422, "idempotency.key_reused"),
+    "NotLateYet": (409, "booking.not_late_yet"),
+    "CenterNotFound": (404, "center.not_found"),
 }
 
 

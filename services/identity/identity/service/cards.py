@@ -81,6 +81,7 @@ async def log_in_with_card(rt: IdentityRuntime, cmd: LogInWithCard) -> SessionTo
             session = await start_session(conn, rt, user, now)
     if session is None:
         log.info("card_login_failed", reason=result.refusal.value if result.refusal else "no_user")
+        rt.metrics.login_failures.labels("card").inc()
         raise CardInvalid()
     log.info("logged_in", method="card", user_id=session.user.id)
     return session

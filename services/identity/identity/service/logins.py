@@ -25,17 +25,26 @@ from identity.service.session_tokens import SessionTokens, start_session
 log = get_logger(__name__)
 
 
-async def _count_attempt(conn, rt: IdentityRuntime, login_key: str, now: datetime) -> None:
+async def _count_attempt(conn, rt: IdentityRuntime, login_key: str, now: datetime, method: str) -> bool:
     """429 auth.locked while locked (nothing recorded then, so the lock ends on time);
-    else the attempt is recorded as a failure until it proves right."""
+    else the attempt is recorded as a failure until it proves right. True when this
+    attempt, if it fails, starts a lock (for the lockout counter)."""
     await lock_for_transaction(conn, "login", login_key)
     await login_failures.forget_before(conn, login_key, now - rt.lockout.lookback)
     failures = await login_failures.since(conn, login_key, now - rt.lockout.lookback)
     state = lock_state(now, failures, rt.lockout)
     if state.locked:
         log.info("login_refused", reason="locked")
+        rt.metrics.locked_refusals.labels(method).inc()
     state.raise_if_locked()
     await login_failures.record(conn, login_key, now)
+    return lock_state(now, [*failures, now], rt.lockout).locked
+
+
+def _count_failure(rt: IdentityRuntime, method: str, starts_lock: bool) -> None:
+    rt.metrics.login_failures.labels(method).inc()
+    if starts_lock:
+        rt.metrics.lockouts.labels(method).inc()
 
 
 async def log_in_with_password(rt: IdentityRuntime, cmd: LogInWithPassword) -> SessionTokens:
@@ -45,10 +54,11 @@ async def log_in_with_password(rt: IdentityRuntime, cmd: LogInWithPassword) -> S
     login_key = username_key(username)
     now = rt.now()
     async with rt.db.transaction() as conn:
-        await _count_attempt(conn, rt, login_key, now)
+        starts_lock = await _count_attempt(conn, rt, login_key, now, "password")
         user = await users.by_username(conn, username)
     if not await rt.verify_password(user.password_hash if user else None, cmd.password):
         log.info("login_failed", method="password")
+        _count_failure(rt, "password", starts_lock)
         raise InvalidCredentials("Wrong username or password.")
     assert user is not None
     # Parameters raised since this hash was made: upgrade it now that we hold the password.
@@ -72,7 +82,7 @@ async def log_in_with_sms_code(rt: IdentityRuntime, cmd: LogInWithSmsCode) -> Se
     now = rt.now()
     session = None
     async with rt.db.transaction() as conn:
-        await _count_attempt(conn, rt, login_key, now)
+        starts_lock = await _count_attempt(conn, rt, login_key, now, "sms_code")
         result = await check_latest_code(conn, secret=rt.keys.require_code_secret(), phone=phone,
                                          purpose=Purpose.LOGIN, candidate=cmd.sms_code, now=now)
         user = await users.by_phone(conn, phone) if result is not None and result.ok else None
@@ -82,6 +92,7 @@ async def log_in_with_sms_code(rt: IdentityRuntime, cmd: LogInWithSmsCode) -> Se
     # Committed either way: the wrong try and the failure count stay recorded.
     if session is None:
         log.info("login_failed", method="sms_code", reason=result.value if result else "missing")
+        _count_failure(rt, "sms_code", starts_lock)
         raise InvalidCredentials("Wrong phone number or SMS code.")
     log.info("logged_in", method="sms_code", user_id=session.user.id)
     return session

@@ -11,6 +11,7 @@ from shared.db import Database
 from identity.domain.lockout import LockoutPolicy
 from identity.domain.password_hashing import Argon2Params, PasswordHashing
 from identity.domain.rate_limits import SmsLimits, Window
+from identity.metrics import IdentityMetrics
 from identity.service.hash_slots import HashSlots
 from identity.service.server_keys import ServerKeys
 from identity.settings import IdentitySettings
@@ -25,6 +26,7 @@ class IdentityRuntime:
     hashing: PasswordHashing
     sms_limits: SmsLimits
     lockout: LockoutPolicy
+    metrics: IdentityMetrics
     keys: ServerKeys = field(default_factory=ServerKeys)
     hash_slots: HashSlots = field(default_factory=lambda: HashSlots(1, 5.0))
 
@@ -40,6 +42,7 @@ class IdentityRuntime:
             lockout=LockoutPolicy(max_failures=s.login_max_failures,
                                   window=timedelta(seconds=s.login_failure_window_seconds),
                                   lock_for=timedelta(seconds=s.login_lock_seconds)),
+            metrics=IdentityMetrics(runtime.metrics.registry),
             hash_slots=HashSlots(s.argon2_max_concurrent, s.argon2_wait_seconds))
 
     @property

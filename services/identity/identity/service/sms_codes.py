@@ -60,6 +60,7 @@ async def request_sms_code(rt: IdentityRuntime, cmd: RequestSmsCode) -> None:
             await verification_codes.sends_from_ip(conn, ip_key, since) if ip_key else None, limits)
         if not decision.allowed:
             log.info("sms_code_refused", limited_by=decision.limited_by, code_purpose=purpose.value)
+            rt.metrics.sms_codes_refused.labels(decision.limited_by or "unknown").inc()
         decision.raise_if_refused()
         record, plain = VerificationCode.issue(secret=rt.keys.require_code_secret(), phone=phone,
                                                purpose=purpose, now=now)

@@ -71,9 +71,13 @@ async def insert_pending(conn: asyncpg.Connection, msg: NewMessage, *, now: date
 @dataclass(frozen=True)
 class RateSlot:
     """The provider's shared rate limit (``provider_rate``, see ``adapters.rate_limiter``):
-    its key and the spacing of calls in seconds (0: no limit)."""
+    its key, the spacing of calls in seconds (0: no limit), and the horizon: a claim takes
+    only messages whose slot comes within ``horizon`` seconds, so a message the fleet
+    cannot call soon stays pending in the table (claimable by any replica, counted by the
+    backlog gauge) instead of waiting in one process's memory."""
     key: str
     spacing: float
+    horizon: float = 1.0
 
 
 def _claimed_columns_of(alias: str) -> str:
@@ -91,6 +95,18 @@ _RECORD_ATTEMPTS = (
     "   SELECT id, attempts, $P::text, $S::text, $NOW FROM claimed),"
     " lost AS (UPDATE message_attempts a SET outcome = 'lost', finished_at = $NOW"
     "   FROM claimed c WHERE a.message_id = c.id AND a.attempt < c.attempts AND a.finished_at IS NULL)")
+# How many call slots start within the horizon ($H seconds): the rate row is locked first,
+# so concurrent claims (every replica's) count the slots one after the other, never twice.
+# The row exists (``SharedRateLimiter.ensure_row`` at start); without it, the room of a
+# fresh start (the slot now and those within the horizon).
+_BUDGET = (
+    "budget AS MATERIALIZED (SELECT CASE"
+    "   WHEN greatest(next_slot, clock_timestamp()) <= clock_timestamp() + make_interval(secs => $H::float8)"
+    "   THEN floor(extract(epoch FROM clock_timestamp() + make_interval(secs => $H::float8)"
+    "     - greatest(next_slot, clock_timestamp())) / $G::float8)::int + 1"
+    "   ELSE 0 END AS room"
+    "  FROM provider_rate WHERE provider = $K::text FOR UPDATE)")
+_ROOM = "coalesce((SELECT room FROM budget), floor($H::float8 / $G::float8)::int + 1)"
 _TAKE_SLOTS = (
     ", slot AS (INSERT INTO provider_rate AS r (provider, next_slot)"
     "   SELECT $K::text, clock_timestamp() + make_interval(secs => $G::float8 * n)"
@@ -102,11 +118,13 @@ _TAKE_SLOTS = (
 
 
 def _claim_sql(claim_cte: str, *, now: str, provider: str, sender: str, key: str, spacing: str,
-               limited: bool) -> str:
-    sql = (f"WITH {claim_cte}, {_RECORD_ATTEMPTS}{_TAKE_SLOTS if limited else ''}"
+               horizon: str, limited: bool, unlimited_room: str) -> str:
+    claim_cte = claim_cte.replace("$ROOM", _ROOM if limited else unlimited_room)
+    sql = (f"WITH {_BUDGET + ', ' if limited else ''}{claim_cte}, {_RECORD_ATTEMPTS}{_TAKE_SLOTS if limited else ''}"
            f" SELECT {_claimed_columns_of('c')}, {'(SELECT wait FROM slot)' if limited else '0::float8'} AS wait"
            " FROM claimed c")
-    for name, param in (("$NOW", now), ("$P", provider), ("$S", sender), ("$K", key), ("$G", spacing)):
+    for name, param in (("$NOW", now), ("$P", provider), ("$S", sender), ("$K", key), ("$G", spacing),
+                        ("$H", horizon)):
         sql = sql.replace(name, param)
     return sql
 
@@ -115,30 +133,34 @@ _CLAIM_ONE = (
     f"claimed AS (UPDATE messages SET status = '{SENDING}', lease_until = $3, attempts = attempts + 1,"
     "   updated_at = $2, provider = $4::text"
     f"  WHERE id = $1 AND (status = '{PENDING}' OR (status = '{RETRY}' AND next_attempt_at <= $2))"
-    f"   AND (lease_until IS NULL OR lease_until < $2) RETURNING {_CLAIMED_COLUMNS})")
+    f"   AND (lease_until IS NULL OR lease_until < $2) AND $ROOM >= 1 RETURNING {_CLAIMED_COLUMNS})")
 _CLAIM_DUE = (
     "due AS MATERIALIZED ("
     "  SELECT id FROM messages"
     f"  WHERE (status IN ('{PENDING}', '{RETRY}') AND next_attempt_at <= $1)"
     f"     OR (status = '{SENDING}' AND lease_until < $1 AND attempts < $4)"
-    "  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED),"
+    "  ORDER BY next_attempt_at LIMIT least($3::int, $ROOM) FOR UPDATE SKIP LOCKED),"
     f" claimed AS (UPDATE messages m SET status = '{SENDING}', lease_until = $2, attempts = m.attempts + 1,"
     "   updated_at = $1, provider = $5::text"
     f"  FROM due WHERE m.id = due.id RETURNING {_claimed_columns_of('m')})")
 _CLAIM_ONE_SQL = {limited: _claim_sql(_CLAIM_ONE, now="$2::timestamptz", provider="$4", sender="$5", key="$6",
-                                      spacing="$7", limited=limited) for limited in (False, True)}
+                                      spacing="$7", horizon="$8", limited=limited, unlimited_room="1")
+                  for limited in (False, True)}
 _CLAIM_DUE_SQL = {limited: _claim_sql(_CLAIM_DUE, now="$1::timestamptz", provider="$5", sender="$6", key="$7",
-                                      spacing="$8", limited=limited) for limited in (False, True)}
+                                      spacing="$8", horizon="$9", limited=limited, unlimited_room="$3")
+                  for limited in (False, True)}
 
 
 async def claim(conn: asyncpg.Connection, message_id: uuid.UUID, *, now: datetime, lease_until: datetime,
                 provider: str, sender: str, rate: RateSlot) -> tuple[ClaimedMessage, float] | None:
     """Take one message that is pending (or whose retry is due) and not leased, record its
     attempt and take its rate slot, in one statement. Exactly one of any number of
-    concurrent callers gets it; a final message is never taken. Returns the message and
-    the seconds to wait for its slot, or None."""
+    concurrent callers gets it; a final message is never taken, nor one whose slot would
+    come after the rate's horizon (it stays pending for whichever replica has room). Returns
+    the message and the seconds to wait for its slot, or None."""
     limited = rate.spacing > 0
-    args = [message_id, now, lease_until, provider, sender] + ([rate.key, rate.spacing] if limited else [])
+    args = [message_id, now, lease_until, provider, sender] + (
+        [rate.key, rate.spacing, rate.horizon] if limited else [])
     row = await conn.fetchrow(_CLAIM_ONE_SQL[limited], *args)
     return (ClaimedMessage.from_row(row), max(0.0, row["wait"] or 0.0)) if row else None
 
@@ -149,10 +171,12 @@ async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: dat
     """The sweep: take up to ``limit`` messages that are due (pending past their grace,
     retry past their time) or whose lease expired (a crash mid-send: same ref again),
     oldest first, recording their attempts and taking one rate slot each, in one
-    statement. SKIP LOCKED lets every replica sweep at once without taking the same row.
-    Returns them and the seconds until the first slot (the others follow ``spacing`` apart)."""
+    statement - no more than the slots that start within the rate's horizon. SKIP LOCKED
+    lets every replica sweep at once without taking the same row. Returns them and the
+    seconds until the first slot (the others follow ``spacing`` apart)."""
     limited = rate.spacing > 0
-    args = [now, lease_until, limit, max_attempts, provider, sender] + ([rate.key, rate.spacing] if limited else [])
+    args = [now, lease_until, limit, max_attempts, provider, sender] + (
+        [rate.key, rate.spacing, rate.horizon] if limited else [])
     rows = await conn.fetch(_CLAIM_DUE_SQL[limited], *args)
     wait = max(0.0, rows[0]["wait"] or 0.0) if rows else 0.0
     return [ClaimedMessage.from_row(r) for r in rows], wait
@@ -209,3 +233,18 @@ async def finish(conn: asyncpg.Connection, msg: ClaimedMessage, *, status: str, 
     return bool(await conn.fetchval(
         _FINISH, msg.id, msg.attempt, status, next_attempt_at, provider_id, reason, body, now, status_code,
         *row_arrays([event] if event else [])))
+
+
+# The backlog: every message not final yet (pending, awaiting a retry, or being sent), each
+# counted through its partial index (messages_due, messages_leased): never a scan of the log.
+_BACKLOG = (
+    "SELECT sum(n)::bigint AS pending, min(oldest) AS oldest FROM ("
+    f"  SELECT count(*) AS n, min(created_at) AS oldest FROM messages WHERE status IN ('{PENDING}', '{RETRY}')"
+    f"  UNION ALL SELECT count(*), min(created_at) FROM messages WHERE status = '{SENDING}') b")
+
+
+async def backlog(conn: asyncpg.Connection, *, now: datetime) -> tuple[int, float]:
+    """How many messages are not final yet, and the age in seconds of the oldest (0: none)."""
+    row = await conn.fetchrow(_BACKLOG)
+    oldest = row["oldest"]
+    return int(row["pending"] or 0), max(0.0, (now - oldest).total_seconds()) if oldest else 0.0

@@ -27,14 +27,23 @@ _TAKE_SLOT = (
 
 
 class SharedRateLimiter:
-    def __init__(self, db: Database, key: str, per_second: float) -> None:
+    def __init__(self, db: Database, key: str, per_second: float, horizon: float = 1.0) -> None:
         self.db = db
         self.key = key
         self.spacing = 1.0 / per_second if per_second > 0 else 0.0
+        self.horizon = horizon
 
     @property
     def slot(self) -> RateSlot:
-        return RateSlot(self.key, self.spacing)
+        return RateSlot(self.key, self.spacing, self.horizon)
+
+    async def ensure_row(self) -> None:
+        """The rate row, before the first claim: claims lock it to count the slots left
+        within the horizon (no row, nothing to lock)."""
+        if self.spacing:
+            async with self.db.connection() as conn:
+                await conn.execute("INSERT INTO provider_rate (provider, next_slot) VALUES ($1, clock_timestamp())"
+                                   " ON CONFLICT (provider) DO NOTHING", self.key)
 
     async def wait_turn(self) -> None:
         """Return when this caller may call the provider."""

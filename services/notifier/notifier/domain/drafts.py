@@ -52,3 +52,19 @@ def draft_for(event_type: str, data: Mapping[str, Any], *, tz: str = DEFAULT_TZ)
     return SmsDraft(template=sms.template, text=sms.text, phone=phone.strip(),
                     booking_id=str(booking_id) if booking_id else None,
                     sensitive=sms.sensitive, keep_as=KEPT_KINDS.get(event_type))
+
+
+def resend_text(data: Mapping[str, Any], *, tz: str = DEFAULT_TZ) -> tuple[str, str] | None:
+    """A resend's (template, text) rendered from the booking as it is now, when the event
+    carries it (booking sends status, date, period, active enterprise count and the
+    allocation); None for an older event without them (the kept text is sent again).
+    An allocated booking gets its allocation text, a confirmed one its confirmation with
+    the enterprises still active."""
+    status = data.get("status")
+    if status == "allocated" and isinstance(data.get("allocation"), Mapping):
+        sms = render(EV_ALLOCATED, data, tz=tz)
+    elif status == "confirmed" and data.get("date") is not None:
+        sms = render(EV_CONFIRMED, data, tz=tz)
+    else:
+        return None
+    return sms.template, sms.text

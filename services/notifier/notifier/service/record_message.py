@@ -17,7 +17,8 @@ from shared.tracing import current_traceparent
 
 from ..adapters import booking_texts
 from ..adapters.message_store import NewMessage, insert_pending
-from ..domain.drafts import draft_for
+from ..adapters.booking_texts import KeptText
+from ..domain.drafts import draft_for, resend_text
 from ..domain.templates import TemplateError
 
 log = get_logger(__name__)
@@ -32,7 +33,7 @@ async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: Bas
     """The id of the message to send after the commit, or None when there is none."""
     sweep_after = now + timedelta(seconds=pending_grace)
     if envelope.type == SMS_RESEND_REQUESTED:
-        return await _record_resend(conn, envelope, data, now=now, sweep_after=sweep_after)
+        return await _record_resend(conn, envelope, data, now=now, sweep_after=sweep_after, tz=tz)
     try:
         draft = draft_for(envelope.type, data.model_dump(mode="json"), tz=tz)
     except TemplateError as exc:
@@ -58,10 +59,23 @@ async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: Bas
         correlation_id=envelope.correlation_id, traceparent=current_traceparent()), now=now, sweep_after=sweep_after)
 
 
+def _current_text(data: BaseModel, tz: str) -> KeptText | None:
+    try:
+        rendered = resend_text(data.model_dump(mode="json"), tz=tz)
+    except TemplateError as exc:
+        raise Unretryable(str(exc)) from None
+    if rendered is None:
+        return None
+    template, body = rendered
+    return KeptText(kind=template, template=template, phone=data.contact_phone, body=body)  # type: ignore[attr-defined]
+
+
 async def _record_resend(conn: asyncpg.Connection, envelope: Envelope, data: BaseModel, *, now: datetime,
-                         sweep_after: datetime) -> uuid.UUID | None:
+                         sweep_after: datetime, tz: str) -> uuid.UUID | None:
     booking_id = data.booking_id  # type: ignore[attr-defined]
-    kept = await booking_texts.latest_for_resend(conn, booking_id)
+    # The booking as it is now (active enterprises, allocation) when the event carries it;
+    # an event from before booking sent its state: the text kept at the time.
+    kept = _current_text(data, tz) or await booking_texts.latest_for_resend(conn, booking_id)
     if kept is None:
         raise NothingToResendYet(f"no text kept for booking {booking_id} yet")
     # A new message (its own id, so its own ref) with the text stored at the time.

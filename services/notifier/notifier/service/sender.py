@@ -77,9 +77,10 @@ class Sender:
     # --- entry points ---------------------------------------------------------------
     async def send(self, message_id: uuid.UUID) -> None:
         """After the consumer's commit: send the message just recorded, if a permit is free
-        now. Otherwise it stays pending in the table - the queue every replica's sweeper
-        shares, oldest first - rather than in this process's memory: a burst is spread over
-        all replicas, including ones started after it was consumed."""
+        now and the shared rate has a slot within its horizon. Otherwise it stays pending
+        in the table - the queue every replica's sweeper shares, oldest first - rather than
+        in this process's memory: a burst is spread over all replicas, including ones
+        started after it was consumed, and the backlog gauges count it."""
         await self._ready.wait()
         if self._closing or not await self.in_flight.take_free(1):
             return

@@ -4,7 +4,9 @@ Due are: retry rows past ``next_attempt_at``, pending rows past their grace (the
 had no free permit - the backlog of a burst - or crashed after the commit), and sending
 rows whose lease expired (a crash mid-call: sent again with the same ref, which the
 provider drops if it already has it). ``FOR UPDATE SKIP LOCKED`` shares the sweep among
-replicas; each takes only as many rows as it has free permits."""
+replicas; each takes only as many rows as it has free permits and the shared rate has
+slots within its horizon (``RateSlot.horizon``): what it cannot start soon stays pending,
+for any replica - one started by the autoscaler included - to take."""
 from __future__ import annotations
 
 import asyncio
@@ -102,8 +104,9 @@ class Sweeper:
                 log.warning("sms_sweep_failed", error=type(exc).__name__)
             except Exception:
                 log.exception("sms_sweep_crashed")
-            if claimed or self.sender.busy:
-                # A backlog, or no room: look again as soon as a send frees a permit.
+            if claimed or self.sender.in_flight.used:
+                # A backlog, or sends of ours under way (they may be what fills the rate's
+                # horizon): look again as soon as a send frees a permit.
                 await self.sender.in_flight.wait_freed(self.settings.sweep_interval_seconds)
                 continue
             self._wake.clear()

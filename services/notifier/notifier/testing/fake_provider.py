@@ -25,7 +25,8 @@ HTTP:
     message to that phone holding one; 404 when none.
 ``GET /calls``
     ``{"items": [{"ref", "phone", "status", "at"}...]}`` every POST received, whatever
-    its answer (for asserting retries).
+    its answer (for asserting retries); ``state.calls_per_second()`` counts them per second
+    (for asserting a rate limit).
 ``PUT /control``
     ``{"statuses": [503, 503, 200], "delay_ms": 100, "retry_after": "2"}`` (each optional):
     queues statuses (appended), sets the per-call delay and the 429 ``Retry-After``.
@@ -43,7 +44,7 @@ import itertools
 import json
 import re
 import socket
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -142,6 +143,10 @@ class FakeProviderState:
     def messages_for(self, phone: str | None = None, ref: str | None = None) -> list[RecordedMessage]:
         return [m for m in self.messages
                 if (phone is None or m.phone == phone) and (ref is None or m.ref == ref)]
+
+    def calls_per_second(self) -> Counter[int]:
+        """How many calls arrived in each second (Unix time, whole seconds), whatever their answer."""
+        return Counter(int(datetime.fromisoformat(c.at).timestamp()) for c in self.calls)
 
     def latest_code(self, phone: str) -> str | None:
         """The 6-digit code in the latest message to ``phone`` that holds one."""

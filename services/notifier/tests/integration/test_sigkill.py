@@ -4,72 +4,33 @@ Its log never holds a verification code or a full phone number."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
-import aiohttp
-
-from shared.testing.fixtures import free_port
 from notifier.testing import events as ev
 from notifier.testing.harness import new_phone, wait_until
+from notifier.testing.process import NotifierProcess
 
-REPO = Path(__file__).resolve().parents[4]
 BOOKINGS, CODES = 360, 40
 MAX_IN_FLIGHT = 8
 
 
-class NotifierProcess:
-    def __init__(self, env, log_path: Path) -> None:
-        self.port = free_port()
-        self.log_path = log_path
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "NOTIFIER_"))}
-        self.env.update(
-            DATABASE_URL=env.database_url, AMQP_URL=env.amqp_url, SMS_PROVIDER="http", SMS_HTTP_URL=env.fake.url,
-            APP_ENV="test", LOG_LEVEL="INFO", PYTHONUNBUFFERED="1", NOTIFIER_PORT=str(self.port),
-            NOTIFIER_DB_SCHEMA=env.schema, NOTIFIER_MAX_IN_FLIGHT=str(MAX_IN_FLIGHT),
-            NOTIFIER_PROVIDER_RATE_PER_SECOND="0", NOTIFIER_LEASE_SECONDS="2",
-            NOTIFIER_PROVIDER_TIMEOUT_SECONDS="1", NOTIFIER_PENDING_GRACE_SECONDS="1",
-            NOTIFIER_SWEEP_INTERVAL_SECONDS="0.2", NOTIFIER_RETRY_BASE_SECONDS="0.05",
-            NOTIFIER_RETRY_CAP_SECONDS="0.2")
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "notifier"], env=self.env, cwd=REPO,
-                                         stdout=log, stderr=subprocess.STDOUT)
-
-    async def wait_consuming(self, timeout: float = 30) -> None:
-        async def consuming() -> bool:
-            assert self.proc is not None and self.proc.poll() is None, self.log_path.read_text()[-2000:]
-            try:
-                async with aiohttp.ClientSession() as s:
-                    async with s.get(f"http://127.0.0.1:{self.port}/metrics") as r:
-                        return "consumers_running 1.0" in await r.text()
-            except aiohttp.ClientError:
-                return False
-        assert await wait_until(consuming, timeout=timeout, interval=0.2), self.log_path.read_text()[-2000:]
-
-    def stop(self, sig: int) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def notifier_process(env, log_path: Path) -> NotifierProcess:
+    return NotifierProcess(
+        database_url=env.database_url, amqp_url=env.amqp_url, sms_url=env.fake.url, log_path=log_path,
+        db_schema=env.schema, max_in_flight=MAX_IN_FLIGHT, provider_rate_per_second=0, lease_seconds=2,
+        provider_timeout_seconds=1, pending_grace_seconds=1, sweep_interval_seconds=0.2,
+        retry_base_seconds=0.05, retry_cap_seconds=0.2)
 
 
 async def test_a_process_killed_mid_burst_loses_nothing_and_sends_nothing_twice(notifier_env, tmp_path):
     env = notifier_env
     env.fake.state.set_delay(0.05)      # each call takes a while: the kill lands mid-burst
     log_path = tmp_path / "notifier.log"
-    first = NotifierProcess(env, log_path)
-    second = NotifierProcess(env, log_path)
+    first = notifier_process(env, log_path)
+    second = notifier_process(env, log_path)
     try:
         first.start()
         await first.wait_consuming()

@@ -1,6 +1,8 @@
 """Settings come from NOTIFIER_* (and the shared unprefixed names) and refuse nonsense."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from pydantic import ValidationError
 
@@ -34,3 +36,11 @@ def test_defaults_log_provider(monkeypatch):
 def test_refuses_settings_that_cannot_work(values):
     with pytest.raises(ValidationError):
         NotifierSettings(**values)
+
+
+def test_each_process_names_its_connections_and_keeps_to_its_pool_share():
+    s = NotifierSettings()
+    name = s.db_application_name
+    # pg_stat_activity tells the replicas apart; PostgreSQL keeps 63 bytes of it.
+    assert name.startswith("notifier ") and name.endswith(f" {os.getpid()}") and len(name) <= 63
+    assert s.db_pool_max == 6 and s.claim_horizon_seconds < s.lease_seconds

@@ -1,0 +1,27 @@
+"""What a center publishes (no token): the numbers its rules use, for clients to show."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from shared.http.openapi import ApiRouter
+from shared.http.problems import json_response
+
+from ..service import center_view
+from .admin_models import CenterPage, CenterView
+from .context import TAG, context_of
+from .models import answer
+
+api = ApiRouter(TAG)
+
+
+@api.get("/api/v1/centers", summary="The centers and their settings (cutoff, horizon, lateness, periods)",
+         response=CenterPage)
+async def centers(request: web.Request) -> web.Response:
+    return json_response(answer(CenterPage, center_view.all_centers(context_of(request))))
+
+
+@api.get("/api/v1/centers/{center}",
+         summary="A center's settings: cutoff time, release horizon, lateness minutes, periods, limits, time zone",
+         response=CenterView, errors=[(404, "center.not_found")])
+async def center(request: web.Request) -> web.Response:
+    return json_response(answer(CenterView, center_view.one_center(context_of(request), request.match_info["center"])))

@@ -1,0 +1,66 @@
+"""A real notifier process (``python -m notifier``) for tests: its own port, environment
+and log file; started, awaited until its consumer is attached, scraped, stopped by signal."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from .harness import wait_until
+
+REPO = Path(__file__).resolve().parents[4]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NotifierProcess:
+    def __init__(self, *, database_url: str, amqp_url: str, sms_url: str, log_path: Path, **settings: str) -> None:
+        """``settings``: NOTIFIER_* variables without the prefix, e.g. MAX_IN_FLIGHT="8"."""
+        self.port = _free_port()
+        self.log_path = log_path
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "NOTIFIER_"))}
+        self.env.update(DATABASE_URL=database_url, AMQP_URL=amqp_url, SMS_PROVIDER="http", SMS_HTTP_URL=sms_url,
+                        APP_ENV="test", LOG_LEVEL="INFO", PYTHONUNBUFFERED="1", NOTIFIER_PORT=str(self.port))
+        self.env.update({f"NOTIFIER_{k.upper()}": str(v) for k, v in settings.items()})
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def start(self) -> None:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "notifier"], env=self.env, cwd=REPO,
+                                         stdout=log, stderr=subprocess.STDOUT)
+
+    async def metrics(self) -> str:
+        async with aiohttp.ClientSession() as s:
+            async with s.get(f"http://127.0.0.1:{self.port}/metrics") as r:
+                return await r.text()
+
+    async def wait_consuming(self, timeout: float = 30) -> None:
+        async def consuming() -> bool:
+            assert self.proc is not None and self.proc.poll() is None, self.log_path.read_text()[-2000:]
+            try:
+                return "consumers_running 1.0" in await self.metrics()
+            except aiohttp.ClientError:
+                return False
+        assert await wait_until(consuming, timeout=timeout, interval=0.2), self.log_path.read_text()[-2000:]
+
+    def stop(self, sig: int) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
