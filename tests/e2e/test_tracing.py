@@ -158,8 +158,12 @@ async def test_one_cutoff_is_one_trace_down_to_every_allocation_sms(gw, otlp):
 
     for phone in phones:
         assert await gw.wait_sms(phone, "制卡业务已安排", timeout=60), f"no allocation SMS for {phone}"
-    roots = [s for s in otlp.spans if s.service == "booking" and s.name == "booking.cutoff"
-             and s.attributes.get("date") == tuesday]
+    def cutoff_roots(r) -> list[ReceivedSpan]:
+        return [s for s in r.spans if s.service == "booking" and s.name == "booking.cutoff"
+                and s.attributes.get("date") == tuesday]
+    # exports come in batches (and a loaded machine delays them)
+    assert await wait_for_spans(otlp, cutoff_roots), "booking exported no booking.cutoff span for the date"
+    roots = cutoff_roots(otlp)
     assert len(roots) == 1, roots
     trace_id = roots[0].trace_id
     # every allocation SMS went out in the cutoff's trace
