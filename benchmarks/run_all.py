@@ -797,6 +797,9 @@ def write_readme(res: dict, meta: dict, made: list[str]) -> None:
     lines += growth_section(res["growth"]) if res.get("growth") else \
         ["## 6. Growth", "", f"Not measured: {failed(meta, 'growth')}", ""]
     lines += profile_section(res)
+    # Written by hand from a run of tracing_cost.py (variants interleaved on one system).
+    if (HERE / "tracing_cost.md").exists():
+        lines += [(HERE / "tracing_cost.md").read_text(encoding="utf-8").rstrip(), ""]
     lines += ["## The runs", "", "| benchmark | exit | seconds | load avg (1 min) before -> after | code under test |",
               "|---|---|---|---|---|"]
     for name, m in meta.get("runs", {}).items():

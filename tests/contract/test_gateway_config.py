@@ -84,6 +84,8 @@ class Upstream:
             "x_forwarded_for": request.headers.get("X-Forwarded-For"),
             "x_forwarded_proto": request.headers.get("X-Forwarded-Proto"),
             "x_real_ip": request.headers.get("X-Real-IP"),
+            "traceparent": request.headers.get("traceparent"),
+            "tracestate": request.headers.get("tracestate"),
         }
         self.seen.append(record)
         # Services echo the request id; the gateway must not send it twice.
@@ -404,6 +406,46 @@ async def test_request_id_on_gateway_errors(gateway, http):
     async with http.get(gateway.url("/api/v1/nope"), headers={"X-Request-ID": "err-1"}) as resp:
         await _problem(resp, 404, "not_found")
         assert resp.headers["X-Request-ID"] == "err-1"
+
+
+# ---- trace context (W3C traceparent) ---------------------------------------------------
+TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-01$")
+
+
+async def test_trace_started_from_the_request_id_when_absent(gateway, http):
+    async with http.get(gateway.url("/api/v1/me"), headers={"tracestate": "vendor=x"}) as resp:
+        got = await resp.json()
+        rid = resp.headers["X-Request-ID"]
+    m = TRACEPARENT.match(got["traceparent"] or "")
+    assert m, got["traceparent"]
+    # trace id = nginx's request id; the parent id is its last 16 digits (never all zero)
+    assert m.group(1) == rid and m.group(2) == rid[16:]
+    assert got["tracestate"] is None   # a tracestate without its traceparent is dropped
+
+
+async def test_valid_client_traceparent_passes_through(gateway, http):
+    given = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
+    async with http.get(gateway.url("/api/v1/me"),
+                        headers={"traceparent": given, "tracestate": "congo=t61rcWkgMzE"}) as resp:
+        got = await resp.json()
+    assert got["traceparent"] == given and got["tracestate"] == "congo=t61rcWkgMzE"
+
+
+@pytest.mark.parametrize("bad", [
+    "00-00000000000000000000000000000000-00f067aa0ba902b7-01",   # zero trace id
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",   # zero parent id
+    "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",   # upper case
+    "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   # unknown version
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",      # no flags
+    "garbage",
+])
+async def test_invalid_client_traceparent_is_replaced(gateway, http, bad):
+    async with http.get(gateway.url("/api/v1/me"), headers={"traceparent": bad, "tracestate": "a=b"}) as resp:
+        got = await resp.json()
+        rid = resp.headers["X-Request-ID"]
+    m = TRACEPARENT.match(got["traceparent"] or "")
+    assert m and m.group(1) == rid, got["traceparent"]
+    assert got["tracestate"] is None
 
 
 # ---- limits ----------------------------------------------------------------------------

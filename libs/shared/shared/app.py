@@ -23,6 +23,7 @@ from .metrics import ServiceMetrics
 from .migrations import migrate
 from .outbox import OutboxRelay
 from .settings import ServiceSettings
+from .tracing import server_middlewares
 
 log = get_logger(__name__)
 
@@ -65,7 +66,9 @@ def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None,
                     extra_contexts: Sequence[Callable[[web.Application], AsyncIterator[None]]] = ()
                     ) -> web.Application:
     s = runtime.settings
-    app = web.Application(middlewares=[request_context, metrics_middleware(runtime.metrics), problem_errors],
+    tracing_first = server_middlewares(s.service_name)   # before web.Application: see shared.tracing
+    app = web.Application(middlewares=[*tracing_first, request_context, metrics_middleware(runtime.metrics),
+                                       problem_errors],
                           client_max_size=256 * 1024)
     app[RUNTIME_KEY] = runtime
     app[VERIFIER_KEY] = verifier or TokenVerifier(http_jwks_source(s.jwks_url), runtime.clock.now)

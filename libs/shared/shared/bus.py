@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import aio_pika
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection, AbstractExchange
 
+from . import tracing
 from .logging import get_logger
 
 log = get_logger(__name__)
@@ -112,8 +113,10 @@ class Bus:
         if not self._ready.is_set():
             raise BrokerUnavailable("not connected to the broker yet")
         assert self._channel is not None
+        headers = dict(headers or {})
+        headers.update(tracing.current_carrier())   # W3C traceparent/tracestate of the current span
         message = aio_pika.Message(
-            body, message_id=message_id, correlation_id=correlation_id, headers=headers or {},
+            body, message_id=message_id, correlation_id=correlation_id, headers=headers,
             content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             app_id=self.service)
         if exchange is None:

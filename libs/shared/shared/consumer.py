@@ -15,8 +15,10 @@ from typing import Any
 import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
+from . import tracing
 from .bus import Bus
 from .db import Database
 from .events import Envelope, UnknownEvent, make_envelope, parse_envelope
@@ -171,6 +173,13 @@ class Consumer:
             return
         bind_context(correlation_id=envelope.correlation_id, event_id=str(envelope.id),
                      event_type=envelope.type)
+        # In the trace of the span that published it (AMQP headers) or wrote it (envelope).
+        with tracing.continued(tracing.incoming_context(message.headers, envelope), f"{self.spec.name} process",
+                               kind=SpanKind.INTERNAL, attributes={"messaging.destination.name": self.spec.name,
+                                                                   "messaging.message.id": str(envelope.id)}):
+            await self._process_read(message, envelope, data)
+
+    async def _process_read(self, message: AbstractIncomingMessage, envelope: Envelope, data: Any) -> None:
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
         self._observe_lag(envelope)
         started = time.perf_counter()

@@ -8,6 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .tracing import current_trace_fields
+
+
+def _absent(value: object) -> bool:
+    return value is None
+
 
 class Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -20,6 +26,11 @@ class Envelope(BaseModel):
     correlation_id: str | None = None
     causation_id: str | None = None
     data: dict[str, Any]
+    # W3C trace context of the span that wrote the event (CloudEvents' distributed-tracing
+    # extension): the relay publishes, and the consumer continues, in that trace. Optional,
+    # so events written before it existed stay valid; left out of the JSON when absent.
+    traceparent: str | None = Field(default=None, max_length=55, exclude_if=_absent)
+    tracestate: str | None = Field(default=None, max_length=512, exclude_if=_absent)
 
 
 class UnknownEvent(ValueError):
@@ -50,6 +61,7 @@ def make_envelope(type_: str, data: BaseModel | dict[str, Any], *, producer: str
                   correlation_id: str | None = None, causation_id: str | None = None,
                   version: int = 1, occurred_at: datetime | None = None,
                   event_id: uuid.UUID | None = None) -> Envelope:
+    """The envelope of a new event, in the trace of the current span (if any)."""
     if isinstance(data, BaseModel):
         payload = data.model_dump(mode="json")
     else:
@@ -58,7 +70,8 @@ def make_envelope(type_: str, data: BaseModel | dict[str, Any], *, producer: str
         payload = model.model_validate(data).model_dump(mode="json") if model else data
     return Envelope(id=event_id or uuid.uuid4(), type=type_, version=version,
                     occurred_at=occurred_at or datetime.now(timezone.utc), producer=producer,
-                    correlation_id=correlation_id, causation_id=causation_id, data=payload)
+                    correlation_id=correlation_id, causation_id=causation_id, data=payload,
+                    **current_trace_fields())
 
 
 def parse_envelope(body: bytes) -> tuple[Envelope, BaseModel | None]:

@@ -9,6 +9,8 @@ from typing import Any
 
 import structlog
 
+from .tracing_logs import add_trace_id
+
 # Keys whose values never reach a log line, whatever the caller passed.
 SECRET_KEY = re.compile(r"pass(word)?|code|token|secret|signature|private|authorization|nonce|pepper",
                         re.IGNORECASE)
@@ -143,6 +145,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_trace_id,
     ]
     structlog.configure(
         processors=[

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from shared.contracts.allocator import ALLOCATION_COMPLETED, AllocationCompleted
 from shared.events import Envelope
+from shared.tracing import current_trace_fields
 
 from ..adapters import repository
 from ..domain import AllocationPolicy, DaySnapshot, InvalidSnapshot, Schedule, allocate
@@ -201,7 +202,8 @@ def completed_envelope(c: Computed, r: Recorded, *, now: datetime, request: Enve
     ``Delivery.publish`` makes (correlation id carried on, the request as its cause)."""
     header = Envelope(id=uuid.uuid4(), type=ALLOCATION_COMPLETED, version=1,
                       occurred_at=datetime.now(timezone.utc), producer=producer,
-                      correlation_id=request.correlation_id, causation_id=str(request.id), data={})
+                      correlation_id=request.correlation_id, causation_id=str(request.id), data={},
+                      **current_trace_fields())
     envelope = header.model_dump(mode="json")
     envelope["data"] = completed_data(c, r, now=now)
     return header.id, orjson.dumps(envelope).decode()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from shared import tracing
 from shared.logging import bind_context, clear_context
 
 from ..adapters.cutoffs import Cutoffs
@@ -31,7 +32,10 @@ async def run_pass(ctx: BookingContext) -> None:
             clear_context()
             bind_context(correlation_id=f"cutoff-{center.id}-{day.isoformat()}-{uuid.uuid4().hex[:12]}")
             try:
-                await close_date(ctx, center, day, now=now)
+                # The root of the cutoff's trace: allocator, booking's update, every SMS.
+                with tracing.continued(None, "booking.cutoff", attributes={"center": center.id,
+                                                                           "date": day.isoformat()}):
+                    await close_date(ctx, center, day, now=now)
             except Exception as exc:
                 log.warning("cutoff_failed", center=center.id, date=day.isoformat(), error=type(exc).__name__,
                             detail=str(exc)[:200])

@@ -32,6 +32,7 @@ from typing import Any
 
 import aiohttp
 import structlog
+from shared.tracing import current_carrier
 
 from notifier.adapters.sms_provider import PermanentSendError, RetryableSendError, SendResult
 
@@ -105,7 +106,9 @@ class HttpSmsProvider:
         session = self._get_session()
         payload = {"phone": phone, "text": text, "ref": ref}
         try:
-            async with session.post(self.url, json=payload, allow_redirects=False,
+            # The W3C trace context goes along (the aiohttp client instrumentation, when on,
+            # replaces it with its own span's), so the provider's side joins the SMS's trace.
+            async with session.post(self.url, json=payload, allow_redirects=False, headers=current_carrier(),
                                     timeout=aiohttp.ClientTimeout(total=self.timeout)) as resp:
                 status = resp.status
                 if 200 <= status < 300:

@@ -14,7 +14,7 @@ from shared.outbox import WAKE_RELAY, OutboxRow, insert_rows, row_arrays
 from ..domain.message_status import DELIVERED, FAILED, PENDING, RETRY, SENDING
 
 _CLAIMED_COLUMNS = ("id, event_id, template, booking_id, phone, body, sensitive, attempts,"
-                    " correlation_id")
+                    " correlation_id, traceparent")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class ClaimedMessage:
     sensitive: bool
     attempt: int
     correlation_id: str | None
+    traceparent: str | None = None      # the send continues the trace of its event
 
     def __repr__(self) -> str:  # never the body or the phone
         return f"ClaimedMessage(id={self.id}, template={self.template!r}, attempt={self.attempt})"
@@ -38,7 +39,7 @@ class ClaimedMessage:
         return cls(id=row["id"], event_id=row["event_id"], template=row["template"],
                    booking_id=row["booking_id"], phone=row["phone"], body=row["body"],
                    sensitive=row["sensitive"], attempt=row["attempts"],
-                   correlation_id=row["correlation_id"])
+                   correlation_id=row["correlation_id"], traceparent=row["traceparent"])
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class NewMessage:
     sensitive: bool
     resend: bool
     correlation_id: str | None
+    traceparent: str | None = None
 
 
 async def insert_pending(conn: asyncpg.Connection, msg: NewMessage, *, now: datetime,
@@ -59,11 +61,11 @@ async def insert_pending(conn: asyncpg.Connection, msg: NewMessage, *, now: date
     """The new message's id, or None when this event already has its message."""
     return await conn.fetchval(
         "INSERT INTO messages (id, event_id, event_type, template, booking_id, phone, body, sensitive,"
-        " resend, correlation_id, status, next_attempt_at, created_at, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)"
+        " resend, correlation_id, status, next_attempt_at, created_at, updated_at, traceparent)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)"
         " ON CONFLICT (event_id, template) DO NOTHING RETURNING id",
         uuid.uuid4(), msg.event_id, msg.event_type, msg.template, msg.booking_id, msg.phone, msg.body,
-        msg.sensitive, msg.resend, msg.correlation_id, PENDING, sweep_after, now)
+        msg.sensitive, msg.resend, msg.correlation_id, PENDING, sweep_after, now, msg.traceparent)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from shared.consumer import Unretryable
 from shared.contracts.booking import BOOKING_ALLOCATED, SMS_RESEND_REQUESTED
 from shared.events import Envelope
 from shared.logging import get_logger
+from shared.tracing import current_traceparent
 
 from ..adapters import booking_texts
 from ..adapters.message_store import NewMessage, insert_pending
@@ -55,7 +56,7 @@ async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: Bas
     return await insert_pending(conn, NewMessage(
         event_id=envelope.id, event_type=envelope.type, template=draft.template, booking_id=draft.booking_id,
         phone=draft.phone, body=draft.text, sensitive=draft.sensitive, resend=False,
-        correlation_id=envelope.correlation_id), now=now, sweep_after=sweep_after)
+        correlation_id=envelope.correlation_id, traceparent=current_traceparent()), now=now, sweep_after=sweep_after)
 
 
 def _current_text(data: BaseModel, tz: str) -> KeptText | None:
@@ -81,4 +82,5 @@ async def _record_resend(conn: asyncpg.Connection, envelope: Envelope, data: Bas
     return await insert_pending(conn, NewMessage(
         event_id=envelope.id, event_type=envelope.type, template=kept.template, booking_id=booking_id,
         phone=getattr(data, "contact_phone", None) or kept.phone, body=kept.body, sensitive=False,
-        resend=True, correlation_id=envelope.correlation_id), now=now, sweep_after=sweep_after)
+        resend=True, correlation_id=envelope.correlation_id, traceparent=current_traceparent()),
+        now=now, sweep_after=sweep_after)

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from shared.app import Runtime
 from shared.logging import get_logger, mask_phone
+from shared import tracing
 from shared.outbox import OutboxRow
 
 from ..adapters import message_store as store
@@ -93,7 +94,8 @@ class Sender:
             if claimed is None:
                 return   # a sweeper was quicker, or it is final
             msg, wait = claimed
-            await self._attempt(msg, wait, permit)
+            with _in_trace_of(msg):
+                await self._attempt(msg, wait, permit)
         finally:
             permit.release()
 
@@ -115,7 +117,8 @@ class Sender:
     async def _attempt_and_release(self, msg: ClaimedMessage, wait: float) -> None:
         permit = Permit(self.in_flight)
         try:
-            await self._attempt(msg, wait, permit)
+            with _in_trace_of(msg):
+                await self._attempt(msg, wait, permit)
         except Exception as exc:  # the row stays 'sending': its lease expires, a sweeper retries
             log.warning("sms_attempt_crashed", message_id=str(msg.id), error=type(exc).__name__)
         finally:
@@ -182,6 +185,14 @@ class Sender:
         self.metrics.attempts.labels(decision.outcome.value).inc()
         log.info("sms_attempt", message_id=str(msg.id), template=msg.template, phone=mask_phone(msg.phone),
                  attempt=msg.attempt, outcome=decision.outcome.value, reason=reason, recorded=kept)
+
+
+def _in_trace_of(msg: ClaimedMessage):
+    """The send, the provider call and the outcome event, in the trace of the event that
+    asked for the SMS (stored with the message: the sweeper of any replica may send it)."""
+    return tracing.continued(tracing.context_of(msg.traceparent), "sms.send",
+                             attributes={"sms.message_id": str(msg.id), "sms.template": msg.template,
+                                         "sms.attempt": msg.attempt})
 
 
 class Permit:

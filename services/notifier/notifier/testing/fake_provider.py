@@ -92,6 +92,7 @@ class RecordedCall:
     phone: str | None
     status: int
     at: str
+    traceparent: str | None = None    # the W3C trace context the notifier sent along
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -208,7 +209,8 @@ async def _send(request: web.Request) -> web.Response:
         status = 400
     state.calls.append(RecordedCall(ref=ref if isinstance(ref, str) else None,
                                     phone=phone if isinstance(phone, str) else None,
-                                    status=status, at=_now()))
+                                    status=status, at=_now(),
+                                    traceparent=request.headers.get("traceparent")))
     if 200 <= status < 300:
         msg = state._accept(phone, text, ref)  # type: ignore[arg-type]
         return _json({"id": msg.id}, status=status)
