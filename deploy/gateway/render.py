@@ -155,7 +155,7 @@ def values(env: Mapping[str, str] | None = None, *, run_dir: str | os.PathLike |
         if key.endswith("_RATE"):
             out[key] = _check_rate(value, key)
         else:
-            out[key] = _check_count(value, key, 1 if key == "GATEWAY_CONN_PER_ADDRESS" else 0)
+            out[key] = _check_count(value, key, 1)  # nginx refuses burst=0
     out.update(derived(out, env.get("GATEWAY_TRUSTED_PROXIES") or ""))
     return out
 
