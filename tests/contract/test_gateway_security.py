@@ -253,8 +253,9 @@ def assert_gateway_429(resp: aiohttp.ClientResponse, text: str, retry_after: int
     assert resp.status == 429
     assert resp.headers["Content-Type"].split(";")[0] == PROBLEM
     body = json.loads(text)
-    services_shape = json.loads(service_problem(429, "x", "y").body)
-    assert set(body) == set(services_shape), "the same members as a service's problem"
+    services = service_problem(429, "x", "y")
+    assert resp.headers["Content-Type"].lower() == services.headers["Content-Type"].lower()
+    assert set(body) == set(json.loads(services.body)), "the same members as a service's problem"
     assert body["type"] == "about:blank" and body["status"] == 429 and body["code"] == "rate_limited"
     assert body["title"] and body["detail"]
     assert resp.headers.getall("Retry-After") == [str(retry_after)]
