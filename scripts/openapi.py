@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from shared.http.gateway_answers import add_gateway_answers
 from shared.http.openapi import merge_specs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,10 @@ SERVICES = ("identity", "booking", "allocator", "notifier")
 TITLE = "Card center API v1"
 DESCRIPTION = ("The gateway's HTTP API (api.md), merged over the services' own documents. "
                "Errors are application/problem+json with a stable `code`: each error response "
-               "lists its codes in `x-codes`; `x-roles` names the roles an operation needs.")
+               "lists its codes in `x-codes`; `x-roles` names the roles an operation needs. "
+               "Every operation may also meet the gateway's own answers: 429 rate_limited with "
+               "Retry-After (limits per client address), 413 request.too_large (a body over 64 KiB), "
+               "502/503/504 gateway.upstream_unavailable.")
 
 
 def has_spec(service: str) -> bool:
@@ -63,7 +67,7 @@ def merged(specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
                 other = owner.setdefault((path, method), service)
                 if other != service:
                     raise SystemExit(f"openapi: {method.upper()} {path} is declared by both {other} and {service}")
-    return merge_specs(specs.values(), title=TITLE, description=DESCRIPTION)
+    return add_gateway_answers(merge_specs(specs.values(), title=TITLE, description=DESCRIPTION))
 
 
 def render(document: dict[str, Any]) -> str:

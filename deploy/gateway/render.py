@@ -24,10 +24,18 @@ Environment (all optional):
     GATEWAY_RUN_DIR      pid file and temp dirs               default --out, else <repo>/run/gateway
     GATEWAY_STATIC_ROOT  folder served at /                   default <repo>/deploy/gateway/static
     NGINX_BIN            nginx binary for --check/--exec      default nginx on PATH, else /usr/sbin/nginx
+  security (issue 16; the image derives the same in 15-gateway-security.envsh):
+    GATEWAY_TRUSTED_PROXIES   networks whose X-Forwarded-For is believed, comma- or
+                              space-separated ("10.0.0.0/8, fd00::/8")            default none
+    GATEWAY_SMS_RATE / _BURST     POST /api/v1/sms-codes per address          10r/m / 5
+    GATEWAY_LOGIN_RATE / _BURST   POST sessions, sessions/card, password-resets 30r/m / 10
+    GATEWAY_API_RATE / _BURST     every /api/ request                          20r/s / 100
+    GATEWAY_CONN_PER_ADDRESS      requests in progress at once per address     20
 """
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import re
 import shutil
@@ -44,11 +52,26 @@ DEFAULT_STATIC_ROOT = HERE / "static"
 
 # service -> default port (the settings classes' defaults)
 SERVICES: dict[str, int] = {"identity": 8001, "booking": 8002, "allocator": 8003, "notifier": 8004}
+# Limits: today's defaults (sms and login as before issue 16; the general API zone and
+# limit_conn are new). Keep in step with deploy/gateway/Dockerfile's ENV.
+LIMIT_DEFAULTS: dict[str, str] = {
+    "GATEWAY_SMS_RATE": "10r/m", "GATEWAY_SMS_BURST": "5",
+    "GATEWAY_LOGIN_RATE": "30r/m", "GATEWAY_LOGIN_BURST": "10",
+    "GATEWAY_API_RATE": "20r/s", "GATEWAY_API_BURST": "100",
+    "GATEWAY_CONN_PER_ADDRESS": "20",
+}
+# Written by this script (and by 15-gateway-security.envsh in the image) from the inputs.
+DERIVED: tuple[str, ...] = (
+    "GATEWAY_REAL_IP_FROM", "GATEWAY_TRUSTED_PROXY_GEO",
+    "GATEWAY_SMS_RETRY_AFTER", "GATEWAY_LOGIN_RETRY_AFTER", "GATEWAY_API_RETRY_AFTER",
+)
 PLACEHOLDERS: tuple[str, ...] = (
     "GATEWAY_PORT",
     *(f"{name.upper()}_UPSTREAM" for name in SERVICES),
     "GATEWAY_RUN_DIR",
     "GATEWAY_STATIC_ROOT",
+    *LIMIT_DEFAULTS,
+    *DERIVED,
 )
 # Folders nginx writes to below the run dir (the template's *_temp_path directives).
 TEMP_DIRS: tuple[str, ...] = ("client_body_temp", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp")
@@ -65,6 +88,42 @@ def _check_port(value: str, name: str, pattern: re.Pattern[str], shape: str) -> 
     if not m or not 1 <= int(m["port"]) <= 65535:
         raise ValueError(f"{name}={value!r} is not {shape}")
     return value
+
+
+_RATE_RE = re.compile(r"^(?P<n>[1-9][0-9]{0,5})r/(?P<unit>[sm])$")
+_COUNT_RE = re.compile(r"^[0-9]{1,6}$")
+
+
+def _check_rate(value: str, name: str) -> str:
+    if not _RATE_RE.match(value):
+        raise ValueError(f"{name}={value!r} is not a rate like 10r/m or 20r/s")
+    return value
+
+
+def _check_count(value: str, name: str, minimum: int) -> str:
+    if not _COUNT_RE.match(value) or int(value) < minimum:
+        raise ValueError(f"{name}={value!r} is not a whole number >= {minimum}")
+    return value
+
+
+def retry_after(rate: str) -> int:
+    """Whole seconds until a limiter at ``rate`` lets one more request through (1 / rate)."""
+    m = _RATE_RE.match(rate)
+    seconds = 60 if m["unit"] == "m" else 1
+    return -(-seconds // int(m["n"]))  # ceil(seconds / n), at least 1
+
+
+def trusted_proxies(text: str) -> list[str]:
+    """GATEWAY_TRUSTED_PROXIES as networks (an address is its /32 or /128)."""
+    nets = []
+    for item in re.split(r"[\s,]+", text.strip()):
+        if not item:
+            continue
+        try:
+            nets.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"GATEWAY_TRUSTED_PROXIES: {item!r} is not an address or CIDR network") from None
+    return nets
 
 
 def _check_path(value: str, name: str) -> str:
@@ -91,7 +150,28 @@ def values(env: Mapping[str, str] | None = None, *, run_dir: str | os.PathLike |
     out["GATEWAY_RUN_DIR"] = _check_path(os.path.abspath(run), "GATEWAY_RUN_DIR")
     static = env.get("GATEWAY_STATIC_ROOT") or DEFAULT_STATIC_ROOT
     out["GATEWAY_STATIC_ROOT"] = _check_path(os.path.abspath(static), "GATEWAY_STATIC_ROOT")
+    for key, default in LIMIT_DEFAULTS.items():
+        value = str(env.get(key) or default).strip()
+        if key.endswith("_RATE"):
+            out[key] = _check_rate(value, key)
+        else:
+            out[key] = _check_count(value, key, 1)  # nginx refuses burst=0
+    out.update(derived(out, env.get("GATEWAY_TRUSTED_PROXIES") or ""))
     return out
+
+
+def derived(limits: Mapping[str, str], proxies: str) -> dict[str, str]:
+    """The placeholders computed from the inputs (the .envsh does the same in the image)."""
+    nets = trusted_proxies(proxies)
+    api = retry_after(limits["GATEWAY_API_RATE"])
+    return {
+        "GATEWAY_REAL_IP_FROM": " ".join(f"set_real_ip_from {net};" for net in nets),
+        "GATEWAY_TRUSTED_PROXY_GEO": " ".join(f"{net} 1;" for net in nets),
+        # A path under two zones waits for the slower one.
+        "GATEWAY_SMS_RETRY_AFTER": str(max(api, retry_after(limits["GATEWAY_SMS_RATE"]))),
+        "GATEWAY_LOGIN_RETRY_AFTER": str(max(api, retry_after(limits["GATEWAY_LOGIN_RATE"]))),
+        "GATEWAY_API_RETRY_AFTER": str(api),
+    }
 
 
 def substitute(template: str, mapping: Mapping[str, str]) -> str:

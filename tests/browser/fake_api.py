@@ -24,6 +24,11 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 TZ = ZoneInfo("Asia/Shanghai")
+# The web client's Content-Security-Policy is a header of the gateway's (there is no meta
+# tag): the fake serves the very policy of the template, so the screens run under it here too.
+_TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "gateway" / "nginx.conf.template"
+CLIENT_CSP = re.search(r'^\s*default\s+"(default-src \'self\'[^"]*)";', _TEMPLATE.read_text(encoding="utf-8"),
+                       re.M).group(1)
 BODY = web.RequestKey("json_body", object)
 SMS_CODE = "246810"
 INJECTION = '<img src=x onerror=alert(1)><script>alert("x")</script>青岛注入测试有限公司'
@@ -266,6 +271,8 @@ class FakeCardCenter:
                 resp = _problem(r.status, r.code, r.title, rid, **r.extra)
             resp.headers["X-Request-ID"] = rid
             resp.headers["Cache-Control"] = "no-store"
+            if not request.path.startswith("/api/"):
+                resp.headers["Content-Security-Policy"] = CLIENT_CSP
             return resp
 
         app = web.Application(middlewares=[middleware])

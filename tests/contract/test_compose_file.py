@@ -266,16 +266,38 @@ def test_gateway_image_bakes_in_the_template_and_the_web_client(services):
     assert f":{env['GATEWAY_PORT']}/healthz" in healthcheck_test(gateway)
 
 
+GATEWAY_ENVSH = ROOT / "deploy" / "gateway" / "15-gateway-security.envsh"
+
+
+def after_entrypoint_envsh(env: dict[str, str]) -> dict[str, str]:
+    """``env`` as 20-envsubst-on-templates.sh sees it: after the official entrypoint has
+    sourced deploy/gateway/15-gateway-security.envsh (run here with the same /bin/sh)."""
+    out = subprocess.run(["sh", "-c", f'. "{GATEWAY_ENVSH}" && env -0'], env=env,
+                         capture_output=True, check=True).stdout.decode()
+    return dict(item.split("=", 1) for item in out.split("\0") if item)
+
+
+def test_gateway_image_sources_the_security_envsh():
+    copies = {dst: src for src, dst in dockerfile_copies(GATEWAY_DOCKERFILE)}
+    dst = "/docker-entrypoint.d/15-gateway-security.envsh"
+    assert (ROOT / copies[dst]).resolve() == GATEWAY_ENVSH.resolve()
+    # The entrypoint sources only executable *.envsh files.
+    assert "--chmod=0755" in GATEWAY_DOCKERFILE.read_text(encoding="utf-8")
+    assert os.access(GATEWAY_ENVSH, os.X_OK)
+
+
 def test_gateway_environment_covers_every_placeholder(services):
     env = gateway_container_env(services)
     used = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", TEMPLATE_PATH.read_text(encoding="utf-8")))
     assert used == set(render_mod.PLACEHOLDERS)
-    missing = sorted(used - set(env))
+    missing = sorted(used - set(after_entrypoint_envsh(env)))
     assert not missing, f"the gateway container does not set {missing}"
+    assert not sorted(used - set(render_mod.DERIVED) - set(env)), "inputs come from the environment"
     render_mod.values(env)  # every value is well formed
     # The image alone (docker run without compose) renders too.
     image_env = dockerfile_env(GATEWAY_DOCKERFILE)
-    assert used <= set(image_env)
+    assert used - set(render_mod.DERIVED) <= set(image_env)
+    assert {k: image_env[k] for k in render_mod.LIMIT_DEFAULTS} == render_mod.LIMIT_DEFAULTS
     render_mod.values(image_env)
 
 
@@ -291,7 +313,7 @@ def test_docker_envsubst_renders_what_render_py_renders(services):
                  "HOSTNAME": "gateway", "HOME": "/root", "NGINX_VERSION": "1.30.5",
                  "NJS_VERSION": "1.0.1", "NJS_RELEASE": "1~trixie", "PKG_RELEASE": "1~trixie",
                  "DYNPKG_RELEASE": "1~trixie", "ACME_VERSION": "0.4.1"}
-    full_env = {**image_env, **env}
+    full_env = after_entrypoint_envsh({**image_env, **env})
     shell_format = " ".join(f"${{{name}}}" for name in full_env)
     docker_text = subprocess.run([envsubst, shell_format], input=TEMPLATE_PATH.read_text(encoding="utf-8"),
                                  capture_output=True, text=True, env=full_env, check=True).stdout
@@ -335,7 +357,7 @@ def dockerfile_copies(dockerfile: Path) -> list[tuple[str, str]]:
     out = []
     for word, rest in _instructions(dockerfile):
         if word == "COPY" and not rest.startswith("--from"):
-            src, dst = rest.split()
+            src, dst = [part for part in rest.split() if not part.startswith("--")]
             out.append((src, dst))
     return out
 

@@ -435,8 +435,9 @@ def test_gateway_renders_the_template_like_compose():
     spec = pod_spec(deployment)
     c = container(deployment)
     env = gateway_env()
-    # Every placeholder has a well-formed value, and the template renders with them.
-    assert set(render_mod.PLACEHOLDERS) <= set(env)
+    # Every placeholder has a well-formed value (the derived ones once the image's
+    # entrypoint has sourced 15-gateway-security.envsh), and the template renders with them.
+    assert set(render_mod.PLACEHOLDERS) <= set(compose_test.after_entrypoint_envsh(env))
     render_mod.values(env)
     assert "${" not in render_mod.render(env)
     # The image's entrypoint renders $NGINX_ENVSUBST_TEMPLATE_DIR/nginx.conf.template into
@@ -476,7 +477,7 @@ def test_image_envsubst_renders_what_render_py_renders():
               "KUBERNETES_SERVICE_PORT_HTTPS": "443", "KUBERNETES_PORT": "tcp://10.96.0.1:443",
               "KUBERNETES_PORT_443_TCP": "tcp://10.96.0.1:443", "KUBERNETES_PORT_443_TCP_ADDR": "10.96.0.1",
               "KUBERNETES_PORT_443_TCP_PORT": "443", "KUBERNETES_PORT_443_TCP_PROTO": "tcp"}
-    full_env = {**always, **env}
+    full_env = compose_test.after_entrypoint_envsh({**always, **env})
     shell_format = " ".join(f"${{{name}}}" for name in full_env)
     text = subprocess.run([envsubst, shell_format], input=(ROOT / "deploy/gateway/nginx.conf.template").read_text(encoding="utf-8"),
                           capture_output=True, text=True, env=full_env, check=True).stdout

@@ -73,6 +73,17 @@ class System:
         for name, port in ports.items():
             env[f"{name.upper()}_PORT"] = str(port)
         env["JWKS_URL"] = f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json"
+        # Every test client connects from 127.0.0.1, so the gateway's per-address limits would
+        # count the whole session as one client (the e2e journeys alone ask more than 10 SMS
+        # codes a minute: refused by the gateway at its default, on main before issue 16 too).
+        # Raised here; tests/contract/test_gateway_security.py checks every limit at its
+        # default on a real nginx, and identity's own limits (per phone, per address) stay.
+        # Nobody is a trusted proxy (no X-Forwarded-For believed) unless a test says so;
+        # identity trusts loopback, i.e. this gateway.
+        env.update(GATEWAY_SMS_RATE="600r/m", GATEWAY_SMS_BURST="100",
+                   GATEWAY_LOGIN_RATE="600r/m", GATEWAY_LOGIN_BURST="100",
+                   GATEWAY_API_RATE="1000r/s", GATEWAY_API_BURST="1000", GATEWAY_CONN_PER_ADDRESS="1000",
+                   GATEWAY_TRUSTED_PROXIES="")
         env.update(self.extra_env)
         return env
 
