@@ -4,13 +4,14 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, shared  # noqa: F401
+from shared.settings import ServiceSettings, database_url_field, shared  # noqa: F401
 
 
 class IdentitySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore", populate_by_name=True)
 
     service_name: str = "identity"
+    database_url: str = database_url_field("identity")
     port: int = 8001
     db_schema: str = "identity"
 
