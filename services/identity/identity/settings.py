@@ -16,16 +16,23 @@ class IdentitySettings(ServiceSettings):
     db_schema: str = "identity"
 
     # Signing key: created on first start and kept in the schema, unless a PEM file is named
-    # (unencrypted PKCS#8, Ed25519 or P-256).
+    # (unencrypted PKCS#8, Ed25519 or P-256). APP_ENV=prod requires the file (a mounted
+    # Kubernetes Secret): the key in the database is for dev and test only.
     signing_key_file: str | None = None
+    # Keys JWKS publishes and tokens are verified with, never signed with: the previous
+    # signing key after a rotation, the next one before it (PEM, private or public; JSON
+    # list in the environment, e.g. '["/keys/previous.pem"]'). docs/operations.md.
+    verification_key_files: list[str] = []
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
     # A verification-code event carries the plain code: no copy stays in the outbox.
     outbox_purge_types: list[str] = ["identity.verification_code.requested"]
 
     # Key of the HMAC that SMS codes are stored under. Unset: created on first start and
-    # kept in the schema, so every replica hashes alike.
+    # kept in the schema, so every replica hashes alike. APP_ENV=prod requires the file
+    # (its content, at least 32 bytes, surrounding whitespace dropped).
     code_secret: SecretStr | None = None
+    code_secret_file: str | None = None
 
     # argon2id cost (RFC 9106 second recommendation by default); tests make it cheap.
     argon2_time_cost: int = 3
