@@ -10,7 +10,7 @@ allocator and notifier it:
   back to those attributes; its name and password come from ``<SERVICE>_DATABASE_URL`` when
   that is set (the same Secret the service reads), else the role is ``<prefix><service>``
   with no password (trust, certificate or IAM authentication);
-- gives it CONNECT on the database and makes it the owner of its schema (created when
+- gives it CONNECT and TEMPORARY on the database and makes it the owner of its schema (created when
   missing) and of every object already in it (a deployment that ran under one role adopts
   its tables in place);
 - and no right on any other schema: schemas are created without PUBLIC grants, and CREATE on
@@ -89,7 +89,8 @@ async def create_roles(admin_url: str, roles: list[ServiceRole]) -> None:
             await _run(conn, "REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC", database)
             for r in roles:
                 await _ensure_role(conn, r)
-                await _run(conn, "GRANT CONNECT ON DATABASE %I TO %I", database, r.role)
+                # TEMPORARY: the allocator stages its rows in temp tables (private to a session).
+                await _run(conn, "GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I", database, r.role)
                 await _own_schema(conn, r)
     finally:
         await conn.close()
