@@ -1,6 +1,6 @@
 """One PostgreSQL role per service, owning its schema and nothing else.
 
-    python -m shared.ops.create_roles [--admin-url URL] [--prefix cardcenter_]
+    python -m shared.ops.create_roles [--admin-url URL] [--prefix cardcenter_] [--print-env]
 
 Run with an administrator's connection (a superuser, or the database owner with CREATEROLE),
 before the migrations, at every release (it is idempotent). For each of identity, booking,
@@ -16,7 +16,7 @@ allocator and notifier it:
 - and no right on any other schema: schemas are created without PUBLIC grants, and CREATE on
   ``public`` is taken from PUBLIC (PostgreSQL 15's default, made explicit for older servers).
 
-It also creates the extensions the migrations use (pg_trgm), since a service role may not.
+It creates the database when missing, and the extensions the migrations use (pg_trgm), since a service role may not.
 The admin URL is ``--admin-url`` or ``DATABASE_ADMIN_URL`` or ``DATABASE_URL``. Passwords
 never reach the output. Exit status 0 done, 2 bad arguments or no database.
 """
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import asyncpg
 
-from ..db import database_name
+from ..db import database_name, ensure_database
 
 SERVICES = ("identity", "booking", "allocator", "notifier")   # each owns the schema of its name
 EXTENSIONS = ("pg_trgm",)                                      # CREATE EXTENSION needs more than a service role
@@ -78,6 +79,7 @@ def url_for_role(admin_url: str, role: ServiceRole) -> str:
 
 async def create_roles(admin_url: str, roles: list[ServiceRole]) -> None:
     database = database_name(admin_url)
+    await ensure_database(admin_url)
     conn = await asyncpg.connect(admin_url)
     try:
         async with conn.transaction():
@@ -165,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: $DATABASE_ADMIN_URL, else $DATABASE_URL)")
     p.add_argument("--prefix", default=DEFAULT_PREFIX,
                    help="role name prefix for services without <SERVICE>_DATABASE_URL (default: %(default)s)")
+    p.add_argument("--print-env", action="store_true",
+                   help="print `export <SERVICE>_DATABASE_URL=...` for the services without one "
+                        "(the local run evaluates it)")
     args = p.parse_args(argv)
     if not args.admin_url:
         p.error("no admin URL: give --admin-url or set DATABASE_ADMIN_URL")
@@ -175,7 +180,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     for r in roles:
-        print(f"role {r.role} owns schema {r.service}")
+        variable = f"{r.service.upper()}_DATABASE_URL"
+        if args.print_env:
+            if variable not in os.environ:   # never echo a URL given with its password
+                print(f"export {variable}={shlex.quote(url_for_role(args.admin_url, r))}")
+        else:
+            print(f"role {r.role} owns schema {r.service}")
     return 0
 
 
