@@ -468,3 +468,9 @@ def test_dockerignore():
     # What the Dockerfiles copy must not be ignored.
     for ignored in ("deploy", "deploy/gateway", "deploy/docker", "libs", "services"):
         assert ignored not in lines, ignored
+
+
+def test_gateway_container_logs_in_utc(services):
+    # nginx formats $time_iso8601 in its process's time zone (the `env TZ` directive does not
+    # change it): the log schema's UTC timestamp needs TZ=UTC in the container itself.
+    assert gateway_container_env(services).get("TZ") == "UTC"

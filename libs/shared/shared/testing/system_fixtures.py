@@ -4,6 +4,7 @@ by the end-to-end and security suites. Suites that break parts on purpose overri
 with module-scoped ones (tests/reliability/conftest.py)."""
 from __future__ import annotations
 
+import itertools
 from contextlib import asynccontextmanager
 
 import aiohttp
@@ -62,9 +63,16 @@ async def system(database_url, amqp_url, tmp_path_factory, sms_provider, mint):
         yield s
 
 
+# Each test talks to the gateway from a loopback address of its own (127.0.0.2-254), as
+# separate people would: the gateway's per-address limits (SMS codes, logins) then count
+# one test's requests, not every earlier test's in the session.
+_source_addresses = itertools.cycle(f"127.0.0.{n}" for n in range(2, 255))
+
+
 @pytest.fixture
 async def gw(system, sms_provider):
-    async with aiohttp.ClientSession() as http:
+    connector = aiohttp.TCPConnector(local_addr=(next(_source_addresses), 0))
+    async with aiohttp.ClientSession(connector=connector) as http:
         g = Gateway(system, http, sms_provider.state)
         yield g
         await g.set_clock(None)
