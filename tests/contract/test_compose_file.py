@@ -35,7 +35,9 @@ SETTINGS = {
     "notifier": NotifierSettings,
 }
 APP_SERVICES = list(SETTINGS)
-SUITE_ENV = ("DATABASE_URL", "AMQP_URL", "APP_ENV", "LOG_LEVEL", "JWKS_URL")
+SUITE_ENV = ("AMQP_URL", "APP_ENV", "LOG_LEVEL", "JWKS_URL")
+# Run once to completion before the services (their depends_on says so), no healthcheck.
+ONE_SHOT = {"db-roles"}
 
 
 def _load_render():
@@ -145,6 +147,8 @@ def test_compose_has_the_suite(services):
 
 def test_every_service_has_a_healthcheck(services):
     for name, service in services.items():
+        if name in ONE_SHOT:
+            continue
         hc = service.get("healthcheck")
         assert hc, f"{name} has no healthcheck"
         assert not hc.get("disable"), f"{name} disables its healthcheck"
@@ -158,10 +162,13 @@ def test_depends_on_waits_for_healthy(services):
         assert isinstance(deps, dict), f"{name}: depends_on must use the long form with conditions"
         for dep, spec in deps.items():
             assert dep in services, f"{name} depends on unknown {dep}"
+            if dep in ONE_SHOT:
+                assert spec.get("condition") == "service_completed_successfully", f"{name} -> {dep}"
+                continue
             assert spec.get("condition") == "service_healthy", f"{name} -> {dep}"
             assert services[dep].get("healthcheck"), f"{name} waits for {dep}, which has no healthcheck"
     for name in APP_SERVICES:
-        assert {"postgres", "rabbitmq"} <= set(services[name]["depends_on"]), name
+        assert {"postgres", "rabbitmq", "db-roles"} <= set(services[name]["depends_on"]), name
     assert set(APP_SERVICES) <= set(services["gateway"]["depends_on"])
 
 
@@ -195,7 +202,8 @@ def test_environment_loads_into_settings(services, name, monkeypatch):
     settings = SETTINGS[name]()
     assert settings.host == "0.0.0.0"
     assert settings.port == default_port(name)
-    assert settings.database_url == env["DATABASE_URL"]
+    assert settings.database_url == env[f"{name.upper()}_DATABASE_URL"]
+    assert "DATABASE_URL" not in env     # no shared, all-schema connection
     assert settings.amqp_url == env["AMQP_URL"]
     assert settings.jwks_url == env["JWKS_URL"]
     if name == "notifier":
@@ -214,13 +222,19 @@ def test_suite_environment_is_the_same_everywhere(services):
 def test_urls_point_at_the_compose_infrastructure(services):
     env = environment(services["identity"])
     pg_env = environment(services["postgres"])
-    db = urlsplit(env["DATABASE_URL"])
-    assert db.scheme in ("postgresql", "postgres")
-    assert db.hostname == "postgres" and (db.port or 5432) == 5432
-    assert db.path.lstrip("/") == pg_env["POSTGRES_DB"] == "cardcenter"
-    assert (db.username or "postgres") == pg_env.get("POSTGRES_USER", "postgres")
-    if pg_env.get("POSTGRES_HOST_AUTH_METHOD") != "trust":
-        assert db.password and db.password == pg_env.get("POSTGRES_PASSWORD")
+    roles_env = environment(services["db-roles"])
+    admin = urlsplit(roles_env["DATABASE_ADMIN_URL"])
+    assert (admin.username or "postgres") == pg_env.get("POSTGRES_USER", "postgres")
+    assert services["db-roles"]["entrypoint"] == ["python", "-m", "shared.ops.create_roles"]
+    for name in APP_SERVICES:
+        db = urlsplit(environment(services[name])[f"{name.upper()}_DATABASE_URL"])
+        assert db.scheme in ("postgresql", "postgres")
+        assert db.hostname == admin.hostname == "postgres" and (db.port or 5432) == 5432
+        assert db.path.lstrip("/") == admin.path.lstrip("/") == pg_env["POSTGRES_DB"] == "cardcenter"
+        # the role db-roles makes for it (create_roles' default names), not the admin
+        assert db.username == f"cardcenter_{name}"
+        if pg_env.get("POSTGRES_HOST_AUTH_METHOD") != "trust":
+            assert db.password
 
     rabbit_env = environment(services["rabbitmq"])
     amqp = urlsplit(env["AMQP_URL"])

@@ -43,7 +43,10 @@ CLUSTER_SCOPED = {"Namespace"}
 APPLIED_SEPARATELY = {"secret.example.yaml", "notifier-hpa-fallback.yaml", "servicemonitor.yaml",
                       "prometheus-rules.yaml"}
 SHARED_ENV = {"APP_ENV", "LOG_LEVEL", "JWKS_URL", "EVENTS_EXCHANGE"}
-SECRET_ENV = {"DATABASE_URL", "AMQP_URL"}
+# Each service's database URL names its own role (docs/operations.md "Database roles").
+DATABASE_ENV = {name: f"{name.upper()}_DATABASE_URL" for name in ("identity", "booking", "allocator", "notifier")}
+SECRET_ENV = {*DATABASE_ENV.values(), "AMQP_URL"}
+ADMIN_SECRET_NAME = "cardcenter-db-admin"   # the db-roles Job's alone
 
 
 
@@ -209,7 +212,7 @@ def test_the_expected_objects_exist():
             "Ingress", "HorizontalPodAutoscaler", "ScaledObject", "PrometheusRule", "ServiceMonitor"} <= kinds
     assert {d["metadata"]["name"] for d in objects_of("Deployment")} == {*APP_SERVICES, "gateway"}
     assert {d["metadata"]["name"] for d in objects_of("PodDisruptionBudget")} == {*APP_SERVICES, "gateway"}
-    assert {d["metadata"]["name"] for d in objects_of("Job")} == {f"{s}-migrate" for s in APP_SERVICES}
+    assert {d["metadata"]["name"] for d in objects_of("Job")} == {*(f"{s}-migrate" for s in APP_SERVICES), "db-roles"}
 
 
 BUILTIN = [(p, d) for p, d in OBJECTS if (d.get("apiVersion"), d.get("kind")) not in CRD_KINDS]
@@ -250,7 +253,7 @@ def test_kustomization_lists_every_file_but_the_ones_applied_separately():
     assert {i["name"] for i in main["images"]} == {f"cardcenter/{s}" for s in [*APP_SERVICES, "gateway"]}
 
 
-@pytest.mark.parametrize("directory", [K8S, K8S / "migrate"], ids=["main", "migrate"])
+@pytest.mark.parametrize("directory", [K8S, K8S / "migrate", K8S / "db-roles"], ids=["main", "migrate", "db-roles"])
 def test_kubectl_kustomize_builds(directory):
     kubectl = shutil.which("kubectl")
     if kubectl is None:
@@ -288,6 +291,9 @@ def test_secret_is_a_template_of_placeholders():
     refs += [(path, doc, ref) for path, doc in OBJECTS for refs_ in walk(doc, "secretTargetRef") for ref in refs_]
     assert len(refs) >= 2 * len(APP_SERVICES)
     for path, doc, ref in refs:
+        if ref["name"] == ADMIN_SECRET_NAME:     # the admin's connection: the roles Job only
+            assert (doc["kind"], doc["metadata"]["name"], ref["key"]) == ("Job", "db-roles", "DATABASE_ADMIN_URL")
+            continue
         assert ref["name"] == SECRET_NAME and ref["key"] in values, _id(path, doc)
     assert not list(walk({"o": [d for _, d in OBJECTS]}, "secretRef")), "whole-Secret envFrom: name the keys"
 
@@ -326,7 +332,9 @@ def test_deployment_environment_is_read_by_the_settings_class(name):
     prefix = settings_env.env_prefix(name)
     assert env[f"{prefix}HOST"] == "0.0.0.0"
     assert env[f"{prefix}MIGRATE_ON_START"] == "false"
-    assert SHARED_ENV | SECRET_ENV <= set(env)
+    assert SHARED_ENV | {DATABASE_ENV[name], "AMQP_URL"} <= set(env)
+    # least privilege: no other service's database URL, and no shared one
+    assert not set(env) & ((set(DATABASE_ENV.values()) - {DATABASE_ENV[name]}) | {"DATABASE_URL"})
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -342,7 +350,7 @@ def test_deployment_environment_loads_into_settings(name, monkeypatch):
     assert settings.port == settings_env.default_port(name)
     assert settings.migrate_on_start is False
     assert settings.app_env == "prod"
-    assert settings.database_url == secret_template()["stringData"]["DATABASE_URL"]
+    assert settings.database_url == secret_template()["stringData"][DATABASE_ENV[name]]
     assert settings.amqp_url == secret_template()["stringData"]["AMQP_URL"]
     if name == "notifier":
         assert settings.sms_provider == "http"
@@ -407,7 +415,7 @@ def test_migration_job(name):
     assert spec["restartPolicy"] == "Never"
     env = container_env(c)
     assert not set(env) - settings_env.accepted_env_names(SETTINGS[name])
-    assert "DATABASE_URL" in env
+    assert DATABASE_ENV[name] in env and "DATABASE_URL" not in env    # migrates as its own role
     assert_restricted(spec, c, dockerfile_uid(name))
 
 
@@ -647,3 +655,28 @@ def test_service_monitor_scrapes_the_four_services_only():
     assert endpoint["path"] == "/metrics"
     for name in APP_SERVICES:
         assert endpoint["port"] in {p["name"] for p in find("Service", name)["spec"]["ports"]}
+
+
+def test_identity_reads_its_keys_from_a_mounted_secret():
+    """APP_ENV=prod: identity does not start without these files (test_production_secrets)."""
+    deployment = find("Deployment", "identity")
+    c, spec = container(deployment), pod_spec(deployment)
+    env = container_env(c)
+    mounts = {m["name"]: m for m in c["volumeMounts"]}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["identity-keys"]["secret"]["secretName"] == "identity-keys"
+    assert mounts["identity-keys"]["readOnly"] is True
+    for variable in ("IDENTITY_SIGNING_KEY_FILE", "IDENTITY_CODE_SECRET_FILE"):
+        assert env[variable].startswith(mounts["identity-keys"]["mountPath"] + "/"), variable
+
+
+def test_the_roles_job_gets_the_admin_connection_and_every_services_url():
+    job = find("Job", "db-roles")
+    c = container(job)
+    assert c["command"] == ["python", "-m", "shared.ops.create_roles"]
+    names = {item["name"] for item in c["env"]}
+    assert names == {"DATABASE_ADMIN_URL", *DATABASE_ENV.values()}
+    assert_restricted(pod_spec(job), c, dockerfile_uid("identity"))
+    roles = kustomization(K8S / "db-roles" / "kustomization.yaml")
+    assert roles["resources"] == ["job.yaml"]
+    assert roles["images"] == [i for i in kustomization()["images"] if i["name"] == "cardcenter/identity"]

@@ -111,6 +111,12 @@ async def ensure_database(dsn: str) -> bool:
     name = database_name(dsn)
     if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", name):
         raise ValueError(f"not a database name: {name!r}")
+    # A service's own role may connect only to its database: try that first.
+    try:
+        await (await asyncpg.connect(dsn)).close()
+        return False
+    except asyncpg.InvalidCatalogNameError:
+        pass
     conn = await asyncpg.connect(with_database(dsn, "postgres"))
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)

@@ -57,7 +57,10 @@ async def migrate(dsn: str, schema: str, service_folder: Path | None, *,
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(schema))
         try:
-            await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            # A service's role owns its schema but may not create schemas (and CREATE SCHEMA
+            # IF NOT EXISTS checks that right first): create only what is missing.
+            if not await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema):
+                await conn.execute(f'CREATE SCHEMA "{schema}"')
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version text PRIMARY KEY, checksum text NOT NULL,"

@@ -9,6 +9,16 @@ from pydantic import AliasChoices, AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/cardcenter"
+
+
+def database_url_field(service: str):
+    """``<SERVICE>_DATABASE_URL`` (the service's own role, docs/operations.md) when set, else
+    ``DATABASE_URL`` (one role for every service: a single-user development setup)."""
+    return Field(DEFAULT_DATABASE_URL,
+                 validation_alias=AliasChoices(f"{service.upper()}_DATABASE_URL", "DATABASE_URL"))
+
+
 def shared(name: str, default, **kw):
     """A field read from an unprefixed variable (the same in every service)."""
     return Field(default, validation_alias=AliasChoices(name), **kw)
@@ -18,7 +28,7 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: str = "service"
-    database_url: str = shared("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/cardcenter")
+    database_url: str = shared("DATABASE_URL", DEFAULT_DATABASE_URL)
     amqp_url: str = shared("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     app_env: Literal["dev", "test", "prod"] = shared("APP_ENV", "dev")
     log_level: str = shared("LOG_LEVEL", "INFO")

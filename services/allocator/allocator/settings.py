@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, shared  # noqa: F401
+from shared.settings import ServiceSettings, database_url_field, shared  # noqa: F401
 
 from .domain import AllocationPolicy, InvalidPolicy
 from .domain.policy import (DEFAULT_DESKS, DEFAULT_ENTERPRISE_MINUTES, DEFAULT_MIN_BOOKING_MINUTES,
@@ -56,6 +56,7 @@ class AllocatorSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ALLOCATOR_", extra="ignore", populate_by_name=True)
 
     service_name: str = "allocator"
+    database_url: str = database_url_field("allocator")
     port: int = 8003
     db_schema: str = "allocator"
     # A request can carry a whole day (20,000 bookings, ~15 MB of JSON, ~128 MB of peak RSS while

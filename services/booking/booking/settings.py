@@ -12,7 +12,7 @@ from datetime import time
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, shared  # noqa: F401
+from shared.settings import ServiceSettings, database_url_field, shared  # noqa: F401
 
 from .domain.center import QINGDAO, CenterConfig, Period
 
@@ -54,6 +54,7 @@ class BookingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="BOOKING_", extra="ignore", populate_by_name=True)
 
     service_name: str = "booking"
+    database_url: str = database_url_field("booking")
     port: int = 8002
     db_schema: str = "booking"
 

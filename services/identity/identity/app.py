@@ -14,7 +14,7 @@ from .api.client_ip import ClientIpResolver
 from .api.context import CLIENT_IP_KEY, IDENTITY_KEY
 from .api.openapi import openapi_routes
 from .service.runtime import IdentityRuntime
-from .service.server_keys import load_server_keys
+from .service.server_keys import load_server_keys, require_production_secrets
 from .settings import IdentitySettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -22,6 +22,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 def create_app(settings: IdentitySettings | None = None) -> web.Application:
     settings = settings or IdentitySettings()
+    require_production_secrets(settings)   # prod: key files or no start (exit 1, says which)
     runtime = Runtime(settings, MIGRATIONS)
     identity = IdentityRuntime.build(runtime, settings)
     # identity's own routes verify tokens like every service, with the shared middleware,
@@ -41,7 +42,7 @@ def _server_keys(identity: IdentityRuntime):
     signing key and the SMS code secret before the first request."""
     async def ctx(_app: web.Application) -> AsyncIterator[None]:
         loaded = await load_server_keys(identity.db, identity.settings)
-        identity.keys.signing_key, identity.keys.code_secret = loaded.signing_key, loaded.code_secret
+        identity.keys.take(loaded)
         yield
         identity.hash_slots.close()
     return ctx

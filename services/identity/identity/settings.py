@@ -4,19 +4,25 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, shared  # noqa: F401
+from shared.settings import ServiceSettings, database_url_field, shared  # noqa: F401
 
 
 class IdentitySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore", populate_by_name=True)
 
     service_name: str = "identity"
+    database_url: str = database_url_field("identity")
     port: int = 8001
     db_schema: str = "identity"
 
     # Signing key: created on first start and kept in the schema, unless a PEM file is named
-    # (unencrypted PKCS#8, Ed25519 or P-256).
+    # (unencrypted PKCS#8, Ed25519 or P-256). APP_ENV=prod requires the file (a mounted
+    # Kubernetes Secret): the key in the database is for dev and test only.
     signing_key_file: str | None = None
+    # Keys JWKS publishes and tokens are verified with, never signed with: the previous
+    # signing key after a rotation, the next one before it (PEM, private or public; JSON
+    # list in the environment, e.g. '["/keys/previous.pem"]'). docs/operations.md.
+    verification_key_files: list[str] = []
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
     # A session (refresh-token family) ends this long after its login, however often it
@@ -26,8 +32,10 @@ class IdentitySettings(ServiceSettings):
     outbox_purge_types: list[str] = ["identity.verification_code.requested"]
 
     # Key of the HMAC that SMS codes are stored under. Unset: created on first start and
-    # kept in the schema, so every replica hashes alike.
+    # kept in the schema, so every replica hashes alike. APP_ENV=prod requires the file
+    # (its content, at least 32 bytes, surrounding whitespace dropped).
     code_secret: SecretStr | None = None
+    code_secret_file: str | None = None
 
     # argon2id cost (RFC 9106 second recommendation by default); tests make it cheap.
     argon2_time_cost: int = 3

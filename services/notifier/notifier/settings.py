@@ -8,13 +8,14 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, shared
+from shared.settings import ServiceSettings, database_url_field, shared
 
 
 class NotifierSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore", populate_by_name=True)
 
     service_name: str = "notifier"
+    database_url: str = database_url_field("notifier")
     port: int = 8004
     db_schema: str = "notifier"
     # Its share of PostgreSQL per replica: this pool + 1 (the relay's LISTEN connection).

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from .infra import base_urls, create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
+from .infra import (base_urls, create_service_roles, create_test_database, create_test_vhost, delete_test_vhost,
+                    drop_test_database)
 
 
 @pytest.fixture(scope="session")
@@ -29,12 +30,22 @@ def amqp_url(infra_urls):
     delete_test_vhost(vhost)
 
 
+@pytest.fixture(scope="session")
+async def service_database_urls(database_url) -> dict[str, str]:
+    """service -> URL connecting as that service's own role (dropped with the database)."""
+    return await create_service_roles(database_url)
+
+
 @pytest.fixture
-def settings_for(database_url, amqp_url) -> Callable:
+def settings_for(database_url, amqp_url, service_database_urls) -> Callable:
     """Build a service's settings pointed at this session's database and vhost, with short
-    retry delays and polling so tests do not wait."""
+    retry delays and polling so tests do not wait. A service in its own schema connects as
+    its own role, as deployed; any other schema (tests' scratch ones) as the admin."""
     def build(cls, **overrides):
-        values = dict(database_url=database_url, amqp_url=amqp_url, app_env="test",
+        service = cls.model_fields["service_name"].default
+        own = overrides.get("db_schema", cls.model_fields["db_schema"].default) == service
+        url = service_database_urls[service] if own and service in service_database_urls else database_url
+        values = dict(database_url=url, amqp_url=amqp_url, app_env="test",
                       consumer_retry_delays_ms=[100, 200], outbox_poll_interval=0.5, log_level="WARNING")
         values.update(overrides)
         return cls(**values)

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import asyncpg
 
 from ..db import with_database
+from ..ops.create_roles import create_roles, drop_roles_named, roles_for, url_for_role
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
@@ -61,12 +62,28 @@ async def create_test_database(base_url: str) -> str:
 
 
 async def drop_test_database(url: str) -> None:
+    """Drop the database, then the per-service roles made for it (cluster-wide objects)."""
     name = urlsplit(url).path.lstrip("/")
     conn = await asyncpg.connect(with_database(url, "postgres"))
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+    await drop_roles_named(with_database(url, "postgres"), service_role_prefix(url))
+
+
+def service_role_prefix(url: str) -> str:
+    """Roles are cluster-wide: a test database's are named after it, so parallel runs never
+    share (or drop) each other's."""
+    return urlsplit(url).path.lstrip("/") + "_"
+
+
+async def create_service_roles(url: str) -> dict[str, str]:
+    """A role per service in the test database ``url`` (shared.ops.create_roles, as production
+    runs it); service -> the URL connecting as its role. Idempotent."""
+    roles = roles_for(service_role_prefix(url), env={})
+    await create_roles(url, roles)
+    return {r.service: url_for_role(url, r) for r in roles}
 
 
 def _rabbitmqctl(*args: str) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 
 from .fixtures import free_port
+from .infra import create_service_roles
 
 REPO = Path(__file__).resolve().parents[4]
 SERVICES = ("identity", "booking", "allocator", "notifier")
@@ -88,6 +89,11 @@ class System:
         return env
 
     async def start(self, timeout: float = 60.0) -> None:
+        # Each service connects (and migrates) as its own role, as deployed; DATABASE_URL
+        # stays the admin's, for tools and checks.
+        role_urls = await create_service_roles(self.database_url)
+        self.extra_env = {**{f"{name.upper()}_DATABASE_URL": url for name, url in role_urls.items()},
+                          **self.extra_env}
         env = self.env_used = self.env()
         # Migrate first, once, as the local run does.
         for name in SERVICES:

@@ -10,3 +10,12 @@ async def get_or_create(conn: asyncpg.Connection, name: str, candidate: str) -> 
     await conn.execute("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
                        name, candidate)
     return await conn.fetchval("SELECT value FROM server_secrets WHERE name = $1", name)
+
+
+async def get(conn: asyncpg.Connection, name: str) -> str | None:
+    return await conn.fetchval("SELECT value FROM server_secrets WHERE name = $1", name)
+
+
+async def put(conn: asyncpg.Connection, name: str, value: str) -> None:
+    await conn.execute("INSERT INTO server_secrets (name, value) VALUES ($1, $2)"
+                       " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value", name, value)

@@ -105,6 +105,22 @@ class SigningKey:
         return f"SigningKey(kid={self.kid!r}, alg={self.alg!r})"
 
 
+def verification_key_from_pem(pem: str | bytes) -> VerificationKey:
+    """A key to verify with only: a retired (or not yet used) signing key's PEM, private or
+    public (after a rotation the old private key need not stay mounted)."""
+    data = pem.encode("ascii") if isinstance(pem, str) else pem
+    if b"PRIVATE KEY" in data:
+        return SigningKey.from_pem(data).verification_key()
+    try:
+        public_key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ValueError("not a PEM public or private key") from exc
+    if not isinstance(public_key, (ed25519.Ed25519PublicKey, ec.EllipticCurvePublicKey)):
+        raise ValueError("only Ed25519 and P-256 keys can sign tokens")
+    _public_members(public_key)  # refuses other curves
+    return VerificationKey(kid=thumbprint(public_key), alg=algorithm_for(public_key), public_key=public_key)
+
+
 def jwks(keys: Iterable[SigningKey | VerificationKey]) -> dict[str, list[dict[str, str]]]:
     """The body of GET /.well-known/jwks.json: public members only."""
     return {"keys": [k.public_jwk() if isinstance(k, SigningKey) else k.jwk() for k in keys]}
