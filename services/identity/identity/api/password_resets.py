@@ -14,7 +14,7 @@ from identity.service.password_resets import reset_password
 api = ApiRouter(TAG)
 
 
-@api.post("/api/v1/password-resets", summary="Set a new password with an SMS code (ends every session)",
+@api.post("/api/v1/password-resets", public=True, summary="Set a new password with an SMS code (ends every session)",
           body=PasswordResetRequest, status=204,
           errors=[(422, "sms.code_invalid"), (422, "user.password_weak")])
 async def password_reset(request: web.Request) -> web.Response:
