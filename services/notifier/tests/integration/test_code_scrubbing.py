@@ -138,6 +138,7 @@ async def test_the_sms_dead_letter_queue_forgets_after_its_ttl_and_an_old_one_is
     if vhost is None:
         pytest.skip("needs a broker this machine can add a vhost to (rabbitmqctl)")
     conn = await aio_pika.connect(amqp_url)
+    client = None
     try:
         channel = await conn.channel()
         # The broker as the previous release left it: the dead queue without a TTL.
@@ -160,6 +161,8 @@ async def test_the_sms_dead_letter_queue_forgets_after_its_ttl_and_an_old_one_is
         assert await wait_until(lambda: _count_is(channel, 1), timeout=10), "not dead-lettered"
         assert await wait_until(lambda: _count_is(channel, 0), timeout=15), "still held past the TTL"
     finally:
+        if client is not None:
+            await client.close()        # before the vhost goes: its bus would wait for it
         await conn.close()
         delete_test_vhost(vhost)
 
