@@ -9,7 +9,7 @@ A service takes part once it has ``<service>/api/openapi.py`` with ``openapi_spe
 (its routes declared with shared.http.openapi.ApiRouter); the others are skipped, and
 named. The output is deterministic (sorted keys, 2-space indent, trailing newline), so
 tests/contract/test_openapi_document.py can demand that the committed file is current.
-Run deploy/k8s/render_gateway.py after it: the k8s gateway ConfigMap carries the file.
+The gateway image (deploy/gateway/Dockerfile) bakes the file in with the web client.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Render deploy/gateway/nginx.conf.template for a local (unprivileged) nginx.
 
-The same template serves Docker, where the official nginx image's envsubst renders it
-(see docker-compose.yml); this script does the same substitution without envsubst and
+The same template serves the gateway image, where the official nginx image's envsubst
+renders it (deploy/gateway/Dockerfile); this script does the same substitution without envsubst and
 fills in local defaults. Only the placeholders below are substituted; every other
 ``$name`` in the template is nginx's own and stays as it is.
 
@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         cmd = nginx_command(conf)
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execv(cmd[0], cmd)
+        # nginx writes $time_iso8601 in its own process's zone: logs are UTC everywhere.
+        os.execve(cmd[0], cmd, {**os.environ, "TZ": "UTC"})
     return 0
 
 

@@ -21,6 +21,7 @@ def _load(name: str):
 
 
 helpers = _load("browser_helpers")
+fake_api = _load("fake_api")
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +52,18 @@ async def open_screen(browser):
     yield make
     for c in contexts:
         await c.close()
+
+
+@pytest.fixture
+async def site():
+    """(fake, base URL): the web client and fake_api.FakeCardCenter on a port of its own."""
+    from aiohttp import web
+
+    fake = fake_api.FakeCardCenter(helpers.STATIC)
+    runner = web.AppRunner(fake.app(), access_log=None)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    port = tcp._server.sockets[0].getsockname()[1]
+    yield fake, f"http://127.0.0.1:{port}"
+    await runner.cleanup()

@@ -108,6 +108,7 @@ class FakeCardCenter:
         self.expire_next_token = True       # the first access token issued answers 401 token_expired
         self.next_booking_error: tuple[int, str] | None = None
         self.late_ids: set[str] = set()
+        self.not_late_yet: dict[str, str] = {}   # booking id -> late_after (no-show refused before it)
         self.rights_answer = {"suspended_until": None, "reason": None, "no_shows": 1, "cancellations": 2}
         self.calendar_down = False          # answer GET /calendar as nginx does when booking is down
         self.sms_sent: list[dict] = []
@@ -127,7 +128,31 @@ class FakeCardCenter:
         self.agent = User("u-agent", "zhangsan", "Card-center-2026", "张三", "13800000001", ["agent"],
                           enterprises=[dict(d[0]), dict(d[1]), dict(d[2])])
         self.staff = User("u-staff", "desk1", "Desk-clerk-2026", "李窗口", "13900000002", ["agent", "staff"])
-        self.users = {u.username: u for u in (self.agent, self.staff)}
+        self.admin = User("u-admin", "admin1", "Center-admin-2026", "王管理", "13900000003", ["agent", "admin"])
+        self.users = {u.username: u for u in (self.agent, self.staff, self.admin)}
+        # What GET /api/v1/centers/{center} publishes (a test changes it to see the pages follow).
+        self.center_doc = {"id": "qingdao", "timezone": "Asia/Shanghai", "cutoff_time": "15:00",
+                           "release_working_days": 2, "late_minutes": 10, "closing_time": "17:00", "desks": 4,
+                           "segment_minutes": 30,
+                           "periods": [{"code": "AM", "start": "09:00", "end": "11:30"},
+                                       {"code": "PM", "start": "13:30", "end": "17:00"}],
+                           "limits": {"enterprises_per_booking": 10, "contact_name_max": 50,
+                                      "enterprise_name_max": 200, "card_count_max": 99}}
+        # The official calendar: this year from the package, next year unconfirmed until loaded.
+        self.years: dict[int, dict] = {self.today.year: {"source": "package", "holidays": [], "workdays": []}}
+        self.overrides: dict[str, dict] = {}
+        self.cutoff_runs: dict[str, list[dict]] = {}
+        self.cutoff_status: dict[str, str] = {}
+        self.lifted: list[tuple[str, str]] = []
+        self.suspended = {"id": "u-susp", "username": "zhaoliu", "name": "赵六", "phone": "13700000006",
+                          "registered_at": "2026-01-05T10:00:00+08:00",
+                          "suspended_until": "2027-02-27T16:00:00+00:00", "reason": "too_many_no_shows",
+                          "no_shows": 0, "cancellations": 2}
+        self.audit = [{"at": "2026-08-31T15:00:00+08:00", "change": "suspended", "actor": None,
+                       "note": "too_many_no_shows", "request_id": None,
+                       "before": {"no_shows": 2, "cancellations": 2, "suspended_until": None, "reason": None},
+                       "after": {"no_shows": 0, "cancellations": 2, "suspended_until": "2027-02-27T16:00:00+00:00",
+                                 "reason": "too_many_no_shows"}}]
         self.days = self._calendar_days()
         self.bookable = [x["date"] for x in self.days if x["bookable"]]
         self.capacity = {(day, p): 40 for day in self.bookable for p in ("AM", "PM")}
@@ -266,6 +291,7 @@ class FakeCardCenter:
         r.add_delete(f"{api}/sessions/current", self.logout)
         r.add_get(f"{api}/me", self.me)
         r.add_get(f"{api}/enterprises", self.directory_search)
+        r.add_post(f"{api}/enterprises", self.register_enterprise)
         r.add_get(f"{api}/me/enterprises", self.my_enterprises)
         r.add_post(f"{api}/me/enterprises", self.add_enterprise)
         r.add_delete(f"{api}/me/enterprises/{{org_code}}", self.delete_enterprise)
@@ -283,6 +309,23 @@ class FakeCardCenter:
         r.add_get(f"{api}/me/booking-rights", self.rights)
         r.add_get(f"{api}/desk/schedule", self.desk_schedule)
         r.add_post(f"{api}/desk/bookings/{{id}}/{{action}}", self.desk_action)
+        r.add_get(f"{api}/centers/{{center}}", self.center)
+        r.add_get(f"{api}/admin/calendar", self.admin_calendar)
+        r.add_get(f"{api}/admin/calendar/years/{{year}}", self.get_year)
+        r.add_put(f"{api}/admin/calendar/years/{{year}}", self.put_year)
+        r.add_delete(f"{api}/admin/calendar/years/{{year}}", self.delete_year)
+        r.add_put(f"{api}/admin/calendar/{{date}}", self.put_override)
+        r.add_delete(f"{api}/admin/calendar/{{date}}", self.delete_override)
+        r.add_get(f"{api}/admin/capacity", self.get_capacity)
+        r.add_put(f"{api}/admin/capacity", self.put_capacity)
+        r.add_get(f"{api}/admin/cutoffs", self.list_cutoffs)
+        r.add_get(f"{api}/admin/cutoffs/{{center}}/{{date}}", self.get_cutoff)
+        r.add_post(f"{api}/admin/cutoffs", self.run_cutoff)
+        r.add_get(f"{api}/admin/stats/{{center}}/{{date}}", self.stats)
+        r.add_get(f"{api}/admin/agents", self.search_agents)
+        r.add_get(f"{api}/admin/agents/{{id}}/rights", self.agent_rights)
+        r.add_delete(f"{api}/admin/suspensions/{{id}}", self.lift)
+        r.add_get(f"{api}/notifications", self.notifications)
         return app
 
     @staticmethod
@@ -377,6 +420,10 @@ class FakeCardCenter:
     async def bind_card(self, request):
         user = self._auth(request)
         b = request[BODY] if isinstance(request[BODY], dict) else {}
+        if not b.get("password") and not b.get("sms_code"):   # identity wants a fresh proof
+            raise Refused(403, "card.proof_required", "Send your password or an SMS code to bind a card.")
+        if b.get("password") and b["password"] != user.password:
+            raise Refused(403, "card.proof_invalid", "The password or SMS code is not right.")
         return self._json(self.bind(user, b.get("card_no", ""), b.get("public_key", "")), 201)
 
     async def unbind_card(self, request):
@@ -394,6 +441,20 @@ class FakeCardCenter:
             raise Refused(422, "validation_error", errors=[{"field": "q", "message": "at least 2 characters"}])
         found = [e for e in self.directory if e["org_code"].startswith(q.upper()) or q in e["name"]]
         return self._json({"items": found[:20], "next_cursor": None})
+
+    async def register_enterprise(self, request):
+        self._auth(request)
+        b = request[BODY] or {}
+        name = str(b.get("name", "")).strip()
+        if not name or len(name) > 200:
+            raise Refused(422, "validation_error", errors=[{"field": "name", "message": "1 to 200 characters"}])
+        code = valid_org(str(b.get("code", "")))
+        if code is None:
+            raise Refused(422, "enterprise.code_invalid", "Not a valid organisation code or unified social credit code")
+        if any(e["org_code"] == code for e in self.directory):
+            raise Refused(409, "enterprise.exists")
+        self.directory.append({"org_code": code, "name": name})
+        return self._json({"org_code": code, "name": name}, 201)
 
     async def my_enterprises(self, request):
         return self._json({"items": self._auth(request).enterprises, "next_cursor": None})
@@ -430,7 +491,8 @@ class FakeCardCenter:
                     left = cap - self.booked.get((d["date"], code), 0) if d["bookable"] else 0
                     periods.append({"code": code, "start": start, "end": end, "capacity": cap, "remaining": max(0, left)})
             days.append({**d, "periods": periods})
-        return self._json({"center": "qingdao", "now": datetime.now(TZ).isoformat(), "days": days})
+        return self._json({"center": "qingdao", "timezone": "Asia/Shanghai", "now": datetime.now(TZ).isoformat(),
+                           "days": days})
 
     def _check_booking(self, user: User, b: dict) -> None:
         errors = []
@@ -586,5 +648,264 @@ class FakeCardCenter:
         else:
             if b["status"] != "allocated":
                 raise Refused(409, "booking.not_active")
+            if b["id"] in self.not_late_yet:
+                raise Refused(409, "booking.not_late_yet", "The agent is not late enough yet",
+                              late_after=self.not_late_yet[b["id"]])
             b["status"] = "no_show"
         return self._json(self._view(b))
+
+    # ---- the center and the administration console -----------------------------------
+    async def center(self, request):
+        if request.match_info["center"] != "qingdao":
+            raise Refused(404, "center.not_found")
+        return self._json(self.center_doc)
+
+    def _official(self, d: date) -> tuple[str, bool | None]:
+        """(source, official working) of a date: package/admin, or fallback (None)."""
+        y = self.years.get(d.year)
+        if y is None:
+            return "fallback", None
+        iso = d.isoformat()
+        if iso in y["holidays"]:
+            return y["source"], False
+        if iso in y["workdays"]:
+            return y["source"], True
+        return y["source"], d.weekday() < 5
+
+    def _first_unconfirmed(self) -> dict | None:
+        for i in range(400):
+            d = self.today + timedelta(days=i)
+            if d.year not in self.years:
+                opens = d - timedelta(days=3)
+                return {"date": d.isoformat(), "release_opens_on": opens.isoformat(),
+                        "days_until_release": (opens - self.today).days}
+        return None
+
+    async def admin_calendar(self, request):
+        self._auth(request, "admin")
+        month = request.query.get("month") or self.today.isoformat()[:7]
+        y, m = map(int, month.split("-"))
+        d, days = date(y, m, 1), []
+        while d.month == m:
+            source, official = self._official(d)
+            ov = self.overrides.get(d.isoformat())
+            working = ov["working"] if ov else bool(official if official is not None else d.weekday() < 5)
+            iso = d.isoformat()
+            bookable = iso in self.bookable and working and source != "fallback"
+            reason = None if bookable else ("calendar_unconfirmed" if source == "fallback" and not ov
+                                            else "not_working_day" if not working else "past" if d <= self.today
+                                            else "beyond_horizon")
+            days.append({"date": iso, "weekday": d.isoweekday(), "working": working,
+                         "source": "override" if ov else source, "official_working": official,
+                         "confirmed": source != "fallback", "override": ov, "bookable": bookable,
+                         "not_bookable_reason": reason,
+                         "cutoff_at": f"{(d - timedelta(days=1)).isoformat()}T15:00:00+08:00" if working else None,
+                         "cutoff_status": self.cutoff_status.get(iso, "allocated" if d <= self.today else "open")})
+            d += timedelta(days=1)
+        return self._json({"center": "qingdao", "month": month,
+                           "year_source": (self.years.get(y) or {}).get("source"),
+                           "first_unconfirmed": self._first_unconfirmed(), "days": days})
+
+    def _year_view(self, year: int) -> dict:
+        y = self.years.get(year)
+        return {"year": year, "source": y["source"] if y else None, "holidays": y["holidays"] if y else [],
+                "workdays": y["workdays"] if y else [], "package_knows": year == self.today.year,
+                "loaded_by": "u-admin" if y and y["source"] == "admin" else None,
+                "loaded_at": y.get("loaded_at") if y else None, "note": y.get("note") if y else None}
+
+    async def get_year(self, request):
+        self._auth(request, "admin")
+        return self._json(self._year_view(int(request.match_info["year"])))
+
+    async def put_year(self, request):
+        self._auth(request, "admin")
+        year = int(request.match_info["year"])
+        b = request[BODY] or {}
+        hol, work = sorted(set(b.get("holidays") or [])), sorted(set(b.get("workdays") or []))
+        outside = [x for x in hol + work if not x.startswith(f"{year}-")]
+        if outside:
+            raise Refused(422, "calendar.date_outside_year", dates=outside)
+        both = sorted(set(hol) & set(work))
+        if both:
+            raise Refused(422, "calendar.date_in_both_lists", dates=both)
+        self.years[year] = {"source": "admin", "holidays": hol, "workdays": work,
+                            "loaded_at": datetime.now(TZ).replace(microsecond=0).isoformat(), "note": b.get("note")}
+        return self._json(self._year_view(year))
+
+    async def delete_year(self, request):
+        self._auth(request, "admin")
+        year = int(request.match_info["year"])
+        if self.years.get(year, {}).get("source") == "admin":
+            del self.years[year]
+        return web.Response(status=204)
+
+    async def put_override(self, request):
+        self._auth(request, "admin")
+        b = request[BODY] or {}
+        if not isinstance(b.get("working"), bool):
+            raise Refused(422, "validation_error", errors=[{"field": "working", "message": "a boolean"}])
+        iso = request.match_info["date"]
+        self.overrides[iso] = {"working": b["working"], "note": b.get("note", ""), "set_by": "u-admin",
+                               "set_at": datetime.now(TZ).replace(microsecond=0).isoformat()}
+        return self._json({"center": "qingdao", "date": iso, "working": b["working"], "source": "override",
+                           "note": b.get("note", "")})
+
+    async def delete_override(self, request):
+        self._auth(request, "admin")
+        self.overrides.pop(request.match_info["date"], None)
+        return web.Response(status=204)
+
+    def _period_view(self, iso: str, code: str, start: str, end: str) -> dict:
+        cap = self.capacity.get((iso, code), 40)
+        booked = self.booked.get((iso, code), 0)
+        return {"code": code, "start": start, "end": end, "capacity": cap, "booked": booked,
+                "remaining": max(0, cap - booked)}
+
+    async def get_capacity(self, request):
+        self._auth(request, "admin")
+        lo = date.fromisoformat(request.query.get("from") or self.today.isoformat())
+        hi = date.fromisoformat(request.query.get("to") or (lo + timedelta(days=14)).isoformat())
+        days, d = [], lo
+        while d <= hi:
+            working = d.weekday() < 5
+            days.append({"date": d.isoformat(), "working": working, "periods": [
+                self._period_view(d.isoformat(), c, a, b) for c, a, b in (("AM", "09:00", "11:30"), ("PM", "13:30", "17:00"))
+            ] if working else []})
+            d += timedelta(days=1)
+        return self._json({"center": "qingdao", "days": days})
+
+    async def put_capacity(self, request):
+        self._auth(request, "admin")
+        b = request[BODY] or {}
+        key = (b.get("date"), b.get("period"))
+        booked = self.booked.get(key, 0)
+        if not isinstance(b.get("capacity"), int) or b["capacity"] < 0:
+            raise Refused(422, "validation_error", errors=[{"field": "capacity", "message": "an integer >= 0"}])
+        if b["capacity"] < booked:
+            raise Refused(409, "capacity.below_booked", "The capacity is below what is booked", booked=booked)
+        self.capacity[key] = b["capacity"]
+        return self._json({"center": "qingdao", "date": key[0], "period": key[1], "capacity": b["capacity"],
+                           "booked": booked, "remaining": b["capacity"] - booked})
+
+    def _cutoff(self, iso: str, *, runs: bool) -> dict:
+        d = date.fromisoformat(iso)
+        status = self.cutoff_status.get(iso, "allocated" if d <= self.today else "open")
+        view = {"center": "qingdao", "date": iso, "status": status,
+                "bookings": sum(1 for b in self.bookings.values() if b["date"] == iso and b["status"] != "cancelled"),
+                "cutoff_at": f"{(d - timedelta(days=1)).isoformat()}T15:00:00+08:00",
+                "closed_at": f"{(d - timedelta(days=1)).isoformat()}T15:00:05+08:00" if status != "open" else None,
+                "closed_by": None, "allocated_at": f"{(d - timedelta(days=1)).isoformat()}T15:00:09+08:00"
+                if status == "allocated" else None, "cutoff_id": None, "requested_at": None,
+                "requests": len(self.cutoff_runs.get(iso, [])), "snapshot_bookings": None}
+        if runs:
+            view["runs"] = self.cutoff_runs.get(iso, [])
+        return view
+
+    async def list_cutoffs(self, request):
+        self._auth(request, "admin")
+        lo = date.fromisoformat(request.query.get("from") or (self.today - timedelta(days=7)).isoformat())
+        hi = date.fromisoformat(request.query.get("to") or (self.today + timedelta(days=7)).isoformat())
+        items, d = [], lo
+        while d <= hi:
+            if d.weekday() < 5:
+                items.append(self._cutoff(d.isoformat(), runs=False))
+            d += timedelta(days=1)
+        return self._json({"center": "qingdao", "items": items})
+
+    async def get_cutoff(self, request):
+        self._auth(request, "admin")
+        return self._json(self._cutoff(request.match_info["date"], runs=True))
+
+    async def run_cutoff(self, request):
+        admin = self._auth(request, "admin")
+        b = request[BODY] or {}
+        iso = b.get("date")
+        rerun = self._cutoff(iso, runs=False)["status"] != "open"
+        self.cutoff_runs.setdefault(iso, []).append({"at": datetime.now(TZ).replace(microsecond=0).isoformat(),
+                                                     "by": admin.id, "reason": b.get("reason"), "rerun": rerun})
+        self.cutoff_status[iso] = "closed"
+        return self._json(self._cutoff(iso, runs=True), 202)
+
+    async def stats(self, request):
+        self._auth(request, "admin")
+        iso = request.match_info["date"]
+        day = [b for b in self.bookings.values() if b["date"] == iso]
+        statuses = {k: sum(1 for b in day if b["status"] == k)
+                    for k in ("confirmed", "allocated", "checked_in", "completed", "no_show", "cancelled")}
+        types: dict[str, dict] = {}
+        periods = []
+        for code in ("AM", "PM"):
+            mine = [b for b in day if b["period"] == code and b["status"] != "cancelled"]
+            lines = [e for b in mine for e in b["enterprises"] if e["status"] == "active"]
+            per: dict[str, dict] = {}
+            for e in lines:
+                for x in e["businesses"]:
+                    for agg in (per, types):
+                        t = agg.setdefault(x["type"], {"type": x["type"], "enterprises": 0, "cards": 0})
+                        t["enterprises"] += 1
+                        t["cards"] += x.get("count") or 0
+            cap = self.capacity.get((iso, code), 40)
+            periods.append({"code": code, "capacity": cap, "booked": len(lines), "remaining": cap - len(lines),
+                            "bookings": len(mine), "enterprise_lines": len(lines), "business_types": list(per.values())})
+        active = [b for b in day if b["status"] != "cancelled"]
+        return self._json({"center": "qingdao", "date": iso, "periods": periods, "statuses": statuses,
+                           "business_types": list(types.values()),
+                           "totals": {"bookings": len(active),
+                                      "enterprise_lines": sum(p["enterprise_lines"] for p in periods),
+                                      "cards": sum(t["cards"] for t in types.values()),
+                                      "cancelled_bookings": statuses["cancelled"],
+                                      "cancelled_lines": sum(1 for b in day for e in b["enterprises"]
+                                                             if e["status"] == "cancelled"),
+                                      "no_shows": statuses["no_show"]}})
+
+    async def search_agents(self, request):
+        self._auth(request, "admin")
+        q = request.query.get("q", "").strip().lower()
+        if len(q) < 2:
+            raise Refused(422, "validation_error", errors=[{"field": "q", "message": "2 to 50 characters"}])
+        a = self.suspended
+        found = [a] if a["username"].startswith(q) or a["phone"].endswith(q) else []
+        return self._json({"items": [{**a, "phone": a["phone"][:3] + "****" + a["phone"][7:]} for a in found],
+                           "next_cursor": None})
+
+    async def agent_rights(self, request):
+        self._auth(request, "admin")
+        a = self.suspended
+        if request.match_info["id"] != a["id"]:
+            raise Refused(404, "agent.not_found")
+        return self._json({"suspended_until": a["suspended_until"], "reason": a["reason"], "no_shows": a["no_shows"],
+                           "cancellations": a["cancellations"], "agent_id": a["id"], "audit": self.audit,
+                           "agent": {k: a[k] for k in ("id", "username", "name", "registered_at")}
+                           | {"phone": a["phone"][:3] + "****" + a["phone"][7:]}})
+
+    async def lift(self, request):
+        admin = self._auth(request, "admin")
+        b = request[BODY] if isinstance(request[BODY], dict) else {}
+        if not str(b.get("reason", "")).strip():
+            raise Refused(422, "validation_error", errors=[{"field": "reason", "message": "a reason is required"}])
+        a = self.suspended
+        before = {k: a[k] for k in ("no_shows", "cancellations", "suspended_until", "reason")}
+        a["suspended_until"], a["reason"] = None, None
+        self.lifted.append((request.match_info["id"], b["reason"]))
+        self.audit.append({"at": datetime.now(TZ).replace(microsecond=0).isoformat(), "change": "lifted",
+                           "actor": admin.id, "note": b["reason"], "request_id": None, "before": before,
+                           "after": {k: a[k] for k in ("no_shows", "cancellations", "suspended_until", "reason")}})
+        return web.Response(status=204)
+
+    async def notifications(self, request):
+        self._auth(request, "admin")
+        phone = request.query.get("phone")
+        now = datetime.now(TZ).replace(microsecond=0)
+        items = [{"id": f"n-{i}", "ref": f"n-{i}", "booking_id": b["id"], "phone": b["contact_phone"],
+                  "kind": "booking.allocated" if b["allocation"] else "booking.confirmed", "event_type": "x",
+                  "resend": False, "text": f"【制卡中心】{b['contact_name']}，您已成功预约。",
+                  "status": b["sms"]["status"], "attempt_count": 2 if b["sms"]["status"] == "failed" else 1,
+                  "attempts": [{"attempt": 1, "provider": "http", "sender": "notifier-1", "started_at": now.isoformat(),
+                                "finished_at": now.isoformat(),
+                                "outcome": "failed" if b["sms"]["status"] == "failed" else "delivered",
+                                "status_code": 400 if b["sms"]["status"] == "failed" else 200, "reason": None}],
+                  "provider": "http", "provider_id": None,
+                  "last_error": "HTTP 400" if b["sms"]["status"] == "failed" else None, "next_attempt_at": None,
+                  "created_at": now.isoformat(), "delivered_at": None, "failed_at": None}
+                 for i, b in enumerate(self.bookings.values()) if not phone or b["contact_phone"] == phone]
+        return self._json({"items": items, "next_cursor": None})

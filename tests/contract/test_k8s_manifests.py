@@ -4,10 +4,10 @@ No cluster is needed: the manifests are read as YAML; every built-in object is v
 with kubernetes-validate (the published JSON schemas, strict: unknown fields fail); the
 custom resources (KEDA, Prometheus Operator) are checked for the fields they need; the
 environment given to each container is checked against its service's settings class.
+What kustomize builds from these files (sizes, schemas, CRD schemas): test_k8s_build.py.
 """
 from __future__ import annotations
 
-import base64
 import importlib
 import importlib.util
 import os
@@ -60,7 +60,7 @@ def _load(name: str, path: Path):
 
 settings_env = _load("contract_settings_env", Path(__file__).with_name("settings_env.py"))
 render_mod = _load("gateway_render_for_k8s", ROOT / "deploy" / "gateway" / "render.py")
-render_gateway = _load("k8s_render_gateway", K8S / "render_gateway.py")
+compose_test = _load("contract_compose_for_k8s", Path(__file__).with_name("test_compose_file.py"))
 SETTINGS = settings_env.SETTINGS
 APP_SERVICES = list(SETTINGS)
 
@@ -244,9 +244,10 @@ def test_kustomization_lists_every_file_but_the_ones_applied_separately():
     migrate = kustomization(K8S / "migrate" / "kustomization.yaml")
     assert migrate["namespace"] == NAMESPACE
     assert migrate["resources"] == ["jobs.yaml"]
-    # One release tag for the services and their migrations.
-    assert migrate["images"] == main["images"]
-    assert {i["name"] for i in main["images"]} == {f"cardcenter/{s}" for s in APP_SERVICES}
+    # One release tag for the services and their migrations (the gateway has no Job).
+    services_images = [i for i in main["images"] if i["name"] != "cardcenter/gateway"]
+    assert migrate["images"] == services_images
+    assert {i["name"] for i in main["images"]} == {f"cardcenter/{s}" for s in [*APP_SERVICES, "gateway"]}
 
 
 @pytest.mark.parametrize("directory", [K8S, K8S / "migrate"], ids=["main", "migrate"])
@@ -312,7 +313,8 @@ def assert_restricted(spec: dict, c: dict, uid: int) -> None:
 
 
 def dockerfile_uid(name: str) -> int:
-    text = (ROOT / "services" / name / "Dockerfile").read_text(encoding="utf-8")
+    """The "app" user of the one service Dockerfile (``name``: every service shares it)."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     return int(re.search(r"useradd[^\n]*--uid (\d+)", text).group(1))
 
 
@@ -412,28 +414,20 @@ def test_migration_job(name):
 # ---- the gateway ----------------------------------------------------------------------
 
 def gateway_env() -> dict[str, str]:
-    return container_env(container(find("Deployment", "gateway")))
+    """What the gateway container sees: its image's ENV (deploy/gateway/Dockerfile), then the pod's."""
+    return {**compose_test.dockerfile_env(compose_test.GATEWAY_DOCKERFILE),
+            **container_env(container(find("Deployment", "gateway")))}
 
 
-def test_gateway_yaml_is_rendered_from_deploy_gateway():
-    assert (K8S / "gateway.yaml").read_text(encoding="utf-8") == render_gateway.render(), \
-        "deploy/k8s/gateway.yaml is out of date with deploy/gateway/: run python deploy/k8s/render_gateway.py"
-
-
-def test_gateway_configmaps_hold_the_repository_files():
-    """Independently of the generator: what the pods will see is deploy/gateway/."""
-    template = find("ConfigMap", "gateway-template")
-    assert template["data"] == {"nginx.conf.template": (ROOT / "deploy/gateway/nginx.conf.template").read_text(encoding="utf-8")}
-    static = find("ConfigMap", "gateway-static")
-    by_key = {**{k: v.encode() for k, v in (static.get("data") or {}).items()},
-              **{k: base64.b64decode(v) for k, v in (static.get("binaryData") or {}).items()}}
-    volume = next(v for v in pod_spec(find("Deployment", "gateway"))["volumes"] if v["name"] == "static")
-    assert volume["configMap"]["name"] == "gateway-static"
-    served = {item["path"]: by_key[item["key"]] for item in volume["configMap"]["items"]}
-    root = ROOT / "deploy" / "gateway" / "static"
-    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    assert "index.html" in files
-    assert served == files
+def test_gateway_is_the_gateway_image_and_nothing_is_generated():
+    """deploy/gateway/ is baked into the image: no ConfigMap carries the template or the web
+    client any more (the one that did outgrew kubectl apply's annotation)."""
+    deployment = find("Deployment", "gateway")
+    c = container(deployment)
+    assert c["image"] == compose_images()["gateway"] == "cardcenter/gateway:dev"
+    assert {d["metadata"]["name"] for d in objects_of("ConfigMap")} == {ENV_CONFIGMAP}
+    assert not [v for v in pod_spec(deployment)["volumes"] if "configMap" in v]
+    assert not (K8S / "render_gateway.py").exists()
 
 
 def test_gateway_renders_the_template_like_compose():
@@ -441,25 +435,21 @@ def test_gateway_renders_the_template_like_compose():
     spec = pod_spec(deployment)
     c = container(deployment)
     env = gateway_env()
-    assert repository(c["image"]) == repository(compose_images()["gateway"]) and c["image"] == compose_images()["gateway"]
     # Every placeholder has a well-formed value, and the template renders with them.
     assert set(render_mod.PLACEHOLDERS) <= set(env)
     render_mod.values(env)
     assert "${" not in render_mod.render(env)
-    # The official image renders /etc/nginx/templates/X.template to $NGINX_ENVSUBST_OUTPUT_DIR/X.
+    # The image's entrypoint renders $NGINX_ENVSUBST_TEMPLATE_DIR/nginx.conf.template into
+    # $NGINX_ENVSUBST_OUTPUT_DIR/nginx.conf, the file nginx reads.
+    assert f"{env['NGINX_ENVSUBST_OUTPUT_DIR']}/nginx.conf" == "/etc/nginx/nginx.conf"
     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
     volumes = {v["name"]: v for v in spec["volumes"]}
-    templates = [p for p in mounts if p.startswith("/etc/nginx/templates/")]
-    assert len(templates) == 1
-    mount = mounts[templates[0]]
-    assert volumes[mount["name"]]["configMap"]["name"] == "gateway-template"
-    assert mount["subPath"] == "nginx.conf.template"
-    rendered = Path(env["NGINX_ENVSUBST_OUTPUT_DIR"]) / Path(templates[0]).name.removesuffix(".template")
-    assert str(rendered) == "/etc/nginx/nginx.conf"
-    # Read-only root: where nginx and the entrypoint write must be emptyDirs.
+    # Read-only root: where the entrypoint and nginx write must be emptyDirs, and nothing
+    # may hide the files the image carries.
     for writable in (env["NGINX_ENVSUBST_OUTPUT_DIR"], env["GATEWAY_RUN_DIR"]):
         assert "emptyDir" in volumes[mounts[writable]["name"]], writable
-    assert volumes[mounts[env["GATEWAY_STATIC_ROOT"]]["name"]]["configMap"]["name"] == "gateway-static"
+    for baked in (env["NGINX_ENVSUBST_TEMPLATE_DIR"], env["GATEWAY_STATIC_ROOT"]):
+        assert not [m for m in mounts if baked == m or baked.startswith(m.rstrip("/") + "/")], baked
     assert_restricted(spec, c, 101)
     # Listens where its probes and Service look.
     port = int(env["GATEWAY_PORT"])
@@ -481,7 +471,7 @@ def test_image_envsubst_renders_what_render_py_renders():
         pytest.skip("envsubst (gettext-base) is not installed")
     env = gateway_env()
     always = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME": "gateway-7d9f",
-              "HOME": "/", "NGINX_VERSION": "1.27.5", "NJS_VERSION": "0.8.10", "PKG_RELEASE": "1~bookworm",
+              "HOME": "/", "NGINX_VERSION": "1.30.5", "NJS_VERSION": "1.0.1", "PKG_RELEASE": "1~trixie",
               "KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443",
               "KUBERNETES_SERVICE_PORT_HTTPS": "443", "KUBERNETES_PORT": "tcp://10.96.0.1:443",
               "KUBERNETES_PORT_443_TCP": "tcp://10.96.0.1:443", "KUBERNETES_PORT_443_TCP_ADDR": "10.96.0.1",
@@ -580,6 +570,17 @@ ALERTS = {
     "SmsFailureRateHigh": {"shared": {"events_consumed_total"}, "notifier": {"sms_attempts_total"}},
     "CutoffNotRun": {"pending": {"cutoff_last_closed_timestamp_seconds"}},
     "ServiceNotReady": {"kube-state-metrics": {"kube_pod_status_ready", "kube_pod_status_phase"}},
+    "GatewayErrorBudgetBurnFast": {}, "GatewayErrorBudgetBurnSlow": {},          # recorded ratios of
+    "BookingLatencyBudgetBurnFast": {}, "BookingLatencyBudgetBurnSlow": {},      # http_* (group slo)
+    "ConsumerLagHigh": {},   # consumer_lag_seconds_bucket: a histogram series, served (test_grafana_dashboard)
+    "QueueBacklogHigh": {"rabbitmq": {"rabbitmq_queue_messages_ready"}},
+    "ConsumersStopped": {"shared": {"consumers_running", "consumers_configured"}},
+    "SmsPendingTooOld": {"notifier": {"notifier_sms_oldest_pending_age_seconds"}},
+    "CutoffNotAllocated": {"booking": {"cutoff_closed_unallocated_oldest_age_seconds"}},
+    "IdentityMetricsAbsent": {"prometheus": {"up"}}, "BookingMetricsAbsent": {"prometheus": {"up"}},
+    "AllocatorMetricsAbsent": {"prometheus": {"up"}}, "NotifierMetricsAbsent": {"prometheus": {"up"}},
+    "RabbitMQMetricsAbsent": {"rabbitmq": {"rabbitmq_queue_messages"}},
+    "KubeStateMetricsAbsent": {"kube-state-metrics": {"kube_pod_status_ready"}},
 }
 
 

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 API_MD = ROOT.parent / "shared" / "docs" / "api.md"
 TEMPLATE = ROOT / "deploy" / "gateway" / "nginx.conf.template"
 DOCUMENT = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
-REGENERATE = ".venv/bin/python scripts/openapi.py && .venv/bin/python deploy/k8s/render_gateway.py"
+REGENERATE = ".venv/bin/python scripts/openapi.py"
 
 SERVICES = ("identity", "booking", "allocator", "notifier")
 # Routes not yet declared with ApiRouter (no <service>/api/openapi.py). Remove a service

@@ -22,7 +22,7 @@ async def test_every_service_is_healthy_and_ready_through_the_gateway(system):
                     if probe == "healthz":
                         assert body["service"] == name
                     else:
-                        assert body["checks"] == {"database": "ok", "broker": "ok"}
+                        assert body["checks"] == {"database": "ok", "broker": "ok", "schema": "ok"}
 
 
 async def test_metrics_and_test_routes_are_not_exposed_through_the_gateway(system):

@@ -11,7 +11,9 @@ const files = readdirSync(APP).filter((f) => f.endsWith('.js')).sort();
 
 test('the client has its modules', () => {
   for (const f of ['api.js', 'errors.js', 'router.js', 'business-types.js', 'main.js', 'login.js', 'register.js',
-    'enterprises.js', 'book.js', 'bookings.js', 'booking.js', 'rights.js', 'desk.js', 'password-reset.js', 'card.js', 'cards.js']) {
+    'enterprises.js', 'book.js', 'bookings.js', 'booking.js', 'rights.js', 'desk.js', 'password-reset.js', 'card.js', 'cards.js',
+    'home.js', 'center.js', 'labels.js', 'orgcode.js', 'calendar-import.js', 'admin.js', 'admin-home.js', 'admin-calendar.js',
+    'admin-years.js', 'admin-capacity.js', 'admin-cutoffs.js', 'admin-stats.js', 'admin-agents.js', 'admin-sms.js']) {
     assert.ok(files.includes(f), f);
   }
 });

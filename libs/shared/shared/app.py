@@ -43,6 +43,7 @@ class Runtime:
     def __post_init__(self) -> None:
         if self.metrics is None:
             self.metrics = ServiceMetrics(self.settings.service_name)
+        self.metrics.consumers_configured.set_function(lambda: len(self.queue_specs))
 
     @property
     def consumers_ready(self) -> bool:
@@ -90,7 +91,7 @@ def _database(rt: Runtime):
             await migrate(s.database_url, s.db_schema, rt.migrations)
         pool = await create_pool(s.database_url, s.db_schema, min_size=s.db_pool_min, max_size=s.db_pool_max,
                                  command_timeout=s.db_command_timeout, application_name=s.db_application_name)
-        rt.db = Database(pool, s.db_schema, s.db_acquire_timeout)
+        rt.db = Database(pool, s.db_schema, s.db_acquire_timeout, metrics=rt.metrics)
         yield
         await rt.db.close()
     return ctx

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import aio_pika
@@ -176,9 +178,12 @@ class Consumer:
         bind_context(correlation_id=envelope.correlation_id, event_id=str(envelope.id),
                      event_type=envelope.type)
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        self._observe_lag(envelope)
+        started = time.perf_counter()
         try:
             after = await self.handle(envelope, data)
         except Exception as exc:  # the handler's failure: retry later or give up
+            self._observe_duration(started)
             log.warning("handler_failed", queue=self.spec.name, attempt=attempt,
                         error=type(exc).__name__, detail=str(exc)[:200])
             if attempt >= self.spec.max_attempts or isinstance(exc, Unretryable):
@@ -189,6 +194,7 @@ class Consumer:
                 await self._retry_later(message, attempt)
                 self._count("retried")
             return
+        self._observe_duration(started)
         await message.ack()
         self._count("handled")
         # Side effects outside the database (an SMS) run after the commit; the inbox already
@@ -241,3 +247,14 @@ class Consumer:
     def _count(self, outcome: str) -> None:
         if self.metrics:
             self.metrics.events_consumed.labels(self.spec.name, outcome).inc()
+
+    def _observe_lag(self, envelope: Envelope) -> None:
+        # occurred_at is the producer's service clock: the wall clock in production (under a
+        # moved test clock the figure means nothing; negative lags are clamped).
+        if self.metrics:
+            lag = (datetime.now(timezone.utc) - envelope.occurred_at).total_seconds()
+            self.metrics.consumer_lag.labels(self.spec.name).observe(max(lag, 0.0))
+
+    def _observe_duration(self, started: float) -> None:
+        if self.metrics:
+            self.metrics.handler_duration.labels(self.spec.name).observe(time.perf_counter() - started)

@@ -2,8 +2,10 @@
 (a ``SET`` would be undone by the pool's reset), and a timeout on every acquire."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -38,14 +40,29 @@ async def create_pool(dsn: str, schema: str, *, min_size: int = 2, max_size: int
 class Database:
     """The pool plus the acquire timeout every caller must respect."""
 
-    def __init__(self, pool: asyncpg.Pool, schema: str, acquire_timeout: float = 5.0) -> None:
+    def __init__(self, pool: asyncpg.Pool, schema: str, acquire_timeout: float = 5.0, *, metrics=None) -> None:
         self.pool = pool
         self.schema = schema
         self.acquire_timeout = acquire_timeout
+        self.metrics = metrics   # shared.metrics.ServiceMetrics, or None (CLI tools)
+        if metrics is not None:
+            metrics.watch_pool(pool)
+
+    async def _acquire(self) -> asyncpg.Connection:
+        if self.metrics is None:
+            return await self.pool.acquire(timeout=self.acquire_timeout)
+        started = time.perf_counter()
+        try:
+            return await self.pool.acquire(timeout=self.acquire_timeout)
+        except asyncio.TimeoutError:
+            self.metrics.db_acquire_timeouts.inc()
+            raise
+        finally:
+            self.metrics.db_acquire_wait.observe(time.perf_counter() - started)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
-        conn = await self.pool.acquire(timeout=self.acquire_timeout)
+        conn = await self._acquire()
         try:
             yield conn
         finally:
@@ -53,7 +70,7 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, isolation: str = "read_committed") -> AsyncIterator[asyncpg.Connection]:
-        conn = await self.pool.acquire(timeout=self.acquire_timeout)
+        conn = await self._acquire()
         try:
             async with conn.transaction(isolation=isolation):
                 yield conn

@@ -102,7 +102,7 @@ async def test_health_ready_and_metrics(aiohttp_client, settings_for):
     await app[RUNTIME_KEY].bus.wait_ready(10)
     r = await client.get("/readyz")
     assert r.status == 200, await r.text()
-    assert (await r.json())["checks"] == {"database": "ok", "broker": "ok"}
+    assert (await r.json())["checks"] == {"database": "ok", "broker": "ok", "schema": "ok"}
     await client.post("/things", json={"name": "a", "count": 1})
     metrics = await (await client.get("/metrics")).text()
     assert 'http_requests_total{method="POST",route="/things",status="201"} 1.0' in metrics

@@ -13,6 +13,11 @@ class BookingMetrics:
         self.cutoff_last_closed = Gauge(
             "cutoff_last_closed_timestamp_seconds", "When the last cutoff of the center closed (Unix time)",
             ["center"], registry=registry)
+        # What CutoffNotAllocated reads: a closed date whose allocation has not come back.
+        self.cutoff_unallocated_age = Gauge(
+            "cutoff_closed_unallocated_oldest_age_seconds",
+            "Age of the oldest unanswered allocation request of a closed date (0 when none)",
+            ["center"], registry=registry)
         self._last: dict[str, float] = {}
         # What the CalendarUnconfirmed alert reads (docs/operations.md, "Every December"):
         # days of a year whose official schedule is neither in the package nor loaded.
@@ -35,3 +40,7 @@ class BookingMetrics:
         if value > self._last.get(center, float("-inf")):
             self._last[center] = value
             self.cutoff_last_closed.labels(center).set(value)
+
+    def unallocated_since(self, center: str, requested_at: datetime | None, now: datetime) -> None:
+        age = 0.0 if requested_at is None else max((now - requested_at).total_seconds(), 0.0)
+        self.cutoff_unallocated_age.labels(center).set(age)

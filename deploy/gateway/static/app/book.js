@@ -7,8 +7,20 @@ import { API, itemsOf, uuid } from './api.js';
 import { blockedBy, ruleHint, toRequestItems, validateBusinesses, MAX_COUNT, MIN_COUNT } from './business-types.js';
 import { PHONE_RE, formatDay, formatInstant, periodLabel, weekday } from './format.js';
 import { field, input, loading, markFields, messageBox, pageTitle } from './ui.js';
+import { cutoffText, horizonText, loadCenter } from './center.js';
+import { suspensionText } from './rights.js';
 
 export const MAX_ENTERPRISES = 10;
+
+/** The manual's guidance on the two types people confuse: which one a new company needs. */
+export function guidance(types) {
+  const noted = types.filter((t) => t.note);
+  if (!noted.length) return null;
+  return h('div', { class: 'guide', id: 'type-guide' },
+    h('p', { class: 'guide-title' }, `如何选择${noted.map((t) => `“${t.name}”`).join('或')}？`),
+    h('ul', { class: 'rules' }, noted.map((t) => h('li', {}, h('strong', {}, `${t.name}：`), `${t.note}${ruleHint(types, t) ? `（${ruleHint(types, t)}）` : ''}。`))));
+}
+export const FEE_NOTICE = '网上预约须提供企业组织机构代码、所办业务种类和联系方式实名预约；预约系统无任何附加费用。';
 
 /** Form-level checks before sending: a list of Chinese problems ([] when fine). */
 export function checkBooking({ day, period, lines, contactName, contactPhone, types }) {
@@ -46,6 +58,9 @@ export async function render(ctx) {
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', id: 'book-submit' }, '预约');
   const summary = h('p', { class: 'summary', id: 'book-summary' });
   const notice = h('div', { class: 'msg', id: 'rights-notice', hidden: true, role: 'status' });
+  const rulesHint = h('p', { class: 'hint', id: 'book-rules' });
+  const guideSlot = h('div', {});
+  let center = null;
 
   let types = [];
 
@@ -105,7 +120,7 @@ export async function render(ctx) {
       }, h('span', { class: 'period-name' }, periodLabel(p)),
       h('span', { class: 'period-left' }, full ? '已约满' : `剩余 ${p.remaining} / ${p.capacity}`));
     }),
-    day.cutoff_at ? h('p', { class: 'hint' }, `预约和取消截止：${formatInstant(day.cutoff_at)}`) : null);
+    day.cutoff_at ? h('p', { class: 'hint' }, `预约和取消截止：${formatInstant(day.cutoff_at, { tz: center?.timezone })}`) : null);
   }
 
   function drawEnterprisePicker() {
@@ -216,16 +231,17 @@ export async function render(ctx) {
 
   const form = h('form', { class: 'form', id: 'book-form', novalidate: true },
     h('section', { class: 'card' }, h('h2', {}, '1. 日期和时间段'),
-      h('p', { class: 'hint' }, '系统提前 2 个工作日开放预约，当日业务不预约；每天 15 点后截止次日业务的预约和取消。'),
+      rulesHint,
       daysEl, periodsEl),
     h('section', { class: 'card' }, h('h2', {}, '2. 企业（每次 1-10 家）'), countEl, entEl),
     h('section', { class: 'card' }, h('h2', {}, '3. 业务种类'),
       h('p', { class: 'hint' }, '预录入、新制卡与其他业务互斥；变更企业信息与卡延期、解锁互斥；卡延期解锁、报关员卡、操作员卡、补卡换卡需填写张数。'),
-      linesEl),
+      guideSlot, linesEl),
     h('section', { class: 'card' }, h('h2', {}, '4. 联系方式'),
       h('div', { class: 'grid2' },
         field('联系人', contactName, { required: true }),
         field('联系电话', contactPhone, { required: true, hint: '预约结果和办理安排将以短信发送到此手机号' }))),
+    h('p', { class: 'notice', id: 'truth-notice' }, '预约信息必须真实，且与到窗口办理业务时提供的信息一致，否则窗口工作人员不予办理。'),
     summary, msg, submit);
 
   // A message is about the last submission: editing the form makes it stale.
@@ -277,12 +293,14 @@ export async function render(ctx) {
     }
   });
 
-  [types] = await Promise.all([ctx.businessTypes(), loadCalendar(), loadEnterprises()]);
+  [types, , , center] = await Promise.all([ctx.businessTypes(), loadCalendar(), loadEnterprises(), loadCenter(api)]);
+  rulesHint.textContent = `${horizonText(center)}${cutoffText(center)}`;
+  guideSlot.replaceChildren(guidance(types) ?? '');
   // Booking rights: say so up front when they are suspended (the API refuses anyway).
   api.get(`${API}/me/booking-rights`).then((r) => {
     if (r?.suspended_until && Date.parse(r.suspended_until) > Date.now()) {
       notice.className = 'msg msg-error';
-      notice.textContent = `您的预约权限已被暂停至 ${formatInstant(r.suspended_until, { withYear: true })}，暂时不能新建预约。`;
+      notice.textContent = suspensionText(r, center?.timezone);
       notice.append(' ', h('a', { href: '#/rights' }, '查看预约权限'));
       notice.hidden = false;
     }
@@ -294,5 +312,5 @@ export async function render(ctx) {
   drawEnterprisePicker();
   drawLines();
   update();
-  root.append(pageTitle('制卡预约'), notice, form);
+  root.append(pageTitle('制卡预约'), h('p', { class: 'lead', id: 'fee-notice' }, FEE_NOTICE), notice, form);
 }

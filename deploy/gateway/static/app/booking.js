@@ -5,6 +5,7 @@ import { API } from './api.js';
 import { describeBusinesses } from './business-types.js';
 import { LINE_STATUS, formatFullDay, formatInstant, label, periodName } from './format.js';
 import { badge, confirmButton, loading, messageBox } from './ui.js';
+import { lateText, loadCenter } from './center.js';
 import { allocationText, bookingActions, canCancel, smsBadge, statusBadge } from './bookings.js';
 
 export async function render(ctx) {
@@ -16,8 +17,9 @@ export async function render(ctx) {
   const id = encodeURIComponent(params.id);
   let types;
   let booking;
+  let center;
   try {
-    [types, booking] = await Promise.all([ctx.businessTypes(), api.get(`${API}/bookings/${id}`)]);
+    [types, booking, center] = await Promise.all([ctx.businessTypes(), api.get(`${API}/bookings/${id}`), loadCenter(api)]);
   } catch (err) {
     clear(body);
     msg.error(err);
@@ -42,8 +44,8 @@ export async function render(ctx) {
           h('div', { class: 'ticket-no' }, h('span', { class: 'ticket-label' }, '排队号'), h('strong', {}, a.queue_number)),
           h('div', {}, h('span', { class: 'ticket-label' }, '窗口'), h('strong', {}, String(a.desk))),
           h('div', {}, h('span', { class: 'ticket-label' }, '办理时间'), h('strong', {}, `${a.start}-${a.end}`)))
-          : h('p', {}, allocationText(b)),
-        a ? h('p', { class: 'hint' }, '请在办理时间段内持制卡资料到窗口办理；超过起始时间 10 分钟不予办理，计入逾期。') : null),
+          : h('p', {}, allocationText(b, center)),
+        a ? h('p', { class: 'hint' }, `请在办理时间段内持制卡资料到窗口办理。${lateText(center)}`) : null),
       h('section', { class: 'card' },
         h('h2', {}, `企业（${(b.enterprises ?? []).length} 家）`),
         h('table', { class: 'table', id: 'lines' },

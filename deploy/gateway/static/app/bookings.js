@@ -4,6 +4,7 @@ import { h, clear } from './dom.js';
 import { API, itemsOf } from './api.js';
 import { BOOKING_STATUS, SMS_STATUS, addDays, formatDay, label, periodName, todayIn } from './format.js';
 import { badge, confirmButton, loading, messageBox, pageTitle } from './ui.js';
+import { allocationPromise } from './center.js';
 
 const STATUS_KIND = {
   confirmed: 'info', allocated: 'ok', checked_in: 'ok', completed: 'muted', no_show: 'warn', cancelled: 'muted',
@@ -20,10 +21,10 @@ export function smsBadge(sms) {
 }
 
 /** "窗口 3 · 09:30-10:00 · 排队号 A012", or what to expect before the allocation. */
-export function allocationText(booking) {
+export function allocationText(booking, center = null) {
   const a = booking.allocation;
   if (a) return `窗口 ${a.desk} · ${a.start}-${a.end} · 排队号 ${a.queue_number}`;
-  if (booking.status === 'confirmed') return '待分配（办理日前一个工作日 15:00 后分配窗口、时间段和排队号）';
+  if (booking.status === 'confirmed') return allocationPromise(center);
   return '无';
 }
 

@@ -1,4 +1,4 @@
-// 窗口 (role staff): the day's allocated bookings in queue order; check in, complete, no-show.
+// 窗口办理 (role staff; no numbers are called yet): the day's allocated bookings in queue order; check in, complete, no-show.
 import { h, clear } from './dom.js';
 import { API, itemsOf } from './api.js';
 import { describeBusinesses } from './business-types.js';
@@ -103,6 +103,6 @@ export async function render(ctx) {
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   deskSel.addEventListener('change', drawList);
 
-  root.append(pageTitle('窗口叫号'), h('div', { class: 'card' }, form, counts), msg, list);
+  root.append(pageTitle('窗口办理'), h('div', { class: 'card' }, form, counts), msg, list);
   await load();
 }

@@ -3,13 +3,15 @@
 import { h, clear } from './dom.js';
 import { API } from './api.js';
 import { normalizeOrgCode } from './format.js';
+import { ENTERPRISE_NAME_MAX } from './orgcode.js';
+import { loadCenter } from './center.js';
 import { confirmButton, enterpriseLookup, field, input, loadList, loading, markFields, messageBox, pageTitle } from './ui.js';
 
 export async function render(ctx) {
   const { root, api } = ctx;
   const msg = messageBox();
   const code = input('code', { maxlength: 18, autocapitalize: 'characters', placeholder: '组织机构代码或统一社会信用代码' });
-  const name = input('name', { maxlength: 100, placeholder: '企业全称' });
+  const name = input('name', { maxlength: ENTERPRISE_NAME_MAX, placeholder: '企业全称' });
   const lookup = enterpriseLookup(api, code, {
     emptyText: '企业库中没有找到，请填写公司名称后添加。',
     onPick: (item) => { name.value = item.name; },
@@ -70,5 +72,7 @@ export async function render(ctx) {
     h('div', { class: 'card' }, h('h2', {}, '添加企业'), form),
     msg,
     h('div', { class: 'card' }, h('h2', {}, '我的企业'), list));
+  // The name limit the center publishes (the server's), when it says one.
+  loadCenter(api).then((c) => { if (c.enterpriseNameMax) name.maxLength = c.enterpriseNameMax; }).catch(() => {});
   await reload();
 }

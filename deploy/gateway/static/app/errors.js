@@ -1,5 +1,7 @@
 // Error codes (api.md, the services and the gateway) -> clear Chinese messages.
 // Pure: no DOM. describe() turns an ApiError / problem document into what the screens show.
+import { dateIn, formatInstant } from './format.js';
+
 
 export const MESSAGES = Object.freeze({
   // ---- identity ----------------------------------------------------------------------
@@ -13,6 +15,8 @@ export const MESSAGES = Object.freeze({
   'auth.card_invalid': '持卡登录验证失败：卡号未绑定、签名与卡片不符，或挑战码已过期（2 分钟内有效，只能使用一次）。请确认后重新签名登录。',
   'card.already_bound': '该卡号已绑定过（绑定在您或其他账号上），不能重复绑定；如需更换公钥，请先在列表中解绑后重新绑定。',
   'card.not_bound': '该卡未绑定到您的账号（可能已经解绑），列表已刷新。',
+  'card.proof_required': '绑定卡片需要再次验证身份：请输入登录密码（或短信验证码）。',
+  'card.proof_invalid': '登录密码或验证码不正确，卡片未绑定（连续输错 5 次将暂时锁定）。',
   // ---- card binding, refused in the browser before anything is sent (card.js) ----------
   'card.public_key_format': '公钥格式不正确：请提供 PEM 格式的公钥（以 -----BEGIN PUBLIC KEY----- 开头）。',
   'card.public_key_private': '这是私钥，不是公钥：绑定只需要卡片的公钥，私钥请勿粘贴或发送给任何人。',
@@ -40,22 +44,22 @@ export const MESSAGES = Object.freeze({
   // ---- bookings ----------------------------------------------------------------------
   'booking.business_conflict': '业务种类冲突：预录入、新制卡须单独办理；变更企业信息不能与卡延期、解锁同时预约。',
   'booking.count_required': '所选业务需要填写张数（1-99）。',
-  'booking.date_not_bookable': '该日期不可预约（非工作日、当天、已过去、尚未开放或已过 15 点截止），请重新选择日期。',
+  'booking.date_not_bookable': '该日期不可预约（非工作日、当天、已过去、尚未开放、官方日历未确认或已过截止时间），请重新选择日期。',
   'booking.period_unknown': '该时间段不存在，请重新选择时间段。',
   'booking.capacity_exhausted': '该时间段的预约名额已满，请选择其他日期或时间段。',
   'booking.duplicate_period': '同一办理人、同一手机号在同一时间段只能预约一次，您在该时间段已有预约。',
   'booking.enterprise_already_booked': '所选企业在当天已有预约，同一企业每天只能预约一次。',
   'booking.suspended': '您的预约权限已被暂停，暂时不能新建预约（查询和取消不受影响）。',
-  'booking.cutoff_passed': '已过截止时间（办理日前一个工作日 15:00），不能再取消。',
+  'booking.cutoff_passed': '已过截止时间（办理日前一个工作日的截止时间），不能再取消。',
   'booking.not_active': '该预约已取消、已办理或已计为逾期，不能再执行此操作（包括重发短信）。',
   'booking.sms_resend_used': '每个预约只能重发一次短信，本预约已经重发过了。',
-  'booking.late': '已超过办理时间段开始时间 10 分钟，窗口不予办理，计为逾期未到。',
+  'booking.late': '已超过办理时间段开始时间的迟到时限，窗口不予办理，计为逾期未到。',
+  'booking.not_late_yet': '经办人尚未超过迟到时限，现在还不能标记为逾期未到。',
   'booking.wrong_day': '该预约不是今天的，不能签到。',
   'booking.not_found': '预约不存在，或不是您的预约。',
   'booking.line_not_found': '该预约中没有这家企业。',
-  'capacity.below_booked': '容量不能低于已预约的数量。',
+  'capacity.below_booked': '容量不能低于该时间段已预约的企业数，请填写不小于已预约数的容量。',
   // ---- the center's side (issue 15) ----------------------------------------------------
-  'booking.not_late_yet': '办理人迟到尚未超过规定时间（时间段开始后 10 分钟内仍可签到），暂不能标记为逾期未到。',
   'center.not_found': '该制卡中心不存在。',
   'calendar.year_invalid': '年份不正确（须为 2000-2100 年）。',
   'calendar.date_outside_year': '列表中有不属于该年份的日期，请检查后重新导入。',
@@ -96,6 +100,7 @@ export const FIELD_LABELS = Object.freeze({
   enterprises: '企业', businesses: '业务种类', type: '业务种类', count: '张数',
   refresh_token: '登录凭证', card_no: '卡号', new_password: '新密码', challenge_id: '挑战码', signature: '签名', public_key: '公钥', capacity: '容量', body: '提交内容',
   from: '开始日期', to: '结束日期', status: '状态',
+  reason: '原因', note: '备注', working: '是否工作日', holidays: '节假日', workdays: '调休上班日', year: '年份',
 });
 
 // A hint per field that says what is expected (the server's own wording is English).
@@ -145,10 +150,13 @@ export function hasMessage(code) {
   return Object.prototype.hasOwnProperty.call(MESSAGES, code);
 }
 
+/** The center's date of an instant (Asia/Shanghai, not the instant's own offset or UTC):
+ *  "2027-02-27T16:00:00Z" -> "2027年2月28日". */
 function dateOf(value) {
   if (!value) return '';
   const s = String(value);
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  const day = s.length > 10 ? dateIn(s) : s;
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(day ?? s);
   return m ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日` : s;
 }
 
@@ -157,6 +165,9 @@ export function messageFor(problem) {
   const p = problem?.problem ?? problem ?? {};
   const code = p.code && hasMessage(p.code) ? p.code : BY_STATUS[p.status] ?? (p.status >= 500 ? 'internal_error' : null);
   let text = code ? MESSAGES[code] : '操作失败，请稍后再试。';
+  if (p.code === 'booking.not_late_yet' && p.late_after) {
+    text = `经办人尚未超过迟到时限：${formatInstant(p.late_after)} 之后才能标记为逾期未到。`;
+  }
   if (p.code === 'booking.suspended' && p.suspended_until) {
     text = `您的预约权限已被暂停至 ${dateOf(p.suspended_until)}，在此之前不能新建预约（查询和取消不受影响）。`;
   }

@@ -41,15 +41,30 @@ export function formatFullDay(date) {
   return `${date.slice(0, 4)}年${formatDay(date)}`;
 }
 
-/** An ISO instant shown in the center's time: "11月30日 15:00". */
-export function formatInstant(iso, { withYear = false } = {}) {
+/** An ISO instant shown in the center's time (never the browser's, never UTC):
+ *  "11月30日 15:00"; ``tz`` is the center's zone when the API names another. */
+export function formatInstant(iso, { withYear = false, tz = CENTER_TZ } = {}) {
   if (!iso) return '';
   const t = new Date(iso);
   if (Number.isNaN(t.getTime())) return String(iso);
   const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
-    timeZone: CENTER_TZ, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    timeZone: tz || CENTER_TZ, year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
   }).formatToParts(t).map((p) => [p.type, p.value]));
   return `${withYear ? `${parts.year}年` : ''}${Number(parts.month)}月${Number(parts.day)}日 ${parts.hour}:${parts.minute}`;
+}
+
+/** The center's date (YYYY-MM-DD) of an ISO instant. */
+export function dateIn(iso, tz = CENTER_TZ) {
+  const t = new Date(iso);
+  return Number.isNaN(t.getTime()) ? null : todayIn(tz || CENTER_TZ, t);
+}
+
+/** The end of a suspension as people at the center read it: "2027年2月28日 00:00（北京时间）". */
+export function formatSuspendedUntil(iso, tz = CENTER_TZ) {
+  if (!iso) return '';
+  const zone = tz || CENTER_TZ;
+  const name = zone === 'Asia/Shanghai' ? '北京时间' : zone;
+  return `${formatInstant(iso, { withYear: true, tz: zone })}（${name}）`;
 }
 
 export function periodName(code) {

@@ -2,7 +2,7 @@
 // render(ctx) that fills ctx.root and may return a cleanup function.
 import { ApiError, createApi, API } from './api.js';
 import { createSession } from './session.js';
-import { start } from './router.js';
+import { menuFor, start } from './router.js';
 import { h, clear } from './dom.js';
 import { messageBox } from './ui.js';
 import { loadBusinessTypes } from './business-types.js';
@@ -16,6 +16,15 @@ import * as bookings from './bookings.js';
 import * as booking from './booking.js';
 import * as rights from './rights.js';
 import * as desk from './desk.js';
+import * as home from './home.js';
+import * as adminHome from './admin-home.js';
+import * as adminCalendar from './admin-calendar.js';
+import * as adminYears from './admin-years.js';
+import * as adminCapacity from './admin-capacity.js';
+import * as adminCutoffs from './admin-cutoffs.js';
+import * as adminStats from './admin-stats.js';
+import * as adminAgents from './admin-agents.js';
+import * as adminSms from './admin-sms.js';
 
 const APP_NAME = '制卡中心预约排号系统';
 
@@ -23,14 +32,27 @@ const ROUTES = [
   { path: '/login', name: 'login', title: '登录', screen: login, public: true },
   { path: '/register', name: 'register', title: '注册', screen: register, public: true },
   { path: '/password-reset', name: 'password-reset', title: '找回密码', screen: passwordReset, public: true },
+  { path: '/home', name: 'home', title: '我的工作台', screen: home, menu: true },
   { path: '/enterprises', name: 'enterprises', title: '信息维护', screen: enterprises, menu: true },
   { path: '/book', name: 'book', title: '制卡预约', screen: book, menu: true },
   { path: '/bookings', name: 'bookings', title: '预约查询', screen: bookings, menu: true },
   { path: '/bookings/:id', name: 'booking', title: '预约详情', screen: booking, menuAs: '/bookings' },
   { path: '/rights', name: 'rights', title: '预约权限', screen: rights, menu: true },
   { path: '/cards', name: 'cards', title: '我的卡片', screen: cards, menu: true },
-  { path: '/desk', name: 'desk', title: '窗口', screen: desk, menu: true, role: 'staff' },
+  { path: '/desk', name: 'desk', title: '窗口办理', screen: desk, menu: true, role: 'staff' },
+  // The administration console (role admin): every action is an API call (api.md, Administration).
+  { path: '/admin', name: 'admin', title: '管理首页', screen: adminHome, menu: true, role: 'admin' },
+  { path: '/admin/calendar', name: 'admin-calendar', title: '工作日历', screen: adminCalendar, menu: true, role: 'admin' },
+  { path: '/admin/years', name: 'admin-years', title: '年度日历', screen: adminYears, menu: true, role: 'admin' },
+  { path: '/admin/capacity', name: 'admin-capacity', title: '容量管理', screen: adminCapacity, menu: true, role: 'admin' },
+  { path: '/admin/cutoffs', name: 'admin-cutoffs', title: '截止与分配', screen: adminCutoffs, menu: true, role: 'admin' },
+  { path: '/admin/stats', name: 'admin-stats', title: '日统计', screen: adminStats, menu: true, role: 'admin' },
+  { path: '/admin/agents', name: 'admin-agents', title: '经办人管理', screen: adminAgents, menu: true, role: 'admin' },
+  { path: '/admin/sms', name: 'admin-sms', title: '短信记录', screen: adminSms, menu: true, role: 'admin' },
 ];
+
+const ROLE_NAMES = { staff: '窗口工作人员', admin: '管理员' };
+
 
 const session = createSession();
 let navigate = () => {};
@@ -58,7 +80,8 @@ const me = () => {
 session.onChange(() => { mePromise = null; });
 
 export function homeFor(s) {
-  return s.hasRole('staff') ? '#/desk' : '#/book';
+  if (s.hasRole('admin')) return '#/admin';
+  return s.hasRole('staff') ? '#/desk' : '#/home';
 }
 
 const menuEl = document.getElementById('menu');
@@ -82,7 +105,7 @@ function drawChrome(current) {
   whoEl.textContent = signedIn ? session.displayName() : '';
   whoEl.hidden = !signedIn;
   const active = current?.menuAs ?? current?.path;
-  clear(menuEl, signedIn ? h('ul', {}, ROUTES.filter((r) => r.menu && (!r.role || session.hasRole(r.role))).map((r) =>
+  clear(menuEl, signedIn ? h('ul', {}, menuFor(ROUTES, (role) => session.hasRole(role)).map((r) =>
     h('li', {}, h('a', { href: `#${r.path}`, class: 'menu-item', 'aria-current': r.path === active ? 'page' : null }, r.title)))) : null);
   // On phones the menu is a bar that scrolls sideways: keep the current item in sight.
   const bar = menuEl.querySelector('ul');
@@ -119,7 +142,7 @@ async function onRoute(m) {
   }
   if (route.role && !session.hasRole(route.role)) {
     root.append(h('h1', {}, route.title), h('div', { class: 'msg msg-error', role: 'alert' },
-      h('p', { class: 'msg-text' }, '该页面仅供窗口工作人员使用，您的账号没有窗口权限。')));
+      h('p', { class: 'msg-text' }, `该页面仅供${ROLE_NAMES[route.role]}使用，您的账号没有相应权限。`)));
     return;
   }
   const ctx = {

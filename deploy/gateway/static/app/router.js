@@ -35,6 +35,13 @@ export function match(compiled, hash) {
   return null;
 }
 
+/** The menu a signed-in person sees: an administrator the console (and the desk when they
+ *  are staff too), staff the agent's screens and the desk, an agent the agent's screens. */
+export function menuFor(routes, hasRole) {
+  const admin = hasRole('admin');
+  return routes.filter((r) => r.menu && (!r.role || hasRole(r.role)) && (!admin || r.role));
+}
+
 /** Calls onRoute(matchOrNull) for the current hash (on the next microtask, so that the
  *  caller holds navigate first) and on every hash change; returns navigate(hash). */
 export function start(routes, onRoute, win = window) {

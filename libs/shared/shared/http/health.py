@@ -1,5 +1,5 @@
-"""``/healthz`` (the process answers), ``/readyz`` (database and broker reachable) and
-``/metrics`` (Prometheus text)."""
+"""``/healthz`` (the process answers), ``/readyz`` (database and broker reachable, schema
+migrated at least as far as this code needs) and ``/metrics`` (Prometheus text)."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +7,7 @@ import asyncio
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ..schema_state import expected_versions, missing_versions
 from .access import public_handler
 from .problems import json_response
 
@@ -15,20 +16,28 @@ def health_routes(runtime) -> list[web.RouteDef]:
     async def healthz(_request: web.Request) -> web.Response:
         return json_response({"status": "ok", "service": runtime.settings.service_name})
 
+    expected = expected_versions(runtime.settings.db_schema, runtime.migrations)
+
     async def readyz(_request: web.Request) -> web.Response:
-        checks = {"database": "ok", "broker": "ok"}
+        checks = {"database": "ok", "broker": "ok", "schema": "ok"}
+        missing: list[str] = []
         try:
             async with runtime.db.connection() as conn:
-                await asyncio.wait_for(conn.fetchval("SELECT 1"), 2.0)
+                missing = await asyncio.wait_for(missing_versions(conn, runtime.settings.db_schema, expected), 2.0)
         except Exception as exc:
-            checks["database"] = type(exc).__name__
+            checks["database"], checks["schema"] = type(exc).__name__, "unknown"
+        if missing:
+            # Migrations not applied yet (the release's migration Job has not finished).
+            checks["schema"] = "behind"
         if runtime.bus is None or not runtime.bus.is_connected:
             checks["broker"] = "not connected"
         elif not runtime.consumers_ready:
             checks["broker"] = "consumers not started"
         ready = all(v == "ok" for v in checks.values())
-        return json_response({"status": "ready" if ready else "not ready", "checks": checks},
-                             status=200 if ready else 503)
+        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        if missing:
+            body["missing_migrations"] = missing
+        return json_response(body, status=200 if ready else 503)
 
     async def metrics(_request: web.Request) -> web.Response:
         body = generate_latest(runtime.metrics.registry)

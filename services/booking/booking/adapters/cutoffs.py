@@ -52,6 +52,14 @@ class Cutoffs:
             " AND closed_at IS NOT NULL GROUP BY center", list(centers))
         return {r["center"]: r["at"] for r in rows}
 
+    async def oldest_unallocated(self, centers: Iterable[str]) -> dict[str, datetime]:
+        """Per center, when the oldest allocation request still unanswered was made (a
+        closed date not yet allocated; a re-run counts from its own request)."""
+        rows = await self.conn.fetch(
+            "SELECT center, min(requested_at) AS at FROM cutoffs WHERE center = ANY($1::text[])"
+            " AND status = 'closed' AND requested_at IS NOT NULL GROUP BY center", list(centers))
+        return {r["center"]: r["at"] for r in rows}
+
     # --- closing and allocating -------------------------------------------------------
 
     async def close(self, center: str, day: date, *, request_id: uuid.UUID, now: datetime,

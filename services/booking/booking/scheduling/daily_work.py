@@ -1,6 +1,7 @@
 """One pass of the scheduler: for every center this service serves, close the dates whose
 cutoff has come (and request their allocation), then turn leftover bookings of closed
-days into no-shows; finally report the last close per center. Each date and center on its
+days into no-shows; finally report the last close per center and how long the oldest
+closed date has waited for its allocation. Each date and center on its
 own: one failing does not hold the others back."""
 from __future__ import annotations
 
@@ -52,5 +53,9 @@ async def run_pass(ctx: BookingContext) -> None:
 async def _report_last_closes(ctx: BookingContext) -> None:
     async with ctx.db.connection() as conn:
         last = await Cutoffs(conn).last_closed(c.id for c in ctx.centers)
+        waiting = await Cutoffs(conn).oldest_unallocated(c.id for c in ctx.centers)
     for center, at in last.items():
         ctx.metrics.cutoff_closed(center, at)
+    now = ctx.clock.now()
+    for center in ctx.centers:
+        ctx.metrics.unallocated_since(center.id, waiting.get(center.id), now)
