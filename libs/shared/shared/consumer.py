@@ -76,7 +76,7 @@ class QueueSpec:
     # give the heap's garbage back to the OS).
     after_large_body: Callable[[], None] | None = None
     # How long ``<queue>.dead`` keeps a message (x-message-ttl), None: until someone acts.
-    # Changing it on an existing broker needs the dead queue deleted first (docs/security-platform.md).
+    # Changing it on an existing broker needs the dead queue deleted first (docs/security.md).
     dead_message_ttl_ms: int | None = None
 
     def retry_queue(self, attempt: int) -> str:

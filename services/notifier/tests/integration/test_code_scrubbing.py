@@ -6,7 +6,7 @@ PostgreSQL and RabbitMQ:
   (messages_no_code_once_final), whichever path writes it;
 - the SQL masker agrees with the Python one on the texts the notifier sends;
 - notifier.sms.dead drops what it holds after its TTL, and an existing dead queue declared
-  without the TTL is migrated the way docs/security-platform.md tells operators."""
+  without the TTL is migrated the way docs/security.md tells operators."""
 from __future__ import annotations
 
 import asyncio
