@@ -14,6 +14,7 @@ from .bus import Bus, Topology
 from .clock import Clock
 from .consumer import Consumer, QueueSpec
 from .db import Database, create_pool, with_application_name
+from .http.access import refuse_undeclared_routes
 from .http.auth import VERIFIER_KEY, TokenVerifier, http_jwks_source
 from .http.clock_routes import test_clock_routes
 from .http.health import health_routes
@@ -82,6 +83,7 @@ def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None,
     for ctx in extra_contexts:
         app.cleanup_ctx.append(ctx)
     app.on_shutdown.append(_stop_background(runtime))
+    app.on_startup.insert(0, refuse_undeclared_routes)   # first: before the pool and the broker open
     return app
 
 

@@ -77,6 +77,9 @@ class QueueSpec:
     # Called once a body above LARGE_BODY has been dealt with, whatever the outcome (e.g. to
     # give the heap's garbage back to the OS).
     after_large_body: Callable[[], None] | None = None
+    # How long ``<queue>.dead`` keeps a message (x-message-ttl), None: until someone acts.
+    # Changing it on an existing broker needs the dead queue deleted first (docs/security.md).
+    dead_message_ttl_ms: int | None = None
 
     def retry_queue(self, attempt: int) -> str:
         return f"{self.name}.retry.{self._delay(attempt)}"
@@ -96,7 +99,10 @@ async def declare_queues(channel: aio_pika.abc.AbstractChannel, bus: Bus, spec: 
     topo = bus.topology
     events = await channel.get_exchange(topo.events, ensure=False)
     dead_x = await channel.get_exchange(topo.dead, ensure=False)
-    dead = await channel.declare_queue(spec.dead_queue, durable=True, arguments={"x-queue-type": "quorum"})
+    dead_args = {"x-queue-type": "quorum"}
+    if spec.dead_message_ttl_ms is not None:
+        dead_args["x-message-ttl"] = spec.dead_message_ttl_ms
+    dead = await channel.declare_queue(spec.dead_queue, durable=True, arguments=dead_args)
     await dead.bind(dead_x, routing_key=spec.name)
     queue = await channel.declare_queue(spec.name, durable=True, arguments={
         "x-queue-type": "quorum", "x-delivery-limit": spec.delivery_limit,

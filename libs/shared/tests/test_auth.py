@@ -13,6 +13,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from shared.http.access import public_handler
 from shared.app import RUNTIME_KEY, Runtime, create_base_app
 from shared.http.auth import VERIFIER_KEY, authenticate
 from shared.http.problems import json_response
@@ -71,8 +72,8 @@ async def setup(aiohttp_client, aiohttp_server, settings_for):
         await authenticate(request, "staff", "admin")
         return json_response({"ok": True})
 
-    app.router.add_get("/me", me)
-    app.router.add_get("/desk", desk)
+    app.router.add_get("/me", public_handler(me))  # the handlers test authenticate() itself
+    app.router.add_get("/desk", public_handler(desk))
     client = await aiohttp_client(app)
     return client, keys, app
 

@@ -7,6 +7,7 @@ import asyncio
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from shared.http.access import public_handler
 from shared.app import RUNTIME_KEY, Runtime, create_base_app
 from shared.http.requests import parse_body
 from shared.http.problems import json_response
@@ -28,8 +29,8 @@ def make_app(settings) -> web.Application:
     async def boom(_request: web.Request) -> web.Response:
         raise RuntimeError("secret internals: password=hunter2")
 
-    app.router.add_post("/things", create_thing)
-    app.router.add_get("/boom", boom)
+    app.router.add_post("/things", public_handler(create_thing))
+    app.router.add_get("/boom", public_handler(boom))
     return app
 
 
@@ -186,7 +187,7 @@ async def test_no_database_connection_in_time_is_503_with_retry_after(aiohttp_cl
             await conn.fetchval("SELECT 1")
         return web.Response(text="ok")
 
-    app.router.add_get("/uses-db", uses_db)
+    app.router.add_get("/uses-db", public_handler(uses_db))
     client = await aiohttp_client(app)
     async with app[RUNTIME_KEY].db.connection():  # the only connection is taken
         r = await client.get("/uses-db")

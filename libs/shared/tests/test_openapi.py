@@ -33,7 +33,7 @@ def router() -> ApiRouter:
     async def get_thing(request):
         raise NotImplementedError
 
-    @api.get("/api/v1/things", summary="Find things", query=ListQuery, response=list[ThingOut])
+    @api.get("/api/v1/things", public=True, summary="Find things", query=ListQuery, response=list[ThingOut])
     async def find_things(request):
         raise NotImplementedError
 

@@ -1,6 +1,7 @@
 """The test token factory signs tokens the shared verifier accepts through its served JWKS."""
 from __future__ import annotations
 
+from shared.http.access import public_handler
 from shared.app import Runtime, create_base_app
 from shared.http.auth import authenticate
 from shared.http.problems import json_response
@@ -15,7 +16,7 @@ async def test_factory_tokens_pass_the_shared_verifier(aiohttp_client, settings_
         p = await authenticate(request, "staff")
         return json_response({"sub": p.user_id})
 
-    app.router.add_get("/who", who)
+    app.router.add_get("/who", public_handler(who))
     client = await aiohttp_client(app)
     r = await client.get("/who", headers=token_factory.headers("u-7", roles=("agent", "staff")))
     assert r.status == 200 and (await r.json()) == {"sub": "u-7"}
@@ -31,7 +32,7 @@ async def test_the_session_id_claim_reaches_the_principal(aiohttp_client, settin
         p = await authenticate(request)
         return json_response({"sid": p.session_id})
 
-    app.router.add_get("/who", who)
+    app.router.add_get("/who", public_handler(who))
     client = await aiohttp_client(app)
     claims = pyjwt.decode(token_factory.token("u-1"), options={"verify_signature": False})
     claims["sid"] = "family-9"

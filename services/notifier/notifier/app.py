@@ -34,7 +34,8 @@ def create_app(settings: NotifierSettings | None = None) -> web.Application:
     sender = Sender(runtime, settings, metrics)
     sweeper = Sweeper(runtime, sender, settings)
     gauges = BacklogGauges(runtime, metrics, settings.backlog_refresh_seconds)
-    runtime.queue(QUEUE, BINDINGS, sms_event_handler(runtime, sender, settings))
+    runtime.queue(QUEUE, BINDINGS, sms_event_handler(runtime, sender, settings),
+                  dead_message_ttl_ms=round(settings.sms_dead_ttl_hours * 3_600_000))
     app = create_base_app(runtime, extra_contexts=[_sending(runtime, sender, sweeper, gauges, settings)])
     app[SENDER_KEY] = sender
     app.add_routes(api_routes())

@@ -47,6 +47,10 @@ class NotifierSettings(ServiceSettings):
     # How often each process reads the backlog gauges (notifier_sms_pending_messages, ...)
     # from the database.
     backlog_refresh_seconds: float = Field(5.0, gt=0)
+    # How long notifier.sms.dead keeps a message: a dead-lettered verification_code.requested
+    # holds its code in clear (useless after 5 minutes, but no secret is kept for ever);
+    # three days leave a weekend to look at a dead booking SMS (alert: DeadLetterQueueNotEmpty).
+    sms_dead_ttl_hours: float = Field(72.0, gt=0, le=24 * 30)
     # Dates in the texts are the center's local dates.
     center_timezone: str = "Asia/Shanghai"
 

@@ -163,3 +163,12 @@ async def authenticate(request: web.Request, *roles: str) -> Principal:
     return cached
 
 
+
+
+def principal_of(request: web.Request) -> Principal:
+    """The caller a route's declared access already checked (shared.http.access). A handler
+    on a route declared public has none: refused like a request without a token."""
+    principal = request.get(PRINCIPAL_KEY)
+    if principal is None:
+        raise Unauthorized("Sign in first: send Authorization: Bearer <access token>.")
+    return principal

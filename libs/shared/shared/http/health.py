@@ -8,6 +8,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..schema_state import expected_versions, missing_versions
+from .access import public_handler
 from .problems import json_response
 
 
@@ -42,4 +43,7 @@ def health_routes(runtime) -> list[web.RouteDef]:
         body = generate_latest(runtime.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    return [web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics)]
+    # Public on the service port: probes and Prometheus; who reaches the port at all is the
+    # NetworkPolicy's job (deploy/k8s/network-policies.yaml), and the gateway does not route them.
+    return [web.get("/healthz", public_handler(healthz)), web.get("/readyz", public_handler(readyz)),
+            web.get("/metrics", public_handler(metrics))]

@@ -1,6 +1,11 @@
 """OpenAPI 3.1 from the routes themselves: a handler is registered once, with the pydantic
-models of its body, query and answer, its roles and the error codes it may answer, and
-both the aiohttp route and its OpenAPI operation come from that one declaration."""
+models of its body, query and answer, its access and the error codes it may answer, and
+both the aiohttp route and its OpenAPI operation come from that one declaration.
+
+Access is declared, enforced and documented in one place (shared.http.access): every route
+says ``public=True``, ``roles=()`` (any signed-in user) or ``roles=(...)``; the route
+``routes()`` gives checks it before the handler runs, and a route that declares nothing
+stops ``routes()`` (so the service does not start)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -10,6 +15,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter
+
+from .access import UNDECLARED, Undeclared, enforced, public_handler
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REF = "#/components/schemas/{model}"
@@ -26,7 +33,7 @@ class Operation:
     query: type[BaseModel] | None = None
     response: Any = None                 # a model, list[Model], or None for no body
     status: int = 200
-    roles: tuple[str, ...] | None = None  # None: public; (): any signed-in user
+    roles: tuple[str, ...] | None | Undeclared = UNDECLARED  # None: public; (): any signed-in user
     errors: tuple[tuple[int, str], ...] = ()
     headers: tuple[str, ...] = ()         # request headers worth documenting (Idempotency-Key)
 
@@ -38,12 +45,18 @@ class ApiRouter:
     operations: list[Operation] = field(default_factory=list)
 
     def route(self, method: str, path: str, *, summary: str, body=None, query=None, response=None,
-              status: int = 200, roles: Sequence[str] | None = None,
+              status: int = 200, roles: Sequence[str] | Undeclared = UNDECLARED, public: bool = False,
               errors: Iterable[tuple[int, str]] = (), headers: Sequence[str] = ()):
+        """``public=True``: anyone; ``roles=()``: any signed-in user; ``roles=("admin",)``:
+        a signed-in user with one of them. Neither: the route is refused at start."""
+        if public and not isinstance(roles, Undeclared):
+            raise ValueError(f"{method} {path}: public=True and roles= both declared")
+        access = None if public else (roles if isinstance(roles, Undeclared) else tuple(roles))
+
         def register(handler: Handler) -> Handler:
             self.operations.append(Operation(
                 method.upper(), path, handler, summary, self.tag, body, query, response, status,
-                tuple(roles) if roles is not None else None, tuple(errors), tuple(headers)))
+                access, tuple(errors), tuple(headers)))
             return handler
         return register
 
@@ -60,7 +73,15 @@ class ApiRouter:
         return self.route("DELETE", path, **kw)
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.route(op.method, op.path, op.handler) for op in self.operations]
+        """The aiohttp routes, each behind the check of its declared access."""
+        return [web.route(op.method, op.path, guarded(op)) for op in self.operations]
+
+
+def guarded(op: Operation) -> Handler:
+    if isinstance(op.roles, Undeclared):
+        raise RuntimeError(f"{op.method} {op.path} ({op.handler.__qualname__}) declares no access: "
+                           "say public=True, roles=() or roles=(...) on its ApiRouter declaration")
+    return public_handler(op.handler) if op.roles is None else enforced(op.handler, op.roles)
 
 
 PROBLEM_SCHEMA = {
@@ -113,6 +134,8 @@ def build_spec(operations: Iterable[Operation], *, title: str, version: str = "1
     components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
+        if isinstance(op.roles, Undeclared):
+            raise RuntimeError(f"{op.method} {op.path} declares no access")
         item: dict[str, Any] = {"summary": op.summary, "tags": [op.tag],
                                 "operationId": f"{op.method.lower()}_{op.handler.__name__}"}
         params = _path_params(op.path) + (_query_params(op.query) if op.query else [])
@@ -183,6 +206,7 @@ def spec_routes(spec: dict[str, Any]) -> list[web.RouteDef]:
     API (not in the document, not routed by the gateway, which serves the merged one)."""
     body = orjson.dumps(spec)
 
+    @public_handler
     async def get_openapi(_request: web.Request) -> web.Response:
         return web.Response(body=body, content_type="application/json")
 

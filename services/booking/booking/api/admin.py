@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from shared.http.auth import authenticate
+from shared.http.auth import principal_of
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
@@ -26,7 +26,7 @@ api = ApiRouter(TAG)
          body=CapacityBody, response=CapacityView, roles=ADMIN,
          errors=[*TOKEN_ERRORS, (409, "capacity.below_booked"), (422, "booking.period_unknown")])
 async def capacity(request: web.Request) -> web.Response:
-    admin = await authenticate(request, *ADMIN)
+    admin = principal_of(request)
     body = await parse_body(request, CapacityBody)
     result = await set_capacity(context_of(request), admin.user_id, body.center, body.date, body.period,
                                 body.capacity)
@@ -36,7 +36,7 @@ async def capacity(request: web.Request) -> web.Response:
 @api.put("/api/v1/admin/calendar/{date}", summary="Make a date a working day or not (an override)",
          body=CalendarDayBody, response=CalendarDayOverride, roles=ADMIN, errors=TOKEN_ERRORS)
 async def calendar_day(request: web.Request) -> web.Response:
-    admin = await authenticate(request, *ADMIN)
+    admin = principal_of(request)
     day = path_date(request)
     body = await parse_body(request, CalendarDayBody)
     result = await set_calendar_day(context_of(request), admin.user_id, body.center, day, body.working,
@@ -47,7 +47,6 @@ async def calendar_day(request: web.Request) -> web.Response:
 @api.delete("/api/v1/admin/calendar/{date}", summary="Remove a date's override (back to the official calendar)",
             query=CenterQuery, status=204, roles=ADMIN, errors=TOKEN_ERRORS)
 async def calendar_day_override(request: web.Request) -> web.Response:
-    await authenticate(request, *ADMIN)
     day = path_date(request)
     await clear_calendar_day(context_of(request), parse_query(request, CenterQuery).center, day)
     return web.Response(status=204)
@@ -56,7 +55,6 @@ async def calendar_day_override(request: web.Request) -> web.Response:
 @api.get("/api/v1/admin/stats/{center}/{date}", summary="A day's counts by period, business type and status",
          response=DayStatsFullView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def day_stats(request: web.Request) -> web.Response:
-    await authenticate(request, *ADMIN)
     result = await stats.day_stats(context_of(request), request.match_info["center"], path_date(request))
     return json_response(answer(DayStatsFullView, result))
 
@@ -64,7 +62,7 @@ async def day_stats(request: web.Request) -> web.Response:
 @api.delete("/api/v1/admin/suspensions/{user_id}", summary="Lift an agent's suspension now",
             body=LiftSuspensionBody, status=204, roles=ADMIN, errors=TOKEN_ERRORS)
 async def suspension(request: web.Request) -> web.Response:
-    admin = await authenticate(request, *ADMIN)
+    admin = principal_of(request)
     body = await parse_body(request, LiftSuspensionBody)
     await lift_suspension(context_of(request), admin.user_id, request.match_info["user_id"], body.reason)
     return web.Response(status=204)
@@ -73,7 +71,6 @@ async def suspension(request: web.Request) -> web.Response:
 @api.get("/api/v1/admin/agents/{user_id}/rights", summary="An agent's booking rights and every change to them",
          response=AgentRightsView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def agent_rights(request: web.Request) -> web.Response:
-    await authenticate(request, *ADMIN)
     result = await agent_rights_with_audit(context_of(request), request.match_info["user_id"])
     return json_response(answer(AgentRightsView, result))
 
@@ -81,6 +78,5 @@ async def agent_rights(request: web.Request) -> web.Response:
 @api.get("/api/v1/admin/agents", summary="Find agents by username (prefix) or phone, with their rights",
          query=AgentQuery, response=AgentPage, roles=ADMIN, errors=TOKEN_ERRORS)
 async def agents(request: web.Request) -> web.Response:
-    await authenticate(request, *ADMIN)
     q = parse_query(request, AgentQuery)
     return json_response(answer(AgentPage, await find_agents(context_of(request), q.q, q.cursor, q.limit)))

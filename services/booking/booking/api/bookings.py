@@ -5,7 +5,7 @@ import orjson
 from aiohttp import web
 
 from shared.errors import ValidationFailed
-from shared.http.auth import authenticate
+from shared.http.auth import principal_of
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_query, read_json, validate
@@ -36,7 +36,7 @@ CANCEL_REFUSALS = [NOT_FOUND, (409, "booking.cutoff_passed"), (409, "booking.not
           body=BookingBody, response=BookingView, status=201, roles=(), headers=["Idempotency-Key"],
           errors=[*TOKEN_ERRORS, *CREATE_REFUSALS])
 async def booking(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     key = idempotency_key(request)
     raw = await read_json(request)
     if not isinstance(raw, dict):
@@ -56,7 +56,7 @@ async def booking(request: web.Request) -> web.Response:
 @api.get("/api/v1/bookings", summary="The agent's bookings, newest service date first",
          query=BookingListQuery, response=BookingPage, roles=(), errors=TOKEN_ERRORS)
 async def bookings(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     q = parse_query(request, BookingListQuery)
     page = await list_bookings(context_of(request), principal.user_id, start=q.from_, end=q.to,
                                status=q.status, cursor=q.cursor, limit=q.limit)
@@ -66,7 +66,7 @@ async def bookings(request: web.Request) -> web.Response:
 @api.get("/api/v1/bookings/{id}", summary="One of the agent's bookings (another agent's: 404)",
          response=BookingView, roles=(), errors=[*TOKEN_ERRORS, NOT_FOUND])
 async def booking_by_id(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     view = await get_booking(context_of(request), principal.user_id, request.match_info["id"])
     return json_response(answer(BookingView, view))
 
@@ -74,7 +74,7 @@ async def booking_by_id(request: web.Request) -> web.Response:
 @api.post("/api/v1/bookings/{id}/cancel", summary="Cancel a booking before its cutoff",
           response=BookingView, roles=(), errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS])
 async def booking_cancellation(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     view = await cancel_booking(context_of(request), principal.user_id, request.match_info["id"])
     return json_response(answer(BookingView, view))
 
@@ -84,7 +84,7 @@ async def booking_cancellation(request: web.Request) -> web.Response:
           response=BookingView, roles=(),
           errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS, (404, "booking.line_not_found")])
 async def booking_line_cancellation(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     view = await cancel_booking(context_of(request), principal.user_id, request.match_info["id"],
                                 org_code=request.match_info["org_code"])
     return json_response(answer(BookingView, view))
@@ -95,7 +95,7 @@ async def booking_line_cancellation(request: web.Request) -> web.Response:
           response=SmsResendView, status=202, roles=(),
           errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.sms_resend_used"), (409, "booking.not_active")])
 async def booking_sms_resend(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     result = await request_sms_resend(context_of(request), principal.user_id, request.match_info["id"])
     return json_response(answer(SmsResendView, result), status=202)
 
@@ -103,5 +103,5 @@ async def booking_sms_resend(request: web.Request) -> web.Response:
 @api.get("/api/v1/me/booking-rights", summary="The agent's booking rights: suspension and counters",
          response=BookingRightsView, roles=(), errors=TOKEN_ERRORS)
 async def my_booking_rights(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     return json_response(answer(BookingRightsView, await my_rights(context_of(request), principal.user_id)))

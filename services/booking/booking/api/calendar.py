@@ -14,13 +14,13 @@ from .models import BusinessTypePage, CalendarQuery, CalendarView, answer
 api = ApiRouter(TAG)
 
 
-@api.get("/api/v1/business-types", summary="The eight business types and their rules",
+@api.get("/api/v1/business-types", public=True, summary="The eight business types and their rules",
          response=BusinessTypePage)
 async def business_types(_request: web.Request) -> web.Response:
     return json_response(answer(BusinessTypePage, {"items": use.business_types(), "next_cursor": None}))
 
 
-@api.get("/api/v1/calendar",
+@api.get("/api/v1/calendar", public=True,
          summary="Bookable days with their cutoff and what is left per period (default: today + 14 days)",
          query=CalendarQuery, response=CalendarView)
 async def calendar(request: web.Request) -> web.Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.errors import ValidationFailed
-from shared.http.auth import authenticate
+from shared.http.auth import principal_of
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
@@ -33,7 +33,7 @@ def path_year(request: web.Request) -> int:
          summary="Load a year's official schedule (holidays and 调休 working weekend days); replaces it",
          body=OfficialYearBody, response=OfficialYearView, roles=ADMIN, errors=[*TOKEN_ERRORS, *LOAD_REFUSALS])
 async def official_year(request: web.Request) -> web.Response:
-    admin = await authenticate(request, *ADMIN)
+    admin = principal_of(request)
     year = path_year(request)
     body = await parse_body(request, OfficialYearBody)
     view = await official_years.load_year(context_of(request), admin.user_id, year, body.holidays, body.workdays,
@@ -45,7 +45,6 @@ async def official_year(request: web.Request) -> web.Response:
          summary="A year's official schedule and its source (admin, package, or null: unconfirmed)",
          response=OfficialYearView, roles=ADMIN, errors=[*TOKEN_ERRORS, YEAR_INVALID])
 async def official_year_view(request: web.Request) -> web.Response:
-    await authenticate(request, *ADMIN)
     view = await official_years.year_view(context_of(request), path_year(request))
     return json_response(answer(OfficialYearView, view))
 
@@ -54,7 +53,6 @@ async def official_year_view(request: web.Request) -> web.Response:
             summary="Clear a loaded year: back to the package's schedule, or unconfirmed",
             status=204, roles=ADMIN, errors=[*TOKEN_ERRORS, YEAR_INVALID])
 async def official_year_clear(request: web.Request) -> web.Response:
-    await authenticate(request, *ADMIN)
     await official_years.clear_year(context_of(request), path_year(request))
     return web.Response(status=204)
 
@@ -63,7 +61,6 @@ async def official_year_clear(request: web.Request) -> web.Response:
          summary="A month of a center's calendar: each day's source, override, bookability and cutoff state",
          query=MonthQuery, response=AdminMonthView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def admin_month(request: web.Request) -> web.Response:
-    await authenticate(request, *ADMIN)
     q = parse_query(request, MonthQuery)
     return json_response(answer(AdminMonthView, await admin_calendar.month_view(context_of(request), q.center,
                                                                                 q.month)))
@@ -73,7 +70,6 @@ async def admin_month(request: web.Request) -> web.Response:
          summary="Capacity per date and period with what is booked (default: today + 14 days)",
          query=RangeQuery, response=CapacityRangeView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def admin_capacity(request: web.Request) -> web.Response:
-    await authenticate(request, *ADMIN)
     q = parse_query(request, RangeQuery)
     view = await admin_calendar.capacity_view(context_of(request), q.center, q.from_, q.to)
     return json_response(answer(CapacityRangeView, view))

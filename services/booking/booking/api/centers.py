@@ -14,13 +14,13 @@ from .models import answer
 api = ApiRouter(TAG)
 
 
-@api.get("/api/v1/centers", summary="The centers and their settings (cutoff, horizon, lateness, periods)",
+@api.get("/api/v1/centers", public=True, summary="The centers and their settings (cutoff, horizon, lateness, periods)",
          response=CenterPage)
 async def centers(request: web.Request) -> web.Response:
     return json_response(answer(CenterPage, center_view.all_centers(context_of(request))))
 
 
-@api.get("/api/v1/centers/{center}",
+@api.get("/api/v1/centers/{center}", public=True,
          summary="A center's settings: cutoff time, release horizon, lateness minutes, periods, limits, time zone",
          response=CenterView, errors=[(404, "center.not_found")])
 async def center(request: web.Request) -> web.Response:

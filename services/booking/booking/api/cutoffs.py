@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from shared.http.auth import authenticate
+from shared.http.auth import principal_of
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
@@ -22,7 +22,7 @@ api = ApiRouter(TAG)
           summary="Close a date now and request its allocation (re-run allowed)",
           body=CutoffBody, response=CutoffStateWithRuns, status=202, roles=ADMIN, errors=TOKEN_ERRORS)
 async def cutoff(request: web.Request) -> web.Response:
-    admin = await authenticate(request, *ADMIN)
+    admin = principal_of(request)
     body = await parse_body(request, CutoffBody)
     # 202: the date is closed now; its allocation follows through the allocator.
     result = await cutoff_run.run_cutoff(context_of(request), admin.user_id, body.center, body.date,
@@ -33,7 +33,6 @@ async def cutoff(request: web.Request) -> web.Response:
 @api.get("/api/v1/admin/cutoffs/{center}/{date}", summary="A date's cutoff state",
          response=CutoffStateWithRuns, roles=ADMIN, errors=TOKEN_ERRORS)
 async def cutoff_state(request: web.Request) -> web.Response:
-    await authenticate(request, *ADMIN)
     result = await state.cutoff_state(context_of(request), request.match_info["center"], path_date(request))
     return json_response(answer(CutoffStateWithRuns, result))
 
@@ -41,6 +40,5 @@ async def cutoff_state(request: web.Request) -> web.Response:
 @api.get("/api/v1/admin/cutoffs", summary="The cutoff states of a range of working days (default: today -7..+7 days)",
          query=RangeQuery, response=CutoffList, roles=ADMIN, errors=TOKEN_ERRORS)
 async def cutoff_list(request: web.Request) -> web.Response:
-    await authenticate(request, *ADMIN)
     q = parse_query(request, RangeQuery)
     return json_response(answer(CutoffList, await state.cutoff_list(context_of(request), q.center, q.from_, q.to)))

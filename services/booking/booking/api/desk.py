@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from shared.http.auth import authenticate
+from shared.http.auth import principal_of
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_query
@@ -20,7 +20,6 @@ NOT_FOUND = (404, "booking.not_found")
 @api.get("/api/v1/desk/schedule", summary="A day's allocated bookings in queue order (default: today)",
          query=DeskScheduleQuery, response=DeskScheduleView, roles=DESK, errors=TOKEN_ERRORS)
 async def desk_schedule(request: web.Request) -> web.Response:
-    await authenticate(request, *DESK)
     query = parse_query(request, DeskScheduleQuery)
     view = await schedule.desk_schedule(context_of(request), query.center, query.date)
     return json_response(answer(DeskScheduleView, view))
@@ -32,7 +31,7 @@ async def desk_schedule(request: web.Request) -> web.Response:
           errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.late"), (409, "booking.wrong_day"),
                   (409, "booking.not_active")])
 async def desk_check_in(request: web.Request) -> web.Response:
-    clerk = await authenticate(request, *DESK)
+    clerk = principal_of(request)
     view = await check_ins.check_in(context_of(request), clerk.user_id, request.match_info["id"])
     return json_response(answer(BookingView, view))
 
@@ -40,7 +39,7 @@ async def desk_check_in(request: web.Request) -> web.Response:
 @api.post("/api/v1/desk/bookings/{id}/complete", summary="Mark a checked-in booking as served",
           response=BookingView, roles=DESK, errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.not_active")])
 async def desk_completion(request: web.Request) -> web.Response:
-    clerk = await authenticate(request, *DESK)
+    clerk = principal_of(request)
     view = await desk_actions.complete(context_of(request), clerk.user_id, request.match_info["id"])
     return json_response(answer(BookingView, view))
 
@@ -51,6 +50,6 @@ async def desk_completion(request: web.Request) -> web.Response:
           errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.not_active"), (409, "booking.wrong_day"),
                   (409, "booking.not_late_yet")])
 async def desk_no_show(request: web.Request) -> web.Response:
-    clerk = await authenticate(request, *DESK)
+    clerk = principal_of(request)
     view = await desk_actions.mark_no_show(context_of(request), clerk.user_id, request.match_info["id"])
     return json_response(answer(BookingView, view))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from shared.http.auth import authenticate
+from shared.http.auth import principal_of
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
@@ -16,7 +16,7 @@ from .models import (DirectoryQuery, EnterpriseBody, EnterprisePage, EnterpriseV
 api = ApiRouter(TAG)
 
 
-@api.get("/api/v1/enterprises", summary="Look enterprises up by code prefix or part of a name (at most 20)",
+@api.get("/api/v1/enterprises", public=True, summary="Look enterprises up by code prefix or part of a name (at most 20)",
          query=DirectoryQuery, response=EnterprisePage)
 async def enterprises(request: web.Request) -> web.Response:
     query = parse_query(request, DirectoryQuery)
@@ -28,7 +28,7 @@ async def enterprises(request: web.Request) -> web.Response:
           body=EnterpriseBody, response=EnterpriseView, status=201, roles=(),
           errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.exists")])
 async def enterprise(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     body = await parse_body(request, EnterpriseBody)
     created = await use.register_enterprise(context_of(request), principal.user_id, body.code, body.name)
     return json_response(answer(EnterpriseView, created), status=201)
@@ -37,7 +37,7 @@ async def enterprise(request: web.Request) -> web.Response:
 @api.get("/api/v1/me/enterprises", summary="The agent's own list of enterprises",
          response=MyEnterprisePage, roles=(), errors=TOKEN_ERRORS)
 async def my_enterprises(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     items = await use.my_enterprises(context_of(request), principal.user_id)
     return json_response(answer(MyEnterprisePage, {"items": items, "next_cursor": None}))
 
@@ -46,7 +46,7 @@ async def my_enterprises(request: web.Request) -> web.Response:
           body=EnterpriseBody, response=MyEnterpriseView, status=201, roles=(),
           errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.already_added")])
 async def my_enterprise(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     body = await parse_body(request, EnterpriseBody)
     added = await use.add_my_enterprise(context_of(request), principal.user_id, body.code, body.name)
     return json_response(answer(MyEnterpriseView, added), status=201)
@@ -56,6 +56,6 @@ async def my_enterprise(request: web.Request) -> web.Response:
             summary="Remove an enterprise from the agent's list (idempotent)", status=204, roles=(),
             errors=TOKEN_ERRORS)
 async def my_enterprise_by_code(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+    principal = principal_of(request)
     await use.remove_my_enterprise(context_of(request), principal.user_id, request.match_info["org_code"])
     return web.Response(status=204)

@@ -64,7 +64,7 @@ async def bound_card(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-@api.get("/api/v1/card-challenges", summary="A one-use nonce for a card login (valid 2 minutes)",
+@api.get("/api/v1/card-challenges", public=True, summary="A one-use nonce for a card login (valid 2 minutes)",
          query=CardChallengeQuery, response=CardChallengeResponse, errors=[(429, "rate_limited")])
 async def card_challenge(request: web.Request) -> web.Response:
     q = parse_query(request, CardChallengeQuery)
@@ -75,7 +75,7 @@ async def card_challenge(request: web.Request) -> web.Response:
                          headers={"Cache-Control": "no-store"})
 
 
-@api.post("/api/v1/sessions/card", summary="Log in with a card: the challenge's nonce signed by the card",
+@api.post("/api/v1/sessions/card", public=True, summary="Log in with a card: the challenge's nonce signed by the card",
           body=CardLoginRequest, response=SessionResponse, errors=[(401, "auth.card_invalid")])
 async def card_session(request: web.Request) -> web.Response:
     b = await parse_body(request, CardLoginRequest)

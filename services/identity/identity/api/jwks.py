@@ -12,7 +12,7 @@ from identity.api.models import Jwks
 api = ApiRouter(TAG)
 
 
-@api.get("/.well-known/jwks.json", summary="The public keys access tokens are verified with (JWKS)",
+@api.get("/.well-known/jwks.json", public=True, summary="The public keys access tokens are verified with (JWKS)",
          response=Jwks)
 async def jwks(request: web.Request) -> web.Response:
     # Short cache: verifiers refetch on an unknown kid anyway. Sent as the domain writes it,

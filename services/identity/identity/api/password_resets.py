@@ -14,7 +14,7 @@ from identity.service.password_resets import reset_password
 api = ApiRouter(TAG)
 
 
-@api.post("/api/v1/password-resets",
+@api.post("/api/v1/password-resets", public=True,
           summary="Set a new password with an SMS code (ends every session, removes every card binding)",
           body=PasswordResetRequest, status=204,
           errors=[(422, "sms.code_invalid"), (422, "user.password_weak"), (429, "rate_limited")])

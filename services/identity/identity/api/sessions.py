@@ -28,7 +28,7 @@ def session_response(session: SessionTokens) -> web.Response:
     return json_response(answer(SessionResponse, session.as_json()), headers=NO_STORE)
 
 
-@api.post("/api/v1/sessions", summary="Log in with {username, password} or {phone, sms_code}",
+@api.post("/api/v1/sessions", public=True, summary="Log in with {username, password} or {phone, sms_code}",
           body=LoginRequest, response=SessionResponse,
           errors=[(401, "auth.invalid_credentials"), (429, "auth.locked"), (429, "rate_limited")])
 async def session(request: web.Request) -> web.Response:
@@ -45,7 +45,7 @@ async def session(request: web.Request) -> web.Response:
     return session_response(session)
 
 
-@api.post("/api/v1/sessions/refresh", summary="A new token pair for a refresh token (which stops working)",
+@api.post("/api/v1/sessions/refresh", public=True, summary="A new token pair for a refresh token (which stops working)",
           body=RefreshRequest, response=SessionResponse, errors=[*TOKEN_ERRORS, (429, "rate_limited")])
 async def session_refresh(request: web.Request) -> web.Response:
     b = await parse_body(request, RefreshRequest)

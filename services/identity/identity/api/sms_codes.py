@@ -17,7 +17,7 @@ from identity.service.sms_codes import request_sms_code
 api = ApiRouter(TAG)
 
 
-@api.post("/api/v1/sms-codes", summary="Send an SMS verification code", body=SmsCodeRequest,
+@api.post("/api/v1/sms-codes", public=True, summary="Send an SMS verification code", body=SmsCodeRequest,
           response=SmsCodeSent, status=202,
           errors=[(429, "sms.rate_limited"), (401, "auth.unauthorized"), *TOKEN_ERRORS])
 async def sms_code(request: web.Request) -> web.Response:

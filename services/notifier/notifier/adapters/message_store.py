@@ -11,6 +11,7 @@ import asyncpg
 
 from shared.outbox import WAKE_RELAY, OutboxRow, insert_rows, row_arrays
 
+from ..domain.masking import CODE_MASK, SQL_CODE_PATTERN
 from ..domain.message_status import DELIVERED, FAILED, PENDING, RETRY, SENDING
 
 _CLAIMED_COLUMNS = ("id, event_id, template, booking_id, phone, body, sensitive, attempts,"
@@ -199,7 +200,10 @@ async def fail_expired_exhausted(conn: asyncpg.Connection, *, now: datetime, max
         f"  SELECT id FROM messages WHERE status = '{SENDING}' AND lease_until < $1 AND attempts >= $2"
         "  LIMIT $3 FOR UPDATE SKIP LOCKED)"
         f" UPDATE messages m SET status = '{FAILED}', lease_until = NULL, failed_at = $1, updated_at = $1,"
-        "  last_error = 'no answer to the last attempt'"
+        "  last_error = 'no answer to the last attempt',"
+        # Final now: a code goes (messages_no_code_once_final would refuse it in clear).
+        f"  body = CASE WHEN m.sensitive THEN regexp_replace(m.body, '{SQL_CODE_PATTERN}', '{CODE_MASK}', 'g')"
+        "   ELSE m.body END"
         " FROM gone WHERE m.id = gone.id"
         f" RETURNING {_claimed_columns_of('m')}",
         now, max_attempts, limit)

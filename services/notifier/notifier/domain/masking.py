@@ -11,7 +11,7 @@ import re
 
 from shared.logging import mask_phones
 
-__all__ = ["CODE_MASK", "mask_codes", "mask_text"]
+__all__ = ["CODE_MASK", "SQL_CODE_PATTERN", "mask_codes", "mask_text"]
 
 CODE_MASK = "******"
 
@@ -19,6 +19,9 @@ CODE_MASK = "******"
 # letters (so ids such as "ab123456cd" and longer numbers stay readable), and not the
 # fraction of a decimal number (timestamps' microseconds "09:30:00.123456").
 _CODE_IN_TEXT = re.compile(r"(?<![\dA-Za-z_])(?<!\d\.)\d{6}(?![\dA-Za-z_])(?!\.\d)")
+# The same in PostgreSQL's dialect, for statements that finish a message in SQL and for the
+# messages_no_code_once_final constraint (migrations/0002): tests check the two agree.
+SQL_CODE_PATTERN = r"(?<![0-9A-Za-z_])(?<![0-9]\.)[0-9]{6}(?![0-9A-Za-z_])(?!\.[0-9])"
 
 
 def mask_codes(text: object) -> str:
