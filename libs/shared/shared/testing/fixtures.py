@@ -35,7 +35,9 @@ def settings_for(database_url, amqp_url) -> Callable:
     retry delays and polling so tests do not wait."""
     def build(cls, **overrides):
         values = dict(database_url=database_url, amqp_url=amqp_url, app_env="test",
-                      consumer_retry_delays_ms=[100, 200], outbox_poll_interval=0.5, log_level="WARNING")
+                      consumer_retry_delays_ms=[100, 200], outbox_poll_interval=0.5, log_level="WARNING",
+                      # one shared broker user here; the system suites run with a user per service
+                      events_verify_publisher=False)
         values.update(overrides)
         return cls(**values)
     return build
