@@ -85,3 +85,9 @@ def definitions(vhost: str, passwords: dict[str, str], *, prefix: str = "",
         perms.append({"user": name, "vhost": vhost, **permissions(service, exchange)})
         topics.append({"user": name, "vhost": vhost, **topic_permissions(service, exchange)})
     return {"users": users, "permissions": perms, "topic_permissions": topics}
+
+
+if __name__ == "__main__":   # ``python -m shared.broker_access vhost``: AMQP_URL's vhost (scripts/run)
+    import sys
+    if sys.argv[1:] == ["vhost"]:
+        print(vhost_of(os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")))

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-from ..broker_access import definitions, dev_password, user_name
+from ..broker_access import definitions, dev_password, password_hash, user_name
 from ..contracts.producers import SERVICES
 
 
@@ -51,6 +51,16 @@ def apply(vhost: str, passwords: dict[str, str], *, prefix: str = "", exchange: 
         raise RuntimeError(f"rabbitmqctl import_definitions failed: {done.stderr.strip()[:500]}")
 
 
+def with_dev_admin(doc: dict, vhost: str) -> dict:
+    """The vhost and the local-development administrator (guest/guest) besides the users."""
+    admin = {"name": "guest", "password_hash": password_hash("guest"),
+             "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["administrator"]}
+    return {"vhosts": [{"name": vhost}], "users": [admin, *doc["users"]],
+            "permissions": [{"user": "guest", "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"},
+                            *doc["permissions"]],
+            "topic_permissions": doc["topic_permissions"]}
+
+
 def delete(prefix: str = "") -> None:
     for service in SERVICES:
         rabbitmqctl("delete_user", user_name(service, prefix))  # a missing user is fine
@@ -63,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--exchange", default=os.environ.get("EVENTS_EXCHANGE", "cardcenter.events"))
     p.add_argument("--dev", action="store_true", help="the local run's passwords for any BROKER_PASSWORD_* unset")
     p.add_argument("--definitions-out", help="write the definitions document here instead of applying it")
+    p.add_argument("--with-dev-admin", action="store_true",
+                   help="with --definitions-out: also the vhost and guest/guest as administrator (compose,"
+                        " where the broker loads the file at boot and then creates no default user)")
     p.add_argument("--delete", action="store_true", help="delete the users")
     args = p.parse_args(argv)
     if args.delete:
@@ -74,8 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     if args.definitions_out:
+        doc = definitions(args.vhost, passwords, prefix=args.prefix, exchange=args.exchange)
+        if args.with_dev_admin:
+            doc = with_dev_admin(doc, args.vhost)
         with open(args.definitions_out, "w") as f:
-            json.dump(definitions(args.vhost, passwords, prefix=args.prefix, exchange=args.exchange), f, indent=2)
+            json.dump(doc, f, indent=2)
+            f.write("\n")
         return 0
     try:
         apply(args.vhost, passwords, prefix=args.prefix, exchange=args.exchange)
