@@ -25,7 +25,8 @@ def procfile(env: dict[str, str]) -> str:
         lines.append(f"notifier{i + 1}: env {broker_env(env, 'notifier')}NOTIFIER_PORT={base + 100 * i} python -m notifier")
     run_dir = os.path.abspath(env.get("GATEWAY_RUN_DIR", "run/gateway"))
     nginx = env.get("NGINX_BIN", "nginx")
-    lines.append(f"gateway: {nginx} -p {run_dir} -c {run_dir}/nginx.conf -g 'daemon off;'")
+    # TZ=UTC: nginx writes its log timestamps in the process's zone (docs/operations.md "Logs")
+    lines.append(f"gateway: env TZ=UTC {nginx} -p {run_dir} -c {run_dir}/nginx.conf -g 'daemon off;'")
     return "\n".join(lines) + "\n"
 
 

@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         cmd = nginx_command(conf)
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execv(cmd[0], cmd)
+        # nginx writes $time_iso8601 in its own process's zone: logs are UTC everywhere.
+        os.execve(cmd[0], cmd, {**os.environ, "TZ": "UTC"})
     return 0
 
 

@@ -420,6 +420,10 @@ class FakeCardCenter:
     async def bind_card(self, request):
         user = self._auth(request)
         b = request[BODY] if isinstance(request[BODY], dict) else {}
+        if not b.get("password") and not b.get("sms_code"):   # identity wants a fresh proof
+            raise Refused(403, "card.proof_required", "Send your password or an SMS code to bind a card.")
+        if b.get("password") and b["password"] != user.password:
+            raise Refused(403, "card.proof_invalid", "The password or SMS code is not right.")
         return self._json(self.bind(user, b.get("card_no", ""), b.get("public_key", "")), 201)
 
     async def unbind_card(self, request):

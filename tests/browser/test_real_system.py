@@ -319,12 +319,19 @@ async def test_agent_journey_and_desk_check_in(open_screen, gw, mint, official_2
     form = page.locator("#card-bind-form")
     await form.locator("input[name=card_no]").fill(card_no.lower())
     await form.locator("textarea[name=public_key]").fill(public)
+    if size == "desktop":  # a wrong password: identity refuses the binding (a fresh proof is needed)
+        await form.locator("input[name=password]").fill("Not-my-password-1")
+        await form.get_by_role("button", name="绑定卡片").click()
+        await expect(page.locator("#view .msg-error .msg-text")).to_contain_text("登录密码或验证码不正确")
+    await form.locator("input[name=password]").fill(agent.password)
     await form.get_by_role("button", name="绑定卡片").click()
     await expect(page.locator(MSG_OK)).to_contain_text(f"已绑定卡片：{card_no}（Ed25519）")
+    assert await gw.wait_sms(agent.phone, f"尾号{card_no[-4:]}")   # the account's phone is told
     await expect(page.locator(f"#card-list tr[data-card='{card_no}']")).to_contain_text("Ed25519")
     if size == "desktop":  # the same card again: 409 card.already_bound
         await form.locator("input[name=card_no]").fill(card_no)
         await form.locator("textarea[name=public_key]").fill(public)
+        await form.locator("input[name=password]").fill(agent.password)
         await form.get_by_role("button", name="绑定卡片").click()
         await expect(page.locator("#view .msg-error .msg-text")).to_contain_text("该卡号已绑定过")
     else:  # a second card, bound and unbound again
@@ -333,6 +340,7 @@ async def test_agent_journey_and_desk_check_in(open_screen, gw, mint, official_2
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
         await form.locator("input[name=card_no]").fill(other)
         await form.locator("textarea[name=public_key]").fill(other_key)
+        await form.locator("input[name=password]").fill(agent.password)
         await form.get_by_role("button", name="绑定卡片").click()
         await expect(page.locator("#card-list tbody tr")).to_have_count(2)
         row = page.locator(f"#card-list tr[data-card='{other}']")

@@ -305,14 +305,23 @@ async def test_agent_journey_and_desk(site, open_screen, size):
     assert api_calls(fake, "POST", "/api/v1/me/cards") == []
     await form.locator("input[name=card_no]").fill("qd0000000001")
     await form.locator("textarea[name=public_key]").fill(pem_public(key))
+    await form.get_by_role("button", name="绑定卡片").click()   # no password: refused before sending
+    await expect(page.locator(".msg-error")).to_contain_text("登录密码为必填")
+    assert api_calls(fake, "POST", "/api/v1/me/cards") == []
+    await form.locator("input[name=password]").fill("not-the-password")
+    await form.get_by_role("button", name="绑定卡片").click()
+    await expect(page.locator(".msg-error .msg-text")).to_contain_text("登录密码或验证码不正确")
+    await form.locator("input[name=password]").fill(fake.agent.password)
     await form.get_by_role("button", name="绑定卡片").click()
     await expect(page.locator(".msg-error .msg-text")).to_contain_text("该卡号已绑定过")
     await form.locator("input[name=card_no]").fill("qd-2026 0001")
     await form.get_by_role("button", name="绑定卡片").click()
     await expect(page.locator(".msg-ok")).to_contain_text("已绑定卡片：QD20260001（Ed25519）")
-    assert api_calls(fake, "POST", "/api/v1/me/cards")[-1]["body"] == {"card_no": "QD20260001", "public_key": pem_public(key)}
+    assert api_calls(fake, "POST", "/api/v1/me/cards")[-1]["body"] == {
+        "card_no": "QD20260001", "public_key": pem_public(key), "password": fake.agent.password}
     await form.locator("input[name=card_no]").fill("QD20260002")
     await form.locator("textarea[name=public_key]").fill(pem_public(ec.generate_private_key(ec.SECP256R1())))
+    await form.locator("input[name=password]").fill(fake.agent.password)
     await form.get_by_role("button", name="绑定卡片").click()
     card_rows = page.locator("#card-list tbody tr")
     await expect(card_rows).to_have_count(2)

@@ -479,3 +479,9 @@ def test_each_service_has_its_own_broker_user(services, name):
     assert {k: perm[k] for k in ("configure", "write", "read")} == permissions(name)
     topic = next(t for t in defs["topic_permissions"] if t["user"] == name)
     assert {k: topic[k] for k in ("exchange", "write", "read")} == topic_permissions(name)
+
+
+def test_gateway_container_logs_in_utc(services):
+    # nginx formats $time_iso8601 in its process's time zone (the `env TZ` directive does not
+    # change it): the log schema's UTC timestamp needs TZ=UTC in the container itself.
+    assert gateway_container_env(services).get("TZ") == "UTC"

@@ -100,12 +100,12 @@ async def drive_traffic(gw) -> None:
     await gw.call("POST", "/api/v1/sessions", json={"username": agent.username, "password": "not-the-password-1"},
                   expect=401)
     admin = await gw.operator("admin")
-    # An early close of a date no other test books, and its allocation (booking <-> allocator).
-    await gw.call("POST", "/api/v1/admin/cutoffs", agent=admin, json={"center": "qingdao", "date": "2027-03-02"},
+    # An early close of a date no other test books (an unconfirmed year: an admin may still close it by hand), and its allocation (booking <-> allocator).
+    await gw.call("POST", "/api/v1/admin/cutoffs", agent=admin, json={"center": "qingdao", "date": "2029-06-05"},
                   expect=202)
 
     async def allocated():
-        _, state = await gw.call("GET", "/api/v1/admin/cutoffs/qingdao/2027-03-02", agent=admin, expect=200)
+        _, state = await gw.call("GET", "/api/v1/admin/cutoffs/qingdao/2029-06-05", agent=admin, expect=200)
         return state["status"] == "allocated"
     assert await wait_for(allocated, 30), "the cutoff was not allocated"
 

@@ -60,7 +60,10 @@ async def test_register_sign_in_bind_a_card_and_sign_in_with_it(gw):
     pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     card_no = f"QD{uuid.uuid4().hex[:10].upper()}"
-    await gw.call("POST", "/api/v1/me/cards", agent=agent, json={"card_no": card_no, "public_key": pem}, expect=201)
+    await gw.call("POST", "/api/v1/me/cards", agent=agent, expect=201,
+                  json={"card_no": card_no, "public_key": pem, "password": agent.password})
+    notice = await gw.wait_sms(agent.phone, "登录卡")   # the account's phone is told of the binding
+    assert len(notice) == 1 and f"尾号{card_no[-4:]}" in notice[0].text
     _, challenge = await gw.call("GET", f"/api/v1/card-challenges?card_no={card_no}", expect=200)
     signature = base64.b64encode(key.sign(challenge["nonce"].encode())).decode()
     _, session = await gw.call("POST", "/api/v1/sessions/card", expect=200, json={

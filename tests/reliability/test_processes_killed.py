@@ -35,7 +35,7 @@ import pytest
 
 from shared.testing.crowds import book_all, crowd_bookings, raise_capacity
 from shared.testing.messaging import wait_for
-from shared.testing.system_fixtures import isolated_system
+from shared.testing.system_fixtures import confirm_years, isolated_system
 
 TZ = ZoneInfo("Asia/Shanghai")
 TOTAL = 300
@@ -48,6 +48,7 @@ async def system(infra_urls, tmp_path_factory, sms_provider, mint):
     # land between two of them.
     async with isolated_system(infra_urls, tmp_path_factory.mktemp("system"), sms_provider, mint,
                                BOOKING_OUTBOX_BATCH_SIZE="10") as s:
+        await confirm_years(s, mint, 2027)
         yield s
 
 

@@ -29,8 +29,16 @@ def body(org: str, *, name: str = "李四", phone: str | None = None) -> dict:
 
 
 @pytest.fixture
-async def monday(gw):
+async def monday(gw, mint):
+    """Monday 1 March 2027, with 2027's official schedule loaded (a year the holiday package
+    does not know is never released); cleared again afterwards, as other suites expect 2027
+    unconfirmed."""
     await gw.set_clock(MONDAY)
+    admin = mint.agent(MONDAY, roles=("admin",))
+    await gw.call("PUT", "/api/v1/admin/calendar/years/2027", agent=admin, json={"holidays": [], "workdays": []},
+                  expect=200)
+    yield
+    await gw.call("DELETE", "/api/v1/admin/calendar/years/2027", agent=admin, expect=204)
 
 
 async def test_an_agent_cannot_read_cancel_or_resend_another_agents_booking(gw, mint, monday):

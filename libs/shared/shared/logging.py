@@ -53,23 +53,83 @@ def mask_phones(text: str) -> str:
     return PHONE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
+# Secrets that show up inside free text: an exception message, a traceback, a driver's
+# DETAIL line, a pydantic error. Key names tell nothing there, so the text is searched.
+_PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+# Opaque random text (refresh tokens, nonces: base64url of 16+ bytes) has upper and lower
+# case letters and digits; request and trace ids (lower-case hex) and words do not.
+_OPAQUE = re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*\d)"
+                     r"[A-Za-z0-9_-]{22,}(?![A-Za-z0-9_-])")
+# The password in a connection URL: scheme://user:PASSWORD@host.
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+@")
+# pydantic quotes what it refused: input_value=..., input_type=... (a whole request body).
+_PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$|$)", re.MULTILINE)
+# name=value / 'name': 'value' / "name": "value" where the name says secret.
+_SECRET_PAIR = re.compile(
+    r"(?P<key>[\w-]*(?:pass(?:word)?|token|secret|signature|private|authorization|nonce|pepper|sms_code|api_?key)"
+    r"[\w-]*)(?P<sep>['\"]?\s*[:=]\s*)(?P<value>'[^']*'|\"[^\"]*\"|[^\s,;)}\]]+)", re.IGNORECASE)
+# A verification code: six digits standing alone (not part of a longer number, id or decimal).
+_SIX_DIGITS = re.compile(r"(?<![A-Za-z0-9_.\-])\d{6}(?![A-Za-z0-9_\-]|\.\d)")
+
+
+# Every pattern above needs one of these; most values (words, dotted names) have none.
+_MAYBE_SECRET = re.compile(r"[0-9=:]|eyJ|BEGIN|(?i:bearer|basic)")
+
+
+def redact_text(text: str) -> str:
+    """Every secret a free text can carry masked: private keys, JWTs and bearer tokens,
+    opaque tokens, URL passwords, pydantic input values, name=secret pairs, 6-digit codes
+    and phone numbers (masked as ``mask_phone`` does). Run on every string of a log line,
+    the formatted exception included."""
+    if not _MAYBE_SECRET.search(text):
+        return text
+    text = _PEM.sub(REDACTED, text)
+    text = _JWT.sub(REDACTED, text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{REDACTED}@", text)
+    text = _PYDANTIC_INPUT.sub(f"input_value={REDACTED}", text)
+    text = _SECRET_PAIR.sub(lambda m: f"{m.group('key')}{m.group('sep')}{REDACTED}", text)
+    text = _OPAQUE.sub(REDACTED, text)
+    text = mask_phones(text)
+    return _SIX_DIGITS.sub(REDACTED, text)
+
+
+# Ids (request, correlation and trace ids, UUIDs) are what SREs join lines on: a run of hex
+# digits in one that happens to look like a phone number must not be rewritten.
+_ID_SHAPED = re.compile(r"[0-9a-f]{16,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _scrub(key: str, value: Any) -> Any:
     if key not in NOT_SECRET and SECRET_KEY.search(key):
         return REDACTED
     if isinstance(value, dict):
         return {k: _scrub(str(k), v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(key, v) for v in value]
     if isinstance(value, str):
-        return mask_phone(value) if PHONE_KEY.search(key) else mask_phones(value)
+        if PHONE_KEY.search(key):
+            return mask_phone(value)
+        return value if _ID_SHAPED.fullmatch(value) else redact_text(value)
     return value
 
 
+# Fields that are never secret and must stay exactly as written.
+_KEEP = frozenset({"timestamp", "level", "service", "logger"})
+
+
 def redact(_logger, _method, event_dict: dict) -> dict:
+    """The last step before rendering: runs after the exception is formatted, so the
+    traceback text is searched like every other value."""
     for key in list(event_dict):
-        if key in ("event", "timestamp", "level", "service"):
+        if key in _KEEP or key.startswith("_"):
+            continue
+        if key == "event":
+            if isinstance(event_dict[key], str):
+                event_dict[key] = redact_text(event_dict[key])
             continue
         event_dict[key] = _scrub(key, event_dict[key])
-    if isinstance(event_dict.get("event"), str):
-        event_dict["event"] = mask_phones(event_dict["event"])
     return event_dict
 
 
@@ -88,8 +148,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         processors=[
             *shared_processors,
             lambda _l, _m, ev: {**ev, "service": service},
-            redact,
+            # exceptions become text first, so redaction sees the traceback
             structlog.processors.format_exc_info,
+            redact,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(lvl),
@@ -100,8 +161,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         processors=[
             lambda _l, _m, ev: {**ev, "service": service},
-            redact,
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact,
             structlog.processors.JSONRenderer(),
         ],
         foreign_pre_chain=[*shared_processors, structlog.stdlib.ExtraAdder()],

@@ -23,7 +23,7 @@ class IdentityMetrics:
         # before the first failure, not a gap.
         for method in ("password", "sms_code", "card"):
             self.login_failures.labels(method)
-        for method in ("password", "sms_code"):
+        for method in ("password", "sms_code", "card_proof"):
             self.lockouts.labels(method)
             self.locked_refusals.labels(method)
         for limit in ("phone", "ip"):

@@ -19,6 +19,9 @@ class IdentitySettings(ServiceSettings):
     signing_key_file: str | None = None
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
+    # A session (refresh-token family) ends this long after its login, however often it
+    # was refreshed (each refresh restarts only the sliding refresh_token_ttl).
+    session_max_age: int = Field(30 * 24 * 3600, gt=0)
     # A verification-code event carries the plain code: no copy stays in the outbox.
     outbox_purge_types: list[str] = ["identity.verification_code.requested"]
 
@@ -48,3 +51,20 @@ class IdentitySettings(ServiceSettings):
     login_max_failures: int = 5
     login_failure_window_seconds: int = 900
     login_lock_seconds: int = 900
+    # Across all addresses: past this many failures in the window, one attempt per
+    # login_slowdown_seconds (addresses the account logged in from lately skip it).
+    login_slowdown_threshold: int = 20
+    login_slowdown_seconds: int = 5
+    login_known_address_days: int = 30
+
+    # Request budgets (429 rate_limited + Retry-After), fixed windows, shared by replicas.
+    # Per client address, checked before any argon2 hash (login, registration, reset, card proof):
+    hash_per_address_per_minute: int = 60
+    hash_per_address_per_hour: int = 600
+    card_challenges_per_address_per_minute: int = 30
+    card_challenges_per_address_per_hour: int = 300
+    card_challenges_per_card_per_minute: int = 10
+    registrations_per_address_per_hour: int = 30
+    registrations_per_phone_per_hour: int = 10
+    refreshes_per_address_per_minute: int = 300
+    refreshes_per_user_per_minute: int = 30

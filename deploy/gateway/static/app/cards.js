@@ -2,7 +2,8 @@
 // its card number and PUBLIC key PEM (POST /api/v1/me/cards), unbinding (DELETE
 // /api/v1/me/cards/{card_no}). A bound card is what 持卡登录 (login.js) signs in with.
 // The key is checked here first (card.js readPublicKey): a private key pasted by mistake
-// is refused and never sent.
+// is refused and never sent. Binding needs the account's password again (a fresh proof:
+// a stolen session alone must not bind a card); identity then tells the account's phone.
 import { h, clear } from './dom.js';
 import { API } from './api.js';
 import { formatInstant } from './format.js';
@@ -31,9 +32,11 @@ export async function render(ctx) {
   });
   keyField.querySelector('.hint').append(h('label', { for: 'bind-key-file', class: 'file-label' }, '从文件读取'), keyFile,
     '。只需要公钥，请勿粘贴私钥。');
+  const password = input('password', { type: 'password', autocomplete: 'current-password', maxlength: 1024 });
   const form = h('form', { class: 'form', id: 'card-bind-form', novalidate: true },
     field('卡号', cardNo, { required: true, hint: '1-32 位字母或数字，不区分大小写' }),
     keyField,
+    field('登录密码', password, { required: true, hint: '为确认是您本人操作，绑定卡片需再次输入登录密码；绑定后将短信通知您的手机。' }),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, '绑定卡片')));
   const list = h('div', { class: 'list', id: 'card-list' }, loading());
 
@@ -83,18 +86,21 @@ export async function render(ctx) {
         bad.push('公钥格式不正确');
       }
     }
+    if (!password.value) { password.closest('.field').setError('请输入登录密码'); bad.push('登录密码为必填'); }
     if (bad.length) { msg.problems('请检查标出的项目。', bad); return; }
     const submit = form.querySelector('[type=submit]');
     submit.disabled = true;
     try {
-      const bound = await api.post(`${API}/me/cards`, { card_no: no, public_key: key.pem });
+      const bound = await api.post(`${API}/me/cards`, { card_no: no, public_key: key.pem, password: password.value });
       msg.ok(`已绑定卡片：${bound?.card_no ?? no}（${ALGORITHM_NAMES[bound?.algorithm ?? key.algorithm] ?? key.algorithm}）。现在可以在登录页使用“持卡登录”。`);
       cardNo.value = '';
       keyText.value = '';
+      password.value = '';
       await reload();
     } catch (err) {
       msg.error(err);
       markFields(form, err);
+      if (err?.code === 'card.proof_invalid') password.closest('.field').setError('密码不正确');
     } finally {
       submit.disabled = false;
     }

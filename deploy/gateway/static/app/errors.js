@@ -15,6 +15,8 @@ export const MESSAGES = Object.freeze({
   'auth.card_invalid': '持卡登录验证失败：卡号未绑定、签名与卡片不符，或挑战码已过期（2 分钟内有效，只能使用一次）。请确认后重新签名登录。',
   'card.already_bound': '该卡号已绑定过（绑定在您或其他账号上），不能重复绑定；如需更换公钥，请先在列表中解绑后重新绑定。',
   'card.not_bound': '该卡未绑定到您的账号（可能已经解绑），列表已刷新。',
+  'card.proof_required': '绑定卡片需要再次验证身份：请输入登录密码（或短信验证码）。',
+  'card.proof_invalid': '登录密码或验证码不正确，卡片未绑定（连续输错 5 次将暂时锁定）。',
   // ---- card binding, refused in the browser before anything is sent (card.js) ----------
   'card.public_key_format': '公钥格式不正确：请提供 PEM 格式的公钥（以 -----BEGIN PUBLIC KEY----- 开头）。',
   'card.public_key_private': '这是私钥，不是公钥：绑定只需要卡片的公钥，私钥请勿粘贴或发送给任何人。',

@@ -8,6 +8,7 @@ from . import allocator, booking, identity, notifier
 ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
     identity.VERIFICATION_CODE_REQUESTED: frozenset({"identity"}),
     identity.USER_REGISTERED: frozenset({"identity"}),
+    identity.CARD_BOUND: frozenset({"identity"}),
     booking.BOOKING_CONFIRMED: frozenset({"booking"}),
     booking.BOOKING_CANCELLED: frozenset({"booking"}),
     booking.BOOKING_ALLOCATED: frozenset({"booking"}),
@@ -26,7 +27,7 @@ CONSUMED: dict[str, tuple[str, ...]] = {
     "booking": (identity.USER_REGISTERED, notifier.NOTIFICATION_DELIVERED, notifier.NOTIFICATION_FAILED,
                 allocator.ALLOCATION_COMPLETED),
     "allocator": (booking.ALLOCATION_REQUESTED,),
-    "notifier": (identity.VERIFICATION_CODE_REQUESTED, booking.BOOKING_CONFIRMED, booking.BOOKING_ALLOCATED,
+    "notifier": (identity.VERIFICATION_CODE_REQUESTED, identity.CARD_BOUND, booking.BOOKING_CONFIRMED, booking.BOOKING_ALLOCATED,
                  booking.BOOKING_CANCELLED, booking.SMS_RESEND_REQUESTED, booking.BOOKING_SUSPENDED),
 }
 

@@ -126,6 +126,8 @@ class Gateway:
             "--phone", agent.phone, "--role", role, env=env, cwd=REPO,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out, err = await proc.communicate(agent.password.encode() + b"\n")
+        with open(self.system.workdir / "create-user.log", "ab") as log:   # read by the log scan
+            log.write(out + err)
         assert proc.returncode == 0, err.decode()[-500:]
         await self.login(agent)
         self.people.append(agent)

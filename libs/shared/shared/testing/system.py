@@ -82,8 +82,9 @@ class System:
         env = self.env_used = self.env()
         # Migrate first, once, as the local run does.
         for name in SERVICES:
-            subprocess.run([sys.executable, "-m", name, "migrate"], env=env, check=True, cwd=REPO,
-                           capture_output=True, timeout=120)
+            with open(self.workdir / f"{name}-migrate.log", "ab") as log:   # read by the log scan
+                subprocess.run([sys.executable, "-m", name, "migrate"], env=env, check=True, cwd=REPO,
+                               stdout=log, stderr=subprocess.STDOUT, timeout=120)
         for name in SERVICES:
             sp = ServiceProcess(name, int(env[f"{name.upper()}_PORT"]), self.service_env(name),
                                 self.workdir / f"{name}.log")
@@ -99,7 +100,8 @@ class System:
 
     def _start_gateway(self, env: dict[str, str]) -> ServiceProcess:
         run_dir = self.workdir / "gateway"
-        genv = dict(env, GATEWAY_PORT=str(free_port()), GATEWAY_RUN_DIR=str(run_dir))
+        genv = dict(env, GATEWAY_PORT=str(free_port()), GATEWAY_RUN_DIR=str(run_dir),
+                    TZ="UTC")  # nginx logs in its process's zone; every launcher sets UTC
         subprocess.run([sys.executable, str(REPO / "deploy/gateway/render.py"), "--out", str(run_dir)],
                        env=genv, check=True, capture_output=True, cwd=REPO)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"

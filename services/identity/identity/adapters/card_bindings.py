@@ -40,3 +40,8 @@ async def of_user(conn: asyncpg.Connection, user_id: str) -> list[CardBinding]:
 async def remove(conn: asyncpg.Connection, card_no: str, user_id: str) -> bool:
     status = await conn.execute("DELETE FROM card_bindings WHERE card_no = $1 AND user_id = $2", card_no, user_id)
     return status.endswith(" 1")
+
+
+async def remove_all_of_user(conn: asyncpg.Connection, user_id: str) -> int:
+    status = await conn.execute("DELETE FROM card_bindings WHERE user_id = $1", user_id)
+    return int(status.split()[-1])

@@ -7,7 +7,7 @@ import asyncpg
 
 from identity.domain.refresh_tokens import RefreshToken
 
-_COLUMNS = "token_hash, family_id, user_id, issued_at, expires_at, rotated_at, revoked_at"
+_COLUMNS = "token_hash, family_id, user_id, issued_at, expires_at, rotated_at, revoked_at, session_started_at"
 
 
 def _token(row: asyncpg.Record | None) -> RefreshToken | None:
@@ -15,19 +15,26 @@ def _token(row: asyncpg.Record | None) -> RefreshToken | None:
         return None
     return RefreshToken(token_hash=row["token_hash"], family_id=str(row["family_id"]), user_id=str(row["user_id"]),
                         issued_at=row["issued_at"], expires_at=row["expires_at"],
-                        rotated_at=row["rotated_at"], revoked_at=row["revoked_at"])
+                        rotated_at=row["rotated_at"], revoked_at=row["revoked_at"],
+                        session_started_at=row["session_started_at"])
 
 
 async def add(conn: asyncpg.Connection, token: RefreshToken) -> None:
-    await conn.execute(f"INSERT INTO refresh_tokens ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    await conn.execute(f"INSERT INTO refresh_tokens ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                        token.token_hash, token.family_id, token.user_id, token.issued_at, token.expires_at,
-                       token.rotated_at, token.revoked_at)
+                       token.rotated_at, token.revoked_at, token.session_started_at)
 
 
 async def by_hash_for_update(conn: asyncpg.Connection, token_hash: str) -> RefreshToken | None:
     """Row-locked: of two concurrent refreshes with one token, the second sees it rotated."""
     return _token(await conn.fetchrow(f"SELECT {_COLUMNS} FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
                                       token_hash))
+
+
+async def user_of(conn: asyncpg.Connection, token_hash: str) -> str | None:
+    """Whose token this is (no lock): the per-account refresh budget is spent before the rotation."""
+    user_id = await conn.fetchval("SELECT user_id FROM refresh_tokens WHERE token_hash = $1", token_hash)
+    return str(user_id) if user_id else None
 
 
 async def save(conn: asyncpg.Connection, token: RefreshToken) -> None:

@@ -44,9 +44,10 @@ async def save(conn: asyncpg.Connection, code_id: str, record: VerificationCode)
         code_id, record.wrong_tries, record.used_at, record.burnt_at)
 
 
-async def sends_to_phone(conn: asyncpg.Connection, phone: str, since: datetime) -> list[datetime]:
-    rows = await conn.fetch("SELECT created_at FROM verification_codes WHERE phone = $1 AND created_at > $2",
-                            phone, since)
+async def sends_to_phone(conn: asyncpg.Connection, phone: str, purpose: Purpose, since: datetime) -> list[datetime]:
+    """Sends of one purpose: each purpose has a budget of its own per phone."""
+    rows = await conn.fetch("SELECT created_at FROM verification_codes WHERE phone = $1 AND purpose = $2"
+                            " AND created_at > $3", phone, purpose.value, since)
     return [r["created_at"] for r in rows]
 
 

@@ -9,7 +9,7 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
-from identity.api.context import TAG, TOKEN_ERRORS, runtime_of
+from identity.api.context import TAG, TOKEN_ERRORS, client_ip_of, runtime_of
 from identity.api.models import (
     BindCardRequest,
     CardChallengeQuery,
@@ -33,14 +33,18 @@ def card_view(b: CardBinding) -> dict:
             "public_key": b.key.pem, "bound_at": b.bound_at.isoformat()}
 
 
-@api.post("/api/v1/me/cards", summary="Bind a card (its Ed25519 or ECDSA P-256 public key) to the signed-in user",
+@api.post("/api/v1/me/cards",
+          summary="Bind a card (its Ed25519 or ECDSA P-256 public key) to the signed-in user, with a fresh proof "
+                  "(password, or an SMS code of purpose bind_card); the account's phone is told by SMS",
           body=BindCardRequest, response=CardView, status=201, roles=(),
-          errors=[(409, "card.already_bound"), *TOKEN_ERRORS])
+          errors=[(403, "card.proof_required"), (403, "card.proof_invalid"), (409, "card.already_bound"),
+                  (429, "auth.locked"), (429, "rate_limited"), *TOKEN_ERRORS])
 async def card(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     b = await parse_body(request, BindCardRequest)
-    binding = await bind_card(runtime_of(request),
-                              BindCard(user_id=principal.user_id, card_no=b.card_no, public_key=b.public_key))
+    binding = await bind_card(runtime_of(request), BindCard(
+        user_id=principal.user_id, card_no=b.card_no, public_key=b.public_key, password=b.password,
+        sms_code=b.sms_code, client_ip=client_ip_of(request)))
     return json_response(answer(CardView, card_view(binding)), status=201)
 
 
@@ -61,10 +65,11 @@ async def bound_card(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/card-challenges", summary="A one-use nonce for a card login (valid 2 minutes)",
-         query=CardChallengeQuery, response=CardChallengeResponse)
+         query=CardChallengeQuery, response=CardChallengeResponse, errors=[(429, "rate_limited")])
 async def card_challenge(request: web.Request) -> web.Response:
     q = parse_query(request, CardChallengeQuery)
-    c = await issue_card_challenge(runtime_of(request), IssueCardChallenge(card_no=q.card_no))
+    c = await issue_card_challenge(runtime_of(request),
+                                   IssueCardChallenge(card_no=q.card_no, client_ip=client_ip_of(request)))
     return json_response(answer(CardChallengeResponse, {"challenge_id": c.id, "nonce": c.nonce,
                                                         "expires_at": c.expires_at.isoformat()}),
                          headers={"Cache-Control": "no-store"})

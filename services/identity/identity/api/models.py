@@ -17,7 +17,8 @@ PHONE_MAX, CODE_MAX, USERNAME_MAX, PASSWORD_MAX = 32, 16, 128, 1024
 
 class SmsCodeRequest(Body):
     phone: str = Field(max_length=PHONE_MAX)
-    purpose: Literal["register", "login", "reset_password"]
+    purpose: Literal["register", "login", "reset_password", "bind_card"] = Field(
+        description="bind_card: signed in only, to the account's own phone (the proof for POST /api/v1/me/cards)")
 
 
 class RegistrationRequest(Body):
@@ -53,8 +54,12 @@ class CardLoginRequest(Body):
 
 
 class BindCardRequest(Body):
+    """The proof that the caller still holds the account: its password, or an SMS code
+    (purpose bind_card) sent to its phone."""
     card_no: str = Field(max_length=64)
     public_key: str = Field(max_length=8192)
+    password: str | None = Field(default=None, max_length=PASSWORD_MAX)
+    sms_code: str | None = Field(default=None, max_length=CODE_MAX)
 
 
 class PasswordResetRequest(Body):

@@ -9,7 +9,7 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body
 
-from identity.api.context import TAG, TOKEN_ERRORS, runtime_of
+from identity.api.context import TAG, TOKEN_ERRORS, client_ip_of, runtime_of
 from identity.api.models import LoginRequest, RefreshRequest, SessionResponse, answer
 from identity.domain.access_tokens import verify_access_token
 from identity.domain.errors import TokenInvalid
@@ -30,24 +30,27 @@ def session_response(session: SessionTokens) -> web.Response:
 
 @api.post("/api/v1/sessions", summary="Log in with {username, password} or {phone, sms_code}",
           body=LoginRequest, response=SessionResponse,
-          errors=[(401, "auth.invalid_credentials"), (429, "auth.locked")])
+          errors=[(401, "auth.invalid_credentials"), (429, "auth.locked"), (429, "rate_limited")])
 async def session(request: web.Request) -> web.Response:
     rt = runtime_of(request)
     b = await parse_body(request, LoginRequest)
     if b.username is not None and b.password is not None:
-        session = await log_in_with_password(rt, LogInWithPassword(username=b.username, password=b.password))
+        session = await log_in_with_password(rt, LogInWithPassword(username=b.username, password=b.password,
+                                                                   client_ip=client_ip_of(request)))
     elif b.phone is not None and b.sms_code is not None:
-        session = await log_in_with_sms_code(rt, LogInWithSmsCode(phone=b.phone, sms_code=b.sms_code))
+        session = await log_in_with_sms_code(rt, LogInWithSmsCode(phone=b.phone, sms_code=b.sms_code,
+                                                                  client_ip=client_ip_of(request)))
     else:
         raise ValidationFailed([{"field": "body", "message": "send {username, password} or {phone, sms_code}"}])
     return session_response(session)
 
 
 @api.post("/api/v1/sessions/refresh", summary="A new token pair for a refresh token (which stops working)",
-          body=RefreshRequest, response=SessionResponse, errors=TOKEN_ERRORS)
+          body=RefreshRequest, response=SessionResponse, errors=[*TOKEN_ERRORS, (429, "rate_limited")])
 async def session_refresh(request: web.Request) -> web.Response:
     b = await parse_body(request, RefreshRequest)
-    return session_response(await refresh_session(runtime_of(request), RefreshSession(refresh_token=b.refresh_token)))
+    return session_response(await refresh_session(runtime_of(request), RefreshSession(
+        refresh_token=b.refresh_token, client_ip=client_ip_of(request))))
 
 
 @api.delete("/api/v1/sessions/current", summary="Log out: revoke this session's refresh tokens",

@@ -8,7 +8,7 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body
 
-from identity.api.context import TAG, TOKEN_ERRORS, runtime_of
+from identity.api.context import TAG, TOKEN_ERRORS, client_ip_of, runtime_of
 from identity.api.models import RegistrationRequest, UserView, answer
 from identity.service.commands import RegisterUser
 from identity.service.profiles import my_profile
@@ -20,12 +20,12 @@ api = ApiRouter(TAG)
 @api.post("/api/v1/users", summary="Register an agent with an SMS code", body=RegistrationRequest,
           response=UserView, status=201,
           errors=[(409, "user.username_taken"), (409, "user.phone_taken"),
-                  (422, "sms.code_invalid"), (422, "user.password_weak")])
+                  (422, "sms.code_invalid"), (422, "user.password_weak"), (429, "rate_limited")])
 async def user(request: web.Request) -> web.Response:
     b = await parse_body(request, RegistrationRequest)
     user = await register_user(runtime_of(request), RegisterUser(
         phone=b.phone, sms_code=b.sms_code, username=b.username, password=b.password, name=b.name,
-        email=b.email, org_code=b.org_code))
+        email=b.email, org_code=b.org_code, client_ip=client_ip_of(request)))
     return json_response(answer(UserView, user.public_view()), status=201, headers={"Location": "/api/v1/me"})
 
 

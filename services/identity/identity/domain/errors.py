@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shared.errors import (
     Conflict,
+    Forbidden,
     TooManyRequests,
     Unauthorized,
     Unprocessable,
@@ -75,6 +76,28 @@ class AccountLocked(TooManyRequests):
 class CardInvalid(Unauthorized):
     code = "auth.card_invalid"
     title = "The card login failed"
+
+
+class Throttled(TooManyRequests):
+    """429 rate_limited + Retry-After: one of identity's request budgets (per address, per
+    account, per card) is spent until its window ends."""
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, retry_after: int, budget: str) -> None:
+        super().__init__("Too many requests; try again later", retry_after=retry_after)
+        self.budget = budget  # for logs, never sent
+
+
+class CardProofRequired(Forbidden):
+    """Binding a card needs a fresh proof besides the access token."""
+    code = "card.proof_required"
+    title = "Binding a card needs your password or an SMS code"
+
+
+class CardProofInvalid(Forbidden):
+    code = "card.proof_invalid"
+    title = "The password or SMS code is not right"
 
 
 class CardAlreadyBound(Conflict):

@@ -1,7 +1,9 @@
 """Rotating refresh tokens: opaque, stored hashed, one use each, grouped in families.
 
 A login starts a family (one session). Each refresh marks the presented token rotated
-and issues the next one in the same family. Presenting a token that was already rotated
+and issues the next one in the same family. A family also has an absolute lifetime
+(``max_age`` from its login): past it a refresh is refused however recently the last one
+was, and no token of the family is issued to live beyond it. Presenting a token that was already rotated
 means two parties hold it (it was stolen, or a client kept an old copy): the whole family
 is revoked, so the thief's newest token dies too (OAuth 2.0 Security BCP, section 4.14).
 
@@ -44,16 +46,29 @@ class RefreshToken:
     expires_at: datetime
     rotated_at: datetime | None = None
     revoked_at: datetime | None = None
+    session_started_at: datetime | None = None   # None: issued_at (the family's first token)
+
+    def __post_init__(self) -> None:
+        if self.session_started_at is None:
+            self.session_started_at = self.issued_at
 
     @classmethod
     def issue(cls, *, user_id: str, now: datetime, ttl: timedelta = DEFAULT_REFRESH_TTL,
-              family_id: str | None = None) -> tuple["RefreshToken", str]:
-        """The record to store and the token value for the client. No family = a new session."""
+              family_id: str | None = None, session_started_at: datetime | None = None,
+              max_age: timedelta | None = None) -> tuple["RefreshToken", str]:
+        """The record to store and the token value for the client. No family = a new session
+        (started now); a token never outlives its session's ``max_age``."""
         require_aware(now)
+        started = session_started_at or now
+        expires = now + ttl if max_age is None else min(now + ttl, started + max_age)
         value = new_refresh_token_value()
         record = cls(token_hash=hash_refresh_token(value), family_id=family_id or str(uuid.uuid4()),
-                     user_id=user_id, issued_at=now, expires_at=now + ttl)
+                     user_id=user_id, issued_at=now, expires_at=expires, session_started_at=started)
         return record, value
+
+    def session_ended(self, now: datetime, max_age: timedelta | None) -> bool:
+        return max_age is not None and self.session_started_at is not None \
+            and now >= self.session_started_at + max_age
 
     def is_expired(self, now: datetime) -> bool:
         return now >= self.expires_at
@@ -94,7 +109,7 @@ class Rotation:
 
 
 def rotate(presented: RefreshToken | None, now: datetime,
-           ttl: timedelta = DEFAULT_REFRESH_TTL) -> Rotation:
+           ttl: timedelta = DEFAULT_REFRESH_TTL, max_age: timedelta | None = None) -> Rotation:
     """Decide a refresh. ``presented`` is the stored record whose hash matched, or None."""
     require_aware(now)
     if presented is None:
@@ -104,9 +119,10 @@ def rotate(presented: RefreshToken | None, now: datetime,
     if presented.rotated_at is not None:
         # Checked before expiry: a stolen old token is a breach even after it expired.
         return Rotation(RotationOutcome.REUSED, presented, revoke_family=presented.family_id)
-    if presented.is_expired(now):
+    if presented.is_expired(now) or presented.session_ended(now, max_age):
         return Rotation(RotationOutcome.EXPIRED, presented)
     presented.rotated_at = now
     new_record, new_token = RefreshToken.issue(user_id=presented.user_id, now=now, ttl=ttl,
-                                               family_id=presented.family_id)
+                                               family_id=presented.family_id,
+                                               session_started_at=presented.session_started_at, max_age=max_age)
     return Rotation(RotationOutcome.ROTATED, presented, new_record, new_token)

@@ -26,6 +26,7 @@ class Purpose(StrEnum):
     REGISTER = "register"
     LOGIN = "login"
     RESET_PASSWORD = "reset_password"
+    BIND_CARD = "bind_card"          # the fresh proof for binding a card (signed-in users only)
 
 
 class CheckResult(StrEnum):

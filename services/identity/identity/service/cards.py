@@ -1,19 +1,31 @@
-"""Card binding and challenge-response card login."""
+"""Card binding and challenge-response card login.
+
+Binding a card is a way in for good (a card login needs no password), so an access token
+alone is not enough: the caller proves again that they hold the account, with its
+password or an SMS code (purpose bind_card) sent to its phone, and the phone is told of
+every binding (identity.card.bound -> the notifier). A password reset removes them all."""
 from __future__ import annotations
 
 from datetime import timedelta
 
+from shared import outbox
+from shared.contracts.identity import CARD_BOUND, CardBound
 from shared.errors import NotFound, ValidationFailed
 from shared.logging import get_logger
 
-from identity.adapters import card_bindings, card_challenges, users
+from identity.adapters import card_bindings, card_challenges, login_failures, users
 from identity.domain.card_challenges import CardChallenge, authenticate_card
 from identity.domain.card_keys import load_card_key
 from identity.domain.cards import CardBinding, normalize_card_no
-from identity.domain.errors import CardInvalid, TokenInvalid
+from identity.domain.errors import CardInvalid, CardProofInvalid, CardProofRequired, TokenInvalid
+from identity.domain.lockout import card_proof_key
+from identity.domain.verification_codes import Purpose
+from identity.service.code_checks import check_latest_code
 from identity.service.commands import BindCard, IssueCardChallenge, LogInWithCard, UnbindCard
-from identity.service.runtime import IdentityRuntime
+from identity.service.logins import count_attempt
+from identity.service.runtime import PRODUCER, IdentityRuntime
 from identity.service.session_tokens import SessionTokens, start_session
+from identity.service.throttles import address_key, spend
 
 log = get_logger(__name__)
 # Challenges this long past their expiry are deleted as new ones are issued.
@@ -21,14 +33,43 @@ KEEP_CHALLENGES = timedelta(days=1)
 
 
 async def bind_card(rt: IdentityRuntime, cmd: BindCard) -> CardBinding:
-    """201; 422 validation_error for a bad card number or key; 409 card.already_bound."""
+    """201; 422 validation_error for a bad card number or key; 403 card.proof_required /
+    card.proof_invalid; 429 auth.locked / rate_limited (password guessing through this
+    route is counted like logins, under an identifier of its own); 409 card.already_bound."""
     card_no = normalize_card_no(cmd.card_no)
     key = load_card_key(cmd.public_key)
-    binding = CardBinding(card_no=card_no, user_id=cmd.user_id, key=key, bound_at=rt.now())
+    if not cmd.password and not cmd.sms_code:
+        raise CardProofRequired("Send your password or an SMS code (purpose bind_card) to bind a card.")
+    address = address_key(cmd.client_ip)
+    client_key = address or ""
+    proof_key = card_proof_key(cmd.user_id)
+    if cmd.password:
+        await spend(rt, rt.budgets.hash_address, address)
+    now = rt.now()
+    proven = False
     async with rt.db.transaction() as conn:
-        if await users.by_id(conn, cmd.user_id) is None:
+        user = await users.by_id(conn, cmd.user_id)
+        if user is None:
             raise TokenInvalid("The user no longer exists")
+        await count_attempt(conn, rt, proof_key, client_key, now, "card_proof")
+        if cmd.sms_code:
+            result = await check_latest_code(conn, secret=rt.keys.require_code_secret(), phone=user.phone,
+                                             purpose=Purpose.BIND_CARD, candidate=cmd.sms_code, now=now)
+            proven = result is not None and result.ok
+    # Committed: the attempt (and a wrong code's try) stay counted. argon2 with no connection held.
+    if not proven and cmd.password and not cmd.sms_code:
+        proven = await rt.verify_password(user.password_hash, cmd.password)
+    if not proven:
+        log.info("card_bind_refused", user_id=cmd.user_id, reason="proof_invalid")
+        raise CardProofInvalid("The password or SMS code is not right.")
+    now = rt.now()
+    binding = CardBinding(card_no=card_no, user_id=cmd.user_id, key=key, bound_at=now)
+    async with rt.db.transaction() as conn:   # proven: a 409 below must not leave a failure counted
+        await login_failures.clear(conn, proof_key, client_key)
+    async with rt.db.transaction() as conn:
         await card_bindings.add(conn, binding)
+        await outbox.publish(conn, CARD_BOUND, CardBound(user_id=user.id, phone=user.phone,
+                                                         card_tail=card_no[-4:], bound_at=now), producer=PRODUCER)
     log.info("card_bound", user_id=cmd.user_id, algorithm=key.algorithm.value)
     return binding
 
@@ -50,8 +91,11 @@ async def unbind_card(rt: IdentityRuntime, cmd: UnbindCard) -> None:
 
 
 async def issue_card_challenge(rt: IdentityRuntime, cmd: IssueCardChallenge) -> CardChallenge:
-    """For any well-formed card number, bound or not: the answer tells nothing about cards."""
+    """For any well-formed card number, bound or not: the answer tells nothing about cards.
+    Each one inserts a row: per address, then per card, 429 rate_limited."""
     card_no = normalize_card_no(cmd.card_no)
+    await spend(rt, rt.budgets.card_challenge_address, address_key(cmd.client_ip))
+    await spend(rt, rt.budgets.card_challenge_card, card_no)
     now = rt.now()
     challenge = CardChallenge.issue(card_no, now)
     async with rt.db.transaction() as conn:

@@ -10,6 +10,7 @@ class RequestSmsCode:
     phone: str
     purpose: str
     client_ip: str | None = None
+    user_id: str | None = None      # the signed-in caller (bind_card codes need one)
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class RegisterUser:
     password: str = field(repr=False)
     email: str | None = None
     org_code: str | None = None
+    client_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,17 +41,20 @@ class CreateUser:
 class LogInWithPassword:
     username: str
     password: str = field(repr=False)
+    client_ip: str | None = None
 
 
 @dataclass(frozen=True)
 class LogInWithSmsCode:
     phone: str
     sms_code: str = field(repr=False)
+    client_ip: str | None = None
 
 
 @dataclass(frozen=True)
 class RefreshSession:
     refresh_token: str = field(repr=False)
+    client_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,9 +65,13 @@ class EndSession:
 
 @dataclass(frozen=True)
 class BindCard:
+    """The proof: the account's password, or an SMS code (purpose bind_card) to its phone."""
     user_id: str
     card_no: str
     public_key: str = field(repr=False)
+    password: str | None = field(default=None, repr=False)
+    sms_code: str | None = field(default=None, repr=False)
+    client_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class UnbindCard:
 @dataclass(frozen=True)
 class IssueCardChallenge:
     card_no: str
+    client_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,3 +98,4 @@ class ResetPassword:
     phone: str
     sms_code: str = field(repr=False)
     new_password: str = field(repr=False)
+    client_ip: str | None = None

@@ -3,7 +3,9 @@
 Every attempt is counted as a failure BEFORE the secret is checked, under an advisory lock
 on the login identifier, and the count is cleared when the attempt succeeds. So parallel
 guesses cannot slip past the limit while a slow argon2 check runs, and no connection is
-held during that check.
+held during that check. Failures lock per (identifier, client address); across addresses
+they only slow the identifier down (domain/lockout.py). A password login first spends the
+address's hash budget: no argon2 for an address that has spent it.
 """
 from __future__ import annotations
 
@@ -14,37 +16,52 @@ from shared.logging import get_logger
 from identity.adapters import login_failures, users
 from identity.adapters.advisory_locks import lock_for_transaction
 from identity.domain.errors import InvalidCredentials
-from identity.domain.lockout import lock_state, phone_key, username_key
+from identity.domain.lockout import lock_state, phone_key, slowdown_state, username_key
 from identity.domain.phones import is_valid_phone
 from identity.domain.verification_codes import Purpose
 from identity.service.code_checks import check_latest_code
 from identity.service.commands import LogInWithPassword, LogInWithSmsCode
 from identity.service.runtime import IdentityRuntime
 from identity.service.session_tokens import SessionTokens, start_session
+from identity.service.throttles import address_key, spend
 
 log = get_logger(__name__)
 
 
-async def _count_attempt(conn, rt: IdentityRuntime, login_key: str, now: datetime, method: str) -> bool:
-    """429 auth.locked while locked (nothing recorded then, so the lock ends on time);
-    else the attempt is recorded as a failure until it proves right. True when this
-    attempt, if it fails, starts a lock (for the lockout counter)."""
+async def count_attempt(conn, rt: IdentityRuntime, login_key: str, client_key: str, now: datetime,
+                        method: str = "password") -> bool:
+    """429 auth.locked while this address is locked out of the identifier, or while the
+    identifier is slowed down and this address is not one it logged in from lately (nothing
+    recorded then, so both end on time); else the attempt is recorded as a failure until it
+    proves right. True when this attempt, if it fails, starts a lock (for the lockout counter)."""
     await lock_for_transaction(conn, "login", login_key)
-    await login_failures.forget_before(conn, login_key, now - rt.lockout.lookback)
-    failures = await login_failures.since(conn, login_key, now - rt.lockout.lookback)
-    state = lock_state(now, failures, rt.lockout)
+    lookback = max(rt.lockout.lookback, rt.slowdown.window)
+    await login_failures.forget_before(conn, login_key, now - lookback)
+    mine = await login_failures.since(conn, login_key, now - rt.lockout.lookback, client_key)
+    state = lock_state(now, mine, rt.lockout)
     if state.locked:
         log.info("login_refused", reason="locked")
         rt.metrics.locked_refusals.labels(method).inc()
     state.raise_if_locked()
-    await login_failures.record(conn, login_key, now)
-    return lock_state(now, [*failures, now], rt.lockout).locked
+    everyone = await login_failures.since(conn, login_key, now - rt.slowdown.window)
+    slowed = slowdown_state(now, everyone, rt.slowdown)
+    if slowed.locked and not await login_failures.is_known_address(conn, login_key, client_key,
+                                                                   now - rt.slowdown.known_for):
+        log.info("login_refused", reason="slowed_down")
+        slowed.raise_if_locked()
+    await login_failures.record(conn, login_key, now, client_key)
+    return lock_state(now, [*mine, now], rt.lockout).locked
 
 
-def _count_failure(rt: IdentityRuntime, method: str, starts_lock: bool) -> None:
+def count_failure(rt: IdentityRuntime, method: str, starts_lock: bool) -> None:
     rt.metrics.login_failures.labels(method).inc()
     if starts_lock:
         rt.metrics.lockouts.labels(method).inc()
+
+
+async def count_success(conn, login_key: str, client_key: str, now: datetime) -> None:
+    await login_failures.clear(conn, login_key, client_key)
+    await login_failures.remember_address(conn, login_key, client_key, now)
 
 
 async def log_in_with_password(rt: IdentityRuntime, cmd: LogInWithPassword) -> SessionTokens:
@@ -52,20 +69,23 @@ async def log_in_with_password(rt: IdentityRuntime, cmd: LogInWithPassword) -> S
     password (same answer, same argon2 time); 429 auth.locked."""
     username = cmd.username.strip().lower()
     login_key = username_key(username)
+    address = address_key(cmd.client_ip)
+    await spend(rt, rt.budgets.hash_address, address)
+    client_key = address or ""
     now = rt.now()
     async with rt.db.transaction() as conn:
-        starts_lock = await _count_attempt(conn, rt, login_key, now, "password")
+        starts_lock = await count_attempt(conn, rt, login_key, client_key, now, "password")
         user = await users.by_username(conn, username)
     if not await rt.verify_password(user.password_hash if user else None, cmd.password):
         log.info("login_failed", method="password")
-        _count_failure(rt, "password", starts_lock)
+        count_failure(rt, "password", starts_lock)
         raise InvalidCredentials("Wrong username or password.")
     assert user is not None
     # Parameters raised since this hash was made: upgrade it now that we hold the password.
     new_hash = await rt.hash_password(cmd.password) if rt.hashing.needs_rehash(user.password_hash) else None
     now = rt.now()
     async with rt.db.transaction() as conn:
-        await login_failures.clear(conn, login_key)
+        await count_success(conn, login_key, client_key, now)
         if new_hash is not None:
             await users.set_password_hash(conn, user.id, new_hash, now)
         session = await start_session(conn, rt, user, now)
@@ -79,20 +99,21 @@ async def log_in_with_sms_code(rt: IdentityRuntime, cmd: LogInWithSmsCode) -> Se
         raise InvalidCredentials("Wrong phone number or SMS code.")
     phone = cmd.phone.strip()
     login_key = phone_key(phone)
+    client_key = address_key(cmd.client_ip) or ""
     now = rt.now()
     session = None
     async with rt.db.transaction() as conn:
-        starts_lock = await _count_attempt(conn, rt, login_key, now, "sms_code")
+        starts_lock = await count_attempt(conn, rt, login_key, client_key, now, "sms_code")
         result = await check_latest_code(conn, secret=rt.keys.require_code_secret(), phone=phone,
                                          purpose=Purpose.LOGIN, candidate=cmd.sms_code, now=now)
         user = await users.by_phone(conn, phone) if result is not None and result.ok else None
         if user is not None:
-            await login_failures.clear(conn, login_key)
+            await count_success(conn, login_key, client_key, now)
             session = await start_session(conn, rt, user, now)
     # Committed either way: the wrong try and the failure count stay recorded.
     if session is None:
         log.info("login_failed", method="sms_code", reason=result.value if result else "missing")
-        _count_failure(rt, "sms_code", starts_lock)
+        count_failure(rt, "sms_code", starts_lock)
         raise InvalidCredentials("Wrong phone number or SMS code.")
     log.info("logged_in", method="sms_code", user_id=session.user.id)
     return session

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from shared.logging import get_logger
 
-from identity.adapters import login_failures, refresh_tokens, users
+from identity.adapters import card_bindings, login_failures, refresh_tokens, users
 from identity.domain.lockout import username_key
 from identity.domain.password_policy import check_password
 from identity.domain.phones import normalize_phone
@@ -11,19 +11,22 @@ from identity.domain.verification_codes import Purpose, code_invalid
 from identity.service.code_checks import check_latest_code
 from identity.service.commands import ResetPassword
 from identity.service.runtime import IdentityRuntime
+from identity.service.throttles import address_key, spend
 
 log = get_logger(__name__)
 
 
 async def reset_password(rt: IdentityRuntime, cmd: ResetPassword) -> None:
     """204; 422 sms.code_invalid / user.password_weak. Every refresh token of the user is
-    revoked (all sessions end) and the password login's lock is lifted.
+    revoked (all sessions end), every card binding removed (a card bound by whoever held
+    the account must not outlive the reset) and the password login's lock is lifted.
 
     The password is judged only after the code is accepted, so that its rules ("must not
     contain the username") tell nothing to someone without the code; a weak one rolls the
     code's use back, so the holder can retry with a better password.
     """
     phone = normalize_phone(cmd.phone)
+    await spend(rt, rt.budgets.hash_address, address_key(cmd.client_ip))
     now = rt.now()
     user = None
     async with rt.db.transaction() as conn:
@@ -35,8 +38,9 @@ async def reset_password(rt: IdentityRuntime, cmd: ResetPassword) -> None:
             check_password(cmd.new_password, username=user.username, phone=user.phone)
             await users.set_password_hash(conn, user.id, await rt.hash_password(cmd.new_password), now)
             revoked = await refresh_tokens.revoke_all_of_user(conn, user.id, now)
+            unbound = await card_bindings.remove_all_of_user(conn, user.id)
             await login_failures.clear(conn, username_key(user.username))
     if user is None:
         log.info("password_reset_refused", reason=result.value if result else "missing")
         raise code_invalid(None if result is None or result.ok else result)
-    log.info("password_reset", user_id=user.id, sessions_revoked=revoked)
+    log.info("password_reset", user_id=user.id, sessions_revoked=revoked, cards_unbound=unbound)

@@ -16,6 +16,7 @@ from identity.domain.verification_codes import Purpose, code_invalid
 from identity.service.code_checks import check_latest_code
 from identity.service.commands import CreateUser, RegisterUser
 from identity.service.runtime import PRODUCER, IdentityRuntime
+from identity.service.throttles import address_key, spend
 
 log = get_logger(__name__)
 
@@ -29,6 +30,12 @@ async def register_user(rt: IdentityRuntime, cmd: RegisterUser) -> User:
     """
     reg = validate_registration(phone=cmd.phone, username=cmd.username, password=cmd.password, name=cmd.name,
                                 email=cmd.email, org_code=cmd.org_code)
+    # Per address and per phone, then the address's hash budget: before the code check and
+    # long before any argon2.
+    address = address_key(cmd.client_ip)
+    await spend(rt, rt.budgets.registration_address, address)
+    await spend(rt, rt.budgets.registration_phone, reg.phone)
+    await spend(rt, rt.budgets.hash_address, address)
     now = rt.now()
     user = None
     async with rt.db.transaction() as conn:

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from shared.app import Runtime
 from shared.db import Database
 
-from identity.domain.lockout import LockoutPolicy
+from identity.domain.lockout import LockoutPolicy, SlowdownPolicy
 from identity.domain.password_hashing import Argon2Params, PasswordHashing
 from identity.domain.rate_limits import SmsLimits, Window
 from identity.metrics import IdentityMetrics
+from identity.service.budgets import Budgets
 from identity.service.hash_slots import HashSlots
 from identity.service.server_keys import ServerKeys
 from identity.settings import IdentitySettings
@@ -27,6 +28,8 @@ class IdentityRuntime:
     sms_limits: SmsLimits
     lockout: LockoutPolicy
     metrics: IdentityMetrics
+    budgets: Budgets
+    slowdown: SlowdownPolicy = field(default_factory=SlowdownPolicy)
     keys: ServerKeys = field(default_factory=ServerKeys)
     hash_slots: HashSlots = field(default_factory=lambda: HashSlots(1, 5.0))
 
@@ -43,6 +46,11 @@ class IdentityRuntime:
                                   window=timedelta(seconds=s.login_failure_window_seconds),
                                   lock_for=timedelta(seconds=s.login_lock_seconds)),
             metrics=IdentityMetrics(runtime.metrics.registry),
+            budgets=Budgets.from_settings(s),
+            slowdown=SlowdownPolicy(threshold=s.login_slowdown_threshold,
+                                    window=timedelta(seconds=s.login_failure_window_seconds),
+                                    interval=timedelta(seconds=s.login_slowdown_seconds),
+                                    known_for=timedelta(days=s.login_known_address_days)),
             hash_slots=HashSlots(s.argon2_max_concurrent, s.argon2_wait_seconds))
 
     @property
@@ -56,6 +64,10 @@ class IdentityRuntime:
     @property
     def access_ttl(self) -> timedelta:
         return timedelta(seconds=self.settings.access_token_ttl)
+
+    @property
+    def session_max_age(self) -> timedelta:
+        return timedelta(seconds=self.settings.session_max_age)
 
     @property
     def refresh_ttl(self) -> timedelta:

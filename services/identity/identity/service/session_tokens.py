@@ -32,7 +32,7 @@ def access_token_for(rt: IdentityRuntime, user: User, now: datetime, session_id:
 
 async def start_session(conn: asyncpg.Connection, rt: IdentityRuntime, user: User, now: datetime) -> SessionTokens:
     await refresh_tokens.forget_expired(conn, user.id, now - rt.refresh_ttl)
-    record, token = RefreshToken.issue(user_id=user.id, now=now, ttl=rt.refresh_ttl)
+    record, token = RefreshToken.issue(user_id=user.id, now=now, ttl=rt.refresh_ttl, max_age=rt.session_max_age)
     await refresh_tokens.add(conn, record)
     return SessionTokens(user=user, expires_in=int(rt.access_ttl.total_seconds()),
                          access_token=access_token_for(rt, user, now, record.family_id), refresh_token=token)

@@ -11,18 +11,26 @@ from identity.domain.refresh_tokens import hash_refresh_token, rotate
 from identity.service.commands import EndSession, RefreshSession
 from identity.service.runtime import IdentityRuntime
 from identity.service.session_tokens import SessionTokens, access_token_for
+from identity.service.throttles import address_key, spend
 
 log = get_logger(__name__)
 
 
 async def refresh_session(rt: IdentityRuntime, cmd: RefreshSession) -> SessionTokens:
     """A new pair; the presented token stops working. Presenting an already rotated token
-    revokes its whole family (the thief's newer token dies too): 401 either way."""
+    revokes its whole family (the thief's newer token dies too): 401 either way. Past the
+    session's absolute lifetime: 401 auth.token_expired. Per address, then per account:
+    429 rate_limited."""
+    await spend(rt, rt.budgets.refresh_address, address_key(cmd.client_ip))
+    token_hash = hash_refresh_token(cmd.refresh_token)
+    async with rt.db.connection() as conn:
+        owner = await refresh_tokens.user_of(conn, token_hash)
+    await spend(rt, rt.budgets.refresh_user, owner)
     now = rt.now()
     session = None
     async with rt.db.transaction() as conn:
-        presented = await refresh_tokens.by_hash_for_update(conn, hash_refresh_token(cmd.refresh_token))
-        rotation = rotate(presented, now, rt.refresh_ttl)
+        presented = await refresh_tokens.by_hash_for_update(conn, token_hash)
+        rotation = rotate(presented, now, rt.refresh_ttl, rt.session_max_age)
         if rotation.revoke_family:
             revoked = await refresh_tokens.revoke_family(conn, rotation.revoke_family, now)
             log.warning("refresh_token_reused", family_id=rotation.revoke_family, revoked=revoked)

@@ -1,16 +1,19 @@
-"""Sending SMS verification codes: rate-limited per phone and per client IP in the database,
-delivered by the notifier through identity.verification_code.requested."""
+"""Sending SMS verification codes: rate-limited per (phone, purpose) and per client IP in the
+database, delivered by the notifier through identity.verification_code.requested. Each
+purpose has its own per-phone budget: someone asking for ten login codes to a victim's
+phone does not stop the victim's password reset."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from shared import outbox
 from shared.contracts.identity import VERIFICATION_CODE_REQUESTED, VerificationCodeRequested
+from shared.errors import Unauthorized
 from shared.logging import get_logger
 
 from identity.adapters import users, verification_codes
 from identity.adapters.advisory_locks import lock_for_transaction
-from identity.domain.errors import invalid_field
+from identity.domain.errors import TokenInvalid, invalid_field
 from identity.domain.phones import normalize_phone
 from identity.domain.rate_limits import ip_rate_key, sms_send_decision
 from identity.domain.verification_codes import CODE_TTL, Purpose, VerificationCode
@@ -26,7 +29,7 @@ def _purpose(raw: str) -> Purpose:
     try:
         return Purpose(raw)
     except ValueError:
-        raise invalid_field("purpose", "must be register, login or reset_password") from None
+        raise invalid_field("purpose", "must be register, login, reset_password or bind_card") from None
 
 
 def _ip_key(client_ip: str | None) -> str | None:
@@ -38,12 +41,26 @@ def _ip_key(client_ip: str | None) -> str | None:
         return None
 
 
+async def _require_own_phone(rt: IdentityRuntime, user_id: str | None, phone: str) -> None:
+    """A bind_card code goes only to the signed-in account's own phone."""
+    if user_id is None:
+        raise Unauthorized("Sign in to ask for a card binding code")
+    async with rt.db.connection() as conn:
+        user = await users.by_id(conn, user_id)
+    if user is None:
+        raise TokenInvalid("The user no longer exists")
+    if user.phone != phone:
+        raise invalid_field("phone", "must be the phone number of your account")
+
+
 async def request_sms_code(rt: IdentityRuntime, cmd: RequestSmsCode) -> None:
     """202 or 429 sms.rate_limited. The answer is the same whether the phone has an account:
     a login or reset code for an unknown phone is recorded (it counts against the limits,
     which must not tell either) but never sent."""
     phone = normalize_phone(cmd.phone)
     purpose = _purpose(cmd.purpose)
+    if purpose is Purpose.BIND_CARD:
+        await _require_own_phone(rt, cmd.user_id, phone)
     ip_key = _ip_key(cmd.client_ip)
     now = rt.now()
     limits = rt.sms_limits
@@ -56,7 +73,7 @@ async def request_sms_code(rt: IdentityRuntime, cmd: RequestSmsCode) -> None:
         await verification_codes.forget_before(conn, phone, now - KEEP_SENDS)
         since = now - limits.lookback
         decision = sms_send_decision(
-            now, await verification_codes.sends_to_phone(conn, phone, since),
+            now, await verification_codes.sends_to_phone(conn, phone, purpose, since),
             await verification_codes.sends_from_ip(conn, ip_key, since) if ip_key else None, limits)
         if not decision.allowed:
             log.info("sms_code_refused", limited_by=decision.limited_by, code_purpose=purpose.value)

@@ -18,6 +18,11 @@ from identity.app import create_app
 from identity.settings import IdentitySettings
 
 CHEAP_ARGON2 = dict(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1)
+# Tests share one database and many call from loopback: the request budgets are raised out
+# of the way here; the tests of the budgets (test_throttles.py) set their own.
+ROOMY_BUDGETS = dict(hash_per_address_per_minute=100000, hash_per_address_per_hour=100000,
+                     card_challenges_per_address_per_minute=100000, card_challenges_per_address_per_hour=100000,
+                     registrations_per_address_per_hour=100000, refreshes_per_address_per_minute=100000)
 PASSWORD = "Correct-Horse-Battery-9"
 
 
@@ -131,7 +136,8 @@ def identity_settings(settings_for):
     def build(**overrides) -> IdentitySettings:
         # Tests read codes from the outbox as the notifier would get them: keep the rows here
         # (production purges them once confirmed; test_sms_codes checks that separately).
-        return settings_for(IdentitySettings, **{**CHEAP_ARGON2, "outbox_purge_types": [], **overrides})
+        return settings_for(IdentitySettings, **{**CHEAP_ARGON2, **ROOMY_BUDGETS, "outbox_purge_types": [],
+                                                 **overrides})
     return build
 
 

@@ -31,9 +31,12 @@ class Card:
         return base64.b64encode(sig).decode()
 
 
-async def bind(api, acc, card: Card):
-    return await api.client.post("/api/v1/me/cards", json={"card_no": card.no, "public_key": card.public_pem},
-                                 headers=acc.auth)
+async def bind(api, acc, card: Card, **proof):
+    """Binds with the account's password (the fresh proof) unless ``proof`` says otherwise."""
+    proof = proof or {"password": acc.password}
+    return await api.client.post("/api/v1/me/cards", json={"card_no": card.no, "public_key": card.public_pem,
+                                                           **{k: v for k, v in proof.items() if v is not None}},
+                                 headers={**acc.auth, "X-Real-IP": api.ip})
 
 
 async def challenge(api, card_no: str) -> dict:
@@ -147,3 +150,37 @@ async def test_an_unbound_card_no_longer_logs_in(api):
     assert (await api.client.delete(f"/api/v1/me/cards/{card.no}", headers=acc.auth)).status == 404
     c = await challenge(api, card.no)
     await assert_refused(await card_login(api, card.no, c["challenge_id"], card.sign(c["nonce"])))
+
+
+async def test_binding_needs_a_fresh_proof_and_announces_itself_without_the_card_number(api):
+    acc, card = await api.account(), Card()
+    r = await bind(api, acc, card, password=None, sms_code=None, nothing=None)
+    assert r.status == 403 and (await r.json())["code"] == "card.proof_required"
+    r = await bind(api, acc, card, password="Not-The-Password-1")
+    assert r.status == 403 and (await r.json())["code"] == "card.proof_invalid"
+    assert (await bind(api, acc, card)).status == 201
+    async with api.db.connection() as conn:
+        rows = await conn.fetch("SELECT envelope FROM outbox WHERE type = 'identity.card.bound'"
+                                " AND envelope->'data'->>'user_id' = $1", acc.id)
+    assert len(rows) == 1
+    data = rows[0]["envelope"]["data"]
+    assert data["phone"] == acc.phone and data["card_tail"] == card.no[-4:]
+    assert card.no not in str(rows[0]["envelope"])   # only the tail travels
+
+
+async def test_a_bind_card_code_binds_and_a_reset_unbinds_everything(api):
+    acc, card = await api.account(), Card()
+    r = await api.client.post("/api/v1/sms-codes", json={"phone": acc.phone, "purpose": "bind_card"},
+                              headers={**acc.auth, "X-Real-IP": api.ip})
+    assert r.status == 202, await r.text()
+    code = (await api.sent_events(acc.phone, "bind_card"))[0]["data"]["code"]
+    assert (await bind(api, acc, card, sms_code=code)).status == 201
+    assert (await bind(api, acc, Card(), sms_code=code)).status == 403   # one use
+    await api.move_clock(timedelta(minutes=1, seconds=1))
+    reset_code = await api.new_code(acc.phone, "reset_password")
+    r = await api.client.post("/api/v1/password-resets", json={"phone": acc.phone, "sms_code": reset_code,
+                                                               "new_password": "Another-Pass-77"})
+    assert r.status == 204
+    async with api.db.connection() as conn:
+        left = await conn.fetchval("SELECT count(*) FROM card_bindings WHERE user_id = $1", uuid.UUID(acc.id))
+    assert left == 0

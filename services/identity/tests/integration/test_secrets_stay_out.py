@@ -48,8 +48,10 @@ async def test_a_whole_journey_logs_no_secret(api, json_logs):
     key = Ed25519PrivateKey.generate()
     pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    await api.client.post("/api/v1/me/cards", json={"card_no": "JOURNEY" + acc.id[:8].upper(), "public_key": pem},
-                          headers={"Authorization": f"Bearer {pair['access_token']}"})
+    r = await api.client.post("/api/v1/me/cards", json={"card_no": "JOURNEY" + acc.id[:8].upper(),
+                                                         "public_key": pem, "password": password},
+                              headers={"Authorization": f"Bearer {pair['access_token']}"})
+    assert r.status == 201, await r.text()
     c = await (await api.client.get("/api/v1/card-challenges",
                                     params={"card_no": "JOURNEY" + acc.id[:8].upper()})).json()
     signature = base64.b64encode(key.sign(c["nonce"].encode())).decode()

@@ -43,14 +43,16 @@ async def test_login_and_reset_codes_for_an_unknown_phone_are_answered_alike_but
     assert r.status == 202 and await r.json() == {"expires_in": 300}
     assert await api.sent_events(phone) == []
     # ...and they still count against the phone's limit, which must not tell either.
-    r = await api.request_code(phone, "reset_password")
+    r = await api.request_code(phone, "login")
     assert r.status == 429 and (await r.json())["code"] == "sms.rate_limited"
+    r = await api.request_code(phone, "reset_password")   # a budget of its own, not sent either
+    assert r.status == 202 and await api.sent_events(phone) == []
 
 
 async def test_one_code_a_minute_per_phone_with_retry_after(api):
     phone = api.new_phone()
     assert (await api.request_code(phone)).status == 202
-    r = await api.request_code(phone, "login")  # the limit is per phone, whatever the purpose
+    r = await api.request_code(phone)  # the limit is per phone and purpose
     assert r.status == 429
     body = await r.json()
     assert r.content_type == "application/problem+json"
@@ -58,6 +60,21 @@ async def test_one_code_a_minute_per_phone_with_retry_after(api):
     assert 1 <= int(r.headers["Retry-After"]) <= 60 and body["retry_after"] == int(r.headers["Retry-After"])
     await api.move_clock(timedelta(seconds=61))
     assert (await api.request_code(phone)).status == 202
+
+
+async def test_ten_login_codes_do_not_block_a_reset(api):
+    """Each purpose has its own per-phone budget: whoever fills the victim's login budget
+    for the day (ten codes) leaves the password reset (and registration) untouched."""
+    acc = await api.account(logged_in=False)
+    for i in range(10):
+        await api.move_clock(timedelta(minutes=12, seconds=1))
+        assert (await api.request_code(acc.phone, "login", ip=api.new_ip())).status == 202, i
+    r = await api.request_code(acc.phone, "login", ip=api.new_ip())
+    assert r.status == 429 and (await r.json())["code"] == "sms.rate_limited"
+    assert int(r.headers["Retry-After"]) > 3600
+    r = await api.request_code(acc.phone, "reset_password", ip=api.new_ip())
+    assert r.status == 202, await r.text()
+    assert (await api.sent_events(acc.phone, "reset_password"))[0]["data"]["purpose"] == "reset_password"
 
 
 async def test_five_an_hour_and_ten_a_day_per_phone(api):

@@ -9,14 +9,14 @@ from shared.app import Runtime
 from shared.consumer import Delivery
 from shared.contracts.booking import (BOOKING_ALLOCATED, BOOKING_CANCELLED, BOOKING_CONFIRMED,
                                       BOOKING_SUSPENDED, SMS_RESEND_REQUESTED)
-from shared.contracts.identity import VERIFICATION_CODE_REQUESTED
+from shared.contracts.identity import CARD_BOUND, VERIFICATION_CODE_REQUESTED
 
 from ..service.record_message import record_message
 from ..service.sender import Sender
 from ..settings import NotifierSettings
 
 QUEUE = "notifier.sms"
-BINDINGS = (VERIFICATION_CODE_REQUESTED, BOOKING_CONFIRMED, BOOKING_ALLOCATED, BOOKING_CANCELLED,
+BINDINGS = (VERIFICATION_CODE_REQUESTED, CARD_BOUND, BOOKING_CONFIRMED, BOOKING_ALLOCATED, BOOKING_CANCELLED,
             SMS_RESEND_REQUESTED, BOOKING_SUSPENDED)
 
 

@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .templates import (DEFAULT_TZ, EV_ALLOCATED, EV_CANCELLED, EV_CONFIRMED, EV_SUSPENDED,
+from .templates import (DEFAULT_TZ, EV_ALLOCATED, EV_CANCELLED, EV_CARD_BOUND, EV_CONFIRMED, EV_SUSPENDED,
                         EV_VERIFICATION, render)
 
 # Which data field holds the phone, per event type.
 PHONE_FIELD = {
     EV_VERIFICATION: "phone",
+    EV_CARD_BOUND: "phone",
     EV_CONFIRMED: "contact_phone",
     EV_ALLOCATED: "contact_phone",
     EV_CANCELLED: "contact_phone",

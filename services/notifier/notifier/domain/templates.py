@@ -12,8 +12,11 @@ Every text starts with the signature ``【制卡中心】``.
 The data each event needs (extra fields are ignored):
 
 ``identity.verification_code.requested``
-    ``code`` (6 digits), ``purpose`` (``register`` | ``login`` | ``reset_password``),
+    ``code`` (6 digits), ``purpose`` (``register`` | ``login`` | ``reset_password`` | ``bind_card``),
     optional ``ttl_seconds`` (default 300 -> "5分钟内有效", rounded up to whole minutes).
+``identity.card.bound``
+    ``card_tail`` (the card number's last characters), ``bound_at`` (an instant, shown as a
+    center-local date): the account's phone is told of every card bound to it.
 ``booking.confirmed``
     ``date``, ``period`` (``AM``/``PM``, or ``period_name`` given), and the number of
     enterprises: ``enterprise_count`` or a list ``enterprises`` (lines whose ``status`` is
@@ -70,6 +73,7 @@ __all__ = [
 SIGNATURE = "【制卡中心】"
 
 EV_VERIFICATION = "identity.verification_code.requested"
+EV_CARD_BOUND = "identity.card.bound"
 EV_CONFIRMED = "booking.confirmed"
 EV_ALLOCATED = "booking.allocated"
 EV_CANCELLED = "booking.cancelled"
@@ -80,7 +84,7 @@ DEFAULT_CODE_TTL_SECONDS = 300
 DEFAULT_LATE_AFTER_MINUTES = 10
 DEFAULT_TZ = "Asia/Shanghai"
 
-VERIFICATION_PURPOSES = ("register", "login", "reset_password")
+VERIFICATION_PURPOSES = ("register", "login", "reset_password", "bind_card")
 PERIOD_NAMES: Mapping[str, str] = {"AM": "上午", "PM": "下午"}
 _WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
@@ -95,6 +99,11 @@ TEMPLATES: Mapping[str, str] = {
         SIGNATURE + "您的登录验证码为{code}，{minutes}分钟内有效。请勿将验证码告诉他人。",
     "verification_code.reset_password":
         SIGNATURE + "您正在重置密码，验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
+    "verification_code.bind_card":
+        SIGNATURE + "您正在为账号绑定登录卡，验证码为{code}，{minutes}分钟内有效。如非本人操作，请勿告诉他人并尽快修改密码。",
+    "identity.card_bound":
+        SIGNATURE + "您的账号于{date}绑定了尾号{card_tail}的登录卡，此后可用该卡登录。"
+        "如非本人操作，请立即通过“忘记密码”重置密码（重置后所有已绑定的卡将被解除）。",
     "booking.confirmed":
         SIGNATURE + "您已成功预约{date}{period}的制卡业务，共{count}家企业。"
         "预约截止后将以短信通知办理窗口、时间段和排队号，也可登录预约系统查询。",
@@ -120,7 +129,7 @@ _CANCEL_REST_LAST = "该预约已无待办理企业，整个预约已取消。"
 _NO_SHOWS_DEFAULT = "超过2次"
 _CANCELLATIONS_DEFAULT = "超过10次"
 
-TEMPLATED_EVENT_TYPES = frozenset({EV_VERIFICATION, EV_CONFIRMED, EV_ALLOCATED, EV_CANCELLED, EV_SUSPENDED})
+TEMPLATED_EVENT_TYPES = frozenset({EV_VERIFICATION, EV_CARD_BOUND, EV_CONFIRMED, EV_ALLOCATED, EV_CANCELLED, EV_SUSPENDED})
 
 _SIX_DIGITS = re.compile(r"\d{6}")
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d)?")
@@ -169,6 +178,8 @@ def template_key(event_type: str, data: Mapping[str, Any]) -> str:
             raise UnknownTemplate(event_type, f"unknown purpose {purpose!r} "
                                   f"(expected one of {', '.join(VERIFICATION_PURPOSES)})")
         return f"verification_code.{purpose}"
+    if event_type == EV_CARD_BOUND:
+        return "identity.card_bound"
     if event_type == EV_CONFIRMED:
         return "booking.confirmed"
     if event_type == EV_ALLOCATED:
@@ -199,6 +210,8 @@ def render(event_type: str, data: Mapping[str, Any], *, tz: str = DEFAULT_TZ) ->
     key = template_key(event_type, data)
     if event_type == EV_VERIFICATION:
         params = _verification_params(event_type, data)
+    elif event_type == EV_CARD_BOUND:
+        params = _card_bound_params(event_type, data, tz)
     elif event_type == EV_CONFIRMED:
         params = _confirmed_params(event_type, data, tz)
     elif event_type == EV_ALLOCATED:
@@ -247,6 +260,13 @@ def _verification_params(ev: str, data: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl <= 0:
         raise TemplateDataError(ev, "ttl_seconds", "must be a positive number")
     return {"code": code, "minutes": max(1, math.ceil(ttl / 60))}
+
+
+def _card_bound_params(ev: str, data: Mapping[str, Any], tz: str) -> dict[str, Any]:
+    tail = data.get("card_tail")
+    if not isinstance(tail, str) or not tail.strip():
+        raise TemplateDataError(ev, "card_tail", "is missing")
+    return {"card_tail": tail.strip(), "date": _date(ev, data, "bound_at", tz)}
 
 
 def _confirmed_params(ev: str, data: Mapping[str, Any], tz: str) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def test_verification_code_must_be_six_digits_and_error_never_shows_it(code):
 
 def test_unknown_verification_purpose_is_unknown_template():
     with pytest.raises(UnknownTemplate, match="purpose"):
-        render(VERIFY, {"code": "123456", "purpose": "bind_card"})
+        render(VERIFY, {"code": "123456", "purpose": "change_phone"})
 
 
 def test_rendered_sms_repr_does_not_show_the_code():
@@ -212,6 +212,7 @@ def test_every_template_is_signed():
 def test_every_templated_event_renders():
     samples = {
         VERIFY: {"code": "111111", "purpose": "login"},
+        "identity.card.bound": {"card_tail": "0001", "bound_at": "2026-12-06T02:00:00+00:00"},
         "booking.confirmed": {"date": "2026-12-01", "period": "AM", "enterprise_count": 1},
         "booking.allocated": {"date": "2026-12-01", "desk": 1, "start": "09:00", "end": "09:30",
                               "queue_number": "A001"},
@@ -233,3 +234,14 @@ def test_data_must_be_a_mapping():
 def test_format_date_cn():
     assert format_date_cn("2026-12-06") == "2026年12月6日（星期日）"
     assert format_date_cn(date(2027, 2, 1)) == "2027年2月1日（星期一）"
+
+
+def test_card_bound_notice_names_the_card_tail_and_the_local_date():
+    sms = render("identity.card.bound", {"card_tail": "0042", "bound_at": "2026-12-06T17:30:00+00:00"})
+    assert sms.template == "identity.card_bound" and not sms.sensitive
+    assert "尾号0042" in sms.text and "2026年12月7日" in sms.text   # 01:30 the next day in Shanghai
+
+
+def test_bind_card_code_has_its_own_text():
+    sms = render(VERIFY, {"code": "123456", "purpose": "bind_card"})
+    assert sms.template == "verification_code.bind_card" and sms.sensitive and "绑定" in sms.text
