@@ -92,7 +92,7 @@ class Fleet:
         self.n = n
         base = {k: v for k, v in os.environ.items() if not k.startswith("NOTIFIER_")}
         base.update(DATABASE_URL=database_url, AMQP_URL=amqp_url, SMS_PROVIDER="http", SMS_HTTP_URL=sms_url,
-                    APP_ENV="dev", LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", NOTIFIER_DB_SCHEMA=schema,
+                    APP_ENV="dev", LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", NOTIFIER_DB_SCHEMA=schema, EVENTS_VERIFY_PUBLISHER="false",
                     NOTIFIER_MAX_IN_FLIGHT=str(in_flight), NOTIFIER_PROVIDER_RATE_PER_SECOND="0")
         self.base_env = base
         self.logdir = logdir

@@ -3,19 +3,26 @@ NOTIFIER_PROCESSES asks for them (each on its own port: 8004, 8104, 8204...)."""
 from __future__ import annotations
 
 import os
+import shlex
 import sys
+
+
+def broker_env(env: dict[str, str], service: str) -> str:
+    """``AMQP_URL=<the service's own user> `` when scripts/run created the users."""
+    if not env.get("LOCAL_BROKER_USERS"):
+        return ""
+    from shared.broker_access import dev_password, service_url
+    base = env.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    return f"AMQP_URL={shlex.quote(service_url(base, service, dev_password(service)))} "
 
 
 def procfile(env: dict[str, str]) -> str:
     notifiers = max(1, int(env.get("NOTIFIER_PROCESSES", "1")))
     base = int(env.get("NOTIFIER_PORT", "8004"))
-    lines = [
-        "identity: python -m identity",
-        "booking: python -m booking",
-        "allocator: python -m allocator",
-    ]
+    lines = [f"{name}: " + (f"env {broker_env(env, name)}" if broker_env(env, name) else "") + f"python -m {name}"
+             for name in ("identity", "booking", "allocator")]
     for i in range(notifiers):
-        lines.append(f"notifier{i + 1}: env NOTIFIER_PORT={base + 100 * i} python -m notifier")
+        lines.append(f"notifier{i + 1}: env {broker_env(env, 'notifier')}NOTIFIER_PORT={base + 100 * i} python -m notifier")
     run_dir = os.path.abspath(env.get("GATEWAY_RUN_DIR", "run/gateway"))
     nginx = env.get("NGINX_BIN", "nginx")
     # TZ=UTC: nginx writes its log timestamps in the process's zone (docs/operations.md "Logs")

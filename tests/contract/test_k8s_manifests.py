@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
@@ -282,7 +283,8 @@ def test_secret_is_a_template_of_placeholders():
     secret = secret_template()
     assert "data" not in secret, "base64 data in a template: use stringData placeholders"
     values = secret["stringData"]
-    assert set(values) == {*SECRET_ENV, "SMS_HTTP_URL"}
+    amqp = {f"{s.upper()}_AMQP_URL" for s in SETTINGS}   # a broker user per service
+    assert set(values) == {*(SECRET_ENV - {"AMQP_URL"}), *amqp, "SMS_HTTP_URL"}
     for key, value in values.items():
         assert "CHANGE_ME" in value, f"{key} does not look like a placeholder"
         assert "example" in value, f"{key} points at a real host"
@@ -351,7 +353,8 @@ def test_deployment_environment_loads_into_settings(name, monkeypatch):
     assert settings.migrate_on_start is False
     assert settings.app_env == "prod"
     assert settings.database_url == secret_template()["stringData"][DATABASE_ENV[name]]
-    assert settings.amqp_url == secret_template()["stringData"]["AMQP_URL"]
+    assert settings.amqp_url == secret_template()["stringData"][f"{name.upper()}_AMQP_URL"]
+    assert urlsplit(settings.amqp_url).username == name
     if name == "notifier":
         assert settings.sms_provider == "http"
         assert settings.sms_http_url == secret_template()["stringData"]["SMS_HTTP_URL"]

@@ -274,7 +274,7 @@ async def _restart_booking(gw, **env: str) -> None:
     clock = await system.clock_now()
     sp = system.services["booking"]
     sp.stop()
-    sp.env = dict(system.env_used, TEST_CLOCK_START=clock.isoformat(), **env)
+    sp.env = dict(system.service_env("booking"), TEST_CLOCK_START=clock.isoformat(), **env)
     sp.start([sys.executable, "-m", "booking"])
     await system.wait_ready(60)
 

@@ -23,6 +23,7 @@ from .logging import get_logger
 from .metrics import ServiceMetrics
 from .migrations import migrate
 from .outbox import OutboxRelay
+from .publisher_check import PublisherCheck
 from .settings import ServiceSettings
 from .tracing import server_middlewares
 
@@ -104,7 +105,9 @@ def _broker(rt: Runtime):
     async def ctx(_app: web.Application) -> AsyncIterator[None]:
         s = rt.settings
         rt.bus = Bus(s.amqp_url, topology=Topology(s.events_exchange), service=s.service_name,
-                     publish_timeout=s.publish_timeout)
+                     publish_timeout=s.publish_timeout, max_message_bytes=s.max_message_bytes)
+        check = PublisherCheck(rt.bus.user, s.broker_user_prefix, frozenset(s.events_forwarders),
+                               verify_user=s.events_verify_publisher)
         rt.relay = OutboxRelay(rt.db, rt.bus, with_application_name(s.database_url, s.db_application_name),
                                metrics=rt.metrics,
                                poll_interval=s.outbox_poll_interval, batch_size=s.outbox_batch_size,
@@ -116,7 +119,8 @@ def _broker(rt: Runtime):
             pending = list(rt.queue_specs)
             while pending:
                 spec = pending[0]
-                consumer = Consumer(spec, db=rt.db, bus=rt.bus, producer=s.service_name, metrics=rt.metrics)
+                consumer = Consumer(spec, db=rt.db, bus=rt.bus, producer=s.service_name, metrics=rt.metrics,
+                                    publisher_check=check)
                 try:
                     await consumer.start()
                 except Exception as exc:

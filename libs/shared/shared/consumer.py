@@ -25,6 +25,7 @@ from .events import Envelope, UnknownEvent, make_envelope, parse_envelope
 from .logging import bind_context, get_logger
 from .metrics import ServiceMetrics
 from .outbox import add_event
+from .publisher_check import FIRST_PUBLISHER_HEADER, PublisherCheck
 
 log = get_logger(__name__)
 ATTEMPT_HEADER = "x-attempt"
@@ -120,8 +121,9 @@ async def declare_queues(channel: aio_pika.abc.AbstractChannel, bus: Bus, spec: 
 
 class Consumer:
     def __init__(self, spec: QueueSpec, *, db: Database, bus: Bus, producer: str,
-                 metrics: ServiceMetrics | None = None) -> None:
+                 metrics: ServiceMetrics | None = None, publisher_check: PublisherCheck | None = None) -> None:
         self.spec = spec
+        self.publisher_check = publisher_check
         self.db = db
         self.bus = bus
         self.producer = producer
@@ -179,6 +181,12 @@ class Consumer:
             return
         bind_context(correlation_id=envelope.correlation_id, event_id=str(envelope.id),
                      event_type=envelope.type)
+        if self.publisher_check is not None and (
+                refusal := self.publisher_check.refusal(envelope, message.user_id, message.headers)):
+            log.warning("event_refused", queue=self.spec.name, reason=refusal)
+            await self._dead_letter(message, refusal)
+            self._count("refused")
+            return
         # In the trace of the span that published it (AMQP headers) or wrote it (envelope).
         with tracing.continued(tracing.incoming_context(message.headers, envelope), f"{self.spec.name} process",
                                kind=SpanKind.INTERNAL, attributes={"messaging.destination.name": self.spec.name,
@@ -228,15 +236,24 @@ class Consumer:
         return delivery.after_commit
 
     async def _retry_later(self, message: AbstractIncomingMessage, attempt: int) -> None:
-        headers = dict(message.headers or {})
+        headers = self._forwarded_headers(message)
         headers[ATTEMPT_HEADER] = attempt + 1
         await self._forward(message, exchange="", routing_key=self.spec.retry_queue(attempt), headers=headers)
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
-        headers = dict(message.headers or {})
+        headers = self._forwarded_headers(message)
         headers["x-error"] = reason[:500]
         await self._forward(message, exchange=self.bus.topology.dead, routing_key=self.spec.name,
                             headers=headers)
+
+    def _forwarded_headers(self, message: AbstractIncomingMessage) -> dict:
+        """The copy goes out under this service's user_id: name the first publisher."""
+        headers = dict(message.headers or {})
+        if self.publisher_check is not None:
+            first = self.publisher_check.publisher_user(message.user_id, message.headers)
+            if first is not None:
+                headers[FIRST_PUBLISHER_HEADER] = first
+        return headers
 
     async def _forward(self, message: AbstractIncomingMessage, *, exchange: str, routing_key: str,
                        headers: dict) -> None:

@@ -39,6 +39,13 @@ class ServiceSettings(BaseSettings):
     # the middle of a test with a moved clock comes back at the others' time instead of
     # running its first scheduler pass, consumers and leases on the real date.
     test_clock_start: AwareDatetime | None = shared("TEST_CLOCK_START", None)
+    # Trusted events (docs/security.md "Events"): a consumer refuses an event whose AMQP
+    # user_id is not BROKER_USER_PREFIX + the envelope's producer; EVENTS_FORWARDERS are the
+    # operator users whose replays (shared.ops.replay_dead) are believed; the per-message cap.
+    events_verify_publisher: bool = shared("EVENTS_VERIFY_PUBLISHER", True)
+    broker_user_prefix: str = shared("BROKER_USER_PREFIX", "")
+    events_forwarders: list[str] = shared("EVENTS_FORWARDERS", [])
+    max_message_bytes: int = shared("EVENTS_MAX_MESSAGE_BYTES", 64 * 1024 * 1024)
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -62,6 +62,12 @@ class BookingSettings(ServiceSettings):
     centers: list[CenterSpec] = []
     # How long an Idempotency-Key answers with its first answer; after that it is free again.
     idempotency_ttl_hours: int = 24
+    # Per-account throttles (429 booking.rate_limited / enterprise.rate_limited): at most
+    # this many creations per account in a fixed window; 0 turns one off.
+    throttle_bookings_max: int = Field(60, ge=0)
+    throttle_bookings_window_seconds: int = Field(3600, ge=1)
+    throttle_enterprises_max: int = Field(60, ge=0)
+    throttle_enterprises_window_seconds: int = Field(3600, ge=1)
     # GET /api/v1/calendar: the longest range one request may ask for.
     calendar_max_days: int = 62
     # How long a replica keeps a center's calendar overrides before reading them again (a

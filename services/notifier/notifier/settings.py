@@ -53,6 +53,9 @@ class NotifierSettings(ServiceSettings):
     sms_dead_ttl_hours: float = Field(72.0, gt=0, le=24 * 30)
     # Dates in the texts are the center's local dates.
     center_timezone: str = "Asia/Shanghai"
+    # Booking SMS an agent's action causes (confirmed, cancelled, resend) per contact phone
+    # in any 24 hours; past it they are not sent (service/phone_cap.py). 0: no cap.
+    booking_sms_per_phone_per_day: int = Field(20, ge=0)
 
     @property
     def db_application_name(self) -> str:

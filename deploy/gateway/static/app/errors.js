@@ -49,6 +49,8 @@ export const MESSAGES = Object.freeze({
   'booking.capacity_exhausted': '该时间段的预约名额已满，请选择其他日期或时间段。',
   'booking.duplicate_period': '同一办理人、同一手机号在同一时间段只能预约一次，您在该时间段已有预约。',
   'booking.enterprise_already_booked': '所选企业在当天已有预约，同一企业每天只能预约一次。',
+  'booking.rate_limited': '新建预约过于频繁，请稍后再试。',
+  'enterprise.rate_limited': '添加企业过于频繁，请稍后再试。',
   'booking.suspended': '您的预约权限已被暂停，暂时不能新建预约（查询和取消不受影响）。',
   'booking.cutoff_passed': '已过截止时间（办理日前一个工作日的截止时间），不能再取消。',
   'booking.not_active': '该预约已取消、已办理或已计为逾期，不能再执行此操作（包括重发短信）。',
@@ -172,7 +174,8 @@ export function messageFor(problem) {
     text = `您的预约权限已被暂停至 ${dateOf(p.suspended_until)}，在此之前不能新建预约（查询和取消不受影响）。`;
   }
   const retry = Number(p.retry_after ?? p.retryAfter);
-  if ((p.code === 'rate_limited' || p.code === 'sms.rate_limited' || p.code === 'auth.locked') && retry > 0) {
+  if ((p.code === 'rate_limited' || p.code === 'sms.rate_limited' || p.code === 'auth.locked'
+       || p.code === 'booking.rate_limited' || p.code === 'enterprise.rate_limited') && retry > 0) {
     text = `${text.replace(/。$/, '')}（请 ${retry} 秒后再试）。`;
   }
   return text;

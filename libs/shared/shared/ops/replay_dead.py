@@ -46,6 +46,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from ..consumer import ATTEMPT_HEADER
 from ..logging import mask_phones
+from ..publisher_check import DEAD_COPY_USER_HEADER
 from ..settings import ServiceSettings
 
 DEAD_SUFFIX = ".dead"
@@ -85,6 +86,11 @@ class Summary:
 def default_amqp_url() -> str:
     """``AMQP_URL``, else the suite's default (the same as every service's settings)."""
     return os.environ.get("AMQP_URL") or ServiceSettings.model_fields["amqp_url"].default
+
+
+def _user(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+    return unquote(urlsplit(url).username or "guest")
 
 
 def print_line(line: dict[str, Any]) -> None:
@@ -161,9 +167,15 @@ def replayed_headers(headers: dict[str, Any], now: datetime | None = None) -> di
     return out
 
 
-def replayed_message(message: AbstractIncomingMessage) -> aio_pika.Message:
+def replayed_message(message: AbstractIncomingMessage, user: str | None = None) -> aio_pika.Message:
+    headers = replayed_headers(dict(message.headers or {}))
+    # Who put the dead copy there (broker-checked): the consumer believes the copy's
+    # x-first-publisher only when it dead-lettered it itself (shared.publisher_check).
+    headers.pop(DEAD_COPY_USER_HEADER, None)
+    if message.user_id:
+        headers[DEAD_COPY_USER_HEADER] = message.user_id
     return aio_pika.Message(
-        message.body, headers=replayed_headers(dict(message.headers or {})),
+        message.body, headers=headers, user_id=user,
         message_id=message.message_id, correlation_id=message.correlation_id,
         content_type=message.content_type or "application/json",
         content_encoding=message.content_encoding, type=message.type, app_id=message.app_id,
@@ -204,7 +216,7 @@ async def _peek(dead: AbstractQueue, queue: str, budget: int, action: str, timeo
 
 
 async def _replay(channel: AbstractChannel, dead: AbstractQueue, queue: str, budget: int,
-                  timeout: float, emit: Emit, summary: Summary) -> None:
+                  timeout: float, emit: Emit, summary: Summary, user: str | None = None) -> None:
     for _ in range(budget):
         message = await dead.get(no_ack=False, fail=False, timeout=timeout)
         if message is None:
@@ -213,7 +225,7 @@ async def _replay(channel: AbstractChannel, dead: AbstractQueue, queue: str, bud
         info = describe(message, queue)
         try:
             await asyncio.wait_for(
-                channel.default_exchange.publish(replayed_message(message), routing_key=queue, mandatory=True),
+                channel.default_exchange.publish(replayed_message(message, user), routing_key=queue, mandatory=True),
                 timeout)
         except Exception as exc:  # timeout, nack, returned (unroutable), channel closed
             summary.failed += 1
@@ -247,7 +259,7 @@ async def run(url: str, queue: str, *, limit: int | None = None, dry_run: bool =
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         dead = await channel.declare_queue(queue + DEAD_SUFFIX, passive=True)
         if mode == "replay":
-            await _replay(channel, dead, queue, budget, timeout, emit, summary)
+            await _replay(channel, dead, queue, budget, timeout, emit, summary, _user(url))
         else:
             await _peek(dead, queue, budget, "listed" if list_only else "would_replay", timeout, emit, summary)
         await channel.close()

@@ -46,7 +46,9 @@ def settings_for(database_url, amqp_url, service_database_urls) -> Callable:
         own = overrides.get("db_schema", cls.model_fields["db_schema"].default) == service
         url = service_database_urls[service] if own and service in service_database_urls else database_url
         values = dict(database_url=url, amqp_url=amqp_url, app_env="test",
-                      consumer_retry_delays_ms=[100, 200], outbox_poll_interval=0.5, log_level="WARNING")
+                      consumer_retry_delays_ms=[100, 200], outbox_poll_interval=0.5, log_level="WARNING",
+                      # one shared broker user here; the system suites run with a user per service
+                      events_verify_publisher=False)
         values.update(overrides)
         return cls(**values)
     return build

@@ -60,6 +60,8 @@ class System:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     gateway: ServiceProcess | None = None
     env_used: dict[str, str] = field(default_factory=dict)
+    # Each service's own AMQP_URL (its broker user); the shared one when empty.
+    service_amqp_urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def gateway_url(self) -> str:
@@ -101,11 +103,17 @@ class System:
                 subprocess.run([sys.executable, "-m", name, "migrate"], env=env, check=True, cwd=REPO,
                                stdout=log, stderr=subprocess.STDOUT, timeout=120)
         for name in SERVICES:
-            sp = ServiceProcess(name, int(env[f"{name.upper()}_PORT"]), env, self.workdir / f"{name}.log")
+            sp = ServiceProcess(name, int(env[f"{name.upper()}_PORT"]), self.service_env(name),
+                                self.workdir / f"{name}.log")
             sp.start([sys.executable, "-m", name])
             self.services[name] = sp
         self.gateway = self._start_gateway(env)
         await self.wait_ready(timeout)
+
+    def service_env(self, name: str) -> dict[str, str]:
+        if name in self.service_amqp_urls:
+            return dict(self.env_used, AMQP_URL=self.service_amqp_urls[name])
+        return self.env_used
 
     def _start_gateway(self, env: dict[str, str]) -> ServiceProcess:
         run_dir = self.workdir / "gateway"
@@ -140,7 +148,8 @@ class System:
         other services' moved clocks show) it comes back at that time, not the real one."""
         sp = self.services[name]
         sp.stop(sig)
-        sp.env = dict(self.env_used, TEST_CLOCK_START=clock.isoformat()) if clock else self.env_used
+        env = self.service_env(name)
+        sp.env = dict(env, TEST_CLOCK_START=clock.isoformat()) if clock else env
         sp.start([sys.executable, "-m", name])
 
     async def clock_now(self, name: str = "identity") -> datetime:

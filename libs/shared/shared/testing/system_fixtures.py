@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 
+from .broker_users import service_users
 from .infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
 from .journeys import Gateway, TokenMint
 from .system import System
@@ -41,15 +42,16 @@ ROOMY_IDENTITY_BUDGETS = {f"IDENTITY_{name}": "100000" for name in (
 @asynccontextmanager
 async def running_system(database_url: str, amqp_url: str, workdir, sms_provider, mint, **env: str):
     """The whole system with the fake provider behind the notifier and the mint's signing key."""
-    s = System(database_url, amqp_url, workdir,
-               extra_env={"SMS_PROVIDER": "http", "SMS_HTTP_URL": sms_provider.url,
-                          "IDENTITY_SIGNING_KEY_FILE": mint.key_file, "BOOKING_SCHEDULER_INTERVAL": "0.5",
-                          **ROOMY_IDENTITY_BUDGETS, **env})
-    try:
-        await s.start()
-        yield s
-    finally:
-        s.stop()
+    with service_users(amqp_url) as users:   # a broker user per service, deleted at the end
+        s = System(database_url, amqp_url, workdir, service_amqp_urls=users.urls,
+                   extra_env={"SMS_PROVIDER": "http", "SMS_HTTP_URL": sms_provider.url,
+                              "IDENTITY_SIGNING_KEY_FILE": mint.key_file, "BOOKING_SCHEDULER_INTERVAL": "0.5",
+                              **ROOMY_IDENTITY_BUDGETS, **users.env, **env})
+        try:
+            await s.start()
+            yield s
+        finally:
+            s.stop()
 
 
 @asynccontextmanager

@@ -10,6 +10,7 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_query, read_json, validate
 
+from ..service import account_throttle
 from ..service.booking_cancel import cancel_booking
 from ..service.booking_create import CreateBooking, create_booking
 from ..service.booking_queries import get_booking, list_bookings
@@ -27,7 +28,7 @@ CREATE_REFUSALS = [
     (422, "booking.business_conflict"), (422, "booking.count_required"), (422, "enterprise.code_invalid"),
     (422, "booking.date_not_bookable"), (422, "booking.period_unknown"), (409, "booking.capacity_exhausted"),
     (409, "booking.duplicate_period"), (409, "booking.enterprise_already_booked"), (403, "booking.suspended"),
-    (422, "idempotency.key_reused")]
+    (422, "idempotency.key_reused"), (429, "booking.rate_limited")]
 CANCEL_REFUSALS = [NOT_FOUND, (409, "booking.cutoff_passed"), (409, "booking.not_active")]
 
 
@@ -37,6 +38,8 @@ CANCEL_REFUSALS = [NOT_FOUND, (409, "booking.cutoff_passed"), (409, "booking.not
           errors=[*TOKEN_ERRORS, *CREATE_REFUSALS])
 async def booking(request: web.Request) -> web.Response:
     principal = principal_of(request)
+    await account_throttle.check(context_of(request), account_throttle.booking_throttle(context_of(request)),
+                                 principal.user_id)
     key = idempotency_key(request)
     raw = await read_json(request)
     if not isinstance(raw, dict):

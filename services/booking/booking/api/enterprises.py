@@ -8,6 +8,7 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
+from ..service import account_throttle
 from ..service import enterprises as use
 from .context import TAG, TOKEN_ERRORS, context_of
 from .models import (DirectoryQuery, EnterpriseBody, EnterprisePage, EnterpriseView, MyEnterprisePage,
@@ -26,9 +27,12 @@ async def enterprises(request: web.Request) -> web.Response:
 
 @api.post("/api/v1/enterprises", summary="Register an enterprise the directory does not know",
           body=EnterpriseBody, response=EnterpriseView, status=201, roles=(),
-          errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.exists")])
+          errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.exists"),
+                  (429, "enterprise.rate_limited")])
 async def enterprise(request: web.Request) -> web.Response:
     principal = principal_of(request)
+    await account_throttle.check(context_of(request), account_throttle.enterprise_throttle(context_of(request)),
+                                 principal.user_id)
     body = await parse_body(request, EnterpriseBody)
     created = await use.register_enterprise(context_of(request), principal.user_id, body.code, body.name)
     return json_response(answer(EnterpriseView, created), status=201)
@@ -44,9 +48,12 @@ async def my_enterprises(request: web.Request) -> web.Response:
 
 @api.post("/api/v1/me/enterprises", summary="Add an enterprise to the agent's list (and to the directory)",
           body=EnterpriseBody, response=MyEnterpriseView, status=201, roles=(),
-          errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.already_added")])
+          errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.already_added"),
+                  (429, "enterprise.rate_limited")])
 async def my_enterprise(request: web.Request) -> web.Response:
     principal = principal_of(request)
+    await account_throttle.check(context_of(request), account_throttle.enterprise_throttle(context_of(request)),
+                                 principal.user_id)
     body = await parse_body(request, EnterpriseBody)
     added = await use.add_my_enterprise(context_of(request), principal.user_id, body.code, body.name)
     return json_response(answer(MyEnterpriseView, added), status=201)

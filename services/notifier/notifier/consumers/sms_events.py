@@ -24,7 +24,8 @@ def sms_event_handler(runtime: Runtime, sender: Sender, settings: NotifierSettin
     async def on_event(delivery: Delivery) -> None:
         message_id = await record_message(
             delivery.conn, delivery.envelope, delivery.data, now=runtime.clock.now(),
-            pending_grace=settings.pending_grace_seconds, tz=settings.center_timezone)
+            pending_grace=settings.pending_grace_seconds, tz=settings.center_timezone,
+            phone_cap=settings.booking_sms_per_phone_per_day)
         if message_id is not None:
             delivery.after_commit.append(_send(sender, message_id))
     return on_event

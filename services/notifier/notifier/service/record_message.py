@@ -20,6 +20,7 @@ from ..adapters.message_store import NewMessage, insert_pending
 from ..adapters.booking_texts import KeptText
 from ..domain.drafts import draft_for, resend_text
 from ..domain.templates import TemplateError
+from .phone_cap import over_cap
 
 log = get_logger(__name__)
 
@@ -29,11 +30,12 @@ class NothingToResendYet(RuntimeError):
 
 
 async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: BaseModel, *, now: datetime,
-                         pending_grace: float, tz: str) -> uuid.UUID | None:
+                         pending_grace: float, tz: str, phone_cap: int = 0) -> uuid.UUID | None:
     """The id of the message to send after the commit, or None when there is none."""
     sweep_after = now + timedelta(seconds=pending_grace)
     if envelope.type == SMS_RESEND_REQUESTED:
-        return await _record_resend(conn, envelope, data, now=now, sweep_after=sweep_after, tz=tz)
+        return await _record_resend(conn, envelope, data, now=now, sweep_after=sweep_after, tz=tz,
+                                    phone_cap=phone_cap)
     try:
         draft = draft_for(envelope.type, data.model_dump(mode="json"), tz=tz)
     except TemplateError as exc:
@@ -53,6 +55,8 @@ async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: Bas
             # assignment older than the one already sent would only mislead.
             log.info("allocation_unchanged_or_superseded", booking_id=draft.booking_id)
             return None
+    if await over_cap(conn, envelope.type, draft.phone, now=now, cap=phone_cap):
+        return None
     return await insert_pending(conn, NewMessage(
         event_id=envelope.id, event_type=envelope.type, template=draft.template, booking_id=draft.booking_id,
         phone=draft.phone, body=draft.text, sensitive=draft.sensitive, resend=False,
@@ -71,16 +75,19 @@ def _current_text(data: BaseModel, tz: str) -> KeptText | None:
 
 
 async def _record_resend(conn: asyncpg.Connection, envelope: Envelope, data: BaseModel, *, now: datetime,
-                         sweep_after: datetime, tz: str) -> uuid.UUID | None:
+                         sweep_after: datetime, tz: str, phone_cap: int = 0) -> uuid.UUID | None:
     booking_id = data.booking_id  # type: ignore[attr-defined]
     # The booking as it is now (active enterprises, allocation) when the event carries it;
     # an event from before booking sent its state: the text kept at the time.
     kept = _current_text(data, tz) or await booking_texts.latest_for_resend(conn, booking_id)
     if kept is None:
         raise NothingToResendYet(f"no text kept for booking {booking_id} yet")
+    phone = getattr(data, "contact_phone", None) or kept.phone
+    if await over_cap(conn, envelope.type, phone, now=now, cap=phone_cap):
+        return None
     # A new message (its own id, so its own ref) with the text stored at the time.
     return await insert_pending(conn, NewMessage(
         event_id=envelope.id, event_type=envelope.type, template=kept.template, booking_id=booking_id,
-        phone=getattr(data, "contact_phone", None) or kept.phone, body=kept.body, sensitive=False,
+        phone=phone, body=kept.body, sensitive=False,
         resend=True, correlation_id=envelope.correlation_id, traceparent=current_traceparent()),
         now=now, sweep_after=sweep_after)

@@ -28,7 +28,8 @@ class NotifierProcess:
         self.log_path = log_path
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "NOTIFIER_"))}
         self.env.update(DATABASE_URL=database_url, AMQP_URL=amqp_url, SMS_PROVIDER="http", SMS_HTTP_URL=sms_url,
-                        APP_ENV="test", LOG_LEVEL="INFO", PYTHONUNBUFFERED="1", NOTIFIER_PORT=str(self.port))
+                        APP_ENV="test", LOG_LEVEL="INFO", PYTHONUNBUFFERED="1", NOTIFIER_PORT=str(self.port),
+                        EVENTS_VERIFY_PUBLISHER="false")  # one shared test user publishes its events
         self.env.update({f"NOTIFIER_{k.upper()}": str(v) for k, v in settings.items()})
         self.proc: subprocess.Popen | None = None
 
