@@ -12,6 +12,7 @@ from ..domain.center import CenterConfig
 from ..domain.errors import DateNotBookable, ValidationFailed
 from ..domain.release import cutoff_at, ensure_bookable, release_opens_on
 from ..domain.working_calendar import WorkingCalendar
+from .calendar import checked_range
 from .calendars import working_calendar
 from .context import BookingContext
 
@@ -79,12 +80,7 @@ async def capacity_view(ctx: BookingContext, center_id: str | None, start: date 
                         end: date | None) -> dict:
     center = ctx.centers.get(center_id)
     start = start or center.local_date(ctx.clock.now())
-    end = end or start + timedelta(days=14)
-    if end < start:
-        raise ValidationFailed([{"field": "to", "message": "must not be before from"}])
-    if (end - start).days >= ctx.settings.calendar_max_days:
-        raise ValidationFailed([{"field": "to", "message":
-                                 f"at most {ctx.settings.calendar_max_days} days per request"}])
+    end = checked_range(ctx, start, end)
     async with ctx.db.connection() as conn:
         calendar = await working_calendar(ctx, conn, center)
         counters = await CapacityCounters(conn).in_range(center.id, start, end)

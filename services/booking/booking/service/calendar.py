@@ -19,6 +19,18 @@ from .context import BookingContext
 DEFAULT_DAYS = 14   # api.md: "default range: today + 14 days"
 
 
+def checked_range(ctx: BookingContext, start: date, end: date | None) -> date:
+    """The range's end (default: start + 14 days); 422 when it ends before it starts or
+    spans more days than one request may ask for."""
+    end = end or start + timedelta(days=DEFAULT_DAYS)
+    if end < start:
+        raise ValidationFailed([{"field": "to", "message": "must not be before from"}])
+    if (end - start).days >= ctx.settings.calendar_max_days:
+        raise ValidationFailed([{"field": "to", "message":
+                                 f"at most {ctx.settings.calendar_max_days} days per request"}])
+    return end
+
+
 def business_types() -> list[dict]:
     return [{"code": t.code, "name": t.name, "needs_count": t.needs_count,
              "count": t.count_rule.value, "excludes": sorted(t.excludes)} for t in BUSINESS_TYPES]
@@ -30,12 +42,7 @@ async def calendar_view(ctx: BookingContext, center_id: str | None, start: date 
     now = ctx.clock.now()
     today = center.local_date(now)
     start = start or today
-    end = end or start + timedelta(days=DEFAULT_DAYS)
-    if end < start:
-        raise ValidationFailed([{"field": "to", "message": "must not be before from"}])
-    if (end - start).days >= ctx.settings.calendar_max_days:
-        raise ValidationFailed([{"field": "to", "message":
-                                 f"at most {ctx.settings.calendar_max_days} days per request"}])
+    end = checked_range(ctx, start, end)
     async with ctx.db.connection() as conn:
         calendar = await working_calendar(ctx, conn, center)
         counters = await CapacityCounters(conn).in_range(center.id, start, end)

@@ -15,10 +15,11 @@ from identity.adapters import users, verification_codes
 from identity.adapters.advisory_locks import lock_for_transaction
 from identity.domain.errors import TokenInvalid, invalid_field
 from identity.domain.phones import normalize_phone
-from identity.domain.rate_limits import ip_rate_key, sms_send_decision
+from identity.domain.rate_limits import sms_send_decision
 from identity.domain.verification_codes import CODE_TTL, Purpose, VerificationCode
 from identity.service.commands import RequestSmsCode
 from identity.service.runtime import PRODUCER, IdentityRuntime
+from identity.service.throttles import address_key
 
 log = get_logger(__name__)
 # Rows older than this matter to no limit and no code: forgotten as the phone asks again.
@@ -30,15 +31,6 @@ def _purpose(raw: str) -> Purpose:
         return Purpose(raw)
     except ValueError:
         raise invalid_field("purpose", "must be register, login, reset_password or bind_card") from None
-
-
-def _ip_key(client_ip: str | None) -> str | None:
-    if not client_ip:
-        return None
-    try:
-        return ip_rate_key(client_ip)
-    except ValueError:
-        return None
 
 
 async def _require_own_phone(rt: IdentityRuntime, user_id: str | None, phone: str) -> None:
@@ -61,7 +53,7 @@ async def request_sms_code(rt: IdentityRuntime, cmd: RequestSmsCode) -> None:
     purpose = _purpose(cmd.purpose)
     if purpose is Purpose.BIND_CARD:
         await _require_own_phone(rt, cmd.user_id, phone)
-    ip_key = _ip_key(cmd.client_ip)
+    ip_key = address_key(cmd.client_ip)
     now = rt.now()
     limits = rt.sms_limits
     async with rt.db.transaction() as conn:
