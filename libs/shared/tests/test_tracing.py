@@ -23,7 +23,7 @@ TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 
 
-@event_model("trace.checked", 1)
+@event_model("test.trace.checked", 1)
 class Checked(BaseModel):
     n: int
 
@@ -61,10 +61,10 @@ def test_without_an_endpoint_no_sdk_is_installed(monkeypatch):
 
 
 def test_the_envelope_carries_the_current_trace_and_stays_as_it_was_without_one():
-    bare = make_envelope("trace.checked", {"n": 1}, producer="t")
+    bare = make_envelope("test.trace.checked", {"n": 1}, producer="t")
     assert "traceparent" not in json.loads(bare.model_dump_json())   # old readers see the same JSON
     with remote_parent():
-        env = make_envelope("trace.checked", {"n": 1}, producer="t")
+        env = make_envelope("test.trace.checked", {"n": 1}, producer="t")
     assert env.traceparent.split("-")[1] == TRACE_ID
     assert Envelope.model_validate_json(env.model_dump_json()).traceparent == env.traceparent
 
@@ -74,7 +74,7 @@ def test_events_can_be_written_without_the_trace_fields_for_an_upgrade(monkeypat
     assert not tracing.events_carry_trace_context({"EVENTS_TRACE_CONTEXT": "false"})
     monkeypatch.setattr(tracing, "_EVENTS_CARRY", False)
     with remote_parent():
-        env = make_envelope("trace.checked", {"n": 1}, producer="t")
+        env = make_envelope("test.trace.checked", {"n": 1}, producer="t")
     assert "traceparent" not in json.loads(env.model_dump_json())
 
 
@@ -94,22 +94,22 @@ def test_log_lines_carry_the_trace_id(capsys):
 
 async def test_the_trace_goes_through_the_outbox_the_broker_and_the_consumer(database_url, amqp_url):
     async with database(database_url, "trace_hops") as db, bus(amqp_url) as b:
-        probe = await bound_queue(b, "trace.checked")
+        probe = await bound_queue(b, "test.trace.checked")
         seen: list[tuple[str | None, str | None]] = []
 
         async def handler(d: Delivery) -> None:
             # what the handler runs in, and what an event it writes would carry on
             seen.append((tracing.trace_id_of_current(),
-                         make_envelope("trace.checked", {"n": 2}, producer="t").traceparent))
+                         make_envelope("test.trace.checked", {"n": 2}, producer="t").traceparent))
 
-        consumer = Consumer(QueueSpec("trace.hops", ("trace.checked",), handler), db=db, bus=b, producer="t")
+        consumer = Consumer(QueueSpec("trace.hops", ("test.trace.checked",), handler), db=db, bus=b, producer="t")
         relay = OutboxRelay(db, b, database_url, poll_interval=0.2)
         await consumer.start()
         relay.start()
         try:
             with remote_parent():   # the request that writes the event...
                 async with db.transaction() as conn:
-                    await add_event(conn, make_envelope("trace.checked", {"n": 1}, producer="t"))
+                    await add_event(conn, make_envelope("test.trace.checked", {"n": 1}, producer="t"))
             # ...has ended: the relay publishes later, in a task of its own
             [msg] = await drain(probe, 1)
             assert await wait_for(_true_when(seen))
