@@ -4,7 +4,7 @@ import { h, clear } from './dom.js';
 import { API, itemsOf } from './api.js';
 import { formatInstant, formatSuspendedUntil } from './format.js';
 import { AUDIT_CHANGES, SUSPENSION_REASONS, auditNote, labelOf, maskPhone } from './labels.js';
-import { badge, field, input, loading, messageBox } from './ui.js';
+import { badge, field, input, loading, messageBox, newestAnswer } from './ui.js';
 import { consoleScreen } from './admin.js';
 import { isSuspended } from './rights.js';
 
@@ -23,24 +23,15 @@ export async function render(ctx) {
   const list = h('div', { id: 'agent-list' });
   const detail = h('section', { class: 'card', id: 'agent-detail', hidden: true });
 
-  let loads = 0;  // only the last request's answer is drawn
+  const newest = newestAnswer(list, msg);  // only the last request's answer is drawn
   async function search() {
-    const mine = ++loads;
     msg.clear();
     const text = q.value.trim();
-    if (text.length < 2) { q.closest('.field').setError('请至少输入 2 个字符'); return; }
+    if (text.length < 2) { newest.supersede(); q.closest('.field').setError('请至少输入 2 个字符'); return; }
     q.closest('.field').setError('');
-    clear(list, loading());
-    let items;
-    try {
-      items = itemsOf(await api.get(`${API}/admin/agents`, { query: { q: text } }));
-    } catch (err) {
-      if (mine !== loads) return;
-      clear(list);
-      msg.error(err);
-      return;
-    }
-    if (mine !== loads) return;
+    const answer = await newest(() => api.get(`${API}/admin/agents`, { query: { q: text } }));
+    if (answer === undefined) return;
+    const items = itemsOf(answer);
     if (!items.length) { clear(list, h('p', { class: 'empty' }, '没有找到匹配的经办人。')); return; }
     clear(list, h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, ['用户名', '姓名', '手机号', '预约权限', '逾期/取消', ''].map((x) => h('th', {}, x)))),

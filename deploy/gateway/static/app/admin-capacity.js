@@ -4,7 +4,7 @@
 import { h, clear } from './dom.js';
 import { API } from './api.js';
 import { addDays, formatDay, periodLabel } from './format.js';
-import { field, loading, messageBox } from './ui.js';
+import { field, loading, messageBox, newestAnswer } from './ui.js';
 import { consoleScreen } from './admin.js';
 
 export async function render(ctx) {
@@ -49,22 +49,12 @@ export async function render(ctx) {
       h('td', { class: 'row-actions' }, save, rowMsg));
   }
 
-  let loads = 0;  // only the last request's answer is drawn
+  const newest = newestAnswer(list, msg);  // only the last request's answer is drawn
   async function load() {
-    const mine = ++loads;
     msg.clear();
-    if (from.value > to.value) { msg.problems('开始日期不能晚于结束日期。', []); return; }
-    clear(list, loading());
-    let answer;
-    try {
-      answer = await api.get(`${API}/admin/capacity`, { query: { center: ac.code, from: from.value, to: to.value } });
-    } catch (err) {
-      if (mine !== loads) return;
-      clear(list);
-      msg.error(err);
-      return;
-    }
-    if (mine !== loads) return;
+    if (from.value > to.value) { newest.supersede(); msg.problems('开始日期不能晚于结束日期。', []); return; }
+    const answer = await newest(() => api.get(`${API}/admin/capacity`, { query: { center: ac.code, from: from.value, to: to.value } }));
+    if (answer === undefined) return;
     const days = (answer.days ?? []).filter((d) => d.periods?.length);
     if (!days.length) { clear(list, h('p', { class: 'empty' }, '所选日期内没有工作日。')); return; }
     clear(list, h('table', { class: 'table cap-table' },

@@ -5,7 +5,7 @@ import { h, clear } from './dom.js';
 import { API, itemsOf } from './api.js';
 import { addDays, formatDay, formatFullDay, formatInstant } from './format.js';
 import { CUTOFF_STATUS, labelOf } from './labels.js';
-import { badge, field, loading, messageBox } from './ui.js';
+import { badge, field, loading, messageBox, newestAnswer } from './ui.js';
 import { consoleScreen } from './admin.js';
 
 const STATUS_KIND = { open: 'info', closed: 'warn', allocated: 'ok' };
@@ -21,21 +21,12 @@ export async function render(ctx) {
   const list = h('div', { id: 'cutoff-list' }, loading());
   const detail = h('section', { class: 'card', id: 'cutoff-detail', hidden: true });
 
-  let loads = 0;  // only the last request's answer is drawn
+  const newest = newestAnswer(list, msg);  // only the last request's answer is drawn
   async function load() {
-    const mine = ++loads;
     msg.clear();
-    clear(list, loading());
-    let items;
-    try {
-      items = itemsOf(await api.get(`${API}/admin/cutoffs`, { query: { center: ac.code, from: from.value, to: to.value } }));
-    } catch (err) {
-      if (mine !== loads) return;
-      clear(list);
-      msg.error(err);
-      return;
-    }
-    if (mine !== loads) return;
+    const answer = await newest(() => api.get(`${API}/admin/cutoffs`, { query: { center: ac.code, from: from.value, to: to.value } }));
+    if (answer === undefined) return;
+    const items = itemsOf(answer);
     if (!items.length) { clear(list, h('p', { class: 'empty' }, '所选日期内没有工作日。')); return; }
     clear(list, h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, ['办理日', '状态', '预约数', '截止时间', '截止于', '分配于', ''].map((x) => h('th', {}, x)))),

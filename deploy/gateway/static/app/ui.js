@@ -125,6 +125,30 @@ export async function loadList(api, url, list, msg, emptyText) {
 }
 
 /**
+ * For a list that may be asked for again before its answer comes (a new search, other
+ * dates): ``newest(fetch)`` shows the loading state, runs ``fetch`` and returns its answer
+ * only while no later call was made; an error clears the list and goes to ``msg``. Returns
+ * undefined otherwise. ``newest.supersede()`` drops the answers still on their way (a
+ * request refused in the page before it is sent).
+ */
+export function newestAnswer(list, msg) {
+  let loads = 0;
+  const newest = async (fetch) => {
+    const mine = ++loads;
+    clear(list, loading());
+    try {
+      const answer = await fetch();
+      return mine === loads ? answer : undefined;
+    } catch (err) {
+      if (mine === loads) { clear(list); msg.error(err); }
+      return undefined;
+    }
+  };
+  newest.supersede = () => { loads += 1; };
+  return newest;
+}
+
+/**
  * The enterprise look-up of the manual: typing 2+ characters of a code or name in ``input``
  * lists GET /api/v1/enterprises?q= matches below it; picking one fills the code (and calls
  * onPick({org_code, name})). When nothing matches, says so.
