@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from booking.service.cutoff_close import close_date
 
 SH = ZoneInfo("Asia/Shanghai")
+MONDAY_10AM = datetime(2025, 11, 17, 10, 0, tzinfo=SH)
 MONDAY_CUTOFF = datetime(2025, 11, 17, 15, 0, 1, tzinfo=SH)
 
 
@@ -27,6 +28,11 @@ async def requested_rows(service) -> int:
 async def test_two_replicas_at_the_cutoff_close_the_date_once(start_booking, probe, collect):
     first = await start_booking()
     second = await start_booking(first.center)      # same center, database and broker
+    # One instant for both test clocks: each was set when its app started, so the second ran
+    # behind by its start-up time, and a booking made on it just after one made on the first
+    # could carry the earlier created_at (first come first would then flip; seen in CI).
+    first.set_clock(MONDAY_10AM)
+    second.set_clock(MONDAY_10AM)
     requested = await probe("allocation.requested")
     agent = first.agent()
     kept = await first.booked(agent, lines=3)
