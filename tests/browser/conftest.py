@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 
-def _load(name: str):
+def _load(name: str, path: Path | None = None):
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+        spec = importlib.util.spec_from_file_location(name, path or Path(__file__).with_name(f"{name}.py"))
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
@@ -21,7 +21,8 @@ def _load(name: str):
 
 
 helpers = _load("browser_helpers")
-fake_api = _load("fake_api")
+# The fake API lives with the mock (scripts/mock serves it too); the tests know it as fake_api.
+fake_api = _load("fake_api", Path(__file__).resolve().parents[2] / "tools" / "mock_api" / "fake.py")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """The administration console and the agent's new screens (我的工作台, the 注册 link for a new
 enterprise, the center's published rules) in headless Chromium at phone and desktop size,
-against tests/browser/fake_api.py: the states the real system does not produce on demand (a
+against tools/mock_api/fake.py: the states the real system does not produce on demand (a
 suspension ending at a month's end, a center publishing other rules than Qingdao's, a
 capacity raced below what is booked, an unconfirmed year ahead, malformed year lists).
 """

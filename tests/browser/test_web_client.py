@@ -1,5 +1,5 @@
 """The web client (deploy/gateway/static) in headless Chromium, at phone (360x740) and desktop
-(1280x800) size, against tests/browser/fake_api.py: the static files and canned API answers
+(1280x800) size, against tools/mock_api/fake.py: the static files and canned API answers
 shaped as api.md says, on one port. Walks registration, the agent's journey (login with a
 refresh on 401, 信息维护, 制卡预约, 预约详情, 预约查询, 预约权限) and a desk clerk's day with
 the cases the real system does not produce on demand (a full period, a 502, a late check-in,
