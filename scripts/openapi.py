@@ -50,6 +50,9 @@ TAGS = {
     "allocator": "The frozen day: every booking's desk, time segment and queue number, for the center's staff.",
     "notifier": "The SMS sent to agents (booking confirmations, allocations, reminders), for staff.",
 }
+# The gateway's own origin: the web client and frontend teams call it on the same origin.
+SERVERS = [{"url": "/", "description": "the gateway (nginx) that serves this document"}]
+LICENSE = {"name": "Proprietary: the card center's own API", "identifier": "LicenseRef-CardCenter-Proprietary"}
 MESSAGE = re.compile(r"^\s*'([a-z_.]+)':\s*'([^']*)',", re.M)
 
 
@@ -86,6 +89,8 @@ def merged(specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
                     raise SystemExit(f"openapi: {method.upper()} {path} is declared by both {other} and {service}")
     tags = [{"name": name, "description": TAGS[name]} for name in specs]
     document = add_gateway_answers(merge_specs(specs.values(), title=TITLE, description=DESCRIPTION, tags=tags))
+    document["servers"] = SERVERS
+    document["info"]["license"] = LICENSE
     return with_messages(document, messages())
 
 
