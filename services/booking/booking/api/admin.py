@@ -8,23 +8,24 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
+from ..domain.errors import CapacityBelowBooked, PeriodUnknown
 from ..service import day_stats as stats
 from ..service.calendar import clear_calendar_day, set_calendar_day
 from ..service.capacity_admin import set_capacity
 from ..service.agent_search import find_agents
 from ..service.rights import agent_rights_with_audit, lift_suspension
 from .admin_models import AgentPage, AgentQuery, DayStatsFullView
-from .context import ADMIN, TAG, TOKEN_ERRORS, context_of
+from .context import ADMIN, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .models import (AgentRightsView, CalendarDayBody, CalendarDayOverride, CapacityBody, CapacityView,
                      CenterQuery, LiftSuspensionBody, answer)
 from .params import path_date
 
-api = ApiRouter(TAG)
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
 @api.put("/api/v1/admin/capacity", summary="Set a period's capacity (never below what is booked)",
          body=CapacityBody, response=CapacityView, roles=ADMIN,
-         errors=[*TOKEN_ERRORS, (409, "capacity.below_booked"), (422, "booking.period_unknown")])
+         errors=[*TOKEN_ERRORS, CapacityBelowBooked, PeriodUnknown])
 async def capacity(request: web.Request) -> web.Response:
     admin = principal_of(request)
     body = await parse_body(request, CapacityBody)

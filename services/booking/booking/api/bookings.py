@@ -10,6 +10,9 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_query, read_json, validate
 
+from ..domain.errors import (BookingNotFound, BusinessConflict, CapacityExhausted, CountRequired, CutoffPassed,
+                             DateNotBookable, DuplicatePeriod, EnterpriseAlreadyBooked, IdempotencyKeyReused,
+                             InvalidOrgCode, LineNotFound, NotActive, PeriodUnknown, SmsResendUsed, Suspended)
 from ..service import account_throttle
 from ..service.booking_cancel import cancel_booking
 from ..service.booking_create import CreateBooking, create_booking
@@ -17,19 +20,18 @@ from ..service.booking_queries import get_booking, list_bookings
 from ..service.idempotency import IdempotencyKey
 from ..service.rights import my_rights
 from ..service.sms import request_sms_resend
-from .context import TAG, TOKEN_ERRORS, context_of
+from .context import PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .models import BookingBody, BookingListQuery, BookingPage, BookingRightsView, BookingView, SmsResendView, answer
 from .params import idempotency_key
 
-api = ApiRouter(TAG)
-NOT_FOUND = (404, "booking.not_found")
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
+NOT_FOUND = BookingNotFound
 # api.md "Bookings (agent)": each refusal its own code (validation_error the router adds).
 CREATE_REFUSALS = [
-    (422, "booking.business_conflict"), (422, "booking.count_required"), (422, "enterprise.code_invalid"),
-    (422, "booking.date_not_bookable"), (422, "booking.period_unknown"), (409, "booking.capacity_exhausted"),
-    (409, "booking.duplicate_period"), (409, "booking.enterprise_already_booked"), (403, "booking.suspended"),
-    (422, "idempotency.key_reused"), (429, "booking.rate_limited")]
-CANCEL_REFUSALS = [NOT_FOUND, (409, "booking.cutoff_passed"), (409, "booking.not_active")]
+    BusinessConflict, CountRequired, InvalidOrgCode, DateNotBookable, PeriodUnknown, CapacityExhausted,
+    DuplicatePeriod, EnterpriseAlreadyBooked, Suspended, IdempotencyKeyReused,
+    (429, "booking.rate_limited", "Too many bookings created from this account; retry after Retry-After seconds.")]
+CANCEL_REFUSALS = [NOT_FOUND, CutoffPassed, NotActive]
 
 
 @api.post("/api/v1/bookings",
@@ -85,7 +87,7 @@ async def booking_cancellation(request: web.Request) -> web.Response:
 @api.post("/api/v1/bookings/{id}/enterprises/{org_code}/cancel",
           summary="Cancel one enterprise of a booking (the booking too when it was the last)",
           response=BookingView, roles=(),
-          errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS, (404, "booking.line_not_found")])
+          errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS, LineNotFound])
 async def booking_line_cancellation(request: web.Request) -> web.Response:
     principal = principal_of(request)
     view = await cancel_booking(context_of(request), principal.user_id, request.match_info["id"],
@@ -96,7 +98,7 @@ async def booking_line_cancellation(request: web.Request) -> web.Response:
 @api.post("/api/v1/bookings/{id}/sms-resend",
           summary="Send the booking's SMS again, as the booking is now (once; confirmed or allocated only)",
           response=SmsResendView, status=202, roles=(),
-          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.sms_resend_used"), (409, "booking.not_active")])
+          errors=[*TOKEN_ERRORS, NOT_FOUND, SmsResendUsed, NotActive])
 async def booking_sms_resend(request: web.Request) -> web.Response:
     principal = principal_of(request)
     result = await request_sms_resend(context_of(request), principal.user_id, request.match_info["id"])

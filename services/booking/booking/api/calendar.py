@@ -8,10 +8,10 @@ from shared.http.problems import json_response
 from shared.http.requests import parse_query
 
 from ..service import calendar as use
-from .context import TAG, context_of
+from .context import PATH_PARAMS, TAG, context_of
 from .models import BusinessTypePage, CalendarQuery, CalendarView, answer
 
-api = ApiRouter(TAG)
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
 @api.get("/api/v1/business-types", public=True, summary="The eight business types and their rules",

@@ -10,16 +10,17 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
+from ..domain.official_calendar import DateInBothLists, DateOutsideYear, WorkdayNotWeekend, YearInvalid
 from ..service import admin_calendar, official_years
 from .admin_models import (AdminMonthView, CapacityRangeView, MonthQuery, OfficialYearBody, OfficialYearView,
                            RangeQuery)
-from .context import ADMIN, TAG, TOKEN_ERRORS, context_of
+from .context import ADMIN, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .models import answer
 
-api = ApiRouter(TAG)
-YEAR_INVALID = (422, "calendar.year_invalid")
-LOAD_REFUSALS = [YEAR_INVALID, (422, "calendar.date_outside_year"), (422, "calendar.date_in_both_lists"),
-                 (422, "calendar.workday_not_weekend")]
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
+YEAR_INVALID = YearInvalid
+LOAD_REFUSALS = [YEAR_INVALID, DateOutsideYear, DateInBothLists,
+                 WorkdayNotWeekend]
 
 
 def path_year(request: web.Request) -> int:

@@ -10,12 +10,12 @@ from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
 from ..service import cutoff_run, cutoff_state as state
-from .context import ADMIN, TAG, TOKEN_ERRORS, context_of
+from .context import ADMIN, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .admin_models import CutoffList, CutoffStateWithRuns, RangeQuery
 from .models import CutoffBody, answer
 from .params import path_date
 
-api = ApiRouter(TAG)
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
 @api.post("/api/v1/admin/cutoffs",

@@ -8,13 +8,14 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
+from ..domain.errors import EnterpriseAlreadyAdded, EnterpriseExists, InvalidOrgCode
 from ..service import account_throttle
 from ..service import enterprises as use
-from .context import TAG, TOKEN_ERRORS, context_of
+from .context import PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .models import (DirectoryQuery, EnterpriseBody, EnterprisePage, EnterpriseView, MyEnterprisePage,
                      MyEnterpriseView, answer)
 
-api = ApiRouter(TAG)
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
 @api.get("/api/v1/enterprises", public=True, summary="Look enterprises up by code prefix or part of a name (at most 20)",
@@ -27,8 +28,8 @@ async def enterprises(request: web.Request) -> web.Response:
 
 @api.post("/api/v1/enterprises", summary="Register an enterprise the directory does not know",
           body=EnterpriseBody, response=EnterpriseView, status=201, roles=(),
-          errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.exists"),
-                  (429, "enterprise.rate_limited")])
+          errors=[*TOKEN_ERRORS, InvalidOrgCode, EnterpriseExists,
+                  (429, "enterprise.rate_limited", "Too many enterprises added from this account; retry after Retry-After seconds.")])
 async def enterprise(request: web.Request) -> web.Response:
     principal = principal_of(request)
     await account_throttle.check(context_of(request), account_throttle.enterprise_throttle(context_of(request)),
@@ -48,8 +49,8 @@ async def my_enterprises(request: web.Request) -> web.Response:
 
 @api.post("/api/v1/me/enterprises", summary="Add an enterprise to the agent's list (and to the directory)",
           body=EnterpriseBody, response=MyEnterpriseView, status=201, roles=(),
-          errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.already_added"),
-                  (429, "enterprise.rate_limited")])
+          errors=[*TOKEN_ERRORS, InvalidOrgCode, EnterpriseAlreadyAdded,
+                  (429, "enterprise.rate_limited", "Too many enterprises added from this account; retry after Retry-After seconds.")])
 async def my_enterprise(request: web.Request) -> web.Response:
     principal = principal_of(request)
     await account_throttle.check(context_of(request), account_throttle.enterprise_throttle(context_of(request)),
