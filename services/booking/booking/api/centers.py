@@ -15,13 +15,18 @@ from .models import answer
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
-@api.get("/api/v1/centers", public=True, summary="The centers and their settings (cutoff, horizon, lateness, periods)",
+@api.get("/api/v1/centers",
+         description=('Every center with its settings: time zone, cutoff time, release horizon, lateness '
+                      'limit, periods and limits.'),
+         public=True, summary="The centers and their settings (cutoff, horizon, lateness, periods)",
          response=CenterPage)
 async def centers(request: web.Request) -> web.Response:
     return json_response(answer(CenterPage, center_view.all_centers(context_of(request))))
 
 
-@api.get("/api/v1/centers/{center}", public=True,
+@api.get("/api/v1/centers/{center}",
+         description=("One center's settings: cutoff time (the working day before), release horizon, lateness "
+                      'minutes, periods with their times, limits and time zone.'), public=True,
          summary="A center's settings: cutoff time, release horizon, lateness minutes, periods, limits, time zone",
          response=CenterView, errors=[CenterNotFound])
 async def center(request: web.Request) -> web.Response:

@@ -31,12 +31,14 @@ PATH_PARAMS = {
                                 "credit code (统一社会信用代码, 18)",
                  "schema": {"type": "string", **{k: v for k, v in ORG_OR_CREDIT_CODE.items() if k != "examples"}},
                  "example": "MA1K4LXL8"},
-    "center": {"description": "a center's id (GET /api/v1/centers)", "schema": {"type": "string"}, "example": "qingdao"},
-    "date": {"description": "a date (YYYY-MM-DD, the center's calendar)", "schema": {"type": "string", "format": "date"},
-             "example": "2027-03-15"},
+    "center": {"description": "a center's id (GET /api/v1/centers)", "schema": {"type": "string"},
+               "example": "qingdao"},
+    "date": {"description": "a date (YYYY-MM-DD, the center's calendar)",
+             "schema": {"type": "string", "format": "date"}, "example": "2027-03-15"},
     "user_id": {"description": "an agent's account id", "schema": {"type": "string", "format": "uuid"},
                 "example": "5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f"},
-    "year": {"description": "a year (2000-2100)", "schema": {"type": "string", "pattern": "^[0-9]{4}$"}, "example": "2027"},
+    "year": {"description": "a year (2000-2100)", "schema": {"type": "string", "pattern": "^[0-9]{4}$"},
+             "example": "2027"},
 }
 DESK = ("staff", "admin")
 

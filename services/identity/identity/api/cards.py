@@ -11,7 +11,7 @@ from shared.http.requests import parse_body, parse_query
 
 from identity.domain.errors import (AccountLocked, CardAlreadyBound, CardInvalid, CardProofInvalid, CardProofRequired,
                                     Throttled)
-from identity.api.context import TAG, TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.api.context import LOGIN_LIMITED, TAG, TOKEN_ERRORS, client_ip_of, runtime_of
 from identity.api.models import (
     BindCardRequest,
     CardChallengeQuery,
@@ -64,10 +64,11 @@ async def cards(request: web.Request) -> web.Response:
 
 @api.delete("/api/v1/me/cards/{card_no}",
             description=('Removes a binding: the card can no longer log in to this account. 404 not_found when '
-                         'the card is not bound to it.'), summary="Unbind one of the signed-in user's cards", status=204,
+                         'the card is not bound to it.'),
+            summary="Unbind one of the signed-in user's cards", status=204,
             roles=(), errors=[(404, "not_found", "No such card is bound to you."), *TOKEN_ERRORS],
-            path_params={"card_no": {"description": "the card's number", "schema": {"type": "string", "pattern": "^[0-9A-Z]{1,32}$"},
-                                     "example": "QD2027000123"}})
+            path_params={"card_no": {"description": "the card's number", "example": "QD2027000123",
+                                     "schema": {"type": "string", "pattern": "^[0-9A-Z]{1,32}$"}}})
 async def bound_card(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     await unbind_card(runtime_of(request), UnbindCard(user_id=principal.user_id, card_no=request.match_info["card_no"]))
@@ -77,7 +78,8 @@ async def bound_card(request: web.Request) -> web.Response:
 @api.get("/api/v1/card-challenges",
          description=("A one-use challenge for a card login: sign its nonce (the ASCII bytes) with the card's "
                       'private key within 2 minutes and send the signature to POST /api/v1/sessions/card. The '
-                      'answer is the same whether or not the card is bound.'), public=True, summary="A one-use nonce for a card login (valid 2 minutes)",
+                      'answer is the same whether or not the card is bound.'),
+         public=True, summary="A one-use nonce for a card login (valid 2 minutes)",
          query=CardChallengeQuery, response=CardChallengeResponse, errors=[Throttled])
 async def card_challenge(request: web.Request) -> web.Response:
     q = parse_query(request, CardChallengeQuery)
@@ -91,8 +93,9 @@ async def card_challenge(request: web.Request) -> web.Response:
 @api.post("/api/v1/sessions/card",
           description=("Logs in with a card: the challenge's nonce signed by the card's private key. Answers a "
                        'session like POST /api/v1/sessions. The gateway limits it per client address like a '
-                       'login (429 rate_limited with Retry-After).'), public=True, summary="Log in with a card: the challenge's nonce signed by the card",
-          body=CardLoginRequest, response=SessionResponse, errors=[CardInvalid, (429, "rate_limited", "Too many logins from this address; retry after Retry-After seconds.")])
+                       'login (429 rate_limited with Retry-After).'),
+          public=True, summary="Log in with a card: the challenge's nonce signed by the card",
+          body=CardLoginRequest, response=SessionResponse, errors=[CardInvalid, LOGIN_LIMITED])
 async def card_session(request: web.Request) -> web.Response:
     b = await parse_body(request, CardLoginRequest)
     return session_response(await log_in_with_card(

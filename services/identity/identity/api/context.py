@@ -18,6 +18,8 @@ TAG = "identity"
 # Besides 401 auth.unauthorized (no token), which the ApiRouter adds for signed-in routes:
 # what the token check itself answers (shared.http.auth, and identity when the account is gone).
 TOKEN_ERRORS = (TokenInvalid, TokenExpired)
+# The gateway's per-address limit on logins and password resets (deploy/gateway/nginx.conf.template).
+LOGIN_LIMITED = (429, "rate_limited", "Too many logins from this address; retry after Retry-After seconds.")
 
 
 def runtime_of(request: web.Request) -> IdentityRuntime:

@@ -7,7 +7,7 @@ from shared.http.openapi import ApiRouter
 from shared.http.requests import parse_body
 
 from identity.domain.errors import CodeInvalid, PasswordWeak, Throttled
-from identity.api.context import TAG, client_ip_of, runtime_of
+from identity.api.context import LOGIN_LIMITED, TAG, client_ip_of, runtime_of
 from identity.api.models import PasswordResetRequest
 from identity.service.commands import ResetPassword
 from identity.service.password_resets import reset_password
@@ -22,7 +22,7 @@ api = ApiRouter(TAG)
                        'After).'), public=True,
           summary="Set a new password with an SMS code (ends every session, removes every card binding)",
           body=PasswordResetRequest, status=204,
-          errors=[CodeInvalid, PasswordWeak, Throttled, (429, "rate_limited", "Too many logins from this address; retry after Retry-After seconds.")])
+          errors=[CodeInvalid, PasswordWeak, Throttled, LOGIN_LIMITED])
 async def password_reset(request: web.Request) -> web.Response:
     b = await parse_body(request, PasswordResetRequest)
     await reset_password(runtime_of(request),
