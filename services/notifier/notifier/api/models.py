@@ -39,7 +39,8 @@ class SmsLogEntry(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"id": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d", "ref": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d",
               "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b", "phone": "13800138000",
               "kind": "booking.allocated", "event_type": "booking.allocated", "resend": False,
-              "text": "【制卡中心】您预约的2027年3月15日上午已分配：1号窗口，09:00-09:30，排队号A001。",
+              "text": ("【制卡中心】您预约的2027年3月15日上午制卡业务已安排：第1号窗口，办理时间09:00-09:30，"
+                       "排队号A001。请在该时间段内携带制卡资料到窗口办理，超过起始时间10分钟不予办理并计入逾期。"),
               "status": "delivered", "attempt_count": 1, "attempts": [{"attempt": 1, "provider": "http", "sender": "notifier-1", "started_at": "2027-03-12T15:00:05+08:00",
               "finished_at": "2027-03-12T15:00:06+08:00", "outcome": "delivered", "status_code": 200, "reason": None}],
               "provider": "http", "provider_id": "sms-7781203", "last_error": None, "next_attempt_at": None,
@@ -70,7 +71,8 @@ class SmsLogPage(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"id": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d", "ref": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d",
               "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b", "phone": "13800138000",
               "kind": "booking.allocated", "event_type": "booking.allocated", "resend": False,
-              "text": "【制卡中心】您预约的2027年3月15日上午已分配：1号窗口，09:00-09:30，排队号A001。",
+              "text": ("【制卡中心】您预约的2027年3月15日上午制卡业务已安排：第1号窗口，办理时间09:00-09:30，"
+                       "排队号A001。请在该时间段内携带制卡资料到窗口办理，超过起始时间10分钟不予办理并计入逾期。"),
               "status": "delivered", "attempt_count": 1, "attempts": [{"attempt": 1, "provider": "http", "sender": "notifier-1", "started_at": "2027-03-12T15:00:05+08:00",
               "finished_at": "2027-03-12T15:00:06+08:00", "outcome": "delivered", "status_code": 200, "reason": None}],
               "provider": "http", "provider_id": "sms-7781203", "last_error": None, "next_attempt_at": None,
