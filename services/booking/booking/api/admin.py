@@ -24,8 +24,8 @@ api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
 @api.put("/api/v1/admin/capacity",
-         description=('Sets how many enterprise lines a period of a date takes; never below what is already '
-                      'booked (capacity.below_booked).'),
+         description=("Sets how many enterprise lines a period of a date takes; never below what is already "
+                      "booked (capacity.below_booked)."),
          summary="Set a period's capacity (never below what is booked)",
          body=CapacityBody, response=CapacityView, roles=ADMIN,
          errors=[*TOKEN_ERRORS, CapacityBelowBooked, PeriodUnknown])
@@ -38,8 +38,8 @@ async def capacity(request: web.Request) -> web.Response:
 
 
 @api.put("/api/v1/admin/calendar/{date}",
-         description=('Overrides the official calendar for one date of a center: a working day or not, with a '
-                      'note. Bookings already made are kept.'),
+         description=("Overrides the official calendar for one date of a center: a working day or not, with a "
+                      "note. Bookings already made are kept."),
          summary="Make a date a working day or not (an override)",
          body=CalendarDayBody, response=CalendarDayOverride, roles=ADMIN, errors=TOKEN_ERRORS)
 async def calendar_day(request: web.Request) -> web.Response:
@@ -63,7 +63,7 @@ async def calendar_day_override(request: web.Request) -> web.Response:
 
 @api.get("/api/v1/admin/stats/{center}/{date}",
          description=("A day's counts: per period its capacity, bookings and enterprise lines, per status, and "
-                      'per business type the enterprises and cards.'),
+                      "per business type the enterprises and cards."),
          summary="A day's counts by period, business type and status",
          response=DayStatsFullView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def day_stats(request: web.Request) -> web.Response:
@@ -84,7 +84,8 @@ async def suspension(request: web.Request) -> web.Response:
 
 @api.get("/api/v1/admin/agents/{user_id}/rights",
          description=("An agent's booking rights (suspension, counters) and every change to them, who made it "
-                      'and why.'), summary="An agent's booking rights and every change to them",
+                      "and why."),
+         summary="An agent's booking rights and every change to them",
          response=AgentRightsView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def agent_rights(request: web.Request) -> web.Response:
     result = await agent_rights_with_audit(context_of(request), request.match_info["user_id"])
@@ -92,8 +93,9 @@ async def agent_rights(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/admin/agents",
-         description=('Finds agents by the start of a username or a phone number, with their booking rights; '
-                      'phones are masked.'), summary="Find agents by username (prefix) or phone, with their rights",
+         description=("Finds agents by the start of a username or a phone number, with their booking rights; "
+                      "phones are masked."),
+         summary="Find agents by username (prefix) or phone, with their rights",
          query=AgentQuery, response=AgentPage, roles=ADMIN, errors=TOKEN_ERRORS)
 async def agents(request: web.Request) -> web.Response:
     q = parse_query(request, AgentQuery)

@@ -21,8 +21,8 @@ class _Body(BaseModel):
 class OfficialYearBody(_Body):
     """A year's official schedule as the State Council's notice gives it."""
     model_config = ConfigDict(json_schema_extra=example({'holidays': ['2027-01-01',
-                                                                      '2027-02-06',
-                                                                      '2027-02-07',
+                                                                      "2027-02-06",
+                                                                      "2027-02-07",
                                                                       '2027-02-08'],
                                                          'workdays': ['2027-02-20'],
                                                          'note': '国办发明电〔2026〕7号'}))

@@ -35,11 +35,11 @@ CANCEL_REFUSALS = [NOT_FOUND, CutoffPassed, NotActive]
 
 
 @api.post("/api/v1/bookings",
-          description=('Books a period of a working day for 1 to 10 enterprises, each with its business types. '
-                       'The booking is confirmed at once and the agent hears it by SMS; at the cutoff (15:00 '
-                       'the working day before) it gets a desk, a time segment and a queue number. Send an '
-                       'Idempotency-Key to retry safely: the same key and body replay the first answer. Every '
-                       'refusal has its own code (see the 403/409/422 answers).'),
+          description=("Books a period of a working day for 1 to 10 enterprises, each with its business types. "
+                       "The booking is confirmed at once and the agent hears it by SMS; at the cutoff (15:00 "
+                       "the working day before) it gets a desk, a time segment and a queue number. Send an "
+                       "Idempotency-Key to retry safely: the same key and body replay the first answer. Every "
+                       "refusal has its own code (see the 403/409/422 answers)."),
           summary="Book a period for up to 10 enterprises (Idempotency-Key: the same key and body replay the answer)",
           body=BookingBody, response=BookingView, status=201, roles=(), headers=["Idempotency-Key"],
           errors=[*TOKEN_ERRORS, *CREATE_REFUSALS])
@@ -65,7 +65,7 @@ async def booking(request: web.Request) -> web.Response:
 
 @api.get("/api/v1/bookings",
          description=("The signed-in agent's bookings, newest service date first, optionally between two dates "
-                      'and of one status; paged with `cursor` (next_cursor of the previous page).'),
+                      "and of one status; paged with `cursor` (next_cursor of the previous page)."),
          summary="The agent's bookings, newest service date first",
          query=BookingListQuery, response=BookingPage, roles=(), errors=TOKEN_ERRORS)
 async def bookings(request: web.Request) -> web.Response:
@@ -77,7 +77,7 @@ async def bookings(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/bookings/{id}",
-         description=('One booking of the signed-in agent, with its enterprises, allocation and SMS state. '
+         description=("One booking of the signed-in agent, with its enterprises, allocation and SMS state. "
                       "Another agent's booking answers 404 booking.not_found, as a missing one does."),
          summary="One of the agent's bookings (another agent's: 404)",
          response=BookingView, roles=(), errors=[*TOKEN_ERRORS, NOT_FOUND])
@@ -88,8 +88,8 @@ async def booking_by_id(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/bookings/{id}/cancel",
-          description=('Cancels the whole booking, until its cutoff; the answer is the booking with status '
-                       'cancelled. Cancelling often suspends the right to book for a while.'),
+          description=("Cancels the whole booking, until its cutoff; the answer is the booking with status "
+                       "cancelled. Cancelling often suspends the right to book for a while."),
           summary="Cancel a booking before its cutoff",
           response=BookingView, roles=(), errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS])
 async def booking_cancellation(request: web.Request) -> web.Response:
@@ -99,8 +99,8 @@ async def booking_cancellation(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/bookings/{id}/enterprises/{org_code}/cancel",
-          description=('Cancels one enterprise of a booking, until the cutoff; the booking itself is cancelled '
-                       'when it was the last active one.'),
+          description=("Cancels one enterprise of a booking, until the cutoff; the booking itself is cancelled "
+                       "when it was the last active one."),
           summary="Cancel one enterprise of a booking (the booking too when it was the last)",
           response=BookingView, roles=(),
           errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS, LineNotFound])
@@ -113,7 +113,7 @@ async def booking_line_cancellation(request: web.Request) -> web.Response:
 
 @api.post("/api/v1/bookings/{id}/sms-resend",
           description=("Sends the booking's SMS again, as the booking is now (its allocation once it has one). "
-                       'Once per booking, and only while it is confirmed or allocated.'),
+                       "Once per booking, and only while it is confirmed or allocated."),
           summary="Send the booking's SMS again, as the booking is now (once; confirmed or allocated only)",
           response=SmsResendView, status=202, roles=(),
           errors=[*TOKEN_ERRORS, NOT_FOUND, SmsResendUsed, NotActive])
@@ -124,8 +124,8 @@ async def booking_sms_resend(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/me/booking-rights",
-         description=('Whether the agent may book: the suspension (until when, and why) and the counters of '
-                      'no-shows and cancellations that lead to one.'),
+         description=("Whether the agent may book: the suspension (until when, and why) and the counters of "
+                      "no-shows and cancellations that lead to one."),
          summary="The agent's booking rights: suspension and counters",
          response=BookingRightsView, roles=(), errors=TOKEN_ERRORS)
 async def my_booking_rights(request: web.Request) -> web.Response:

@@ -33,7 +33,7 @@ def path_year(request: web.Request) -> int:
 @api.put("/api/v1/admin/calendar/years/{year}",
          description=("Loads a year's official schedule published by the State Council: its holidays and its "
                       "调休 weekend working days (every other Monday-Friday works). It replaces the year's "
-                      'schedule from the holiday package and makes the year bookable.'),
+                      "schedule from the holiday package and makes the year bookable."),
          summary="Load a year's official schedule (holidays and 调休 working weekend days); replaces it",
          body=OfficialYearBody, response=OfficialYearView, roles=ADMIN, errors=[*TOKEN_ERRORS, *LOAD_REFUSALS])
 async def official_year(request: web.Request) -> web.Response:
@@ -47,7 +47,7 @@ async def official_year(request: web.Request) -> web.Response:
 
 @api.get("/api/v1/admin/calendar/years/{year}",
          description=("A year's official schedule and where it comes from: an administrator, the holiday "
-                      'package, or nothing yet (source null: the year is unconfirmed, never bookable).'),
+                      "package, or nothing yet (source null: the year is unconfirmed, never bookable)."),
          summary="A year's official schedule and its source (admin, package, or null: unconfirmed)",
          response=OfficialYearView, roles=ADMIN, errors=[*TOKEN_ERRORS, YEAR_INVALID])
 async def official_year_view(request: web.Request) -> web.Response:
@@ -57,7 +57,7 @@ async def official_year_view(request: web.Request) -> web.Response:
 
 @api.delete("/api/v1/admin/calendar/years/{year}",
             description=("Clears the schedule an administrator loaded for a year: the holiday package's holds "
-                         'again, or the year becomes unconfirmed.'),
+                         "again, or the year becomes unconfirmed."),
             summary="Clear a loaded year: back to the package's schedule, or unconfirmed",
             status=204, roles=ADMIN, errors=[*TOKEN_ERRORS, YEAR_INVALID])
 async def official_year_clear(request: web.Request) -> web.Response:
@@ -67,7 +67,7 @@ async def official_year_clear(request: web.Request) -> web.Response:
 
 @api.get("/api/v1/admin/calendar",
          description=("A month of a center's calendar for the console: per day where its status comes from, "
-                      'its override, whether it is bookable and its cutoff state.'),
+                      "its override, whether it is bookable and its cutoff state."),
          summary="A month of a center's calendar: each day's source, override, bookability and cutoff state",
          query=MonthQuery, response=AdminMonthView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def admin_month(request: web.Request) -> web.Response:
@@ -77,8 +77,8 @@ async def admin_month(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/admin/capacity",
-         description=('Capacity per date and period with what is booked and left, over a range (default: today '
-                      'and the next 14 days).'),
+         description=("Capacity per date and period with what is booked and left, over a range (default: today "
+                      "and the next 14 days)."),
          summary="Capacity per date and period with what is booked (default: today + 14 days)",
          query=RangeQuery, response=CapacityRangeView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def admin_capacity(request: web.Request) -> web.Response:

@@ -16,8 +16,8 @@ api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
 @api.get("/api/v1/centers",
-         description=('Every center with its settings: time zone, cutoff time, release horizon, lateness '
-                      'limit, periods and limits.'),
+         description=("Every center with its settings: time zone, cutoff time, release horizon, lateness "
+                      "limit, periods and limits."),
          public=True, summary="The centers and their settings (cutoff, horizon, lateness, periods)",
          response=CenterPage)
 async def centers(request: web.Request) -> web.Response:
@@ -26,7 +26,8 @@ async def centers(request: web.Request) -> web.Response:
 
 @api.get("/api/v1/centers/{center}",
          description=("One center's settings: cutoff time (the working day before), release horizon, lateness "
-                      'minutes, periods with their times, limits and time zone.'), public=True,
+                      "minutes, periods with their times, limits and time zone."),
+         public=True,
          summary="A center's settings: cutoff time, release horizon, lateness minutes, periods, limits, time zone",
          response=CenterView, errors=[CenterNotFound])
 async def center(request: web.Request) -> web.Response:

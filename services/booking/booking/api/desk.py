@@ -20,7 +20,7 @@ NOT_FOUND = BookingNotFound
 
 @api.get("/api/v1/desk/schedule",
          description=("A day's allocated bookings of a center in queue order (default: the center's today), "
-                      'for the desk clerks (staff) and administrators.'),
+                      "for the desk clerks (staff) and administrators."),
          summary="A day's allocated bookings in queue order (default: today)",
          query=DeskScheduleQuery, response=DeskScheduleView, roles=DESK, errors=TOKEN_ERRORS)
 async def desk_schedule(request: web.Request) -> web.Response:
@@ -32,7 +32,7 @@ async def desk_schedule(request: web.Request) -> web.Response:
 @api.post("/api/v1/desk/bookings/{id}/check-in",
           description=("Checks the agent in at the desk on the booking's day. More than the center's lateness "
                        "limit (10 minutes) after the segment's start it is refused with booking.late and the "
-                       'booking becomes a no-show.'),
+                       "booking becomes a no-show."),
           summary="Check the agent in (more than 10 minutes late: refused, and the booking is a no-show)",
           response=BookingView, roles=DESK,
           errors=[*TOKEN_ERRORS, NOT_FOUND, Late, WrongDay, NotActive])
@@ -43,7 +43,7 @@ async def desk_check_in(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/desk/bookings/{id}/complete",
-          description=('Marks a checked-in booking as served (completed).'),
+          description=("Marks a checked-in booking as served (completed)."),
           summary="Mark a checked-in booking as served",
           response=BookingView, roles=DESK, errors=[*TOKEN_ERRORS, NOT_FOUND, NotActive])
 async def desk_completion(request: web.Request) -> web.Response:
@@ -53,9 +53,9 @@ async def desk_completion(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/desk/bookings/{id}/no-show",
-          description=('Marks a booking of today as a no-show, once the agent is more than the lateness limit '
+          description=("Marks a booking of today as a no-show, once the agent is more than the lateness limit "
                        "late (before: booking.not_late_yet). No-shows count against the agent's booking "
-                       'rights.'),
+                       "rights."),
           summary="Mark a booking as a no-show (only once the agent is more than the center's late_minutes late)",
           response=BookingView, roles=DESK,
           errors=[*TOKEN_ERRORS, NOT_FOUND, NotActive, WrongDay, NotLateYet])

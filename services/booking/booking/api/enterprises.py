@@ -22,7 +22,7 @@ ENTERPRISES_LIMITED = (429, "enterprise.rate_limited",
 
 
 @api.get("/api/v1/enterprises",
-         description=('Looks the enterprise directory up by the start of an organisation code or a part of a '
+         description=("Looks the enterprise directory up by the start of an organisation code or a part of a "
                       "name (2 characters or more): at most 20 enterprises, for the booking form's search."),
          public=True, summary="Look enterprises up by code prefix or part of a name (at most 20)",
          query=DirectoryQuery, response=EnterprisePage)
@@ -33,9 +33,9 @@ async def enterprises(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/enterprises",
-          description=('Adds an enterprise the directory does not know yet: its 9-character organisation code '
-                       '(组织机构代码) or 18-character unified social credit code (统一社会信用代码), check characters '
-                       'verified, stored as the 9-character code, and its name.'),
+          description=("Adds an enterprise the directory does not know yet: its 9-character organisation code "
+                       "(组织机构代码) or 18-character unified social credit code (统一社会信用代码), check characters "
+                       "verified, stored as the 9-character code, and its name."),
           summary="Register an enterprise the directory does not know",
           body=EnterpriseBody, response=EnterpriseView, status=201, roles=(),
           errors=[*TOKEN_ERRORS, InvalidOrgCode, EnterpriseExists,
@@ -50,7 +50,7 @@ async def enterprise(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/me/enterprises",
-         description=('The enterprises the agent handles: the booking form offers them.'),
+         description=("The enterprises the agent handles: the booking form offers them."),
          summary="The agent's own list of enterprises",
          response=MyEnterprisePage, roles=(), errors=TOKEN_ERRORS)
 async def my_enterprises(request: web.Request) -> web.Response:
@@ -61,7 +61,7 @@ async def my_enterprises(request: web.Request) -> web.Response:
 
 @api.post("/api/v1/me/enterprises",
           description=("Adds an enterprise to the agent's own list (and to the directory when it is new). "
-                       'Limited per account (enterprise.rate_limited).'),
+                       "Limited per account (enterprise.rate_limited)."),
           summary="Add an enterprise to the agent's list (and to the directory)",
           body=EnterpriseBody, response=MyEnterpriseView, status=201, roles=(),
           errors=[*TOKEN_ERRORS, InvalidOrgCode, EnterpriseAlreadyAdded,
@@ -77,7 +77,7 @@ async def my_enterprise(request: web.Request) -> web.Response:
 
 @api.delete("/api/v1/me/enterprises/{org_code}",
             description=("Removes an enterprise from the agent's list; bookings already made keep it. Removing "
-                         'one that is not in the list is not an error.'),
+                         "one that is not in the list is not an error."),
             summary="Remove an enterprise from the agent's list (idempotent)", status=204, roles=(),
             errors=TOKEN_ERRORS)
 async def my_enterprise_by_code(request: web.Request) -> web.Response:

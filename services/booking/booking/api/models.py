@@ -219,11 +219,11 @@ class BusinessTypePage(BaseModel):
                                                                     'needs_count': False,
                                                                     'count': 'none',
                                                                     'excludes': ['PRE_ENTRY',
-                                                                                 'CHANGE_INFO',
-                                                                                 'RENEW_UNLOCK',
-                                                                                 'DECLARANT_CARD',
-                                                                                 'OPERATOR_CARD',
-                                                                                 'REISSUE_CARD',
+                                                                                 "CHANGE_INFO",
+                                                                                 "RENEW_UNLOCK",
+                                                                                 "DECLARANT_CARD",
+                                                                                 "OPERATOR_CARD",
+                                                                                 "REISSUE_CARD",
                                                                                  'BUY_READER']}],
                                                          'next_cursor': None}))
     items: list[BusinessTypeView]

@@ -36,7 +36,7 @@ def card_view(b: CardBinding) -> dict:
 
 
 @api.post("/api/v1/me/cards",
-          description=('Binds a card to the signed-in account: its number and public key (Ed25519 or ECDSA '
+          description=("Binds a card to the signed-in account: its number and public key (Ed25519 or ECDSA "
                        "P-256, PEM), proven by the account's password or a code of purpose bind_card. The "
                        "account's phone is told by SMS. A card is bound to one account at most."),
           summary="Bind a card (its Ed25519 or ECDSA P-256 public key) to the signed-in user, with a fresh proof "
@@ -53,8 +53,9 @@ async def card(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/me/cards",
-         description=('The cards bound to the signed-in account, with their algorithm, fingerprint and public '
-                      'key.'), summary="The signed-in user's bound cards", response=CardList, roles=(),
+         description=("The cards bound to the signed-in account, with their algorithm, fingerprint and public "
+                      "key."),
+         summary="The signed-in user's bound cards", response=CardList, roles=(),
          errors=TOKEN_ERRORS)
 async def cards(request: web.Request) -> web.Response:
     principal = await authenticate(request)
@@ -63,8 +64,8 @@ async def cards(request: web.Request) -> web.Response:
 
 
 @api.delete("/api/v1/me/cards/{card_no}",
-            description=('Removes a binding: the card can no longer log in to this account. 404 not_found when '
-                         'the card is not bound to it.'),
+            description=("Removes a binding: the card can no longer log in to this account. 404 not_found when "
+                         "the card is not bound to it."),
             summary="Unbind one of the signed-in user's cards", status=204,
             roles=(), errors=[(404, "not_found", "No such card is bound to you."), *TOKEN_ERRORS],
             path_params={"card_no": {"description": "the card's number", "example": "QD2027000123",
@@ -77,8 +78,8 @@ async def bound_card(request: web.Request) -> web.Response:
 
 @api.get("/api/v1/card-challenges",
          description=("A one-use challenge for a card login: sign its nonce (the ASCII bytes) with the card's "
-                      'private key within 2 minutes and send the signature to POST /api/v1/sessions/card. The '
-                      'answer is the same whether or not the card is bound.'),
+                      "private key within 2 minutes and send the signature to POST /api/v1/sessions/card. The "
+                      "answer is the same whether or not the card is bound."),
          public=True, summary="A one-use nonce for a card login (valid 2 minutes)",
          query=CardChallengeQuery, response=CardChallengeResponse, errors=[Throttled])
 async def card_challenge(request: web.Request) -> web.Response:
@@ -92,8 +93,8 @@ async def card_challenge(request: web.Request) -> web.Response:
 
 @api.post("/api/v1/sessions/card",
           description=("Logs in with a card: the challenge's nonce signed by the card's private key. Answers a "
-                       'session like POST /api/v1/sessions. The gateway limits it per client address like a '
-                       'login (429 rate_limited with Retry-After).'),
+                       "session like POST /api/v1/sessions. The gateway limits it per client address like a "
+                       "login (429 rate_limited with Retry-After)."),
           public=True, summary="Log in with a card: the challenge's nonce signed by the card",
           body=CardLoginRequest, response=SessionResponse, errors=[CardInvalid, LOGIN_LIMITED])
 async def card_session(request: web.Request) -> web.Response:

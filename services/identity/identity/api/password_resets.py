@@ -16,10 +16,11 @@ api = ApiRouter(TAG)
 
 
 @api.post("/api/v1/password-resets",
-          description=('Sets a new password for the account of the phone, proven by a code of purpose '
-                       'reset_password. Every session of the account ends and every card binding is removed. '
-                       'The gateway limits it per client address like a login (429 rate_limited with Retry- '
-                       'After).'), public=True,
+          description=("Sets a new password for the account of the phone, proven by a code of purpose "
+                       "reset_password. Every session of the account ends and every card binding is removed. "
+                       "The gateway limits it per client address like a login (429 rate_limited with "
+                       "Retry-After)."),
+          public=True,
           summary="Set a new password with an SMS code (ends every session, removes every card binding)",
           body=PasswordResetRequest, status=204,
           errors=[CodeInvalid, PasswordWeak, Throttled, LOGIN_LIMITED])

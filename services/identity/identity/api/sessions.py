@@ -29,10 +29,10 @@ def session_response(session: SessionTokens) -> web.Response:
 
 
 @api.post("/api/v1/sessions",
-          description=('Logs in with a username and password, or with a phone and a code of purpose login, and '
-                       'answers a session: an access token (15 minutes) and a refresh token. Repeated failures '
-                       'lock the account for a while (auth.locked); the gateway limits logins per client '
-                       'address (rate_limited).'),
+          description=("Logs in with a username and password, or with a phone and a code of purpose login, and "
+                       "answers a session: an access token (15 minutes) and a refresh token. Repeated failures "
+                       "lock the account for a while (auth.locked); the gateway limits logins per client "
+                       "address (rate_limited)."),
           public=True, summary="Log in with {username, password} or {phone, sms_code}",
           body=LoginRequest, response=SessionResponse,
           errors=[InvalidCredentials, AccountLocked, Throttled, LOGIN_LIMITED])
@@ -51,8 +51,8 @@ async def session(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/sessions/refresh",
-          description=('Exchanges a refresh token for a new session. The refresh token given stops working; '
-                       'using a spent one again ends the whole session (a stolen token is detected).'),
+          description=("Exchanges a refresh token for a new session. The refresh token given stops working; "
+                       "using a spent one again ends the whole session (a stolen token is detected)."),
           public=True, summary="A new token pair for a refresh token (which stops working)",
           body=RefreshRequest, response=SessionResponse, errors=[*TOKEN_ERRORS, Throttled])
 async def session_refresh(request: web.Request) -> web.Response:
@@ -62,8 +62,8 @@ async def session_refresh(request: web.Request) -> web.Response:
 
 
 @api.delete("/api/v1/sessions/current",
-            description=('Ends the session of the access token: its refresh tokens stop working. The access '
-                         'token itself lives until it expires (15 minutes at most).'),
+            description=("Ends the session of the access token: its refresh tokens stop working. The access "
+                         "token itself lives until it expires (15 minutes at most)."),
             summary="Log out: revoke this session's refresh tokens",
             status=204, roles=(), errors=TOKEN_ERRORS)
 async def current_session(request: web.Request) -> web.Response:

@@ -19,11 +19,11 @@ api = ApiRouter(TAG)
 
 
 @api.post("/api/v1/sms-codes",
-          description=('Sends a 6-digit code to the phone by SMS, valid 5 minutes and for one use, for '
+          description=("Sends a 6-digit code to the phone by SMS, valid 5 minutes and for one use, for "
                        "registering, logging in, resetting a password or (signed in, to the account's own "
-                       'phone) binding a card. The answer is the same whether or not the phone has an account. '
-                       'Limited per phone (1 a minute, 5 an hour, 10 a day: sms.rate_limited) and by the '
-                       'gateway per client address (rate_limited).'),
+                       "phone) binding a card. The answer is the same whether or not the phone has an account. "
+                       "Limited per phone (1 a minute, 5 an hour, 10 a day: sms.rate_limited) and by the "
+                       "gateway per client address (rate_limited)."),
           public=True, summary="Send an SMS verification code", body=SmsCodeRequest,
           response=SmsCodeSent, status=202,
           errors=[SmsRateLimited, (401, "auth.unauthorized", "purpose bind_card needs a signed-in user"), *TOKEN_ERRORS,

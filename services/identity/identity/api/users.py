@@ -19,10 +19,10 @@ api = ApiRouter(TAG)
 
 
 @api.post("/api/v1/users",
-          description=('Creates an agent (经办人) account. The phone must be proven by a code of purpose register '
-                       '(POST /api/v1/sms-codes); the username is 3-32 lower-case letters, digits or _ . -; '
-                       'the password at least 8 characters and not guessable. The answer is the account; log '
-                       'in next with POST /api/v1/sessions.'),
+          description=("Creates an agent (经办人) account. The phone must be proven by a code of purpose register "
+                       "(POST /api/v1/sms-codes); the username is 3-32 lower-case letters, digits or _ . -; "
+                       "the password at least 8 characters and not guessable. The answer is the account; log "
+                       "in next with POST /api/v1/sessions."),
           public=True, summary="Register an agent with an SMS code", body=RegistrationRequest,
           response_headers=["Location"],
           response=UserView, status=201,
@@ -36,8 +36,8 @@ async def user(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/me",
-         description=('The account the access token belongs to: its name, phone, e-mail and roles (agent, '
-                      'staff, admin). The web client reads it after a login to choose its screens.'),
+         description=("The account the access token belongs to: its name, phone, e-mail and roles (agent, "
+                      "staff, admin). The web client reads it after a login to choose its screens."),
          summary="The signed-in user's account", response=UserView, roles=(),
          errors=TOKEN_ERRORS)
 async def me(request: web.Request) -> web.Response:
