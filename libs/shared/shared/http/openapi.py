@@ -5,7 +5,12 @@ both the aiohttp route and its OpenAPI operation come from that one declaration.
 Access is declared, enforced and documented in one place (shared.http.access): every route
 says ``public=True``, ``roles=()`` (any signed-in user) or ``roles=(...)``; the route
 ``routes()`` gives checks it before the handler runs, and a route that declares nothing
-stops ``routes()`` (so the service does not start)."""
+stops ``routes()`` (so the service does not start).
+
+The document is meant to be complete (docs/openapi.md): each route gives a ``summary`` and a
+``description``, every error it may answer (``errors=``: an AppError class, or ``(status,
+code[, detail])``) and its path parameters; each answer declares ``X-Request-ID`` (and
+``Retry-After`` on 429/503), each error status its codes with an example problem."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
