@@ -10,6 +10,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
 METHODS = {"get", "put", "post", "delete", "patch"}
@@ -93,3 +97,22 @@ def test_every_tag_is_described():
     described = {t["name"] for t in doc["tags"] if t.get("description")}
     used = {t for _, op in operations(doc) for t in op["tags"]}
     assert used <= described, used - described
+
+
+def test_every_example_fits_its_schema():
+    """The examples are what a client would really get or send: each one is valid against
+    its own schema (references resolved within the document)."""
+    doc = document()
+    registry = Registry().with_resource("urn:doc", DRAFT202012.create_resource(doc))
+    wrong = []
+    for name, schema in doc["components"]["schemas"].items():
+        ref = {"$ref": f"urn:doc#/components/schemas/{name}"}
+        validator = Draft202012Validator(ref, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        for i, value in enumerate(schema.get("examples", [])):
+            wrong += [f"{name} example {i}: {e.message} at {list(e.absolute_path)}" for e in validator.iter_errors(value)]
+    for label, op in operations(doc):
+        for status, answer in answers(doc, op):
+            for code, ex in answer.get("content", {}).get("application/problem+json", {}).get("examples", {}).items():
+                validator = Draft202012Validator({"$ref": "urn:doc#/components/schemas/Problem"}, registry=registry)
+                wrong += [f"{label} {status} {code}: {e.message}" for e in validator.iter_errors(ex["value"])]
+    assert not wrong, "\n".join(wrong)

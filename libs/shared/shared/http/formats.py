@@ -6,7 +6,8 @@ answers its own codes (``enterprise.code_invalid``, a ``validation_error`` namin
 field, ``booking.date_not_bookable``), forgiving what it forgives (surrounding spaces,
 lower case, full-width characters of Chinese input methods in organisation codes). A
 pydantic ``pattern=`` would answer a generic ``validation_error`` first and change them.
-Use them as ``Field(json_schema_extra=PHONE, ...)``."""
+Use them as ``Field(json_schema_extra=PHONE, ...)``. Dates need nothing: a pydantic ``date``
+field is declared ``format: date``."""
 from __future__ import annotations
 
 from typing import Any
@@ -22,10 +23,6 @@ ORG_CODE_9 = "[0-9A-Z]{8}-?[0-9X]"
 CREDIT_CODE_18 = "[0-9A-HJ-NPQRTUWXY]{18}"
 ORG_OR_CREDIT_CODE: dict[str, Any] = {"pattern": f"^({ORG_CODE_9}|{CREDIT_CODE_18})$",
                                       "examples": ["MA1K4LXL8", "91350100MA1K4LXL8D"]}
-ORG_CODE: dict[str, Any] = {"pattern": "^[0-9A-Z]{8}[0-9X]$", "examples": ["MA1K4LXL8"]}
-# A calendar date and an instant (ISO 8601; instants with their offset).
-DATE: dict[str, Any] = {"format": "date", "examples": ["2027-03-15"]}
-INSTANT: dict[str, Any] = {"format": "date-time", "examples": ["2027-03-12T15:00:00+08:00"]}
 # A period of the center's day: its code (AM, PM at the default center; the calendar lists them).
 PERIOD: dict[str, Any] = {"pattern": "^[A-Z][A-Z0-9]{0,15}$", "examples": ["AM"]}
 
