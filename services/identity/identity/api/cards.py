@@ -69,7 +69,7 @@ async def cards(request: web.Request) -> web.Response:
             summary="Unbind one of the signed-in user's cards", status=204,
             roles=(), errors=[(404, "not_found", "No such card is bound to you."), *TOKEN_ERRORS],
             path_params={"card_no": {"description": "the card's number", "example": "QD2027000123",
-                                     "schema": {"type": "string", "pattern": "^[0-9A-Z]{1,32}$"}}})
+                                     "schema": {"type": "string", "pattern": "^[0-9A-Za-z]{1,32}$"}}})
 async def bound_card(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     await unbind_card(runtime_of(request), UnbindCard(user_id=principal.user_id, card_no=request.match_info["card_no"]))

@@ -32,11 +32,12 @@ class RegistrationRequest(Body):
         "name": "张伟", "email": "zhang.wei@haier-example.cn", "org_code": "MA1K4LXL8"}))
     phone: str = Field(max_length=PHONE_MAX, json_schema_extra=PHONE)
     sms_code: str = Field(max_length=CODE_MAX, json_schema_extra=SMS_CODE)
-    username: str = Field(max_length=USERNAME_MAX, description="3-32 of a-z 0-9 _ . -, starting with a letter or digit",
-                          json_schema_extra={"pattern": "^[a-z0-9][a-z0-9_.-]{2,31}$"})
+    username: str = Field(max_length=USERNAME_MAX, description="3-32 letters, digits, _ . -, starting with a letter or "
+                          "digit; case-insensitive (stored lower-cased)",
+                          json_schema_extra={"pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"})
     password: str = Field(max_length=PASSWORD_MAX, description="at least 8 characters, not a common or guessable one")
     name: str = Field(max_length=200, description="the agent's real name")
-    email: str | None = Field(default=None, max_length=320, json_schema_extra={"format": "email"})
+    email: str | None = Field(default=None, max_length=320, examples=["zhang.wei@haier-example.cn"])
     org_code: str | None = Field(default=None, max_length=32, description="the agent's company (组织机构代码 or 统一社会信用代码)",
                                  json_schema_extra=ORG_OR_CREDIT_CODE)
 
@@ -59,8 +60,8 @@ class RefreshRequest(Body):
 
 class CardChallengeQuery(Body):
     """The card a login challenge is for."""
-    card_no: str = Field(max_length=64, description="1-32 of 0-9 A-Z", json_schema_extra={
-        "pattern": "^[0-9A-Z]{1,32}$", "examples": ["QD2027000123"]})
+    card_no: str = Field(max_length=64, description="1-32 letters or digits (stored upper-cased)", json_schema_extra={
+        "pattern": "^[0-9A-Za-z]{1,32}$", "examples": ["QD2027000123"]})
 
 
 class CardLoginRequest(Body):
@@ -68,7 +69,7 @@ class CardLoginRequest(Body):
     model_config = ConfigDict(json_schema_extra=example({
         "card_no": "QD2027000123", "challenge_id": "c3a1f0e2-5b7d-4c8e-9f10-2a3b4c5d6e7f",
         "signature": "MEUCIQDx3l0J1c2F0ZQ1hX2V4YW1wbGUtc2lnbmF0dXJlAiB0aGlzIGlzIG5vdCBhIHJlYWwgb25l"}))
-    card_no: str = Field(max_length=64, json_schema_extra={"pattern": "^[0-9A-Z]{1,32}$"})
+    card_no: str = Field(max_length=64, json_schema_extra={"pattern": "^[0-9A-Za-z]{1,32}$"})
     challenge_id: str = Field(max_length=64, description="GET /api/v1/card-challenges")
     signature: str = Field(max_length=1024, description="base64 of the signature over the nonce's ASCII bytes")
 
@@ -79,7 +80,7 @@ class BindCardRequest(Body):
     model_config = ConfigDict(json_schema_extra=example({
         "card_no": "QD2027000123", "password": "Qingdao#Card2027",
         "public_key": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n"}))
-    card_no: str = Field(max_length=64, json_schema_extra={"pattern": "^[0-9A-Z]{1,32}$"})
+    card_no: str = Field(max_length=64, json_schema_extra={"pattern": "^[0-9A-Za-z]{1,32}$"})
     public_key: str = Field(max_length=8192, description="PEM (-----BEGIN PUBLIC KEY-----), Ed25519 or ECDSA P-256")
     password: str | None = Field(default=None, max_length=PASSWORD_MAX)
     sms_code: str | None = Field(default=None, max_length=CODE_MAX, json_schema_extra=SMS_CODE)
