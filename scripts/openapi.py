@@ -30,6 +30,10 @@ OUT = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
 ERRORS_JS = ROOT / "deploy" / "gateway" / "static" / "app" / "errors.js"
 SERVICES = ("identity", "booking", "allocator", "notifier")
 TITLE = "Card center API v1"
+# info.version, semver (docs/api-changes.md): MINOR for each release that adds an operation,
+# PATCH for documentation only; MAJOR never within /api/v1. The released documents are kept
+# in docs/api/released/ and tests/contract/test_api_compatibility.py compares against them.
+VERSION = "1.0.0"
 DESCRIPTION = (
     "The gateway's HTTP API (api.md), merged over the services' own documents.\n\n"
     "**Errors** are `application/problem+json` (RFC 9457): `type` is always `about:blank`, `title` the "
@@ -87,8 +91,15 @@ def merged(specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
                 other = owner.setdefault((path, method), service)
                 if other != service:
                     raise SystemExit(f"openapi: {method.upper()} {path} is declared by both {other} and {service}")
-    tags = [{"name": name, "description": TAGS[name]} for name in specs]
-    document = add_gateway_answers(merge_specs(specs.values(), title=TITLE, description=DESCRIPTION, tags=tags))
+    return add_gateway_answers(merge_specs(specs.values(), title=TITLE, version=VERSION,
+                                           description=DESCRIPTION))
+
+
+def completed(document: dict[str, Any]) -> dict[str, Any]:
+    """The merged document with what the whole API shares: its tags described, its server,
+    its licence, and each error code's Chinese message."""
+    used = {tag for item in document["paths"].values() for op in item.values() for tag in op.get("tags", [])}
+    document["tags"] = [{"name": name, "description": text} for name, text in TAGS.items() if name in used]
     document["servers"] = SERVERS
     document["info"]["license"] = LICENSE
     return with_messages(document, messages())
@@ -130,7 +141,7 @@ def render(document: dict[str, Any]) -> str:
 def generate() -> tuple[str, list[str], list[str]]:
     """(the file's text, the services in it, the services skipped)."""
     specs, skipped = service_specs()
-    return render(merged(specs)), list(specs), skipped
+    return render(completed(merged(specs))), list(specs), skipped
 
 
 def main(argv: list[str] | None = None) -> int:
