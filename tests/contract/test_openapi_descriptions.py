@@ -116,3 +116,10 @@ def test_every_example_fits_its_schema():
                 validator = Draft202012Validator({"$ref": "urn:doc#/components/schemas/Problem"}, registry=registry)
                 wrong += [f"{label} {status} {code}: {e.message}" for e in validator.iter_errors(ex["value"])]
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_parameter_is_described():
+    doc = document()
+    bare = [f"{name} {p['in']} {p['name']}" for name, op in operations(doc)
+            for p in op.get("parameters", []) if not p.get("description")]
+    assert not bare, bare

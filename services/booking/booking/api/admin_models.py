@@ -53,7 +53,7 @@ class OfficialYearView(BaseModel):
 
 
 class MonthQuery(_Body):
-    center: str | None = None
+    center: str | None = Field(None, description="a center's id (GET /api/v1/centers); default: the default center")
     month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
 
 
@@ -134,9 +134,9 @@ class AdminMonthView(BaseModel):
 
 class RangeQuery(_Body):
     model_config = ConfigDict(populate_by_name=True)
-    center: str | None = None
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    center: str | None = Field(None, description="a center's id (GET /api/v1/centers); default: the default center")
+    from_: date | None = Field(None, alias="from", description="the first day; default: as the operation says")
+    to: date | None = Field(None, description="the last day; default: as the operation says")
 
 
 class CapacityPeriodView(BaseModel):
@@ -309,8 +309,8 @@ class DayStatsFullView(BaseModel):
 
 class AgentQuery(_Body):
     q: str = Field(min_length=2, max_length=50, description="username (prefix) or phone (11 digits or last 4+)")
-    cursor: str | None = Field(None, max_length=500)
-    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=500, description="next_cursor of the previous page")
+    limit: int = Field(20, ge=1, le=100, description="agents per page")
 
 
 class AgentListItem(BaseModel):

@@ -26,14 +26,15 @@ class EnterpriseBody(_Body):
 
 
 class DirectoryQuery(_Body):
-    q: str = Field(min_length=2, max_length=100)
+    q: str = Field(min_length=2, max_length=100, description="the start of an organisation code, or a part of a name",
+                   examples=["海川"])
 
 
 class CalendarQuery(_Body):
     model_config = ConfigDict(populate_by_name=True)
-    center: str | None = None
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    center: str | None = Field(None, description="a center's id (GET /api/v1/centers); default: the default center")
+    from_: date | None = Field(None, alias="from", description="the first day; default: the center's today")
+    to: date | None = Field(None, description="the last day; default: 14 days after from")
 
 
 # What POST /api/v1/bookings takes, for the document only: the domain checks these fields
@@ -85,11 +86,12 @@ class BookingBody(BaseModel):
 
 class BookingListQuery(_Body):
     model_config = ConfigDict(populate_by_name=True)
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
-    status: Literal["confirmed", "allocated", "checked_in", "completed", "no_show", "cancelled"] | None = None
-    cursor: str | None = Field(None, max_length=500)
-    limit: int = Field(20, ge=1, le=100)
+    from_: date | None = Field(None, alias="from", description="service dates from this day on")
+    to: date | None = Field(None, description="service dates up to this day")
+    status: Literal["confirmed", "allocated", "checked_in", "completed", "no_show", "cancelled"] | None = Field(
+        None, description="only bookings in this status")
+    cursor: str | None = Field(None, max_length=500, description="next_cursor of the previous page")
+    limit: int = Field(20, ge=1, le=100, description="bookings per page")
 
 
 class CapacityBody(_Body):
@@ -113,7 +115,7 @@ class CalendarDayBody(_Body):
 
 
 class CenterQuery(_Body):
-    center: str | None = None
+    center: str | None = Field(None, description="a center's id (GET /api/v1/centers); default: the default center")
 
 
 class CutoffBody(_Body):
@@ -130,8 +132,8 @@ _Date = date   # the field below is named ``date``: inside the class that name i
 
 
 class DeskScheduleQuery(_Body):
-    center: str | None = None
-    date: _Date | None = None    # the center's today when left out
+    center: str | None = Field(None, description="a center's id (GET /api/v1/centers); default: the default center")
+    date: _Date | None = Field(None, description="the service date; default: the center's today")
 
 
 class LiftSuspensionBody(_Body):

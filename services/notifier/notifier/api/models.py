@@ -14,9 +14,9 @@ class NotificationsQuery(BaseModel):
 
     phone: str | None = Field(None, pattern=r"^1[3-9]\d{9}$", description="the recipient's mobile number",
                               examples=["13800138000"])
-    booking_id: str | None = Field(None, min_length=1, max_length=100)
+    booking_id: str | None = Field(None, min_length=1, max_length=100, description="the SMS of one booking")
     cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page")
-    limit: int = Field(50, ge=1, le=200)
+    limit: int = Field(50, ge=1, le=200, description="messages per page")
 
 
 class SmsAttempt(BaseModel):
