@@ -452,6 +452,9 @@ ANSWER_KINDS = [
     ("gateway 413 problem", "POST", "/api/v1/bookings", {"data": b"x" * (64 * 1024 + 1)}, 413, True),
     ("gateway 502 problem", "GET", "/api/v1/notifications", {}, 502, True),
     ("OpenAPI document", "GET", "/api/v1/openapi.json", {}, 200, True),
+    ("events catalogue", "GET", "/api/v1/asyncapi.json", {}, 200, True),
+    ("API docs page (a policy of its own, still default-src 'none')", "GET", "/api/docs", {}, 200, True),
+    ("API docs page's bundle", "GET", "/api/docs/redoc.standalone.js", {}, 200, True),
 ]
 
 
