@@ -136,7 +136,8 @@ def render_like_the_image(run_dir: Path, env: dict[str, str]) -> Path:
     if envsubst is None:
         pytest.skip("envsubst (gettext-base) is not installed")
     full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env,
-            "GATEWAY_RUN_DIR": str(run_dir), "GATEWAY_STATIC_ROOT": str(GATEWAY_DIR / "static")}
+            "GATEWAY_RUN_DIR": str(run_dir), "GATEWAY_STATIC_ROOT": str(GATEWAY_DIR / "static"),
+            "GATEWAY_API_DOCS_ROOT": str(render_mod.DEFAULT_API_DOCS_ROOT)}
     script = (f'. "{ENVSH}" || exit 1\n'
               'defined_envs=$(printf \'${%s} \' $(awk "END { for (name in ENVIRON) { print name } }" < /dev/null))\n'
               f'exec "{envsubst}" "$defined_envs" < "{render_mod.TEMPLATE}"\n')
