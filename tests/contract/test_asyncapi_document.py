@@ -115,6 +115,9 @@ def test_every_registered_event_is_described_with_an_example(doc, key):
     assert example["payload"]["data"] == model.model_validate(EXAMPLES[key]).model_dump(mode="json")
     schema = {"$ref": f"#/components/messages/{mid}/payload", "components": doc["components"]}
     jsonschema.Draft202012Validator(schema).validate(example["payload"])
+    headers = {"$ref": message["headers"]["$ref"], "components": doc["components"]}
+    jsonschema.Draft202012Validator(headers).validate(example["headers"])
+    assert example["headers"]["traceparent"] == example["payload"]["traceparent"]
     bad = copy.deepcopy(example["payload"])
     bad["type"] = "other.event"
     assert not jsonschema.Draft202012Validator(schema).is_valid(bad)
