@@ -23,6 +23,7 @@ Environment (all optional):
     NOTIFIER_UPSTREAM    ... notifier                         default 127.0.0.1:$NOTIFIER_PORT (8004)
     GATEWAY_RUN_DIR      pid file and temp dirs               default --out, else <repo>/run/gateway
     GATEWAY_STATIC_ROOT  folder served at /                   default <repo>/deploy/gateway/static
+    GATEWAY_API_DOCS_ROOT folder served at /api/docs          default <repo>/build/api-docs (scripts/build_api_docs.mjs)
     NGINX_BIN            nginx binary for --check/--exec      default nginx on PATH, else /usr/sbin/nginx
   security (issue 16; the image derives the same in 15-gateway-security.envsh):
     GATEWAY_TRUSTED_PROXIES   networks whose X-Forwarded-For is believed, comma- or
@@ -49,6 +50,7 @@ REPO_ROOT = HERE.parents[1]
 TEMPLATE = HERE / "nginx.conf.template"
 DEFAULT_RUN_DIR = REPO_ROOT / "run" / "gateway"
 DEFAULT_STATIC_ROOT = HERE / "static"
+DEFAULT_API_DOCS_ROOT = REPO_ROOT / "build" / "api-docs"
 
 # service -> default port (the settings classes' defaults)
 SERVICES: dict[str, int] = {"identity": 8001, "booking": 8002, "allocator": 8003, "notifier": 8004}
@@ -70,6 +72,7 @@ PLACEHOLDERS: tuple[str, ...] = (
     *(f"{name.upper()}_UPSTREAM" for name in SERVICES),
     "GATEWAY_RUN_DIR",
     "GATEWAY_STATIC_ROOT",
+    "GATEWAY_API_DOCS_ROOT",
     *LIMIT_DEFAULTS,
     *DERIVED,
 )
@@ -150,6 +153,8 @@ def values(env: Mapping[str, str] | None = None, *, run_dir: str | os.PathLike |
     out["GATEWAY_RUN_DIR"] = _check_path(os.path.abspath(run), "GATEWAY_RUN_DIR")
     static = env.get("GATEWAY_STATIC_ROOT") or DEFAULT_STATIC_ROOT
     out["GATEWAY_STATIC_ROOT"] = _check_path(os.path.abspath(static), "GATEWAY_STATIC_ROOT")
+    docs = env.get("GATEWAY_API_DOCS_ROOT") or DEFAULT_API_DOCS_ROOT
+    out["GATEWAY_API_DOCS_ROOT"] = _check_path(os.path.abspath(docs), "GATEWAY_API_DOCS_ROOT")
     for key, default in LIMIT_DEFAULTS.items():
         value = str(env.get(key) or default).strip()
         if key.endswith("_RATE"):

@@ -136,7 +136,8 @@ def render_like_the_image(run_dir: Path, env: dict[str, str]) -> Path:
     if envsubst is None:
         pytest.skip("envsubst (gettext-base) is not installed")
     full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env,
-            "GATEWAY_RUN_DIR": str(run_dir), "GATEWAY_STATIC_ROOT": str(GATEWAY_DIR / "static")}
+            "GATEWAY_RUN_DIR": str(run_dir), "GATEWAY_STATIC_ROOT": str(GATEWAY_DIR / "static"),
+            "GATEWAY_API_DOCS_ROOT": str(render_mod.DEFAULT_API_DOCS_ROOT)}
     script = (f'. "{ENVSH}" || exit 1\n'
               'defined_envs=$(printf \'${%s} \' $(awk "END { for (name in ENVIRON) { print name } }" < /dev/null))\n'
               f'exec "{envsubst}" "$defined_envs" < "{render_mod.TEMPLATE}"\n')
@@ -452,6 +453,9 @@ ANSWER_KINDS = [
     ("gateway 413 problem", "POST", "/api/v1/bookings", {"data": b"x" * (64 * 1024 + 1)}, 413, True),
     ("gateway 502 problem", "GET", "/api/v1/notifications", {}, 502, True),
     ("OpenAPI document", "GET", "/api/v1/openapi.json", {}, 200, True),
+    ("events catalogue", "GET", "/api/v1/asyncapi.json", {}, 200, True),
+    ("API docs page (a policy of its own, still default-src 'none')", "GET", "/api/docs", {}, 200, True),
+    ("API docs page's bundle", "GET", "/api/docs/redoc.standalone.js", {}, 200, True),
 ]
 
 

@@ -16,6 +16,9 @@ def _absent(value: object) -> bool:
 
 
 class Envelope(BaseModel):
+    """Every event's wrapper: who published what, when, in answer to what; ``data`` is the
+    payload of the registered model for (``type``, ``version``). Published as the AMQP body
+    (JSON) to the events exchange with the type as routing key."""
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: uuid.UUID
@@ -48,6 +51,11 @@ def event_model(type_: str, version: int = 1):
         model.event_version = version     # type: ignore[attr-defined]
         return model
     return register
+
+
+def registered() -> dict[tuple[str, int], type[BaseModel]]:
+    """Every registered (type, version) and its data model (the events catalogue reads it)."""
+    return dict(_REGISTRY)
 
 
 def data_model(type_: str, version: int) -> type[BaseModel]:

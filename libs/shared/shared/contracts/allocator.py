@@ -11,6 +11,7 @@ ALLOCATION_COMPLETED = "allocation.completed"
 
 
 class Assignment(BaseModel):
+    """One booking's place in the allocated day: desk, time segment and queue number."""
     booking_id: str
     period: str
     desk: int
@@ -22,6 +23,8 @@ class Assignment(BaseModel):
 
 @event_model(ALLOCATION_COMPLETED, 1)
 class AllocationCompleted(BaseModel):
+    """The allocator placed the frozen day (answer to allocation.requested): every booking's
+    desk, segment and queue number. Booking stores them and tells each agent (booking.allocated)."""
     center: str
     date: date
     cutoff_id: str

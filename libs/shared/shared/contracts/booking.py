@@ -17,11 +17,13 @@ ALLOCATION_REQUESTED = "allocation.requested"
 
 
 class Business(BaseModel):
+    """A business to be done for an enterprise; ``count`` for the types that need one."""
     type: str
     count: int | None = None
 
 
 class EnterpriseLine(BaseModel):
+    """One enterprise of a booking (by its organisation code) and its businesses."""
     org_code: str
     name: str = ""
     status: str = "active"
@@ -30,6 +32,7 @@ class EnterpriseLine(BaseModel):
 
 @event_model(BOOKING_CONFIRMED, 1)
 class BookingConfirmed(BaseModel):
+    """An agent booked a visit: the notifier sends the confirmation SMS to the contact phone."""
     booking_id: str
     agent_id: str
     center: str
@@ -43,6 +46,7 @@ class BookingConfirmed(BaseModel):
 
 @event_model(BOOKING_CANCELLED, 1)
 class BookingCancelled(BaseModel):
+    """Lines of a booking (or the whole booking) were cancelled before the cutoff."""
     booking_id: str
     agent_id: str
     center: str
@@ -57,6 +61,8 @@ class BookingCancelled(BaseModel):
 
 @event_model(BOOKING_ALLOCATED, 1)
 class BookingAllocated(BaseModel):
+    """The day was allocated: this booking's desk, time segment and queue number, sent to
+    the contact phone by the notifier."""
     booking_id: str
     agent_id: str
     center: str
@@ -73,6 +79,7 @@ _Date = date   # SmsResendRequested has a field named ``date``: inside the class
 
 
 class ResendAllocation(BaseModel):
+    """The allocation of a booking, when it has one."""
     desk: int
     start: str                    # HH:MM, center local time
     end: str
@@ -81,6 +88,8 @@ class ResendAllocation(BaseModel):
 
 @event_model(SMS_RESEND_REQUESTED, 1)
 class SmsResendRequested(BaseModel):
+    """The agent asked for the booking's SMS again: the notifier sends the text of the booking
+    as it is now."""
     booking_id: str
     agent_id: str
     contact_phone: str
@@ -97,6 +106,7 @@ class SmsResendRequested(BaseModel):
 
 @event_model(BOOKING_NO_SHOW, 1)
 class BookingNoShow(BaseModel):
+    """A booking was not served: refused at the desk as late, or swept at closing."""
     booking_id: str
     agent_id: str
     center: str
@@ -106,6 +116,8 @@ class BookingNoShow(BaseModel):
 
 @event_model(BOOKING_SUSPENDED, 1)
 class BookingSuspended(BaseModel):
+    """An agent lost the right to book until ``suspended_until`` (too many no-shows or
+    cancellations); the notifier tells the agent's phone when it is known."""
     agent_id: str
     phone: str | None = None      # the agent's own phone, when booking knows it
     suspended_until: datetime
@@ -114,6 +126,7 @@ class BookingSuspended(BaseModel):
 
 
 class SnapshotPeriod(BaseModel):
+    """A period of the frozen day: its hours and the prefix of its queue numbers."""
     code: str
     start: str                    # HH:MM
     end: str
@@ -121,6 +134,7 @@ class SnapshotPeriod(BaseModel):
 
 
 class SnapshotBooking(BaseModel):
+    """An active booking of the frozen day, with its active lines."""
     id: str                       # the booking id (keys as in the booking JSON of api.md)
     period: str
     created_at: datetime

@@ -26,6 +26,7 @@ class VerificationCodeRequested(BaseModel):
 
 @event_model(USER_REGISTERED, 1)
 class UserRegistered(BaseModel):
+    """A new account: booking adds the agent (and the enterprise given at registration)."""
     user_id: str
     username: str
     name: str

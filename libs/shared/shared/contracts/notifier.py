@@ -13,6 +13,7 @@ NOTIFICATION_FAILED = "notification.failed"
 
 @event_model(NOTIFICATION_DELIVERED, 1)
 class NotificationDelivered(BaseModel):
+    """The SMS provider accepted a message (booking records it on the booking)."""
     message_id: str
     booking_id: str | None = None
     kind: str                     # the template: booking.confirmed, booking.allocated, ...
@@ -22,6 +23,7 @@ class NotificationDelivered(BaseModel):
 
 @event_model(NOTIFICATION_FAILED, 1)
 class NotificationFailed(BaseModel):
+    """A message could not be sent after its retries (booking records it on the booking)."""
     message_id: str
     booking_id: str | None = None
     kind: str
