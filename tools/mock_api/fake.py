@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import json
 import re
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,6 +23,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+
+# The browser tests load this file by path (as fake_api); its sibling modules come from the
+# repository root then, as they do for scripts/mock.
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.append(_ROOT)
+from tools.mock_api import document, examples, extra_routes  # noqa: E402
+from tools.mock_api.problems import problem  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 # The web client's Content-Security-Policy is a header of the gateway's (there is no meta
@@ -91,17 +100,11 @@ class User:
     enterprises: list[dict] = field(default_factory=list)
 
 
-def _problem(status: int, code: str, title: str = "", rid: str = "", **extra: Any) -> web.Response:
-    body = {"type": "about:blank", "title": title or code, "status": status, "code": code,
-            "detail": title or code, "request_id": rid, **extra}
-    return web.Response(status=status, text=json.dumps(body, ensure_ascii=False),
-                        content_type="application/problem+json")
-
-
 class Refused(Exception):
-    def __init__(self, status: int, code: str, title: str = "", **extra: Any) -> None:
+    """A refusal: answered by problems.problem (title from the code; detail as the real system words it)."""
+    def __init__(self, status: int, code: str, detail: str | None = None, **extra: Any) -> None:
         super().__init__(code)
-        self.status, self.code, self.title, self.extra = status, code, title, extra
+        self.status, self.code, self.detail, self.extra = status, code, detail, extra
 
 
 class FakeCardCenter:
@@ -266,9 +269,14 @@ class FakeCardCenter:
                                       "headers": dict(request.headers), "body": body})
             request[BODY] = body
             try:
+                self.check_request(request, body)
                 resp = await handler(request)
             except Refused as r:
-                resp = _problem(r.status, r.code, r.title, rid, **r.extra)
+                resp = problem(r.status, r.code, r.detail, **r.extra)
+            except web.HTTPException as e:           # no such route: the gateway's problem
+                if not request.path.startswith("/api/") or e.status not in (404, 405):
+                    raise
+                resp = problem(e.status, "not_found" if e.status == 404 else "method_not_allowed")
             resp.headers["X-Request-ID"] = rid
             resp.headers["Cache-Control"] = "no-store"
             if not request.path.startswith("/api/"):
@@ -333,6 +341,9 @@ class FakeCardCenter:
         r.add_get(f"{api}/admin/agents/{{id}}/rights", self.agent_rights)
         r.add_delete(f"{api}/admin/suspensions/{{id}}", self.lift)
         r.add_get(f"{api}/notifications", self.notifications)
+        # scripts/mock: the document's other operations (keep this last: it fills the gaps).
+        extra_routes.add_routes(self, r)
+        self.add_document_answers(r)
         return app
 
     @staticmethod
@@ -341,6 +352,66 @@ class FakeCardCenter:
 
     def _json(self, data: Any, status: int = 200) -> web.Response:
         return web.Response(status=status, text=json.dumps(data, ensure_ascii=False), content_type="application/json")
+
+    # ---- scripts/mock: the whole document (tools/mock_api/document.py, examples.py) ----
+    refused = Refused
+    tz = TZ
+    sms_code = SMS_CODE
+
+    def check_request(self, request: web.Request, body: Any) -> None:
+        """Refuse a JSON body that breaks its documented schema, as the services' models do."""
+        found = document.operation_of(request.method, request.path)
+        schema = found and document.body_schema(document.load(), found[1])
+        if not schema:
+            return
+        if body is None:
+            raise Refused(422, "validation_error", errors=[{"field": "body", "message": "a JSON body is required"}])
+        if isinstance(body, str):
+            raise Refused(422, "validation_error", errors=[{"field": "body", "message": "the body is not valid JSON"}])
+        errors = document.check(document.load(), schema, body)
+        if errors:
+            raise Refused(422, "validation_error", errors=errors)
+
+    def body_of(self, request: web.Request, required: tuple[str, ...]) -> dict:
+        b = request[BODY] if isinstance(request[BODY], dict) else {}
+        missing = [{"field": k, "message": "Field required"} for k in required if k not in b]
+        if missing:
+            raise Refused(422, "validation_error", errors=missing)
+        return b
+
+    def _auth_any(self, request: web.Request, roles: tuple[str, ...]) -> User:
+        user = self._auth(request)
+        if roles and not set(roles) & set(user.roles):
+            raise Refused(403, "auth.forbidden", f"This needs the role {' or '.join(roles)}.")
+        return user
+
+    def end_sessions(self, user_id: str) -> None:
+        self._tokens = {t: v for t, v in self._tokens.items() if v[0] != user_id}
+        self._refresh = {t: uid for t, uid in self._refresh.items() if uid != user_id}
+
+    def add_document_answers(self, router: web.UrlDispatcher) -> None:
+        """Every operation of the document no handler serves answers its documented success
+        (with the document's auth and roles), made by examples.py."""
+        doc = document.load()
+        served = [(route.method, document.matcher(route.resource.canonical)) for route in router.routes()
+                  if route.resource is not None]
+        for method, template, op in document.operations(doc):
+            sample = document.shape(template).replace("{}", "p1")
+            if not any(m == method and regex.match(sample) for m, regex in served):
+                router.add_route(method, template, self._documented(doc, op))
+
+    def _documented(self, doc: dict, op: dict):
+        status = min(int(s) for s in op["responses"] if s.startswith("2"))
+        answer = examples.example_answer(doc, op["responses"][str(status)])
+
+        async def handler(request):
+            if op.get("security"):
+                self._auth_any(request, tuple(op.get("x-roles") or ()))
+            if answer is None:
+                return web.Response(status=status)
+            return web.Response(status=status, text=json.dumps(answer[1], ensure_ascii=False),
+                                content_type=answer[0])
+        return handler
 
     # ---- identity ------------------------------------------------------------------
     async def sms_codes(self, request):
@@ -353,7 +424,7 @@ class FakeCardCenter:
     async def register(self, request):
         b = request[BODY] or {}
         if b.get("sms_code") != SMS_CODE:
-            raise Refused(422, "sms.code_invalid", "The SMS code is not valid")
+            raise Refused(422, "sms.code_invalid")
         if b.get("username", "").lower() in self.users:
             raise Refused(409, "user.username_taken")
         user = User(f"u-{uuid.uuid4().hex[:6]}", b["username"].lower(), b["password"], b["name"], b["phone"], ["agent"],
@@ -374,14 +445,14 @@ class FakeCardCenter:
         else:
             user = next((u for u in self.users.values() if u.phone == b.get("phone")), None)
             if not user or b.get("sms_code") != SMS_CODE:
-                raise Refused(401, "auth.invalid_credentials", "Wrong phone or code.")
+                raise Refused(401, "auth.invalid_credentials", "Wrong phone number or SMS code.")
         return self._json(self._issue(user))
 
     async def refresh(self, request):
         token = (request[BODY] or {}).get("refresh_token")
         uid = self._refresh.pop(token, None)
         if uid is None:
-            raise Refused(401, "auth.invalid_token", "The refresh token is not valid; log in again")
+            raise Refused(401, "auth.invalid_token")
         self.refreshes += 1
         return self._json(self._issue(self._user_by_id(uid)))
 
@@ -416,7 +487,7 @@ class FakeCardCenter:
         else:
             raise Refused(422, "validation_error", errors=[{"field": "public_key", "message": "not an Ed25519 or P-256 public key"}])
         if card_no in self.cards:
-            raise Refused(409, "card.already_bound", "This card is already bound.")
+            raise Refused(409, "card.already_bound")
         der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
         view = {"card_no": card_no, "algorithm": algorithm, "fingerprint": hashlib.sha256(der).hexdigest(),
@@ -428,7 +499,8 @@ class FakeCardCenter:
         user = self._auth(request)
         b = request[BODY] if isinstance(request[BODY], dict) else {}
         if not b.get("password") and not b.get("sms_code"):   # identity wants a fresh proof
-            raise Refused(403, "card.proof_required", "Send your password or an SMS code to bind a card.")
+            raise Refused(403, "card.proof_required",
+                          "Send your password or an SMS code (purpose bind_card) to bind a card.")
         if b.get("password") and b["password"] != user.password:
             raise Refused(403, "card.proof_invalid", "The password or SMS code is not right.")
         return self._json(self.bind(user, b.get("card_no", ""), b.get("public_key", "")), 201)
@@ -437,7 +509,7 @@ class FakeCardCenter:
         user = self._auth(request)
         card_no = request.match_info["card_no"].upper()
         if self.cards.get(card_no, ("",))[0] != user.id:
-            raise Refused(404, "not_found", "No such card is bound to you.")
+            raise Refused(404, "not_found")
         del self.cards[card_no]
         return web.Response(status=204)
 
@@ -457,7 +529,7 @@ class FakeCardCenter:
             raise Refused(422, "validation_error", errors=[{"field": "name", "message": "1 to 200 characters"}])
         code = valid_org(str(b.get("code", "")))
         if code is None:
-            raise Refused(422, "enterprise.code_invalid", "Not a valid organisation code or unified social credit code")
+            raise Refused(422, "enterprise.code_invalid")
         if any(e["org_code"] == code for e in self.directory):
             raise Refused(409, "enterprise.exists")
         self.directory.append({"org_code": code, "name": name})
@@ -473,7 +545,7 @@ class FakeCardCenter:
             raise Refused(422, "validation_error", errors=[{"field": "name", "message": "is required"}])
         code = valid_org(str(b.get("code", "")))
         if code is None:
-            raise Refused(422, "enterprise.code_invalid", "Not a valid organisation code or unified social credit code")
+            raise Refused(422, "enterprise.code_invalid")
         if any(e["org_code"] == code for e in user.enterprises):
             raise Refused(409, "enterprise.already_added")
         ent = {"org_code": code, "name": b["name"].strip()}
@@ -488,7 +560,7 @@ class FakeCardCenter:
     # ---- calendar and bookings -----------------------------------------------------
     async def calendar(self, request):
         if self.calendar_down:
-            raise Refused(502, "gateway.upstream_unavailable", "Upstream service unavailable")
+            raise Refused(502, "gateway.upstream_unavailable")
         days = []
         for d in self.days:
             periods = []
@@ -520,7 +592,7 @@ class FakeCardCenter:
                 elif "count" in x and not kind["needs_count"] and kind["code"] != "BUY_READER":
                     errors.append({"field": f"enterprises[{i}].businesses[{j}].count", "message": "takes no count"})
         if errors:
-            raise Refused(422, "validation_error", "The request is not valid", errors=errors)
+            raise Refused(422, "validation_error", errors=errors)
         for e in ents:
             types = [x["type"] for x in e["businesses"]]
             if any(other in _excludes(t) for t in types for other in types):
@@ -551,7 +623,7 @@ class FakeCardCenter:
             raise Refused(status, code)
         until = self.rights_answer.get("suspended_until")
         if until:
-            raise Refused(403, "booking.suspended", "Booking rights are suspended", suspended_until=until)
+            raise Refused(403, "booking.suspended", suspended_until=until)
         self._check_booking(user, b)
         names = {e["org_code"]: e["name"] for e in user.enterprises}
         booking = self._booking(user, b["date"], b["period"], "confirmed",
@@ -789,7 +861,7 @@ class FakeCardCenter:
         if not isinstance(b.get("capacity"), int) or b["capacity"] < 0:
             raise Refused(422, "validation_error", errors=[{"field": "capacity", "message": "an integer >= 0"}])
         if b["capacity"] < booked:
-            raise Refused(409, "capacity.below_booked", "The capacity is below what is booked", booked=booked)
+            raise Refused(409, "capacity.below_booked", booked=booked)
         self.capacity[key] = b["capacity"]
         return self._json({"center": "qingdao", "date": key[0], "period": key[1], "capacity": b["capacity"],
                            "booked": booked, "remaining": b["capacity"] - booked})
