@@ -81,6 +81,10 @@ def add_routes(fake: FakeCardCenter, router: web.UrlDispatcher) -> None:
             raise refused(404, "allocation.not_found")
         return fake._json(schedule(fake, day, booked))
 
+    async def openapi(_):      # what the gateway serves beside the API
+        return web.FileResponse(fake.static_root / "openapi.json", headers={"Content-Type": "application/json"})
+
+    router.add_get(f"{API}/openapi.json", openapi)
     router.add_get("/.well-known/jwks.json", jwks)
     router.add_get(f"{API}/centers", centers)
     router.add_get(f"{API}/card-challenges", card_challenge)

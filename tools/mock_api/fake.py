@@ -241,6 +241,8 @@ class FakeCardCenter:
         return {"id": u.id, "username": u.username, "name": u.name, "phone": u.phone, "email": u.email, "roles": u.roles}
 
     def _auth(self, request: web.Request, role: str | None = None) -> User:
+        if "Authorization" not in request.headers:
+            raise Refused(401, "auth.unauthorized", "Sign in first: send Authorization: Bearer <access token>.")
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme != "Bearer" or token not in self._tokens:
             raise Refused(401, "auth.invalid_token", "The access token is not valid.")
