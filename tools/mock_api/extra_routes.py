@@ -27,7 +27,7 @@ def _b64url(data: bytes) -> str:
 
 def add_routes(fake: FakeCardCenter, router: web.UrlDispatcher) -> None:
     refused = type(fake).refused
-    challenges: dict[str, dict] = {}      # challenge id -> {card_no, nonce, expires}
+    challenges = fake.card_challenges     # challenge id -> {card_no, nonce, expires}
 
     async def jwks(_):
         # The fake's tokens are not signed; the key is only there so the shape is the real one.

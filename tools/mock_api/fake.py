@@ -121,6 +121,7 @@ class FakeCardCenter:
         self.calendar_down = False          # answer GET /calendar as nginx does when booking is down
         self.sms_sent: list[dict] = []
         self.cards: dict[str, tuple[str, dict]] = {}     # card number -> (user id, GET /me/cards item)
+        self.card_challenges: dict[str, dict] = {}      # GET /card-challenges: id -> {card_no, nonce, expires}
         self._ids = itertools.count(1)
         self._tokens: dict[str, tuple[str, bool]] = {}   # access token -> (user id, expired)
         self._refresh: dict[str, str] = {}               # refresh token -> user id
@@ -350,7 +351,14 @@ class FakeCardCenter:
 
     @staticmethod
     def _view(b: dict) -> dict:
-        return {k: v for k, v in b.items() if not k.startswith("_")}
+        """A booking as the API shows it (BookingView): every business with its count (null
+        when none), and when changes close (the cutoff, 15:00 the day before)."""
+        view = {k: v for k, v in b.items() if not k.startswith("_")}
+        view["enterprises"] = [{**e, "businesses": [{"type": x["type"], "count": x.get("count")} for x in e["businesses"]]}
+                               for e in b["enterprises"]]
+        cutoff = date.fromisoformat(b["date"]) - timedelta(days=1)
+        view["cutoff_at"] = f"{cutoff.isoformat()}T15:00:00+08:00"
+        return view
 
     def _json(self, data: Any, status: int = 200) -> web.Response:
         return web.Response(status=status, text=json.dumps(data, ensure_ascii=False), content_type="application/json")
@@ -538,7 +546,11 @@ class FakeCardCenter:
         return self._json({"org_code": code, "name": name}, 201)
 
     async def my_enterprises(self, request):
-        return self._json({"items": self._auth(request).enterprises, "next_cursor": None})
+        return self._json({"items": [self._mine_view(e) for e in self._auth(request).enterprises], "next_cursor": None})
+
+    def _mine_view(self, e: dict) -> dict:
+        return {"org_code": e["org_code"], "name": e["name"],
+                "added_at": e.get("added_at") or f"{self.today.isoformat()}T09:00:00+08:00"}
 
     async def add_enterprise(self, request):
         user = self._auth(request)
@@ -550,7 +562,7 @@ class FakeCardCenter:
             raise Refused(422, "enterprise.code_invalid")
         if any(e["org_code"] == code for e in user.enterprises):
             raise Refused(409, "enterprise.already_added")
-        ent = {"org_code": code, "name": b["name"].strip()}
+        ent = {"org_code": code, "name": b["name"].strip(), "added_at": datetime.now(TZ).replace(microsecond=0).isoformat()}
         user.enterprises.append(ent)
         return self._json(ent, 201)
 
@@ -571,7 +583,8 @@ class FakeCardCenter:
                     cap = self.capacity.get((d["date"], code), 40)
                     left = cap - self.booked.get((d["date"], code), 0) if d["bookable"] else 0
                     periods.append({"code": code, "start": start, "end": end, "capacity": cap, "remaining": max(0, left)})
-            days.append({**d, "periods": periods})
+            reason = None if d["bookable"] else "not_working_day" if not d["working"] else "beyond_horizon"
+            days.append({**d, "source": "official", "not_bookable_reason": reason, "periods": periods})
         return self._json({"center": "qingdao", "timezone": "Asia/Shanghai", "now": datetime.now(TZ).isoformat(),
                            "days": days})
 
@@ -693,7 +706,7 @@ class FakeCardCenter:
         if not b["sms"]["resend_available"]:
             raise Refused(409, "booking.sms_resend_used")
         b["sms"] = {"status": "pending", "resend_available": False}
-        return self._json({"status": "accepted"}, 202)
+        return self._json({"booking_id": b["id"], "sms": b["sms"]}, 202)
 
     async def rights(self, request):
         self._auth(request)
@@ -705,14 +718,16 @@ class FakeCardCenter:
         day = request.query.get("date") or self.today.isoformat()
         items = [self._view(b) for b in self.bookings.values() if b["date"] == day and b["allocation"]]
         items.sort(key=lambda b: b["allocation"]["queue_number"])
-        return self._json({"items": items, "next_cursor": None})
+        return self._json({"center": "qingdao", "date": day, "items": items, "next_cursor": None})
 
     async def desk_action(self, request):
         self._auth(request, "staff")
         b = self.bookings.get(request.match_info["id"])
         action = request.match_info["action"]
-        if not b or action not in ("check-in", "complete", "no-show"):
+        if action not in ("check-in", "complete", "no-show"):
             raise Refused(404, "not_found")
+        if not b:
+            raise Refused(404, "booking.not_found")
         if action == "check-in":
             if b["date"] != self.today.isoformat():
                 raise Refused(409, "booking.wrong_day")
