@@ -10,7 +10,6 @@
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
@@ -356,8 +355,7 @@ async def test_scripts_mock_serves_login_book_query(mock_process):
                 data = await resp.read()
                 got = Got(resp.status, Headers(list(resp.headers.items())), data)
             assert got.headers["X-Request-ID"] == headers["X-Request-ID"]
-            check_answer(method, re.sub(r"\{(\w+)\}", r"{\1}", template), Sent(method.lower(), path, query or {},
-                                                                             headers, raw), got)
+            check_answer(method, template, Sent(method.lower(), path, query or {}, headers, raw), got)
             return got.status_code, (json.loads(data) if data else None)
 
         phone = "13912345678"
@@ -396,4 +394,3 @@ async def test_scripts_mock_serves_login_book_query(mock_process):
         status, problem = await call("GET", f"{API}/bookings/{{id}}", token, id="bk-nobody")
         assert status == 404 and problem["code"] == "booking.not_found"
         assert date.fromisoformat(day["date"]) > date.today()
-        await asyncio.sleep(0)
