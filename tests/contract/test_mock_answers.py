@@ -309,6 +309,48 @@ async def test_unknown_paths_answer_the_gateways_not_found(mock: Mock):
         assert resp.content_type == "application/problem+json" and body["code"] == "not_found"
 
 
+def _wrong(schema: dict[str, Any]) -> Any:
+    """A value of another JSON type than the schema's."""
+    kinds = {s.get("type") for s in schema.get("anyOf", [schema])}
+    return 12345 if "string" in kinds else "not-a-number" if kinds & {"integer", "number", "boolean"} else "x"
+
+
+WITH_BODY = [(m, p) for m, p in OPERATIONS if (m, p) in GOOD
+             and document.body_schema(document.load(), document.load()["paths"][p][m.lower()])]
+
+
+@pytest.mark.parametrize(("method", "template"), WITH_BODY, ids=[f"{m} {p}" for m, p in WITH_BODY])
+async def test_a_field_of_the_wrong_type_is_a_validation_error(mock: Mock, method: str, template: str):
+    """Each documented field of a body, in turn of the wrong JSON type: 422 validation_error
+    naming that field, never a 5xx (what the services' models answer)."""
+    doc = document.load()
+    schema = document.body_schema(doc, doc["paths"][template][method.lower()])
+    good = GOOD[(method, template)](mock.fake)
+    for name, sub in schema.get("properties", {}).items():
+        body = {**good.body, name: _wrong(document.deref(doc, sub))}
+        status, problem, _ = await mock.call(method, template, Call(good.params, good.query, body, role=good.role))
+        assert status == 422 and problem["code"] == "validation_error", (name, problem)
+        assert any(e["field"].split(".")[0] == name for e in problem["errors"]), (name, problem)
+
+
+async def test_a_bad_query_is_a_validation_error(mock: Mock):
+    for template, query, role in ((f"{API}/bookings", {"from": "yesterday"}, "agent"),
+                                  (f"{API}/bookings", {"limit": "lots"}, "agent"),
+                                  (f"{API}/admin/calendar", {"month": "December"}, "admin"),
+                                  (f"{API}/admin/calendar", {}, "admin"),
+                                  (f"{API}/enterprises", {"q": "青"}, None)):
+        status, problem, _ = await mock.call("GET", template, Call(query=query, role=role))
+        assert status == 422 and problem["code"] == "validation_error" and problem["errors"], (template, query)
+
+
+async def test_request_ids_as_the_gateway(mock: Mock):
+    """The client's X-Request-ID when it is sane, else one of 32 hex digits, on every answer."""
+    for sent, echoed in (("web-3f2a", True), ("bad id with spaces", False), ("", False)):
+        async with mock.http.get(f"{mock.base}{API}/calendar", headers={"X-Request-ID": sent}) as resp:
+            rid = resp.headers["X-Request-ID"]
+            assert rid == sent if echoed else re.fullmatch(r"[0-9a-f]{32}", rid), (sent, rid)
+
+
 async def test_the_problem_answers_carry_the_services_titles(mock: Mock):
     """Same code, title and detail as the services give (shared.errors / booking's errors)."""
     from booking.domain.errors import DateNotBookable

@@ -59,7 +59,8 @@ def _is(value: Any, kind: str) -> bool:
     return isinstance(value, _TYPES.get(kind, object))
 
 
-def check(doc: dict[str, Any], schema: Any, value: Any, where: str = "") -> list[dict[str, str]]:
+def check(doc: dict[str, Any], schema: Any, value: Any, where: str = "", *,
+          patterns: bool = False) -> list[dict[str, str]]:
     """Field errors of ``value`` against ``schema`` ([] when it fits). ``pattern`` is not
     checked: the document declares the shapes (phone, org code, SMS code) that the domain
     checks itself, answering its own codes (enterprise.code_invalid, ...), which the fake's
@@ -70,7 +71,7 @@ def check(doc: dict[str, Any], schema: Any, value: Any, where: str = "") -> list
     field = where or "body"
     for key in ("anyOf", "oneOf"):
         if key in schema:
-            tries = [check(doc, s, value, where) for s in schema[key]]
+            tries = [check(doc, s, value, where, patterns=patterns) for s in schema[key]]
             return [] if any(not t for t in tries) else min(tries, key=len)
     kinds = schema.get("type")
     if kinds is not None:
@@ -86,6 +87,8 @@ def check(doc: dict[str, Any], schema: Any, value: Any, where: str = "") -> list
             return [{"field": field, "message": f"String should have at least {schema['minLength']} characters"}]
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             return [{"field": field, "message": f"String should have at most {schema['maxLength']} characters"}]
+        if patterns and "pattern" in schema and not re.search(schema["pattern"], value):
+            return [{"field": field, "message": f"String should match pattern '{schema['pattern']}'"}]
         if schema.get("format") == "date":
             try:
                 date.fromisoformat(value)
@@ -103,7 +106,7 @@ def check(doc: dict[str, Any], schema: Any, value: Any, where: str = "") -> list
         if "maxItems" in schema and len(value) > schema["maxItems"]:
             return [{"field": field, "message": f"List should have at most {schema['maxItems']} items"}]
         for i, item in enumerate(value):
-            errors += check(doc, schema.get("items"), item, f"{where}.{i}" if where else str(i))
+            errors += check(doc, schema.get("items"), item, f"{where}.{i}" if where else str(i), patterns=patterns)
     if isinstance(value, dict):
         props = schema.get("properties", {})
         for name in schema.get("required", []):
@@ -111,10 +114,33 @@ def check(doc: dict[str, Any], schema: Any, value: Any, where: str = "") -> list
                 errors.append({"field": f"{where}.{name}" if where else name, "message": "Field required"})
         for name, sub in props.items():
             if name in value:
-                errors += check(doc, sub, value[name], f"{where}.{name}" if where else name)
+                errors += check(doc, sub, value[name], f"{where}.{name}" if where else name, patterns=patterns)
         if schema.get("additionalProperties") is False:
             for name in value.keys() - props.keys():
                 errors.append({"field": f"{where}.{name}" if where else name, "message": "Extra inputs are not permitted"})
+    return errors
+
+
+def check_query(doc: dict[str, Any], op: dict[str, Any], query: Any) -> list[dict[str, str]]:
+    """Field errors of a request's query against the operation's query parameters (numbers
+    parsed as the services' models parse them; patterns checked: they are the models' own)."""
+    errors: list[dict[str, str]] = []
+    for param in op.get("parameters", []):
+        if param["in"] != "query":
+            continue
+        name, schema = param["name"], deref(doc, param.get("schema", {}))
+        if name not in query:
+            if param.get("required"):
+                errors.append({"field": name, "message": "Field required"})
+            continue
+        value: Any = query[name]
+        if schema.get("type") == "integer":
+            try:
+                value = int(value)
+            except ValueError:
+                errors.append({"field": name, "message": "Input should be a valid integer, unable to parse string as an integer"})
+                continue
+        errors += check(doc, schema, value, name, patterns=True)
     return errors
 
 

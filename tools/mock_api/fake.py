@@ -13,6 +13,7 @@ import base64
 import hashlib
 import itertools
 import json
+import logging
 import re
 import sys
 import uuid
@@ -33,6 +34,7 @@ from tools.mock_api import document, examples, extra_routes  # noqa: E402
 from tools.mock_api.problems import problem  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
+log = logging.getLogger("mock_api")
 # The web client's Content-Security-Policy is a header of the gateway's (there is no meta
 # tag): the fake serves the very policy of the template, so the screens run under it here too.
 _TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "gateway" / "nginx.conf.template"
@@ -259,7 +261,10 @@ class FakeCardCenter:
     def app(self) -> web.Application:
         @web.middleware
         async def middleware(request: web.Request, handler):
-            rid = request.headers.get("X-Request-ID") or f"fake-{uuid.uuid4().hex[:12]}"
+            # As the gateway: the client's X-Request-ID when it is sane, else 32 hex digits.
+            rid = request.headers.get("X-Request-ID", "")
+            if not re.fullmatch(r"[A-Za-z0-9._-]{1,128}", rid):
+                rid = uuid.uuid4().hex
             body = None
             if request.can_read_body:
                 text = await request.text()
@@ -280,6 +285,11 @@ class FakeCardCenter:
                 if not request.path.startswith("/api/") or e.status not in (404, 405):
                     raise
                 resp = problem(e.status, "not_found" if e.status == 404 else "method_not_allowed")
+            except Exception:                        # a bug of the fake: answered as the services do
+                log.exception("mock: unhandled error on %s %s", request.method, request.path)
+                resp = problem(500, "internal_error",
+                               "Something went wrong on our side; quote the request id when you report it.",
+                               request_id=rid)
             resp.headers["X-Request-ID"] = rid
             resp.headers["Cache-Control"] = "no-store"
             if not request.path.startswith("/api/"):
@@ -369,9 +379,14 @@ class FakeCardCenter:
     sms_code = SMS_CODE
 
     def check_request(self, request: web.Request, body: Any) -> None:
-        """Refuse a JSON body that breaks its documented schema, as the services' models do."""
+        """Refuse a query or a JSON body that breaks its documented schema, as the services' models do."""
         found = document.operation_of(request.method, request.path)
-        schema = found and document.body_schema(document.load(), found[1])
+        if not found:
+            return
+        errors = document.check_query(document.load(), found[1], request.query)
+        if errors:
+            raise Refused(422, "validation_error", errors=errors)
+        schema = document.body_schema(document.load(), found[1])
         if not schema:
             return
         if body is None:
