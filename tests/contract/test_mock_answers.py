@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import re
@@ -300,6 +301,52 @@ async def test_the_mock_answers_as_documented(mock: Mock, method: str, template:
         unknown = {k: ("unknown-1" if k != "date" else v) for k, v in call.params.items()}
         status, body, _ = await mock.call(method, template, Call(unknown, call.query, call.body, role=call.role))
         assert status in (404, 422), body
+
+
+@pytest.mark.parametrize(("method", "template"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_the_fallback_answer_of_every_operation_fits_the_document(method: str, template: str):
+    """What the mock answers for an operation the fake has no handler for (examples.py, from
+    the document's examples or schema) is valid for every operation there is."""
+    doc = document.load()
+    op = doc["paths"][template][method.lower()]
+    status = min(s for s in op["responses"] if s.startswith("2"))
+    answer = examples.example_answer(doc, op["responses"][status])
+    headers = Headers({"X-Request-ID": "r1", **({"Content-Type": answer[0]} if answer else {})})
+    data = json.dumps(answer[1]).encode() if answer else b""
+    path = re.sub(r"\{[^}]+\}", "p1", template)
+    SPEC.validate_response(Sent(method.lower(), path), Got(int(status), headers, data))
+
+
+async def test_an_operation_the_fake_does_not_know_answers_from_the_document(monkeypatch):
+    """A route added to the document before the fake has a handler: documented success for
+    the right role, 401 without a token, 403 for another role."""
+    doc = copy.deepcopy(document.load())
+    doc["paths"]["/api/v1/calls/{call_id}"] = {"get": {
+        "security": [{"bearer": []}], "x-roles": ["staff"],
+        "parameters": [{"in": "path", "name": "call_id", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["queue_number", "desk"],
+            "properties": {"queue_number": {"type": "string"}, "desk": {"type": "integer"}}}}}}}}}
+    monkeypatch.setattr(document, "load", lambda: doc)
+    fake = FakeCardCenter(STATIC)
+    fake.expire_next_token = False
+    runner = web.AppRunner(fake.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/api/v1/calls/c-1"
+    try:
+        async with aiohttp.ClientSession() as http:
+            staff = {"Authorization": f"Bearer {fake._issue(fake.staff)['access_token']}"}
+            async with http.get(base, headers=staff) as resp:
+                assert resp.status == 200 and await resp.json() == {"queue_number": "A012", "desk": 3}
+            async with http.get(base) as resp:
+                assert resp.status == 401 and (await resp.json(content_type=None))["code"] == "auth.unauthorized"
+            agent = {"Authorization": f"Bearer {fake._issue(fake.agent)['access_token']}"}
+            async with http.get(base, headers=agent) as resp:
+                assert resp.status == 403 and (await resp.json(content_type=None))["code"] == "auth.forbidden"
+    finally:
+        await runner.cleanup()
 
 
 async def test_unknown_paths_answer_the_gateways_not_found(mock: Mock):

@@ -145,12 +145,12 @@ def check_query(doc: dict[str, Any], op: dict[str, Any], query: Any) -> list[dic
 
 
 # ---- which operation a request is --------------------------------------------------------
+@cache
 def matcher(template: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^}]+\})", template)
     return re.compile("^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$")
 
 
-@cache
 def _table() -> list[tuple[str, re.Pattern[str], str]]:
     # Literal paths first: /admin/calendar/years/{year} before /admin/calendar/{date}.
     rows = [(m, matcher(p), p) for m, p, _ in operations()]

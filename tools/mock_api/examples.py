@@ -5,6 +5,7 @@ from the schema, with Chinese sample data chosen by the property's name.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -90,7 +91,11 @@ def _string(schema: dict[str, Any], name: str) -> str:
     value = BY_NAME.get(name)
     if not isinstance(value, str):
         value = "示例"
-    pattern = schema.get("pattern", "")
-    if pattern and "\\d{2}:\\d{2}" in pattern or pattern in ("^\\d\\d:\\d\\d$",):
-        value = "09:30"
+    pattern = schema.get("pattern")
+    if pattern and not re.search(pattern, value):
+        # The first sample of the shapes the document declares that fits its pattern.
+        day = (now + timedelta(days=1)).date().isoformat()
+        samples = ["09:30", f"{day}T09:30", day, day[:7], "13800138000", "370200017", "246810",
+                   "91370200MA3C12345X", "CARD0001"]
+        value = next((v for v in samples if re.search(pattern, v)), value)
     return value[: schema.get("maxLength", len(value))]
