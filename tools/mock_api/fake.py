@@ -30,8 +30,9 @@ from aiohttp import web
 _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
-from tools.mock_api import document, examples, extra_routes  # noqa: E402
+from tools.mock_api import booking_checks, document, examples, extra_routes, models  # noqa: E402
 from tools.mock_api.problems import problem  # noqa: E402
+from shared.errors import AppError  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger("mock_api")
@@ -248,7 +249,9 @@ class FakeCardCenter:
             raise Refused(401, "auth.unauthorized", "Sign in first: send Authorization: Bearer <access token>.")
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme != "Bearer" or token not in self._tokens:
-            raise Refused(401, "auth.invalid_token", "The access token is not valid.")
+            malformed = token.count(".") != 2
+            raise Refused(401, "auth.invalid_token",
+                          "The access token is malformed." if malformed else "The access token is not valid.")
         uid, expired = self._tokens[token]
         if expired:
             raise Refused(401, "auth.token_expired", "The access token has expired.")
@@ -281,6 +284,8 @@ class FakeCardCenter:
                 resp = await handler(request)
             except Refused as r:
                 resp = problem(r.status, r.code, r.detail, **r.extra)
+            except AppError as e:                    # the services' own checks (booking_checks.py)
+                resp = problem(e.status, e.code, e.detail, headers=e.headers, title=e.title, **e.extra)
             except web.HTTPException as e:           # no such route: the gateway's problem
                 if not request.path.startswith("/api/") or e.status not in (404, 405):
                     raise
@@ -379,23 +384,48 @@ class FakeCardCenter:
     sms_code = SMS_CODE
 
     def check_request(self, request: web.Request, body: Any) -> None:
-        """Refuse a query or a JSON body that breaks its documented schema, as the services' models do."""
+        """What the services do before a handler: the token and roles the document declares,
+        then the query and the JSON body against the services' own models (models.py), or
+        against the document's schemas for an operation no service declares."""
         found = document.operation_of(request.method, request.path)
         if not found:
             return
-        errors = document.check_query(document.load(), found[1], request.query)
-        if errors:
+        template, op = found
+        if op.get("security"):
+            self._auth_any(request, tuple(op.get("x-roles") or ()))
+        doc = document.load()
+        body_model, query_model = models.models_of(request.method, template) or (None, None)
+        if query_model is not None:
+            self._refuse_if(models.errors_of(query_model, dict(request.query)))
+        elif errors := document.check_query(doc, op, request.query):
             raise Refused(422, "validation_error", errors=errors)
-        schema = document.body_schema(document.load(), found[1])
-        if not schema:
+        schema = document.body_schema(doc, op)
+        if not schema and body_model is None:
             return
         if body is None:
             raise Refused(422, "validation_error", errors=[{"field": "body", "message": "a JSON body is required"}])
         if isinstance(body, str):
             raise Refused(422, "validation_error", errors=[{"field": "body", "message": "the body is not valid JSON"}])
-        errors = document.check(document.load(), schema, body)
-        if errors:
+        if not isinstance(body, dict):
+            raise Refused(422, "validation_error", errors=[{"field": "body", "message": "a JSON object is required"}])
+        if body_model is not None:
+            self._refuse_if(models.errors_of(body_model, body))
+        elif errors := document.check(doc, schema, body):
             raise Refused(422, "validation_error", errors=errors)
+
+    @staticmethod
+    def _refuse_if(refusal: tuple[list[dict], str] | None) -> None:
+        if refusal:
+            raise Refused(422, "validation_error", refusal[1], errors=refusal[0])
+
+    def check_sms_code(self, phone: Any, purpose: str, code: Any) -> None:
+        """The fixed code passes for every phone, asked for or not; another is refused with
+        identity's words (no code asked for this phone and purpose, or a wrong one)."""
+        if code == SMS_CODE:
+            return
+        from identity.domain.verification_codes import CheckResult, code_invalid
+        asked = any(x["phone"] == phone and x.get("purpose") == purpose for x in self.sms_sent)
+        raise code_invalid(CheckResult.WRONG if asked else None)
 
     def body_of(self, request: web.Request, required: tuple[str, ...]) -> dict:
         b = request[BODY] if isinstance(request[BODY], dict) else {}
@@ -448,8 +478,7 @@ class FakeCardCenter:
 
     async def register(self, request):
         b = request[BODY] or {}
-        if b.get("sms_code") != SMS_CODE:
-            raise Refused(422, "sms.code_invalid")
+        self.check_sms_code(b.get("phone"), "register", b.get("sms_code"))
         if b.get("username", "").lower() in self.users:
             raise Refused(409, "user.username_taken")
         user = User(f"u-{uuid.uuid4().hex[:6]}", b["username"].lower(), b["password"], b["name"], b["phone"], ["agent"],
@@ -477,7 +506,8 @@ class FakeCardCenter:
         token = (request[BODY] or {}).get("refresh_token")
         uid = self._refresh.pop(token, None)
         if uid is None:
-            raise Refused(401, "auth.invalid_token")
+            from identity.domain.errors import TokenInvalid
+            raise TokenInvalid("The refresh token is not valid; log in again")
         self.refreshes += 1
         return self._json(self._issue(self._user_by_id(uid)))
 
@@ -552,9 +582,7 @@ class FakeCardCenter:
         name = str(b.get("name", "")).strip()
         if not name or len(name) > 200:
             raise Refused(422, "validation_error", errors=[{"field": "name", "message": "1 to 200 characters"}])
-        code = valid_org(str(b.get("code", "")))
-        if code is None:
-            raise Refused(422, "enterprise.code_invalid")
+        code = booking_checks.org_code(str(b.get("code", "")))
         if any(e["org_code"] == code for e in self.directory):
             raise Refused(409, "enterprise.exists")
         self.directory.append({"org_code": code, "name": name})
@@ -572,9 +600,7 @@ class FakeCardCenter:
         b = request[BODY] or {}
         if not str(b.get("name", "")).strip():
             raise Refused(422, "validation_error", errors=[{"field": "name", "message": "is required"}])
-        code = valid_org(str(b.get("code", "")))
-        if code is None:
-            raise Refused(422, "enterprise.code_invalid")
+        code = booking_checks.org_code(str(b.get("code", "")))
         if any(e["org_code"] == code for e in user.enterprises):
             raise Refused(409, "enterprise.already_added")
         ent = {"org_code": code, "name": b["name"].strip(), "added_at": datetime.now(TZ).replace(microsecond=0).isoformat()}
@@ -604,38 +630,16 @@ class FakeCardCenter:
                            "days": days})
 
     def _check_booking(self, user: User, b: dict) -> None:
-        errors = []
-        for key in ("date", "period", "contact_name", "contact_phone"):
-            if not b.get(key):
-                errors.append({"field": key, "message": "is required"})
-        ents = b.get("enterprises")
-        if not isinstance(ents, list) or not 1 <= len(ents) <= 10:
-            errors.append({"field": "enterprises", "message": "1 to 10 enterprises"})
-            ents = []
-        if len({e.get("org_code") for e in ents}) != len(ents):
-            errors.append({"field": "enterprises", "message": "the same enterprise twice"})
-        for i, e in enumerate(ents):
-            for j, x in enumerate(e.get("businesses") or []):
-                kind = next((t for t in BUSINESS_TYPES if t["code"] == x.get("type")), None)
-                if kind is None:
-                    errors.append({"field": f"enterprises[{i}].businesses[{j}].type", "message": "unknown type"})
-                elif "count" in x and not kind["needs_count"] and kind["code"] != "BUY_READER":
-                    errors.append({"field": f"enterprises[{i}].businesses[{j}].count", "message": "takes no count"})
-        if errors:
-            raise Refused(422, "validation_error", errors=errors)
-        for e in ents:
-            types = [x["type"] for x in e["businesses"]]
-            if any(other in _excludes(t) for t in types for other in types):
-                raise Refused(422, "booking.business_conflict")
-            if any(t["needs_count"] and not x.get("count") for x in e["businesses"]
-                   for t in BUSINESS_TYPES if t["code"] == x["type"]):
-                raise Refused(422, "booking.count_required")
-        if b["date"] not in self.bookable:
-            raise Refused(422, "booking.date_not_bookable")
-        if b["period"] not in ("AM", "PM"):
-            raise Refused(422, "booking.period_unknown")
+        """The booking service's refusals in its order: the domain's shape, period and line
+        checks (booking_checks.py), the date, rights, then capacity."""
+        booking_checks.check_new_booking(b, self.center_doc["id"], [p["code"] for p in self.center_doc["periods"]])
+        booking_checks.check_bookable(date.fromisoformat(b["date"]), self.today, self.bookable,
+                                      self.center_doc["release_working_days"])
+        until = self.rights_answer.get("suspended_until")
+        if until:
+            raise Refused(403, "booking.suspended", suspended_until=until)
         key = (b["date"], b["period"])
-        if self.booked.get(key, 0) + len(ents) > self.capacity.get(key, 40):
+        if self.booked.get(key, 0) + len(b["enterprises"]) > self.capacity.get(key, 40):
             raise Refused(409, "booking.capacity_exhausted")
 
     async def create_booking(self, request):
@@ -651,14 +655,12 @@ class FakeCardCenter:
             status, code = self.next_booking_error
             self.next_booking_error = None
             raise Refused(status, code)
-        until = self.rights_answer.get("suspended_until")
-        if until:
-            raise Refused(403, "booking.suspended", suspended_until=until)
         self._check_booking(user, b)
         names = {e["org_code"]: e["name"] for e in user.enterprises}
+        codes = [booking_checks.org_code(e["org_code"]) for e in b["enterprises"]]
         booking = self._booking(user, b["date"], b["period"], "confirmed",
-                                [({"org_code": e["org_code"], "name": names.get(e["org_code"], e["org_code"])}, e["businesses"])
-                                 for e in b["enterprises"]],
+                                [({"org_code": code, "name": names.get(code) or e.get("name") or code}, e["businesses"])
+                                 for code, e in zip(codes, b["enterprises"])],
                                 sms="pending", contact=(b["contact_name"], b["contact_phone"]))
         k = (b["date"], b["period"])
         self.booked[k] = self.booked.get(k, 0) + len(b["enterprises"])
@@ -671,7 +673,7 @@ class FakeCardCenter:
         user = self._auth(request)
         b = self.bookings.get(request.match_info["id"])
         if not b or b["_owner"] != user.id:
-            raise Refused(404, "booking.not_found")
+            raise Refused(404, "booking.not_found", f"you have no booking {request.match_info['id']}")
         return b
 
     async def list_bookings(self, request):
@@ -729,14 +731,14 @@ class FakeCardCenter:
 
     # ---- desk ----------------------------------------------------------------------
     async def desk_schedule(self, request):
-        self._auth(request, "staff")
+        self._auth_any(request, ("staff", "admin"))
         day = request.query.get("date") or self.today.isoformat()
         items = [self._view(b) for b in self.bookings.values() if b["date"] == day and b["allocation"]]
         items.sort(key=lambda b: b["allocation"]["queue_number"])
         return self._json({"center": "qingdao", "date": day, "items": items, "next_cursor": None})
 
     async def desk_action(self, request):
-        self._auth(request, "staff")
+        self._auth_any(request, ("staff", "admin"))
         b = self.bookings.get(request.match_info["id"])
         action = request.match_info["action"]
         if action not in ("check-in", "complete", "no-show"):
@@ -768,7 +770,7 @@ class FakeCardCenter:
     # ---- the center and the administration console -----------------------------------
     async def center(self, request):
         if request.match_info["center"] != "qingdao":
-            raise Refused(404, "center.not_found")
+            raise Refused(404, "center.not_found", f"no center {request.match_info['center']!r}")
         return self._json(self.center_doc)
 
     def _official(self, d: date) -> tuple[str, bool | None]:
@@ -1004,7 +1006,7 @@ class FakeCardCenter:
         return web.Response(status=204)
 
     async def notifications(self, request):
-        self._auth(request, "admin")
+        self._auth_any(request, ("staff", "admin"))
         phone = request.query.get("phone")
         now = datetime.now(TZ).replace(microsecond=0)
         items = [{"id": f"n-{i}", "ref": f"n-{i}", "booking_id": b["id"], "phone": b["contact_phone"],

@@ -49,12 +49,15 @@ def _class_titles() -> dict[str, str]:
     return titles
 
 
-def title_of(code: str, status: int) -> str:
-    return OTHER_TITLES.get(code) or _class_titles().get(code) or HTTPStatus(status).phrase
+def title_of(code: str, status: int, given: str | None = None) -> str:
+    """``given``: the title of the service's error raised (one code may come with two titles,
+    e.g. auth.invalid_token from the bearer check and from identity's refresh)."""
+    return given or OTHER_TITLES.get(code) or _class_titles().get(code) or HTTPStatus(status).phrase
 
 
-def problem_body(status: int, code: str, detail: str | None = None, **extra: Any) -> dict[str, Any]:
-    title = title_of(code, status)
+def problem_body(status: int, code: str, detail: str | None = None, *, title: str | None = None,
+                 **extra: Any) -> dict[str, Any]:
+    title = title_of(code, status, title)
     if detail is None and extra.get("errors"):
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in extra["errors"])
     return {"type": "about:blank", "title": title, "status": status, "code": code,
@@ -62,6 +65,7 @@ def problem_body(status: int, code: str, detail: str | None = None, **extra: Any
 
 
 def problem(status: int, code: str, detail: str | None = None, *, headers: dict[str, str] | None = None,
-            **extra: Any) -> web.Response:
-    return web.Response(status=status, text=json.dumps(problem_body(status, code, detail, **extra), ensure_ascii=False),
+            title: str | None = None, **extra: Any) -> web.Response:
+    body = problem_body(status, code, detail, title=title, **extra)
+    return web.Response(status=status, text=json.dumps(body, ensure_ascii=False),
                         content_type=PROBLEM, charset="utf-8", headers=headers)
