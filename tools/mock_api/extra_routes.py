@@ -63,8 +63,8 @@ def add_routes(fake: FakeCardCenter, router: web.UrlDispatcher) -> None:
         fake.check_sms_code(b["phone"], "reset_password", b["sms_code"])
         if user is None:        # identity says nothing more for a phone it does not know
             fake.check_sms_code(b["phone"], "reset_password", None)
-        if len(str(b["new_password"])) < 8:
-            raise refused(422, "user.password_weak")
+        from identity.domain.password_policy import check_password
+        check_password(str(b["new_password"]), username=user.username, phone=user.phone)   # after the code, as identity
         user.password = str(b["new_password"])
         fake.end_sessions(user.id)
         fake.cards = {no: v for no, v in fake.cards.items() if v[0] != user.id}

@@ -477,13 +477,20 @@ class FakeCardCenter:
         return self._json({"expires_in": 300}, 202)
 
     async def register(self, request):
+        from identity.domain.registration import validate_registration
+
         b = request[BODY] or {}
-        self.check_sms_code(b.get("phone"), "register", b.get("sms_code"))
-        if b.get("username", "").lower() in self.users:
+        # identity's order: the form (every shape error, then the password), the code, then taken names.
+        reg = validate_registration(phone=b.get("phone"), username=b.get("username"), password=b.get("password"),
+                                    name=b.get("name"), email=b.get("email"), org_code=b.get("org_code"))
+        self.check_sms_code(reg.phone, "register", b.get("sms_code"))
+        if reg.username in self.users:
             raise Refused(409, "user.username_taken")
-        user = User(f"u-{uuid.uuid4().hex[:6]}", b["username"].lower(), b["password"], b["name"], b["phone"], ["agent"],
-                    email=b.get("email"))
-        code = valid_org(b.get("org_code") or "")
+        if any(u.phone == reg.phone for u in self.users.values()):
+            raise Refused(409, "user.phone_taken")
+        user = User(f"u-{uuid.uuid4().hex[:6]}", reg.username, b["password"], reg.name, reg.phone, ["agent"],
+                    email=reg.email)
+        code = valid_org(reg.org_code or "")
         known = next((e for e in self.directory if e["org_code"] == code), None)
         if known:
             user.enterprises.append(dict(known))
