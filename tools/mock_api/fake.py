@@ -5,7 +5,10 @@ steers it through attributes (``next_booking_error``, ``late_ids``) and reads wh
 client sent from ``requests``.
 
 Not a model of the services: just enough behaviour (validation, capacity, cancel, resend,
-desk transitions) that the screens can be walked end to end.
+desk transitions) that the screens can be walked end to end. scripts/mock serves it too
+(tools/mock_api/__main__.py): for that it answers every operation of the OpenAPI document
+(extra_routes.py, then examples.py for any it has no handler for) and refuses with the
+services' own checks (models.py, booking_checks.py) in the "scripts/mock" part below.
 """
 from __future__ import annotations
 
