@@ -5,7 +5,10 @@ steers it through attributes (``next_booking_error``, ``late_ids``) and reads wh
 client sent from ``requests``.
 
 Not a model of the services: just enough behaviour (validation, capacity, cancel, resend,
-desk transitions) that the screens can be walked end to end.
+desk transitions) that the screens can be walked end to end. scripts/mock serves it too
+(tools/mock_api/__main__.py): for that it answers every operation of the OpenAPI document
+(extra_routes.py, then examples.py for any it has no handler for) and refuses with the
+services' own checks (models.py, booking_checks.py) in the "scripts/mock" part below.
 """
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ import base64
 import hashlib
 import itertools
 import json
+import logging
 import re
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -23,7 +28,17 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+# The browser tests load this file by path (as fake_api); its sibling modules come from the
+# repository root then, as they do for scripts/mock.
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.append(_ROOT)
+from tools.mock_api import booking_checks, document, examples, extra_routes, models  # noqa: E402
+from tools.mock_api.problems import problem  # noqa: E402
+from shared.errors import AppError  # noqa: E402
+
 TZ = ZoneInfo("Asia/Shanghai")
+log = logging.getLogger("mock_api")
 # The web client's Content-Security-Policy is a header of the gateway's (there is no meta
 # tag): the fake serves the very policy of the template, so the screens run under it here too.
 _TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "gateway" / "nginx.conf.template"
@@ -91,17 +106,11 @@ class User:
     enterprises: list[dict] = field(default_factory=list)
 
 
-def _problem(status: int, code: str, title: str = "", rid: str = "", **extra: Any) -> web.Response:
-    body = {"type": "about:blank", "title": title or code, "status": status, "code": code,
-            "detail": title or code, "request_id": rid, **extra}
-    return web.Response(status=status, text=json.dumps(body, ensure_ascii=False),
-                        content_type="application/problem+json")
-
-
 class Refused(Exception):
-    def __init__(self, status: int, code: str, title: str = "", **extra: Any) -> None:
+    """A refusal: answered by problems.problem (title from the code; detail as the real system words it)."""
+    def __init__(self, status: int, code: str, detail: str | None = None, **extra: Any) -> None:
         super().__init__(code)
-        self.status, self.code, self.title, self.extra = status, code, title, extra
+        self.status, self.code, self.detail, self.extra = status, code, detail, extra
 
 
 class FakeCardCenter:
@@ -118,6 +127,7 @@ class FakeCardCenter:
         self.calendar_down = False          # answer GET /calendar as nginx does when booking is down
         self.sms_sent: list[dict] = []
         self.cards: dict[str, tuple[str, dict]] = {}     # card number -> (user id, GET /me/cards item)
+        self.card_challenges: dict[str, dict] = {}      # GET /card-challenges: id -> {card_no, nonce, expires}
         self._ids = itertools.count(1)
         self._tokens: dict[str, tuple[str, bool]] = {}   # access token -> (user id, expired)
         self._refresh: dict[str, str] = {}               # refresh token -> user id
@@ -238,9 +248,13 @@ class FakeCardCenter:
         return {"id": u.id, "username": u.username, "name": u.name, "phone": u.phone, "email": u.email, "roles": u.roles}
 
     def _auth(self, request: web.Request, role: str | None = None) -> User:
+        if "Authorization" not in request.headers:
+            raise Refused(401, "auth.unauthorized", "Sign in first: send Authorization: Bearer <access token>.")
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme != "Bearer" or token not in self._tokens:
-            raise Refused(401, "auth.invalid_token", "The access token is not valid.")
+            malformed = token.count(".") != 2
+            raise Refused(401, "auth.invalid_token",
+                          "The access token is malformed." if malformed else "The access token is not valid.")
         uid, expired = self._tokens[token]
         if expired:
             raise Refused(401, "auth.token_expired", "The access token has expired.")
@@ -253,7 +267,10 @@ class FakeCardCenter:
     def app(self) -> web.Application:
         @web.middleware
         async def middleware(request: web.Request, handler):
-            rid = request.headers.get("X-Request-ID") or f"fake-{uuid.uuid4().hex[:12]}"
+            # As the gateway: the client's X-Request-ID when it is sane, else 32 hex digits.
+            rid = request.headers.get("X-Request-ID", "")
+            if not re.fullmatch(r"[A-Za-z0-9._-]{1,128}", rid):
+                rid = uuid.uuid4().hex
             body = None
             if request.can_read_body:
                 text = await request.text()
@@ -266,9 +283,21 @@ class FakeCardCenter:
                                       "headers": dict(request.headers), "body": body})
             request[BODY] = body
             try:
+                self.check_request(request, body)
                 resp = await handler(request)
             except Refused as r:
-                resp = _problem(r.status, r.code, r.title, rid, **r.extra)
+                resp = problem(r.status, r.code, r.detail, **r.extra)
+            except AppError as e:                    # the services' own checks (booking_checks.py)
+                resp = problem(e.status, e.code, e.detail, headers=e.headers, title=e.title, **e.extra)
+            except web.HTTPException as e:           # no such route: the gateway's problem
+                if not request.path.startswith("/api/") or e.status not in (404, 405):
+                    raise
+                resp = problem(e.status, "not_found" if e.status == 404 else "method_not_allowed")
+            except Exception:                        # a bug of the fake: answered as the services do
+                log.exception("mock: unhandled error on %s %s", request.method, request.path)
+                resp = problem(500, "internal_error",
+                               "Something went wrong on our side; quote the request id when you report it.",
+                               request_id=rid)
             resp.headers["X-Request-ID"] = rid
             resp.headers["Cache-Control"] = "no-store"
             if not request.path.startswith("/api/"):
@@ -333,14 +362,114 @@ class FakeCardCenter:
         r.add_get(f"{api}/admin/agents/{{id}}/rights", self.agent_rights)
         r.add_delete(f"{api}/admin/suspensions/{{id}}", self.lift)
         r.add_get(f"{api}/notifications", self.notifications)
+        # scripts/mock: the document's other operations (keep this last: it fills the gaps).
+        extra_routes.add_routes(self, r)
+        self.add_document_answers(r)
         return app
 
     @staticmethod
     def _view(b: dict) -> dict:
-        return {k: v for k, v in b.items() if not k.startswith("_")}
+        """A booking as the API shows it (BookingView): every business with its count (null
+        when none), and when changes close (the cutoff, 15:00 the day before)."""
+        view = {k: v for k, v in b.items() if not k.startswith("_")}
+        view["enterprises"] = [{**e, "businesses": [{"type": x["type"], "count": x.get("count")} for x in e["businesses"]]}
+                               for e in b["enterprises"]]
+        cutoff = date.fromisoformat(b["date"]) - timedelta(days=1)
+        view["cutoff_at"] = f"{cutoff.isoformat()}T15:00:00+08:00"
+        return view
 
     def _json(self, data: Any, status: int = 200) -> web.Response:
         return web.Response(status=status, text=json.dumps(data, ensure_ascii=False), content_type="application/json")
+
+    # ---- scripts/mock: the whole document (tools/mock_api/document.py, examples.py) ----
+    refused = Refused
+    tz = TZ
+    sms_code = SMS_CODE
+
+    def check_request(self, request: web.Request, body: Any) -> None:
+        """What the services do before a handler: the token and roles the document declares,
+        then the query and the JSON body against the services' own models (models.py), or
+        against the document's schemas for an operation no service declares."""
+        found = document.operation_of(request.method, request.path)
+        if not found:
+            return
+        template, op = found
+        if op.get("security"):
+            self._auth_any(request, tuple(op.get("x-roles") or ()))
+        doc = document.load()
+        body_model, query_model = models.models_of(request.method, template) or (None, None)
+        if query_model is not None:
+            self._refuse_if(models.errors_of(query_model, dict(request.query)))
+        elif errors := document.check_query(doc, op, request.query):
+            raise Refused(422, "validation_error", errors=errors)
+        schema = document.body_schema(doc, op)
+        if not schema and body_model is None:
+            return
+        if body is None:
+            raise Refused(422, "validation_error", errors=[{"field": "body", "message": "a JSON body is required"}])
+        if isinstance(body, str):
+            raise Refused(422, "validation_error", errors=[{"field": "body", "message": "the body is not valid JSON"}])
+        if not isinstance(body, dict):
+            raise Refused(422, "validation_error", errors=[{"field": "body", "message": "a JSON object is required"}])
+        if body_model is not None:
+            self._refuse_if(models.errors_of(body_model, body))
+        elif errors := document.check(doc, schema, body):
+            raise Refused(422, "validation_error", errors=errors)
+
+    @staticmethod
+    def _refuse_if(refusal: tuple[list[dict], str] | None) -> None:
+        if refusal:
+            raise Refused(422, "validation_error", refusal[1], errors=refusal[0])
+
+    def check_sms_code(self, phone: Any, purpose: str, code: Any) -> None:
+        """The fixed code passes for every phone, asked for or not; another is refused with
+        identity's words (no code asked for this phone and purpose, or a wrong one)."""
+        if code == SMS_CODE:
+            return
+        from identity.domain.verification_codes import CheckResult, code_invalid
+        asked = any(x["phone"] == phone and x.get("purpose") == purpose for x in self.sms_sent)
+        raise code_invalid(CheckResult.WRONG if asked else None)
+
+    def body_of(self, request: web.Request, required: tuple[str, ...]) -> dict:
+        b = request[BODY] if isinstance(request[BODY], dict) else {}
+        missing = [{"field": k, "message": "Field required"} for k in required if k not in b]
+        if missing:
+            raise Refused(422, "validation_error", errors=missing)
+        return b
+
+    def _auth_any(self, request: web.Request, roles: tuple[str, ...]) -> User:
+        user = self._auth(request)
+        if roles and not set(roles) & set(user.roles):
+            raise Refused(403, "auth.forbidden", f"This needs the role {' or '.join(roles)}.")
+        return user
+
+    def end_sessions(self, user_id: str) -> None:
+        self._tokens = {t: v for t, v in self._tokens.items() if v[0] != user_id}
+        self._refresh = {t: uid for t, uid in self._refresh.items() if uid != user_id}
+
+    def add_document_answers(self, router: web.UrlDispatcher) -> None:
+        """Every operation of the document no handler serves answers its documented success
+        (with the document's auth and roles), made by examples.py."""
+        doc = document.load()
+        served = [(route.method, document.matcher(route.resource.canonical)) for route in router.routes()
+                  if route.resource is not None]
+        for method, template, op in document.operations(doc):
+            sample = document.shape(template).replace("{}", "p1")
+            if not any(m == method and regex.match(sample) for m, regex in served):
+                router.add_route(method, template, self._documented(doc, op))
+
+    def _documented(self, doc: dict, op: dict):
+        status = min(int(s) for s in op["responses"] if s.startswith("2"))
+        answer = examples.example_answer(doc, op["responses"][str(status)])
+
+        async def handler(request):
+            if op.get("security"):
+                self._auth_any(request, tuple(op.get("x-roles") or ()))
+            if answer is None:
+                return web.Response(status=status)
+            return web.Response(status=status, text=json.dumps(answer[1], ensure_ascii=False),
+                                content_type=answer[0])
+        return handler
 
     # ---- identity ------------------------------------------------------------------
     async def sms_codes(self, request):
@@ -351,14 +480,20 @@ class FakeCardCenter:
         return self._json({"expires_in": 300}, 202)
 
     async def register(self, request):
+        from identity.domain.registration import validate_registration
+
         b = request[BODY] or {}
-        if b.get("sms_code") != SMS_CODE:
-            raise Refused(422, "sms.code_invalid", "The SMS code is not valid")
-        if b.get("username", "").lower() in self.users:
+        # identity's order: the form (every shape error, then the password), the code, then taken names.
+        reg = validate_registration(phone=b.get("phone"), username=b.get("username"), password=b.get("password"),
+                                    name=b.get("name"), email=b.get("email"), org_code=b.get("org_code"))
+        self.check_sms_code(reg.phone, "register", b.get("sms_code"))
+        if reg.username in self.users:
             raise Refused(409, "user.username_taken")
-        user = User(f"u-{uuid.uuid4().hex[:6]}", b["username"].lower(), b["password"], b["name"], b["phone"], ["agent"],
-                    email=b.get("email"))
-        code = valid_org(b.get("org_code") or "")
+        if any(u.phone == reg.phone for u in self.users.values()):
+            raise Refused(409, "user.phone_taken")
+        user = User(f"u-{uuid.uuid4().hex[:6]}", reg.username, b["password"], reg.name, reg.phone, ["agent"],
+                    email=reg.email)
+        code = valid_org(reg.org_code or "")
         known = next((e for e in self.directory if e["org_code"] == code), None)
         if known:
             user.enterprises.append(dict(known))
@@ -374,14 +509,15 @@ class FakeCardCenter:
         else:
             user = next((u for u in self.users.values() if u.phone == b.get("phone")), None)
             if not user or b.get("sms_code") != SMS_CODE:
-                raise Refused(401, "auth.invalid_credentials", "Wrong phone or code.")
+                raise Refused(401, "auth.invalid_credentials", "Wrong phone number or SMS code.")
         return self._json(self._issue(user))
 
     async def refresh(self, request):
         token = (request[BODY] or {}).get("refresh_token")
         uid = self._refresh.pop(token, None)
         if uid is None:
-            raise Refused(401, "auth.invalid_token", "The refresh token is not valid; log in again")
+            from identity.domain.errors import TokenInvalid
+            raise TokenInvalid("The refresh token is not valid; log in again")
         self.refreshes += 1
         return self._json(self._issue(self._user_by_id(uid)))
 
@@ -416,7 +552,7 @@ class FakeCardCenter:
         else:
             raise Refused(422, "validation_error", errors=[{"field": "public_key", "message": "not an Ed25519 or P-256 public key"}])
         if card_no in self.cards:
-            raise Refused(409, "card.already_bound", "This card is already bound.")
+            raise Refused(409, "card.already_bound")
         der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
         view = {"card_no": card_no, "algorithm": algorithm, "fingerprint": hashlib.sha256(der).hexdigest(),
@@ -428,7 +564,8 @@ class FakeCardCenter:
         user = self._auth(request)
         b = request[BODY] if isinstance(request[BODY], dict) else {}
         if not b.get("password") and not b.get("sms_code"):   # identity wants a fresh proof
-            raise Refused(403, "card.proof_required", "Send your password or an SMS code to bind a card.")
+            raise Refused(403, "card.proof_required",
+                          "Send your password or an SMS code (purpose bind_card) to bind a card.")
         if b.get("password") and b["password"] != user.password:
             raise Refused(403, "card.proof_invalid", "The password or SMS code is not right.")
         return self._json(self.bind(user, b.get("card_no", ""), b.get("public_key", "")), 201)
@@ -437,7 +574,7 @@ class FakeCardCenter:
         user = self._auth(request)
         card_no = request.match_info["card_no"].upper()
         if self.cards.get(card_no, ("",))[0] != user.id:
-            raise Refused(404, "not_found", "No such card is bound to you.")
+            raise Refused(404, "not_found")
         del self.cards[card_no]
         return web.Response(status=204)
 
@@ -455,28 +592,28 @@ class FakeCardCenter:
         name = str(b.get("name", "")).strip()
         if not name or len(name) > 200:
             raise Refused(422, "validation_error", errors=[{"field": "name", "message": "1 to 200 characters"}])
-        code = valid_org(str(b.get("code", "")))
-        if code is None:
-            raise Refused(422, "enterprise.code_invalid", "Not a valid organisation code or unified social credit code")
+        code = booking_checks.org_code(str(b.get("code", "")))
         if any(e["org_code"] == code for e in self.directory):
             raise Refused(409, "enterprise.exists")
         self.directory.append({"org_code": code, "name": name})
         return self._json({"org_code": code, "name": name}, 201)
 
     async def my_enterprises(self, request):
-        return self._json({"items": self._auth(request).enterprises, "next_cursor": None})
+        return self._json({"items": [self._mine_view(e) for e in self._auth(request).enterprises], "next_cursor": None})
+
+    def _mine_view(self, e: dict) -> dict:
+        return {"org_code": e["org_code"], "name": e["name"],
+                "added_at": e.get("added_at") or f"{self.today.isoformat()}T09:00:00+08:00"}
 
     async def add_enterprise(self, request):
         user = self._auth(request)
         b = request[BODY] or {}
         if not str(b.get("name", "")).strip():
             raise Refused(422, "validation_error", errors=[{"field": "name", "message": "is required"}])
-        code = valid_org(str(b.get("code", "")))
-        if code is None:
-            raise Refused(422, "enterprise.code_invalid", "Not a valid organisation code or unified social credit code")
+        code = booking_checks.org_code(str(b.get("code", "")))
         if any(e["org_code"] == code for e in user.enterprises):
             raise Refused(409, "enterprise.already_added")
-        ent = {"org_code": code, "name": b["name"].strip()}
+        ent = {"org_code": code, "name": b["name"].strip(), "added_at": datetime.now(TZ).replace(microsecond=0).isoformat()}
         user.enterprises.append(ent)
         return self._json(ent, 201)
 
@@ -488,7 +625,7 @@ class FakeCardCenter:
     # ---- calendar and bookings -----------------------------------------------------
     async def calendar(self, request):
         if self.calendar_down:
-            raise Refused(502, "gateway.upstream_unavailable", "Upstream service unavailable")
+            raise Refused(502, "gateway.upstream_unavailable")
         days = []
         for d in self.days:
             periods = []
@@ -497,43 +634,22 @@ class FakeCardCenter:
                     cap = self.capacity.get((d["date"], code), 40)
                     left = cap - self.booked.get((d["date"], code), 0) if d["bookable"] else 0
                     periods.append({"code": code, "start": start, "end": end, "capacity": cap, "remaining": max(0, left)})
-            days.append({**d, "periods": periods})
+            reason = None if d["bookable"] else "not_working_day" if not d["working"] else "beyond_horizon"
+            days.append({**d, "source": "official", "not_bookable_reason": reason, "periods": periods})
         return self._json({"center": "qingdao", "timezone": "Asia/Shanghai", "now": datetime.now(TZ).isoformat(),
                            "days": days})
 
     def _check_booking(self, user: User, b: dict) -> None:
-        errors = []
-        for key in ("date", "period", "contact_name", "contact_phone"):
-            if not b.get(key):
-                errors.append({"field": key, "message": "is required"})
-        ents = b.get("enterprises")
-        if not isinstance(ents, list) or not 1 <= len(ents) <= 10:
-            errors.append({"field": "enterprises", "message": "1 to 10 enterprises"})
-            ents = []
-        if len({e.get("org_code") for e in ents}) != len(ents):
-            errors.append({"field": "enterprises", "message": "the same enterprise twice"})
-        for i, e in enumerate(ents):
-            for j, x in enumerate(e.get("businesses") or []):
-                kind = next((t for t in BUSINESS_TYPES if t["code"] == x.get("type")), None)
-                if kind is None:
-                    errors.append({"field": f"enterprises[{i}].businesses[{j}].type", "message": "unknown type"})
-                elif "count" in x and not kind["needs_count"] and kind["code"] != "BUY_READER":
-                    errors.append({"field": f"enterprises[{i}].businesses[{j}].count", "message": "takes no count"})
-        if errors:
-            raise Refused(422, "validation_error", "The request is not valid", errors=errors)
-        for e in ents:
-            types = [x["type"] for x in e["businesses"]]
-            if any(other in _excludes(t) for t in types for other in types):
-                raise Refused(422, "booking.business_conflict")
-            if any(t["needs_count"] and not x.get("count") for x in e["businesses"]
-                   for t in BUSINESS_TYPES if t["code"] == x["type"]):
-                raise Refused(422, "booking.count_required")
-        if b["date"] not in self.bookable:
-            raise Refused(422, "booking.date_not_bookable")
-        if b["period"] not in ("AM", "PM"):
-            raise Refused(422, "booking.period_unknown")
+        """The booking service's refusals in its order: the domain's shape, period and line
+        checks (booking_checks.py), the date, rights, then capacity."""
+        booking_checks.check_new_booking(b, self.center_doc["id"], [p["code"] for p in self.center_doc["periods"]])
+        booking_checks.check_bookable(date.fromisoformat(b["date"]), self.today, self.bookable,
+                                      self.center_doc["release_working_days"])
+        until = self.rights_answer.get("suspended_until")
+        if until:
+            raise Refused(403, "booking.suspended", suspended_until=until)
         key = (b["date"], b["period"])
-        if self.booked.get(key, 0) + len(ents) > self.capacity.get(key, 40):
+        if self.booked.get(key, 0) + len(b["enterprises"]) > self.capacity.get(key, 40):
             raise Refused(409, "booking.capacity_exhausted")
 
     async def create_booking(self, request):
@@ -549,14 +665,12 @@ class FakeCardCenter:
             status, code = self.next_booking_error
             self.next_booking_error = None
             raise Refused(status, code)
-        until = self.rights_answer.get("suspended_until")
-        if until:
-            raise Refused(403, "booking.suspended", "Booking rights are suspended", suspended_until=until)
         self._check_booking(user, b)
         names = {e["org_code"]: e["name"] for e in user.enterprises}
+        codes = [booking_checks.org_code(e["org_code"]) for e in b["enterprises"]]
         booking = self._booking(user, b["date"], b["period"], "confirmed",
-                                [({"org_code": e["org_code"], "name": names.get(e["org_code"], e["org_code"])}, e["businesses"])
-                                 for e in b["enterprises"]],
+                                [({"org_code": code, "name": names.get(code) or e.get("name") or code}, e["businesses"])
+                                 for code, e in zip(codes, b["enterprises"])],
                                 sms="pending", contact=(b["contact_name"], b["contact_phone"]))
         k = (b["date"], b["period"])
         self.booked[k] = self.booked.get(k, 0) + len(b["enterprises"])
@@ -569,7 +683,7 @@ class FakeCardCenter:
         user = self._auth(request)
         b = self.bookings.get(request.match_info["id"])
         if not b or b["_owner"] != user.id:
-            raise Refused(404, "booking.not_found")
+            raise Refused(404, "booking.not_found", f"you have no booking {request.match_info['id']}")
         return b
 
     async def list_bookings(self, request):
@@ -619,7 +733,7 @@ class FakeCardCenter:
         if not b["sms"]["resend_available"]:
             raise Refused(409, "booking.sms_resend_used")
         b["sms"] = {"status": "pending", "resend_available": False}
-        return self._json({"status": "accepted"}, 202)
+        return self._json({"booking_id": b["id"], "sms": b["sms"]}, 202)
 
     async def rights(self, request):
         self._auth(request)
@@ -627,18 +741,20 @@ class FakeCardCenter:
 
     # ---- desk ----------------------------------------------------------------------
     async def desk_schedule(self, request):
-        self._auth(request, "staff")
+        self._auth_any(request, ("staff", "admin"))
         day = request.query.get("date") or self.today.isoformat()
         items = [self._view(b) for b in self.bookings.values() if b["date"] == day and b["allocation"]]
         items.sort(key=lambda b: b["allocation"]["queue_number"])
-        return self._json({"items": items, "next_cursor": None})
+        return self._json({"center": "qingdao", "date": day, "items": items, "next_cursor": None})
 
     async def desk_action(self, request):
-        self._auth(request, "staff")
+        self._auth_any(request, ("staff", "admin"))
         b = self.bookings.get(request.match_info["id"])
         action = request.match_info["action"]
-        if not b or action not in ("check-in", "complete", "no-show"):
+        if action not in ("check-in", "complete", "no-show"):
             raise Refused(404, "not_found")
+        if not b:
+            raise Refused(404, "booking.not_found")
         if action == "check-in":
             if b["date"] != self.today.isoformat():
                 raise Refused(409, "booking.wrong_day")
@@ -664,7 +780,7 @@ class FakeCardCenter:
     # ---- the center and the administration console -----------------------------------
     async def center(self, request):
         if request.match_info["center"] != "qingdao":
-            raise Refused(404, "center.not_found")
+            raise Refused(404, "center.not_found", f"no center {request.match_info['center']!r}")
         return self._json(self.center_doc)
 
     def _official(self, d: date) -> tuple[str, bool | None]:
@@ -789,7 +905,7 @@ class FakeCardCenter:
         if not isinstance(b.get("capacity"), int) or b["capacity"] < 0:
             raise Refused(422, "validation_error", errors=[{"field": "capacity", "message": "an integer >= 0"}])
         if b["capacity"] < booked:
-            raise Refused(409, "capacity.below_booked", "The capacity is below what is booked", booked=booked)
+            raise Refused(409, "capacity.below_booked", booked=booked)
         self.capacity[key] = b["capacity"]
         return self._json({"center": "qingdao", "date": key[0], "period": key[1], "capacity": b["capacity"],
                            "booked": booked, "remaining": b["capacity"] - booked})
@@ -900,7 +1016,7 @@ class FakeCardCenter:
         return web.Response(status=204)
 
     async def notifications(self, request):
-        self._auth(request, "admin")
+        self._auth_any(request, ("staff", "admin"))
         phone = request.query.get("phone")
         now = datetime.now(TZ).replace(microsecond=0)
         items = [{"id": f"n-{i}", "ref": f"n-{i}", "booking_id": b["id"], "phone": b["contact_phone"],
