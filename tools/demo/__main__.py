@@ -19,7 +19,7 @@ PARALLEL = 4      # agents registered at once (identity hashes one password at a
 
 
 async def fill(api: Api) -> None:
-    _, ready = await api.call("GET", "/api/v1/identity/readyz")
+    await api.call("GET", "/api/v1/identity/readyz")
     print(f"demo: filling the system at {api.endpoints.gateway}", flush=True)
     admin, clerk = staff()
     made = [p.username for p in (admin, clerk) if await ensure_staff(api, p)]

@@ -1,0 +1,114 @@
+"""scripts/demo on a fresh system of its own, started as the e2e tests start it but with the
+gateway's and identity's limits at their defaults (as scripts/run has them) and the clock
+pinned to Wednesday 2026-11-18 10:00 in Qingdao (no flake around 15:00 or midnight):
+Thursday and Friday are the coming bookable days, Tuesday the 17th is the past day.
+
+The first run makes the admin, the clerk and 20 agents (registered with SMS codes from
+the fake provider), their 41 enterprises, 15 bookings on each coming day (respecting
+capacity) and the past day allocated and partly served; the second run finds everything
+and adds nothing. The printed logins sign in; no password or demo phone reaches a log."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+
+from tools.demo import in_tests
+from tools.demo.cast import agents
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=TZ)
+COMING = ("2026-11-19", "2026-11-20")
+PAST = "2026-11-17"
+
+
+@pytest.fixture(scope="module")
+async def demo(infra_urls, tmp_path_factory, sms_provider, mint):
+    """The system, and the output of the demo's first run."""
+    async with in_tests.demo_system(infra_urls, tmp_path_factory.mktemp("demo"), sms_provider, mint, NOW) as s:
+        rc, out, err = await in_tests.run_demo(s, sms_provider)
+        assert rc == 0, out + err
+        yield s, out
+
+
+async def get(http, system, path, token=None, **params):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with http.get(system.gateway_url + path, params=params, headers=headers) as r:
+        assert r.status == 200, (path, r.status, await r.text())
+        return await r.json()
+
+
+async def sign_in(http, system, login):
+    async with http.post(system.gateway_url + "/api/v1/sessions",
+                         json={"username": login["username"], "password": login["password"]}) as r:
+        assert r.status == 200, (login["username"], await r.text())
+        return (await r.json())["access_token"]
+
+
+async def census(http, system, admin_token) -> dict:
+    """What the system holds for the demo: agents, enterprises, bookings per date and status."""
+    found = await get(http, system, "/api/v1/admin/agents", admin_token, q="demo-agent", limit="100")
+    counts = {"agents": len(found["items"])}
+    for day in (PAST, *COMING):
+        stats = await get(http, system, f"/api/v1/admin/stats/qingdao/{day}", admin_token)
+        counts[day] = {k: v for k, v in stats["statuses"].items() if v}
+        counts[f"{day} lines"] = {p["code"]: p["enterprise_lines"] for p in stats["periods"]}
+    return counts
+
+
+async def wait_for_sweep(http, system, admin_token) -> dict:
+    """The past day's statuses once the closing sweep has turned the leftover booking into a no-show."""
+    for _ in range(100):
+        stats = await get(http, system, f"/api/v1/admin/stats/qingdao/{PAST}", admin_token)
+        if not stats["statuses"].get("allocated"):
+            return stats["statuses"]
+        await asyncio.sleep(0.2)
+    return stats["statuses"]
+
+
+async def test_the_demo_fills_the_system_and_a_second_run_adds_nothing(demo, sms_provider):
+    system, out = demo
+    logins = in_tests.logins(out)
+    assert [x["role"] for x in logins] == ["admin", "clerk"] + ["agent"] * 20, out
+    assert "accounts: 22 made now" in out and "enterprises: 41 added now" in out, out
+    assert f"past day: {PAST}: 6 bookings allocated; 2 completed, 2 checked in, 1 no-show, 1 not come" in out, out
+    assert f"coming days {', '.join(COMING)}: 30 bookings made now" in out, out
+    async with aiohttp.ClientSession() as http:
+        admin = await sign_in(http, system, logins[0])
+        me = await get(http, system, "/api/v1/me", admin)
+        assert "admin" in me["roles"]
+        clerk = await sign_in(http, system, logins[1])
+        assert "staff" in (await get(http, system, "/api/v1/me", clerk))["roles"]
+        statuses = await wait_for_sweep(http, system, admin)
+        assert {k: v for k, v in statuses.items() if v} == {"completed": 2, "checked_in": 2, "no_show": 2}
+        before = await census(http, system, admin)
+        assert before["agents"] == 20
+        for day in COMING:    # three agents in four each day; every line within its period's capacity
+            assert before[day] == {"confirmed": 15}, before
+            assert all(0 < lines <= 40 for lines in before[f"{day} lines"].values()), before
+        # Every agent has its enterprises; an agent's bookings are its own.
+        agent = logins[2]
+        token = await sign_in(http, system, agent)
+        mine = await get(http, system, "/api/v1/me/enterprises", token)
+        assert sorted(e["org_code"] for e in mine["items"]) == sorted(c for c, _ in agents()[0].enterprises)
+        booked = await get(http, system, "/api/v1/bookings", token, **{"from": PAST, "to": COMING[-1]})
+        assert {b["date"] for b in booked["items"]} == {PAST, *COMING}
+
+        rc, again, err = await in_tests.run_demo(system, sms_provider)
+        assert rc == 0, again + err
+        assert "accounts: 0 made now, 22 already there; enterprises: 0 added now" in again, again
+        assert f"past day: already there: {PAST}" in again, again
+        assert "30 bookings made now" not in again and ": 0 bookings made now" in again, again
+        assert in_tests.logins(again) == logins
+        assert await census(http, system, admin) == before
+
+
+async def test_no_demo_password_or_phone_reaches_a_service_log(demo):
+    system, out = demo
+    secrets = {x["password"] for x in in_tests.logins(out)} | {x["phone"] for x in in_tests.logins(out)}
+    for log in system.workdir.glob("*.log"):
+        text = log.read_text(errors="replace")
+        assert not [s for s in secrets if s in text], log.name
