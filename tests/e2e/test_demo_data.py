@@ -9,7 +9,6 @@ capacity) and the past day allocated and partly served; the second run finds eve
 and adds nothing. The printed logins sign in; no password or demo phone reaches a log."""
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -59,16 +58,6 @@ async def census(http, system, admin_token) -> dict:
     return counts
 
 
-async def wait_for_sweep(http, system, admin_token) -> dict:
-    """The past day's statuses once the closing sweep has turned the leftover booking into a no-show."""
-    for _ in range(100):
-        stats = await get(http, system, f"/api/v1/admin/stats/qingdao/{PAST}", admin_token)
-        if not stats["statuses"].get("allocated"):
-            return stats["statuses"]
-        await asyncio.sleep(0.2)
-    return stats["statuses"]
-
-
 async def test_the_demo_fills_the_system_and_a_second_run_adds_nothing(demo, sms_provider):
     system, out = demo
     logins = in_tests.logins(out)
@@ -82,8 +71,8 @@ async def test_the_demo_fills_the_system_and_a_second_run_adds_nothing(demo, sms
         assert "admin" in me["roles"]
         clerk = await sign_in(http, system, logins[1])
         assert "staff" in (await get(http, system, "/api/v1/me", clerk))["roles"]
-        statuses = await wait_for_sweep(http, system, admin)
-        assert {k: v for k, v in statuses.items() if v} == {"completed": 2, "checked_in": 2, "no_show": 2}
+        assert await in_tests.past_day_settled(system, logins[0], PAST) == {"completed": 2, "checked_in": 2,
+                                                                             "no_show": 2}
         before = await census(http, system, admin)
         assert before["agents"] == 20
         for day in COMING:    # three agents in four each day; every line within its period's capacity

@@ -59,3 +59,21 @@ async def run_demo(system, sms_provider, timeout: float = 600) -> tuple[int, str
 def logins(stdout: str) -> list[dict]:
     """The printed logins: role, username, phone, password, name."""
     return [dict(zip(("role", "username", "phone", "password", "name"), m)) for m in LOGIN.findall(stdout)]
+
+
+async def past_day_settled(system, admin: dict, day: str, timeout: float = 30) -> dict:
+    """The past day's statuses once the closing sweep (after the demo put the clock back)
+    has made its leftover booking a no-show."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    async with aiohttp.ClientSession() as http:
+        async with http.post(system.gateway_url + "/api/v1/sessions",
+                             json={"username": admin["username"], "password": admin["password"]}) as r:
+            assert r.status == 200, await r.text()
+            auth = {"Authorization": f"Bearer {(await r.json())['access_token']}"}
+        while True:
+            async with http.get(f"{system.gateway_url}/api/v1/admin/stats/qingdao/{day}", headers=auth) as r:
+                statuses = {k: v for k, v in (await r.json())["statuses"].items() if v}
+            if "allocated" not in statuses or loop.time() > deadline:
+                return statuses
+            await asyncio.sleep(0.2)
