@@ -9,14 +9,17 @@ capacity) and the past day allocated and partly served; the second run finds eve
 and adds nothing. The printed logins sign in; no password or demo phone reaches a log."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
+from booking.domain.org_codes import normalize_org_code
 from tools.demo import in_tests
-from tools.demo.cast import agents
+from tools.demo.cast import agents, staff
+from tools.demo.endpoints import from_environment
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=TZ)
@@ -109,3 +112,25 @@ async def test_no_demo_password_or_phone_reaches_a_service_log(demo):
     for log in system.workdir.glob("*.log"):
         text = log.read_text(errors="replace")
         assert not [s for s in secrets if s in text], log.name
+
+
+def test_the_cast_is_valid_and_distinct():
+    people = [*staff(), *agents()]
+    assert all(re.fullmatch(r"1[3-9]\d{9}", p.phone) for p in people)
+    for attr in ("username", "phone", "address"):
+        assert len({getattr(p, attr) for p in people}) == len(people), attr
+    codes = [code for p in agents() for code, _ in p.enterprises]
+    names = [name for p in agents() for _, name in p.enterprises]
+    assert len(codes) == len(set(codes)) == len(set(names)) == 41
+    assert all(normalize_org_code(c) == c for c in codes)     # GB 11714 check characters
+    assert all(1 <= len(p.enterprises) <= 3 for p in agents())
+
+
+def test_the_demo_finds_every_service_and_notifier_where_the_local_run_puts_them():
+    e = from_environment({"GATEWAY_PORT": "9080", "BOOKING_PORT": "9002", "NOTIFIER_PROCESSES": "3"})
+    assert e.gateway == "http://127.0.0.1:9080" and e.gateway_is_local
+    assert e.services == {"identity": "http://127.0.0.1:8001", "booking": "http://127.0.0.1:9002",
+                          "allocator": "http://127.0.0.1:8003", "notifier1": "http://127.0.0.1:8004",
+                          "notifier2": "http://127.0.0.1:8104", "notifier3": "http://127.0.0.1:8204"}
+    assert e.sms_inbox == "http://127.0.0.1:9010"
+    assert not from_environment({"GATEWAY_URL": "https://cards.example.cn/"}).gateway_is_local

@@ -4,7 +4,6 @@ the fake provider received, then each agent's enterprises."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ async def ensure_staff(api: Api, person: Person) -> bool:
     # The password goes through standard input, never an argument (ps, shell history).
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "identity", "create-user", "--username", person.username, "--name", person.name,
-        "--phone", person.phone, "--role", person.role, cwd=REPO, env=dict(os.environ),
+        "--phone", person.phone, "--role", person.role, cwd=REPO,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, err = await proc.communicate(person.password.encode() + b"\n")
     if proc.returncode != 0:

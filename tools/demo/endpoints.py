@@ -18,14 +18,15 @@ class Endpoints:
 
     @property
     def gateway_is_local(self) -> bool:
-        return urlsplit(self.gateway).hostname in ("127.0.0.1", "localhost")
+        """An IPv4 loopback gateway: requests can then come from 127.0.0.x addresses."""
+        return (urlsplit(self.gateway).hostname or "").startswith("127.")
 
 
 def from_environment(env: dict[str, str] | None = None) -> Endpoints:
     env = dict(os.environ if env is None else env)
     gateway = env.get("GATEWAY_URL") or f"http://127.0.0.1:{env.get('GATEWAY_PORT', '8080')}"
     sms = env.get("SMS_FAKE_URL") or f"http://127.0.0.1:{env.get('SMS_FAKE_PORT', '9010')}"
-    host = env.get("DEMO_SERVICES_HOST", "127.0.0.1")
+    host = "127.0.0.1"    # the local run's services listen on loopback
     services = {name: f"http://{host}:{env.get(f'{name.upper()}_PORT', port)}"
                 for name, port in SERVICE_PORTS.items() if name != "notifier"}
     # Every notifier process of the local run has a clock: 8004, 8104, 8204... (scripts/procfile.py)
