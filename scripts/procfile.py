@@ -1,5 +1,6 @@
 """Writes the Procfile for the local run: one line a process, several notifiers when
-NOTIFIER_PROCESSES asks for them (each on its own port: 8004, 8104, 8204...)."""
+NOTIFIER_PROCESSES asks for them (each on its own port: 8004, 8104, 8204...), and the
+project's fake SMS provider when scripts/run points the notifier at it (SMS_FAKE_PORT)."""
 from __future__ import annotations
 
 import os
@@ -27,6 +28,8 @@ def procfile(env: dict[str, str]) -> str:
     nginx = env.get("NGINX_BIN", "nginx")
     # TZ=UTC: nginx writes its log timestamps in the process's zone (docs/operations.md "Logs")
     lines.append(f"gateway: env TZ=UTC {nginx} -p {run_dir} -c {run_dir}/nginx.conf -g 'daemon off;'")
+    if env.get("SMS_FAKE_PORT"):   # set by scripts/run unless SMS_PROVIDER=log or a real SMS_HTTP_URL
+        lines.append(f"sms: python -m notifier.testing.fake_provider --port {int(env['SMS_FAKE_PORT'])}")
     return "\n".join(lines) + "\n"
 
 

@@ -55,3 +55,15 @@ def test_procfile_starts_every_service_and_the_requested_notifiers():
     assert names == ["identity", "booking", "allocator", "notifier1", "notifier2", "notifier3", "gateway"]
     assert "NOTIFIER_PORT=8204" in text
     assert Path(REPO / "scripts" / "run").read_text().count("honcho start") == 1
+
+
+def test_procfile_starts_the_fake_sms_provider_when_the_run_points_the_notifier_at_it():
+    spec = importlib.util.spec_from_file_location("procfile", REPO / "scripts" / "procfile.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with_fake = module.procfile({"SMS_FAKE_PORT": "9011"}).splitlines()
+    assert with_fake[-1] == "sms: python -m notifier.testing.fake_provider --port 9011"
+    # SMS_PROVIDER=log (or a real provider's SMS_HTTP_URL): scripts/run leaves SMS_FAKE_PORT unset
+    assert not any(line.startswith("sms:") for line in module.procfile({}).splitlines())
+    run = (REPO / "scripts" / "run").read_text()
+    assert 'SMS_PROVIDER=${SMS_PROVIDER:-http}' in run and "unset SMS_FAKE_PORT" in run
