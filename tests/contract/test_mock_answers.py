@@ -399,18 +399,19 @@ async def test_request_ids_as_the_gateway(mock: Mock):
 
 
 async def test_the_problem_answers_carry_the_services_titles(mock: Mock):
-    """Same code, title, detail and members as the services give (the booking domain's
-    errors and checks; tests/e2e/test_mock_like_real.py compares with the real system)."""
+    """Same code, title (the HTTP status phrase), detail and members as the services give (the
+    booking domain's errors and checks; tests/e2e/test_mock_like_real.py compares with the real
+    system)."""
     from booking.domain.errors import DateNotBookable
 
     body = {**BOOKING(mock.fake), "date": "2000-01-03"}
     status, problem, got = await mock.call("POST", f"{API}/bookings", Call(body=body, role="agent"))
     assert status == 422 and problem["code"] == DateNotBookable.code
-    assert problem["title"] == DateNotBookable.title
+    assert problem["title"] == "Unprocessable Entity"
     assert problem["detail"] == "2000-01-03 is in the past" and problem["reason"] == "past"
     assert got.headers["X-Request-ID"]
     status, problem, _ = await mock.call("POST", f"{API}/bookings", Call(body={**body, "enterprises": []}, role="agent"))
-    assert status == 422 and problem["code"] == "validation_error" and problem["title"] == "The request is not valid"
+    assert status == 422 and problem["code"] == "validation_error" and problem["title"] == "Unprocessable Entity"
 
 
 # ---- login -> book -> query through scripts/mock ---------------------------------------

@@ -3,7 +3,8 @@
 A code's ``title`` is the one the real system gives: read from the services' error classes
 (``shared.errors.AppError`` subclasses) when they can be imported, else the HTTP status phrase.
 ``detail`` is what the real system puts there: the given text, the joined field errors of a
-``validation_error``, or the title. Change ``title_of`` alone if titles change.
+``validation_error``, or the code's own title. ``title`` is the HTTP status phrase (RFC 9457
+with ``about:blank``), as the services and the gateway give it.
 """
 from __future__ import annotations
 
@@ -57,11 +58,20 @@ def title_of(code: str, status: int, given: str | None = None) -> str:
 
 def problem_body(status: int, code: str, detail: str | None = None, *, title: str | None = None,
                  **extra: Any) -> dict[str, Any]:
-    title = title_of(code, status, title)
+    # RFC 9457 with type about:blank: the title is the status phrase, as the services and nginx
+    # answer; the code's own title is the detail when none is given (shared.errors.AppError).
+    own = title_of(code, status, title)
     if detail is None and extra.get("errors"):
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in extra["errors"])
-    return {"type": "about:blank", "title": title, "status": status, "code": code,
-            "detail": detail or GATEWAY_DETAILS.get(code) or title, **extra}
+    return {"type": "about:blank", "title": status_phrase(status), "status": status, "code": code,
+            "detail": detail or GATEWAY_DETAILS.get(code) or own, **extra}
+
+
+def status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 def problem(status: int, code: str, detail: str | None = None, *, headers: dict[str, str] | None = None,
