@@ -28,12 +28,15 @@ class WaitingLine:
         """Lock the first booking of ``ordered_ids`` that is still waiting, skipping rows
         another desk holds. READ COMMITTED re-checks the condition on a row changed by a
         transaction that committed meanwhile, so a booking called by another desk is
-        passed over (call_open is on the row for that reason)."""
+        passed over (call_open is on the row for that reason). NO KEY UPDATE: the foreign
+        keys of booking_calls and booking_queue_near rows other desks insert for this
+        booking take KEY SHARE locks, which FOR UPDATE would block (a deadlock between
+        two desks each telling the other's booking it is near)."""
         if not ordered_ids:
             return None
         return await self.conn.fetchval(
             "SELECT id FROM bookings WHERE id = ANY($1::uuid[]) AND status = 'checked_in' AND NOT call_open"
-            " ORDER BY array_position($1::uuid[], id) LIMIT 1 FOR UPDATE SKIP LOCKED",
+            " ORDER BY array_position($1::uuid[], id) LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED",
             [uuid.UUID(i) for i in ordered_ids])
 
     async def mark_called(self, booking_id: str, desk: int, at: datetime) -> None:
@@ -68,4 +71,4 @@ class WaitingLine:
         return {str(r["id"]): (r["agent_id"], r["contact_phone"]) for r in rows}
 
     async def lock_allocation_desk(self, booking_id: str) -> int:
-        return await self.conn.fetchval("SELECT desk FROM bookings WHERE id = $1 FOR UPDATE", uuid.UUID(booking_id))
+        return await self.conn.fetchval("SELECT desk FROM bookings WHERE id = $1 FOR NO KEY UPDATE", uuid.UUID(booking_id))

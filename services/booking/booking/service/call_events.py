@@ -42,7 +42,7 @@ async def tell_near(conn: asyncpg.Connection, center: CenterConfig, day: date, d
     due = calling.near(head, await records.told([w.booking_id for w in head]))
     contacts = await line.contacts([w.booking_id for w, _ in due])
     told = 0
-    for w, ahead in due:
+    for w, ahead in sorted(due, key=lambda d: d[0].booking_id):   # one order: concurrent calls cannot deadlock
         if not await records.record(w.booking_id, ahead, now):
             continue
         agent_id, phone = contacts[w.booking_id]

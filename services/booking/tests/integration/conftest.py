@@ -339,7 +339,7 @@ TUESDAY_0850 = datetime(2025, 11, 18, 8, 50, tzinfo=SHANGHAI)
 def calling_day():
     """``await calling_day(service, [(desk, "A001"), ...])``: Tuesday bookings allocated by
     hand to these desks and numbers (AM for A.., PM for B..), then the clock at 08:50 on
-    Tuesday and every one checked in, one minute apart in the order given. Returns the
+    Tuesday and every one checked in, ten seconds apart in the order given. Returns the
     bookings (with ``agent``: the agent's headers), in that order."""
     async def make(service, places: list[tuple[int, str]], *, check_in: bool = True) -> list[dict]:
         agents = [service.agent() for _ in places]
@@ -355,7 +355,7 @@ def calling_day():
         if check_in:
             clerk = service.staff()
             for i, b in enumerate(made):
-                service.set_clock(TUESDAY_0850 + timedelta(minutes=i))
+                service.set_clock(TUESDAY_0850 + timedelta(seconds=10 * i))
                 r = await service.desk("check-in", b["id"], clerk)
                 assert r.status == 200, await r.text()
         return [{**b, "agent": agent, "number": number, "desk": desk}
