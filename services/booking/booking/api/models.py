@@ -371,7 +371,7 @@ class DisplayTokenBody(_Body):
 
 
 class DisplayBoardQuery(_Body):
-    token: str | None = Field(None, max_length=200, description="the display token, where no header can be sent")
+    token: str | None = Field(None, description="the display token, where no header can be sent (an overlong one is refused as invalid)")
 
 
 CallKind = Literal["call", "recall", "skip"]
