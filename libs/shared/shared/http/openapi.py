@@ -36,6 +36,7 @@ class Operation:
     roles: tuple[str, ...] | None | Undeclared = UNDECLARED  # None: public; (): any signed-in user
     errors: tuple[tuple[int, str], ...] = ()
     headers: tuple[str, ...] = ()         # request headers worth documenting (Idempotency-Key)
+    events: tuple[str, ...] = ()          # a text/event-stream answer: the event names it sends
 
 
 @dataclass
@@ -46,9 +47,10 @@ class ApiRouter:
 
     def route(self, method: str, path: str, *, summary: str, body=None, query=None, response=None,
               status: int = 200, roles: Sequence[str] | Undeclared = UNDECLARED, public: bool = False,
-              errors: Iterable[tuple[int, str]] = (), headers: Sequence[str] = ()):
+              errors: Iterable[tuple[int, str]] = (), headers: Sequence[str] = (), events: Sequence[str] = ()):
         """``public=True``: anyone; ``roles=()``: any signed-in user; ``roles=("admin",)``:
-        a signed-in user with one of them. Neither: the route is refused at start."""
+        a signed-in user with one of them. Neither: the route is refused at start.
+        ``events=("board", "call")``: the answer is a Server-Sent Events stream sending them."""
         if public and not isinstance(roles, Undeclared):
             raise ValueError(f"{method} {path}: public=True and roles= both declared")
         access = None if public else (roles if isinstance(roles, Undeclared) else tuple(roles))
@@ -56,7 +58,7 @@ class ApiRouter:
         def register(handler: Handler) -> Handler:
             self.operations.append(Operation(
                 method.upper(), path, handler, summary, self.tag, body, query, response, status,
-                access, tuple(errors), tuple(headers)))
+                access, tuple(errors), tuple(headers), tuple(events)))
             return handler
         return register
 
@@ -148,7 +150,13 @@ def build_spec(operations: Iterable[Operation], *, title: str, version: str = "1
                 "application/json": {"schema": _input_schema(op.body, components)}}}
         responses: dict[str, Any] = {}
         ok: dict[str, Any] = {"description": "OK"}
-        if op.response is not None:
+        if op.events:
+            # OpenAPI 3.1 has no schema for an event stream's items: the event names are
+            # listed (x-events); each event's data is the JSON of the model named in the summary.
+            ok["description"] = "A Server-Sent Events stream; events: " + ", ".join(op.events)
+            ok["content"] = {"text/event-stream": {"schema": {"type": "string"}}}
+            ok["x-events"] = list(op.events)
+        elif op.response is not None:
             ok["content"] = {"application/json": {"schema": _schema(op.response, components)}}
         responses[str(op.status)] = ok
         problem = {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
