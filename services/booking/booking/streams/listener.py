@@ -42,11 +42,6 @@ class Listener:
                 await self._task
         await self._close()
 
-    def terminate(self) -> None:
-        """Drop the connection at once (tests: a lost connection is found and replaced)."""
-        if self._conn is not None and not self._conn.is_closed():
-            self._conn.terminate()
-
     async def _run(self) -> None:
         backoff = BACKOFF_FIRST
         while True:
