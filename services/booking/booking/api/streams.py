@@ -7,39 +7,33 @@ import asyncio
 
 import asyncpg
 from aiohttp import web
-from pydantic import Field
-
 from shared.http.auth import principal_of
 from shared.http.openapi import ApiRouter
-from shared.http.requests import parse_query
 from shared.http.sse import EventStream, StreamClosed
 
 from ..log import log
 from ..streams import hub_of, sources
 from ..streams.hub import Subscriber
 from .context import TAG, TOKEN_ERRORS, context_of
-from .models import _Body
+from .display import display_token
+from .models import BoardView, DisplayBoardQuery, PlaceView, answer
 
 api = ApiRouter(TAG)
 # A database that fails while a stream is open (the pool busy, a dropped connection).
 STREAM_FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
-class DisplayStreamQuery(_Body):
-    # In the query: EventSource cannot send a header. The gateway logs the path only.
-    token: str = Field(min_length=1, max_length=200)
-
-
 @api.get("/api/v1/display/stream",
          summary="The hall display's live calls (Server-Sent Events): `board` (a BoardView) first and "
                  "after any resync, `call` ({seq, desk, queue_number, kind, called_at}, id: seq) per call, "
                  "`: hb` every 15 s; Last-Event-ID replays the calls missed while they are in memory",
-         query=DisplayStreamQuery, public=True, errors=[(401, "display.invalid_token")],
+         query=DisplayBoardQuery, public=True, errors=[(401, "display.invalid_token")],
          events=("board", "call"))
 async def display_stream(request: web.Request) -> web.StreamResponse:
     ctx = context_of(request)
-    query = parse_query(request, DisplayStreamQuery)
-    token = await sources.authenticate(ctx, query.token)
+    # Authorization: Display <token>, or ?token= (EventSource sends no header; the gateway
+    # logs the path only).
+    token = await sources.authenticate(ctx, display_token(request))
     center = token["center"]
     hub = hub_of(request)
     async with EventStream(request) as stream:
@@ -72,7 +66,7 @@ async def display_stream(request: web.Request) -> web.StreamResponse:
 
 async def send_board(stream: EventStream, ctx, center: str) -> int:
     """Send the board; calls up to its last_event_id are in it (and are not sent again)."""
-    board = await sources.board(ctx, center)
+    board = answer(BoardView, await sources.board(ctx, center))
     last = int(board.get("last_event_id") or 0)
     await stream.send("board", board, last)
     return last
@@ -92,9 +86,9 @@ async def place_stream(request: web.Request) -> web.StreamResponse:
         sub = hub_of(request).subscribe(center)
         stream.on_close(sub.close)
         try:
-            await stream.send("place", view)
+            await stream.send("place", answer(PlaceView, view))
             while await next_change(sub):
-                await stream.send("place", await sources.place(ctx, principal, booking_id))
+                await stream.send("place", answer(PlaceView, await sources.place(ctx, principal, booking_id)))
         except StreamClosed:
             pass
         except STREAM_FAILURES as exc:

@@ -1,25 +1,23 @@
-"""What the streams send, from the calling use cases (booking.service.calling and
-display_tokens, the contract's functions) and the booking's center."""
+"""What the streams send, from the calling use cases (the contract's functions), and the
+booking's center."""
 from __future__ import annotations
 
 from shared.http.auth import Principal
 
+from ..service import calling, display_tokens
 from ..service.context import BookingContext
 
 
-async def authenticate(ctx: BookingContext, token: str) -> dict:
+async def authenticate(ctx: BookingContext, token: str | None) -> dict:
     """{"id", "center"} of a live display token; 401 display.invalid_token otherwise."""
-    from ..service import display_tokens
     return await display_tokens.authenticate(ctx, token)
 
 
 async def board(ctx: BookingContext, center: str) -> dict:
-    from ..service import calling
     return await calling.board(ctx, center)
 
 
 async def place(ctx: BookingContext, principal: Principal, booking_id: str) -> dict:
-    from ..service import calling
     return await calling.place(ctx, principal, booking_id)
 
 
