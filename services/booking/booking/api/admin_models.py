@@ -271,6 +271,9 @@ class DayTotals(BaseModel):
 
 class DeskCallingStats(BaseModel):
     """叫号 at one desk on the day."""
+    model_config = ConfigDict(json_schema_extra=example({
+        "desk": 3, "calls": 41, "completed": 38, "skipped": 2, "waiting_seconds_avg": 512.4,
+        "waiting_seconds_p90": 1130.0, "service_seconds_avg": 402.7}))
     desk: int
     calls: int
     completed: int
@@ -281,6 +284,10 @@ class DeskCallingStats(BaseModel):
 
 
 class CallingStatsView(BaseModel):
+    """叫号 figures of the day, per desk (every desk of the center)."""
+    model_config = ConfigDict(json_schema_extra=example({"desks": [{
+        "desk": 1, "calls": 41, "completed": 38, "skipped": 2, "waiting_seconds_avg": 512.4,
+        "waiting_seconds_p90": 1130.0, "service_seconds_avg": 402.7}]}))
     desks: list[DeskCallingStats]
 
 
@@ -311,7 +318,11 @@ class DayStatsFullView(BaseModel):
                                                                     'cards': 41,
                                                                     'cancelled_bookings': 2,
                                                                     'cancelled_lines': 3,
-                                                                    'no_shows': 1}}))
+                                                                    'no_shows': 1},
+                                                         'calling': {'desks': [{'desk': 1, 'calls': 41, 'completed': 38,
+                                                                                'skipped': 2, 'waiting_seconds_avg': 512.4,
+                                                                                'waiting_seconds_p90': 1130.0,
+                                                                                'service_seconds_avg': 402.7}]}}))
     center: str
     date: Day
     periods: list[PeriodStatsWithTypes]
