@@ -69,6 +69,7 @@ class Operation:
     # path parameter name -> what OpenAPI says of it (description, schema, example)
     path_params: tuple[tuple[str, dict[str, Any]], ...] = ()
     response_headers: tuple[str, ...] = ()  # success-answer headers (Location), see HEADERS
+    events: tuple[str, ...] = ()          # a text/event-stream answer: the event names it sends
 
 
 @dataclass
@@ -84,12 +85,13 @@ class ApiRouter:
               response=None, status: int = 200, roles: Sequence[str] | Undeclared = UNDECLARED,
               public: bool = False, errors: Iterable[ErrorDecl | ErrorDoc] = (), headers: Sequence[str] = (),
               path_params: Mapping[str, Mapping[str, Any]] | None = None,
-              response_headers: Sequence[str] = ()):
+              response_headers: Sequence[str] = (), events: Sequence[str] = ()):
         """``public=True``: anyone; ``roles=()``: any signed-in user; ``roles=("admin",)``:
         a signed-in user with one of them. Neither: the route is refused at start.
         ``errors``: what the handler may answer besides the ones every route of its kind
         gets (401/403 from its access, 422 validation_error from its inputs, 503
-        service.unavailable); ``path_params``: {name: {description, schema, example}}."""
+        service.unavailable); ``path_params``: {name: {description, schema, example}}.
+        ``events=("board", "call")``: the answer is a Server-Sent Events stream sending them."""
         if public and not isinstance(roles, Undeclared):
             raise ValueError(f"{method} {path}: public=True and roles= both declared")
         access = None if public else (roles if isinstance(roles, Undeclared) else tuple(roles))
@@ -100,7 +102,7 @@ class ApiRouter:
             self.operations.append(Operation(
                 method.upper(), path, handler, summary, self.tag, body, query, response, status,
                 access, tuple(error_doc(e) for e in errors), tuple(headers), description, params,
-                tuple(response_headers)))
+                tuple(response_headers), tuple(events)))
             return handler
         return register
 
@@ -301,7 +303,13 @@ def build_spec(operations: Iterable[Operation], *, title: str, version: str = "1
         responses: dict[str, Any] = {}
         ok: dict[str, Any] = {"description": phrase(op.status),
                               "headers": header_refs("X-Request-ID", *op.response_headers)}
-        if op.response is not None:
+        if op.events:
+            # OpenAPI 3.1 has no schema for an event stream's items: the event names are
+            # listed (x-events); each event's data is the JSON of the model named in the summary.
+            ok["description"] = "A Server-Sent Events stream; events: " + ", ".join(op.events)
+            ok["content"] = {"text/event-stream": {"schema": {"type": "string"}}}
+            ok["x-events"] = list(op.events)
+        elif op.response is not None:
             ok["content"] = {"application/json": {"schema": _schema(op.response, components)}}
         responses[str(op.status)] = ok
         errors: dict[int, list[ErrorDoc]] = {}

@@ -269,6 +269,28 @@ class DayTotals(BaseModel):
     no_shows: int
 
 
+class DeskCallingStats(BaseModel):
+    """叫号 at one desk on the day."""
+    model_config = ConfigDict(json_schema_extra=example({
+        "desk": 3, "calls": 41, "completed": 38, "skipped": 2, "waiting_seconds_avg": 512.4,
+        "waiting_seconds_p90": 1130.0, "service_seconds_avg": 402.7}))
+    desk: int
+    calls: int
+    completed: int
+    skipped: int
+    waiting_seconds_avg: float | None = Field(description="check-in to first call, of the numbers it called first")
+    waiting_seconds_p90: float | None
+    service_seconds_avg: float | None = Field(description="first call to completion")
+
+
+class CallingStatsView(BaseModel):
+    """叫号 figures of the day, per desk (every desk of the center)."""
+    model_config = ConfigDict(json_schema_extra=example({"desks": [{
+        "desk": 1, "calls": 41, "completed": 38, "skipped": 2, "waiting_seconds_avg": 512.4,
+        "waiting_seconds_p90": 1130.0, "service_seconds_avg": 402.7}]}))
+    desks: list[DeskCallingStats]
+
+
 class DayStatsFullView(BaseModel):
     """A day's counts by period, status and business type, and its totals."""
     model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
@@ -296,13 +318,18 @@ class DayStatsFullView(BaseModel):
                                                                     'cards': 41,
                                                                     'cancelled_bookings': 2,
                                                                     'cancelled_lines': 3,
-                                                                    'no_shows': 1}}))
+                                                                    'no_shows': 1},
+                                                         'calling': {'desks': [{'desk': 1, 'calls': 41, 'completed': 38,
+                                                                                'skipped': 2, 'waiting_seconds_avg': 512.4,
+                                                                                'waiting_seconds_p90': 1130.0,
+                                                                                'service_seconds_avg': 402.7}]}}))
     center: str
     date: Day
     periods: list[PeriodStatsWithTypes]
     statuses: StatusCounts
     business_types: list[BusinessTypeStats]
     totals: DayTotals
+    calling: CallingStatsView
 
 
 # ---- agents ----------------------------------------------------------------------------------

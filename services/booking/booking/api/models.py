@@ -451,11 +451,13 @@ class DeskScheduleView(BaseModel):
                                                                                    'end': '10:00',
                                                                                    'queue_number': 'A012'},
                                                                     'sms': {'status': 'delivered',
-                                                                            'resend_available': True}}],
+                                                                            'resend_available': True},
+                                                                    'called_at': None,
+                                                                    'called_desk': None}],
                                                          'next_cursor': None}))
     center: str
     date: Day
-    items: list[BookingView] = Field(description="the day's allocated bookings in queue order")
+    items: list[DeskBookingView] = Field(description="the day's allocated bookings in queue order, with their last call")
     next_cursor: str | None
 
 
@@ -665,6 +667,167 @@ class CutoffStateView(BaseModel):
     requested_at: Instant | None
     requests: int
     snapshot_bookings: int | None
+
+
+# ---- 叫号 (issue 18): the desk's calls, the hall display, an agent's place -------------
+
+_CALL_EXAMPLE = {"id": "5d0c8a8e-6f1b-4c2e-9a57-3b2f4e1d7c90", "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+                 "center": "qingdao", "date": "2027-03-15", "desk": 3, "queue_number": "A012", "period": "AM",
+                 "kind": "call", "called_at": "2027-03-15T09:31:05+08:00"}
+_TOKEN_EXAMPLE = {"id": "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b", "center": "qingdao", "name": "一楼大厅",
+                  "created_at": "2027-03-15T08:30:00+08:00", "expires_at": "2027-04-14T08:30:00+08:00"}
+
+
+class ShiftBody(_Body):
+    """Which desk the clerk takes for today's shift."""
+    model_config = ConfigDict(json_schema_extra=example({"center": "qingdao", "desk": 3}))
+    center: str | None = None
+    desk: StrictInt = Field(ge=1, le=999, description="a desk of the center: 1 .. its number of desks")
+
+
+class CenterBody(_Body):
+    """The center (default: the default center)."""
+    model_config = ConfigDict(json_schema_extra=example({"center": "qingdao"}))
+    center: str | None = None
+
+
+class DisplayTokenBody(_Body):
+    """A name for the hall screen the token is for."""
+    model_config = ConfigDict(json_schema_extra=example({"center": "qingdao", "name": "一楼大厅"}))
+    center: str | None = None
+    name: str = Field(min_length=1, max_length=50, description="which screen, e.g. 一楼大厅")
+
+
+class DisplayBoardQuery(_Body):
+    """The display token in the query, for a client that cannot send a header (EventSource)."""
+    model_config = ConfigDict(json_schema_extra=example({"token": "q3Jx0sY8vH1mB2nK5pL7rT9wZ4cF6dG8hJ0kM2nP4rS"}))
+    token: str | None = Field(None, description="the display token, where no header can be sent "
+                                                "(an overlong one is refused as invalid)")
+
+
+CallKind = Literal["call", "recall", "skip"]
+
+
+class CallView(BaseModel):
+    """One call (叫号), recall (重呼) or skip (过号) of a desk."""
+    model_config = ConfigDict(json_schema_extra=example(_CALL_EXAMPLE))
+    id: str
+    booking_id: str
+    center: str
+    date: Day
+    desk: int = Field(description="the desk that called")
+    queue_number: str
+    period: str
+    kind: CallKind
+    called_at: Instant
+
+
+class DeskShiftView(BaseModel):
+    """The clerk's desk for today and its open call."""
+    model_config = ConfigDict(json_schema_extra=example({
+        "center": "qingdao", "date": "2027-03-15", "desk": 3, "clerk_id": "2f4e6a8c-1b3d-4f5a-9c7e-0a2b4c6d8e1f",
+        "started_at": "2027-03-15T08:45:12+08:00", "current": _CALL_EXAMPLE}))
+    center: str
+    date: Day
+    desk: int
+    clerk_id: str
+    started_at: Instant
+    current: CallView | None = Field(description="the desk's open call, if any")
+
+
+class DisplayTokenView(BaseModel):
+    """A hall display token, without the token itself."""
+    model_config = ConfigDict(json_schema_extra=example(_TOKEN_EXAMPLE))
+    id: str
+    center: str
+    name: str
+    created_at: Instant
+    expires_at: Instant
+
+
+class DisplayTokenCreated(DisplayTokenView):
+    """A new hall display token: the token is shown this once."""
+    model_config = ConfigDict(json_schema_extra=example(
+        {**_TOKEN_EXAMPLE, "token": "q3Jx0sY8vH1mB2nK5pL7rT9wZ4cF6dG8hJ0kM2nP4rS"}))
+    token: str = Field(description="shown this once: only its hash is kept")
+
+
+class DisplayTokenPage(BaseModel):
+    """The center's live display tokens."""
+    model_config = ConfigDict(json_schema_extra=example({"items": [_TOKEN_EXAMPLE], "next_cursor": None}))
+    items: list[DisplayTokenView] = Field(description="the center's tokens neither revoked nor expired")
+    next_cursor: str | None
+
+
+class BoardDesk(BaseModel):
+    """A desk on the hall board."""
+    model_config = ConfigDict(json_schema_extra=example(
+        {"desk": 3, "queue_number": "A012", "called_at": "2027-03-15T09:31:05+08:00"}))
+    desk: int
+    queue_number: str | None = Field(description="the number now served at the desk")
+    called_at: Instant | None
+
+
+class BoardCall(BaseModel):
+    """A recent call on the hall board."""
+    model_config = ConfigDict(json_schema_extra=example(
+        {"desk": 3, "queue_number": "A012", "kind": "call", "called_at": "2027-03-15T09:31:05+08:00"}))
+    desk: int
+    queue_number: str
+    kind: CallKind
+    called_at: Instant
+
+
+class BoardWaiting(BaseModel):
+    """How many wait in a period."""
+    model_config = ConfigDict(json_schema_extra=example({"period": "AM", "waiting": 7}))
+    period: str
+    waiting: int = Field(description="checked in, not called now")
+
+
+class BoardView(BaseModel):
+    """The hall display: numbers and desks only, never names, phones or booking ids."""
+    model_config = ConfigDict(json_schema_extra=example({
+        "center": "qingdao", "date": "2027-03-15", "now": "2027-03-15T09:31:06+08:00",
+        "desks": [{"desk": 1, "queue_number": "A010", "called_at": "2027-03-15T09:28:40+08:00"},
+                  {"desk": 2, "queue_number": None, "called_at": None},
+                  {"desk": 3, "queue_number": "A012", "called_at": "2027-03-15T09:31:05+08:00"}],
+        "recent": [{"desk": 3, "queue_number": "A012", "kind": "call", "called_at": "2027-03-15T09:31:05+08:00"},
+                   {"desk": 1, "queue_number": "A010", "kind": "recall", "called_at": "2027-03-15T09:28:40+08:00"}],
+        "waiting": [{"period": "AM", "waiting": 7}, {"period": "PM", "waiting": 0}],
+        "last_event_id": 1042}))
+    center: str
+    date: Day
+    now: Instant
+    desks: list[BoardDesk] = Field(description="every desk of the center, 1 .. desks")
+    recent: list[BoardCall] = Field(description="the last 10 calls and recalls, newest first")
+    waiting: list[BoardWaiting]
+    last_event_id: int = Field(description="the seq of the day's last call: a stream resumes after it")
+
+
+class PlaceView(BaseModel):
+    """An agent's place on the day: the number served at the booking's desk, and how many wait before it."""
+    model_config = ConfigDict(json_schema_extra=example({
+        "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b", "date": "2027-03-15", "desk": 3,
+        "queue_number": "A015", "status": "checked_in", "now_serving": "A012", "ahead": 2, "called": False}))
+    booking_id: str
+    date: Day
+    desk: int | None
+    queue_number: str | None
+    status: BookingStatusName
+    now_serving: str | None = Field(description="the number open at the booking's desk (today only)")
+    ahead: int | None = Field(description="waiting before it in its desk queue; null when not today, "
+                                          "not allocated/checked in, or done")
+    called: bool = Field(description="a desk is calling this booking now")
+
+
+class DeskBookingView(BookingView):
+    """A booking on the desk's schedule: with its last call."""
+    model_config = ConfigDict(json_schema_extra=example({
+        **BookingView.model_config["json_schema_extra"]["examples"][0], "status": "checked_in",
+        "called_at": "2027-03-15T09:31:05+08:00", "called_desk": 3}))
+    called_at: Instant | None
+    called_desk: int | None = Field(description="the desk that last called it")
 
 
 M = TypeVar("M", bound=BaseModel)
