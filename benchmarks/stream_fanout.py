@@ -3,7 +3,8 @@ one booking process, through nginx, and a clerk calling numbers.
 
 Starts the whole system (as booking_load.py does: fresh database and vhost, the four
 services and nginx), then:
-  1. makes --calls + 4 Tuesday-morning bookings through the API (minted agent tokens), lets
+  1. makes --calls + 4 Tuesday-morning bookings of one enterprise each (the default capacity:
+     40 lines) through the API (minted agent tokens), lets
      the scheduler close Tuesday at Monday 15:00 and the allocator allocate it, moves every
      clock to Tuesday 08:50 and checks every booking in; a clerk takes desk 1;
   2. reads booking's RSS, opens --clients display streams through nginx
@@ -89,7 +90,7 @@ async def make_day(run: bl.Running, minter: bl.TokenMinter, bookings: int) -> li
     for k in range(bookings):
         token = minter.mint(str(uuid.uuid4()), now=bl.MONDAY_10)
         _, b = await run.call("POST", "/api/v1/bookings", token=token, expect=201,
-                              json_body=bl.booking_body(50_000 + k, TUESDAY, "AM"))
+                              json_body=bl.booking_body(50_000 + k, TUESDAY, "AM", lines=1))
         ids.append(b["id"])
     await run.set_clock(CUTOFF)
     conn = await run.booking_db()
