@@ -143,3 +143,33 @@ async def test_an_agent_follows_their_place_live(listening, calling_day, take_de
     r = await service.client.get(f"/api/v1/bookings/{late['id']}/place/stream", headers=service.staff())
     assert r.status == 200 and (await next_event(r)).event == "place"
     r.close()
+
+
+async def test_a_stream_is_counted_but_not_timed_as_a_request(listening):
+    # Its duration is its client's stay: timed, every stream would count against booking's
+    # latency budget (BookingLatencyBudgetBurn) as a request over 1 s; and a client leaving
+    # is not a server error (the test server cancels the handler then: 499, as nginx says).
+    service = listening
+    token = (await new_token(service))["token"]
+    for _ in range(2):
+        r = await display(service, token)
+        await next_event(r)
+        r.close()
+
+    async def scraped():
+        text = await (await service.client.get("/metrics")).text()
+        served = [line for line in text.splitlines() if line.startswith("http_requests_total{")
+                  and 'route="/api/v1/display/stream"' in line]
+        return text if sum(float(line.rsplit(" ", 1)[1]) for line in served) >= 2 else None
+    text = None
+    for _ in range(50):
+        if (text := await scraped()) is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert text is not None, "the streams were not counted"
+    lines = [line for line in text.splitlines() if 'route="/api/v1/display/stream"' in line]
+    assert not [line for line in lines if line.startswith("http_requests_total{") and 'status="5' in line]
+    assert not [line for line in lines if line.startswith("http_request_duration_seconds")]
+    # Plain requests are still timed.
+    assert [line for line in text.splitlines() if line.startswith("http_request_duration_seconds_count")
+            and 'route="/api/v1/display-tokens"' in line]
