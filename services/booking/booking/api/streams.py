@@ -4,8 +4,10 @@ open, an event goes out per call heard by this process's hub (booking.streams)."
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import asyncpg
+import orjson
 from aiohttp import web
 from shared.http.auth import principal_of
 from shared.http.openapi import ApiRouter
@@ -82,7 +84,8 @@ async def send_board(stream: EventStream, ctx, center: str) -> int:
          summary="The booking's place in its desk queue, live (Server-Sent Events)",
          description=("A text/event-stream of the booking's place: `place` (data: a PlaceView, as GET "
                       "/api/v1/bookings/{id}/place answers) first and after every call at its center (several at "
-                      "once give one), and a `: hb` comment every 15 s. Bearer token in the Authorization header "
+                      "once give one), and a `: hb` comment every 15 s. The stream ends when the access token "
+                      "expires: the client reconnects with a fresh one. Bearer token in the Authorization header "
                       "(the web client reads it with fetch()). The booking's agent, staff and administrators; "
                       "another agent's booking is a 404 booking.not_found before any stream opens."),
          roles=(), errors=[*TOKEN_ERRORS, (404, "booking.not_found")], events=("place",))
@@ -95,6 +98,11 @@ async def place_stream(request: web.Request) -> web.StreamResponse:
     async with EventStream(request) as stream:
         sub = hub_of(request).subscribe(center)
         stream.on_close(sub.close)
+        # Not beyond its access token: a signed-out agent stops hearing; the client comes
+        # back with a fresh token.
+        ends = asyncio.get_running_loop().call_later(
+            max(token_expiry(request) - ctx.clock.now().timestamp(), 0.0), stream.close)
+        stream.on_close(ends.cancel)
         try:
             await stream.send("place", answer(PlaceView, view))
             while await next_change(sub):
@@ -106,6 +114,14 @@ async def place_stream(request: web.Request) -> web.StreamResponse:
         finally:
             sub.close()
     return stream.response
+
+
+def token_expiry(request: web.Request) -> float:
+    """The ``exp`` of the request's bearer token (its signature already checked by the route's
+    access: shared.http.access)."""
+    token = request.headers["Authorization"].partition(" ")[2].strip()
+    payload = token.split(".")[1]
+    return float(orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"])
 
 
 async def next_change(sub: Subscriber) -> bool:

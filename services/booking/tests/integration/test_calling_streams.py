@@ -145,6 +145,21 @@ async def test_an_agent_follows_their_place_live(listening, calling_day, take_de
     r.close()
 
 
+async def test_a_place_stream_ends_when_its_access_token_expires(listening, calling_day):
+    service = listening
+    [mine] = await calling_day(service, [(1, "A001")])
+    async with service.db.connection() as conn:
+        agent_id = await conn.fetchval("SELECT agent_id FROM bookings WHERE id = $1::uuid", mine["id"])
+    # A token with 3 s left at the service's clock (a signed-out agent's lasts at most its 15 min).
+    short = service.tokens.headers(agent_id, ("agent",), now=service.now.timestamp(), ttl=3)
+    r = await service.client.get(f"/api/v1/bookings/{mine['id']}/place/stream", headers=short)
+    assert r.status == 200, await r.text()
+    assert (await next_event(r)).event == "place"
+    started = time.monotonic()
+    assert await next_event(r, 10) is None                     # ended, not left open
+    assert time.monotonic() - started < 5
+
+
 async def test_a_stream_is_counted_but_not_timed_as_a_request(listening):
     # Its duration is its client's stay: timed, every stream would count against booking's
     # latency budget (BookingLatencyBudgetBurn) as a request over 1 s; and a client leaving
