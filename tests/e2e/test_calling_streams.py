@@ -82,10 +82,12 @@ async def test_the_display_and_the_agent_follow_the_calls_through_the_gateway(gw
     status, err = await gw.call("GET", f"/api/v1/display/stream?token={token['token']}")
     assert (status, err["code"]) == (401, "display.invalid_token")
 
-    # The gateway logged the stream by its path: the token is in no line it wrote.
+    # The gateway logged the stream by its path: the token is in no line it (or a service) wrote.
     await asyncio.sleep(0.5)
     log = gw.system.gateway.log_path.read_text(encoding="utf-8", errors="replace")
     assert '"path":"/api/v1/display/stream"' in log
     assert token["token"] not in log
+    for service in gw.system.services.values():      # nor any line a service wrote
+        assert token["token"] not in service.log_path.read_text(encoding="utf-8", errors="replace"), service.name
     await gw.call("DELETE", "/api/v1/desk/shift", agent=staff, expect=204)
     gw.people.clear()      # their refresh tokens were issued in September
