@@ -21,7 +21,8 @@ from .display import display_token
 from .models import BoardView, DisplayBoardQuery, PlaceView, answer
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
-# A database that fails while a stream is open (the pool busy, a dropped connection).
+# A database that fails while a stream is open (the pool busy, a dropped connection): the
+# stream ends and the client reconnects. Anything else is logged with its trace.
 STREAM_FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
@@ -67,6 +68,8 @@ async def display_stream(request: web.Request) -> web.StreamResponse:
         except STREAM_FAILURES as exc:
             # The answer has begun: no problem document now. The client reconnects and resyncs.
             log.warning("stream_failed", route="display", error=type(exc).__name__)
+        except Exception:
+            log.exception("stream_error", route="display")
         finally:
             sub.close()
     return stream.response
@@ -111,6 +114,8 @@ async def place_stream(request: web.Request) -> web.StreamResponse:
             pass
         except STREAM_FAILURES as exc:
             log.warning("stream_failed", route="place", error=type(exc).__name__)
+        except Exception:
+            log.exception("stream_error", route="place")
         finally:
             sub.close()
     return stream.response
