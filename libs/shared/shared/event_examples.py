@@ -56,6 +56,15 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
     (booking.BOOKING_SUSPENDED, 1): {
         "agent_id": _AGENT_ID, "phone": "13800138000", "suspended_until": "2027-01-09T00:00:00+08:00",
         "reason": "too_many_no_shows", "count": 3},
+    (booking.BOOKING_CALLED, 1): {
+        "call_id": "4e8a2c6f-0b1d-4f3a-9c5e-7a1b3d5f7e92", "seq": 1207, "booking_id": _BOOKING_ID,
+        "center": "qingdao", "date": "2026-12-09", "desk": 2, "queue_number": "A003", "period": "AM",
+        "kind": "call", "clerk_id": "8b2d4f6a-1c3e-4a5b-9d7f-0e2a4c6b8d13",
+        "called_at": "2026-12-09T09:41:07+08:00"},
+    (booking.BOOKING_QUEUE_NEAR, 1): {
+        "booking_id": _BOOKING_ID, "agent_id": _AGENT_ID, "center": "qingdao", "date": "2026-12-09",
+        "desk": 2, "queue_number": "A007", "contact_phone": "13800138000", "ahead": 3,
+        "at": "2026-12-09T09:41:07+08:00"},
     (booking.ALLOCATION_REQUESTED, 1): {
         "center": "qingdao", "date": "2026-12-09", "cutoff_id": _CUTOFF_ID,
         "closed_at": "2026-12-08T15:00:00+08:00",
