@@ -104,6 +104,17 @@ class Refused(Exception):
         self.status, self.code, self.title, self.extra = status, code, title, extra
 
 
+def _calling_module():
+    """calling.py beside this file, loaded by path (as the browser tests load this one)."""
+    import importlib.util
+    import sys
+    if "fake_calling" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("fake_calling", Path(__file__).with_name("calling.py"))
+        sys.modules["fake_calling"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["fake_calling"])
+    return sys.modules["fake_calling"]
+
+
 class FakeCardCenter:
     def __init__(self, static_root: Path, today: date | None = None) -> None:
         self.static_root = static_root
@@ -333,6 +344,9 @@ class FakeCardCenter:
         r.add_get(f"{api}/admin/agents/{{id}}/rights", self.agent_rights)
         r.add_delete(f"{api}/admin/suspensions/{{id}}", self.lift)
         r.add_get(f"{api}/notifications", self.notifications)
+        # 叫号 (issue 18): shifts, calls, display tokens, the board, the place and both streams.
+        self.calling = _calling_module().FakeCalling(self, Refused, BODY)
+        self.calling.install(app, self.static_root)
         return app
 
     @staticmethod

@@ -1,10 +1,14 @@
-// 窗口办理 (role staff; no numbers are called yet): the day's allocated bookings in queue order; check in, complete, no-show.
+// 窗口办理 (role staff): 叫号 for the clerk's desk (desk-calling.js), the day's allocated bookings
+// in queue order (check in, complete, no-show), and the hall screens' tokens (display-tokens.js).
 import { h, clear } from './dom.js';
 import { API, itemsOf } from './api.js';
 import { describeBusinesses } from './business-types.js';
 import { BOOKING_STATUS, formatFullDay, periodName, todayIn } from './format.js';
 import { confirmButton, loading, messageBox, pageTitle } from './ui.js';
 import { statusBadge } from './bookings.js';
+import { loadCenter } from './center.js';
+import { callingPanel } from './desk-calling.js';
+import { displayTokens } from './display-tokens.js';
 
 /** Which desk actions a booking in ``status`` allows. */
 export function deskActions(status) {
@@ -103,6 +107,9 @@ export async function render(ctx) {
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   deskSel.addEventListener('change', drawList);
 
-  root.append(pageTitle('窗口办理'), h('div', { class: 'card' }, form, counts), msg, list);
-  await load();
+  const center = await loadCenter(api);
+  const calling = callingPanel(ctx, { desks: center.desks ?? 0, onChange: () => load() });
+  const screens = displayTokens(ctx);
+  root.append(pageTitle('窗口办理'), calling, h('div', { class: 'card' }, form, counts), msg, list, screens);
+  await Promise.all([load(), calling.ready, screens.ready]);
 }

@@ -61,6 +61,12 @@ export const MESSAGES = Object.freeze({
   'booking.not_found': '预约不存在，或不是您的预约。',
   'booking.line_not_found': '该预约中没有这家企业。',
   'capacity.below_booked': '容量不能低于该时间段已预约的企业数，请填写不小于已预约数的容量。',
+  // ---- 叫号 (issue 18) -------------------------------------------------------------------
+  'desk.no_shift': '请先选择窗口开始值班。',
+  'desk.call_open': '请先完成或过号当前号码。',
+  'desk.queue_empty': '暂无等候的号码。',
+  'desk.no_call': '当前没有叫号。',
+  'display.invalid_token': '大屏令牌无效或已过期。',
   // ---- the center's side (issue 15) ----------------------------------------------------
   'center.not_found': '该制卡中心不存在。',
   'calendar.year_invalid': '年份不正确（须为 2000-2100 年）。',
@@ -102,6 +108,7 @@ export const FIELD_LABELS = Object.freeze({
   enterprises: '企业', businesses: '业务种类', type: '业务种类', count: '张数',
   refresh_token: '登录凭证', card_no: '卡号', new_password: '新密码', challenge_id: '挑战码', signature: '签名', public_key: '公钥', capacity: '容量', body: '提交内容',
   from: '开始日期', to: '结束日期', status: '状态',
+  desk: '窗口', token: '大屏令牌',
   reason: '原因', note: '备注', working: '是否工作日', holidays: '节假日', workdays: '调休上班日', year: '年份',
 });
 

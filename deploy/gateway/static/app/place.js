@@ -1,0 +1,91 @@
+// The agent's place in line, live: GET /api/v1/bookings/{id}/place/stream read with fetch()
+// (EventSource cannot send the bearer token), each `place` event handed to onPlace; when
+// the stream cannot be had (an older API, a proxy that buffers, the network) it polls
+// GET /place every 10 s and tries the stream again now and then.
+import { API } from './api.js';
+import { createSseParser } from './sse.js';
+
+const POLL_MS = 10_000;
+const STREAM_RETRY_MS = 10_000;
+
+/**
+ * followPlace({api, session, bookingId, onPlace, onState, fetchImpl}) -> stop().
+ * onState('live' | 'polling' | 'offline') says how the figures are kept fresh.
+ */
+export function followPlace({ api, session, bookingId, onPlace, onState = () => {}, fetchImpl, pollMs = POLL_MS, retryMs = STREAM_RETRY_MS }) {
+  const doFetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
+  const id = encodeURIComponent(bookingId);
+  let stopped = false;
+  let controller = null;
+  let pollTimer = null;
+  let retryTimer = null;
+  let refreshed = false;
+
+  async function poll() {
+    if (stopped) return;
+    try {
+      onPlace(await api.get(`${API}/bookings/${id}/place`));
+      onState('polling');
+    } catch {
+      onState('offline');
+    }
+    if (!stopped) pollTimer = setTimeout(poll, pollMs);
+  }
+
+  function fallBack() {
+    if (stopped) return;
+    clearTimeout(pollTimer);
+    poll();
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => { clearTimeout(pollTimer); stream(); }, retryMs);
+  }
+
+  async function stream() {
+    if (stopped) return;
+    controller = new AbortController();
+    let response;
+    try {
+      response = await doFetch(`${API}/bookings/${id}/place/stream`, {
+        headers: { Accept: 'text/event-stream', Authorization: `Bearer ${session.accessToken ?? ''}` },
+        cache: 'no-store', credentials: 'same-origin', signal: controller.signal,
+      });
+    } catch {
+      fallBack();
+      return;
+    }
+    if (response.status === 401 && !refreshed) {
+      // The access token expired: one refresh (api.js keeps the new pair), then again.
+      refreshed = true;
+      if (await api.refresh()) { stream(); return; }
+    }
+    if (!response.ok || !response.body || !/text\/event-stream/i.test(response.headers.get('Content-Type') || '')) {
+      try { await response.body?.cancel(); } catch { /* gone */ }
+      fallBack();
+      return;
+    }
+    refreshed = false;
+    onState('live');
+    const parser = createSseParser(({ event, data }) => {
+      if (event !== 'place') return;
+      try { onPlace(JSON.parse(data)); } catch { /* not JSON: skip it */ }
+    });
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        parser.push(value);
+      }
+      parser.end();
+    } catch { /* aborted or cut */ }
+    if (!stopped) fallBack();   // the stream ended (a restart, the network): poll, then try again
+  }
+
+  stream();
+  return function stop() {
+    stopped = true;
+    clearTimeout(pollTimer);
+    clearTimeout(retryTimer);
+    try { controller?.abort(); } catch { /* done */ }
+  };
+}
