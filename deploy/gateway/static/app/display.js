@@ -19,6 +19,7 @@ let source = null;
 let retryMs = 1_000;
 let retryTimer = null;
 let lastCheck = Date.now();
+let countsTimer = null;
 let flashDesk = null;
 
 // ---- drawing ----------------------------------------------------------------------------
@@ -50,6 +51,7 @@ async function check() {
     if (!r.ok) return;
     const fresh = normalizeBoard(await r.json());
     if (fresh.last_event_id > board.last_event_id) reconnect(0);   // missed calls: resync
+    else if (fresh.last_event_id === board.last_event_id) { board = fresh; draw(); }   // the waiting counts
   } catch { /* the network: EventSource reports it */ }
 }
 
@@ -197,6 +199,9 @@ function connect() {
     if (fresh && call.kind !== 'skip') flashDesk = Number(call.desk);
     draw();
     if (fresh && shouldAnnounce(call)) announce(call);
+    // A call event carries no waiting counts: the board's answer has them.
+    clearTimeout(countsTimer);
+    countsTimer = setTimeout(check, 500);
   });
   es.onerror = async () => {
     if (source !== es) return;

@@ -1,18 +1,18 @@
 // The agent's place in line, live: GET /api/v1/bookings/{id}/place/stream read with fetch()
 // (EventSource cannot send the bearer token), each `place` event handed to onPlace; when
 // the stream cannot be had (an older API, a proxy that buffers, the network) it polls
-// GET /place every 10 s and tries the stream again now and then.
+// GET /place every 10 s and tries the stream again (after 1 s, 2 s, ... up to 30 s).
 import { API } from './api.js';
 import { createSseParser } from './sse.js';
 
 const POLL_MS = 10_000;
-const STREAM_RETRY_MS = 10_000;
+const STREAM_RETRY_MAX_MS = 30_000;
 
 /**
  * followPlace({api, session, bookingId, onPlace, onState, fetchImpl}) -> stop().
  * onState('live' | 'polling' | 'offline') says how the figures are kept fresh.
  */
-export function followPlace({ api, session, bookingId, onPlace, onState = () => {}, fetchImpl, pollMs = POLL_MS, retryMs = STREAM_RETRY_MS }) {
+export function followPlace({ api, session, bookingId, onPlace, onState = () => {}, fetchImpl, pollMs = POLL_MS, retryMaxMs = STREAM_RETRY_MAX_MS }) {
   const doFetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
   const id = encodeURIComponent(bookingId);
   let stopped = false;
@@ -20,6 +20,7 @@ export function followPlace({ api, session, bookingId, onPlace, onState = () => 
   let pollTimer = null;
   let retryTimer = null;
   let refreshed = false;
+  let retryMs = 1_000;   // a restart of booking ends the stream: back soon, then less and less often
 
   async function poll() {
     if (stopped) return;
@@ -38,6 +39,7 @@ export function followPlace({ api, session, bookingId, onPlace, onState = () => 
     poll();
     clearTimeout(retryTimer);
     retryTimer = setTimeout(() => { clearTimeout(pollTimer); stream(); }, retryMs);
+    retryMs = Math.min(retryMs * 2, retryMaxMs);
   }
 
   async function stream() {
@@ -64,6 +66,7 @@ export function followPlace({ api, session, bookingId, onPlace, onState = () => 
       return;
     }
     refreshed = false;
+    retryMs = 1_000;
     onState('live');
     const parser = createSseParser(({ event, data }) => {
       if (event !== 'place') return;
