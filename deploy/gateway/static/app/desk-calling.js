@@ -88,7 +88,7 @@ export function callingPanel(ctx, { desks = 0, onChange = () => {} } = {}) {
     const c = shift.current;
     clear(el,
       h('div', { class: 'calling-head' }, h('h2', {}, `叫号 · ${shift.desk} 号窗口`),
-        h('button', { type: 'button', class: 'btn btn-ghost btn-small', id: 'shift-end', onclick: end }, '结束值班')),
+        h('button', { type: 'button', class: 'btn btn-secondary btn-small', id: 'shift-end', onclick: end }, '结束值班')),
       h('div', { class: 'calling-now', id: 'calling-now', 'aria-live': 'polite' },
         h('span', { class: 'calling-label' }, '当前号码'),
         h('strong', { class: 'calling-number', id: 'current-number' }, c?.queue_number ?? '—'),
