@@ -136,7 +136,7 @@ class FakeCalling:
         b = self._json_body(request)
         desk = b.get("desk")
         if not isinstance(desk, int) or isinstance(desk, bool) or not 1 <= desk <= self._desks():
-            raise self._refused(422, "validation.failed", "desk is 1..desks",
+            raise self._refused(422, "validation_error", "desk is 1..desks",
                                 errors=[{"field": "desk", "message": f"an integer 1..{self._desks()}"}])
         for other, s in list(self.shifts.items()):
             if s["desk"] == desk and other != clerk.id:
@@ -206,7 +206,7 @@ class FakeCalling:
         b = self._json_body(request)
         name = str(b.get("name", "")).strip()
         if not 1 <= len(name) <= 50:
-            raise self._refused(422, "validation.failed", "name is 1..50 characters",
+            raise self._refused(422, "validation_error", "name is 1..50 characters",
                                 errors=[{"field": "name", "message": "1 to 50 characters"}])
         token = secrets.token_urlsafe(32)
         now = _now()
@@ -224,7 +224,7 @@ class FakeCalling:
         self.fake._auth(request, "staff")
         rec = next((t for t in self.tokens.values() if t["id"] == request.match_info["id"]), None)
         if rec is None:
-            raise self._refused(404, "not_found")
+            raise self._refused(404, "display_token.not_found")
         rec["_revoked"] = True
         for q in list(self.display_streams):
             q.put_nowait(("close", rec["id"], None))

@@ -67,6 +67,7 @@ export const MESSAGES = Object.freeze({
   'desk.queue_empty': '暂无等候的号码。',
   'desk.no_call': '当前没有叫号。',
   'display.invalid_token': '大屏令牌无效或已过期。',
+  'display_token.not_found': '该大屏令牌不存在（可能已被撤销），列表已刷新。',
   // ---- the center's side (issue 15) ----------------------------------------------------
   'center.not_found': '该制卡中心不存在。',
   'calendar.year_invalid': '年份不正确（须为 2000-2100 年）。',
