@@ -31,6 +31,7 @@ Environment (all optional):
     GATEWAY_LOGIN_RATE / _BURST   POST sessions, sessions/card, password-resets 30r/m / 10
     GATEWAY_API_RATE / _BURST     every /api/ request                          20r/s / 100
     GATEWAY_CONN_PER_ADDRESS      requests in progress at once per address     20
+    GATEWAY_STREAMS_PER_ADDRESS   live streams (SSE) open at once per address  100
 """
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ LIMIT_DEFAULTS: dict[str, str] = {
     "GATEWAY_LOGIN_RATE": "30r/m", "GATEWAY_LOGIN_BURST": "10",
     "GATEWAY_API_RATE": "20r/s", "GATEWAY_API_BURST": "100",
     "GATEWAY_CONN_PER_ADDRESS": "20",
+    # A center's guest Wi-Fi puts every waiting agent (and the hall's displays) behind one address.
+    "GATEWAY_STREAMS_PER_ADDRESS": "100",
 }
 # Written by this script (and by 15-gateway-security.envsh in the image) from the inputs.
 DERIVED: tuple[str, ...] = (

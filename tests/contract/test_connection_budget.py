@@ -1,6 +1,7 @@
 """The PostgreSQL connection budget (docs/operations.md "Connection budget") holds for what
 deploy/k8s runs at its peak: every Deployment at its most replicas (the notifier at its
-autoscalers' maximum) times its share (pool + the outbox relay's LISTEN connection), one
+autoscalers' maximum) times its share (pool + the outbox relay's LISTEN connection + booking's
+stream hub's LISTEN connection), one
 rolling-update surge pod, the migration Jobs, and the headroom kept for people and tools,
 all within the max_connections the runbook asks of the server. The notifier's replica cap
 is what is left for it, divided by its share."""
@@ -23,6 +24,9 @@ SERVICES = ("identity", "booking", "allocator", "notifier")
 MAX_CONNECTIONS = 150        # what docs/operations.md asks of the server (checked below)
 SUPERUSER_RESERVED = 3       # PostgreSQL's superuser_reserved_connections default
 HEADROOM = 10                # psql sessions, pg_dump / backups, monitoring exporters
+# Connections a replica holds besides its pool: the outbox relay's LISTEN, and booking's
+# stream hub (booking.streams.listener: the live calls of issue 18).
+LISTENERS = {"identity": 1, "booking": 2, "allocator": 1, "notifier": 1}
 
 
 def objects(path: Path) -> list[dict]:
@@ -37,12 +41,12 @@ def settings_class(service: str) -> type[ServiceSettings]:
 
 def share(service: str, deployment: dict) -> int:
     """Connections one replica may hold: its pool's ceiling (the manifest's
-    <SERVICE>_DB_POOL_MAX, else the settings default) + the relay's LISTEN connection."""
+    <SERVICE>_DB_POOL_MAX, else the settings default) + its LISTEN connections."""
     env = {e["name"]: e.get("value") for c in deployment["spec"]["template"]["spec"]["containers"]
            for e in c.get("env", [])}
     pool = env.get(f"{service.upper()}_DB_POOL_MAX")
     default = settings_class(service).model_fields["db_pool_max"].default
-    return (int(pool) if pool is not None else default) + 1
+    return (int(pool) if pool is not None else default) + LISTENERS[service]
 
 
 def deployments() -> dict[str, dict]:

@@ -334,7 +334,7 @@ def test_api_md_success_status_and_auth_match(service):
         ok = [s for s in op["responses"] if s.startswith("2")]
         if r.success is not None and ok != [str(r.success)]:
             wrong.append(f"{r.method} {r.path}: api.md answers {r.success}, the document {ok}")
-        if r.signed_in is not None and ("security" in op) != r.signed_in:
+        if r.signed_in is not None and bool(op.get("security")) != r.signed_in:
             wrong.append(f"{r.method} {r.path}: api.md says {'signed in' if r.signed_in else 'public'}")
         roles = op.get("x-roles", [])
         if r.role and r.role not in roles:

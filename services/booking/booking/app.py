@@ -13,6 +13,7 @@ from .api import routes
 from .api.context import CONTEXT_KEY
 from .api.openapi import openapi_routes
 from .consumers import allocation_events, identity_events, notification_events
+from . import streams
 from .scheduling import lifecycle
 from .service.context import BookingContext
 from .settings import BookingSettings
@@ -38,4 +39,5 @@ def create_app(settings: BookingSettings | None = None) -> web.Application:
     app.add_routes(routes())
     app.add_routes(openapi_routes())
     lifecycle.install(app, ctx)
+    streams.install(app, ctx)    # the live calls (SSE), after the pool opens, ended at shutdown
     return app

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Gauge, Histogram
+
+# 叫号: minutes of waiting and of service at a desk, in seconds.
+CALLING_BUCKETS = (30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200)
 
 
 class BookingMetrics:
@@ -28,6 +31,20 @@ class BookingMetrics:
             "calendar_unconfirmed_release_in_days",
             "Days until the first unconfirmed day would enter the release horizon (400: none within 400 days)",
             ["center"], registry=registry)
+
+        # 叫号 (issue 18): check-in to first call, and first call to completion, per desk.
+        self.calling_waiting = Histogram(
+            "booking_calling_waiting_seconds", "Waiting time: check-in to the first call",
+            ["center", "desk"], buckets=CALLING_BUCKETS, registry=registry)
+        self.calling_service = Histogram(
+            "booking_calling_service_seconds", "Service time: first call to completion",
+            ["center", "desk"], buckets=CALLING_BUCKETS, registry=registry)
+
+    def called(self, center: str, desk: int, waited_seconds: float) -> None:
+        self.calling_waiting.labels(center, str(desk)).observe(max(waited_seconds, 0.0))
+
+    def served(self, center: str, desk: int, seconds: float) -> None:
+        self.calling_service.labels(center, str(desk)).observe(max(seconds, 0.0))
 
     def calendar_unconfirmed(self, center: str, *, within_30_days: int, release_in_days: int | None) -> None:
         self.calendar_unconfirmed_days.labels(center).set(within_30_days)

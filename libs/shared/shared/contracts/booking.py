@@ -13,6 +13,8 @@ BOOKING_ALLOCATED = "booking.allocated"
 SMS_RESEND_REQUESTED = "booking.sms_resend.requested"
 BOOKING_NO_SHOW = "booking.no_show"
 BOOKING_SUSPENDED = "booking.suspended"
+BOOKING_CALLED = "booking.called"
+BOOKING_QUEUE_NEAR = "booking.queue_near"
 ALLOCATION_REQUESTED = "allocation.requested"
 
 
@@ -136,3 +138,36 @@ class AllocationRequested(BaseModel):
     closed_at: datetime
     periods: list[SnapshotPeriod]
     bookings: list[SnapshotBooking]
+
+
+@event_model(BOOKING_CALLED, 1)
+class BookingCalled(BaseModel):
+    """A desk called a number (叫号), called it again (重呼) or skipped it (过号). Every one
+    is stored in booking's booking_calls; ``seq`` is its order there (the display streams'
+    event id)."""
+    call_id: str
+    seq: int
+    booking_id: str
+    center: str
+    date: date
+    desk: int                     # the desk that called
+    queue_number: str
+    period: str
+    kind: str                     # call | recall | skip
+    clerk_id: str
+    called_at: datetime
+
+
+@event_model(BOOKING_QUEUE_NEAR, 1)
+class BookingQueueNear(BaseModel):
+    """A checked-in number has three (or fewer) waiting before it in its desk queue: the
+    notifier tells the agent by SMS. Published once per booking."""
+    booking_id: str
+    agent_id: str
+    center: str
+    date: date
+    desk: int
+    queue_number: str
+    contact_phone: str
+    ahead: int
+    at: datetime

@@ -16,6 +16,8 @@ ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
     booking.BOOKING_NO_SHOW: frozenset({"booking"}),
     booking.BOOKING_SUSPENDED: frozenset({"booking"}),
     booking.ALLOCATION_REQUESTED: frozenset({"booking"}),
+    booking.BOOKING_CALLED: frozenset({"booking"}),
+    booking.BOOKING_QUEUE_NEAR: frozenset({"booking"}),
     allocator.ALLOCATION_COMPLETED: frozenset({"allocator"}),
     notifier.NOTIFICATION_DELIVERED: frozenset({"notifier"}),
     notifier.NOTIFICATION_FAILED: frozenset({"notifier"}),
@@ -28,7 +30,8 @@ CONSUMED: dict[str, tuple[str, ...]] = {
                 allocator.ALLOCATION_COMPLETED),
     "allocator": (booking.ALLOCATION_REQUESTED,),
     "notifier": (identity.VERIFICATION_CODE_REQUESTED, identity.CARD_BOUND, booking.BOOKING_CONFIRMED, booking.BOOKING_ALLOCATED,
-                 booking.BOOKING_CANCELLED, booking.SMS_RESEND_REQUESTED, booking.BOOKING_SUSPENDED),
+                 booking.BOOKING_CANCELLED, booking.SMS_RESEND_REQUESTED, booking.BOOKING_SUSPENDED,
+                 booking.BOOKING_QUEUE_NEAR),
 }
 
 SERVICES = tuple(CONSUMED)

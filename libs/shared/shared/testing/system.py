@@ -86,6 +86,7 @@ class System:
         env.update(GATEWAY_SMS_RATE="600r/m", GATEWAY_SMS_BURST="100",
                    GATEWAY_LOGIN_RATE="600r/m", GATEWAY_LOGIN_BURST="100",
                    GATEWAY_API_RATE="1000r/s", GATEWAY_API_BURST="1000", GATEWAY_CONN_PER_ADDRESS="1000",
+                   GATEWAY_STREAMS_PER_ADDRESS="1000",
                    GATEWAY_TRUSTED_PROXIES="")
         env.update(self.extra_env)
         return env

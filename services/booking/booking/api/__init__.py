@@ -11,10 +11,11 @@ from aiohttp import web
 
 from shared.http.openapi import ApiRouter, Operation
 
-from . import admin, bookings, calendar, calendar_admin, centers, cutoffs, desk, enterprises
+from . import admin, bookings, calendar, calendar_admin, calling, centers, cutoffs, desk, display, enterprises, place
+from . import streams
 
 ROUTERS: tuple[ApiRouter, ...] = (enterprises.api, calendar.api, centers.api, bookings.api, calendar_admin.api, admin.api,
-                                  cutoffs.api, desk.api)
+                                  cutoffs.api, desk.api, calling.api, display.api, place.api, streams.api)
 
 
 def operations() -> list[Operation]:

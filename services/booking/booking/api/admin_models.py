@@ -135,6 +135,21 @@ class DayTotals(BaseModel):
     no_shows: int
 
 
+class DeskCallingStats(BaseModel):
+    """叫号 at one desk on the day."""
+    desk: int
+    calls: int
+    completed: int
+    skipped: int
+    waiting_seconds_avg: float | None = Field(description="check-in to first call, of the numbers it called first")
+    waiting_seconds_p90: float | None
+    service_seconds_avg: float | None = Field(description="first call to completion")
+
+
+class CallingStatsView(BaseModel):
+    desks: list[DeskCallingStats]
+
+
 class DayStatsFullView(BaseModel):
     center: str
     date: Day
@@ -142,6 +157,7 @@ class DayStatsFullView(BaseModel):
     statuses: StatusCounts
     business_types: list[BusinessTypeStats]
     totals: DayTotals
+    calling: CallingStatsView
 
 
 # ---- agents ----------------------------------------------------------------------------------

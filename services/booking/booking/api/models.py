@@ -251,7 +251,7 @@ class BookingRightsView(BaseModel):
 class DeskScheduleView(BaseModel):
     center: str
     date: Day
-    items: list[BookingView] = Field(description="the day's allocated bookings in queue order")
+    items: list[DeskBookingView] = Field(description="the day's allocated bookings in queue order, with their last call")
     next_cursor: str | None
 
 
@@ -352,6 +352,116 @@ class CutoffStateView(BaseModel):
     requested_at: Instant | None
     requests: int
     snapshot_bookings: int | None
+
+
+# ---- 叫号 (issue 18): the desk's calls, the hall display, an agent's place -------------
+
+class ShiftBody(_Body):
+    center: str | None = None
+    desk: StrictInt = Field(ge=1, le=999, description="a desk of the center: 1 .. its number of desks")
+
+
+class CenterBody(_Body):
+    center: str | None = None
+
+
+class DisplayTokenBody(_Body):
+    center: str | None = None
+    name: str = Field(min_length=1, max_length=50, description="which screen, e.g. 一楼大厅")
+
+
+class DisplayBoardQuery(_Body):
+    token: str | None = Field(None, description="the display token, where no header can be sent (an overlong one is refused as invalid)")
+
+
+CallKind = Literal["call", "recall", "skip"]
+
+
+class CallView(BaseModel):
+    """One call (叫号), recall (重呼) or skip (过号)."""
+    id: str
+    booking_id: str
+    center: str
+    date: Day
+    desk: int = Field(description="the desk that called")
+    queue_number: str
+    period: str
+    kind: CallKind
+    called_at: Instant
+
+
+class DeskShiftView(BaseModel):
+    center: str
+    date: Day
+    desk: int
+    clerk_id: str
+    started_at: Instant
+    current: CallView | None = Field(description="the desk's open call, if any")
+
+
+class DisplayTokenView(BaseModel):
+    id: str
+    center: str
+    name: str
+    created_at: Instant
+    expires_at: Instant
+
+
+class DisplayTokenCreated(DisplayTokenView):
+    token: str = Field(description="shown this once: only its hash is kept")
+
+
+class DisplayTokenPage(BaseModel):
+    items: list[DisplayTokenView] = Field(description="the center's tokens neither revoked nor expired")
+    next_cursor: str | None
+
+
+class BoardDesk(BaseModel):
+    desk: int
+    queue_number: str | None = Field(description="the number now served at the desk")
+    called_at: Instant | None
+
+
+class BoardCall(BaseModel):
+    desk: int
+    queue_number: str
+    kind: CallKind
+    called_at: Instant
+
+
+class BoardWaiting(BaseModel):
+    period: str
+    waiting: int = Field(description="checked in, not called now")
+
+
+class BoardView(BaseModel):
+    """The hall display: numbers and desks only, never names, phones or booking ids."""
+    center: str
+    date: Day
+    now: Instant
+    desks: list[BoardDesk] = Field(description="every desk of the center, 1 .. desks")
+    recent: list[BoardCall] = Field(description="the last 10 calls and recalls, newest first")
+    waiting: list[BoardWaiting]
+    last_event_id: int = Field(description="the seq of the day's last call: a stream resumes after it")
+
+
+class PlaceView(BaseModel):
+    """An agent's place on the day."""
+    booking_id: str
+    date: Day
+    desk: int | None
+    queue_number: str | None
+    status: BookingStatusName
+    now_serving: str | None = Field(description="the number open at the booking's desk (today only)")
+    ahead: int | None = Field(description="waiting before it in its desk queue; null when not today, "
+                                          "not allocated/checked in, or done")
+    called: bool = Field(description="a desk is calling this booking now")
+
+
+class DeskBookingView(BookingView):
+    """A booking on the desk's schedule: with its last call."""
+    called_at: Instant | None
+    called_desk: int | None = Field(description="the desk that last called it")
 
 
 M = TypeVar("M", bound=BaseModel)

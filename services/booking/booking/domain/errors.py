@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable, ValidationFailed
 
 __all__ = [
     "ValidationFailed", "InvalidOrgCode", "BusinessConflict", "CountRequired",
@@ -18,6 +18,7 @@ __all__ = [
     "EnterpriseAlreadyBooked", "Suspended", "CutoffPassed", "NotActive", "SmsResendUsed",
     "Late", "WrongDay", "CapacityBelowBooked", "LineNotFound", "BookingNotFound",
     "EnterpriseExists", "EnterpriseAlreadyAdded", "IdempotencyKeyReused", "NotLateYet", "CenterNotFound",
+    "NoShift", "CallOpen", "QueueEmpty", "NoCall", "DisplayTokenInvalid", "DisplayTokenNotFound",
 ]
 
 
@@ -147,3 +148,35 @@ class BookingNotFound(NotFound):
     # Also the answer for another agent's booking: its existence is not revealed.
     code = "booking.not_found"
     title = "No such booking"
+
+
+# --- 叫号 (issue 18): the desk's calls and the hall display ----------------------------
+
+class NoShift(Conflict):
+    code = "desk.no_shift"
+    title = "Take a desk for the shift first"
+
+
+class CallOpen(Conflict):
+    code = "desk.call_open"
+    title = "The desk's current call must be completed or skipped first"
+
+
+class QueueEmpty(Conflict):
+    code = "desk.queue_empty"
+    title = "Nobody is waiting"
+
+
+class NoCall(Conflict):
+    code = "desk.no_call"
+    title = "The desk has no open call"
+
+
+class DisplayTokenInvalid(Unauthorized):
+    code = "display.invalid_token"
+    title = "Unknown, revoked or expired display token"
+
+
+class DisplayTokenNotFound(NotFound):
+    code = "display_token.not_found"
+    title = "No such display token"

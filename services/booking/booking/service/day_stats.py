@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..adapters.calling_stats import CallingStats
 from ..adapters.capacity import CapacityCounters
 from ..adapters.day_stats import DayStats
 from ..domain.booking import BookingStatus
@@ -23,6 +24,7 @@ async def day_stats(ctx: BookingContext, center_id: str, day: date) -> dict:
         counters = {p.code: await CapacityCounters(conn).get(center.id, day, p.code,
                                                              default=center.default_capacity)
                     for p in center.periods}
+        calling = await _calling(CallingStats(conn), center.id, center.desks, day)
     return {
         "center": center.id,
         "date": day.isoformat(),
@@ -45,7 +47,26 @@ async def day_stats(ctx: BookingContext, center_id: str, day: date) -> dict:
             "cancelled_lines": cancelled_lines,
             "no_shows": statuses.get(str(BookingStatus.NO_SHOW), 0),
         },
+        "calling": calling,
     }
+
+
+async def _calling(stats: CallingStats, center: str, desks: int, day: date) -> dict:
+    """叫号 per desk (every desk of the center; a desk that also served other desks'
+    numbers counts them as its own). Seconds rounded to one decimal."""
+    counts, times = await stats.counts(center, day), await stats.times(center, day)
+
+    def seconds(value) -> float | None:
+        return None if value is None else round(float(value), 1)
+    return {"desks": [{
+        "desk": d,
+        "calls": counts.get(d, {}).get("calls", 0),
+        "completed": counts.get(d, {}).get("completed", 0),
+        "skipped": counts.get(d, {}).get("skipped", 0),
+        "waiting_seconds_avg": seconds(times.get(d, {}).get("waiting_avg")),
+        "waiting_seconds_p90": seconds(times.get(d, {}).get("waiting_p90")),
+        "service_seconds_avg": seconds(times.get(d, {}).get("service_avg")),
+    } for d in range(1, desks + 1)]}
 
 
 def _types(found: dict[str, dict]) -> list[dict]:

@@ -10,6 +10,7 @@ from ..domain.booking import Booking
 from ..domain.center import CenterConfig
 from ..log import log
 from .calendars import effective_cutoff, working_calendar
+from .calling import close_call_of
 from .context import BookingContext
 from .outgoing_events import publish_booking_events
 from .rights import count_no_show
@@ -34,11 +35,14 @@ async def _at_desk(ctx: BookingContext, staff_id: str, booking_id: str, what: st
         center = ctx.centers.get(booking.center)
         act(booking, now, center)
         await repo.save(booking, now)
+        served = await close_call_of(conn, booking.id, now) if what == "completed" else None
         if counts:
             await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=staff_id, zone=center.zone,
                                 note=f"marked at the desk: booking {booking.id}")
         await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
         view = booking_view(booking, center, await effective_cutoff(
             conn, center, await working_calendar(ctx, conn, center), booking.date))
+    if served is not None:
+        ctx.metrics.served(booking.center, *served)
     log.info("desk_action", booking_id=booking.id, outcome=what)
     return view

@@ -2,9 +2,11 @@
 their lines, contact and status, whatever happened to them since (checked in, no-show)."""
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime
 
 from ..adapters.day_bookings import DayBookings
+from ..adapters.waiting_line import WaitingLine
 from ..domain.booking import Booking
 from ..domain.center import CenterConfig
 from .calendars import effective_cutoff, working_calendar
@@ -19,9 +21,16 @@ async def desk_schedule(ctx: BookingContext, center_id: str | None, day: date | 
     async with ctx.db.connection() as conn:
         bookings = await DayBookings(conn).allocated_on(center.id, day)
         cutoff = await effective_cutoff(conn, center, await working_calendar(ctx, conn, center), day)
+        called = await WaitingLine(conn).called([uuid.UUID(b.id) for b in bookings])
     bookings.sort(key=lambda b: queue_order(center, b))
     return {"center": center.id, "date": day.isoformat(),
-            "items": [booking_view(b, center, cutoff) for b in bookings], "next_cursor": None}
+            "items": [_with_call(booking_view(b, center, cutoff), center, *called.get(b.id, (None, None)))
+                      for b in bookings], "next_cursor": None}
+
+
+def _with_call(view: dict, center: CenterConfig, called_at: datetime | None, desk: int | None) -> dict:
+    """叫号: when and by which desk the booking was last called."""
+    return {**view, "called_at": center.local(called_at).isoformat() if called_at else None, "called_desk": desk}
 
 
 def queue_order(center: CenterConfig, booking: Booking) -> tuple:

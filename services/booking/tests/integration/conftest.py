@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -328,3 +328,58 @@ async def _collect(queue, done, timeout: float = 20.0, settle: float = 0.5) -> l
 def collect():
     """``await collect(queue, done)``: see _collect."""
     return _collect
+
+
+# --- 叫号 (issue 18) ---------------------------------------------------------------------
+
+TUESDAY_0850 = datetime(2025, 11, 18, 8, 50, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def calling_day():
+    """``await calling_day(service, [(desk, "A001"), ...])``: Tuesday bookings allocated by
+    hand to these desks and numbers (AM for A.., PM for B..), then the clock at 08:50 on
+    Tuesday and every one checked in, ten seconds apart in the order given. Returns the
+    bookings (with ``agent``: the agent's headers), in that order."""
+    async def make(service, places: list[tuple[int, str]], *, check_in: bool = True) -> list[dict]:
+        agents = [service.agent() for _ in places]
+        made = [await service.booked(agent, period="AM" if number.startswith("A") else "PM")
+                for agent, (_, number) in zip(agents, places)]
+        r = await service.run_cutoff(service.tuesday)
+        assert r.status in (200, 201, 202), await r.text()
+        await service.allocation_completed(service.tuesday, (await r.json())["cutoff_id"], [
+            {"booking_id": b["id"], "period": b["period"], "desk": desk, "start": "09:00" if b["period"] == "AM"
+             else "13:30", "end": "09:30" if b["period"] == "AM" else "14:00", "queue_number": number}
+            for b, (desk, number) in zip(made, places)])
+        await service.at(TUESDAY_0850)
+        if check_in:
+            clerk = service.staff()
+            for i, b in enumerate(made):
+                service.set_clock(TUESDAY_0850 + timedelta(seconds=10 * i))
+                r = await service.desk("check-in", b["id"], clerk)
+                assert r.status == 200, await r.text()
+        return [{**b, "agent": agent, "number": number, "desk": desk}
+                for b, agent, (desk, number) in zip(made, agents, places)]
+    return make
+
+
+async def _desk_call(service, clerk: dict[str, str], action: str):
+    return await service.client.post(f"/api/v1/desk/{action}", json={"center": service.center}, headers=clerk)
+
+
+@pytest.fixture
+def desk_call():
+    """``await desk_call(service, clerk, "call" | "recall" | "skip")``: the response."""
+    return _desk_call
+
+
+@pytest.fixture
+def take_desk():
+    """``await take_desk(service, desk)``: a new clerk's headers, at that desk."""
+    async def take(service, desk: int) -> dict[str, str]:
+        clerk = service.staff()
+        r = await service.client.post("/api/v1/desk/shift", json={"center": service.center, "desk": desk},
+                                      headers=clerk)
+        assert r.status == 200, await r.text()
+        return clerk
+    return take

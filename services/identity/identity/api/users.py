@@ -18,6 +18,7 @@ api = ApiRouter(TAG)
 
 
 @api.post("/api/v1/users", public=True, summary="Register an agent with an SMS code", body=RegistrationRequest,
+          response_headers=["Location"],
           response=UserView, status=201,
           errors=[(409, "user.username_taken"), (409, "user.phone_taken"),
                   (422, "sms.code_invalid"), (422, "user.password_weak"), (429, "rate_limited")])

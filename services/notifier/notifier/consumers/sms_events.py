@@ -7,7 +7,7 @@ import uuid
 
 from shared.app import Runtime
 from shared.consumer import Delivery
-from shared.contracts.booking import (BOOKING_ALLOCATED, BOOKING_CANCELLED, BOOKING_CONFIRMED,
+from shared.contracts.booking import (BOOKING_ALLOCATED, BOOKING_CANCELLED, BOOKING_CONFIRMED, BOOKING_QUEUE_NEAR,
                                       BOOKING_SUSPENDED, SMS_RESEND_REQUESTED)
 from shared.contracts.identity import CARD_BOUND, VERIFICATION_CODE_REQUESTED
 
@@ -17,7 +17,7 @@ from ..settings import NotifierSettings
 
 QUEUE = "notifier.sms"
 BINDINGS = (VERIFICATION_CODE_REQUESTED, CARD_BOUND, BOOKING_CONFIRMED, BOOKING_ALLOCATED, BOOKING_CANCELLED,
-            SMS_RESEND_REQUESTED, BOOKING_SUSPENDED)
+            SMS_RESEND_REQUESTED, BOOKING_SUSPENDED, BOOKING_QUEUE_NEAR)
 
 
 def sms_event_handler(runtime: Runtime, sender: Sender, settings: NotifierSettings):

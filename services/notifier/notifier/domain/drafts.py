@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .templates import (DEFAULT_TZ, EV_ALLOCATED, EV_CANCELLED, EV_CARD_BOUND, EV_CONFIRMED, EV_SUSPENDED,
-                        EV_VERIFICATION, render)
+from .templates import (DEFAULT_TZ, EV_ALLOCATED, EV_CANCELLED, EV_CARD_BOUND, EV_CONFIRMED, EV_QUEUE_NEAR,
+                        EV_SUSPENDED, EV_VERIFICATION, render)
 
 # Which data field holds the phone, per event type.
 PHONE_FIELD = {
@@ -21,6 +21,7 @@ PHONE_FIELD = {
     EV_ALLOCATED: "contact_phone",
     EV_CANCELLED: "contact_phone",
     EV_SUSPENDED: "phone",        # optional in the contract: booking may not know it
+    EV_QUEUE_NEAR: "contact_phone",
 }
 
 # The booking texts a resend may send again, the preferred one first (domain.md: the

@@ -37,6 +37,10 @@ The data each event needs (extra fields are ignored):
     ``reason`` (``no_shows`` | ``cancellations``, or the contract's
     ``too_many_no_shows`` | ``too_many_cancellations``), optional ``count``.
 
+``booking.queue_near``
+    ``queue_number``, ``ahead`` (int >= 0): three (or fewer) are waiting before the number
+    (叫号, issue 18). No name in it.
+
 ``booking.sms_resend.requested`` has no template on purpose: a resend sends the booking's
 latest stored text again, it does not render a new one.
 
@@ -79,6 +83,7 @@ EV_ALLOCATED = "booking.allocated"
 EV_CANCELLED = "booking.cancelled"
 EV_SUSPENDED = "booking.suspended"
 EV_RESEND = "booking.sms_resend.requested"
+EV_QUEUE_NEAR = "booking.queue_near"
 
 DEFAULT_CODE_TTL_SECONDS = 300
 DEFAULT_LATE_AFTER_MINUTES = 10
@@ -121,6 +126,8 @@ TEMPLATES: Mapping[str, str] = {
     "booking.suspended.cancellations":
         SIGNATURE + "您累计取消预约{count_part}，预约权限已暂停至{until}。"
         "期间不能新增预约，查询和取消已有预约不受影响。",
+    "booking.queue_near":
+        SIGNATURE + "您的排队号{queue_number}前面还有{ahead}位，请到候区等候，留意叫号。",
 }
 
 # Fragments used inside the texts above.
@@ -129,7 +136,8 @@ _CANCEL_REST_LAST = "该预约已无待办理企业，整个预约已取消。"
 _NO_SHOWS_DEFAULT = "超过2次"
 _CANCELLATIONS_DEFAULT = "超过10次"
 
-TEMPLATED_EVENT_TYPES = frozenset({EV_VERIFICATION, EV_CARD_BOUND, EV_CONFIRMED, EV_ALLOCATED, EV_CANCELLED, EV_SUSPENDED})
+TEMPLATED_EVENT_TYPES = frozenset({EV_VERIFICATION, EV_CARD_BOUND, EV_CONFIRMED, EV_ALLOCATED, EV_CANCELLED, EV_SUSPENDED,
+                                   EV_QUEUE_NEAR})
 
 _SIX_DIGITS = re.compile(r"\d{6}")
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)(:[0-5]\d)?")
@@ -198,6 +206,8 @@ def template_key(event_type: str, data: Mapping[str, Any]) -> str:
         if reason not in ("no_shows", "cancellations"):
             raise UnknownTemplate(event_type, f"unknown reason {reason!r} (expected no_shows or cancellations)")
         return f"booking.suspended.{reason}"
+    if event_type == EV_QUEUE_NEAR:
+        return "booking.queue_near"
     if event_type == EV_RESEND:
         raise UnknownTemplate(event_type, "a resend sends the booking's latest stored text again")
     raise UnknownTemplate(event_type)
@@ -218,6 +228,8 @@ def render(event_type: str, data: Mapping[str, Any], *, tz: str = DEFAULT_TZ) ->
         params = _allocated_params(event_type, data, tz)
     elif event_type == EV_CANCELLED:
         params = _cancelled_params(event_type, key, data, tz)
+    elif event_type == EV_QUEUE_NEAR:
+        params = _queue_near_params(event_type, data)
     else:  # EV_SUSPENDED: template_key let nothing else through
         params = _suspended_params(event_type, key, data, tz)
     return RenderedSms(template=key, text=render_template(key, **params),
@@ -296,6 +308,16 @@ def _allocated_params(ev: str, data: Mapping[str, Any], tz: str) -> dict[str, An
     return {"date": _date(ev, data, "date", tz), "period": _period(ev, data, required=False),
             "desk": f"第{desk}号窗口", "start": start, "end": end,
             "queue_number": queue.strip(), "late_minutes": late}
+
+
+def _queue_near_params(ev: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    queue = data.get("queue_number")
+    if not isinstance(queue, str) or not queue.strip():
+        raise TemplateDataError(ev, "queue_number", "is missing")
+    ahead = data.get("ahead")
+    if isinstance(ahead, bool) or not isinstance(ahead, int) or ahead < 0:
+        raise TemplateDataError(ev, "ahead", "must be a whole number >= 0")
+    return {"queue_number": queue.strip(), "ahead": ahead}
 
 
 def _cancelled_params(ev: str, key: str, data: Mapping[str, Any], tz: str) -> dict[str, Any]:

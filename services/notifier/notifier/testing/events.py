@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from shared.contracts.booking import (BOOKING_ALLOCATED, BOOKING_CANCELLED, BOOKING_CONFIRMED,
-                                      BOOKING_SUSPENDED, SMS_RESEND_REQUESTED, BookingAllocated,
+from shared.contracts.booking import (BOOKING_ALLOCATED, BOOKING_CANCELLED, BOOKING_CONFIRMED, BOOKING_QUEUE_NEAR,
+                                      BOOKING_SUSPENDED, SMS_RESEND_REQUESTED, BookingAllocated, BookingQueueNear,
                                       BookingCancelled, BookingConfirmed, BookingSuspended, Business,
                                       EnterpriseLine, SmsResendRequested)
 from shared.contracts.identity import VERIFICATION_CODE_REQUESTED, VerificationCodeRequested
@@ -66,3 +66,9 @@ def suspended(phone: str | None, *, reason: str = "too_many_no_shows", count: in
 
 def body(envelope: Envelope) -> bytes:
     return envelope.model_dump_json().encode()
+
+
+def queue_near(booking_id: str, phone: str, *, queue_number: str = "A007", ahead: int = 3) -> Envelope:
+    data = BookingQueueNear(booking_id=booking_id, agent_id="agent-1", center="qingdao", date=SERVICE_DATE, desk=2,
+                            queue_number=queue_number, contact_phone=phone, ahead=ahead, at=_now())
+    return make_envelope(BOOKING_QUEUE_NEAR, data, producer="booking", correlation_id=uuid.uuid4().hex)

@@ -218,6 +218,7 @@ def test_every_templated_event_renders():
                               "queue_number": "A001"},
         "booking.cancelled": {"date": "2026-12-01", "period": "AM"},
         "booking.suspended": {"suspended_until": "2027-01-01", "reason": "cancellations"},
+        "booking.queue_near": {"queue_number": "A007", "ahead": 3},
     }
     assert set(samples) == TEMPLATED_EVENT_TYPES
     for ev, data in samples.items():
@@ -245,3 +246,14 @@ def test_card_bound_notice_names_the_card_tail_and_the_local_date():
 def test_bind_card_code_has_its_own_text():
     sms = render(VERIFY, {"code": "123456", "purpose": "bind_card"})
     assert sms.template == "verification_code.bind_card" and sms.sensitive and "绑定" in sms.text
+
+
+def test_the_queue_near_text_names_the_number_and_how_many_are_ahead_and_no_name():
+    sms = render("booking.queue_near", {"queue_number": "A007", "ahead": 3, "contact_name": "张三",
+                                        "contact_phone": "13800138000"})
+    assert sms.text == "【制卡中心】您的排队号A007前面还有3位，请到候区等候，留意叫号。"
+    assert sms.template == "booking.queue_near" and not sms.sensitive
+    for bad in ({"ahead": 3}, {"queue_number": "A007"}, {"queue_number": "A007", "ahead": -1},
+                {"queue_number": "A007", "ahead": True}):
+        with pytest.raises(TemplateDataError):
+            render("booking.queue_near", bad)

@@ -1,0 +1,60 @@
+"""The hall display (大屏): tokens staff create for a screen, and the board the screen
+opens with one. The token comes in ``Authorization: Display <token>`` or, where no
+header can be sent (EventSource), in ``?token=`` (the gateway's access log writes the
+path without the query)."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from shared.http.auth import principal_of
+from shared.http.openapi import ApiRouter
+from shared.http.problems import json_response
+from shared.http.requests import parse_body, parse_query
+
+from ..service import calling, display_tokens as tokens
+from .context import DESK, TAG, TOKEN_ERRORS, context_of
+from .models import (BoardView, CenterQuery, DisplayBoardQuery, DisplayTokenBody, DisplayTokenCreated,
+                     DisplayTokenPage, answer)
+
+api = ApiRouter(TAG)
+SCHEME = "display "
+
+
+@api.post("/api/v1/display-tokens", summary="Create a hall display token (shown once; lives 30 days)",
+          body=DisplayTokenBody, response=DisplayTokenCreated, status=201, roles=DESK, errors=TOKEN_ERRORS)
+async def create_token(request: web.Request) -> web.Response:
+    staff = principal_of(request)
+    body = await parse_body(request, DisplayTokenBody)
+    view = await tokens.create(context_of(request), staff.user_id, body.center, body.name)
+    return json_response(answer(DisplayTokenCreated, view), status=201)
+
+
+@api.get("/api/v1/display-tokens", summary="The center's live display tokens (without the tokens)",
+         query=CenterQuery, response=DisplayTokenPage, roles=DESK, errors=TOKEN_ERRORS)
+async def list_tokens(request: web.Request) -> web.Response:
+    query = parse_query(request, CenterQuery)
+    return json_response(answer(DisplayTokenPage, await tokens.list_tokens(context_of(request), query.center)))
+
+
+@api.delete("/api/v1/display-tokens/{id}", summary="Revoke a display token (its open streams close)",
+            status=204, roles=DESK, errors=[*TOKEN_ERRORS, (404, "display_token.not_found")])
+async def revoke_token(request: web.Request) -> web.Response:
+    await tokens.revoke(context_of(request), request.match_info["id"])
+    return web.Response(status=204)
+
+
+@api.get("/api/v1/display/board",
+         summary="The hall board: number served per desk, last calls, waiting per period (display token)",
+         query=DisplayBoardQuery, response=BoardView, public=True, errors=[(401, "display.invalid_token")])
+async def display_board(request: web.Request) -> web.Response:
+    ctx = context_of(request)
+    found = await tokens.authenticate(ctx, display_token(request))
+    return json_response(answer(BoardView, await calling.board(ctx, found["center"])))
+
+
+def display_token(request: web.Request) -> str | None:
+    """The display token of the header, else of the query (for the streams too)."""
+    header = request.headers.get("Authorization", "")
+    if header[:len(SCHEME)].lower() == SCHEME:
+        return header[len(SCHEME):].strip()
+    return parse_query(request, DisplayBoardQuery).token

@@ -1,0 +1,107 @@
+"""The live streams (issue 18, text/event-stream): the hall display's calls, and an agent's
+place in the queue. Both answer a refusal as problem+json before the stream opens; once
+open, an event goes out per call heard by this process's hub (booking.streams)."""
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+from aiohttp import web
+from shared.http.auth import principal_of
+from shared.http.openapi import ApiRouter
+from shared.http.sse import EventStream, StreamClosed
+
+from ..log import log
+from ..streams import hub_of, sources
+from ..streams.hub import Subscriber
+from .context import TAG, TOKEN_ERRORS, context_of
+from .display import display_token
+from .models import BoardView, DisplayBoardQuery, PlaceView, answer
+
+api = ApiRouter(TAG)
+# A database that fails while a stream is open (the pool busy, a dropped connection).
+STREAM_FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+@api.get("/api/v1/display/stream",
+         summary="The hall display's live calls (Server-Sent Events): `board` (a BoardView) first and "
+                 "after any resync, `call` ({seq, desk, queue_number, kind, called_at}, id: seq) per call, "
+                 "`: hb` every 15 s; Last-Event-ID replays the calls missed while they are in memory",
+         query=DisplayBoardQuery, public=True, errors=[(401, "display.invalid_token")],
+         events=("board", "call"))
+async def display_stream(request: web.Request) -> web.StreamResponse:
+    ctx = context_of(request)
+    # Authorization: Display <token>, or ?token= (EventSource sends no header; the gateway
+    # logs the path only).
+    token = await sources.authenticate(ctx, display_token(request))
+    center = token["center"]
+    hub = hub_of(request)
+    async with EventStream(request) as stream:
+        # Subscribed and replayed with no await between: no call falls in the gap or comes twice.
+        sub = hub.subscribe(center, token_id=str(token["id"]))
+        missed = hub.replay_after(center, request.headers.get("Last-Event-ID"))
+        stream.on_close(sub.close)
+        try:
+            if missed is None:
+                floor = await send_board(stream, ctx, center)
+            else:
+                floor = -1
+                for call in missed:
+                    await stream.send("call", call, call["seq"])
+            while (item := await sub.get()) is not None:
+                kind, call = item
+                if kind == "call" and call["seq"] > floor:
+                    await stream.send("call", call, call["seq"])
+                elif kind == "resync":
+                    floor = await send_board(stream, ctx, center)
+        except StreamClosed:
+            pass
+        except STREAM_FAILURES as exc:
+            # The answer has begun: no problem document now. The client reconnects and resyncs.
+            log.warning("stream_failed", route="display", error=type(exc).__name__)
+        finally:
+            sub.close()
+    return stream.response
+
+
+async def send_board(stream: EventStream, ctx, center: str) -> int:
+    """Send the board; calls up to its last_event_id are in it (and are not sent again)."""
+    board = answer(BoardView, await sources.board(ctx, center))
+    last = int(board.get("last_event_id") or 0)
+    await stream.send("board", board, last)
+    return last
+
+
+@api.get("/api/v1/bookings/{id}/place/stream",
+         summary="The booking's place in its desk queue, live (Server-Sent Events): `place` (a PlaceView) "
+                 "first and after every call at its center, `: hb` every 15 s",
+         roles=(), errors=[*TOKEN_ERRORS, (404, "booking.not_found")], events=("place",))
+async def place_stream(request: web.Request) -> web.StreamResponse:
+    ctx = context_of(request)
+    principal = principal_of(request)
+    booking_id = request.match_info["id"]
+    view = await sources.place(ctx, principal, booking_id)      # 404 before the stream opens
+    center = await sources.center_of(ctx, booking_id)
+    async with EventStream(request) as stream:
+        sub = hub_of(request).subscribe(center)
+        stream.on_close(sub.close)
+        try:
+            await stream.send("place", answer(PlaceView, view))
+            while await next_change(sub):
+                await stream.send("place", answer(PlaceView, await sources.place(ctx, principal, booking_id)))
+        except StreamClosed:
+            pass
+        except STREAM_FAILURES as exc:
+            log.warning("stream_failed", route="place", error=type(exc).__name__)
+        finally:
+            sub.close()
+    return stream.response
+
+
+async def next_change(sub: Subscriber) -> bool:
+    """Wait for a call (or a resync); several queued meanwhile make one new place, not one each."""
+    if await sub.get() is None:
+        return False
+    await asyncio.sleep(0)
+    sub.pending()
+    return sub.reason is None

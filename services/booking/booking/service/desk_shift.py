@@ -1,0 +1,53 @@
+"""A clerk's shift at a desk (值班): taken, read, ended."""
+from __future__ import annotations
+
+from ..adapters.calls import Calls
+from ..adapters.desk_shifts import DeskShifts
+from ..domain.center import CenterConfig
+from ..domain.errors import NoShift, ValidationFailed
+from ..log import log
+from .calling_views import shift_view
+from .context import BookingContext
+
+
+class ShiftNotFound(NoShift):
+    """GET /desk/shift without one: the same code as a 404."""
+    status = 404
+
+
+async def take_shift(ctx: BookingContext, clerk_id: str, center_id: str | None, desk: int) -> dict:
+    center = ctx.centers.get(center_id)
+    check_desk(center, desk)
+    now = ctx.clock.now()
+    day = center.local_date(now)
+    async with ctx.db.transaction() as conn:
+        shift = await DeskShifts(conn).take(center.id, day, desk, clerk_id, now)
+        current = await Calls(conn).open_at_desk(center.id, day, desk)
+    log.info("desk_shift_taken", center=center.id, desk=desk)
+    return shift_view(center, shift, current)
+
+
+async def current_shift(ctx: BookingContext, clerk_id: str, center_id: str | None) -> dict:
+    center = ctx.centers.get(center_id)
+    day = center.local_date(ctx.clock.now())
+    async with ctx.db.connection() as conn:
+        shift = await DeskShifts(conn).of_clerk(clerk_id, center.id, day)
+        if shift is None:
+            raise ShiftNotFound(f"you have no desk at {center.id} today")
+        current = await Calls(conn).open_at_desk(center.id, day, shift["desk"])
+    return shift_view(center, shift, current)
+
+
+async def end_shift(ctx: BookingContext, clerk_id: str, center_id: str | None) -> None:
+    """Idempotent: ending a shift that is not there is done already. The desk's open call
+    stays until someone completes or skips it."""
+    center = ctx.centers.get(center_id)
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as conn:
+        ended = await DeskShifts(conn).end(clerk_id, center.id, center.local_date(now), now)
+    log.info("desk_shift_ended", center=center.id, ended=ended)
+
+
+def check_desk(center: CenterConfig, desk: int) -> None:
+    if not 1 <= desk <= center.desks:
+        raise ValidationFailed([{"field": "desk", "message": f"{center.id} has desks 1 to {center.desks}"}])
