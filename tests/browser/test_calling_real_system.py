@@ -91,8 +91,13 @@ async def test_clerk_calls_display_speaks_agent_follows_on_the_real_system(open_
         views = [(await gw.call("GET", f"/api/v1/bookings/{b}", agent=a))[1] for a, b in ((agent, mine), (other, theirs))]
         return all(v.get("allocation") for v in views)
     assert await wait_for(allocated, timeout=60), "the cutoff did not allocate Tuesday"
-    alloc = (await gw.call("GET", f"/api/v1/bookings/{mine}", agent=agent))[1]["allocation"]
-    desk_no = alloc["desk"]
+    # The clerk takes the other agent's desk: its number is called first, the agent's next
+    # (from the same desk's queue, or as the oldest waiting of another desk).
+    theirs_alloc = (await gw.call("GET", f"/api/v1/bookings/{theirs}", agent=other))[1]["allocation"]
+    mine_alloc = (await gw.call("GET", f"/api/v1/bookings/{mine}", agent=agent))[1]["allocation"]
+    desk_no = theirs_alloc["desk"]
+    if mine_alloc["desk"] == desk_no and mine_alloc["queue_number"] < theirs_alloc["queue_number"]:
+        mine, theirs, agent, other = theirs, mine, other, agent      # the later number is "the agent"
 
     # ---- Tuesday: both agents checked in --------------------------------------------------------
     morning = at(TUESDAY, "09:05")
@@ -154,13 +159,12 @@ async def test_clerk_calls_display_speaks_agent_follows_on_the_real_system(open_
     said = [{"text": f"请{first}号到{desk_no}号窗口办理", "lang": "zh-CN"}]
     assert await until(lambda: dp.evaluate("window.__spoken"), said) == said
     assert (await dp.evaluate("window.__sound"))[:1] == ["tone"], "the chime comes before the words"
-    await expect(place.locator(".place-now")).to_have_text(f"当前叫号 {first}")
     _, after = await gw.call("GET", f"/api/v1/bookings/{mine}/place", agent=agent, expect=200)
-    assert after["now_serving"] == first
-    if after["called"]:
-        await expect(place.locator(".place-ahead")).to_contain_text(f"请到 {desk_no} 号窗口办理")
-    else:
-        await expect(place.locator(".place-ahead")).to_have_text(re.compile(r"您前面还有 \d+ 位"))
+    assert not after["called"]
+    await expect(place.locator(".place-now")).to_have_text(f"当前叫号 {after['now_serving'] or '—'}")
+    if after["now_serving"]:          # the same desk: the agent is next
+        assert after["now_serving"] == first
+        await expect(place.locator(".place-ahead")).to_have_text("您前面还有 0 位，马上就到您了")
     assert shown_after < 1.0, f"the display showed the call after {shown_after:.2f} s"
     await clerk.shot("real-desk-calling")
     await expect(dp.locator("#d-announce")).to_be_hidden()
@@ -181,7 +185,10 @@ async def test_clerk_calls_display_speaks_agent_follows_on_the_real_system(open_
     await dp.context.set_offline(False)
     await expect(tile).to_have_text(second, timeout=35_000)
     assert await dp.evaluate("window.__loaded") == "same page", "the display reloaded"
-    await expect(place.locator(".place-now")).to_have_text(f"当前叫号 {second}", timeout=35_000)
+    _, last = await gw.call("GET", f"/api/v1/bookings/{mine}/place", agent=agent, expect=200)
+    assert last["called"] and last["queue_number"] == second, last
+    await expect(place.locator(".place-ahead")).to_contain_text(f"请到 {last['desk']} 号窗口办理", timeout=35_000)
+    await expect(place.locator(".place-now")).to_have_text(f"当前叫号 {last['now_serving'] or '—'}")
     body = await dp.locator("body").inner_text()
     assert agent.phone not in body and other.phone not in body
     clerk.clean()
