@@ -107,6 +107,8 @@ class FakeCalling:
                 "desk": desk, "queue_number": b["allocation"]["queue_number"], "period": b["period"], "kind": kind,
                 "called_at": _now().isoformat()}
         self.calls.append({**view, "seq": seq, "clerk_id": clerk})
+        if kind != "skip":   # the desk schedule's DeskBookingView members
+            b["called_at"], b["called_desk"] = view["called_at"], desk
         event = {"seq": seq, "desk": desk, "queue_number": view["queue_number"], "kind": kind,
                  "called_at": view["called_at"]}
         for q in list(self.display_streams):

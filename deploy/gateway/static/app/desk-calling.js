@@ -47,6 +47,7 @@ export function callingPanel(ctx, { desks = 0, onChange = () => {} } = {}) {
   const call = () => act(async () => {
     const c = await post('call');
     shift = { ...shift, current: c };
+    onChange();   // the list below marks the number 已叫号
     return `已叫号：${callText(c.queue_number, c.desk)}`;
   });
   const recall = () => act(async () => {
