@@ -244,3 +244,32 @@ async def test_display_refuses_a_bad_token_and_the_desk_shows_calling_errors(sit
     await expect(panel.locator(".msg-error .msg-text")).to_have_text("请先选择窗口开始值班。")
     await expect(panel.get_by_role("button", name="开始值班")).to_be_visible()
     clerk.clean()
+
+
+async def test_agent_place_falls_back_to_polling_when_the_stream_is_refused(site, open_screen):
+    """A proxy that will not stream (the stream request fails): 预约详情 asks GET /place
+    every 10 s instead, and still follows the calls."""
+    fake, base = site
+    seed_desk_three(fake)
+    agent = await open_screen("phone", timeout_ms=15_000)
+    ap = agent.page
+    await ap.route("**/place/stream", lambda route: route.abort())
+    await ap.goto(f"{base}/")
+    await agent.login_with_password("zhangsan", fake.agent.password)
+    await expect(ap).to_have_url(re.compile(r"#/home$"))
+    await ap.goto(f"{base}/#/bookings/{fake.allocated['id']}")
+    place = ap.locator("#live-place")
+    await expect(place.locator(".place-ahead")).to_have_text("您前面还有 2 位")
+    await expect(place).to_have_attribute("data-state", "polling")
+    await expect(place.locator(".place-state")).to_have_text("每 10 秒更新")
+    # A call made elsewhere: the next poll (within 10 s) brings it.
+    fake.calling.shifts["u-staff"] = {"center": "qingdao", "date": fake.today.isoformat(), "desk": 3,
+                                      "clerk_id": "u-staff", "started_at": "2026-01-01T09:00:00+08:00"}
+    b = fake.calling.waiting(3)[0]
+    fake.calling.open[3] = fake.calling._record(b, 3, "call", "u-staff")
+    fake.calling.served.add(b["id"])
+    await expect(place.locator(".place-now")).to_have_text("当前叫号 A010", timeout=12_000)
+    await expect(place.locator(".place-ahead")).to_have_text("您前面还有 1 位")
+    polls = [r for r in fake.requests if r["path"] == f"/api/v1/bookings/{fake.allocated['id']}/place"]
+    assert len(polls) == 2, len(polls)      # at once, then 10 s later (not at every retry of the stream)
+    agent.clean()

@@ -12,7 +12,7 @@ const STREAM_RETRY_MAX_MS = 30_000;
  * followPlace({api, session, bookingId, onPlace, onState, fetchImpl}) -> stop().
  * onState('live' | 'polling' | 'offline') says how the figures are kept fresh.
  */
-export function followPlace({ api, session, bookingId, onPlace, onState = () => {}, fetchImpl, pollMs = POLL_MS, retryMaxMs = STREAM_RETRY_MAX_MS }) {
+export function followPlace({ api, session, bookingId, onPlace, onState = () => {}, fetchImpl, pollMs = POLL_MS, retryStartMs = 1_000, retryMaxMs = STREAM_RETRY_MAX_MS }) {
   const doFetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
   const id = encodeURIComponent(bookingId);
   let stopped = false;
@@ -20,25 +20,25 @@ export function followPlace({ api, session, bookingId, onPlace, onState = () => 
   let pollTimer = null;
   let retryTimer = null;
   let refreshed = false;
-  let retryMs = 1_000;   // a restart of booking ends the stream: back soon, then less and less often
+  let live = false;
+  let retryMs = retryStartMs;   // a restart of booking ends the stream: back soon, then less and less often
 
   async function poll() {
-    if (stopped) return;
-    try {
-      onPlace(await api.get(`${API}/bookings/${id}/place`));
-      onState('polling');
-    } catch {
-      onState('offline');
-    }
-    if (!stopped) pollTimer = setTimeout(poll, pollMs);
+    if (stopped || live) { pollTimer = null; return; }
+    pollTimer = -1;   // a poll on its way counts as polling
+    let place = null;
+    try { place = await api.get(`${API}/bookings/${id}/place`); } catch { place = null; }
+    if (stopped || live) { pollTimer = null; return; }   // the stream came back meanwhile
+    if (place) { onPlace(place); onState('polling'); } else onState('offline');
+    pollTimer = setTimeout(poll, pollMs);
   }
 
   function fallBack() {
     if (stopped) return;
-    clearTimeout(pollTimer);
-    poll();
+    live = false;
+    if (pollTimer === null) poll();   // polling already: keep its 10 s rhythm
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(() => { clearTimeout(pollTimer); stream(); }, retryMs);
+    retryTimer = setTimeout(stream, retryMs);
     retryMs = Math.min(retryMs * 2, retryMaxMs);
   }
 
@@ -66,7 +66,10 @@ export function followPlace({ api, session, bookingId, onPlace, onState = () => 
       return;
     }
     refreshed = false;
-    retryMs = 1_000;
+    retryMs = retryStartMs;
+    clearTimeout(pollTimer);
+    pollTimer = null;
+    live = true;
     onState('live');
     const parser = createSseParser(({ event, data }) => {
       if (event !== 'place') return;
