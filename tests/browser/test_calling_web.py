@@ -214,6 +214,14 @@ async def test_clerk_calls_display_speaks_agent_follows(site, open_screen, size)
     body = await dp.locator("body").inner_text()
     for b in [*ahead, fake.allocated]:
         assert b["contact_name"] not in body and b["contact_phone"] not in body
+
+    # ---- the token revoked on the desk page: the display's stream ends and it says why ------------
+    row = screens.locator("#display-tokens li").filter(has_text="一楼大厅")
+    await row.get_by_role("button", name="撤销").click()
+    await row.get_by_role("button", name="确认").click()
+    await expect(screens.locator(".msg-ok")).to_have_text("已撤销：一楼大厅")
+    await expect(dp.locator("#d-banner")).to_have_text("大屏令牌无效或已过期。", timeout=10_000)
+    await expect(dp.locator("#d-conn")).to_have_attribute("data-state", "refused")
     clerk.clean()
     display.clean()
     agent.clean()
