@@ -4,9 +4,9 @@ in; a clerk takes the agent's desk on the desk page and calls; the hall display 
 created on the desk page) shows the number within a second and speaks it (speech and the
 chime stubbed by an init script that records them, as in test_calling_web.py); the agent's
 预约详情 follows 当前叫号 / 您前面还有 N 位 over the fetch-streamed /place/stream; the
-display's network is cut while the next number is called, booking is restarted (every
-stream ends), the network restored: the display and the agent's page show the new number
-without a reload.
+display's network is cut while the next number is called and restored: it shows the number;
+booking is restarted (every stream ends): the display and the agent's page come back by
+themselves and follow the next recall, without a reload.
 
 Needs the calling backend (routes, board, place) and the streams (SSE hub, nginx stream
 locations): branches calling-backend and calling-streams merged into this one.
@@ -171,19 +171,33 @@ async def test_clerk_calls_display_speaks_agent_follows_on_the_real_system(open_
     await display.shot("real-display", full_page=False)
     await person.shot("real-place")
 
-    # ---- the display offline while the next number is called, and booking restarted (its
-    # streams end): back online, the display resyncs without a reload ------------------------------
+    # ---- the display's network cut (offline emulation leaves an open connection alone: booking
+    # restarted meanwhile ends it), the next number called; back online it resyncs ------------------
+    clock = await gw.system.clock_now("identity")
     await dp.context.set_offline(True)
+    gw.system.restart("booking", clock=clock)
+    await gw.system.wait_ready(60)
+    await expect(dp.locator("#d-conn")).not_to_have_attribute("data-state", "live")
     await panel.get_by_role("button", name="完成").click()
     await expect(panel.locator("#current-number")).to_have_text("—")
     await panel.get_by_role("button", name="叫号").click()
     await expect(panel.locator("#current-number")).not_to_have_text("—")
     second = (await panel.locator("#current-number").text_content()).strip()
     assert second != first
+    await dp.wait_for_timeout(1_000)
+    await expect(tile).to_have_text(first)          # cut off: the call did not reach it
+    await dp.context.set_offline(False)
+    await expect(tile).to_have_text(second, timeout=20_000)
+
+    # ---- booking restarted while the display is online: its stream ends, nginx answers 502 until
+    # booking is back; the display finds its way back by itself and follows the next recall ---------
     gw.system.restart("booking", clock=await gw.system.clock_now("identity"))
     await gw.system.wait_ready(60)
-    await dp.context.set_offline(False)
-    await expect(tile).to_have_text(second, timeout=35_000)
+    await expect(dp.locator("#d-conn")).to_have_attribute("data-state", "live", timeout=35_000)
+    await panel.get_by_role("button", name="重呼").click()
+    await expect(dp.locator("#d-recent li").first).to_contain_text(f"{second} → {desk_no}号窗口（重呼）", timeout=5_000)
+    said = {"text": f"请{second}号到{desk_no}号窗口办理", "lang": "zh-CN"}
+    assert await until(lambda: dp.evaluate("window.__spoken.at(-1)"), said) == said
     assert await dp.evaluate("window.__loaded") == "same page", "the display reloaded"
     _, last = await gw.call("GET", f"/api/v1/bookings/{mine}/place", agent=agent, expect=200)
     assert last["called"] and last["queue_number"] == second, last
