@@ -227,6 +227,34 @@ async def test_clerk_calls_display_speaks_agent_follows(site, open_screen, size)
     agent.clean()
 
 
+async def test_display_comes_back_after_502s_while_booking_restarts(site, open_screen):
+    """EventSource gives up for good on an answer other than 200 (nginx's 502 while booking
+    restarts): the page itself opens the stream again, backing off, and resyncs."""
+    fake, base = site
+    token = fake.calling.issue_token("二楼大厅")["token"]
+    display = await open_screen("desktop")
+    dp = display.page
+    await dp.add_init_script(SOUND_STUB)
+    await dp.goto(f"{base}/display.html#token={token}")
+    await dp.evaluate("window.__loaded = 'same page'")
+    await expect(dp.locator("#d-conn")).to_have_attribute("data-state", "live")
+    seed_desk_three(fake)
+    fake.calling.refuse_streams = 2
+    fake.calling.drop_streams()
+    await expect(dp.locator("#d-conn")).to_have_attribute("data-state", "offline")
+    shift = {"center": "qingdao", "date": fake.today.isoformat(), "desk": 3, "clerk_id": "u-staff", "started_at": "x"}
+    fake.calling.shifts["u-staff"] = shift
+    b = fake.calling.waiting(3)[0]
+    fake.calling.open[3] = fake.calling._record(b, 3, "call", "u-staff")
+    fake.calling.served.add(b["id"])
+    await expect(dp.locator(".d-desk[data-desk='3'] .d-number")).to_have_text("A010", timeout=15_000)
+    await expect(dp.locator("#d-conn")).to_have_attribute("data-state", "live")
+    assert fake.calling.refuse_streams == 0
+    assert fake.calling.stream_opens.count("display") == 2   # the first, and the one after two 502s
+    assert await dp.evaluate("window.__loaded") == "same page"
+    display.clean()
+
+
 async def test_display_refuses_a_bad_token_and_the_desk_shows_calling_errors(site, open_screen):
     fake, base = site
     display = await open_screen("hall")

@@ -44,6 +44,7 @@ class FakeCalling:
         self.display_streams: set[asyncio.Queue] = set()
         self.place_streams: set[asyncio.Queue] = set()
         self.stream_opens: list[str] = []            # "display" / "place", one per stream opened
+        self.refuse_streams = 0                      # the next N display streams answer 502
         self._seq = itertools.count(1)
 
     # ---- routes --------------------------------------------------------------------
@@ -210,12 +211,16 @@ class FakeCalling:
         if not 1 <= len(name) <= 50:
             raise self._refused(422, "validation_error", "name is 1..50 characters",
                                 errors=[{"field": "name", "message": "1 to 50 characters"}])
+        return self.fake._json(self.issue_token(name, clerk.id), 201)
+
+    def issue_token(self, name: str, by: str = "u-staff") -> dict:
+        """A display token (also for a test to open the display without the desk page)."""
         token = secrets.token_urlsafe(32)
         now = _now()
         rec = {"id": str(uuid.uuid4()), "center": "qingdao", "name": name, "created_at": now.isoformat(),
-               "expires_at": (now + timedelta(days=30)).isoformat(), "_by": clerk.id, "_revoked": False}
+               "expires_at": (now + timedelta(days=30)).isoformat(), "_by": by, "_revoked": False}
         self.tokens[hashlib.sha256(token.encode()).hexdigest()] = rec
-        return self.fake._json({**_public(rec), "token": token}, 201)
+        return {**_public(rec), "token": token}
 
     async def list_tokens(self, request):
         self.fake._auth(request, "staff")
@@ -318,6 +323,9 @@ class FakeCalling:
 
     async def display_stream(self, request):
         rec = self._display(request)
+        if self.refuse_streams > 0:      # what nginx answers while booking restarts
+            self.refuse_streams -= 1
+            raise self._refused(502, "gateway.upstream_unavailable", "Upstream service unavailable")
         self.stream_opens.append("display")
         queue: asyncio.Queue = asyncio.Queue()
         self.display_streams.add(queue)
