@@ -67,6 +67,9 @@ def benchmarks(quick: bool, max_rows: int) -> list[dict]:
          + (["--bookings", "2000", "--runs", "1"] if q else ["--runs", "3"])},
         {"name": "notifier_throughput", "script": "notifier_throughput.py", "timeout": 1200, "report": True,
          "args": ["--json", str(r / "notifier_throughput.json")] + (["--messages", "300"] if q else [])},
+        {"name": "stream_fanout", "script": "stream_fanout.py", "timeout": 900,
+         "args": ["--json", str(r / "stream_fanout.json"), "--markdown", str(HERE / "stream_fanout.md")]
+         + (["--clients", "50", "--calls", "5"] if q else [])},
     ]
 
 
@@ -466,6 +469,14 @@ def targets(res: dict, meta: dict) -> list[tuple[str, str, str]]:
                     f"{last['rows']:,} rows ({100 * drop:.0f}%)",
                     yes(drop >= 0.8) + (" (no slowdown beyond 20%; the points move with the machine's load:"
                                         " see section 6)" if drop >= 0.8 else " (more than 20% slower)")))
+    sf = res.get("stream_fanout")
+    if sf:
+        out.append((f"Live calls (issue 18): {sf['clients']} SSE clients on one booking process, p99 delivery under 1 s",
+                    f"p99 {ms(sf['latency_s']['p99'])} through nginx, {sf['undelivered']} undelivered;"
+                    f" {sf['per_client_kb']['booking']:.0f} KB of booking memory per client", yes(sf["met"])))
+    else:
+        out.append(("Live calls (issue 18): 500 SSE clients, p99 delivery under 1 s", failed(meta, "stream_fanout"),
+                    yes(None)))
     rl = res.get("read_load")
     if rl and rl.get("phases"):
         out.append(("Reads (calendar, booking list): no numeric target in the issue",
@@ -759,6 +770,16 @@ def profile_section(res: dict) -> list[str]:
     return out
 
 
+def stream_section(res: dict, meta: dict) -> list[str]:
+    """stream_fanout.py writes its own page (benchmarks/stream_fanout.md): included as it is,
+    one heading level down."""
+    page = HERE / "stream_fanout.md"
+    if not res.get("stream_fanout") or not page.exists():
+        return ["## 7. Live calls (SSE fan-out)", "", f"Not measured: {failed(meta, 'stream_fanout')}", ""]
+    text = page.read_text(encoding="utf-8").rstrip().split("\n")
+    return ["## 7. " + text[0].lstrip("# "), *text[1:], ""]
+
+
 def write_readme(res: dict, meta: dict, made: list[str]) -> None:
     before = load("booking_load", RESULTS / "before")
     lines = [
@@ -796,6 +817,7 @@ def write_readme(res: dict, meta: dict, made: list[str]) -> None:
     lines += memory_section(meta, res)
     lines += growth_section(res["growth"]) if res.get("growth") else \
         ["## 6. Growth", "", f"Not measured: {failed(meta, 'growth')}", ""]
+    lines += stream_section(res, meta)
     lines += profile_section(res)
     # Written by hand from a run of tracing_cost.py (variants interleaved on one system).
     if (HERE / "tracing_cost.md").exists():
@@ -807,7 +829,8 @@ def write_readme(res: dict, meta: dict, made: list[str]) -> None:
                      f"{m['loadavg_after'][0]} | {m.get('source', '?')} |")
     lines += ["", "Logs of each script: `results/logs/`. Scripts: `booking_load.py`, `read_load.py`, `growth.py`,"
               " `cutoff_end_to_end.py` (with `benchlib.py`, `loadgen.py`, `baseline_server.py`),"
-              " `allocation_inprocess.py`, `allocation_end_to_end.py`, `notifier_throughput.py`; each takes `--help`.", ""]
+              " `allocation_inprocess.py`, `allocation_end_to_end.py`, `notifier_throughput.py`, `stream_fanout.py`;"
+              " each takes `--help`.", ""]
     README.write_text("\n".join(lines), encoding="utf-8")
 
 

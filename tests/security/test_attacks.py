@@ -48,7 +48,8 @@ async def test_an_agent_cannot_read_cancel_or_resend_another_agents_booking(gw, 
     for method, path in [("GET", f"/api/v1/bookings/{b['id']}"),
                          ("POST", f"/api/v1/bookings/{b['id']}/cancel"),
                          ("POST", f"/api/v1/bookings/{b['id']}/enterprises/{b['enterprises'][0]['org_code']}/cancel"),
-                         ("POST", f"/api/v1/bookings/{b['id']}/sms-resend")]:
+                         ("POST", f"/api/v1/bookings/{b['id']}/sms-resend"),
+                         ("GET", f"/api/v1/bookings/{b['id']}/place")]:
         status, err = await gw.call(method, path, agent=other)
         assert status == 404, (method, path, status)
         assert err["code"].endswith("not_found")
@@ -61,6 +62,12 @@ async def test_an_agent_cannot_read_cancel_or_resend_another_agents_booking(gw, 
 @pytest.mark.parametrize("method,path,body", [
     ("GET", "/api/v1/desk/schedule?center=qingdao&date=2027-03-02", None),
     ("POST", f"/api/v1/desk/bookings/{uuid.uuid4()}/check-in", None),
+    ("POST", "/api/v1/desk/shift", {"center": "qingdao", "desk": 1}),
+    ("POST", "/api/v1/desk/call", {"center": "qingdao"}),
+    ("POST", "/api/v1/desk/skip", {"center": "qingdao"}),
+    ("POST", "/api/v1/display-tokens", {"center": "qingdao", "name": "x"}),
+    ("GET", "/api/v1/display-tokens?center=qingdao", None),
+    ("DELETE", f"/api/v1/display-tokens/{uuid.uuid4()}", None),
     ("PUT", "/api/v1/admin/capacity", {"center": "qingdao", "date": "2027-03-02", "period": "AM", "capacity": 999}),
     ("PUT", "/api/v1/admin/calendar/2027-03-02", {"center": "qingdao", "working": False, "note": "x"}),
     ("POST", "/api/v1/admin/cutoffs", {"center": "qingdao", "date": "2027-03-02"}),

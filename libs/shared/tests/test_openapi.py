@@ -54,7 +54,8 @@ def test_routes_and_operations_come_from_one_declaration():
     assert add["responses"]["422"]["x-codes"] == ["validation_error"]
     assert add["responses"]["403"]["x-codes"] == ["auth.forbidden"]
     assert add["x-roles"] == ["agent"]
-    assert {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"}} in add["parameters"]
+    key = next(p for p in add["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["in"] == "header" and not key["required"] and key["description"]
     one = spec["paths"]["/api/v1/things/{id}"]["get"]
     assert one["parameters"][0]["name"] == "id" and "403" not in one["responses"] and "401" in one["responses"]
     find = spec["paths"]["/api/v1/things"]["get"]
@@ -100,3 +101,19 @@ def test_errors_descriptions_and_path_params_are_declared_once():
     assert set(op["responses"]["429"]["headers"]) == {"X-Request-ID", "Retry-After"}
     assert op["responses"]["503"]["x-codes"] == ["service.unavailable"]
     assert all("X-Request-ID" in r["headers"] for r in op["responses"].values())
+
+
+async def test_a_problem_s_title_is_the_status_phrase_and_a_custom_title_becomes_the_detail():
+    import json
+
+    from shared.errors import Conflict
+    from shared.http.problems import problem
+
+    class Taken(Conflict):
+        code = "thing.taken"
+        title = "This name is taken"
+
+    err = Taken()
+    body = json.loads(problem(err.status, err.code, err.detail).body)
+    assert body == {"type": "about:blank", "title": "Conflict", "status": 409, "code": "thing.taken",
+                    "detail": "This name is taken"}

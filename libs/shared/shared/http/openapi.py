@@ -72,6 +72,9 @@ class ApiRouter:
     """Collects a service's operations; ``routes()`` gives aiohttp, ``operations`` OpenAPI."""
     tag: str
     operations: list[Operation] = field(default_factory=list)
+    # What the service's path parameters are ({name: {description, schema, example}}), for
+    # every route of the router; a route's own path_params= add to or replace them.
+    path_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def route(self, method: str, path: str, *, summary: str, description: str = "", body=None, query=None,
               response=None, status: int = 200, roles: Sequence[str] | Undeclared = UNDECLARED,
@@ -87,7 +90,8 @@ class ApiRouter:
         if public and not isinstance(roles, Undeclared):
             raise ValueError(f"{method} {path}: public=True and roles= both declared")
         access = None if public else (roles if isinstance(roles, Undeclared) else tuple(roles))
-        params = tuple((name, dict(doc)) for name, doc in (path_params or {}).items())
+        params = tuple((name, dict(doc)) for name, doc in {**self.path_params, **(path_params or {})}.items()
+                       if "{" + name + "}" in path or "{" + name + ":" in path)
 
         def register(handler: Handler) -> Handler:
             self.operations.append(Operation(
@@ -159,11 +163,19 @@ HEADERS: dict[str, dict[str, Any]] = {
     "Location": {"description": "Where the created resource is read.", "schema": {"type": "string"},
                  "example": "/api/v1/me"},
 }
+# Request headers an operation may declare (headers=[...]), as the document describes them.
+REQUEST_HEADERS: dict[str, dict[str, Any]] = {
+    "Idempotency-Key": {"description": "Any 1-200 visible ASCII characters, new for each new request: sent again "
+                                       "with the same body, the first answer is replayed instead of acting twice; "
+                                       "with another body, 422 idempotency.key_reused.",
+                        "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
+                        "example": "3f8a2c9e-booking-20270315-am"},
+}
 # Answers every operation of a kind may give, whatever its handler declares.
 SERVICE_UNAVAILABLE = ErrorDoc(503, "service.unavailable", "The service is busy or reconnecting; try again shortly.")
 VALIDATION = ErrorDoc(422, "validation_error", "The request is not valid")
-UNAUTHORIZED = ErrorDoc(401, "auth.unauthorized", "Authentication required")
-FORBIDDEN = ErrorDoc(403, "auth.forbidden", "Forbidden")
+UNAUTHORIZED = ErrorDoc(401, "auth.unauthorized", "Sign in first: send Authorization: Bearer <access token>.")
+FORBIDDEN = ErrorDoc(403, "auth.forbidden", "This needs another role.")
 RETRY_STATUSES = {429, 503}
 
 
@@ -183,10 +195,23 @@ def problem_example(status: int, code: str, detail: str | None) -> dict[str, Any
     return body
 
 
+# The detail of the codes the shared library answers itself, for a route declaring them
+# as a bare (status, code): the words shared.http.auth and the middlewares use.
+SHARED_DETAILS = {
+    "auth.invalid_token": "The access token is not valid.",
+    "auth.token_expired": "The access token has expired.",
+    "auth.unauthorized": "Sign in first: send Authorization: Bearer <access token>.",
+    "auth.forbidden": "This needs another role.",
+    "not_found": "Not found",
+    "rate_limited": "Too many requests",
+}
+
+
 def problem_response(status: int, docs: Iterable[ErrorDoc]) -> dict[str, Any]:
     """One error status of an operation: its codes (x-codes), each with its detail
     (x-problem-codes; scripts/openapi.py adds the Chinese message) and an example."""
     by_code: dict[str, ErrorDoc] = {}
+    docs = [d if d.detail else ErrorDoc(d.status, d.code, SHARED_DETAILS.get(d.code)) for d in docs]
     for doc in docs:
         if doc.code not in by_code or (by_code[doc.code].detail is None and doc.detail):
             by_code[doc.code] = doc
@@ -263,8 +288,8 @@ def build_spec(operations: Iterable[Operation], *, title: str, version: str = "1
         if op.description:
             item["description"] = op.description
         params = _path_params(op.path, dict(op.path_params)) + (_query_params(op.query) if op.query else [])
-        params += [{"name": h, "in": "header", "required": False, "schema": {"type": "string"}}
-                   for h in op.headers]
+        params += [{"name": h, "in": "header", "required": False, "schema": {"type": "string"},
+                    **REQUEST_HEADERS.get(h, {})} for h in op.headers]
         if params:
             item["parameters"] = params
         if op.body is not None:

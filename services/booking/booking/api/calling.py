@@ -10,16 +10,19 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
+from ..domain.errors import CallOpen, NoCall, NoShift, QueueEmpty
 from ..service import calling, desk_shift
-from .context import DESK, TAG, TOKEN_ERRORS, context_of
+from .context import DESK, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .models import CallView, CenterBody, CenterQuery, DeskShiftView, ShiftBody, answer
 
-api = ApiRouter(TAG)
-NO_SHIFT = (409, "desk.no_shift")
-NO_CALL = (409, "desk.no_call")
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
-@api.post("/api/v1/desk/shift", summary="Take a desk for today's shift (ends the clerk's previous one)",
+@api.post("/api/v1/desk/shift",
+          description=("The clerk takes a desk (1 .. the center's desks) for today's shift: one clerk per desk, one "
+                       "desk per clerk. Taking another desk ends the clerk's previous shift; a desk another clerk "
+                       "holds is taken over. A desk outside the center's range is a 422 validation_error."),
+          summary="Take a desk for today's shift (ends the clerk's previous one)",
           body=ShiftBody, response=DeskShiftView, roles=DESK, errors=TOKEN_ERRORS)
 async def take_shift(request: web.Request) -> web.Response:
     clerk = principal_of(request)
@@ -29,7 +32,10 @@ async def take_shift(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/desk/shift", summary="The clerk's desk today and its open call",
-         query=CenterQuery, response=DeskShiftView, roles=DESK, errors=[*TOKEN_ERRORS, (404, "desk.no_shift")])
+         description=("The desk the signed-in clerk took today and the desk's open call (null when none); "
+                      "404 desk.no_shift when the clerk has no desk today."),
+         query=CenterQuery, response=DeskShiftView, roles=DESK,
+         errors=[*TOKEN_ERRORS, (404, "desk.no_shift", "the clerk has no desk today")])
 async def current_shift(request: web.Request) -> web.Response:
     clerk = principal_of(request)
     query = parse_query(request, CenterQuery)
@@ -37,7 +43,10 @@ async def current_shift(request: web.Request) -> web.Response:
     return json_response(answer(DeskShiftView, view))
 
 
-@api.delete("/api/v1/desk/shift", summary="End the clerk's shift (an open call stays until completed or skipped)",
+@api.delete("/api/v1/desk/shift",
+            description=("Ends the clerk's shift (idempotent: 204 also without one). The desk's open call stays "
+                         "open until someone completes or skips it."),
+            summary="End the clerk's shift (an open call stays until completed or skipped)",
             query=CenterQuery, status=204, roles=DESK, errors=TOKEN_ERRORS)
 async def end_shift(request: web.Request) -> web.Response:
     clerk = principal_of(request)
@@ -48,8 +57,13 @@ async def end_shift(request: web.Request) -> web.Response:
 
 @api.post("/api/v1/desk/call",
           summary="叫号: call the desk's next checked-in number (then the oldest waiting of other desks)",
+          description=("Calls the next checked-in, not yet called number of the clerk's desk in queue order "
+                       "(period, then a skip's place, then number); when the desk's own queue is empty, the "
+                       "oldest waiting number (earliest check-in) of the other desks. Two desks calling at once "
+                       "never take the same booking. Stored, published as booking.called and sent to the hall "
+                       "displays; numbers with three or fewer ahead get an SMS (once per booking)."),
           body=CenterBody, response=CallView, roles=DESK,
-          errors=[*TOKEN_ERRORS, NO_SHIFT, (409, "desk.call_open"), (409, "desk.queue_empty")])
+          errors=[*TOKEN_ERRORS, NoShift, CallOpen, QueueEmpty])
 async def call_next(request: web.Request) -> web.Response:
     clerk = principal_of(request)
     body = await parse_body(request, CenterBody)
@@ -57,7 +71,9 @@ async def call_next(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/desk/recall", summary="重呼: call the desk's current number again",
-          body=CenterBody, response=CallView, roles=DESK, errors=[*TOKEN_ERRORS, NO_SHIFT, NO_CALL])
+          description=("Calls the desk's open call again (a new call of kind recall, shown and spoken on the hall "
+                       "displays again)."),
+          body=CenterBody, response=CallView, roles=DESK, errors=[*TOKEN_ERRORS, NoShift, NoCall])
 async def recall(request: web.Request) -> web.Response:
     clerk = principal_of(request)
     body = await parse_body(request, CenterBody)
@@ -66,7 +82,10 @@ async def recall(request: web.Request) -> web.Response:
 
 @api.post("/api/v1/desk/skip",
           summary="过号: the called agent is not here; the number waits again behind the next two (not a no-show)",
-          body=CenterBody, response=CallView, roles=DESK, errors=[*TOKEN_ERRORS, NO_SHIFT, NO_CALL])
+          description=("Closes the desk's open call as skipped: the booking stays checked in and waits again, "
+                       "behind the next two waiting numbers of its desk queue (at the end when fewer wait). "
+                       "Not a no-show. Answers the skip (kind skip) of the skipped number."),
+          body=CenterBody, response=CallView, roles=DESK, errors=[*TOKEN_ERRORS, NoShift, NoCall])
 async def skip(request: web.Request) -> web.Response:
     clerk = principal_of(request)
     body = await parse_body(request, CenterBody)

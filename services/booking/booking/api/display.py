@@ -11,16 +11,23 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
+from ..domain.errors import DisplayTokenInvalid, DisplayTokenNotFound
 from ..service import calling, display_tokens as tokens
 from .context import DESK, TAG, TOKEN_ERRORS, context_of
 from .models import (BoardView, CenterQuery, DisplayBoardQuery, DisplayTokenBody, DisplayTokenCreated,
                      DisplayTokenPage, answer)
 
-api = ApiRouter(TAG)
+TOKEN_ID = {"id": {"description": "a display token's id", "schema": {"type": "string", "format": "uuid"},
+                   "example": "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b"}}
+api = ApiRouter(TAG, path_params=TOKEN_ID)
 SCHEME = "display "
 
 
-@api.post("/api/v1/display-tokens", summary="Create a hall display token (shown once; lives 30 days)",
+@api.post("/api/v1/display-tokens",
+          description=("Creates a token for a hall display screen of the center. The token is in this answer only "
+                       "(only its SHA-256 is kept) and lives 30 days; open the display as "
+                       "/display.html#token=<token>."),
+          summary="Create a hall display token (shown once; lives 30 days)",
           body=DisplayTokenBody, response=DisplayTokenCreated, status=201, roles=DESK, errors=TOKEN_ERRORS)
 async def create_token(request: web.Request) -> web.Response:
     staff = principal_of(request)
@@ -29,7 +36,9 @@ async def create_token(request: web.Request) -> web.Response:
     return json_response(answer(DisplayTokenCreated, view), status=201)
 
 
-@api.get("/api/v1/display-tokens", summary="The center's live display tokens (without the tokens)",
+@api.get("/api/v1/display-tokens",
+         description="The center's display tokens neither revoked nor expired, oldest first, without the tokens.",
+         summary="The center's live display tokens (without the tokens)",
          query=CenterQuery, response=DisplayTokenPage, roles=DESK, errors=TOKEN_ERRORS)
 async def list_tokens(request: web.Request) -> web.Response:
     query = parse_query(request, CenterQuery)
@@ -37,7 +46,9 @@ async def list_tokens(request: web.Request) -> web.Response:
 
 
 @api.delete("/api/v1/display-tokens/{id}", summary="Revoke a display token (its open streams close)",
-            status=204, roles=DESK, errors=[*TOKEN_ERRORS, (404, "display_token.not_found")])
+            description=("Revokes a display token: the board refuses it at once and the streams opened with it "
+                         "close."),
+            status=204, roles=DESK, errors=[*TOKEN_ERRORS, DisplayTokenNotFound])
 async def revoke_token(request: web.Request) -> web.Response:
     await tokens.revoke(context_of(request), request.match_info["id"])
     return web.Response(status=204)
@@ -45,7 +56,11 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 @api.get("/api/v1/display/board",
          summary="The hall board: number served per desk, last calls, waiting per period (display token)",
-         query=DisplayBoardQuery, response=BoardView, public=True, errors=[(401, "display.invalid_token")])
+         description=("The hall display's board, opened with a display token (no user account): "
+                      "Authorization: Display <token>, or ?token=<token> where no header can be sent. Numbers "
+                      "and desks only, never names, phones or booking ids. An unknown, revoked or expired token "
+                      "is a 401 display.invalid_token."),
+         query=DisplayBoardQuery, response=BoardView, public=True, errors=[DisplayTokenInvalid])
 async def display_board(request: web.Request) -> web.Response:
     ctx = context_of(request)
     found = await tokens.authenticate(ctx, display_token(request))

@@ -10,13 +10,18 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema,
                       field_validator)
 
+from shared.http.formats import ORG_OR_CREDIT_CODE, PERIOD, PHONE, example
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
 
 class EnterpriseBody(_Body):
-    code: str = Field(min_length=1, max_length=40)   # 9-char org code or 18-char credit code
+    """An enterprise by its 组织机构代码 (9 characters) or 统一社会信用代码 (18), and its name."""
+    model_config = ConfigDict(json_schema_extra=example({'code': '91350100MA1K4LXL8D', 'name': '青岛海川电子科技有限公司'}))
+    code: str = Field(min_length=1, max_length=40, description="组织机构代码 (9 characters, or printed XXXXXXXX-X) "
+                      "or 统一社会信用代码 (18 characters); check characters verified", json_schema_extra=ORG_OR_CREDIT_CODE)
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -34,11 +39,13 @@ class CalendarQuery(_Body):
 # What POST /api/v1/bookings takes, for the document only: the domain checks these fields
 # itself (a missing one is a 422 validation_error naming it), so the model accepts anything.
 _BUSINESS_ITEM = {"type": "object", "required": ["type"], "properties": {
-    "type": {"type": "string", "description": "a business type code (GET /api/v1/business-types)"},
+    "type": {"type": "string", "description": "a business type code (GET /api/v1/business-types)",
+             "pattern": "^[A-Z_]{1,32}$", "examples": ["RENEW_UNLOCK"]},
     "count": {"type": "integer", "minimum": 1, "maximum": 99,
               "description": "card count: required or optional as the type says"}}}
 _ENTERPRISE_ITEM = {"type": "object", "required": ["org_code", "businesses"], "properties": {
-    "org_code": {"type": "string", "description": "9-char organisation code or 18-char credit code"},
+    "org_code": {"type": "string", "description": "组织机构代码 (9 characters, or printed XXXXXXXX-X) or "
+                                                  "统一社会信用代码 (18 characters)", **ORG_OR_CREDIT_CODE},
     "businesses": {"type": "array", "minItems": 1, "items": _BUSINESS_ITEM}}}
 
 
@@ -51,6 +58,14 @@ def _booking_body_schema(schema: dict[str, Any], _model: type) -> None:
     for name in _CHECKED_BY_THE_DOMAIN:
         schema["properties"][name].pop("default", None)
     schema["required"] = ["date", *_CHECKED_BY_THE_DOMAIN]
+    schema["description"] = ("A booking of a period for 1 to 10 enterprises, each with its business types "
+                             "(the default center when `center` is left out).")
+    schema["examples"] = [{
+        "center": "qingdao", "date": "2027-03-15", "period": "AM", "contact_name": "张伟",
+        "contact_phone": "13800138000",
+        "enterprises": [{"org_code": "MA1K4LXL8", "businesses": [{"type": "RENEW_UNLOCK", "count": 2},
+                                                                 {"type": "BUY_READER"}]},
+                        {"org_code": "91350100MA3C7T2N1D", "businesses": [{"type": "NEW_CARD"}]}]}]
 
 
 class BookingBody(BaseModel):
@@ -58,9 +73,12 @@ class BookingBody(BaseModel):
     model_config = ConfigDict(extra="ignore", json_schema_extra=_booking_body_schema)
     center: str | None = None
     date: date
-    period: Annotated[Any, WithJsonSchema({"type": "string", "description": "a period code, e.g. AM"})] = None
-    contact_name: Annotated[Any, WithJsonSchema({"type": "string"})] = None
-    contact_phone: Annotated[Any, WithJsonSchema({"type": "string", "description": "11 digits, 1[3-9]xxxxxxxxx"})] = None
+    period: Annotated[Any, WithJsonSchema({"type": "string", "description": "a period code (GET /api/v1/calendar)",
+                                           **PERIOD})] = None
+    contact_name: Annotated[Any, WithJsonSchema({"type": "string", "description": "who comes to the desk",
+                                                 "maxLength": 50, "examples": ["张伟"]})] = None
+    contact_phone: Annotated[Any, WithJsonSchema({"type": "string", "description": "the mobile the SMS go to",
+                                                  **PHONE})] = None
     enterprises: Annotated[Any, WithJsonSchema({"type": "array", "minItems": 1, "maxItems": 10,
                                                 "items": _ENTERPRISE_ITEM})] = None
 
@@ -75,13 +93,20 @@ class BookingListQuery(_Body):
 
 
 class CapacityBody(_Body):
+    """How many enterprise lines a period of a date takes."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'period': 'AM',
+                                                         'capacity': 45}))
     center: str
     date: date
-    period: str
+    period: str = Field(json_schema_extra=PERIOD)
     capacity: StrictInt = Field(ge=0, le=100_000)
 
 
 class CalendarDayBody(_Body):
+    """A date made a working day or not, whatever the official calendar says."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao', 'working': False, 'note': '设备检修，暂停办理'}))
     center: str | None = None
     working: StrictBool
     note: str = Field("", max_length=500)
@@ -92,6 +117,10 @@ class CenterQuery(_Body):
 
 
 class CutoffBody(_Body):
+    """The date to close now (and allocate), and why."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'reason': '系统故障后重新分配'}))
     center: str = Field(min_length=1, max_length=40)
     date: date
     reason: str = Field("", max_length=500, description="why (a re-run should say); kept in the cutoff's runs")
@@ -106,6 +135,8 @@ class DeskScheduleQuery(_Body):
 
 
 class LiftSuspensionBody(_Body):
+    """Why the suspension is lifted (kept in the agent's rights history)."""
+    model_config = ConfigDict(json_schema_extra=example({'reason': '经核实为系统通知延误，撤销暂停'}))
     reason: str = Field(min_length=1, max_length=500)
 
     @field_validator("reason")
@@ -132,27 +163,48 @@ BookingStatusName = Literal["confirmed", "allocated", "checked_in", "completed",
 
 
 class EnterpriseView(BaseModel):
+    """An enterprise of the directory (its 9-character organisation code)."""
+    model_config = ConfigDict(json_schema_extra=example({'org_code': 'MA1K4LXL8', 'name': '青岛海川电子科技有限公司'}))
     org_code: str
     name: str
 
 
 class EnterprisePage(BaseModel):
+    """Enterprises found (at most 20; next_cursor is always null)."""
+    model_config = ConfigDict(json_schema_extra=example({'items': [{'org_code': 'MA1K4LXL8', 'name': '青岛海川电子科技有限公司'},
+                                                                   {'org_code': '39571826X', 'name': '青岛港湾国际物流有限公司'}],
+                                                         'next_cursor': None}))
     items: list[EnterpriseView]
     next_cursor: str | None
 
 
 class MyEnterpriseView(BaseModel):
+    """An enterprise of the agent's list."""
+    model_config = ConfigDict(json_schema_extra=example({'org_code': 'MA1K4LXL8',
+                                                         'name': '青岛海川电子科技有限公司',
+                                                         'added_at': '2027-02-20T14:05:00+08:00'}))
     org_code: str
     name: str
     added_at: Instant
 
 
 class MyEnterprisePage(BaseModel):
+    """The agent's enterprises."""
+    model_config = ConfigDict(json_schema_extra=example({'items': [{'org_code': 'MA1K4LXL8',
+                                                                    'name': '青岛海川电子科技有限公司',
+                                                                    'added_at': '2027-02-20T14:05:00+08:00'}],
+                                                         'next_cursor': None}))
     items: list[MyEnterpriseView]
     next_cursor: str | None
 
 
 class BusinessTypeView(BaseModel):
+    """A business type (业务种类) and its rules."""
+    model_config = ConfigDict(json_schema_extra=example({'code': 'RENEW_UNLOCK',
+                                                         'name': '卡延期、解锁',
+                                                         'needs_count': True,
+                                                         'count': 'required',
+                                                         'excludes': ['PRE_ENTRY', 'NEW_CARD', 'CHANGE_INFO']}))
     code: str
     name: str = Field(description="the Chinese label")
     needs_count: bool
@@ -161,11 +213,30 @@ class BusinessTypeView(BaseModel):
 
 
 class BusinessTypePage(BaseModel):
+    """The eight business types."""
+    model_config = ConfigDict(json_schema_extra=example({'items': [{'code': 'NEW_CARD',
+                                                                    'name': '新制卡',
+                                                                    'needs_count': False,
+                                                                    'count': 'none',
+                                                                    'excludes': ['PRE_ENTRY',
+                                                                                 'CHANGE_INFO',
+                                                                                 'RENEW_UNLOCK',
+                                                                                 'DECLARANT_CARD',
+                                                                                 'OPERATOR_CARD',
+                                                                                 'REISSUE_CARD',
+                                                                                 'BUY_READER']}],
+                                                         'next_cursor': None}))
     items: list[BusinessTypeView]
     next_cursor: str | None
 
 
 class CalendarPeriod(BaseModel):
+    """A period of a day: its times, capacity and what is left."""
+    model_config = ConfigDict(json_schema_extra=example({'code': 'AM',
+                                                         'start': '09:00',
+                                                         'end': '11:30',
+                                                         'capacity': 40,
+                                                         'remaining': 23}))
     code: str
     start: ClockTime
     end: ClockTime
@@ -174,6 +245,23 @@ class CalendarPeriod(BaseModel):
 
 
 class CalendarDayView(BaseModel):
+    """A day of the calendar and whether it can be booked."""
+    model_config = ConfigDict(json_schema_extra=example({'date': '2027-03-15',
+                                                         'working': True,
+                                                         'source': 'official',
+                                                         'bookable': True,
+                                                         'not_bookable_reason': None,
+                                                         'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                         'periods': [{'code': 'AM',
+                                                                      'start': '09:00',
+                                                                      'end': '11:30',
+                                                                      'capacity': 40,
+                                                                      'remaining': 23},
+                                                                     {'code': 'PM',
+                                                                      'start': '13:30',
+                                                                      'end': '17:00',
+                                                                      'capacity': 40,
+                                                                      'remaining': 40}]}))
     date: Day
     working: bool
     source: Literal["official", "override", "fallback"]
@@ -185,6 +273,26 @@ class CalendarDayView(BaseModel):
 
 
 class CalendarView(BaseModel):
+    """The center's days over a range, as an agent sees them."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'timezone': 'Asia/Shanghai',
+                                                         'now': '2027-03-08T10:00:00+08:00',
+                                                         'days': [{'date': '2027-03-15',
+                                                                   'working': True,
+                                                                   'source': 'official',
+                                                                   'bookable': True,
+                                                                   'not_bookable_reason': None,
+                                                                   'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                                   'periods': [{'code': 'AM',
+                                                                                'start': '09:00',
+                                                                                'end': '11:30',
+                                                                                'capacity': 40,
+                                                                                'remaining': 23},
+                                                                               {'code': 'PM',
+                                                                                'start': '13:30',
+                                                                                'end': '17:00',
+                                                                                'capacity': 40,
+                                                                                'remaining': 40}]}]}))
     center: str
     timezone: str
     now: Instant
@@ -192,11 +300,19 @@ class CalendarView(BaseModel):
 
 
 class BookedBusiness(BaseModel):
+    """A business type booked for an enterprise, with its card count (null when it takes none)."""
+    model_config = ConfigDict(json_schema_extra=example({'type': 'RENEW_UNLOCK', 'count': 2}))
     type: str
     count: int | None
 
 
 class BookedEnterprise(BaseModel):
+    """An enterprise of a booking and its business types."""
+    model_config = ConfigDict(json_schema_extra=example({'org_code': 'MA1K4LXL8',
+                                                         'name': '青岛海川电子科技有限公司',
+                                                         'status': 'active',
+                                                         'businesses': [{'type': 'RENEW_UNLOCK', 'count': 2},
+                                                                        {'type': 'BUY_READER', 'count': None}]}))
     org_code: str
     name: str
     status: Literal["active", "cancelled"]
@@ -204,6 +320,11 @@ class BookedEnterprise(BaseModel):
 
 
 class AllocationView(BaseModel):
+    """Where and when the agent is served: set at the cutoff."""
+    model_config = ConfigDict(json_schema_extra=example({'desk': 3,
+                                                         'start': '09:30',
+                                                         'end': '10:00',
+                                                         'queue_number': 'A012'}))
     desk: int
     start: ClockTime
     end: ClockTime
@@ -211,12 +332,35 @@ class AllocationView(BaseModel):
 
 
 class BookingSms(BaseModel):
+    """The state of the booking's latest SMS, and whether it may be sent again."""
+    model_config = ConfigDict(json_schema_extra=example({'status': 'delivered', 'resend_available': True}))
     status: Literal["pending", "delivered", "failed"]
     resend_available: bool
 
 
 class BookingView(BaseModel):
     """A booking (api.md "A booking")."""
+    model_config = ConfigDict(json_schema_extra=example({'id': '0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b',
+                                                         'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'period': 'AM',
+                                                         'status': 'allocated',
+                                                         'contact_name': '张伟',
+                                                         'contact_phone': '13800138000',
+                                                         'created_at': '2027-03-08T10:12:30+08:00',
+                                                         'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                         'enterprises': [{'org_code': 'MA1K4LXL8',
+                                                                          'name': '青岛海川电子科技有限公司',
+                                                                          'status': 'active',
+                                                                          'businesses': [{'type': 'RENEW_UNLOCK',
+                                                                                          'count': 2},
+                                                                                         {'type': 'BUY_READER',
+                                                                                          'count': None}]}],
+                                                         'allocation': {'desk': 3,
+                                                                        'start': '09:30',
+                                                                        'end': '10:00',
+                                                                        'queue_number': 'A012'},
+                                                         'sms': {'status': 'delivered', 'resend_available': True}}))
     id: str
     center: str
     date: Day
@@ -232,16 +376,48 @@ class BookingView(BaseModel):
 
 
 class BookingPage(BaseModel):
+    """A page of the agent's bookings."""
+    model_config = ConfigDict(json_schema_extra=example({'items': [{'id': '0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b',
+                                                                    'center': 'qingdao',
+                                                                    'date': '2027-03-15',
+                                                                    'period': 'AM',
+                                                                    'status': 'allocated',
+                                                                    'contact_name': '张伟',
+                                                                    'contact_phone': '13800138000',
+                                                                    'created_at': '2027-03-08T10:12:30+08:00',
+                                                                    'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                                    'enterprises': [{'org_code': 'MA1K4LXL8',
+                                                                                     'name': '青岛海川电子科技有限公司',
+                                                                                     'status': 'active',
+                                                                                     'businesses': [{'type': 'RENEW_UNLOCK',
+                                                                                                     'count': 2},
+                                                                                                    {'type': 'BUY_READER',
+                                                                                                     'count': None}]}],
+                                                                    'allocation': {'desk': 3,
+                                                                                   'start': '09:30',
+                                                                                   'end': '10:00',
+                                                                                   'queue_number': 'A012'},
+                                                                    'sms': {'status': 'delivered',
+                                                                            'resend_available': True}}],
+                                                         'next_cursor': None}))
     items: list[BookingView]
     next_cursor: str | None
 
 
 class SmsResendView(BaseModel):
+    """The SMS is queued again."""
+    model_config = ConfigDict(json_schema_extra=example({'booking_id': '0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b',
+                                                         'sms': {'status': 'pending', 'resend_available': False}}))
     booking_id: str
     sms: BookingSms
 
 
 class BookingRightsView(BaseModel):
+    """Whether the agent may book, and the counters that lead to a suspension."""
+    model_config = ConfigDict(json_schema_extra=example({'suspended_until': None,
+                                                         'reason': None,
+                                                         'no_shows': 1,
+                                                         'cancellations': 3}))
     suspended_until: Instant | None
     reason: str | None = Field(description="too_many_no_shows or too_many_cancellations")
     no_shows: int
@@ -249,6 +425,34 @@ class BookingRightsView(BaseModel):
 
 
 class DeskScheduleView(BaseModel):
+    """A day's allocated bookings in queue order, for the desk."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'items': [{'id': '0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b',
+                                                                    'center': 'qingdao',
+                                                                    'date': '2027-03-15',
+                                                                    'period': 'AM',
+                                                                    'status': 'allocated',
+                                                                    'contact_name': '张伟',
+                                                                    'contact_phone': '13800138000',
+                                                                    'created_at': '2027-03-08T10:12:30+08:00',
+                                                                    'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                                    'enterprises': [{'org_code': 'MA1K4LXL8',
+                                                                                     'name': '青岛海川电子科技有限公司',
+                                                                                     'status': 'active',
+                                                                                     'businesses': [{'type': 'RENEW_UNLOCK',
+                                                                                                     'count': 2},
+                                                                                                    {'type': 'BUY_READER',
+                                                                                                     'count': None}]}],
+                                                                    'allocation': {'desk': 3,
+                                                                                   'start': '09:30',
+                                                                                   'end': '10:00',
+                                                                                   'queue_number': 'A012'},
+                                                                    'sms': {'status': 'delivered',
+                                                                            'resend_available': True},
+                                                                    'called_at': None,
+                                                                    'called_desk': None}],
+                                                         'next_cursor': None}))
     center: str
     date: Day
     items: list[DeskBookingView] = Field(description="the day's allocated bookings in queue order, with their last call")
@@ -256,6 +460,13 @@ class DeskScheduleView(BaseModel):
 
 
 class CapacityView(BaseModel):
+    """A period's capacity with what is booked."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'period': 'AM',
+                                                         'capacity': 45,
+                                                         'booked': 17,
+                                                         'remaining': 28}))
     center: str
     date: Day
     period: str
@@ -265,6 +476,12 @@ class CapacityView(BaseModel):
 
 
 class CalendarDayOverride(BaseModel):
+    """A date's override of the official calendar."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'working': False,
+                                                         'source': 'override',
+                                                         'note': '设备检修，暂停办理'}))
     center: str
     date: Day
     working: bool
@@ -273,6 +490,13 @@ class CalendarDayOverride(BaseModel):
 
 
 class PeriodStats(BaseModel):
+    """A period's counts."""
+    model_config = ConfigDict(json_schema_extra=example({'code': 'AM',
+                                                         'capacity': 40,
+                                                         'booked': 17,
+                                                         'remaining': 23,
+                                                         'bookings': 8,
+                                                         'enterprise_lines': 17}))
     code: str
     capacity: int
     booked: int
@@ -282,6 +506,13 @@ class PeriodStats(BaseModel):
 
 
 class StatusCounts(BaseModel):
+    """Bookings of the day per status."""
+    model_config = ConfigDict(json_schema_extra=example({'confirmed': 12,
+                                                         'allocated': 0,
+                                                         'checked_in': 0,
+                                                         'completed': 0,
+                                                         'no_show': 0,
+                                                         'cancelled': 2}))
     confirmed: int
     allocated: int
     checked_in: int
@@ -291,12 +522,32 @@ class StatusCounts(BaseModel):
 
 
 class BusinessTypeStats(BaseModel):
+    """Enterprises and cards of the day per business type."""
+    model_config = ConfigDict(json_schema_extra=example({'type': 'RENEW_UNLOCK', 'enterprises': 9, 'cards': 17}))
     type: str
     enterprises: int
     cards: int
 
 
 class DayStatsView(BaseModel):
+    """A day's counts."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'periods': [{'code': 'AM',
+                                                                      'capacity': 40,
+                                                                      'booked': 17,
+                                                                      'remaining': 23,
+                                                                      'bookings': 8,
+                                                                      'enterprise_lines': 17}],
+                                                         'statuses': {'confirmed': 12,
+                                                                      'allocated': 0,
+                                                                      'checked_in': 0,
+                                                                      'completed': 0,
+                                                                      'no_show': 0,
+                                                                      'cancelled': 2},
+                                                         'business_types': [{'type': 'RENEW_UNLOCK',
+                                                                             'enterprises': 9,
+                                                                             'cards': 17}]}))
     center: str
     date: Day
     periods: list[PeriodStats]
@@ -305,6 +556,11 @@ class DayStatsView(BaseModel):
 
 
 class RightsSnapshotView(BaseModel):
+    """An agent's rights at one moment."""
+    model_config = ConfigDict(json_schema_extra=example({'no_shows': 2,
+                                                         'cancellations': 0,
+                                                         'suspended_until': '2027-04-14T00:00:00+08:00',
+                                                         'reason': 'too_many_no_shows'}))
     no_shows: int
     cancellations: int
     suspended_until: Instant | None
@@ -312,6 +568,20 @@ class RightsSnapshotView(BaseModel):
 
 
 class RightsAuditEntry(BaseModel):
+    """One change to an agent's booking rights: by whom, why, before and after."""
+    model_config = ConfigDict(json_schema_extra=example({'at': '2027-03-15T10:11:00+08:00',
+                                                         'change': 'suspended',
+                                                         'actor': None,
+                                                         'note': '第2次逾期未到',
+                                                         'request_id': None,
+                                                         'before': {'no_shows': 1,
+                                                                    'cancellations': 0,
+                                                                    'suspended_until': None,
+                                                                    'reason': None},
+                                                         'after': {'no_shows': 2,
+                                                                   'cancellations': 0,
+                                                                   'suspended_until': '2027-04-14T00:00:00+08:00',
+                                                                   'reason': 'too_many_no_shows'}}))
     at: Instant
     change: Literal["cancellation_counted", "no_show_counted", "suspended", "lifted"]
     actor: str | None = Field(description="the user whose request it was; null: the system")
@@ -322,6 +592,12 @@ class RightsAuditEntry(BaseModel):
 
 
 class AgentSummary(BaseModel):
+    """Who an agent is (booking's copy of the account; the phone masked)."""
+    model_config = ConfigDict(json_schema_extra=example({'id': '5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f',
+                                                         'username': 'zhang.wei',
+                                                         'name': '张伟',
+                                                         'phone': '138****8000',
+                                                         'registered_at': '2027-01-05T09:30:00+08:00'}))
     id: str
     username: str | None
     name: str
@@ -330,6 +606,30 @@ class AgentSummary(BaseModel):
 
 
 class AgentRightsView(BaseModel):
+    """An agent's booking rights and their history."""
+    model_config = ConfigDict(json_schema_extra=example({'no_shows': 2,
+                                                         'cancellations': 0,
+                                                         'suspended_until': '2027-04-14T00:00:00+08:00',
+                                                         'reason': 'too_many_no_shows',
+                                                         'agent_id': '5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f',
+                                                         'audit': [{'at': '2027-03-15T10:11:00+08:00',
+                                                                    'change': 'suspended',
+                                                                    'actor': None,
+                                                                    'note': '第2次逾期未到',
+                                                                    'request_id': None,
+                                                                    'before': {'no_shows': 1,
+                                                                               'cancellations': 0,
+                                                                               'suspended_until': None,
+                                                                               'reason': None},
+                                                                    'after': {'no_shows': 2,
+                                                                              'cancellations': 0,
+                                                                              'suspended_until': '2027-04-14T00:00:00+08:00',
+                                                                              'reason': 'too_many_no_shows'}}],
+                                                         'agent': {'id': '5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f',
+                                                                   'username': 'zhang.wei',
+                                                                   'name': '张伟',
+                                                                   'phone': '138****8000',
+                                                                   'registered_at': '2027-01-05T09:30:00+08:00'}}))
     suspended_until: Instant | None
     reason: str | None
     no_shows: int
@@ -340,6 +640,19 @@ class AgentRightsView(BaseModel):
 
 
 class CutoffStateView(BaseModel):
+    """A date's cutoff: open, closed (frozen) or allocated."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'status': 'allocated',
+                                                         'bookings': 14,
+                                                         'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                         'closed_at': '2027-03-12T15:00:00+08:00',
+                                                         'closed_by': None,
+                                                         'allocated_at': '2027-03-12T15:00:04+08:00',
+                                                         'cutoff_id': 'qingdao:2027-03-15:1',
+                                                         'requested_at': '2027-03-12T15:00:00+08:00',
+                                                         'requests': 1,
+                                                         'snapshot_bookings': 14}))
     center: str
     date: Day
     status: Literal["open", "closed", "allocated"]
@@ -356,29 +669,46 @@ class CutoffStateView(BaseModel):
 
 # ---- 叫号 (issue 18): the desk's calls, the hall display, an agent's place -------------
 
+_CALL_EXAMPLE = {"id": "5d0c8a8e-6f1b-4c2e-9a57-3b2f4e1d7c90", "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+                 "center": "qingdao", "date": "2027-03-15", "desk": 3, "queue_number": "A012", "period": "AM",
+                 "kind": "call", "called_at": "2027-03-15T09:31:05+08:00"}
+_TOKEN_EXAMPLE = {"id": "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b", "center": "qingdao", "name": "一楼大厅",
+                  "created_at": "2027-03-15T08:30:00+08:00", "expires_at": "2027-04-14T08:30:00+08:00"}
+
+
 class ShiftBody(_Body):
+    """Which desk the clerk takes for today's shift."""
+    model_config = ConfigDict(json_schema_extra=example({"center": "qingdao", "desk": 3}))
     center: str | None = None
     desk: StrictInt = Field(ge=1, le=999, description="a desk of the center: 1 .. its number of desks")
 
 
 class CenterBody(_Body):
+    """The center (default: the default center)."""
+    model_config = ConfigDict(json_schema_extra=example({"center": "qingdao"}))
     center: str | None = None
 
 
 class DisplayTokenBody(_Body):
+    """A name for the hall screen the token is for."""
+    model_config = ConfigDict(json_schema_extra=example({"center": "qingdao", "name": "一楼大厅"}))
     center: str | None = None
     name: str = Field(min_length=1, max_length=50, description="which screen, e.g. 一楼大厅")
 
 
 class DisplayBoardQuery(_Body):
-    token: str | None = Field(None, description="the display token, where no header can be sent (an overlong one is refused as invalid)")
+    """The display token in the query, for a client that cannot send a header (EventSource)."""
+    model_config = ConfigDict(json_schema_extra=example({"token": "q3Jx0sY8vH1mB2nK5pL7rT9wZ4cF6dG8hJ0kM2nP4rS"}))
+    token: str | None = Field(None, description="the display token, where no header can be sent "
+                                                "(an overlong one is refused as invalid)")
 
 
 CallKind = Literal["call", "recall", "skip"]
 
 
 class CallView(BaseModel):
-    """One call (叫号), recall (重呼) or skip (过号)."""
+    """One call (叫号), recall (重呼) or skip (过号) of a desk."""
+    model_config = ConfigDict(json_schema_extra=example(_CALL_EXAMPLE))
     id: str
     booking_id: str
     center: str
@@ -391,6 +721,10 @@ class CallView(BaseModel):
 
 
 class DeskShiftView(BaseModel):
+    """The clerk's desk for today and its open call."""
+    model_config = ConfigDict(json_schema_extra=example({
+        "center": "qingdao", "date": "2027-03-15", "desk": 3, "clerk_id": "2f4e6a8c-1b3d-4f5a-9c7e-0a2b4c6d8e1f",
+        "started_at": "2027-03-15T08:45:12+08:00", "current": _CALL_EXAMPLE}))
     center: str
     date: Day
     desk: int
@@ -400,6 +734,8 @@ class DeskShiftView(BaseModel):
 
 
 class DisplayTokenView(BaseModel):
+    """A hall display token, without the token itself."""
+    model_config = ConfigDict(json_schema_extra=example(_TOKEN_EXAMPLE))
     id: str
     center: str
     name: str
@@ -408,21 +744,32 @@ class DisplayTokenView(BaseModel):
 
 
 class DisplayTokenCreated(DisplayTokenView):
+    """A new hall display token: the token is shown this once."""
+    model_config = ConfigDict(json_schema_extra=example(
+        {**_TOKEN_EXAMPLE, "token": "q3Jx0sY8vH1mB2nK5pL7rT9wZ4cF6dG8hJ0kM2nP4rS"}))
     token: str = Field(description="shown this once: only its hash is kept")
 
 
 class DisplayTokenPage(BaseModel):
+    """The center's live display tokens."""
+    model_config = ConfigDict(json_schema_extra=example({"items": [_TOKEN_EXAMPLE], "next_cursor": None}))
     items: list[DisplayTokenView] = Field(description="the center's tokens neither revoked nor expired")
     next_cursor: str | None
 
 
 class BoardDesk(BaseModel):
+    """A desk on the hall board."""
+    model_config = ConfigDict(json_schema_extra=example(
+        {"desk": 3, "queue_number": "A012", "called_at": "2027-03-15T09:31:05+08:00"}))
     desk: int
     queue_number: str | None = Field(description="the number now served at the desk")
     called_at: Instant | None
 
 
 class BoardCall(BaseModel):
+    """A recent call on the hall board."""
+    model_config = ConfigDict(json_schema_extra=example(
+        {"desk": 3, "queue_number": "A012", "kind": "call", "called_at": "2027-03-15T09:31:05+08:00"}))
     desk: int
     queue_number: str
     kind: CallKind
@@ -430,12 +777,23 @@ class BoardCall(BaseModel):
 
 
 class BoardWaiting(BaseModel):
+    """How many wait in a period."""
+    model_config = ConfigDict(json_schema_extra=example({"period": "AM", "waiting": 7}))
     period: str
     waiting: int = Field(description="checked in, not called now")
 
 
 class BoardView(BaseModel):
     """The hall display: numbers and desks only, never names, phones or booking ids."""
+    model_config = ConfigDict(json_schema_extra=example({
+        "center": "qingdao", "date": "2027-03-15", "now": "2027-03-15T09:31:06+08:00",
+        "desks": [{"desk": 1, "queue_number": "A010", "called_at": "2027-03-15T09:28:40+08:00"},
+                  {"desk": 2, "queue_number": None, "called_at": None},
+                  {"desk": 3, "queue_number": "A012", "called_at": "2027-03-15T09:31:05+08:00"}],
+        "recent": [{"desk": 3, "queue_number": "A012", "kind": "call", "called_at": "2027-03-15T09:31:05+08:00"},
+                   {"desk": 1, "queue_number": "A010", "kind": "recall", "called_at": "2027-03-15T09:28:40+08:00"}],
+        "waiting": [{"period": "AM", "waiting": 7}, {"period": "PM", "waiting": 0}],
+        "last_event_id": 1042}))
     center: str
     date: Day
     now: Instant
@@ -446,7 +804,10 @@ class BoardView(BaseModel):
 
 
 class PlaceView(BaseModel):
-    """An agent's place on the day."""
+    """An agent's place on the day: the number served at the booking's desk, and how many wait before it."""
+    model_config = ConfigDict(json_schema_extra=example({
+        "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b", "date": "2027-03-15", "desk": 3,
+        "queue_number": "A015", "status": "checked_in", "now_serving": "A012", "ahead": 2, "called": False}))
     booking_id: str
     date: Day
     desk: int | None
@@ -460,6 +821,9 @@ class PlaceView(BaseModel):
 
 class DeskBookingView(BookingView):
     """A booking on the desk's schedule: with its last call."""
+    model_config = ConfigDict(json_schema_extra=example({
+        **BookingView.model_config["json_schema_extra"]["examples"][0], "status": "checked_in",
+        "called_at": "2027-03-15T09:31:05+08:00", "called_desk": 3}))
     called_at: Instant | None
     called_desk: int | None = Field(description="the desk that last called it")
 

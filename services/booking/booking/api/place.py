@@ -7,16 +7,21 @@ from shared.http.auth import principal_of
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 
+from ..domain.errors import BookingNotFound
 from ..service import calling
-from .context import TAG, TOKEN_ERRORS, context_of
+from .context import PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .models import PlaceView, answer
 
-api = ApiRouter(TAG)
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
 @api.get("/api/v1/bookings/{id}/place",
          summary="The number now served at the booking's desk and how many wait before it (another agent's: 404)",
-         response=PlaceView, roles=(), errors=[*TOKEN_ERRORS, (404, "booking.not_found")])
+         description=("On the booking's day: the number now served at its desk and how many checked-in numbers wait "
+                      "before it in its desk queue (null when it is not today, not allocated or checked in, or "
+                      "done). The booking's agent (another agent's booking: 404, as its detail), staff and "
+                      "administrators."),
+         response=PlaceView, roles=(), errors=[*TOKEN_ERRORS, BookingNotFound])
 async def booking_place(request: web.Request) -> web.Response:
     view = await calling.place(context_of(request), principal_of(request), request.match_info["id"])
     return json_response(answer(PlaceView, view))

@@ -14,19 +14,25 @@ from shared.http.sse import EventStream, StreamClosed
 from ..log import log
 from ..streams import hub_of, sources
 from ..streams.hub import Subscriber
-from .context import TAG, TOKEN_ERRORS, context_of
+from .context import PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .display import display_token
 from .models import BoardView, DisplayBoardQuery, PlaceView, answer
 
-api = ApiRouter(TAG)
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
 # A database that fails while a stream is open (the pool busy, a dropped connection).
 STREAM_FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @api.get("/api/v1/display/stream",
-         summary="The hall display's live calls (Server-Sent Events): `board` (a BoardView) first and "
-                 "after any resync, `call` ({seq, desk, queue_number, kind, called_at}, id: seq) per call, "
-                 "`: hb` every 15 s; Last-Event-ID replays the calls missed while they are in memory",
+         summary="The hall display's live calls (Server-Sent Events, display token)",
+         description=("A text/event-stream for the hall display, opened with a display token as the board is "
+                      "(?token=<token>: EventSource sends no header; or Authorization: Display <token>). Events: "
+                      "`board` (data: a BoardView, id: its last_event_id) first and after any resync; `call` "
+                      "(data: {seq, desk, queue_number, kind, called_at}, id: seq) for each call, recall and skip "
+                      "at the token's center, from whichever replica made it; a `: hb` comment every 15 s. "
+                      "Reconnecting with Last-Event-ID replays the calls missed while the process still holds "
+                      "them (its last 200), else sends the board again. Revoking the token ends its streams; "
+                      "a refused token is a 401 display.invalid_token before any stream opens."),
          query=DisplayBoardQuery, public=True, errors=[(401, "display.invalid_token")],
          events=("board", "call"))
 async def display_stream(request: web.Request) -> web.StreamResponse:
@@ -73,8 +79,12 @@ async def send_board(stream: EventStream, ctx, center: str) -> int:
 
 
 @api.get("/api/v1/bookings/{id}/place/stream",
-         summary="The booking's place in its desk queue, live (Server-Sent Events): `place` (a PlaceView) "
-                 "first and after every call at its center, `: hb` every 15 s",
+         summary="The booking's place in its desk queue, live (Server-Sent Events)",
+         description=("A text/event-stream of the booking's place: `place` (data: a PlaceView, as GET "
+                      "/api/v1/bookings/{id}/place answers) first and after every call at its center (several at "
+                      "once give one), and a `: hb` comment every 15 s. Bearer token in the Authorization header "
+                      "(the web client reads it with fetch()). The booking's agent, staff and administrators; "
+                      "another agent's booking is a 404 booking.not_found before any stream opens."),
          roles=(), errors=[*TOKEN_ERRORS, (404, "booking.not_found")], events=("place",))
 async def place_stream(request: web.Request) -> web.StreamResponse:
     ctx = context_of(request)

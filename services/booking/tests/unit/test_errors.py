@@ -27,6 +27,13 @@ EXPECTED = {
     "IdempotencyKeyReused": (422, "idempotency.key_reused"),
     "NotLateYet": (409, "booking.not_late_yet"),
     "CenterNotFound": (404, "center.not_found"),
+    # 叫号 (issue 18)
+    "NoShift": (409, "desk.no_shift"),
+    "CallOpen": (409, "desk.call_open"),
+    "QueueEmpty": (409, "desk.queue_empty"),
+    "NoCall": (409, "desk.no_call"),
+    "DisplayTokenInvalid": (401, "display.invalid_token"),
+    "DisplayTokenNotFound": (404, "display_token.not_found"),
 }
 
 
