@@ -67,7 +67,7 @@ export const MESSAGES = Object.freeze({
   'desk.queue_empty': '暂无等候的号码。',
   'desk.no_call': '当前没有叫号。',
   'display.invalid_token': '大屏令牌无效或已过期。',
-  'display_token.not_found': '该大屏令牌不存在（可能已被撤销），列表已刷新。',
+  'display_token.not_found': '该大屏令牌不存在。',
   // ---- the center's side (issue 15) ----------------------------------------------------
   'center.not_found': '该制卡中心不存在。',
   'allocation.not_found': '该中心当天尚未分配（截止时间后才有窗口、时段和排队号）。',
@@ -76,13 +76,6 @@ export const MESSAGES = Object.freeze({
   'calendar.date_in_both_lists': '同一日期不能既是放假日又是调休上班日，请检查后重新导入。',
   'calendar.workday_not_weekend': '调休上班日必须是周六或周日（周一至周五本来就上班），请检查后重新导入。',
   'idempotency.key_reused': '重复提交的预约内容与第一次不同，请刷新页面后重新提交。',
-  // ---- 叫号 and the hall display (issue 18) -------------------------------------------
-  'desk.no_shift': '请先选择窗口开始值班。',
-  'desk.call_open': '请先完成或过号当前号码。',
-  'desk.queue_empty': '暂无等候的号码。',
-  'desk.no_call': '当前没有叫号。',
-  'display.invalid_token': '大屏令牌无效或已过期。',
-  'display_token.not_found': '该大屏令牌不存在。',
   // ---- shapes, limits, the gateway ---------------------------------------------------
   'validation_error': '提交的信息有误，请检查后重试。',
   'rate_limited': '操作过于频繁，请稍后再试。',
