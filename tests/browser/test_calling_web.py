@@ -183,10 +183,11 @@ async def test_clerk_calls_display_speaks_agent_follows(site, open_screen, size)
     await expect(dp.locator("#d-recent li").first).to_contain_text("（重呼）")
     said = {"text": f"请{current}号到3号窗口办理", "lang": "zh-CN"}
     assert await until(lambda: dp.evaluate("window.__spoken.at(-1)"), said) == said
+    await expect(cp.locator(f"#queue article[data-id='{ahead[1]['id']}'] .called-tag")).to_have_text("已叫号")
+    await clerk.shot("desk-calling")
     await panel.get_by_role("button", name="完成").click()
     await expect(panel.locator(".msg-ok")).to_contain_text(f"{current} 已办结")
     await expect(cp.locator(f"#queue article[data-id='{ahead[1]['id']}'] .badge")).to_have_text("已办结")
-    await clerk.shot("desk-calling")
 
     # ---- the network of the display cut; booking's streams end (a restart) --------------------
     await display.page.context.set_offline(True)

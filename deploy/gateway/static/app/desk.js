@@ -54,7 +54,7 @@ export async function render(ctx) {
         h('div', { class: 'queue-no' }, h('strong', {}, a.queue_number ?? '—'),
           h('span', {}, a.start ? `${a.start}-${a.end}` : periodName(booking.period)),
           h('span', {}, a.desk != null ? `窗口 ${a.desk}` : ''),
-          booking.called_at ? h('span', { class: 'called-tag' }, `已叫号${booking.called_desk != null ? `（${booking.called_desk}号窗口）` : ''}`) : null),
+          booking.called_at ? h('span', { class: 'called-tag' }, booking.called_desk != null && booking.called_desk !== a.desk ? `已叫到 ${booking.called_desk} 号窗口` : '已叫号') : null),
         h('div', { class: 'queue-body' },
           h('div', { class: 'booking-head' }, h('h2', {}, `${booking.contact_name} ${booking.contact_phone}`), statusBadge(booking.status)),
           h('ul', { class: 'queue-lines' }, lines.map((line) => h('li', {},
