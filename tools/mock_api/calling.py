@@ -263,6 +263,32 @@ class FakeCalling:
         self._display(request)
         return self.fake._json(self.board())
 
+    # ---- what other answers gain (for fake.py's desk schedule and day statistics) ------------
+    @staticmethod
+    def desk_view(view: dict) -> dict:
+        """A desk schedule item (DeskBookingView): the booking plus called_at / called_desk."""
+        return {**view, "called_at": view.get("called_at"), "called_desk": view.get("called_desk")}
+
+    def day_stats(self, iso: str) -> dict:
+        """The day statistics' "calling" member: calls, completed and skipped per desk (the fake
+        keeps no timings: the averages are null)."""
+        desks: dict[int, dict] = {}
+        for c in self.calls:
+            if c["date"] != iso:
+                continue
+            d = desks.setdefault(c["desk"], {"desk": c["desk"], "calls": 0, "completed": 0, "skipped": 0,
+                                             "waiting_seconds_avg": None, "waiting_seconds_p90": None,
+                                             "service_seconds_avg": None, "_done": set()})
+            if c["kind"] == "call":
+                d["calls"] += 1
+            elif c["kind"] == "skip":
+                d["skipped"] += 1
+            b = self.fake.bookings.get(c["booking_id"])
+            if c["kind"] != "skip" and b and b["status"] == "completed":
+                d["_done"].add(b["id"])
+        return {"desks": [{**{k: v for k, v in d.items() if k != "_done"}, "completed": len(d["_done"])}
+                          for _, d in sorted(desks.items())]}
+
     # ---- the agent's place -------------------------------------------------------------
     def place(self, b: dict) -> dict:
         self._open_ids()
