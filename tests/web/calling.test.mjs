@@ -112,6 +112,11 @@ test('the agent\'s place in words', () => {
     { now: '当前叫号 A010', ahead: '您前面还有 1 位', called: false });
   assert.equal(placeText({ ...base, now_serving: null, ahead: 0, called: false }).now, '当前叫号 —');
   assert.match(placeText({ ...base, now_serving: 'A012', ahead: 0, called: true }).ahead, /请到 3 号窗口办理/);
+  // Called by another desk (its own queue was empty): desk 3 is not where to go.
+  const elsewhere = placeText({ ...base, now_serving: null, ahead: 0, called: true }).ahead;
+  assert.doesNotMatch(elsewhere, /3 号窗口/);
+  assert.match(elsewhere, /已叫到您的号码 A012/);
+  assert.match(placeText({ ...base, now_serving: null, ahead: 0, called: true, called_desk: 1 }).ahead, /请到 1 号窗口办理/);
   assert.match(placeText({ ...base, status: 'allocated', now_serving: 'A010', ahead: null, called: false }).ahead, /签到后/);
   assert.equal(placeText({ ...base, status: 'completed' }), null);
   assert.equal(placeText(null), null);

@@ -95,8 +95,14 @@ export function placeText(place) {
   if (done) return null;
   const now = place.now_serving ? `当前叫号 ${place.now_serving}` : '当前叫号 —';
   let ahead;
-  if (place.called) ahead = `请到 ${place.desk} 号窗口办理（已叫到您的号码 ${place.queue_number ?? ''}）`;
-  else if (Number.isInteger(place.ahead)) ahead = place.ahead === 0 ? '您前面还有 0 位，马上就到您了' : `您前面还有 ${place.ahead} 位`;
+  if (place.called) {
+    // PlaceView.desk is the allocated desk; another desk may have called the number (when its
+    // own queue was empty): the desk is said only when it is known to be the one calling.
+    const desk = place.called_desk ?? (place.now_serving === place.queue_number ? place.desk : null);
+    ahead = desk != null
+      ? `请到 ${desk} 号窗口办理（已叫到您的号码 ${place.queue_number ?? ''}）`
+      : `已叫到您的号码 ${place.queue_number ?? ''}，请看大厅大屏，到叫号的窗口办理`;
+  } else if (Number.isInteger(place.ahead)) ahead = place.ahead === 0 ? '您前面还有 0 位，马上就到您了' : `您前面还有 ${place.ahead} 位`;
   else if (place.status === 'allocated' || place.status === 'confirmed') ahead = '签到后可查看您前面还有几位';
   else ahead = '';
   return { now, ahead, called: Boolean(place.called) };
