@@ -2,6 +2,7 @@
 problem+json (no stack trace ever reaches a client)."""
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -57,12 +58,27 @@ def metrics_middleware(metrics: ServiceMetrics):
         except web.HTTPException as exc:
             status = exc.status
             raise
+        except asyncio.CancelledError:
+            # The client went away mid-answer (nginx's 499): not a server error.
+            status = 499
+            raise
         finally:
             info = request.match_info.route.resource
             route = info.canonical if info is not None else "unmatched"
             metrics.http_requests.labels(request.method, route, str(status)).inc()
-            metrics.http_latency.labels(request.method, route).observe(time.perf_counter() - started)
+            # A Server-Sent Events stream lasts as long as its client stays: its "latency"
+            # would only burn the latency budget (BookingLatencyBudgetBurn) for nothing.
+            if not response_is_stream(request):
+                metrics.http_latency.labels(request.method, route).observe(time.perf_counter() - started)
     return measure
+
+
+STREAM_KEY = web.RequestKey("event_stream", bool)
+
+
+def response_is_stream(request: web.Request) -> bool:
+    """Whether the handler answered with an event stream (shared.http.sse marks it)."""
+    return request.get(STREAM_KEY, False)
 
 
 @web.middleware

@@ -20,8 +20,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from .middlewares import STREAM_KEY
+
 HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 3000            # what the browser waits before reconnecting
+GONE_CHECK_SECONDS = 1.0   # how often an idle stream looks whether its client left
 MEDIA_TYPE = "text/event-stream"
 STREAMS_KEY = web.AppKey("sse_streams", set)
 
@@ -82,6 +85,7 @@ class EventStream:
         self._beat: asyncio.Task | None = None
 
     async def __aenter__(self) -> EventStream:
+        self.request[STREAM_KEY] = True       # not timed as a request (shared.http.middlewares)
         await self.response.prepare(self.request)
         self.request.app.get(STREAMS_KEY, set()).add(self)
         await self._write(f"retry: {RETRY_MS}\n\n".encode())
@@ -130,10 +134,19 @@ class EventStream:
 
     async def _heartbeats(self) -> None:
         # A comment, ignored by EventSource: it keeps idle proxies from timing the stream
-        # out and finds a client that went away without a FIN.
+        # out and finds a client that went away without a FIN. A client that closed its
+        # connection is noticed within a second (aiohttp does not cancel the handler).
+        loop = asyncio.get_running_loop()
+        next_beat = loop.time() + self.heartbeat
         while not self.closed.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.closed.wait(), self.heartbeat)
+                await asyncio.wait_for(self.closed.wait(), max(0.0, min(GONE_CHECK_SECONDS, next_beat - loop.time())))
                 return
-            with contextlib.suppress(StreamClosed):
-                await self.comment("hb")
+            transport = self.request.transport
+            if transport is None or transport.is_closing():
+                self.close()
+                return
+            if loop.time() >= next_beat:
+                next_beat = loop.time() + self.heartbeat
+                with contextlib.suppress(StreamClosed):
+                    await self.comment("hb")

@@ -4,8 +4,10 @@ open, an event goes out per call heard by this process's hub (booking.streams)."
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import asyncpg
+import orjson
 from aiohttp import web
 from shared.http.auth import principal_of
 from shared.http.openapi import ApiRouter
@@ -19,7 +21,8 @@ from .display import display_token
 from .models import BoardView, DisplayBoardQuery, PlaceView, answer
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
-# A database that fails while a stream is open (the pool busy, a dropped connection).
+# A database that fails while a stream is open (the pool busy, a dropped connection): the
+# stream ends and the client reconnects. Anything else is logged with its trace.
 STREAM_FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
@@ -65,6 +68,8 @@ async def display_stream(request: web.Request) -> web.StreamResponse:
         except STREAM_FAILURES as exc:
             # The answer has begun: no problem document now. The client reconnects and resyncs.
             log.warning("stream_failed", route="display", error=type(exc).__name__)
+        except Exception:
+            log.exception("stream_error", route="display")
         finally:
             sub.close()
     return stream.response
@@ -82,7 +87,8 @@ async def send_board(stream: EventStream, ctx, center: str) -> int:
          summary="The booking's place in its desk queue, live (Server-Sent Events)",
          description=("A text/event-stream of the booking's place: `place` (data: a PlaceView, as GET "
                       "/api/v1/bookings/{id}/place answers) first and after every call at its center (several at "
-                      "once give one), and a `: hb` comment every 15 s. Bearer token in the Authorization header "
+                      "once give one), and a `: hb` comment every 15 s. The stream ends when the access token "
+                      "expires: the client reconnects with a fresh one. Bearer token in the Authorization header "
                       "(the web client reads it with fetch()). The booking's agent, staff and administrators; "
                       "another agent's booking is a 404 booking.not_found before any stream opens."),
          roles=(), errors=[*TOKEN_ERRORS, (404, "booking.not_found")], events=("place",))
@@ -95,6 +101,11 @@ async def place_stream(request: web.Request) -> web.StreamResponse:
     async with EventStream(request) as stream:
         sub = hub_of(request).subscribe(center)
         stream.on_close(sub.close)
+        # Not beyond its access token: a signed-out agent stops hearing; the client comes
+        # back with a fresh token.
+        ends = asyncio.get_running_loop().call_later(
+            max(token_expiry(request) - ctx.clock.now().timestamp(), 0.0), stream.close)
+        stream.on_close(ends.cancel)
         try:
             await stream.send("place", answer(PlaceView, view))
             while await next_change(sub):
@@ -103,9 +114,19 @@ async def place_stream(request: web.Request) -> web.StreamResponse:
             pass
         except STREAM_FAILURES as exc:
             log.warning("stream_failed", route="place", error=type(exc).__name__)
+        except Exception:
+            log.exception("stream_error", route="place")
         finally:
             sub.close()
     return stream.response
+
+
+def token_expiry(request: web.Request) -> float:
+    """The ``exp`` of the request's bearer token (its signature already checked by the route's
+    access: shared.http.access)."""
+    token = request.headers["Authorization"].partition(" ")[2].strip()
+    payload = token.split(".")[1]
+    return float(orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"])
 
 
 async def next_change(sub: Subscriber) -> bool:

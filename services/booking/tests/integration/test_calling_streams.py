@@ -143,3 +143,48 @@ async def test_an_agent_follows_their_place_live(listening, calling_day, take_de
     r = await service.client.get(f"/api/v1/bookings/{late['id']}/place/stream", headers=service.staff())
     assert r.status == 200 and (await next_event(r)).event == "place"
     r.close()
+
+
+async def test_a_place_stream_ends_when_its_access_token_expires(listening, calling_day):
+    service = listening
+    [mine] = await calling_day(service, [(1, "A001")])
+    async with service.db.connection() as conn:
+        agent_id = await conn.fetchval("SELECT agent_id FROM bookings WHERE id = $1::uuid", mine["id"])
+    # A token with 3 s left at the service's clock (a signed-out agent's lasts at most its 15 min).
+    short = service.tokens.headers(agent_id, ("agent",), now=service.now.timestamp(), ttl=3)
+    r = await service.client.get(f"/api/v1/bookings/{mine['id']}/place/stream", headers=short)
+    assert r.status == 200, await r.text()
+    assert (await next_event(r)).event == "place"
+    started = time.monotonic()
+    assert await next_event(r, 10) is None                     # ended, not left open
+    assert time.monotonic() - started < 5
+
+
+async def test_a_stream_is_counted_but_not_timed_as_a_request(listening):
+    # Its duration is its client's stay: timed, every stream would count against booking's
+    # latency budget (BookingLatencyBudgetBurn) as a request over 1 s; and a client leaving
+    # is not a server error (the test server cancels the handler then: 499, as nginx says).
+    service = listening
+    token = (await new_token(service))["token"]
+    for _ in range(2):
+        r = await display(service, token)
+        await next_event(r)
+        r.close()
+
+    async def scraped():
+        text = await (await service.client.get("/metrics")).text()
+        served = [line for line in text.splitlines() if line.startswith("http_requests_total{")
+                  and 'route="/api/v1/display/stream"' in line]
+        return text if sum(float(line.rsplit(" ", 1)[1]) for line in served) >= 2 else None
+    text = None
+    for _ in range(50):
+        if (text := await scraped()) is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert text is not None, "the streams were not counted"
+    lines = [line for line in text.splitlines() if 'route="/api/v1/display/stream"' in line]
+    assert not [line for line in lines if line.startswith("http_requests_total{") and 'status="5' in line]
+    assert not [line for line in lines if line.startswith("http_request_duration_seconds")]
+    # Plain requests are still timed.
+    assert [line for line in text.splitlines() if line.startswith("http_request_duration_seconds_count")
+            and 'route="/api/v1/display-tokens"' in line]
