@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document the gateway serves at GET /api/v1/openapi.json
 (deploy/gateway/static/openapi.json, written by scripts/openapi.py from the services'
-ApiRouter declarations), held to the contract: ../shared/docs/api.md.
+ApiRouter declarations), held to the contract: docs/api.md.
 
 * the committed file is what scripts/openapi.py generates now, and valid OpenAPI 3.1;
 * it documents only public paths, each routed by the gateway to the service declaring it;
@@ -28,7 +28,7 @@ import orjson
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-API_MD = ROOT.parent / "shared" / "docs" / "api.md"
+API_MD = ROOT / "docs" / "api.md"
 TEMPLATE = ROOT / "deploy" / "gateway" / "nginx.conf.template"
 DOCUMENT = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
 REGENERATE = ".venv/bin/python scripts/openapi.py"

@@ -71,4 +71,5 @@ class WaitingLine:
         return {str(r["id"]): (r["agent_id"], r["contact_phone"]) for r in rows}
 
     async def lock_allocation_desk(self, booking_id: str) -> int:
-        return await self.conn.fetchval("SELECT desk FROM bookings WHERE id = $1 FOR NO KEY UPDATE", uuid.UUID(booking_id))
+        return await self.conn.fetchval("SELECT desk FROM bookings WHERE id = $1 FOR NO KEY UPDATE",
+                                        uuid.UUID(booking_id))
