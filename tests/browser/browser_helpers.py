@@ -26,6 +26,7 @@ SHOTS = Path(os.environ.get("WEB_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()
 SIZES = {
     "phone": dict(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True),
     "desktop": dict(viewport={"width": 1280, "height": 800}),
+    "hall": dict(viewport={"width": 1920, "height": 1080}),   # the hall's 叫号 screen (display.html)
 }
 
 

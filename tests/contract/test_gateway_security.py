@@ -504,5 +504,6 @@ async def test_hsts_and_forwarded_proto_only_from_a_trusted_proxy(gateway, proxy
 def test_the_web_client_has_no_meta_policy_of_its_own():
     """The policy is the gateway's header (frame-ancestors works only there); a second,
     different one in a meta tag would be enforced too and drift."""
-    html = (GATEWAY_DIR / "static" / "index.html").read_text(encoding="utf-8")
-    assert "Content-Security-Policy" not in html
+    for page in ("index.html", "display.html"):   # the client and the hall's 叫号 screen
+        html = (GATEWAY_DIR / "static" / page).read_text(encoding="utf-8")
+        assert "Content-Security-Policy" not in html, page

@@ -13,7 +13,8 @@ test('the client has its modules', () => {
   for (const f of ['api.js', 'errors.js', 'router.js', 'business-types.js', 'main.js', 'login.js', 'register.js',
     'enterprises.js', 'book.js', 'bookings.js', 'booking.js', 'rights.js', 'desk.js', 'password-reset.js', 'card.js', 'cards.js',
     'home.js', 'center.js', 'labels.js', 'orgcode.js', 'calendar-import.js', 'admin.js', 'admin-home.js', 'admin-calendar.js',
-    'admin-years.js', 'admin-capacity.js', 'admin-cutoffs.js', 'admin-stats.js', 'admin-agents.js', 'admin-sms.js']) {
+    'admin-years.js', 'admin-capacity.js', 'admin-cutoffs.js', 'admin-stats.js', 'admin-agents.js', 'admin-sms.js',
+    'sse.js', 'calling.js', 'place.js', 'live-place.js', 'desk-calling.js', 'display-tokens.js', 'display.js']) {
     assert.ok(files.includes(f), f);
   }
 });

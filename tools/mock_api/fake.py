@@ -113,6 +113,17 @@ class Refused(Exception):
         self.status, self.code, self.detail, self.extra = status, code, detail, extra
 
 
+def _calling_module():
+    """calling.py beside this file, loaded by path (as the browser tests load this one)."""
+    import importlib.util
+    import sys
+    if "fake_calling" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("fake_calling", Path(__file__).with_name("calling.py"))
+        sys.modules["fake_calling"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["fake_calling"])
+    return sys.modules["fake_calling"]
+
+
 class FakeCardCenter:
     def __init__(self, static_root: Path, today: date | None = None) -> None:
         self.static_root = static_root
@@ -362,6 +373,9 @@ class FakeCardCenter:
         r.add_get(f"{api}/admin/agents/{{id}}/rights", self.agent_rights)
         r.add_delete(f"{api}/admin/suspensions/{{id}}", self.lift)
         r.add_get(f"{api}/notifications", self.notifications)
+        # 叫号 (issue 18): shifts, calls, display tokens, the board, the place and both streams.
+        self.calling = _calling_module().FakeCalling(self, Refused, BODY)
+        self.calling.install(app, self.static_root)
         # scripts/mock: the document's other operations (keep this last: it fills the gaps).
         extra_routes.add_routes(self, r)
         self.add_document_answers(r)
@@ -743,7 +757,8 @@ class FakeCardCenter:
     async def desk_schedule(self, request):
         self._auth_any(request, ("staff", "admin"))
         day = request.query.get("date") or self.today.isoformat()
-        items = [self._view(b) for b in self.bookings.values() if b["date"] == day and b["allocation"]]
+        items = [self.calling.desk_view(self._view(b)) for b in self.bookings.values()
+                 if b["date"] == day and b["allocation"]]
         items.sort(key=lambda b: b["allocation"]["queue_number"])
         return self._json({"center": "qingdao", "date": day, "items": items, "next_cursor": None})
 
@@ -972,7 +987,7 @@ class FakeCardCenter:
                             "bookings": len(mine), "enterprise_lines": len(lines), "business_types": list(per.values())})
         active = [b for b in day if b["status"] != "cancelled"]
         return self._json({"center": "qingdao", "date": iso, "periods": periods, "statuses": statuses,
-                           "business_types": list(types.values()),
+                           "business_types": list(types.values()), "calling": self.calling.day_stats(iso),
                            "totals": {"bookings": len(active),
                                       "enterprise_lines": sum(p["enterprise_lines"] for p in periods),
                                       "cards": sum(t["cards"] for t in types.values()),

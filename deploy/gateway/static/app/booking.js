@@ -1,5 +1,6 @@
 // 预约详情: one booking with every enterprise line, its business types and status, the
-// allocation and the SMS status; cancel one line or the whole booking; resend the SMS.
+// allocation and the SMS status; cancel one line or the whole booking; resend the SMS; on
+// its day, 当前叫号 and how many are ahead, live (live-place.js).
 import { h, clear } from './dom.js';
 import { API } from './api.js';
 import { describeBusinesses } from './business-types.js';
@@ -7,6 +8,7 @@ import { LINE_STATUS, formatFullDay, formatInstant, label, periodName } from './
 import { badge, confirmButton, loading, messageBox } from './ui.js';
 import { lateText, loadCenter } from './center.js';
 import { allocationText, bookingActions, canCancel, smsBadge, statusBadge } from './bookings.js';
+import { livePlace } from './live-place.js';
 
 export async function render(ctx) {
   const { root, api, params } = ctx;
@@ -68,4 +70,7 @@ export async function render(ctx) {
               }) : null)))))));
   };
   draw(booking);
+  const live = livePlace(ctx, booking, { timezone: center.timezone });
+  if (live) { live.id = 'live-place'; body.before(live); }
+  return () => live?.stop();
 }

@@ -33,6 +33,7 @@ export function normalizeCenter(doc, calendar = null) {
     lateMinutes: int(first(d, ['late_minutes', 'late_after_minutes', 'lateness_minutes', 'no_show_after_minutes',
       'late_grace_minutes', 'grace_minutes'])),
     periods: Array.isArray(d.periods) ? d.periods : [],
+    desks: int(first(d, ['desks'])),
     enterpriseNameMax: int(first(d, ['limits.enterprise_name_max'])),
   };
 }

@@ -1,10 +1,14 @@
-// 窗口办理 (role staff; no numbers are called yet): the day's allocated bookings in queue order; check in, complete, no-show.
+// 窗口办理 (role staff): 叫号 for the clerk's desk (desk-calling.js), the day's allocated bookings
+// in queue order (check in, complete, no-show), and the hall screens' tokens (display-tokens.js).
 import { h, clear } from './dom.js';
 import { API, itemsOf } from './api.js';
 import { describeBusinesses } from './business-types.js';
 import { BOOKING_STATUS, formatFullDay, periodName, todayIn } from './format.js';
 import { confirmButton, loading, messageBox, pageTitle } from './ui.js';
 import { statusBadge } from './bookings.js';
+import { loadCenter } from './center.js';
+import { callingPanel } from './desk-calling.js';
+import { displayTokens } from './display-tokens.js';
 
 /** Which desk actions a booking in ``status`` allows. */
 export function deskActions(status) {
@@ -49,7 +53,8 @@ export async function render(ctx) {
       clear(el,
         h('div', { class: 'queue-no' }, h('strong', {}, a.queue_number ?? '—'),
           h('span', {}, a.start ? `${a.start}-${a.end}` : periodName(booking.period)),
-          h('span', {}, a.desk != null ? `窗口 ${a.desk}` : '')),
+          h('span', {}, a.desk != null ? `窗口 ${a.desk}` : ''),
+          booking.called_at ? h('span', { class: 'called-tag' }, booking.called_desk != null && booking.called_desk !== a.desk ? `已叫到 ${booking.called_desk} 号窗口` : '已叫号') : null),
         h('div', { class: 'queue-body' },
           h('div', { class: 'booking-head' }, h('h2', {}, `${booking.contact_name} ${booking.contact_phone}`), statusBadge(booking.status)),
           h('ul', { class: 'queue-lines' }, lines.map((line) => h('li', {},
@@ -103,6 +108,9 @@ export async function render(ctx) {
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   deskSel.addEventListener('change', drawList);
 
-  root.append(pageTitle('窗口办理'), h('div', { class: 'card' }, form, counts), msg, list);
-  await load();
+  const center = await loadCenter(api);
+  const calling = callingPanel(ctx, { desks: center.desks ?? 0, onChange: () => load() });
+  const screens = displayTokens(ctx);
+  root.append(pageTitle('窗口办理'), calling, h('div', { class: 'card' }, form, counts), msg, list, screens);
+  await Promise.all([load(), calling.ready, screens.ready]);
 }

@@ -61,6 +61,13 @@ export const MESSAGES = Object.freeze({
   'booking.not_found': '预约不存在，或不是您的预约。',
   'booking.line_not_found': '该预约中没有这家企业。',
   'capacity.below_booked': '容量不能低于该时间段已预约的企业数，请填写不小于已预约数的容量。',
+  // ---- 叫号 (issue 18) -------------------------------------------------------------------
+  'desk.no_shift': '请先选择窗口开始值班。',
+  'desk.call_open': '请先完成或过号当前号码。',
+  'desk.queue_empty': '暂无等候的号码。',
+  'desk.no_call': '当前没有叫号。',
+  'display.invalid_token': '大屏令牌无效或已过期。',
+  'display_token.not_found': '该大屏令牌不存在。',
   // ---- the center's side (issue 15) ----------------------------------------------------
   'center.not_found': '该制卡中心不存在。',
   'allocation.not_found': '该中心当天尚未分配（截止时间后才有窗口、时段和排队号）。',
@@ -69,13 +76,6 @@ export const MESSAGES = Object.freeze({
   'calendar.date_in_both_lists': '同一日期不能既是放假日又是调休上班日，请检查后重新导入。',
   'calendar.workday_not_weekend': '调休上班日必须是周六或周日（周一至周五本来就上班），请检查后重新导入。',
   'idempotency.key_reused': '重复提交的预约内容与第一次不同，请刷新页面后重新提交。',
-  // ---- 叫号 and the hall display (issue 18) -------------------------------------------
-  'desk.no_shift': '请先选择窗口开始值班。',
-  'desk.call_open': '请先完成或过号当前号码。',
-  'desk.queue_empty': '暂无等候的号码。',
-  'desk.no_call': '当前没有叫号。',
-  'display.invalid_token': '大屏令牌无效或已过期。',
-  'display_token.not_found': '该大屏令牌不存在。',
   // ---- shapes, limits, the gateway ---------------------------------------------------
   'validation_error': '提交的信息有误，请检查后重试。',
   'rate_limited': '操作过于频繁，请稍后再试。',
@@ -111,6 +111,7 @@ export const FIELD_LABELS = Object.freeze({
   enterprises: '企业', businesses: '业务种类', type: '业务种类', count: '张数',
   refresh_token: '登录凭证', card_no: '卡号', new_password: '新密码', challenge_id: '挑战码', signature: '签名', public_key: '公钥', capacity: '容量', body: '提交内容',
   from: '开始日期', to: '结束日期', status: '状态',
+  desk: '窗口', token: '大屏令牌',
   reason: '原因', note: '备注', working: '是否工作日', holidays: '节假日', workdays: '调休上班日', year: '年份',
 });
 

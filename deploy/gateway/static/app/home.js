@@ -1,6 +1,7 @@
 // 我的工作台: the agent's home after login — the next bookings with their allocation, the
 // right to book (a suspension's end in the center's time zone, its reason in Chinese),
-// shortcuts, and the manual's notices with the center's own numbers.
+// shortcuts, and the manual's notices with the center's own numbers. A booking of today
+// shows 当前叫号 and how many are ahead, live (live-place.js).
 import { h, clear } from './dom.js';
 import { API, itemsOf } from './api.js';
 import { addDays, formatDay, periodName, todayIn } from './format.js';
@@ -9,6 +10,7 @@ import { allocationText, statusBadge } from './bookings.js';
 import { cutoffText, horizonText, lateText, loadCenter } from './center.js';
 import { isSuspended, reasonText, suspensionText } from './rights.js';
 import { FEE_NOTICE } from './book.js';
+import { livePlace } from './live-place.js';
 
 const UPCOMING = new Set(['confirmed', 'allocated', 'checked_in']);
 const PERIOD_ORDER = { AM: 0, PM: 1 };
@@ -50,6 +52,8 @@ export async function render(ctx) {
   const today = todayIn(center.timezone);
   clear(rulesEl, h('li', {}, horizonText(center)), h('li', {}, cutoffText(center)), h('li', {}, lateText(center)));
 
+  const lives = [];
+  const keep = (el) => { if (el) lives.push(el); return el; };
   const [bookings, rights] = await Promise.allSettled([
     api.get(`${API}/bookings`, { query: { from: today, to: addDays(today, 60) } }),
     api.get(`${API}/me/booking-rights`),
@@ -63,7 +67,8 @@ export async function render(ctx) {
           h('a', { href: `#/bookings/${encodeURIComponent(b.id)}` }, `${formatDay(b.date)} ${periodName(b.period)}`),
           statusBadge(b.status)),
         h('p', { class: b.allocation ? 'alloc' : 'hint' }, allocationText(b, center)),
-        h('p', { class: 'hint' }, `${(b.enterprises ?? []).filter((e) => e.status !== 'cancelled').map((e) => e.name).join('、')}`))))
+        h('p', { class: 'hint' }, `${(b.enterprises ?? []).filter((e) => e.status !== 'cancelled').map((e) => e.name).join('、')}`),
+        keep(livePlace(ctx, b, { compact: true, timezone: center.timezone })))))
       : h('p', { class: 'empty' }, '近期没有预约。', h('a', { href: '#/book' }, '去预约')));
   }
 
@@ -76,4 +81,5 @@ export async function render(ctx) {
       h('p', { class: 'hint' }, `逾期未到 ${Number(r.no_shows ?? 0)} 次，取消预约 ${Number(r.cancellations ?? 0)} 次。`,
         h('a', { href: '#/rights' }, '查看详情')));
   }
+  return () => lives.forEach((el) => el.stop());
 }
