@@ -481,6 +481,8 @@ class FakeCardCenter:
                 self._auth_any(request, tuple(op.get("x-roles") or ()))
             if answer is None:
                 return web.Response(status=status)
+            if not answer[0].endswith("json"):      # a text answer (an event stream): the text itself
+                return web.Response(status=status, text=str(answer[1]), content_type=answer[0])
             return web.Response(status=status, text=json.dumps(answer[1], ensure_ascii=False),
                                 content_type=answer[0])
         return handler
