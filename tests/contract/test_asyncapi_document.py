@@ -24,9 +24,8 @@ import jsonschema
 import pytest
 
 from shared.contracts.producers import ALLOWED_PRODUCERS, CONSUMED
-from shared.event_catalogue import channel_id, message_id
+from shared.event_catalogue import channel_id, contract_events, message_id
 from shared.event_examples import EXAMPLES
-from shared.events import registered
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,10 +95,10 @@ def test_the_exchange_is_the_suites_default(doc):
         assert channel["bindings"]["amqp"]["is"] == "routingKey"
 
 
-@pytest.mark.parametrize("key", sorted(registered()), ids=lambda k: f"{k[0]}-v{k[1]}")
+@pytest.mark.parametrize("key", sorted(contract_events()), ids=lambda k: f"{k[0]}-v{k[1]}")
 def test_every_registered_event_is_described_with_an_example(doc, key):
     event_type, version = key
-    model = registered()[key]
+    model = contract_events()[key]
     channel = doc["channels"][channel_id(event_type)]
     assert channel["address"] == event_type  # the routing key
     mid = message_id(event_type, version)
@@ -126,7 +125,7 @@ def test_every_registered_event_is_described_with_an_example(doc, key):
 def _built_in(service: str) -> set[str]:
     """The event types whose data model the service's own code constructs (tests and
     testing helpers left out): what it publishes."""
-    by_name = {model.__name__: event_type for (event_type, _), model in registered().items()}
+    by_name = {model.__name__: event_type for (event_type, _), model in contract_events().items()}
     found = set()
     for path in (ROOT / "services" / service / service).rglob("*.py"):
         if {"tests", "testing"} & set(path.relative_to(ROOT).parts):

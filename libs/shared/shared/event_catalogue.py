@@ -124,9 +124,15 @@ def _consumers(event_type: str) -> list[str]:
     return sorted(s for s, types in CONSUMED.items() if event_type in types)
 
 
+def contract_events() -> dict[tuple[str, int], type[BaseModel]]:
+    """The registered events of the contracts: those the producers table names (a test may
+    register events of its own in the same process; they are not part of the catalogue)."""
+    return {key: model for key, model in registered().items() if key[0] in ALLOWED_PRODUCERS}
+
+
 def document(exchange: str = "cardcenter.events") -> dict[str, Any]:
     """The AsyncAPI 3.0 document (a plain dict, JSON-ready)."""
-    models = registered()
+    models = contract_events()
     ordered = sorted(models.items())
     names, by_model = schemas([m for _, m in ordered])
     channels: dict[str, Any] = {}
