@@ -295,7 +295,8 @@ class FakeCalling:
         a = b.get("allocation") or {}
         desk = a.get("desk")
         today = b["date"] == self.fake.today.isoformat()
-        called = any(c["booking_id"] == b["id"] for c in self.open.values())
+        calling_desk = next((d for d, c in self.open.items() if c["booking_id"] == b["id"]), None)
+        called = calling_desk is not None
         ahead = None
         if today and b["status"] == "checked_in" and not called and desk is not None:
             ahead = sum(1 for x in self.waiting(desk) if self._key(x) < self._key(b))
@@ -304,7 +305,7 @@ class FakeCalling:
         now = self.open.get(desk) if today and desk is not None else None
         return {"booking_id": b["id"], "date": b["date"], "desk": desk, "queue_number": a.get("queue_number"),
                 "status": b["status"], "now_serving": now["queue_number"] if now else None, "ahead": ahead,
-                "called": called}
+                "called": called, "called_desk": calling_desk}
 
     def _booking_of(self, request) -> dict:
         user = self.fake._auth(request)

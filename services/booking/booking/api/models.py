@@ -809,7 +809,8 @@ class PlaceView(BaseModel):
     """An agent's place on the day: the number served at the booking's desk, and how many wait before it."""
     model_config = ConfigDict(json_schema_extra=example({
         "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b", "date": "2027-03-15", "desk": 3,
-        "queue_number": "A015", "status": "checked_in", "now_serving": "A012", "ahead": 2, "called": False}))
+        "queue_number": "A015", "status": "checked_in", "now_serving": "A012", "ahead": 2, "called": False,
+        "called_desk": None}))
     booking_id: str
     date: Day
     desk: int | None
@@ -819,6 +820,8 @@ class PlaceView(BaseModel):
     ahead: int | None = Field(description="waiting before it in its desk queue; null when not today, "
                                           "not allocated/checked in, or done")
     called: bool = Field(description="a desk is calling this booking now")
+    called_desk: int | None = Field(description="the desk calling this booking now (null when none): another "
+                                                "desk than its own when that desk's queue was empty")
 
 
 class DeskBookingView(BookingView):

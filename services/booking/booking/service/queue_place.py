@@ -26,14 +26,17 @@ async def place(ctx: BookingContext, principal: Principal, booking_id: str) -> d
         a = booking.allocation
         view = {"booking_id": booking.id, "date": booking.date.isoformat(), "desk": a.desk if a else None,
                 "queue_number": a.queue_number if a else None, "status": str(booking.status),
-                "now_serving": None, "ahead": None, "called": False}
+                "now_serving": None, "ahead": None, "called": False, "called_desk": None}
         day = center.local_date(now)
         if a is None or booking.date != day:
             return view
         calls = Calls(conn)
         serving = await calls.open_at_desk(center.id, day, a.desk)
         view["now_serving"] = serving["queue_number"] if serving is not None else None
-        view["called"] = await calls.open_of_booking(booking.id) is not None
+        called = await calls.open_of_booking(booking.id)
+        view["called"] = called is not None
+        # The desk calling it: another desk than its own when that desk's queue was empty.
+        view["called_desk"] = called["desk"] if called is not None else None
         if booking.status not in (BookingStatus.ALLOCATED, BookingStatus.CHECKED_IN):
             return view
         if view["called"]:

@@ -86,14 +86,15 @@ async def test_an_agent_sees_their_place_and_nobody_elses(service, calling_day, 
     late = made[2]
     r = await service.client.get(f"/api/v1/bookings/{late['id']}/place", headers=late["agent"])
     assert await r.json() == {"booking_id": late["id"], "date": "2025-11-18", "desk": 1, "queue_number": "A003",
-                              "status": "checked_in", "now_serving": None, "ahead": 2, "called": False}
+                              "status": "checked_in", "now_serving": None, "ahead": 2, "called": False,
+                              "called_desk": None}
     clerk = await take_desk(service, 1)
     await desk_call(service, clerk, "call")
     place = await (await service.client.get(f"/api/v1/bookings/{late['id']}/place", headers=late["agent"])).json()
     assert (place["now_serving"], place["ahead"], place["called"]) == ("A001", 1, False)
     first = await (await service.client.get(f"/api/v1/bookings/{made[0]['id']}/place",
                                             headers=made[0]["agent"])).json()
-    assert (first["called"], first["ahead"]) == (True, 0)
+    assert (first["called"], first["ahead"], first["called_desk"]) == (True, 0, 1)
     # Another agent's booking, or none: 404; staff may look.
     for headers, booking_id in ((made[0]["agent"], late["id"]), (late["agent"], str(uuid.uuid4())),
                                 (late["agent"], "nope")):
@@ -114,3 +115,13 @@ async def test_a_booking_not_on_its_day_has_no_place(service, calling_day):
     place = await (await service.client.get(f"/api/v1/bookings/{booking['id']}/place", headers=booking["agent"])).json()
     assert (place["status"], place["ahead"], place["now_serving"], place["queue_number"]) == (
         "allocated", None, None, "A001")
+
+
+async def test_an_agent_called_by_another_desk_is_told_that_desk(service, calling_day, take_desk, desk_call):
+    """Desk 2's queue is empty, so it calls desk 1's waiting number: the agent must go to desk 2."""
+    [mine] = await calling_day(service, [(1, "A001")])
+    clerk = await take_desk(service, 2)
+    view = await (await desk_call(service, clerk, "call")).json()
+    assert (view["desk"], view["booking_id"]) == (2, mine["id"])
+    place = await (await service.client.get(f"/api/v1/bookings/{mine['id']}/place", headers=mine["agent"])).json()
+    assert (place["desk"], place["called"], place["called_desk"], place["now_serving"]) == (1, True, 2, None)
