@@ -28,6 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
 SERVICES = ("identity", "booking", "allocator", "notifier")
 TITLE = "Card center API v1"
+# info.version, semver (docs/api-changes.md): MINOR for each release that adds an operation,
+# PATCH for documentation only; MAJOR never within /api/v1. The released documents are kept
+# in docs/api/released/ and tests/contract/test_api_compatibility.py compares against them.
+VERSION = "1.0.0"
 DESCRIPTION = ("The gateway's HTTP API (api.md), merged over the services' own documents. "
                "Errors are application/problem+json with a stable `code`: each error response "
                "lists its codes in `x-codes`; `x-roles` names the roles an operation needs. "
@@ -67,7 +71,8 @@ def merged(specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
                 other = owner.setdefault((path, method), service)
                 if other != service:
                     raise SystemExit(f"openapi: {method.upper()} {path} is declared by both {other} and {service}")
-    return add_gateway_answers(merge_specs(specs.values(), title=TITLE, description=DESCRIPTION))
+    return add_gateway_answers(merge_specs(specs.values(), title=TITLE, version=VERSION,
+                                           description=DESCRIPTION))
 
 
 def render(document: dict[str, Any]) -> str:
