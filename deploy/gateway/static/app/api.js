@@ -96,7 +96,12 @@ export async function readProblem(response, sentRequestId = null) {
     response.headers.get('X-Request-ID') || sentRequestId, response.headers.get('Retry-After'));
 }
 
-/** {items: [...]} or a bare array -> the array (lists in api.md are {items, next_cursor}). */
+/**
+ * {items: [...]} or a bare array -> the array (lists in api.md are {items, next_cursor}).
+ * @template T
+ * @param {{items: T[]} | T[] | null | undefined} answer
+ * @returns {T[]}
+ */
 export function itemsOf(answer) {
   if (Array.isArray(answer)) return answer;
   if (answer && Array.isArray(answer.items)) return answer.items;

@@ -111,7 +111,9 @@ export function smsCodeButton(api, phone, purpose, msg, sentText = '验证码已
 
 /**
  * Fills ``list`` from GET ``url``: an error goes to ``msg`` and no items to ``emptyText``;
- * returns the items when there are some (the caller draws them), else null.
+ * returns the items when there are some (the caller draws them, naming their type), else null.
+ * @param {import('./api.js').Api} api
+ * @returns {Promise<any[] | null>}
  */
 export async function loadList(api, url, list, msg, emptyText) {
   let items;
