@@ -463,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/api-changes", description=main.__doc__.split(";")[0])
     parser.add_argument("old", nargs="?", type=Path, help="default: the newest docs/api/released/openapi-*.json")
     parser.add_argument("new", nargs="?", type=Path, default=CURRENT, help=f"default: {CURRENT.relative_to(ROOT)}")
+    parser.add_argument("--breaking", action="store_true", help="list the breaking changes only")
     args = parser.parse_args(argv)
     old_path = args.old or released_documents()[-1]
     old, new = (json.loads(p.read_text(encoding="utf-8")) for p in (old_path, args.new))
@@ -470,8 +471,15 @@ def main(argv: list[str] | None = None) -> int:
     accepted = accepted_changes()
     print(f"{old_path} ({old['info']['version']}) -> {args.new} ({new['info']['version']}): {len(changes)} changes")
     for change in sorted(changes, key=lambda c: (not c.breaking, c.where)):
+        if args.breaking and not change.breaking:
+            continue
         record = next((a for a in accepted if change.breaking and a.covers(change)), None)
         print(change.line() + (f"  [accepted: {record.reason}]" if record else ""))
+    kinds: dict[tuple[bool, str], int] = {}
+    for change in changes:
+        kinds[(change.breaking, change.what)] = kinds.get((change.breaking, change.what), 0) + 1
+    for (is_breaking, what), n in sorted(kinds.items(), key=lambda kv: (not kv[0][0], kv[0][1])):
+        print(f"  {n:5} {'BREAKING' if is_breaking else 'ok':8} {what}")
     problems = [f"not recorded in docs/api-changes.md: {c.where}: {c.what}" for c in unaccepted(changes, accepted)]
     problems += version_problems(old, new, changes)
     for problem in problems:
