@@ -221,7 +221,10 @@ class _Comparer:
         self._single(where, o_alts[0], n_alts[0], direction)
 
     def _alternatives(self, doc: _Doc, schema: dict) -> list[dict]:
-        """anyOf/oneOf flattened into the schemas a value may match (nullable = a null one)."""
+        """anyOf/oneOf flattened into the schemas a value may match (nullable = a null one);
+        allOf merged into one schema first."""
+        if "allOf" in schema:
+            schema = _merge_all_of(doc, schema)
         for kw in ("anyOf", "oneOf"):
             if kw in schema:
                 outer = {k: v for k, v in schema.items() if k != kw}
@@ -322,6 +325,23 @@ class _Comparer:
 
 
 # ---- helpers ------------------------------------------------------------------------------
+def _merge_all_of(doc: _Doc, schema: dict) -> dict:
+    """allOf as one schema: properties and required united, other keywords the last one's."""
+    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+    for sub in schema["allOf"]:
+        sub = doc.resolve(sub)
+        if "allOf" in sub:
+            sub = _merge_all_of(doc, sub)
+        for key, value in sub.items():
+            if key == "properties":
+                merged["properties"] = {**merged.get("properties", {}), **value}
+            elif key == "required":
+                merged["required"] = sorted(set(merged.get("required", [])) | set(value))
+            else:
+                merged[key] = value
+    return merged
+
+
 def _needs_auth(doc: _Doc, op: dict[str, Any]) -> bool:
     security = op.get("security", doc.document.get("security", []))
     return bool(security) and {} not in security

@@ -211,6 +211,11 @@ BREAKS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
     "response content type removed": (lambda d: post(d)["responses"]["422"].update(
         content={"application/json": {"schema": {"type": "object"}}}),
         "POST /api/v1/bookings response 422 application/problem+json", "response-media-type-removed"),
+    "field removed from an allOf part": (
+        lambda d: (schemas(d).update(Base={"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}),
+                   schemas(d)["BookingView"].update(allOf=[{"$ref": "#/components/schemas/Base"}]),
+                   booking_view(d).pop("id"), schemas(d)["Base"]["properties"].pop("id")),
+        "GET /api/v1/bookings/{id} response 200 .id", "field-removed"),
     "array items narrowed in a top-level answer": (
         lambda d: d["paths"]["/api/v1/centers"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["items"].update(
             type=["string", "integer"]),
@@ -264,6 +269,9 @@ NOT_BREAKING: dict[str, Callable[[dict[str, Any]], None]] = {
         "parameters": [{"name": "booking_id", "in": "path", "required": True, "schema": {"type": "string"}}]}}}),
     "public operation declared public": lambda d: d["paths"]["/api/v1/centers"]["get"].update(security=[]),
     "extensions": lambda d: post(d).update({"x-roles": ["agent"]}),
+    "response fields moved into an allOf part": lambda d: (
+        schemas(d).update(Base={"type": "object", "required": ["id"], "properties": {"id": booking_view(d).pop("id")}}),
+        schemas(d)["BookingView"].update(allOf=[{"$ref": "#/components/schemas/Base"}])),
 }
 
 
