@@ -17,6 +17,7 @@ import argparse
 import importlib
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,18 +27,37 @@ from shared.http.openapi import merge_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
+ERRORS_JS = ROOT / "deploy" / "gateway" / "static" / "app" / "errors.js"
 SERVICES = ("identity", "booking", "allocator", "notifier")
 TITLE = "Card center API v1"
 # info.version, semver (docs/api-changes.md): MINOR for each release that adds an operation,
 # PATCH for documentation only; MAJOR never within /api/v1. The released documents are kept
 # in docs/api/released/ and tests/contract/test_api_compatibility.py compares against them.
 VERSION = "1.0.0"
-DESCRIPTION = ("The gateway's HTTP API (api.md), merged over the services' own documents. "
-               "Errors are application/problem+json with a stable `code`: each error response "
-               "lists its codes in `x-codes`; `x-roles` names the roles an operation needs. "
-               "Every operation may also meet the gateway's own answers: 429 rate_limited with "
-               "Retry-After (limits per client address), 413 request.too_large (a body over 64 KiB), "
-               "502/503/504 gateway.upstream_unavailable.")
+DESCRIPTION = (
+    "The gateway's HTTP API (api.md), merged over the services' own documents.\n\n"
+    "**Errors** are `application/problem+json` (RFC 9457): `type` is always `about:blank`, `title` the "
+    "HTTP status phrase, `code` a stable machine code and `detail` an English explanation. Each error "
+    "response lists its codes in `x-codes`, and in `x-problem-codes` each code with its detail and the "
+    "Chinese message the web client shows (deploy/gateway/static/app/errors.js). `validation_error` "
+    "(422) carries `errors: [{field, message}]`.\n\n"
+    "**Access**: signed-in operations take `Authorization: Bearer <access token>` (POST /api/v1/sessions); "
+    "`x-roles` names the roles an operation needs; public ones say `security: []`.\n\n"
+    "**The gateway** answers by itself on any operation: 429 `rate_limited` with `Retry-After` (limits per "
+    "client address; tighter on SMS codes, logins and password resets), 413 `request.too_large` (a body "
+    "over 64 KiB), 502/503/504 `gateway.upstream_unavailable`. Every answer carries `X-Request-ID`.")
+# One tag per service (each operation's tag is its service's ApiRouter tag).
+TAGS = {
+    "identity": "Accounts, SMS verification codes, sessions and access tokens, card login and card binding.",
+    "booking": "Enterprises, the calendar, bookings and their cancellation, the desk (check-in) and the "
+               "administrators' console (capacity, cutoffs, calendar, agents' booking rights).",
+    "allocator": "The frozen day: every booking's desk, time segment and queue number, for the center's staff.",
+    "notifier": "The SMS sent to agents (booking confirmations, allocations, reminders), for staff.",
+}
+# The gateway's own origin: the web client and frontend teams call it on the same origin.
+SERVERS = [{"url": "/", "description": "the gateway (nginx) that serves this document"}]
+LICENSE = {"name": "Proprietary: the card center's own API", "identifier": "LicenseRef-CardCenter-Proprietary"}
+MESSAGE = re.compile(r"^\s*'([a-z_.]+)':\s*'([^']*)',", re.M)
 
 
 def has_spec(service: str) -> bool:
@@ -75,6 +95,45 @@ def merged(specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
                                            description=DESCRIPTION))
 
 
+def completed(document: dict[str, Any]) -> dict[str, Any]:
+    """The merged document with what the whole API shares: its tags described, its server,
+    its licence, and each error code's Chinese message."""
+    used = {tag for item in document["paths"].values() for op in item.values() for tag in op.get("tags", [])}
+    document["tags"] = [{"name": name, "description": text} for name, text in TAGS.items() if name in used]
+    document["servers"] = SERVERS
+    document["info"]["license"] = LICENSE
+    return with_messages(document, messages())
+
+
+def messages() -> dict[str, str]:
+    """The web client's Chinese message per error code (errors.js MESSAGES)."""
+    text = ERRORS_JS.read_text(encoding="utf-8")
+    block = text[text.index("export const MESSAGES"):]
+    return dict(MESSAGE.findall(block[:block.index("});")]))
+
+
+def with_messages(document: dict[str, Any], chinese: dict[str, str]) -> dict[str, Any]:
+    """Each documented code with its Chinese message (x-problem-codes, the examples'
+    summaries); a code errors.js has no message for stops the generation."""
+    missing: set[str] = set()
+    answers = list(document["components"].get("responses", {}).values())
+    for item in document["paths"].values():
+        for op in item.values():
+            answers += [a for a in op["responses"].values() if "x-problem-codes" in a]
+    for answer in answers:
+        for entry in answer.get("x-problem-codes", []):
+            message = chinese.get(entry["code"])
+            if message is None:
+                missing.add(entry["code"])
+                continue
+            entry["message"] = message
+            example = answer["content"]["application/problem+json"]["examples"][entry["code"]]
+            example["summary"] = f"{entry['code']}: {message}"
+    if missing:
+        raise SystemExit(f"openapi: no Chinese message in {ERRORS_JS.relative_to(ROOT)} for: {', '.join(sorted(missing))}")
+    return document
+
+
 def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
@@ -82,7 +141,7 @@ def render(document: dict[str, Any]) -> str:
 def generate() -> tuple[str, list[str], list[str]]:
     """(the file's text, the services in it, the services skipped)."""
     specs, skipped = service_specs()
-    return render(merged(specs)), list(specs), skipped
+    return render(completed(merged(specs))), list(specs), skipped
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The public keys access tokens are verified with (JWKS) */
+        /**
+         * The public keys access tokens are verified with (JWKS)
+         * @description The public keys (JWKS, RFC 7517) every service verifies access tokens with, by their kid. Cached 5 minutes; during a key rotation it holds the new and the previous key.
+         */
         get: operations["get_jwks"];
         put?: never;
         post?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Find agents by username (prefix) or phone, with their rights */
+        /**
+         * Find agents by username (prefix) or phone, with their rights
+         * @description Finds agents by the start of a username or a phone number, with their booking rights; phones are masked.
+         */
         get: operations["get_agents"];
         put?: never;
         post?: never;
@@ -45,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An agent's booking rights and every change to them */
+        /**
+         * An agent's booking rights and every change to them
+         * @description An agent's booking rights (suspension, counters) and every change to them, who made it and why.
+         */
         get: operations["get_agent_rights"];
         put?: never;
         post?: never;
@@ -62,7 +71,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A month of a center's calendar: each day's source, override, bookability and cutoff state */
+        /**
+         * A month of a center's calendar: each day's source, override, bookability and cutoff state
+         * @description A month of a center's calendar for the console: per day where its status comes from, its override, whether it is bookable and its cutoff state.
+         */
         get: operations["get_admin_month"];
         put?: never;
         post?: never;
@@ -79,12 +91,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A year's official schedule and its source (admin, package, or null: unconfirmed) */
+        /**
+         * A year's official schedule and its source (admin, package, or null: unconfirmed)
+         * @description A year's official schedule and where it comes from: an administrator, the holiday package, or nothing yet (source null: the year is unconfirmed, never bookable).
+         */
         get: operations["get_official_year_view"];
-        /** Load a year's official schedule (holidays and 调休 working weekend days); replaces it */
+        /**
+         * Load a year's official schedule (holidays and 调休 working weekend days); replaces it
+         * @description Loads a year's official schedule published by the State Council: its holidays and its 调休 weekend working days (every other Monday-Friday works). It replaces the year's schedule from the holiday package and makes the year bookable.
+         */
         put: operations["put_official_year"];
         post?: never;
-        /** Clear a loaded year: back to the package's schedule, or unconfirmed */
+        /**
+         * Clear a loaded year: back to the package's schedule, or unconfirmed
+         * @description Clears the schedule an administrator loaded for a year: the holiday package's holds again, or the year becomes unconfirmed.
+         */
         delete: operations["delete_official_year_clear"];
         options?: never;
         head?: never;
@@ -99,10 +120,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Make a date a working day or not (an override) */
+        /**
+         * Make a date a working day or not (an override)
+         * @description Overrides the official calendar for one date of a center: a working day or not, with a note. Bookings already made are kept.
+         */
         put: operations["put_calendar_day"];
         post?: never;
-        /** Remove a date's override (back to the official calendar) */
+        /**
+         * Remove a date's override (back to the official calendar)
+         * @description Removes a date's override: the official calendar holds again.
+         */
         delete: operations["delete_calendar_day_override"];
         options?: never;
         head?: never;
@@ -116,9 +143,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Capacity per date and period with what is booked (default: today + 14 days) */
+        /**
+         * Capacity per date and period with what is booked (default: today + 14 days)
+         * @description Capacity per date and period with what is booked and left, over a range (default: today and the next 14 days).
+         */
         get: operations["get_admin_capacity"];
-        /** Set a period's capacity (never below what is booked) */
+        /**
+         * Set a period's capacity (never below what is booked)
+         * @description Sets how many enterprise lines a period of a date takes; never below what is already booked (capacity.below_booked).
+         */
         put: operations["put_capacity"];
         post?: never;
         delete?: never;
@@ -134,10 +167,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The cutoff states of a range of working days (default: today -7..+7 days) */
+        /**
+         * The cutoff states of a range of working days (default: today -7..+7 days)
+         * @description The cutoff states of a center's working days over a range (default: 7 days back to 7 days ahead).
+         */
         get: operations["get_cutoff_list"];
         put?: never;
-        /** Close a date now and request its allocation (re-run allowed) */
+        /**
+         * Close a date now and request its allocation (re-run allowed)
+         * @description Closes a date of a center now, before its normal cutoff, and requests its allocation; a closed date may be allocated again (a re-run, with a reason). The allocation itself happens in the allocator: read the state with GET /api/v1/admin/cutoffs/{center}/{date}.
+         */
         post: operations["post_cutoff"];
         delete?: never;
         options?: never;
@@ -152,7 +191,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A date's cutoff state */
+        /**
+         * A date's cutoff state
+         * @description A date's cutoff state: open, closed or allocated, with the bookings it froze and every allocation run.
+         */
         get: operations["get_cutoff_state"];
         put?: never;
         post?: never;
@@ -169,7 +211,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A day's counts by period, business type and status */
+        /**
+         * A day's counts by period, business type and status
+         * @description A day's counts: per period its capacity, bookings and enterprise lines, per status, and per business type the enterprises and cards.
+         */
         get: operations["get_day_stats"];
         put?: never;
         post?: never;
@@ -189,7 +234,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Lift an agent's suspension now */
+        /**
+         * Lift an agent's suspension now
+         * @description Lifts an agent's suspension now, with a reason kept in the agent's rights history.
+         */
         delete: operations["delete_suspension"];
         options?: never;
         head?: never;
@@ -203,7 +251,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The day's schedule: desks, segments, queue numbers */
+        /**
+         * The day's schedule: desks, segments, queue numbers
+         * @description The schedule in force for a center's date once its cutoff is allocated: per period, in queue order, each booking's desk, time segment, queue number and estimated times, with the run that computed it. Before the allocation: 404 allocation.not_found. For staff and administrators.
+         */
         get: operations["get_allocation_schedule"];
         put?: never;
         post?: never;
@@ -220,10 +271,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The agent's bookings, newest service date first */
+        /**
+         * The agent's bookings, newest service date first
+         * @description The signed-in agent's bookings, newest service date first, optionally between two dates and of one status; paged with `cursor` (next_cursor of the previous page).
+         */
         get: operations["get_bookings"];
         put?: never;
-        /** Book a period for up to 10 enterprises (Idempotency-Key: the same key and body replay the answer) */
+        /**
+         * Book a period for up to 10 enterprises (Idempotency-Key: the same key and body replay the answer)
+         * @description Books a period of a working day for 1 to 10 enterprises, each with its business types. The booking is confirmed at once and the agent hears it by SMS; at the cutoff (15:00 the working day before) it gets a desk, a time segment and a queue number. Send an Idempotency-Key to retry safely: the same key and body replay the first answer. Every refusal has its own code (see the 403/409/422 answers).
+         */
         post: operations["post_booking"];
         delete?: never;
         options?: never;
@@ -238,7 +295,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of the agent's bookings (another agent's: 404) */
+        /**
+         * One of the agent's bookings (another agent's: 404)
+         * @description One booking of the signed-in agent, with its enterprises, allocation and SMS state. Another agent's booking answers 404 booking.not_found, as a missing one does.
+         */
         get: operations["get_booking_by_id"];
         put?: never;
         post?: never;
@@ -257,7 +317,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a booking before its cutoff */
+        /**
+         * Cancel a booking before its cutoff
+         * @description Cancels the whole booking, until its cutoff; the answer is the booking with status cancelled. Cancelling often suspends the right to book for a while.
+         */
         post: operations["post_booking_cancellation"];
         delete?: never;
         options?: never;
@@ -274,7 +337,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel one enterprise of a booking (the booking too when it was the last) */
+        /**
+         * Cancel one enterprise of a booking (the booking too when it was the last)
+         * @description Cancels one enterprise of a booking, until the cutoff; the booking itself is cancelled when it was the last active one.
+         */
         post: operations["post_booking_line_cancellation"];
         delete?: never;
         options?: never;
@@ -291,7 +357,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send the booking's SMS again, as the booking is now (once; confirmed or allocated only) */
+        /**
+         * Send the booking's SMS again, as the booking is now (once; confirmed or allocated only)
+         * @description Sends the booking's SMS again, as the booking is now (its allocation once it has one). Once per booking, and only while it is confirmed or allocated.
+         */
         post: operations["post_booking_sms_resend"];
         delete?: never;
         options?: never;
@@ -306,7 +375,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The eight business types and their rules */
+        /**
+         * The eight business types and their rules
+         * @description The eight business types (业务种类) with their Chinese names, whether a card count is required, optional or not taken, and which types exclude each other for one enterprise.
+         */
         get: operations["get_business_types"];
         put?: never;
         post?: never;
@@ -323,7 +395,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Bookable days with their cutoff and what is left per period (default: today + 14 days) */
+        /**
+         * Bookable days with their cutoff and what is left per period (default: today + 14 days)
+         * @description The center's days from `from` to `to` (default: today and the next 14 days): working or not, bookable or why not, the cutoff, and per period its times, capacity and what is left. A date in a year whose official schedule is unconfirmed is never bookable (calendar_unconfirmed).
+         */
         get: operations["get_calendar"];
         put?: never;
         post?: never;
@@ -340,7 +415,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A one-use nonce for a card login (valid 2 minutes) */
+        /**
+         * A one-use nonce for a card login (valid 2 minutes)
+         * @description A one-use challenge for a card login: sign its nonce (the ASCII bytes) with the card's private key within 2 minutes and send the signature to POST /api/v1/sessions/card. The answer is the same whether or not the card is bound.
+         */
         get: operations["get_card_challenge"];
         put?: never;
         post?: never;
@@ -357,7 +435,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The centers and their settings (cutoff, horizon, lateness, periods) */
+        /**
+         * The centers and their settings (cutoff, horizon, lateness, periods)
+         * @description Every center with its settings: time zone, cutoff time, release horizon, lateness limit, periods and limits.
+         */
         get: operations["get_centers"];
         put?: never;
         post?: never;
@@ -374,7 +455,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A center's settings: cutoff time, release horizon, lateness minutes, periods, limits, time zone */
+        /**
+         * A center's settings: cutoff time, release horizon, lateness minutes, periods, limits, time zone
+         * @description One center's settings: cutoff time (the working day before), release horizon, lateness minutes, periods with their times, limits and time zone.
+         */
         get: operations["get_center"];
         put?: never;
         post?: never;
@@ -393,7 +477,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check the agent in (more than 10 minutes late: refused, and the booking is a no-show) */
+        /**
+         * Check the agent in (more than 10 minutes late: refused, and the booking is a no-show)
+         * @description Checks the agent in at the desk on the booking's day. More than the center's lateness limit (10 minutes) after the segment's start it is refused with booking.late and the booking becomes a no-show.
+         */
         post: operations["post_desk_check_in"];
         delete?: never;
         options?: never;
@@ -410,7 +497,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark a checked-in booking as served */
+        /**
+         * Mark a checked-in booking as served
+         * @description Marks a checked-in booking as served (completed).
+         */
         post: operations["post_desk_completion"];
         delete?: never;
         options?: never;
@@ -427,7 +517,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark a booking as a no-show (only once the agent is more than the center's late_minutes late) */
+        /**
+         * Mark a booking as a no-show (only once the agent is more than the center's late_minutes late)
+         * @description Marks a booking of today as a no-show, once the agent is more than the lateness limit late (before: booking.not_late_yet). No-shows count against the agent's booking rights.
+         */
         post: operations["post_desk_no_show"];
         delete?: never;
         options?: never;
@@ -442,7 +535,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A day's allocated bookings in queue order (default: today) */
+        /**
+         * A day's allocated bookings in queue order (default: today)
+         * @description A day's allocated bookings of a center in queue order (default: the center's today), for the desk clerks (staff) and administrators.
+         */
         get: operations["get_desk_schedule"];
         put?: never;
         post?: never;
@@ -459,10 +555,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Look enterprises up by code prefix or part of a name (at most 20) */
+        /**
+         * Look enterprises up by code prefix or part of a name (at most 20)
+         * @description Looks the enterprise directory up by the start of an organisation code or a part of a name (2 characters or more): at most 20 enterprises, for the booking form's search.
+         */
         get: operations["get_enterprises"];
         put?: never;
-        /** Register an enterprise the directory does not know */
+        /**
+         * Register an enterprise the directory does not know
+         * @description Adds an enterprise the directory does not know yet: its 9-character organisation code (组织机构代码) or 18-character unified social credit code (统一社会信用代码), check characters verified, stored as the 9-character code, and its name.
+         */
         post: operations["post_enterprise"];
         delete?: never;
         options?: never;
@@ -477,7 +579,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user's account */
+        /**
+         * The signed-in user's account
+         * @description The account the access token belongs to: its name, phone, e-mail and roles (agent, staff, admin). The web client reads it after a login to choose its screens.
+         */
         get: operations["get_me"];
         put?: never;
         post?: never;
@@ -494,7 +599,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The agent's booking rights: suspension and counters */
+        /**
+         * The agent's booking rights: suspension and counters
+         * @description Whether the agent may book: the suspension (until when, and why) and the counters of no-shows and cancellations that lead to one.
+         */
         get: operations["get_my_booking_rights"];
         put?: never;
         post?: never;
@@ -511,10 +619,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user's bound cards */
+        /**
+         * The signed-in user's bound cards
+         * @description The cards bound to the signed-in account, with their algorithm, fingerprint and public key.
+         */
         get: operations["get_cards"];
         put?: never;
-        /** Bind a card (its Ed25519 or ECDSA P-256 public key) to the signed-in user, with a fresh proof (password, or an SMS code of purpose bind_card); the account's phone is told by SMS */
+        /**
+         * Bind a card (its Ed25519 or ECDSA P-256 public key) to the signed-in user, with a fresh proof (password, or an SMS code of purpose bind_card); the account's phone is told by SMS
+         * @description Binds a card to the signed-in account: its number and public key (Ed25519 or ECDSA P-256, PEM), proven by the account's password or a code of purpose bind_card. The account's phone is told by SMS. A card is bound to one account at most.
+         */
         post: operations["post_card"];
         delete?: never;
         options?: never;
@@ -532,7 +646,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Unbind one of the signed-in user's cards */
+        /**
+         * Unbind one of the signed-in user's cards
+         * @description Removes a binding: the card can no longer log in to this account. 404 not_found when the card is not bound to it.
+         */
         delete: operations["delete_bound_card"];
         options?: never;
         head?: never;
@@ -546,10 +663,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The agent's own list of enterprises */
+        /**
+         * The agent's own list of enterprises
+         * @description The enterprises the agent handles: the booking form offers them.
+         */
         get: operations["get_my_enterprises"];
         put?: never;
-        /** Add an enterprise to the agent's list (and to the directory) */
+        /**
+         * Add an enterprise to the agent's list (and to the directory)
+         * @description Adds an enterprise to the agent's own list (and to the directory when it is new). Limited per account (enterprise.rate_limited).
+         */
         post: operations["post_my_enterprise"];
         delete?: never;
         options?: never;
@@ -567,7 +690,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove an enterprise from the agent's list (idempotent) */
+        /**
+         * Remove an enterprise from the agent's list (idempotent)
+         * @description Removes an enterprise from the agent's list; bookings already made keep it. Removing one that is not in the list is not an error.
+         */
         delete: operations["delete_my_enterprise_by_code"];
         options?: never;
         head?: never;
@@ -581,7 +707,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The SMS log with delivery status and attempts */
+        /**
+         * The SMS log with delivery status and attempts
+         * @description The SMS the notifier sent or is sending, newest first: the text (verification codes masked), delivery status, and every attempt at the provider. Filter by recipient phone or booking; paged with cursor. For staff and administrators.
+         */
         get: operations["get_notifications"];
         put?: never;
         post?: never;
@@ -600,7 +729,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with an SMS code (ends every session, removes every card binding) */
+        /**
+         * Set a new password with an SMS code (ends every session, removes every card binding)
+         * @description Sets a new password for the account of the phone, proven by a code of purpose reset_password. Every session of the account ends and every card binding is removed. The gateway limits it per client address like a login (429 rate_limited with Retry-After).
+         */
         post: operations["post_password_reset"];
         delete?: never;
         options?: never;
@@ -617,7 +749,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with {username, password} or {phone, sms_code} */
+        /**
+         * Log in with {username, password} or {phone, sms_code}
+         * @description Logs in with a username and password, or with a phone and a code of purpose login, and answers a session: an access token (15 minutes) and a refresh token. Repeated failures lock the account for a while (auth.locked); the gateway limits logins per client address (rate_limited).
+         */
         post: operations["post_session"];
         delete?: never;
         options?: never;
@@ -634,7 +769,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with a card: the challenge's nonce signed by the card */
+        /**
+         * Log in with a card: the challenge's nonce signed by the card
+         * @description Logs in with a card: the challenge's nonce signed by the card's private key. Answers a session like POST /api/v1/sessions. The gateway limits it per client address like a login (429 rate_limited with Retry-After).
+         */
         post: operations["post_card_session"];
         delete?: never;
         options?: never;
@@ -652,7 +790,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Log out: revoke this session's refresh tokens */
+        /**
+         * Log out: revoke this session's refresh tokens
+         * @description Ends the session of the access token: its refresh tokens stop working. The access token itself lives until it expires (15 minutes at most).
+         */
         delete: operations["delete_current_session"];
         options?: never;
         head?: never;
@@ -668,7 +809,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new token pair for a refresh token (which stops working) */
+        /**
+         * A new token pair for a refresh token (which stops working)
+         * @description Exchanges a refresh token for a new session. The refresh token given stops working; using a spent one again ends the whole session (a stolen token is detected).
+         */
         post: operations["post_session_refresh"];
         delete?: never;
         options?: never;
@@ -685,7 +829,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send an SMS verification code */
+        /**
+         * Send an SMS verification code
+         * @description Sends a 6-digit code to the phone by SMS, valid 5 minutes and for one use, for registering, logging in, resetting a password or (signed in, to the account's own phone) binding a card. The answer is the same whether or not the phone has an account. Limited per phone (1 a minute, 5 an hour, 10 a day: sms.rate_limited) and by the gateway per client address (rate_limited).
+         */
         post: operations["post_sms_code"];
         delete?: never;
         options?: never;
@@ -702,7 +849,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register an agent with an SMS code */
+        /**
+         * Register an agent with an SMS code
+         * @description Creates an agent (经办人) account. The phone must be proven by a code of purpose register (POST /api/v1/sms-codes); the username is 3-32 lower-case letters, digits or _ . -; the password at least 8 characters and not guessable. The answer is the account; log in next with POST /api/v1/sessions.
+         */
         post: operations["post_user"];
         delete?: never;
         options?: never;
@@ -714,7 +864,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AdminCalendarDay */
+        /**
+         * AdminCalendarDay
+         * @description A day of the console's month view.
+         * @example {
+         *       "bookable": true,
+         *       "confirmed": true,
+         *       "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *       "cutoff_status": "open",
+         *       "date": "2027-03-15",
+         *       "not_bookable_reason": null,
+         *       "official_working": true,
+         *       "override": null,
+         *       "source": "package",
+         *       "weekday": 1,
+         *       "working": true
+         *     }
+         */
         AdminCalendarDay: {
             /** Bookable */
             bookable: boolean;
@@ -751,7 +917,31 @@ export interface components {
             /** Working */
             working: boolean;
         };
-        /** AdminMonthView */
+        /**
+         * AdminMonthView
+         * @description A month of a center's calendar for the console.
+         * @example {
+         *       "center": "qingdao",
+         *       "days": [
+         *         {
+         *           "bookable": true,
+         *           "confirmed": true,
+         *           "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *           "cutoff_status": "open",
+         *           "date": "2027-03-15",
+         *           "not_bookable_reason": null,
+         *           "official_working": true,
+         *           "override": null,
+         *           "source": "package",
+         *           "weekday": 1,
+         *           "working": true
+         *         }
+         *       ],
+         *       "first_unconfirmed": null,
+         *       "month": "2027-03",
+         *       "year_source": "admin"
+         *     }
+         */
         AdminMonthView: {
             /** Center */
             center: string;
@@ -764,7 +954,21 @@ export interface components {
             /** Year Source */
             year_source: ("admin" | "package") | null;
         };
-        /** AgentListItem */
+        /**
+         * AgentListItem
+         * @description An agent found, with its booking rights (the phone masked).
+         * @example {
+         *       "cancellations": 1,
+         *       "id": "5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f",
+         *       "name": "张伟",
+         *       "no_shows": 0,
+         *       "phone": "138****8000",
+         *       "reason": null,
+         *       "registered_at": "2027-01-05T09:30:00+08:00",
+         *       "suspended_until": null,
+         *       "username": "zhang.wei"
+         *     }
+         */
         AgentListItem: {
             /** Cancellations */
             cancellations: number;
@@ -788,14 +992,71 @@ export interface components {
             /** Username */
             username: string | null;
         };
-        /** AgentPage */
+        /**
+         * AgentPage
+         * @description A page of agents found.
+         * @example {
+         *       "items": [
+         *         {
+         *           "cancellations": 1,
+         *           "id": "5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f",
+         *           "name": "张伟",
+         *           "no_shows": 0,
+         *           "phone": "138****8000",
+         *           "reason": null,
+         *           "registered_at": "2027-01-05T09:30:00+08:00",
+         *           "suspended_until": null,
+         *           "username": "zhang.wei"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
         AgentPage: {
             /** Items */
             items: components["schemas"]["AgentListItem"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** AgentRightsView */
+        /**
+         * AgentRightsView
+         * @description An agent's booking rights and their history.
+         * @example {
+         *       "agent": {
+         *         "id": "5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f",
+         *         "name": "张伟",
+         *         "phone": "138****8000",
+         *         "registered_at": "2027-01-05T09:30:00+08:00",
+         *         "username": "zhang.wei"
+         *       },
+         *       "agent_id": "5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f",
+         *       "audit": [
+         *         {
+         *           "actor": null,
+         *           "after": {
+         *             "cancellations": 0,
+         *             "no_shows": 2,
+         *             "reason": "too_many_no_shows",
+         *             "suspended_until": "2027-04-14T00:00:00+08:00"
+         *           },
+         *           "at": "2027-03-15T10:11:00+08:00",
+         *           "before": {
+         *             "cancellations": 0,
+         *             "no_shows": 1,
+         *             "reason": null,
+         *             "suspended_until": null
+         *           },
+         *           "change": "suspended",
+         *           "note": "第2次逾期未到",
+         *           "request_id": null
+         *         }
+         *       ],
+         *       "cancellations": 0,
+         *       "no_shows": 2,
+         *       "reason": "too_many_no_shows",
+         *       "suspended_until": "2027-04-14T00:00:00+08:00"
+         *     }
+         */
         AgentRightsView: {
             /** @description who the agent is (booking's copy); null when unknown */
             agent: components["schemas"]["AgentSummary"] | null;
@@ -812,7 +1073,17 @@ export interface components {
             /** Suspended Until */
             suspended_until: string | null;
         };
-        /** AgentSummary */
+        /**
+         * AgentSummary
+         * @description Who an agent is (booking's copy of the account; the phone masked).
+         * @example {
+         *       "id": "5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f",
+         *       "name": "张伟",
+         *       "phone": "138****8000",
+         *       "registered_at": "2027-01-05T09:30:00+08:00",
+         *       "username": "zhang.wei"
+         *     }
+         */
         AgentSummary: {
             /** Id */
             id: string;
@@ -828,7 +1099,16 @@ export interface components {
             /** Username */
             username: string | null;
         };
-        /** AllocationView */
+        /**
+         * AllocationView
+         * @description Where and when the agent is served: set at the cutoff.
+         * @example {
+         *       "desk": 3,
+         *       "end": "10:00",
+         *       "queue_number": "A012",
+         *       "start": "09:30"
+         *     }
+         */
         AllocationView: {
             /** Desk */
             desk: number;
@@ -849,6 +1129,11 @@ export interface components {
          * BindCardRequest
          * @description The proof that the caller still holds the account: its password, or an SMS code
          *     (purpose bind_card) sent to its phone.
+         * @example {
+         *       "card_no": "QD2027000123",
+         *       "password": "Qingdao#Card2027",
+         *       "public_key": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n"
+         *     }
          */
         BindCardRequest: {
             /** Card No */
@@ -858,22 +1143,51 @@ export interface components {
              * @default null
              */
             password?: string | null;
-            /** Public Key */
+            /**
+             * Public Key
+             * @description PEM (-----BEGIN PUBLIC KEY-----), Ed25519 or ECDSA P-256
+             */
             public_key: string;
             /**
              * Sms Code
              * @default null
+             * @example 493027
              */
             sms_code?: string | null;
         };
-        /** BookedBusiness */
+        /**
+         * BookedBusiness
+         * @description A business type booked for an enterprise, with its card count (null when it takes none).
+         * @example {
+         *       "count": 2,
+         *       "type": "RENEW_UNLOCK"
+         *     }
+         */
         BookedBusiness: {
             /** Count */
             count: number | null;
             /** Type */
             type: string;
         };
-        /** BookedEnterprise */
+        /**
+         * BookedEnterprise
+         * @description An enterprise of a booking and its business types.
+         * @example {
+         *       "businesses": [
+         *         {
+         *           "count": 2,
+         *           "type": "RENEW_UNLOCK"
+         *         },
+         *         {
+         *           "count": null,
+         *           "type": "BUY_READER"
+         *         }
+         *       ],
+         *       "name": "青岛海川电子科技有限公司",
+         *       "org_code": "MA1K4LXL8",
+         *       "status": "active"
+         *     }
+         */
         BookedEnterprise: {
             /** Businesses */
             businesses: components["schemas"]["BookedBusiness"][];
@@ -887,18 +1201,55 @@ export interface components {
              */
             status: "active" | "cancelled";
         };
-        /** BookingBody */
+        /**
+         * BookingBody
+         * @description A booking of a period for 1 to 10 enterprises, each with its business types (the default center when `center` is left out).
+         * @example {
+         *       "center": "qingdao",
+         *       "contact_name": "张伟",
+         *       "contact_phone": "13800138000",
+         *       "date": "2027-03-15",
+         *       "enterprises": [
+         *         {
+         *           "businesses": [
+         *             {
+         *               "count": 2,
+         *               "type": "RENEW_UNLOCK"
+         *             },
+         *             {
+         *               "type": "BUY_READER"
+         *             }
+         *           ],
+         *           "org_code": "MA1K4LXL8"
+         *         },
+         *         {
+         *           "businesses": [
+         *             {
+         *               "type": "NEW_CARD"
+         *             }
+         *           ],
+         *           "org_code": "91350100MA3C7T2N1D"
+         *         }
+         *       ],
+         *       "period": "AM"
+         *     }
+         */
         BookingBody: {
             /**
              * Center
              * @default null
              */
             center?: string | null;
-            /** Contact Name */
+            /**
+             * Contact Name
+             * @description who comes to the desk
+             * @example 张伟
+             */
             contact_name: string;
             /**
              * Contact Phone
-             * @description 11 digits, 1[3-9]xxxxxxxxx
+             * @description the mobile the SMS go to
+             * @example 13800138000
              */
             contact_phone: string;
             /**
@@ -911,26 +1262,89 @@ export interface components {
                 businesses: {
                     /** @description card count: required or optional as the type says */
                     count?: number;
-                    /** @description a business type code (GET /api/v1/business-types) */
+                    /**
+                     * @description a business type code (GET /api/v1/business-types)
+                     * @example RENEW_UNLOCK
+                     */
                     type: string;
                 }[];
-                /** @description 9-char organisation code or 18-char credit code */
+                /**
+                 * @description 组织机构代码 (9 characters, or printed XXXXXXXX-X) or 统一社会信用代码 (18 characters)
+                 * @example MA1K4LXL8
+                 * @example 91350100MA1K4LXL8D
+                 */
                 org_code: string;
             }[];
             /**
              * Period
-             * @description a period code, e.g. AM
+             * @description a period code (GET /api/v1/calendar)
+             * @example AM
              */
             period: string;
         };
-        /** BookingPage */
+        /**
+         * BookingPage
+         * @description A page of the agent's bookings.
+         * @example {
+         *       "items": [
+         *         {
+         *           "allocation": {
+         *             "desk": 3,
+         *             "end": "10:00",
+         *             "queue_number": "A012",
+         *             "start": "09:30"
+         *           },
+         *           "center": "qingdao",
+         *           "contact_name": "张伟",
+         *           "contact_phone": "13800138000",
+         *           "created_at": "2027-03-08T10:12:30+08:00",
+         *           "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *           "date": "2027-03-15",
+         *           "enterprises": [
+         *             {
+         *               "businesses": [
+         *                 {
+         *                   "count": 2,
+         *                   "type": "RENEW_UNLOCK"
+         *                 },
+         *                 {
+         *                   "count": null,
+         *                   "type": "BUY_READER"
+         *                 }
+         *               ],
+         *               "name": "青岛海川电子科技有限公司",
+         *               "org_code": "MA1K4LXL8",
+         *               "status": "active"
+         *             }
+         *           ],
+         *           "id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *           "period": "AM",
+         *           "sms": {
+         *             "resend_available": true,
+         *             "status": "delivered"
+         *           },
+         *           "status": "allocated"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
         BookingPage: {
             /** Items */
             items: components["schemas"]["BookingView"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** BookingRightsView */
+        /**
+         * BookingRightsView
+         * @description Whether the agent may book, and the counters that lead to a suspension.
+         * @example {
+         *       "cancellations": 3,
+         *       "no_shows": 1,
+         *       "reason": null,
+         *       "suspended_until": null
+         *     }
+         */
         BookingRightsView: {
             /** Cancellations */
             cancellations: number;
@@ -944,7 +1358,14 @@ export interface components {
             /** Suspended Until */
             suspended_until: string | null;
         };
-        /** BookingSms */
+        /**
+         * BookingSms
+         * @description The state of the booking's latest SMS, and whether it may be sent again.
+         * @example {
+         *       "resend_available": true,
+         *       "status": "delivered"
+         *     }
+         */
         BookingSms: {
             /** Resend Available */
             resend_available: boolean;
@@ -957,6 +1378,44 @@ export interface components {
         /**
          * BookingView
          * @description A booking (api.md "A booking").
+         * @example {
+         *       "allocation": {
+         *         "desk": 3,
+         *         "end": "10:00",
+         *         "queue_number": "A012",
+         *         "start": "09:30"
+         *       },
+         *       "center": "qingdao",
+         *       "contact_name": "张伟",
+         *       "contact_phone": "13800138000",
+         *       "created_at": "2027-03-08T10:12:30+08:00",
+         *       "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *       "date": "2027-03-15",
+         *       "enterprises": [
+         *         {
+         *           "businesses": [
+         *             {
+         *               "count": 2,
+         *               "type": "RENEW_UNLOCK"
+         *             },
+         *             {
+         *               "count": null,
+         *               "type": "BUY_READER"
+         *             }
+         *           ],
+         *           "name": "青岛海川电子科技有限公司",
+         *           "org_code": "MA1K4LXL8",
+         *           "status": "active"
+         *         }
+         *       ],
+         *       "id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *       "period": "AM",
+         *       "sms": {
+         *         "resend_available": true,
+         *         "status": "delivered"
+         *       },
+         *       "status": "allocated"
+         *     }
          */
         BookingView: {
             allocation: components["schemas"]["AllocationView"] | null;
@@ -994,14 +1453,45 @@ export interface components {
              */
             status: "confirmed" | "allocated" | "checked_in" | "completed" | "no_show" | "cancelled";
         };
-        /** BusinessTypePage */
+        /**
+         * BusinessTypePage
+         * @description The eight business types.
+         * @example {
+         *       "items": [
+         *         {
+         *           "code": "NEW_CARD",
+         *           "count": "none",
+         *           "excludes": [
+         *             "PRE_ENTRY",
+         *             "CHANGE_INFO",
+         *             "RENEW_UNLOCK",
+         *             "DECLARANT_CARD",
+         *             "OPERATOR_CARD",
+         *             "REISSUE_CARD",
+         *             "BUY_READER"
+         *           ],
+         *           "name": "新制卡",
+         *           "needs_count": false
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
         BusinessTypePage: {
             /** Items */
             items: components["schemas"]["BusinessTypeView"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** BusinessTypeStats */
+        /**
+         * BusinessTypeStats
+         * @description Enterprises and cards of the day per business type.
+         * @example {
+         *       "cards": 17,
+         *       "enterprises": 9,
+         *       "type": "RENEW_UNLOCK"
+         *     }
+         */
         BusinessTypeStats: {
             /** Cards */
             cards: number;
@@ -1010,7 +1500,21 @@ export interface components {
             /** Type */
             type: string;
         };
-        /** BusinessTypeView */
+        /**
+         * BusinessTypeView
+         * @description A business type (业务种类) and its rules.
+         * @example {
+         *       "code": "RENEW_UNLOCK",
+         *       "count": "required",
+         *       "excludes": [
+         *         "PRE_ENTRY",
+         *         "NEW_CARD",
+         *         "CHANGE_INFO"
+         *       ],
+         *       "name": "卡延期、解锁",
+         *       "needs_count": true
+         *     }
+         */
         BusinessTypeView: {
             /** Code */
             code: string;
@@ -1033,7 +1537,15 @@ export interface components {
             /** Needs Count */
             needs_count: boolean;
         };
-        /** CalendarDayBody */
+        /**
+         * CalendarDayBody
+         * @description A date made a working day or not, whatever the official calendar says.
+         * @example {
+         *       "center": "qingdao",
+         *       "note": "设备检修，暂停办理",
+         *       "working": false
+         *     }
+         */
         CalendarDayBody: {
             /**
              * Center
@@ -1048,7 +1560,17 @@ export interface components {
             /** Working */
             working: boolean;
         };
-        /** CalendarDayOverride */
+        /**
+         * CalendarDayOverride
+         * @description A date's override of the official calendar.
+         * @example {
+         *       "center": "qingdao",
+         *       "date": "2027-03-15",
+         *       "note": "设备检修，暂停办理",
+         *       "source": "override",
+         *       "working": false
+         *     }
+         */
         CalendarDayOverride: {
             /** Center */
             center: string;
@@ -1067,7 +1589,34 @@ export interface components {
             /** Working */
             working: boolean;
         };
-        /** CalendarDayView */
+        /**
+         * CalendarDayView
+         * @description A day of the calendar and whether it can be booked.
+         * @example {
+         *       "bookable": true,
+         *       "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *       "date": "2027-03-15",
+         *       "not_bookable_reason": null,
+         *       "periods": [
+         *         {
+         *           "capacity": 40,
+         *           "code": "AM",
+         *           "end": "11:30",
+         *           "remaining": 23,
+         *           "start": "09:00"
+         *         },
+         *         {
+         *           "capacity": 40,
+         *           "code": "PM",
+         *           "end": "17:00",
+         *           "remaining": 40,
+         *           "start": "13:30"
+         *         }
+         *       ],
+         *       "source": "official",
+         *       "working": true
+         *     }
+         */
         CalendarDayView: {
             /** Bookable */
             bookable: boolean;
@@ -1093,7 +1642,17 @@ export interface components {
             /** Working */
             working: boolean;
         };
-        /** CalendarPeriod */
+        /**
+         * CalendarPeriod
+         * @description A period of a day: its times, capacity and what is left.
+         * @example {
+         *       "capacity": 40,
+         *       "code": "AM",
+         *       "end": "11:30",
+         *       "remaining": 23,
+         *       "start": "09:00"
+         *     }
+         */
         CalendarPeriod: {
             /** Capacity */
             capacity: number;
@@ -1112,7 +1671,41 @@ export interface components {
              */
             start: string;
         };
-        /** CalendarView */
+        /**
+         * CalendarView
+         * @description The center's days over a range, as an agent sees them.
+         * @example {
+         *       "center": "qingdao",
+         *       "days": [
+         *         {
+         *           "bookable": true,
+         *           "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *           "date": "2027-03-15",
+         *           "not_bookable_reason": null,
+         *           "periods": [
+         *             {
+         *               "capacity": 40,
+         *               "code": "AM",
+         *               "end": "11:30",
+         *               "remaining": 23,
+         *               "start": "09:00"
+         *             },
+         *             {
+         *               "capacity": 40,
+         *               "code": "PM",
+         *               "end": "17:00",
+         *               "remaining": 40,
+         *               "start": "13:30"
+         *             }
+         *           ],
+         *           "source": "official",
+         *           "working": true
+         *         }
+         *       ],
+         *       "now": "2027-03-08T10:00:00+08:00",
+         *       "timezone": "Asia/Shanghai"
+         *     }
+         */
         CalendarView: {
             /** Center */
             center: string;
@@ -1126,7 +1719,16 @@ export interface components {
             /** Timezone */
             timezone: string;
         };
-        /** CapacityBody */
+        /**
+         * CapacityBody
+         * @description How many enterprise lines a period of a date takes.
+         * @example {
+         *       "capacity": 45,
+         *       "center": "qingdao",
+         *       "date": "2027-03-15",
+         *       "period": "AM"
+         *     }
+         */
         CapacityBody: {
             /** Capacity */
             capacity: number;
@@ -1137,10 +1739,30 @@ export interface components {
              * Format: date
              */
             date: string;
-            /** Period */
+            /**
+             * Period
+             * @example AM
+             */
             period: string;
         };
-        /** CapacityDayView */
+        /**
+         * CapacityDayView
+         * @description A date's periods with their capacity.
+         * @example {
+         *       "date": "2027-03-15",
+         *       "periods": [
+         *         {
+         *           "booked": 17,
+         *           "capacity": 40,
+         *           "code": "AM",
+         *           "end": "11:30",
+         *           "remaining": 23,
+         *           "start": "09:00"
+         *         }
+         *       ],
+         *       "working": true
+         *     }
+         */
         CapacityDayView: {
             /**
              * Date
@@ -1152,7 +1774,18 @@ export interface components {
             /** Working */
             working: boolean;
         };
-        /** CapacityPeriodView */
+        /**
+         * CapacityPeriodView
+         * @description A period of a date: capacity, booked, left.
+         * @example {
+         *       "booked": 17,
+         *       "capacity": 40,
+         *       "code": "AM",
+         *       "end": "11:30",
+         *       "remaining": 23,
+         *       "start": "09:00"
+         *     }
+         */
         CapacityPeriodView: {
             /** Booked */
             booked: number;
@@ -1173,14 +1806,47 @@ export interface components {
              */
             start: string;
         };
-        /** CapacityRangeView */
+        /**
+         * CapacityRangeView
+         * @description Capacity per date and period over a range.
+         * @example {
+         *       "center": "qingdao",
+         *       "days": [
+         *         {
+         *           "date": "2027-03-15",
+         *           "periods": [
+         *             {
+         *               "booked": 17,
+         *               "capacity": 40,
+         *               "code": "AM",
+         *               "end": "11:30",
+         *               "remaining": 23,
+         *               "start": "09:00"
+         *             }
+         *           ],
+         *           "working": true
+         *         }
+         *       ]
+         *     }
+         */
         CapacityRangeView: {
             /** Center */
             center: string;
             /** Days */
             days: components["schemas"]["CapacityDayView"][];
         };
-        /** CapacityView */
+        /**
+         * CapacityView
+         * @description A period's capacity with what is booked.
+         * @example {
+         *       "booked": 17,
+         *       "capacity": 45,
+         *       "center": "qingdao",
+         *       "date": "2027-03-15",
+         *       "period": "AM",
+         *       "remaining": 28
+         *     }
+         */
         CapacityView: {
             /** Booked */
             booked: number;
@@ -1198,7 +1864,15 @@ export interface components {
             /** Remaining */
             remaining: number;
         };
-        /** CardChallengeResponse */
+        /**
+         * CardChallengeResponse
+         * @description A one-use login challenge for a card, valid 2 minutes.
+         * @example {
+         *       "challenge_id": "c3a1f0e2-5b7d-4c8e-9f10-2a3b4c5d6e7f",
+         *       "expires_at": "2027-03-12T10:02:00+08:00",
+         *       "nonce": "cardcenter-login:Xq3v9LmZ0pR2"
+         *     }
+         */
         CardChallengeResponse: {
             /** Challenge Id */
             challenge_id: string;
@@ -1213,23 +1887,54 @@ export interface components {
              */
             nonce: string;
         };
-        /** CardList */
+        /**
+         * CardList
+         * @description The account's bound cards (one page: next_cursor is always null).
+         * @example {
+         *       "items": [],
+         *       "next_cursor": null
+         *     }
+         */
         CardList: {
             /** Items */
             items: components["schemas"]["CardView"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** CardLoginRequest */
+        /**
+         * CardLoginRequest
+         * @description A challenge's nonce signed by the card's private key (Ed25519 or ECDSA P-256, base64).
+         * @example {
+         *       "card_no": "QD2027000123",
+         *       "challenge_id": "c3a1f0e2-5b7d-4c8e-9f10-2a3b4c5d6e7f",
+         *       "signature": "MEUCIQDx3l0J1c2F0ZQ1hX2V4YW1wbGUtc2lnbmF0dXJlAiB0aGlzIGlzIG5vdCBhIHJlYWwgb25l"
+         *     }
+         */
         CardLoginRequest: {
             /** Card No */
             card_no: string;
-            /** Challenge Id */
+            /**
+             * Challenge Id
+             * @description GET /api/v1/card-challenges
+             */
             challenge_id: string;
-            /** Signature */
+            /**
+             * Signature
+             * @description base64 of the signature over the nonce's ASCII bytes
+             */
             signature: string;
         };
-        /** CardView */
+        /**
+         * CardView
+         * @description A card bound to the account.
+         * @example {
+         *       "algorithm": "Ed25519",
+         *       "bound_at": "2027-03-01T09:30:00+08:00",
+         *       "card_no": "QD2027000123",
+         *       "fingerprint": "SHA256:3q2+7w1c0ZmV4YW1wbGVmaW5nZXJwcmludA",
+         *       "public_key": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n"
+         *     }
+         */
         CardView: {
             /**
              * Algorithm
@@ -1251,7 +1956,16 @@ export interface components {
              */
             public_key: string;
         };
-        /** CenterLimits */
+        /**
+         * CenterLimits
+         * @description The center's size limits of a booking.
+         * @example {
+         *       "card_count_max": 99,
+         *       "contact_name_max": 50,
+         *       "enterprise_name_max": 200,
+         *       "enterprises_per_booking": 10
+         *     }
+         */
         CenterLimits: {
             /** Card Count Max */
             card_count_max: number;
@@ -1262,14 +1976,58 @@ export interface components {
             /** Enterprises Per Booking */
             enterprises_per_booking: number;
         };
-        /** CenterPage */
+        /**
+         * CenterPage
+         * @description Every center.
+         * @example {
+         *       "items": [
+         *         {
+         *           "closing_time": "17:00",
+         *           "cutoff_time": "15:00",
+         *           "desks": 4,
+         *           "id": "qingdao",
+         *           "late_minutes": 10,
+         *           "limits": {
+         *             "card_count_max": 99,
+         *             "contact_name_max": 50,
+         *             "enterprise_name_max": 200,
+         *             "enterprises_per_booking": 10
+         *           },
+         *           "periods": [
+         *             {
+         *               "code": "AM",
+         *               "end": "11:30",
+         *               "start": "09:00"
+         *             },
+         *             {
+         *               "code": "PM",
+         *               "end": "17:00",
+         *               "start": "13:30"
+         *             }
+         *           ],
+         *           "release_working_days": 10,
+         *           "segment_minutes": 30,
+         *           "timezone": "Asia/Shanghai"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
         CenterPage: {
             /** Items */
             items: components["schemas"]["CenterView"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** CenterPeriod */
+        /**
+         * CenterPeriod
+         * @description A period of the center's day.
+         * @example {
+         *       "code": "AM",
+         *       "end": "11:30",
+         *       "start": "09:00"
+         *     }
+         */
         CenterPeriod: {
             /** Code */
             code: string;
@@ -1284,7 +2042,38 @@ export interface components {
              */
             start: string;
         };
-        /** CenterView */
+        /**
+         * CenterView
+         * @description A center's settings.
+         * @example {
+         *       "closing_time": "17:00",
+         *       "cutoff_time": "15:00",
+         *       "desks": 4,
+         *       "id": "qingdao",
+         *       "late_minutes": 10,
+         *       "limits": {
+         *         "card_count_max": 99,
+         *         "contact_name_max": 50,
+         *         "enterprise_name_max": 200,
+         *         "enterprises_per_booking": 10
+         *       },
+         *       "periods": [
+         *         {
+         *           "code": "AM",
+         *           "end": "11:30",
+         *           "start": "09:00"
+         *         },
+         *         {
+         *           "code": "PM",
+         *           "end": "17:00",
+         *           "start": "13:30"
+         *         }
+         *       ],
+         *       "release_working_days": 10,
+         *       "segment_minutes": 30,
+         *       "timezone": "Asia/Shanghai"
+         *     }
+         */
         CenterView: {
             /**
              * Closing Time
@@ -1318,7 +2107,15 @@ export interface components {
             /** Timezone */
             timezone: string;
         };
-        /** CutoffBody */
+        /**
+         * CutoffBody
+         * @description The date to close now (and allocate), and why.
+         * @example {
+         *       "center": "qingdao",
+         *       "date": "2027-03-15",
+         *       "reason": "系统故障后重新分配"
+         *     }
+         */
         CutoffBody: {
             /** Center */
             center: string;
@@ -1334,7 +2131,29 @@ export interface components {
              */
             reason?: string;
         };
-        /** CutoffList */
+        /**
+         * CutoffList
+         * @description The cutoff states of a range of working days.
+         * @example {
+         *       "center": "qingdao",
+         *       "items": [
+         *         {
+         *           "allocated_at": "2027-03-12T15:00:04+08:00",
+         *           "bookings": 14,
+         *           "center": "qingdao",
+         *           "closed_at": "2027-03-12T15:00:00+08:00",
+         *           "closed_by": null,
+         *           "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *           "cutoff_id": "qingdao:2027-03-15:1",
+         *           "date": "2027-03-15",
+         *           "requested_at": "2027-03-12T15:00:00+08:00",
+         *           "requests": 1,
+         *           "snapshot_bookings": 14,
+         *           "status": "allocated"
+         *         }
+         *       ]
+         *     }
+         */
         CutoffList: {
             /** Center */
             center: string;
@@ -1344,7 +2163,16 @@ export interface components {
              */
             items: components["schemas"]["CutoffStateView"][];
         };
-        /** CutoffRunView */
+        /**
+         * CutoffRunView
+         * @description One request to allocate a date: the scheduled one or an administrator's.
+         * @example {
+         *       "at": "2027-03-12T15:00:00+08:00",
+         *       "by": null,
+         *       "reason": "scheduled",
+         *       "rerun": false
+         *     }
+         */
         CutoffRunView: {
             /**
              * At
@@ -1361,7 +2189,24 @@ export interface components {
             /** Rerun */
             rerun: boolean;
         };
-        /** CutoffStateView */
+        /**
+         * CutoffStateView
+         * @description A date's cutoff: open, closed (frozen) or allocated.
+         * @example {
+         *       "allocated_at": "2027-03-12T15:00:04+08:00",
+         *       "bookings": 14,
+         *       "center": "qingdao",
+         *       "closed_at": "2027-03-12T15:00:00+08:00",
+         *       "closed_by": null,
+         *       "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *       "cutoff_id": "qingdao:2027-03-15:1",
+         *       "date": "2027-03-15",
+         *       "requested_at": "2027-03-12T15:00:00+08:00",
+         *       "requests": 1,
+         *       "snapshot_bookings": 14,
+         *       "status": "allocated"
+         *     }
+         */
         CutoffStateView: {
             /** Allocated At */
             allocated_at: string | null;
@@ -1400,7 +2245,32 @@ export interface components {
              */
             status: "open" | "closed" | "allocated";
         };
-        /** CutoffStateWithRuns */
+        /**
+         * CutoffStateWithRuns
+         * @description A date's cutoff state and every allocation request.
+         * @example {
+         *       "allocated_at": "2027-03-12T15:00:04+08:00",
+         *       "bookings": 14,
+         *       "center": "qingdao",
+         *       "closed_at": "2027-03-12T15:00:00+08:00",
+         *       "closed_by": null,
+         *       "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *       "cutoff_id": "qingdao:2027-03-15:1",
+         *       "date": "2027-03-15",
+         *       "requested_at": "2027-03-12T15:00:00+08:00",
+         *       "requests": 1,
+         *       "runs": [
+         *         {
+         *           "at": "2027-03-12T15:00:00+08:00",
+         *           "by": null,
+         *           "reason": "scheduled",
+         *           "rerun": false
+         *         }
+         *       ],
+         *       "snapshot_bookings": 14,
+         *       "status": "allocated"
+         *     }
+         */
         CutoffStateWithRuns: {
             /** Allocated At */
             allocated_at: string | null;
@@ -1441,7 +2311,16 @@ export interface components {
              */
             status: "open" | "closed" | "allocated";
         };
-        /** DayOverrideView */
+        /**
+         * DayOverrideView
+         * @description An override of a date, who set it and when.
+         * @example {
+         *       "note": "设备检修，暂停办理",
+         *       "set_at": "2027-03-01T09:00:00+08:00",
+         *       "set_by": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *       "working": false
+         *     }
+         */
         DayOverrideView: {
             /** Note */
             note: string;
@@ -1455,7 +2334,54 @@ export interface components {
             /** Working */
             working: boolean;
         };
-        /** DayStatsFullView */
+        /**
+         * DayStatsFullView
+         * @description A day's counts by period, status and business type, and its totals.
+         * @example {
+         *       "business_types": [
+         *         {
+         *           "cards": 17,
+         *           "enterprises": 9,
+         *           "type": "RENEW_UNLOCK"
+         *         }
+         *       ],
+         *       "center": "qingdao",
+         *       "date": "2027-03-15",
+         *       "periods": [
+         *         {
+         *           "booked": 17,
+         *           "bookings": 8,
+         *           "business_types": [
+         *             {
+         *               "cards": 17,
+         *               "enterprises": 9,
+         *               "type": "RENEW_UNLOCK"
+         *             }
+         *           ],
+         *           "capacity": 40,
+         *           "code": "AM",
+         *           "enterprise_lines": 17,
+         *           "remaining": 23
+         *         }
+         *       ],
+         *       "statuses": {
+         *         "allocated": 0,
+         *         "cancelled": 2,
+         *         "checked_in": 0,
+         *         "completed": 0,
+         *         "confirmed": 12,
+         *         "no_show": 0
+         *       },
+         *       "totals": {
+         *         "bookings": 12,
+         *         "cancelled_bookings": 2,
+         *         "cancelled_lines": 3,
+         *         "cards": 41,
+         *         "enterprise_lines": 30,
+         *         "no_shows": 1
+         *       }
+         *     }
+         */
         DayStatsFullView: {
             /** Business Types */
             business_types: components["schemas"]["BusinessTypeStats"][];
@@ -1471,7 +2397,18 @@ export interface components {
             statuses: components["schemas"]["StatusCounts"];
             totals: components["schemas"]["DayTotals"];
         };
-        /** DayTotals */
+        /**
+         * DayTotals
+         * @description A day's totals.
+         * @example {
+         *       "bookings": 12,
+         *       "cancelled_bookings": 2,
+         *       "cancelled_lines": 3,
+         *       "cards": 41,
+         *       "enterprise_lines": 30,
+         *       "no_shows": 1
+         *     }
+         */
         DayTotals: {
             /**
              * Bookings
@@ -1492,14 +2429,69 @@ export interface components {
             /** No Shows */
             no_shows: number;
         };
-        /** DeskEnd */
+        /**
+         * DeskEnd
+         * @description A desk of a period and when its last assignment ends.
+         * @example {
+         *       "desk": 1,
+         *       "last_end": "2027-03-15T11:20"
+         *     }
+         */
         DeskEnd: {
             /** Desk */
             desk: number;
             /** Last End */
             last_end: string | null;
         };
-        /** DeskScheduleView */
+        /**
+         * DeskScheduleView
+         * @description A day's allocated bookings in queue order, for the desk.
+         * @example {
+         *       "center": "qingdao",
+         *       "date": "2027-03-15",
+         *       "items": [
+         *         {
+         *           "allocation": {
+         *             "desk": 3,
+         *             "end": "10:00",
+         *             "queue_number": "A012",
+         *             "start": "09:30"
+         *           },
+         *           "center": "qingdao",
+         *           "contact_name": "张伟",
+         *           "contact_phone": "13800138000",
+         *           "created_at": "2027-03-08T10:12:30+08:00",
+         *           "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *           "date": "2027-03-15",
+         *           "enterprises": [
+         *             {
+         *               "businesses": [
+         *                 {
+         *                   "count": 2,
+         *                   "type": "RENEW_UNLOCK"
+         *                 },
+         *                 {
+         *                   "count": null,
+         *                   "type": "BUY_READER"
+         *                 }
+         *               ],
+         *               "name": "青岛海川电子科技有限公司",
+         *               "org_code": "MA1K4LXL8",
+         *               "status": "active"
+         *             }
+         *           ],
+         *           "id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *           "period": "AM",
+         *           "sms": {
+         *             "resend_available": true,
+         *             "status": "delivered"
+         *           },
+         *           "status": "allocated"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
         DeskScheduleView: {
             /** Center */
             center: string;
@@ -1516,28 +2508,71 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** EnterpriseBody */
+        /**
+         * EnterpriseBody
+         * @description An enterprise by its 组织机构代码 (9 characters) or 统一社会信用代码 (18), and its name.
+         * @example {
+         *       "code": "91350100MA1K4LXL8D",
+         *       "name": "青岛海川电子科技有限公司"
+         *     }
+         */
         EnterpriseBody: {
-            /** Code */
+            /**
+             * Code
+             * @description 组织机构代码 (9 characters, or printed XXXXXXXX-X) or 统一社会信用代码 (18 characters); check characters verified
+             * @example MA1K4LXL8
+             * @example 91350100MA1K4LXL8D
+             */
             code: string;
             /** Name */
             name: string;
         };
-        /** EnterprisePage */
+        /**
+         * EnterprisePage
+         * @description Enterprises found (at most 20; next_cursor is always null).
+         * @example {
+         *       "items": [
+         *         {
+         *           "name": "青岛海川电子科技有限公司",
+         *           "org_code": "MA1K4LXL8"
+         *         },
+         *         {
+         *           "name": "青岛港湾国际物流有限公司",
+         *           "org_code": "39571826X"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
         EnterprisePage: {
             /** Items */
             items: components["schemas"]["EnterpriseView"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** EnterpriseView */
+        /**
+         * EnterpriseView
+         * @description An enterprise of the directory (its 9-character organisation code).
+         * @example {
+         *       "name": "青岛海川电子科技有限公司",
+         *       "org_code": "MA1K4LXL8"
+         *     }
+         */
         EnterpriseView: {
             /** Name */
             name: string;
             /** Org Code */
             org_code: string;
         };
-        /** FirstUnconfirmed */
+        /**
+         * FirstUnconfirmed
+         * @description The first day whose year is unconfirmed, and when it would open for booking.
+         * @example {
+         *       "date": "2028-01-03",
+         *       "days_until_release": 12,
+         *       "release_opens_on": "2027-12-20"
+         *     }
+         */
         FirstUnconfirmed: {
             /**
              * Date
@@ -1552,7 +2587,18 @@ export interface components {
              */
             release_opens_on: string;
         };
-        /** Jwk */
+        /**
+         * Jwk
+         * @description One public key (RFC 7517).
+         * @example {
+         *       "alg": "EdDSA",
+         *       "crv": "Ed25519",
+         *       "kid": "2027-03-k1",
+         *       "kty": "OKP",
+         *       "use": "sig",
+         *       "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+         *     }
+         */
         Jwk: {
             /**
              * Alg
@@ -1585,19 +2631,48 @@ export interface components {
              */
             y?: string | null;
         };
-        /** Jwks */
+        /**
+         * Jwks
+         * @description The keys access tokens are signed with (the current one and the previous, during a rotation).
+         * @example {
+         *       "keys": [
+         *         {
+         *           "alg": "EdDSA",
+         *           "crv": "Ed25519",
+         *           "kid": "2027-03-k1",
+         *           "kty": "OKP",
+         *           "use": "sig",
+         *           "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+         *         }
+         *       ]
+         *     }
+         */
         Jwks: {
             /** Keys */
             keys: components["schemas"]["Jwk"][];
         };
-        /** LiftSuspensionBody */
+        /**
+         * LiftSuspensionBody
+         * @description Why the suspension is lifted (kept in the agent's rights history).
+         * @example {
+         *       "reason": "经核实为系统通知延误，撤销暂停"
+         *     }
+         */
         LiftSuspensionBody: {
             /** Reason */
             reason: string;
         };
         /**
          * LoginRequest
-         * @description Either {username, password} or {phone, sms_code}.
+         * @description Either {username, password} or {phone, sms_code} (a code of purpose login).
+         * @example {
+         *       "password": "Qingdao#Card2027",
+         *       "username": "zhang.wei"
+         *     }
+         * @example {
+         *       "phone": "13800138000",
+         *       "sms_code": "493027"
+         *     }
          */
         LoginRequest: {
             /**
@@ -1608,11 +2683,13 @@ export interface components {
             /**
              * Phone
              * @default null
+             * @example 13800138000
              */
             phone?: string | null;
             /**
              * Sms Code
              * @default null
+             * @example 493027
              */
             sms_code?: string | null;
             /**
@@ -1621,14 +2698,35 @@ export interface components {
              */
             username?: string | null;
         };
-        /** MyEnterprisePage */
+        /**
+         * MyEnterprisePage
+         * @description The agent's enterprises.
+         * @example {
+         *       "items": [
+         *         {
+         *           "added_at": "2027-02-20T14:05:00+08:00",
+         *           "name": "青岛海川电子科技有限公司",
+         *           "org_code": "MA1K4LXL8"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
         MyEnterprisePage: {
             /** Items */
             items: components["schemas"]["MyEnterpriseView"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** MyEnterpriseView */
+        /**
+         * MyEnterpriseView
+         * @description An enterprise of the agent's list.
+         * @example {
+         *       "added_at": "2027-02-20T14:05:00+08:00",
+         *       "name": "青岛海川电子科技有限公司",
+         *       "org_code": "MA1K4LXL8"
+         *     }
+         */
         MyEnterpriseView: {
             /**
              * Added At
@@ -1640,7 +2738,22 @@ export interface components {
             /** Org Code */
             org_code: string;
         };
-        /** OfficialYearBody */
+        /**
+         * OfficialYearBody
+         * @description A year's official schedule as the State Council's notice gives it.
+         * @example {
+         *       "holidays": [
+         *         "2027-01-01",
+         *         "2027-02-06",
+         *         "2027-02-07",
+         *         "2027-02-08"
+         *       ],
+         *       "note": "国办发明电〔2026〕7号",
+         *       "workdays": [
+         *         "2027-02-20"
+         *       ]
+         *     }
+         */
         OfficialYearBody: {
             /**
              * Holidays
@@ -1659,7 +2772,25 @@ export interface components {
              */
             workdays: string[];
         };
-        /** OfficialYearView */
+        /**
+         * OfficialYearView
+         * @description A year's official schedule and where it comes from.
+         * @example {
+         *       "holidays": [
+         *         "2027-01-01",
+         *         "2027-02-06"
+         *       ],
+         *       "loaded_at": "2026-12-01T10:00:00+08:00",
+         *       "loaded_by": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *       "note": "国办发明电〔2026〕7号",
+         *       "package_knows": false,
+         *       "source": "admin",
+         *       "workdays": [
+         *         "2027-02-20"
+         *       ],
+         *       "year": 2027
+         *     }
+         */
         OfficialYearView: {
             /** Holidays */
             holidays: string[];
@@ -1681,16 +2812,59 @@ export interface components {
             /** Year */
             year: number;
         };
-        /** PasswordResetRequest */
+        /**
+         * PasswordResetRequest
+         * @description A new password for the account of this phone, proven by an SMS code of purpose reset_password.
+         * @example {
+         *       "new_password": "Laoshan-Hill-2027",
+         *       "phone": "13800138000",
+         *       "sms_code": "493027"
+         *     }
+         */
         PasswordResetRequest: {
-            /** New Password */
+            /**
+             * New Password
+             * @description at least 8 characters, not a common or guessable one
+             */
             new_password: string;
-            /** Phone */
+            /**
+             * Phone
+             * @example 13800138000
+             */
             phone: string;
-            /** Sms Code */
+            /**
+             * Sms Code
+             * @example 493027
+             */
             sms_code: string;
         };
-        /** PeriodSchedule */
+        /**
+         * PeriodSchedule
+         * @description A period's bookings, desks and assignments (in queue order).
+         * @example {
+         *       "assignments": [
+         *         {
+         *           "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *           "desk": 1,
+         *           "end": "09:30",
+         *           "estimated_end": "2027-03-15T09:20",
+         *           "estimated_start": "2027-03-15T09:00",
+         *           "overflow": false,
+         *           "queue_number": "A001",
+         *           "start": "09:00"
+         *         }
+         *       ],
+         *       "bookings": 1,
+         *       "desks": [
+         *         {
+         *           "desk": 1,
+         *           "last_end": "2027-03-15T09:20"
+         *         }
+         *       ],
+         *       "overflow": 0,
+         *       "period": "AM"
+         *     }
+         */
         PeriodSchedule: {
             /** Assignments */
             assignments: components["schemas"]["ScheduledBooking"][];
@@ -1703,7 +2877,25 @@ export interface components {
             /** Period */
             period: string;
         };
-        /** PeriodStatsWithTypes */
+        /**
+         * PeriodStatsWithTypes
+         * @description A period's counts, with its business types.
+         * @example {
+         *       "booked": 17,
+         *       "bookings": 8,
+         *       "business_types": [
+         *         {
+         *           "cards": 17,
+         *           "enterprises": 9,
+         *           "type": "RENEW_UNLOCK"
+         *         }
+         *       ],
+         *       "capacity": 40,
+         *       "code": "AM",
+         *       "enterprise_lines": 17,
+         *       "remaining": 23
+         *     }
+         */
         PeriodStatsWithTypes: {
             /** Booked */
             booked: number;
@@ -1720,46 +2912,148 @@ export interface components {
             /** Remaining */
             remaining: number;
         };
+        /**
+         * @description An error (RFC 9457 problem details). `type` is always `about:blank` and `title` the HTTP status phrase; `code` is the stable machine code to branch on and `detail` says in English what went wrong. Some codes add members (`errors`, `retry_after`, `suspended_until`, `late_after`, `request_id`).
+         * @example {
+         *       "code": "booking.capacity_exhausted",
+         *       "detail": "No capacity left for this date and period",
+         *       "status": 409,
+         *       "title": "Conflict",
+         *       "type": "about:blank"
+         *     }
+         */
         Problem: {
+            /**
+             * @description the stable error code (x-problem-codes of each response)
+             * @example booking.capacity_exhausted
+             */
             code: string;
+            /**
+             * @description what went wrong, in English
+             * @example No capacity left for this date and period
+             */
             detail?: string;
+            /** @description validation_error only: one entry per field */
             errors?: {
+                /**
+                 * @description dotted path of the field
+                 * @example enterprises[0].org_code
+                 */
                 field?: string;
+                /**
+                 * @description what is wrong, in English
+                 * @example String should have at most 32 characters
+                 */
                 message?: string;
             }[];
+            /** @description 500/503: the request's X-Request-ID, to quote */
+            request_id?: string;
+            /** @description 429 from a service: seconds to wait (as Retry-After) */
+            retry_after?: number;
+            /**
+             * @description the HTTP status
+             * @example 409
+             */
             status: number;
+            /**
+             * @description the HTTP status phrase
+             * @example Conflict
+             */
             title: string;
-            type: string;
+            /**
+             * @description always about:blank
+             * @constant
+             */
+            type: "about:blank";
         };
-        /** RefreshRequest */
+        /**
+         * RefreshRequest
+         * @description The refresh token of a session; it is spent by the exchange.
+         * @example {
+         *       "refresh_token": "rt_8ZfV2yQk3mJx9LwT0bN4cR6sA1dE7gH5"
+         *     }
+         */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
         };
-        /** RegistrationRequest */
+        /**
+         * RegistrationRequest
+         * @description A new agent (经办人) account: the phone proven by an SMS code of purpose register.
+         * @example {
+         *       "email": "zhang.wei@haier-example.cn",
+         *       "name": "张伟",
+         *       "org_code": "MA1K4LXL8",
+         *       "password": "Qingdao#Card2027",
+         *       "phone": "13800138000",
+         *       "sms_code": "493027",
+         *       "username": "zhang.wei"
+         *     }
+         */
         RegistrationRequest: {
             /**
              * Email
              * @default null
+             * @example zhang.wei@haier-example.cn
              */
             email?: string | null;
-            /** Name */
+            /**
+             * Name
+             * @description the agent's real name
+             */
             name: string;
             /**
              * Org Code
+             * @description the agent's company (组织机构代码 or 统一社会信用代码)
              * @default null
+             * @example MA1K4LXL8
+             * @example 91350100MA1K4LXL8D
              */
             org_code?: string | null;
-            /** Password */
+            /**
+             * Password
+             * @description at least 8 characters, not a common or guessable one
+             */
             password: string;
-            /** Phone */
+            /**
+             * Phone
+             * @example 13800138000
+             */
             phone: string;
-            /** Sms Code */
+            /**
+             * Sms Code
+             * @example 493027
+             */
             sms_code: string;
-            /** Username */
+            /**
+             * Username
+             * @description 3-32 letters, digits, _ . -, starting with a letter or digit; case-insensitive (stored lower-cased)
+             */
             username: string;
         };
-        /** RightsAuditEntry */
+        /**
+         * RightsAuditEntry
+         * @description One change to an agent's booking rights: by whom, why, before and after.
+         * @example {
+         *       "actor": null,
+         *       "after": {
+         *         "cancellations": 0,
+         *         "no_shows": 2,
+         *         "reason": "too_many_no_shows",
+         *         "suspended_until": "2027-04-14T00:00:00+08:00"
+         *       },
+         *       "at": "2027-03-15T10:11:00+08:00",
+         *       "before": {
+         *         "cancellations": 0,
+         *         "no_shows": 1,
+         *         "reason": null,
+         *         "suspended_until": null
+         *       },
+         *       "change": "suspended",
+         *       "note": "第2次逾期未到",
+         *       "request_id": null
+         *     }
+         */
         RightsAuditEntry: {
             /**
              * Actor
@@ -1783,7 +3077,16 @@ export interface components {
             /** Request Id */
             request_id: string | null;
         };
-        /** RightsSnapshotView */
+        /**
+         * RightsSnapshotView
+         * @description An agent's rights at one moment.
+         * @example {
+         *       "cancellations": 0,
+         *       "no_shows": 2,
+         *       "reason": "too_many_no_shows",
+         *       "suspended_until": "2027-04-14T00:00:00+08:00"
+         *     }
+         */
         RightsSnapshotView: {
             /** Cancellations */
             cancellations: number;
@@ -1794,7 +3097,27 @@ export interface components {
             /** Suspended Until */
             suspended_until: string | null;
         };
-        /** RunInfo */
+        /**
+         * RunInfo
+         * @description The allocation run that computed the schedule (the same snapshot and policy give the same one).
+         * @example {
+         *       "booking_count": 1,
+         *       "closed_at": "2027-03-12T15:00:00+08:00",
+         *       "created_at": "2027-03-12T15:00:04+08:00",
+         *       "cutoff_id": "qingdao:2027-03-15:1",
+         *       "overflow_count": 0,
+         *       "policy_fingerprint": "sha256:41aa2d03",
+         *       "run_id": "7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+         *       "schedule_fingerprint": "sha256:e07b6c55",
+         *       "snapshot_fingerprint": "sha256:9c1f0b7e",
+         *       "stats": {
+         *         "bookings": 1,
+         *         "desks": 4,
+         *         "overflow": 0,
+         *         "segment_minutes": 30
+         *       }
+         *     }
+         */
         RunInfo: {
             /** Booking Count */
             booking_count: number;
@@ -1829,6 +3152,55 @@ export interface components {
          * ScheduleResponse
          * @description The schedule in force for a (center, date): grouped by period (in the day's order),
          *     each period's assignments in queue order.
+         * @example {
+         *       "applied_at": "2027-03-12T15:00:04+08:00",
+         *       "center": "qingdao",
+         *       "date": "2027-03-15",
+         *       "desks": 4,
+         *       "periods": [
+         *         {
+         *           "assignments": [
+         *             {
+         *               "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *               "desk": 1,
+         *               "end": "09:30",
+         *               "estimated_end": "2027-03-15T09:20",
+         *               "estimated_start": "2027-03-15T09:00",
+         *               "overflow": false,
+         *               "queue_number": "A001",
+         *               "start": "09:00"
+         *             }
+         *           ],
+         *           "bookings": 1,
+         *           "desks": [
+         *             {
+         *               "desk": 1,
+         *               "last_end": "2027-03-15T09:20"
+         *             }
+         *           ],
+         *           "overflow": 0,
+         *           "period": "AM"
+         *         }
+         *       ],
+         *       "run": {
+         *         "booking_count": 1,
+         *         "closed_at": "2027-03-12T15:00:00+08:00",
+         *         "created_at": "2027-03-12T15:00:04+08:00",
+         *         "cutoff_id": "qingdao:2027-03-15:1",
+         *         "overflow_count": 0,
+         *         "policy_fingerprint": "sha256:41aa2d03",
+         *         "run_id": "7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+         *         "schedule_fingerprint": "sha256:e07b6c55",
+         *         "snapshot_fingerprint": "sha256:9c1f0b7e",
+         *         "stats": {
+         *           "bookings": 1,
+         *           "desks": 4,
+         *           "overflow": 0,
+         *           "segment_minutes": 30
+         *         }
+         *       },
+         *       "segment_minutes": 30
+         *     }
          */
         ScheduleResponse: {
             /**
@@ -1851,7 +3223,20 @@ export interface components {
             /** Segment Minutes */
             segment_minutes: number;
         };
-        /** ScheduledBooking */
+        /**
+         * ScheduledBooking
+         * @description One booking's place: its queue number, desk, the segment the agent was told, the estimate.
+         * @example {
+         *       "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *       "desk": 1,
+         *       "end": "09:30",
+         *       "estimated_end": "2027-03-15T09:20",
+         *       "estimated_start": "2027-03-15T09:00",
+         *       "overflow": false,
+         *       "queue_number": "A001",
+         *       "start": "09:00"
+         *     }
+         */
         ScheduledBooking: {
             /** Booking Id */
             booking_id: string;
@@ -1882,7 +3267,26 @@ export interface components {
              */
             start: string;
         };
-        /** SessionResponse */
+        /**
+         * SessionResponse
+         * @description A session: a short access token (Authorization: Bearer) and a refresh token for the next one.
+         * @example {
+         *       "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiI1ZjBjNmIxZSJ9.c2lnbmF0dXJl",
+         *       "expires_in": 900,
+         *       "refresh_token": "rt_8ZfV2yQk3mJx9LwT0bN4cR6sA1dE7gH5",
+         *       "token_type": "Bearer",
+         *       "user": {
+         *         "email": null,
+         *         "id": "5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f",
+         *         "name": "张伟",
+         *         "phone": "13800138000",
+         *         "roles": [
+         *           "agent"
+         *         ],
+         *         "username": "zhang.wei"
+         *       }
+         *     }
+         */
         SessionResponse: {
             /** Access Token */
             access_token: string;
@@ -1900,7 +3304,20 @@ export interface components {
             token_type: "Bearer";
             user: components["schemas"]["UserView"];
         };
-        /** SmsAttempt */
+        /**
+         * SmsAttempt
+         * @description One call to the SMS provider.
+         * @example {
+         *       "attempt": 1,
+         *       "finished_at": "2027-03-12T15:00:06+08:00",
+         *       "outcome": "delivered",
+         *       "provider": "http",
+         *       "reason": null,
+         *       "sender": "notifier-1",
+         *       "started_at": "2027-03-12T15:00:05+08:00",
+         *       "status_code": 200
+         *     }
+         */
         SmsAttempt: {
             /** Attempt */
             attempt: number;
@@ -1928,9 +3345,19 @@ export interface components {
             /** Status Code */
             status_code: number | null;
         };
-        /** SmsCodeRequest */
+        /**
+         * SmsCodeRequest
+         * @description Which phone gets a 6-digit code (valid 5 minutes, one use), and what it is for.
+         * @example {
+         *       "phone": "13800138000",
+         *       "purpose": "register"
+         *     }
+         */
         SmsCodeRequest: {
-            /** Phone */
+            /**
+             * Phone
+             * @example 13800138000
+             */
             phone: string;
             /**
              * Purpose
@@ -1939,7 +3366,13 @@ export interface components {
              */
             purpose: "register" | "login" | "reset_password" | "bind_card";
         };
-        /** SmsCodeSent */
+        /**
+         * SmsCodeSent
+         * @description The code is on its way (the same answer whether or not the phone has an account).
+         * @example {
+         *       "expires_in": 300
+         *     }
+         */
         SmsCodeSent: {
             /**
              * Expires In
@@ -1947,7 +3380,41 @@ export interface components {
              */
             expires_in: number;
         };
-        /** SmsLogEntry */
+        /**
+         * SmsLogEntry
+         * @description One SMS: what it says, to whom, why, and how its delivery went.
+         * @example {
+         *       "attempt_count": 1,
+         *       "attempts": [
+         *         {
+         *           "attempt": 1,
+         *           "finished_at": "2027-03-12T15:00:06+08:00",
+         *           "outcome": "delivered",
+         *           "provider": "http",
+         *           "reason": null,
+         *           "sender": "notifier-1",
+         *           "started_at": "2027-03-12T15:00:05+08:00",
+         *           "status_code": 200
+         *         }
+         *       ],
+         *       "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *       "created_at": "2027-03-12T15:00:05+08:00",
+         *       "delivered_at": "2027-03-12T15:00:06+08:00",
+         *       "event_type": "booking.allocated",
+         *       "failed_at": null,
+         *       "id": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d",
+         *       "kind": "booking.allocated",
+         *       "last_error": null,
+         *       "next_attempt_at": null,
+         *       "phone": "13800138000",
+         *       "provider": "http",
+         *       "provider_id": "sms-7781203",
+         *       "ref": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d",
+         *       "resend": false,
+         *       "status": "delivered",
+         *       "text": "【制卡中心】您预约的2027年3月15日上午制卡业务已安排：第1号窗口，办理时间09:00-09:30，排队号A001。请在该时间段内携带制卡资料到窗口办理，超过起始时间10分钟不予办理并计入逾期。"
+         *     }
+         */
         SmsLogEntry: {
             /** Attempt Count */
             attempt_count: number;
@@ -2001,20 +3468,80 @@ export interface components {
              */
             text: string;
         };
-        /** SmsLogPage */
+        /**
+         * SmsLogPage
+         * @description A page of the SMS log, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "attempt_count": 1,
+         *           "attempts": [
+         *             {
+         *               "attempt": 1,
+         *               "finished_at": "2027-03-12T15:00:06+08:00",
+         *               "outcome": "delivered",
+         *               "provider": "http",
+         *               "reason": null,
+         *               "sender": "notifier-1",
+         *               "started_at": "2027-03-12T15:00:05+08:00",
+         *               "status_code": 200
+         *             }
+         *           ],
+         *           "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *           "created_at": "2027-03-12T15:00:05+08:00",
+         *           "delivered_at": "2027-03-12T15:00:06+08:00",
+         *           "event_type": "booking.allocated",
+         *           "failed_at": null,
+         *           "id": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d",
+         *           "kind": "booking.allocated",
+         *           "last_error": null,
+         *           "next_attempt_at": null,
+         *           "phone": "13800138000",
+         *           "provider": "http",
+         *           "provider_id": "sms-7781203",
+         *           "ref": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d",
+         *           "resend": false,
+         *           "status": "delivered",
+         *           "text": "【制卡中心】您预约的2027年3月15日上午制卡业务已安排：第1号窗口，办理时间09:00-09:30，排队号A001。请在该时间段内携带制卡资料到窗口办理，超过起始时间10分钟不予办理并计入逾期。"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
         SmsLogPage: {
             /** Items */
             items: components["schemas"]["SmsLogEntry"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** SmsResendView */
+        /**
+         * SmsResendView
+         * @description The SMS is queued again.
+         * @example {
+         *       "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *       "sms": {
+         *         "resend_available": false,
+         *         "status": "pending"
+         *       }
+         *     }
+         */
         SmsResendView: {
             /** Booking Id */
             booking_id: string;
             sms: components["schemas"]["BookingSms"];
         };
-        /** StatusCounts */
+        /**
+         * StatusCounts
+         * @description Bookings of the day per status.
+         * @example {
+         *       "allocated": 0,
+         *       "cancelled": 2,
+         *       "checked_in": 0,
+         *       "completed": 0,
+         *       "confirmed": 12,
+         *       "no_show": 0
+         *     }
+         */
         StatusCounts: {
             /** Allocated */
             allocated: number;
@@ -2029,7 +3556,20 @@ export interface components {
             /** No Show */
             no_show: number;
         };
-        /** UserView */
+        /**
+         * UserView
+         * @description An account.
+         * @example {
+         *       "email": "zhang.wei@haier-example.cn",
+         *       "id": "5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f",
+         *       "name": "张伟",
+         *       "phone": "13800138000",
+         *       "roles": [
+         *         "agent"
+         *       ],
+         *       "username": "zhang.wei"
+         *     }
+         */
         UserView: {
             /** Email */
             email: string | null;
@@ -2046,47 +3586,41 @@ export interface components {
         };
     };
     responses: {
-        /** @description codes: request.too_large */
+        /** @description Request Entity Too Large: `request.too_large` */
         Gateway413: {
             headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description codes: rate_limited */
+        /** @description Too Many Requests: `rate_limited` */
         Gateway429: {
             headers: {
-                /** @description Seconds to wait before trying again. */
-                "Retry-After"?: number;
+                "Retry-After": components["headers"]["Retry-After"];
+                "X-Request-ID": components["headers"]["X-Request-ID"];
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description codes: gateway.upstream_unavailable */
+        /** @description Bad Gateway: `gateway.upstream_unavailable` */
         Gateway502: {
             headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description codes: gateway.upstream_unavailable */
-        Gateway503: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description codes: gateway.upstream_unavailable */
+        /** @description Gateway Timeout: `gateway.upstream_unavailable` */
         Gateway504: {
             headers: {
+                "X-Request-ID": components["headers"]["X-Request-ID"];
                 [name: string]: unknown;
             };
             content: {
@@ -2096,7 +3630,23 @@ export interface components {
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description Where the created resource is read.
+         * @example /api/v1/me
+         */
+        Location: string;
+        /**
+         * @description Seconds to wait before trying again.
+         * @example 30
+         */
+        "Retry-After": number;
+        /**
+         * @description The request's id (the client's own X-Request-ID when it is sane, else the gateway's 32 hex digits); quote it when reporting a problem.
+         * @example 4bf92f3577b34da6a3ce929d0e0e4736
+         */
+        "X-Request-ID": string;
+    };
     pathItems: never;
 }
 export type AdminCalendarDay = components['schemas']['AdminCalendarDay'];
@@ -2180,8 +3730,10 @@ export type UserView = components['schemas']['UserView'];
 export type ResponseGateway413 = components['responses']['Gateway413'];
 export type ResponseGateway429 = components['responses']['Gateway429'];
 export type ResponseGateway502 = components['responses']['Gateway502'];
-export type ResponseGateway503 = components['responses']['Gateway503'];
 export type ResponseGateway504 = components['responses']['Gateway504'];
+export type HeaderLocation = components['headers']['Location'];
+export type HeaderRetryAfter = components['headers']['Retry-After'];
+export type HeaderXRequestId = components['headers']['X-Request-ID'];
 export type $defs = Record<string, never>;
 export interface operations {
     get_jwks: {
@@ -2196,6 +3748,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2204,15 +3757,28 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     get_agents: {
         parameters: {
             query: {
+                /** @description username (prefix) or phone (11 digits or last 4+) */
                 q: string;
+                /** @description next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description agents per page */
                 limit?: number;
             };
             header?: never;
@@ -2224,33 +3790,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AgentPage"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2259,7 +3829,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -2268,6 +3848,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description an agent's account id
+                 * @example 5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f
+                 */
                 user_id: string;
             };
             cookie?: never;
@@ -2277,33 +3861,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AgentRightsView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2312,14 +3900,26 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     get_admin_month: {
         parameters: {
             query: {
+                /** @description a center's id (GET /api/v1/centers); default: the default center */
                 center?: string | null;
+                /** @description YYYY-MM */
                 month: string;
             };
             header?: never;
@@ -2331,33 +3931,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AdminMonthView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2366,7 +3970,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -2375,6 +3989,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description a year (2000-2100)
+                 * @example 2027
+                 */
                 year: string;
             };
             cookie?: never;
@@ -2384,33 +4002,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OfficialYearView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: calendar.year_invalid, validation_error */
+            /** @description Unprocessable Entity: `calendar.year_invalid`, `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2419,7 +4041,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -2428,6 +4060,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description a year (2000-2100)
+                 * @example 2027
+                 */
                 year: string;
             };
             cookie?: never;
@@ -2441,24 +4077,27 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OfficialYearView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2466,9 +4105,10 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: calendar.date_in_both_lists, calendar.date_outside_year, calendar.workday_not_weekend, calendar.year_invalid, validation_error */
+            /** @description Unprocessable Entity: `calendar.date_in_both_lists`, `calendar.date_outside_year`, `calendar.workday_not_weekend`, `calendar.year_invalid`, `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2477,7 +4117,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -2486,40 +4136,48 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description a year (2000-2100)
+                 * @example 2027
+                 */
                 year: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: calendar.year_invalid, validation_error */
+            /** @description Unprocessable Entity: `calendar.year_invalid`, `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2528,7 +4186,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -2537,6 +4205,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description a date (YYYY-MM-DD, the center's calendar)
+                 * @example 2027-03-15
+                 */
                 date: string;
             };
             cookie?: never;
@@ -2550,24 +4222,27 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CalendarDayOverride"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2575,9 +4250,10 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2586,51 +4262,70 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     delete_calendar_day_override: {
         parameters: {
             query?: {
+                /** @description a center's id (GET /api/v1/centers); default: the default center */
                 center?: string | null;
             };
             header?: never;
             path: {
+                /**
+                 * @description a date (YYYY-MM-DD, the center's calendar)
+                 * @example 2027-03-15
+                 */
                 date: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2639,15 +4334,28 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     get_admin_capacity: {
         parameters: {
             query?: {
+                /** @description a center's id (GET /api/v1/centers); default: the default center */
                 center?: string | null;
+                /** @description the first day; default: as the operation says */
                 from?: string | null;
+                /** @description the last day; default: as the operation says */
                 to?: string | null;
             };
             header?: never;
@@ -2659,33 +4367,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CapacityRangeView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2694,7 +4406,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -2714,33 +4436,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CapacityView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: capacity.below_booked */
+            /** @description Conflict: `capacity.below_booked` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2748,9 +4474,10 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: booking.period_unknown, validation_error */
+            /** @description Unprocessable Entity: `booking.period_unknown`, `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2759,15 +4486,28 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     get_cutoff_list: {
         parameters: {
             query?: {
+                /** @description a center's id (GET /api/v1/centers); default: the default center */
                 center?: string | null;
+                /** @description the first day; default: as the operation says */
                 from?: string | null;
+                /** @description the last day; default: as the operation says */
                 to?: string | null;
             };
             header?: never;
@@ -2779,33 +4519,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CutoffList"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2814,7 +4558,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -2831,27 +4585,30 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Accepted */
             202: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CutoffStateWithRuns"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2859,9 +4616,10 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2870,7 +4628,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -2879,7 +4647,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description a center's id (GET /api/v1/centers)
+                 * @example qingdao
+                 */
                 center: string;
+                /**
+                 * @description a date (YYYY-MM-DD, the center's calendar)
+                 * @example 2027-03-15
+                 */
                 date: string;
             };
             cookie?: never;
@@ -2889,33 +4665,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CutoffStateWithRuns"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2924,7 +4704,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -2933,7 +4723,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description a center's id (GET /api/v1/centers)
+                 * @example qingdao
+                 */
                 center: string;
+                /**
+                 * @description a date (YYYY-MM-DD, the center's calendar)
+                 * @example 2027-03-15
+                 */
                 date: string;
             };
             cookie?: never;
@@ -2943,33 +4741,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DayStatsFullView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2978,7 +4780,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -2987,6 +4799,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description an agent's account id
+                 * @example 5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f
+                 */
                 user_id: string;
             };
             cookie?: never;
@@ -2997,25 +4813,28 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3023,9 +4842,10 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3034,7 +4854,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3043,7 +4873,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description a center's id (GET /api/v1/centers)
+                 * @example qingdao
+                 */
                 center: string;
+                /**
+                 * @description the service date (YYYY-MM-DD)
+                 * @example 2027-03-15
+                 */
                 date: string;
             };
             cookie?: never;
@@ -3053,42 +4891,47 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleResponse"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: allocation.not_found */
+            /** @description Not Found: `allocation.not_found` */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3097,17 +4940,32 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     get_bookings: {
         parameters: {
             query?: {
+                /** @description service dates from this day on */
                 from?: string | null;
+                /** @description service dates up to this day */
                 to?: string | null;
+                /** @description only bookings in this status */
                 status?: ("confirmed" | "allocated" | "checked_in" | "completed" | "no_show" | "cancelled") | null;
+                /** @description next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description bookings per page */
                 limit?: number;
             };
             header?: never;
@@ -3119,24 +4977,27 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BookingPage"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3145,7 +5006,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3153,6 +5024,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description Any 1-200 visible ASCII characters, new for each new request: sent again with the same body, the first answer is replayed instead of acting twice; with another body, 422 idempotency.key_reused.
+                 * @example 3f8a2c9e-booking-20270315-am
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3164,36 +5039,40 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BookingView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.suspended */
+            /** @description Forbidden: `booking.suspended` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.capacity_exhausted, booking.duplicate_period, booking.enterprise_already_booked */
+            /** @description Conflict: `booking.capacity_exhausted`, `booking.duplicate_period`, `booking.enterprise_already_booked` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3201,20 +5080,21 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: booking.business_conflict, booking.count_required, booking.date_not_bookable, booking.period_unknown, enterprise.code_invalid, idempotency.key_reused, validation_error */
+            /** @description Unprocessable Entity: `booking.business_conflict`, `booking.count_required`, `booking.date_not_bookable`, `booking.period_unknown`, `enterprise.code_invalid`, `idempotency.key_reused`, `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.rate_limited, rate_limited */
+            /** @description Too Many Requests: `booking.rate_limited`, `rate_limited` */
             429: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3222,7 +5102,17 @@ export interface operations {
                 };
             };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3231,6 +5121,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description the booking's id
+                 * @example 0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3240,33 +5134,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BookingView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.not_found */
+            /** @description Not Found: `booking.not_found` */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3275,7 +5173,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3284,6 +5192,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description the booking's id
+                 * @example 0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3293,42 +5205,47 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BookingView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.not_found */
+            /** @description Not Found: `booking.not_found` */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.cutoff_passed, booking.not_active */
+            /** @description Conflict: `booking.cutoff_passed`, `booking.not_active` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3337,7 +5254,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3346,7 +5273,15 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description the booking's id
+                 * @example 0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b
+                 */
                 id: string;
+                /**
+                 * @description an enterprise's organisation code (组织机构代码, 9 characters) or unified social credit code (统一社会信用代码, 18)
+                 * @example MA1K4LXL8
+                 */
                 org_code: string;
             };
             cookie?: never;
@@ -3356,42 +5291,47 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BookingView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.line_not_found, booking.not_found */
+            /** @description Not Found: `booking.line_not_found`, `booking.not_found` */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.cutoff_passed, booking.not_active */
+            /** @description Conflict: `booking.cutoff_passed`, `booking.not_active` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3400,7 +5340,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3409,51 +5359,60 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description the booking's id
+                 * @example 0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b
+                 */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Accepted */
             202: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SmsResendView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.not_found */
+            /** @description Not Found: `booking.not_found` */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.not_active, booking.sms_resend_used */
+            /** @description Conflict: `booking.not_active`, `booking.sms_resend_used` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3462,7 +5421,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3478,6 +5447,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3486,15 +5456,28 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     get_calendar: {
         parameters: {
             query?: {
+                /** @description a center's id (GET /api/v1/centers); default: the default center */
                 center?: string | null;
+                /** @description the first day; default: the center's today */
                 from?: string | null;
+                /** @description the last day; default: 14 days after from */
                 to?: string | null;
             };
             header?: never;
@@ -3506,15 +5489,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CalendarView"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3523,13 +5508,24 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     get_card_challenge: {
         parameters: {
             query: {
+                /** @description 1-32 letters or digits (stored upper-cased) */
                 card_no: string;
             };
             header?: never;
@@ -3541,26 +5537,28 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CardChallengeResponse"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: rate_limited */
+            /** @description Too Many Requests: `rate_limited` */
             429: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3568,7 +5566,17 @@ export interface operations {
                 };
             };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3584,6 +5592,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3592,7 +5601,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3601,6 +5620,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description a center's id (GET /api/v1/centers)
+                 * @example qingdao
+                 */
                 center: string;
             };
             cookie?: never;
@@ -3610,24 +5633,27 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CenterView"];
                 };
             };
-            /** @description codes: center.not_found */
+            /** @description Not Found: `center.not_found` */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3636,7 +5662,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3645,6 +5681,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description the booking's id
+                 * @example 0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3654,51 +5694,57 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BookingView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.not_found */
+            /** @description Not Found: `booking.not_found` */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.late, booking.not_active, booking.wrong_day */
+            /** @description Conflict: `booking.late`, `booking.not_active`, `booking.wrong_day` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3707,7 +5753,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3716,6 +5772,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description the booking's id
+                 * @example 0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3725,51 +5785,57 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BookingView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.not_found */
+            /** @description Not Found: `booking.not_found` */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.not_active */
+            /** @description Conflict: `booking.not_active` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3778,7 +5844,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3787,6 +5863,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description the booking's id
+                 * @example 0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b
+                 */
                 id: string;
             };
             cookie?: never;
@@ -3796,51 +5876,57 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BookingView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.not_found */
+            /** @description Not Found: `booking.not_found` */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: booking.not_active, booking.not_late_yet, booking.wrong_day */
+            /** @description Conflict: `booking.not_active`, `booking.not_late_yet`, `booking.wrong_day` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3849,14 +5935,26 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     get_desk_schedule: {
         parameters: {
             query?: {
+                /** @description a center's id (GET /api/v1/centers); default: the default center */
                 center?: string | null;
+                /** @description the service date; default: the center's today */
                 date?: string | null;
             };
             header?: never;
@@ -3868,33 +5966,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DeskScheduleView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3903,13 +6005,24 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     get_enterprises: {
         parameters: {
             query: {
+                /** @description the start of an organisation code, or a part of a name */
                 q: string;
             };
             header?: never;
@@ -3921,15 +6034,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EnterprisePage"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3938,7 +6053,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -3955,27 +6080,30 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EnterpriseView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: enterprise.exists */
+            /** @description Conflict: `enterprise.exists` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3983,20 +6111,21 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: enterprise.code_invalid, validation_error */
+            /** @description Unprocessable Entity: `enterprise.code_invalid`, `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: enterprise.rate_limited, rate_limited */
+            /** @description Too Many Requests: `enterprise.rate_limited`, `rate_limited` */
             429: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4004,7 +6133,17 @@ export interface operations {
                 };
             };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4020,15 +6159,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4037,7 +6178,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4053,15 +6204,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BookingRightsView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4070,7 +6223,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4086,15 +6249,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CardList"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4103,7 +6268,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4120,36 +6295,40 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CardView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: card.proof_invalid, card.proof_required */
+            /** @description Forbidden: `card.proof_invalid`, `card.proof_required` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: card.already_bound */
+            /** @description Conflict: `card.already_bound` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4157,20 +6336,21 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.locked, rate_limited */
+            /** @description Too Many Requests: `auth.locked`, `rate_limited` */
             429: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4178,7 +6358,17 @@ export interface operations {
                 };
             };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4187,40 +6377,48 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description the card's number
+                 * @example QD2027000123
+                 */
                 card_no: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: not_found */
+            /** @description Not Found: `not_found` */
             404: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4229,7 +6427,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4245,15 +6453,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MyEnterprisePage"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4262,7 +6472,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4279,27 +6499,30 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MyEnterpriseView"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: enterprise.already_added */
+            /** @description Conflict: `enterprise.already_added` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4307,20 +6530,21 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: enterprise.code_invalid, validation_error */
+            /** @description Unprocessable Entity: `enterprise.code_invalid`, `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: enterprise.rate_limited, rate_limited */
+            /** @description Too Many Requests: `enterprise.rate_limited`, `rate_limited` */
             429: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4328,7 +6552,17 @@ export interface operations {
                 };
             };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4337,31 +6571,38 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description an enterprise's organisation code (组织机构代码, 9 characters) or unified social credit code (统一社会信用代码, 18)
+                 * @example MA1K4LXL8
+                 */
                 org_code: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4370,16 +6611,30 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
     get_notifications: {
         parameters: {
             query?: {
+                /** @description the recipient's mobile number */
                 phone?: string | null;
+                /** @description the SMS of one booking */
                 booking_id?: string | null;
+                /** @description next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description messages per page */
                 limit?: number;
             };
             header?: never;
@@ -4391,33 +6646,37 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SmsLogPage"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.forbidden */
+            /** @description Forbidden: `auth.forbidden` */
             403: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4426,7 +6685,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4443,28 +6712,30 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: sms.code_invalid, user.password_weak, validation_error */
+            /** @description Unprocessable Entity: `sms.code_invalid`, `user.password_weak`, `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: rate_limited */
+            /** @description Too Many Requests: `rate_limited` */
             429: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4472,7 +6743,17 @@ export interface operations {
                 };
             };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4492,15 +6773,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
-            /** @description codes: auth.invalid_credentials */
+            /** @description Unauthorized: `auth.invalid_credentials` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4508,20 +6791,21 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: auth.locked, rate_limited */
+            /** @description Too Many Requests: `auth.locked`, `rate_limited` */
             429: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4529,7 +6813,17 @@ export interface operations {
                 };
             };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4549,15 +6843,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
-            /** @description codes: auth.card_invalid */
+            /** @description Unauthorized: `auth.card_invalid` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4565,18 +6861,39 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            429: components["responses"]["Gateway429"];
+            /** @description Too Many Requests: `rate_limited` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4589,16 +6906,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description No Content */
             204: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4607,7 +6926,17 @@ export interface operations {
             };
             429: components["responses"]["Gateway429"];
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4627,15 +6956,17 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionResponse"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4643,20 +6974,21 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: rate_limited */
+            /** @description Too Many Requests: `rate_limited` */
             429: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4664,7 +6996,17 @@ export interface operations {
                 };
             };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4681,18 +7023,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Accepted */
             202: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SmsCodeSent"];
                 };
             };
-            /** @description codes: auth.invalid_token, auth.token_expired, auth.unauthorized */
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
             401: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4700,20 +7044,21 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: validation_error */
+            /** @description Unprocessable Entity: `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: rate_limited, sms.rate_limited */
+            /** @description Too Many Requests: `rate_limited`, `sms.rate_limited` */
             429: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4721,7 +7066,17 @@ export interface operations {
                 };
             };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };
@@ -4738,18 +7093,21 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description Created */
             201: {
                 headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description codes: user.phone_taken, user.username_taken */
+            /** @description Conflict: `user.phone_taken`, `user.username_taken` */
             409: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4757,20 +7115,21 @@ export interface operations {
                 };
             };
             413: components["responses"]["Gateway413"];
-            /** @description codes: sms.code_invalid, user.password_weak, validation_error */
+            /** @description Unprocessable Entity: `sms.code_invalid`, `user.password_weak`, `validation_error` */
             422: {
                 headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description codes: rate_limited */
+            /** @description Too Many Requests: `rate_limited` */
             429: {
                 headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4778,7 +7137,17 @@ export interface operations {
                 };
             };
             502: components["responses"]["Gateway502"];
-            503: components["responses"]["Gateway503"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             504: components["responses"]["Gateway504"];
         };
     };

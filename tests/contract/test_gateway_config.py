@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
 import aiohttp
@@ -197,7 +198,8 @@ async def _problem(resp: aiohttp.ClientResponse, status: int, code: str) -> dict
     assert body["type"] == "about:blank"
     assert body["status"] == status
     assert body["code"] == code
-    assert body["title"]
+    # type about:blank: the title is the status phrase (RFC 9457 4.2.1), the services' too.
+    assert body["title"] == HTTPStatus(status).phrase and body["detail"]
     assert len(resp.headers.getall("X-Request-ID")) == 1
     return body
 

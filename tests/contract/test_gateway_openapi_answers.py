@@ -28,8 +28,19 @@ def resolve(document: dict, answer: dict) -> dict:
 
 def test_documented_gateway_codes_are_the_templates():
     codes = template_codes()
-    for status, (code, _, _) in GATEWAY_ANSWERS.items():
-        assert codes[status] == code, status
+    for status, (answer, _) in GATEWAY_ANSWERS.items():
+        assert codes[status] == answer.code, status
+
+
+def template_details() -> dict[int, str]:
+    block = re.search(r"map \$status \$gw_problem_detail \{(.*?)\}", TEMPLATE.read_text(encoding="utf-8"), re.S).group(1)
+    return {int(s): d for s, d in re.findall(r'^\s*(\d{3})\s+"([^"]+)";', block, re.M)}
+
+
+def test_documented_gateway_details_are_the_templates():
+    details = template_details()
+    for status, (answer, _) in GATEWAY_ANSWERS.items():
+        assert details[status] == answer.detail, status
 
 
 def test_every_operation_documents_the_gateway_answers():
@@ -39,12 +50,13 @@ def test_every_operation_documents_the_gateway_answers():
         for method, op in item.items():
             if method not in METHODS:
                 continue
-            for status, (code, applies, headers) in GATEWAY_ANSWERS.items():
+            for status, (gateway, applies) in GATEWAY_ANSWERS.items():
                 if applies == "body" and "requestBody" not in op:
                     continue
                 answer = resolve(document, op["responses"].get(str(status), {}))
-                if code not in answer.get("x-codes", []) or not set(headers) <= set(answer.get("headers", {})):
-                    missing.append(f"{method.upper()} {path} {status} {code}")
+                headers = {"X-Request-ID", *(["Retry-After"] if status in (429, 503) else [])}
+                if gateway.code not in answer.get("x-codes", []) or not headers <= set(answer.get("headers", {})):
+                    missing.append(f"{method.upper()} {path} {status} {gateway.code}")
     assert not missing, missing
     # A service's own 429 keeps its code beside the gateway's.
     sms = document["paths"]["/api/v1/sms-codes"]["post"]["responses"]["429"]

@@ -257,7 +257,7 @@ def assert_gateway_429(resp: aiohttp.ClientResponse, text: str, retry_after: int
     assert resp.headers["Content-Type"].lower() == services.headers["Content-Type"].lower()
     assert set(body) == set(json.loads(services.body)), "the same members as a service's problem"
     assert body["type"] == "about:blank" and body["status"] == 429 and body["code"] == "rate_limited"
-    assert body["title"] and body["detail"]
+    assert body["title"] == json.loads(services.body)["title"] == "Too Many Requests" and body["detail"]
     assert resp.headers.getall("Retry-After") == [str(retry_after)]
     assert len(resp.headers.getall("X-Request-ID")) == 1
     return body

@@ -63,6 +63,7 @@ export const MESSAGES = Object.freeze({
   'capacity.below_booked': '容量不能低于该时间段已预约的企业数，请填写不小于已预约数的容量。',
   // ---- the center's side (issue 15) ----------------------------------------------------
   'center.not_found': '该制卡中心不存在。',
+  'allocation.not_found': '该中心当天尚未分配（截止时间后才有窗口、时段和排队号）。',
   'calendar.year_invalid': '年份不正确（须为 2000-2100 年）。',
   'calendar.date_outside_year': '列表中有不属于该年份的日期，请检查后重新导入。',
   'calendar.date_in_both_lists': '同一日期不能既是放假日又是调休上班日，请检查后重新导入。',
@@ -76,6 +77,7 @@ export const MESSAGES = Object.freeze({
   'request.uri_too_long': '请求地址过长。',
   'gateway.upstream_unavailable': '服务暂时不可用，请稍后再试。',
   'gateway.error': '网关处理请求失败，请稍后再试。',
+  'service.unavailable': '服务繁忙或正在重新连接，请稍后再试。',
   'internal_error': '系统内部错误，请稍后再试；如持续出现，请联系客服并提供请求编号。',
   'not_found': '请求的内容不存在。',
   'bad_request': '请求格式有误。',

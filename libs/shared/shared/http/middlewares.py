@@ -72,7 +72,7 @@ async def problem_errors(request: web.Request, handler):
     except AppError as exc:
         if exc.status >= 500:
             log.error("app_error", code=exc.code)
-        return problem(exc.status, exc.code, exc.title, exc.detail, headers=exc.headers, **exc.extra)
+        return problem(exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra)
     except ValidationError as exc:  # a model built inside a handler from client input
         return problem(422, "validation_error", "The request is not valid", errors=field_errors(exc))
     except web.HTTPException as exc:
@@ -86,11 +86,11 @@ async def problem_errors(request: web.Request, handler):
         # Overload (no pool connection in time) or a dropped database connection: the
         # request did nothing (its transaction rolled back); the client may try again.
         log.warning("service_unavailable", path=request.path, method=request.method, error=type(exc).__name__)
-        return problem(503, "service.unavailable", "Service unavailable",
+        return problem(503, "service.unavailable",
                        "The service is busy or reconnecting; try again shortly.",
                        headers={"Retry-After": "1"}, request_id=request_id_of(request))
     except Exception:
         log.exception("unhandled_error", path=request.path, method=request.method)
-        return problem(500, "internal_error", "Internal error",
+        return problem(500, "internal_error",
                        "Something went wrong on our side; quote the request id when you report it.",
                        request_id=request_id_of(request))

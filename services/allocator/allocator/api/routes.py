@@ -15,9 +15,14 @@ from .models import ScheduleQuery, ScheduleResponse
 
 # One declaration per route gives the aiohttp route and its OpenAPI operation
 # (allocator.api.openapi); module level, so the document needs no runtime.
-api = ApiRouter("allocator")
+api = ApiRouter("allocator", path_params={
+    "center": {"description": "a center's id (GET /api/v1/centers)", "example": "qingdao",
+               "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"}},
+    "date": {"description": "the service date (YYYY-MM-DD)", "example": "2027-03-15",
+             "schema": {"type": "string", "format": "date"}}})
 # Besides 401 auth.unauthorized (no token) and 403 auth.forbidden, which the router adds.
-TOKEN_ERRORS = ((401, "auth.invalid_token"), (401, "auth.token_expired"))
+TOKEN_ERRORS = ((401, "auth.invalid_token", "The access token is not valid."),
+                (401, "auth.token_expired", "The access token has expired."))
 
 
 class AllocationNotFound(NotFound):
@@ -26,8 +31,11 @@ class AllocationNotFound(NotFound):
 
 
 @api.get("/api/v1/allocations/{center}/{date}", summary="The day's schedule: desks, segments, queue numbers",
+         description="The schedule in force for a center's date once its cutoff is allocated: per period, in queue "
+                     "order, each booking's desk, time segment, queue number and estimated times, with the run that "
+                     "computed it. Before the allocation: 404 allocation.not_found. For staff and administrators.",
          response=ScheduleResponse, roles=("staff", "admin"),
-         errors=[(404, "allocation.not_found"), *TOKEN_ERRORS])
+         errors=[AllocationNotFound, *TOKEN_ERRORS])
 async def allocation_schedule(request: web.Request) -> web.Response:
     query = validate(ScheduleQuery, dict(request.match_info))
     runtime = request.app[RUNTIME_KEY]

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.http.formats import example
+
 from .models import (BusinessTypeStats, ClockTime, CutoffStateView, Day, Instant, PeriodStats, StatusCounts)
 
 
@@ -17,12 +19,28 @@ class _Body(BaseModel):
 # ---- the official calendar -------------------------------------------------------------
 
 class OfficialYearBody(_Body):
+    """A year's official schedule as the State Council's notice gives it."""
+    model_config = ConfigDict(json_schema_extra=example({'holidays': ['2027-01-01',
+                                                                      "2027-02-06",
+                                                                      "2027-02-07",
+                                                                      '2027-02-08'],
+                                                         'workdays': ['2027-02-20'],
+                                                         'note': '国办发明电〔2026〕7号'}))
     holidays: list[date] = Field(max_length=366, description="days off (weekends inside a holiday period may be listed)")
     workdays: list[date] = Field(max_length=366, description="调休: weekend days that are worked")
     note: str = Field("", max_length=500, description="e.g. the notice's number")
 
 
 class OfficialYearView(BaseModel):
+    """A year's official schedule and where it comes from."""
+    model_config = ConfigDict(json_schema_extra=example({'year': 2027,
+                                                         'source': 'admin',
+                                                         'holidays': ['2027-01-01', '2027-02-06'],
+                                                         'workdays': ['2027-02-20'],
+                                                         'package_knows': False,
+                                                         'loaded_by': '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+                                                         'loaded_at': '2026-12-01T10:00:00+08:00',
+                                                         'note': '国办发明电〔2026〕7号'}))
     year: int
     source: Literal["admin", "package"] | None = Field(
         description="admin: loaded (wins while loaded); package: chinese-calendar knows it; null: unconfirmed")
@@ -35,11 +53,16 @@ class OfficialYearView(BaseModel):
 
 
 class MonthQuery(_Body):
-    center: str | None = None
+    center: str | None = Field(None, description="a center's id (GET /api/v1/centers); default: the default center")
     month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
 
 
 class DayOverrideView(BaseModel):
+    """An override of a date, who set it and when."""
+    model_config = ConfigDict(json_schema_extra=example({'working': False,
+                                                         'note': '设备检修，暂停办理',
+                                                         'set_by': '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+                                                         'set_at': '2027-03-01T09:00:00+08:00'}))
     working: bool
     note: str
     set_by: str | None
@@ -47,6 +70,18 @@ class DayOverrideView(BaseModel):
 
 
 class AdminCalendarDay(BaseModel):
+    """A day of the console's month view."""
+    model_config = ConfigDict(json_schema_extra=example({'date': '2027-03-15',
+                                                         'weekday': 1,
+                                                         'working': True,
+                                                         'source': 'package',
+                                                         'official_working': True,
+                                                         'confirmed': True,
+                                                         'override': None,
+                                                         'bookable': True,
+                                                         'not_bookable_reason': None,
+                                                         'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                         'cutoff_status': 'open'}))
     date: Day
     weekday: int = Field(description="1 = Monday .. 7 = Sunday")
     working: bool
@@ -62,12 +97,32 @@ class AdminCalendarDay(BaseModel):
 
 
 class FirstUnconfirmed(BaseModel):
+    """The first day whose year is unconfirmed, and when it would open for booking."""
+    model_config = ConfigDict(json_schema_extra=example({'date': '2028-01-03',
+                                                         'release_opens_on': '2027-12-20',
+                                                         'days_until_release': 12}))
     date: Day
     release_opens_on: Day
     days_until_release: int
 
 
 class AdminMonthView(BaseModel):
+    """A month of a center's calendar for the console."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'month': '2027-03',
+                                                         'year_source': 'admin',
+                                                         'first_unconfirmed': None,
+                                                         'days': [{'date': '2027-03-15',
+                                                                   'weekday': 1,
+                                                                   'working': True,
+                                                                   'source': 'package',
+                                                                   'official_working': True,
+                                                                   'confirmed': True,
+                                                                   'override': None,
+                                                                   'bookable': True,
+                                                                   'not_bookable_reason': None,
+                                                                   'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                                   'cutoff_status': 'open'}]}))
     center: str
     month: str
     year_source: Literal["admin", "package"] | None
@@ -79,12 +134,19 @@ class AdminMonthView(BaseModel):
 
 class RangeQuery(_Body):
     model_config = ConfigDict(populate_by_name=True)
-    center: str | None = None
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    center: str | None = Field(None, description="a center's id (GET /api/v1/centers); default: the default center")
+    from_: date | None = Field(None, alias="from", description="the first day; default: as the operation says")
+    to: date | None = Field(None, description="the last day; default: as the operation says")
 
 
 class CapacityPeriodView(BaseModel):
+    """A period of a date: capacity, booked, left."""
+    model_config = ConfigDict(json_schema_extra=example({'code': 'AM',
+                                                         'start': '09:00',
+                                                         'end': '11:30',
+                                                         'capacity': 40,
+                                                         'booked': 17,
+                                                         'remaining': 23}))
     code: str
     start: ClockTime
     end: ClockTime
@@ -94,12 +156,31 @@ class CapacityPeriodView(BaseModel):
 
 
 class CapacityDayView(BaseModel):
+    """A date's periods with their capacity."""
+    model_config = ConfigDict(json_schema_extra=example({'date': '2027-03-15',
+                                                         'working': True,
+                                                         'periods': [{'code': 'AM',
+                                                                      'start': '09:00',
+                                                                      'end': '11:30',
+                                                                      'capacity': 40,
+                                                                      'booked': 17,
+                                                                      'remaining': 23}]}))
     date: Day
     working: bool
     periods: list[CapacityPeriodView]
 
 
 class CapacityRangeView(BaseModel):
+    """Capacity per date and period over a range."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'days': [{'date': '2027-03-15',
+                                                                   'working': True,
+                                                                   'periods': [{'code': 'AM',
+                                                                                'start': '09:00',
+                                                                                'end': '11:30',
+                                                                                'capacity': 40,
+                                                                                'booked': 17,
+                                                                                'remaining': 23}]}]}))
     center: str
     days: list[CapacityDayView]
 
@@ -107,6 +188,11 @@ class CapacityRangeView(BaseModel):
 # ---- cutoffs, statistics -------------------------------------------------------------------
 
 class CutoffRunView(BaseModel):
+    """One request to allocate a date: the scheduled one or an administrator's."""
+    model_config = ConfigDict(json_schema_extra=example({'at': '2027-03-12T15:00:00+08:00',
+                                                         'by': None,
+                                                         'reason': 'scheduled',
+                                                         'rerun': False}))
     at: Instant
     by: str | None = Field(description="the administrator; null: the scheduler")
     reason: str
@@ -114,19 +200,67 @@ class CutoffRunView(BaseModel):
 
 
 class CutoffStateWithRuns(CutoffStateView):
+    """A date's cutoff state and every allocation request."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'status': 'allocated',
+                                                         'bookings': 14,
+                                                         'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                         'closed_at': '2027-03-12T15:00:00+08:00',
+                                                         'closed_by': None,
+                                                         'allocated_at': '2027-03-12T15:00:04+08:00',
+                                                         'cutoff_id': 'qingdao:2027-03-15:1',
+                                                         'requested_at': '2027-03-12T15:00:00+08:00',
+                                                         'requests': 1,
+                                                         'snapshot_bookings': 14,
+                                                         'runs': [{'at': '2027-03-12T15:00:00+08:00',
+                                                                   'by': None,
+                                                                   'reason': 'scheduled',
+                                                                   'rerun': False}]}))
     runs: list[CutoffRunView]
 
 
 class CutoffList(BaseModel):
+    """The cutoff states of a range of working days."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'items': [{'center': 'qingdao',
+                                                                    'date': '2027-03-15',
+                                                                    'status': 'allocated',
+                                                                    'bookings': 14,
+                                                                    'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                                    'closed_at': '2027-03-12T15:00:00+08:00',
+                                                                    'closed_by': None,
+                                                                    'allocated_at': '2027-03-12T15:00:04+08:00',
+                                                                    'cutoff_id': 'qingdao:2027-03-15:1',
+                                                                    'requested_at': '2027-03-12T15:00:00+08:00',
+                                                                    'requests': 1,
+                                                                    'snapshot_bookings': 14}]}))
     center: str
     items: list[CutoffStateView] = Field(description="one per working day of the range")
 
 
 class PeriodStatsWithTypes(PeriodStats):
+    """A period's counts, with its business types."""
+    model_config = ConfigDict(json_schema_extra=example({'code': 'AM',
+                                                         'capacity': 40,
+                                                         'booked': 17,
+                                                         'remaining': 23,
+                                                         'bookings': 8,
+                                                         'enterprise_lines': 17,
+                                                         'business_types': [{'type': 'RENEW_UNLOCK',
+                                                                             'enterprises': 9,
+                                                                             'cards': 17}]}))
     business_types: list[BusinessTypeStats]
 
 
 class DayTotals(BaseModel):
+    """A day's totals."""
+    model_config = ConfigDict(json_schema_extra=example({'bookings': 12,
+                                                         'enterprise_lines': 30,
+                                                         'cards': 41,
+                                                         'cancelled_bookings': 2,
+                                                         'cancelled_lines': 3,
+                                                         'no_shows': 1}))
     bookings: int = Field(description="not cancelled")
     enterprise_lines: int = Field(description="active")
     cards: int
@@ -136,6 +270,33 @@ class DayTotals(BaseModel):
 
 
 class DayStatsFullView(BaseModel):
+    """A day's counts by period, status and business type, and its totals."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'periods': [{'code': 'AM',
+                                                                      'capacity': 40,
+                                                                      'booked': 17,
+                                                                      'remaining': 23,
+                                                                      'bookings': 8,
+                                                                      'enterprise_lines': 17,
+                                                                      'business_types': [{'type': 'RENEW_UNLOCK',
+                                                                                          'enterprises': 9,
+                                                                                          'cards': 17}]}],
+                                                         'statuses': {'confirmed': 12,
+                                                                      'allocated': 0,
+                                                                      'checked_in': 0,
+                                                                      'completed': 0,
+                                                                      'no_show': 0,
+                                                                      'cancelled': 2},
+                                                         'business_types': [{'type': 'RENEW_UNLOCK',
+                                                                             'enterprises': 9,
+                                                                             'cards': 17}],
+                                                         'totals': {'bookings': 12,
+                                                                    'enterprise_lines': 30,
+                                                                    'cards': 41,
+                                                                    'cancelled_bookings': 2,
+                                                                    'cancelled_lines': 3,
+                                                                    'no_shows': 1}}))
     center: str
     date: Day
     periods: list[PeriodStatsWithTypes]
@@ -148,11 +309,21 @@ class DayStatsFullView(BaseModel):
 
 class AgentQuery(_Body):
     q: str = Field(min_length=2, max_length=50, description="username (prefix) or phone (11 digits or last 4+)")
-    cursor: str | None = Field(None, max_length=500)
-    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=500, description="next_cursor of the previous page")
+    limit: int = Field(20, ge=1, le=100, description="agents per page")
 
 
 class AgentListItem(BaseModel):
+    """An agent found, with its booking rights (the phone masked)."""
+    model_config = ConfigDict(json_schema_extra=example({'id': '5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f',
+                                                         'username': 'zhang.wei',
+                                                         'name': '张伟',
+                                                         'phone': '138****8000',
+                                                         'registered_at': '2027-01-05T09:30:00+08:00',
+                                                         'suspended_until': None,
+                                                         'reason': None,
+                                                         'no_shows': 0,
+                                                         'cancellations': 1}))
     id: str
     username: str | None
     name: str
@@ -165,6 +336,17 @@ class AgentListItem(BaseModel):
 
 
 class AgentPage(BaseModel):
+    """A page of agents found."""
+    model_config = ConfigDict(json_schema_extra=example({'items': [{'id': '5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f',
+                                                                    'username': 'zhang.wei',
+                                                                    'name': '张伟',
+                                                                    'phone': '138****8000',
+                                                                    'registered_at': '2027-01-05T09:30:00+08:00',
+                                                                    'suspended_until': None,
+                                                                    'reason': None,
+                                                                    'no_shows': 0,
+                                                                    'cancellations': 1}],
+                                                         'next_cursor': None}))
     items: list[AgentListItem]
     next_cursor: str | None
 
@@ -172,12 +354,19 @@ class AgentPage(BaseModel):
 # ---- centers -----------------------------------------------------------------------------
 
 class CenterPeriod(BaseModel):
+    """A period of the center's day."""
+    model_config = ConfigDict(json_schema_extra=example({'code': 'AM', 'start': '09:00', 'end': '11:30'}))
     code: str
     start: ClockTime
     end: ClockTime
 
 
 class CenterLimits(BaseModel):
+    """The center's size limits of a booking."""
+    model_config = ConfigDict(json_schema_extra=example({'enterprises_per_booking': 10,
+                                                         'contact_name_max': 50,
+                                                         'enterprise_name_max': 200,
+                                                         'card_count_max': 99}))
     enterprises_per_booking: int
     contact_name_max: int
     enterprise_name_max: int
@@ -185,6 +374,23 @@ class CenterLimits(BaseModel):
 
 
 class CenterView(BaseModel):
+    """A center's settings."""
+    model_config = ConfigDict(json_schema_extra=example({'id': 'qingdao',
+                                                         'timezone': 'Asia/Shanghai',
+                                                         'cutoff_time': '15:00',
+                                                         'release_working_days': 10,
+                                                         'late_minutes': 10,
+                                                         'closing_time': '17:00',
+                                                         'desks': 4,
+                                                         'segment_minutes': 30,
+                                                         'periods': [{'code': 'AM', 'start': '09:00', 'end': '11:30'},
+                                                                     {'code': 'PM',
+                                                                      'start': '13:30',
+                                                                      'end': '17:00'}],
+                                                         'limits': {'enterprises_per_booking': 10,
+                                                                    'contact_name_max': 50,
+                                                                    'enterprise_name_max': 200,
+                                                                    'card_count_max': 99}}))
     id: str
     timezone: str
     cutoff_time: ClockTime = Field(description="on the last working day before the service date")
@@ -198,5 +404,25 @@ class CenterView(BaseModel):
 
 
 class CenterPage(BaseModel):
+    """Every center."""
+    model_config = ConfigDict(json_schema_extra=example({'items': [{'id': 'qingdao',
+                                                                    'timezone': 'Asia/Shanghai',
+                                                                    'cutoff_time': '15:00',
+                                                                    'release_working_days': 10,
+                                                                    'late_minutes': 10,
+                                                                    'closing_time': '17:00',
+                                                                    'desks': 4,
+                                                                    'segment_minutes': 30,
+                                                                    'periods': [{'code': 'AM',
+                                                                                 'start': '09:00',
+                                                                                 'end': '11:30'},
+                                                                                {'code': 'PM',
+                                                                                 'start': '13:30',
+                                                                                 'end': '17:00'}],
+                                                                    'limits': {'enterprises_per_booking': 10,
+                                                                               'contact_name_max': 50,
+                                                                               'enterprise_name_max': 200,
+                                                                               'card_count_max': 99}}],
+                                                         'next_cursor': None}))
     items: list[CenterView]
     next_cursor: str | None

@@ -10,6 +10,9 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_query, read_json, validate
 
+from ..domain.errors import (BookingNotFound, BusinessConflict, CapacityExhausted, CountRequired, CutoffPassed,
+                             DateNotBookable, DuplicatePeriod, EnterpriseAlreadyBooked, IdempotencyKeyReused,
+                             InvalidOrgCode, LineNotFound, NotActive, PeriodUnknown, SmsResendUsed, Suspended)
 from ..service import account_throttle
 from ..service.booking_cancel import cancel_booking
 from ..service.booking_create import CreateBooking, create_booking
@@ -17,22 +20,26 @@ from ..service.booking_queries import get_booking, list_bookings
 from ..service.idempotency import IdempotencyKey
 from ..service.rights import my_rights
 from ..service.sms import request_sms_resend
-from .context import TAG, TOKEN_ERRORS, context_of
+from .context import PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .models import BookingBody, BookingListQuery, BookingPage, BookingRightsView, BookingView, SmsResendView, answer
 from .params import idempotency_key
 
-api = ApiRouter(TAG)
-NOT_FOUND = (404, "booking.not_found")
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
+NOT_FOUND = BookingNotFound
 # api.md "Bookings (agent)": each refusal its own code (validation_error the router adds).
 CREATE_REFUSALS = [
-    (422, "booking.business_conflict"), (422, "booking.count_required"), (422, "enterprise.code_invalid"),
-    (422, "booking.date_not_bookable"), (422, "booking.period_unknown"), (409, "booking.capacity_exhausted"),
-    (409, "booking.duplicate_period"), (409, "booking.enterprise_already_booked"), (403, "booking.suspended"),
-    (422, "idempotency.key_reused"), (429, "booking.rate_limited")]
-CANCEL_REFUSALS = [NOT_FOUND, (409, "booking.cutoff_passed"), (409, "booking.not_active")]
+    BusinessConflict, CountRequired, InvalidOrgCode, DateNotBookable, PeriodUnknown, CapacityExhausted,
+    DuplicatePeriod, EnterpriseAlreadyBooked, Suspended, IdempotencyKeyReused,
+    (429, "booking.rate_limited", "Too many bookings created from this account; retry after Retry-After seconds.")]
+CANCEL_REFUSALS = [NOT_FOUND, CutoffPassed, NotActive]
 
 
 @api.post("/api/v1/bookings",
+          description=("Books a period of a working day for 1 to 10 enterprises, each with its business types. "
+                       "The booking is confirmed at once and the agent hears it by SMS; at the cutoff (15:00 "
+                       "the working day before) it gets a desk, a time segment and a queue number. Send an "
+                       "Idempotency-Key to retry safely: the same key and body replay the first answer. Every "
+                       "refusal has its own code (see the 403/409/422 answers)."),
           summary="Book a period for up to 10 enterprises (Idempotency-Key: the same key and body replay the answer)",
           body=BookingBody, response=BookingView, status=201, roles=(), headers=["Idempotency-Key"],
           errors=[*TOKEN_ERRORS, *CREATE_REFUSALS])
@@ -56,7 +63,10 @@ async def booking(request: web.Request) -> web.Response:
                         content_type=result.content_type, charset="utf-8")
 
 
-@api.get("/api/v1/bookings", summary="The agent's bookings, newest service date first",
+@api.get("/api/v1/bookings",
+         description=("The signed-in agent's bookings, newest service date first, optionally between two dates "
+                      "and of one status; paged with `cursor` (next_cursor of the previous page)."),
+         summary="The agent's bookings, newest service date first",
          query=BookingListQuery, response=BookingPage, roles=(), errors=TOKEN_ERRORS)
 async def bookings(request: web.Request) -> web.Response:
     principal = principal_of(request)
@@ -66,7 +76,10 @@ async def bookings(request: web.Request) -> web.Response:
     return json_response(answer(BookingPage, page))
 
 
-@api.get("/api/v1/bookings/{id}", summary="One of the agent's bookings (another agent's: 404)",
+@api.get("/api/v1/bookings/{id}",
+         description=("One booking of the signed-in agent, with its enterprises, allocation and SMS state. "
+                      "Another agent's booking answers 404 booking.not_found, as a missing one does."),
+         summary="One of the agent's bookings (another agent's: 404)",
          response=BookingView, roles=(), errors=[*TOKEN_ERRORS, NOT_FOUND])
 async def booking_by_id(request: web.Request) -> web.Response:
     principal = principal_of(request)
@@ -74,7 +87,10 @@ async def booking_by_id(request: web.Request) -> web.Response:
     return json_response(answer(BookingView, view))
 
 
-@api.post("/api/v1/bookings/{id}/cancel", summary="Cancel a booking before its cutoff",
+@api.post("/api/v1/bookings/{id}/cancel",
+          description=("Cancels the whole booking, until its cutoff; the answer is the booking with status "
+                       "cancelled. Cancelling often suspends the right to book for a while."),
+          summary="Cancel a booking before its cutoff",
           response=BookingView, roles=(), errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS])
 async def booking_cancellation(request: web.Request) -> web.Response:
     principal = principal_of(request)
@@ -83,9 +99,11 @@ async def booking_cancellation(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/bookings/{id}/enterprises/{org_code}/cancel",
+          description=("Cancels one enterprise of a booking, until the cutoff; the booking itself is cancelled "
+                       "when it was the last active one."),
           summary="Cancel one enterprise of a booking (the booking too when it was the last)",
           response=BookingView, roles=(),
-          errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS, (404, "booking.line_not_found")])
+          errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS, LineNotFound])
 async def booking_line_cancellation(request: web.Request) -> web.Response:
     principal = principal_of(request)
     view = await cancel_booking(context_of(request), principal.user_id, request.match_info["id"],
@@ -94,16 +112,21 @@ async def booking_line_cancellation(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/bookings/{id}/sms-resend",
+          description=("Sends the booking's SMS again, as the booking is now (its allocation once it has one). "
+                       "Once per booking, and only while it is confirmed or allocated."),
           summary="Send the booking's SMS again, as the booking is now (once; confirmed or allocated only)",
           response=SmsResendView, status=202, roles=(),
-          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.sms_resend_used"), (409, "booking.not_active")])
+          errors=[*TOKEN_ERRORS, NOT_FOUND, SmsResendUsed, NotActive])
 async def booking_sms_resend(request: web.Request) -> web.Response:
     principal = principal_of(request)
     result = await request_sms_resend(context_of(request), principal.user_id, request.match_info["id"])
     return json_response(answer(SmsResendView, result), status=202)
 
 
-@api.get("/api/v1/me/booking-rights", summary="The agent's booking rights: suspension and counters",
+@api.get("/api/v1/me/booking-rights",
+         description=("Whether the agent may book: the suspension (until when, and why) and the counters of "
+                      "no-shows and cancellations that lead to one."),
+         summary="The agent's booking rights: suspension and counters",
          response=BookingRightsView, roles=(), errors=TOKEN_ERRORS)
 async def my_booking_rights(request: web.Request) -> web.Response:
     principal = principal_of(request)

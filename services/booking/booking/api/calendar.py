@@ -8,19 +8,27 @@ from shared.http.problems import json_response
 from shared.http.requests import parse_query
 
 from ..service import calendar as use
-from .context import TAG, context_of
+from .context import PATH_PARAMS, TAG, context_of
 from .models import BusinessTypePage, CalendarQuery, CalendarView, answer
 
-api = ApiRouter(TAG)
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
-@api.get("/api/v1/business-types", public=True, summary="The eight business types and their rules",
+@api.get("/api/v1/business-types",
+         description=("The eight business types (业务种类) with their Chinese names, whether a card count is "
+                      "required, optional or not taken, and which types exclude each other for one enterprise."),
+         public=True, summary="The eight business types and their rules",
          response=BusinessTypePage)
 async def business_types(_request: web.Request) -> web.Response:
     return json_response(answer(BusinessTypePage, {"items": use.business_types(), "next_cursor": None}))
 
 
-@api.get("/api/v1/calendar", public=True,
+@api.get("/api/v1/calendar",
+         description=("The center's days from `from` to `to` (default: today and the next 14 days): working or "
+                      "not, bookable or why not, the cutoff, and per period its times, capacity and what is "
+                      "left. A date in a year whose official schedule is unconfirmed is never bookable "
+                      "(calendar_unconfirmed)."),
+         public=True,
          summary="Bookable days with their cutoff and what is left per period (default: today + 14 days)",
          query=CalendarQuery, response=CalendarView)
 async def calendar(request: web.Request) -> web.Response:

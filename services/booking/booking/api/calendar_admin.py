@@ -10,16 +10,17 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
+from ..domain.official_calendar import DateInBothLists, DateOutsideYear, WorkdayNotWeekend, YearInvalid
 from ..service import admin_calendar, official_years
 from .admin_models import (AdminMonthView, CapacityRangeView, MonthQuery, OfficialYearBody, OfficialYearView,
                            RangeQuery)
-from .context import ADMIN, TAG, TOKEN_ERRORS, context_of
+from .context import ADMIN, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .models import answer
 
-api = ApiRouter(TAG)
-YEAR_INVALID = (422, "calendar.year_invalid")
-LOAD_REFUSALS = [YEAR_INVALID, (422, "calendar.date_outside_year"), (422, "calendar.date_in_both_lists"),
-                 (422, "calendar.workday_not_weekend")]
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
+YEAR_INVALID = YearInvalid
+LOAD_REFUSALS = [YEAR_INVALID, DateOutsideYear, DateInBothLists,
+                 WorkdayNotWeekend]
 
 
 def path_year(request: web.Request) -> int:
@@ -30,6 +31,9 @@ def path_year(request: web.Request) -> int:
 
 
 @api.put("/api/v1/admin/calendar/years/{year}",
+         description=("Loads a year's official schedule published by the State Council: its holidays and its "
+                      "调休 weekend working days (every other Monday-Friday works). It replaces the year's "
+                      "schedule from the holiday package and makes the year bookable."),
          summary="Load a year's official schedule (holidays and 调休 working weekend days); replaces it",
          body=OfficialYearBody, response=OfficialYearView, roles=ADMIN, errors=[*TOKEN_ERRORS, *LOAD_REFUSALS])
 async def official_year(request: web.Request) -> web.Response:
@@ -42,6 +46,8 @@ async def official_year(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/admin/calendar/years/{year}",
+         description=("A year's official schedule and where it comes from: an administrator, the holiday "
+                      "package, or nothing yet (source null: the year is unconfirmed, never bookable)."),
          summary="A year's official schedule and its source (admin, package, or null: unconfirmed)",
          response=OfficialYearView, roles=ADMIN, errors=[*TOKEN_ERRORS, YEAR_INVALID])
 async def official_year_view(request: web.Request) -> web.Response:
@@ -50,6 +56,8 @@ async def official_year_view(request: web.Request) -> web.Response:
 
 
 @api.delete("/api/v1/admin/calendar/years/{year}",
+            description=("Clears the schedule an administrator loaded for a year: the holiday package's holds "
+                         "again, or the year becomes unconfirmed."),
             summary="Clear a loaded year: back to the package's schedule, or unconfirmed",
             status=204, roles=ADMIN, errors=[*TOKEN_ERRORS, YEAR_INVALID])
 async def official_year_clear(request: web.Request) -> web.Response:
@@ -58,6 +66,8 @@ async def official_year_clear(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/admin/calendar",
+         description=("A month of a center's calendar for the console: per day where its status comes from, "
+                      "its override, whether it is bookable and its cutoff state."),
          summary="A month of a center's calendar: each day's source, override, bookability and cutoff state",
          query=MonthQuery, response=AdminMonthView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def admin_month(request: web.Request) -> web.Response:
@@ -67,6 +77,8 @@ async def admin_month(request: web.Request) -> web.Response:
 
 
 @api.get("/api/v1/admin/capacity",
+         description=("Capacity per date and period with what is booked and left, over a range (default: today "
+                      "and the next 14 days)."),
          summary="Capacity per date and period with what is booked (default: today + 14 days)",
          query=RangeQuery, response=CapacityRangeView, roles=ADMIN, errors=TOKEN_ERRORS)
 async def admin_capacity(request: web.Request) -> web.Response:

@@ -6,22 +6,29 @@ from aiohttp import web
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 
+from ..domain.errors import CenterNotFound
 from ..service import center_view
 from .admin_models import CenterPage, CenterView
-from .context import TAG, context_of
+from .context import PATH_PARAMS, TAG, context_of
 from .models import answer
 
-api = ApiRouter(TAG)
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
-@api.get("/api/v1/centers", public=True, summary="The centers and their settings (cutoff, horizon, lateness, periods)",
+@api.get("/api/v1/centers",
+         description=("Every center with its settings: time zone, cutoff time, release horizon, lateness "
+                      "limit, periods and limits."),
+         public=True, summary="The centers and their settings (cutoff, horizon, lateness, periods)",
          response=CenterPage)
 async def centers(request: web.Request) -> web.Response:
     return json_response(answer(CenterPage, center_view.all_centers(context_of(request))))
 
 
-@api.get("/api/v1/centers/{center}", public=True,
+@api.get("/api/v1/centers/{center}",
+         description=("One center's settings: cutoff time (the working day before), release horizon, lateness "
+                      "minutes, periods with their times, limits and time zone."),
+         public=True,
          summary="A center's settings: cutoff time, release horizon, lateness minutes, periods, limits, time zone",
-         response=CenterView, errors=[(404, "center.not_found")])
+         response=CenterView, errors=[CenterNotFound])
 async def center(request: web.Request) -> web.Response:
     return json_response(answer(CenterView, center_view.one_center(context_of(request), request.match_info["center"])))

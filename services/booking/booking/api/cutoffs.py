@@ -10,15 +10,19 @@ from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
 from ..service import cutoff_run, cutoff_state as state
-from .context import ADMIN, TAG, TOKEN_ERRORS, context_of
+from .context import ADMIN, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .admin_models import CutoffList, CutoffStateWithRuns, RangeQuery
 from .models import CutoffBody, answer
 from .params import path_date
 
-api = ApiRouter(TAG)
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
 
 @api.post("/api/v1/admin/cutoffs",
+          description=("Closes a date of a center now, before its normal cutoff, and requests its allocation; "
+                       "a closed date may be allocated again (a re-run, with a reason). The allocation itself "
+                       "happens in the allocator: read the state with GET "
+                       "/api/v1/admin/cutoffs/{center}/{date}."),
           summary="Close a date now and request its allocation (re-run allowed)",
           body=CutoffBody, response=CutoffStateWithRuns, status=202, roles=ADMIN, errors=TOKEN_ERRORS)
 async def cutoff(request: web.Request) -> web.Response:
@@ -30,14 +34,20 @@ async def cutoff(request: web.Request) -> web.Response:
     return json_response(answer(CutoffStateWithRuns, result), status=202)
 
 
-@api.get("/api/v1/admin/cutoffs/{center}/{date}", summary="A date's cutoff state",
+@api.get("/api/v1/admin/cutoffs/{center}/{date}",
+         description=("A date's cutoff state: open, closed or allocated, with the bookings it froze and every "
+                      "allocation run."),
+         summary="A date's cutoff state",
          response=CutoffStateWithRuns, roles=ADMIN, errors=TOKEN_ERRORS)
 async def cutoff_state(request: web.Request) -> web.Response:
     result = await state.cutoff_state(context_of(request), request.match_info["center"], path_date(request))
     return json_response(answer(CutoffStateWithRuns, result))
 
 
-@api.get("/api/v1/admin/cutoffs", summary="The cutoff states of a range of working days (default: today -7..+7 days)",
+@api.get("/api/v1/admin/cutoffs",
+         description=("The cutoff states of a center's working days over a range (default: 7 days back to 7 "
+                      "days ahead)."),
+         summary="The cutoff states of a range of working days (default: today -7..+7 days)",
          query=RangeQuery, response=CutoffList, roles=ADMIN, errors=TOKEN_ERRORS)
 async def cutoff_list(request: web.Request) -> web.Response:
     q = parse_query(request, RangeQuery)

@@ -9,15 +9,19 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_query
 
+from ..domain.errors import BookingNotFound, Late, NotActive, NotLateYet, WrongDay
 from ..service import desk_actions, desk_check_in as check_ins, desk_schedule as schedule
-from .context import DESK, TAG, TOKEN_ERRORS, context_of
+from .context import DESK, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .models import BookingView, DeskScheduleQuery, DeskScheduleView, answer
 
-api = ApiRouter(TAG)
-NOT_FOUND = (404, "booking.not_found")
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
+NOT_FOUND = BookingNotFound
 
 
-@api.get("/api/v1/desk/schedule", summary="A day's allocated bookings in queue order (default: today)",
+@api.get("/api/v1/desk/schedule",
+         description=("A day's allocated bookings of a center in queue order (default: the center's today), "
+                      "for the desk clerks (staff) and administrators."),
+         summary="A day's allocated bookings in queue order (default: today)",
          query=DeskScheduleQuery, response=DeskScheduleView, roles=DESK, errors=TOKEN_ERRORS)
 async def desk_schedule(request: web.Request) -> web.Response:
     query = parse_query(request, DeskScheduleQuery)
@@ -26,18 +30,22 @@ async def desk_schedule(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/desk/bookings/{id}/check-in",
+          description=("Checks the agent in at the desk on the booking's day. More than the center's lateness "
+                       "limit (10 minutes) after the segment's start it is refused with booking.late and the "
+                       "booking becomes a no-show."),
           summary="Check the agent in (more than 10 minutes late: refused, and the booking is a no-show)",
           response=BookingView, roles=DESK,
-          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.late"), (409, "booking.wrong_day"),
-                  (409, "booking.not_active")])
+          errors=[*TOKEN_ERRORS, NOT_FOUND, Late, WrongDay, NotActive])
 async def desk_check_in(request: web.Request) -> web.Response:
     clerk = principal_of(request)
     view = await check_ins.check_in(context_of(request), clerk.user_id, request.match_info["id"])
     return json_response(answer(BookingView, view))
 
 
-@api.post("/api/v1/desk/bookings/{id}/complete", summary="Mark a checked-in booking as served",
-          response=BookingView, roles=DESK, errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.not_active")])
+@api.post("/api/v1/desk/bookings/{id}/complete",
+          description=("Marks a checked-in booking as served (completed)."),
+          summary="Mark a checked-in booking as served",
+          response=BookingView, roles=DESK, errors=[*TOKEN_ERRORS, NOT_FOUND, NotActive])
 async def desk_completion(request: web.Request) -> web.Response:
     clerk = principal_of(request)
     view = await desk_actions.complete(context_of(request), clerk.user_id, request.match_info["id"])
@@ -45,10 +53,12 @@ async def desk_completion(request: web.Request) -> web.Response:
 
 
 @api.post("/api/v1/desk/bookings/{id}/no-show",
+          description=("Marks a booking of today as a no-show, once the agent is more than the lateness limit "
+                       "late (before: booking.not_late_yet). No-shows count against the agent's booking "
+                       "rights."),
           summary="Mark a booking as a no-show (only once the agent is more than the center's late_minutes late)",
           response=BookingView, roles=DESK,
-          errors=[*TOKEN_ERRORS, NOT_FOUND, (409, "booking.not_active"), (409, "booking.wrong_day"),
-                  (409, "booking.not_late_yet")])
+          errors=[*TOKEN_ERRORS, NOT_FOUND, NotActive, WrongDay, NotLateYet])
 async def desk_no_show(request: web.Request) -> web.Response:
     clerk = principal_of(request)
     view = await desk_actions.mark_no_show(context_of(request), clerk.user_id, request.match_info["id"])

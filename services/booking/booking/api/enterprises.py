@@ -8,16 +8,23 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
+from ..domain.errors import EnterpriseAlreadyAdded, EnterpriseExists, InvalidOrgCode
 from ..service import account_throttle
 from ..service import enterprises as use
-from .context import TAG, TOKEN_ERRORS, context_of
+from .context import PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
 from .models import (DirectoryQuery, EnterpriseBody, EnterprisePage, EnterpriseView, MyEnterprisePage,
                      MyEnterpriseView, answer)
 
-api = ApiRouter(TAG)
+api = ApiRouter(TAG, path_params=PATH_PARAMS)
+# The per-account throttle of service/account_throttle.py.
+ENTERPRISES_LIMITED = (429, "enterprise.rate_limited",
+                       "Too many enterprises added from this account; retry after Retry-After seconds.")
 
 
-@api.get("/api/v1/enterprises", public=True, summary="Look enterprises up by code prefix or part of a name (at most 20)",
+@api.get("/api/v1/enterprises",
+         description=("Looks the enterprise directory up by the start of an organisation code or a part of a "
+                      "name (2 characters or more): at most 20 enterprises, for the booking form's search."),
+         public=True, summary="Look enterprises up by code prefix or part of a name (at most 20)",
          query=DirectoryQuery, response=EnterprisePage)
 async def enterprises(request: web.Request) -> web.Response:
     query = parse_query(request, DirectoryQuery)
@@ -25,10 +32,14 @@ async def enterprises(request: web.Request) -> web.Response:
     return json_response(answer(EnterprisePage, {"items": items, "next_cursor": None}))
 
 
-@api.post("/api/v1/enterprises", summary="Register an enterprise the directory does not know",
+@api.post("/api/v1/enterprises",
+          description=("Adds an enterprise the directory does not know yet: its 9-character organisation code "
+                       "(组织机构代码) or 18-character unified social credit code (统一社会信用代码), check characters "
+                       "verified, stored as the 9-character code, and its name."),
+          summary="Register an enterprise the directory does not know",
           body=EnterpriseBody, response=EnterpriseView, status=201, roles=(),
-          errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.exists"),
-                  (429, "enterprise.rate_limited")])
+          errors=[*TOKEN_ERRORS, InvalidOrgCode, EnterpriseExists,
+                  ENTERPRISES_LIMITED])
 async def enterprise(request: web.Request) -> web.Response:
     principal = principal_of(request)
     await account_throttle.check(context_of(request), account_throttle.enterprise_throttle(context_of(request)),
@@ -38,7 +49,9 @@ async def enterprise(request: web.Request) -> web.Response:
     return json_response(answer(EnterpriseView, created), status=201)
 
 
-@api.get("/api/v1/me/enterprises", summary="The agent's own list of enterprises",
+@api.get("/api/v1/me/enterprises",
+         description=("The enterprises the agent handles: the booking form offers them."),
+         summary="The agent's own list of enterprises",
          response=MyEnterprisePage, roles=(), errors=TOKEN_ERRORS)
 async def my_enterprises(request: web.Request) -> web.Response:
     principal = principal_of(request)
@@ -46,10 +59,13 @@ async def my_enterprises(request: web.Request) -> web.Response:
     return json_response(answer(MyEnterprisePage, {"items": items, "next_cursor": None}))
 
 
-@api.post("/api/v1/me/enterprises", summary="Add an enterprise to the agent's list (and to the directory)",
+@api.post("/api/v1/me/enterprises",
+          description=("Adds an enterprise to the agent's own list (and to the directory when it is new). "
+                       "Limited per account (enterprise.rate_limited)."),
+          summary="Add an enterprise to the agent's list (and to the directory)",
           body=EnterpriseBody, response=MyEnterpriseView, status=201, roles=(),
-          errors=[*TOKEN_ERRORS, (422, "enterprise.code_invalid"), (409, "enterprise.already_added"),
-                  (429, "enterprise.rate_limited")])
+          errors=[*TOKEN_ERRORS, InvalidOrgCode, EnterpriseAlreadyAdded,
+                  ENTERPRISES_LIMITED])
 async def my_enterprise(request: web.Request) -> web.Response:
     principal = principal_of(request)
     await account_throttle.check(context_of(request), account_throttle.enterprise_throttle(context_of(request)),
@@ -60,6 +76,8 @@ async def my_enterprise(request: web.Request) -> web.Response:
 
 
 @api.delete("/api/v1/me/enterprises/{org_code}",
+            description=("Removes an enterprise from the agent's list; bookings already made keep it. Removing "
+                         "one that is not in the list is not an error."),
             summary="Remove an enterprise from the agent's list (idempotent)", status=204, roles=(),
             errors=TOKEN_ERRORS)
 async def my_enterprise_by_code(request: web.Request) -> web.Response:

@@ -10,35 +10,43 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema,
                       field_validator)
 
+from shared.http.formats import ORG_OR_CREDIT_CODE, PERIOD, PHONE, example
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
 
 class EnterpriseBody(_Body):
-    code: str = Field(min_length=1, max_length=40)   # 9-char org code or 18-char credit code
+    """An enterprise by its 组织机构代码 (9 characters) or 统一社会信用代码 (18), and its name."""
+    model_config = ConfigDict(json_schema_extra=example({'code': '91350100MA1K4LXL8D', 'name': '青岛海川电子科技有限公司'}))
+    code: str = Field(min_length=1, max_length=40, description="组织机构代码 (9 characters, or printed XXXXXXXX-X) "
+                      "or 统一社会信用代码 (18 characters); check characters verified", json_schema_extra=ORG_OR_CREDIT_CODE)
     name: str = Field(min_length=1, max_length=200)
 
 
 class DirectoryQuery(_Body):
-    q: str = Field(min_length=2, max_length=100)
+    q: str = Field(min_length=2, max_length=100, description="the start of an organisation code, or a part of a name",
+                   examples=["海川"])
 
 
 class CalendarQuery(_Body):
     model_config = ConfigDict(populate_by_name=True)
-    center: str | None = None
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    center: str | None = Field(None, description="a center's id (GET /api/v1/centers); default: the default center")
+    from_: date | None = Field(None, alias="from", description="the first day; default: the center's today")
+    to: date | None = Field(None, description="the last day; default: 14 days after from")
 
 
 # What POST /api/v1/bookings takes, for the document only: the domain checks these fields
 # itself (a missing one is a 422 validation_error naming it), so the model accepts anything.
 _BUSINESS_ITEM = {"type": "object", "required": ["type"], "properties": {
-    "type": {"type": "string", "description": "a business type code (GET /api/v1/business-types)"},
+    "type": {"type": "string", "description": "a business type code (GET /api/v1/business-types)",
+             "pattern": "^[A-Z_]{1,32}$", "examples": ["RENEW_UNLOCK"]},
     "count": {"type": "integer", "minimum": 1, "maximum": 99,
               "description": "card count: required or optional as the type says"}}}
 _ENTERPRISE_ITEM = {"type": "object", "required": ["org_code", "businesses"], "properties": {
-    "org_code": {"type": "string", "description": "9-char organisation code or 18-char credit code"},
+    "org_code": {"type": "string", "description": "组织机构代码 (9 characters, or printed XXXXXXXX-X) or "
+                                                  "统一社会信用代码 (18 characters)", **ORG_OR_CREDIT_CODE},
     "businesses": {"type": "array", "minItems": 1, "items": _BUSINESS_ITEM}}}
 
 
@@ -51,6 +59,14 @@ def _booking_body_schema(schema: dict[str, Any], _model: type) -> None:
     for name in _CHECKED_BY_THE_DOMAIN:
         schema["properties"][name].pop("default", None)
     schema["required"] = ["date", *_CHECKED_BY_THE_DOMAIN]
+    schema["description"] = ("A booking of a period for 1 to 10 enterprises, each with its business types "
+                             "(the default center when `center` is left out).")
+    schema["examples"] = [{
+        "center": "qingdao", "date": "2027-03-15", "period": "AM", "contact_name": "张伟",
+        "contact_phone": "13800138000",
+        "enterprises": [{"org_code": "MA1K4LXL8", "businesses": [{"type": "RENEW_UNLOCK", "count": 2},
+                                                                 {"type": "BUY_READER"}]},
+                        {"org_code": "91350100MA3C7T2N1D", "businesses": [{"type": "NEW_CARD"}]}]}]
 
 
 class BookingBody(BaseModel):
@@ -58,40 +74,55 @@ class BookingBody(BaseModel):
     model_config = ConfigDict(extra="ignore", json_schema_extra=_booking_body_schema)
     center: str | None = None
     date: date
-    period: Annotated[Any, WithJsonSchema({"type": "string", "description": "a period code, e.g. AM"})] = None
-    contact_name: Annotated[Any, WithJsonSchema({"type": "string"})] = None
-    contact_phone: Annotated[Any, WithJsonSchema({"type": "string", "description": "11 digits, 1[3-9]xxxxxxxxx"})] = None
+    period: Annotated[Any, WithJsonSchema({"type": "string", "description": "a period code (GET /api/v1/calendar)",
+                                           **PERIOD})] = None
+    contact_name: Annotated[Any, WithJsonSchema({"type": "string", "description": "who comes to the desk",
+                                                 "maxLength": 50, "examples": ["张伟"]})] = None
+    contact_phone: Annotated[Any, WithJsonSchema({"type": "string", "description": "the mobile the SMS go to",
+                                                  **PHONE})] = None
     enterprises: Annotated[Any, WithJsonSchema({"type": "array", "minItems": 1, "maxItems": 10,
                                                 "items": _ENTERPRISE_ITEM})] = None
 
 
 class BookingListQuery(_Body):
     model_config = ConfigDict(populate_by_name=True)
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
-    status: Literal["confirmed", "allocated", "checked_in", "completed", "no_show", "cancelled"] | None = None
-    cursor: str | None = Field(None, max_length=500)
-    limit: int = Field(20, ge=1, le=100)
+    from_: date | None = Field(None, alias="from", description="service dates from this day on")
+    to: date | None = Field(None, description="service dates up to this day")
+    status: Literal["confirmed", "allocated", "checked_in", "completed", "no_show", "cancelled"] | None = Field(
+        None, description="only bookings in this status")
+    cursor: str | None = Field(None, max_length=500, description="next_cursor of the previous page")
+    limit: int = Field(20, ge=1, le=100, description="bookings per page")
 
 
 class CapacityBody(_Body):
+    """How many enterprise lines a period of a date takes."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'period': 'AM',
+                                                         'capacity': 45}))
     center: str
     date: date
-    period: str
+    period: str = Field(json_schema_extra=PERIOD)
     capacity: StrictInt = Field(ge=0, le=100_000)
 
 
 class CalendarDayBody(_Body):
+    """A date made a working day or not, whatever the official calendar says."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao', 'working': False, 'note': '设备检修，暂停办理'}))
     center: str | None = None
     working: StrictBool
     note: str = Field("", max_length=500)
 
 
 class CenterQuery(_Body):
-    center: str | None = None
+    center: str | None = Field(None, description="a center's id (GET /api/v1/centers); default: the default center")
 
 
 class CutoffBody(_Body):
+    """The date to close now (and allocate), and why."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'reason': '系统故障后重新分配'}))
     center: str = Field(min_length=1, max_length=40)
     date: date
     reason: str = Field("", max_length=500, description="why (a re-run should say); kept in the cutoff's runs")
@@ -101,11 +132,13 @@ _Date = date   # the field below is named ``date``: inside the class that name i
 
 
 class DeskScheduleQuery(_Body):
-    center: str | None = None
-    date: _Date | None = None    # the center's today when left out
+    center: str | None = Field(None, description="a center's id (GET /api/v1/centers); default: the default center")
+    date: _Date | None = Field(None, description="the service date; default: the center's today")
 
 
 class LiftSuspensionBody(_Body):
+    """Why the suspension is lifted (kept in the agent's rights history)."""
+    model_config = ConfigDict(json_schema_extra=example({'reason': '经核实为系统通知延误，撤销暂停'}))
     reason: str = Field(min_length=1, max_length=500)
 
     @field_validator("reason")
@@ -132,27 +165,48 @@ BookingStatusName = Literal["confirmed", "allocated", "checked_in", "completed",
 
 
 class EnterpriseView(BaseModel):
+    """An enterprise of the directory (its 9-character organisation code)."""
+    model_config = ConfigDict(json_schema_extra=example({'org_code': 'MA1K4LXL8', 'name': '青岛海川电子科技有限公司'}))
     org_code: str
     name: str
 
 
 class EnterprisePage(BaseModel):
+    """Enterprises found (at most 20; next_cursor is always null)."""
+    model_config = ConfigDict(json_schema_extra=example({'items': [{'org_code': 'MA1K4LXL8', 'name': '青岛海川电子科技有限公司'},
+                                                                   {'org_code': '39571826X', 'name': '青岛港湾国际物流有限公司'}],
+                                                         'next_cursor': None}))
     items: list[EnterpriseView]
     next_cursor: str | None
 
 
 class MyEnterpriseView(BaseModel):
+    """An enterprise of the agent's list."""
+    model_config = ConfigDict(json_schema_extra=example({'org_code': 'MA1K4LXL8',
+                                                         'name': '青岛海川电子科技有限公司',
+                                                         'added_at': '2027-02-20T14:05:00+08:00'}))
     org_code: str
     name: str
     added_at: Instant
 
 
 class MyEnterprisePage(BaseModel):
+    """The agent's enterprises."""
+    model_config = ConfigDict(json_schema_extra=example({'items': [{'org_code': 'MA1K4LXL8',
+                                                                    'name': '青岛海川电子科技有限公司',
+                                                                    'added_at': '2027-02-20T14:05:00+08:00'}],
+                                                         'next_cursor': None}))
     items: list[MyEnterpriseView]
     next_cursor: str | None
 
 
 class BusinessTypeView(BaseModel):
+    """A business type (业务种类) and its rules."""
+    model_config = ConfigDict(json_schema_extra=example({'code': 'RENEW_UNLOCK',
+                                                         'name': '卡延期、解锁',
+                                                         'needs_count': True,
+                                                         'count': 'required',
+                                                         'excludes': ['PRE_ENTRY', 'NEW_CARD', 'CHANGE_INFO']}))
     code: str
     name: str = Field(description="the Chinese label")
     needs_count: bool
@@ -161,11 +215,30 @@ class BusinessTypeView(BaseModel):
 
 
 class BusinessTypePage(BaseModel):
+    """The eight business types."""
+    model_config = ConfigDict(json_schema_extra=example({'items': [{'code': 'NEW_CARD',
+                                                                    'name': '新制卡',
+                                                                    'needs_count': False,
+                                                                    'count': 'none',
+                                                                    'excludes': ['PRE_ENTRY',
+                                                                                 "CHANGE_INFO",
+                                                                                 "RENEW_UNLOCK",
+                                                                                 "DECLARANT_CARD",
+                                                                                 "OPERATOR_CARD",
+                                                                                 "REISSUE_CARD",
+                                                                                 'BUY_READER']}],
+                                                         'next_cursor': None}))
     items: list[BusinessTypeView]
     next_cursor: str | None
 
 
 class CalendarPeriod(BaseModel):
+    """A period of a day: its times, capacity and what is left."""
+    model_config = ConfigDict(json_schema_extra=example({'code': 'AM',
+                                                         'start': '09:00',
+                                                         'end': '11:30',
+                                                         'capacity': 40,
+                                                         'remaining': 23}))
     code: str
     start: ClockTime
     end: ClockTime
@@ -174,6 +247,23 @@ class CalendarPeriod(BaseModel):
 
 
 class CalendarDayView(BaseModel):
+    """A day of the calendar and whether it can be booked."""
+    model_config = ConfigDict(json_schema_extra=example({'date': '2027-03-15',
+                                                         'working': True,
+                                                         'source': 'official',
+                                                         'bookable': True,
+                                                         'not_bookable_reason': None,
+                                                         'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                         'periods': [{'code': 'AM',
+                                                                      'start': '09:00',
+                                                                      'end': '11:30',
+                                                                      'capacity': 40,
+                                                                      'remaining': 23},
+                                                                     {'code': 'PM',
+                                                                      'start': '13:30',
+                                                                      'end': '17:00',
+                                                                      'capacity': 40,
+                                                                      'remaining': 40}]}))
     date: Day
     working: bool
     source: Literal["official", "override", "fallback"]
@@ -185,6 +275,26 @@ class CalendarDayView(BaseModel):
 
 
 class CalendarView(BaseModel):
+    """The center's days over a range, as an agent sees them."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'timezone': 'Asia/Shanghai',
+                                                         'now': '2027-03-08T10:00:00+08:00',
+                                                         'days': [{'date': '2027-03-15',
+                                                                   'working': True,
+                                                                   'source': 'official',
+                                                                   'bookable': True,
+                                                                   'not_bookable_reason': None,
+                                                                   'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                                   'periods': [{'code': 'AM',
+                                                                                'start': '09:00',
+                                                                                'end': '11:30',
+                                                                                'capacity': 40,
+                                                                                'remaining': 23},
+                                                                               {'code': 'PM',
+                                                                                'start': '13:30',
+                                                                                'end': '17:00',
+                                                                                'capacity': 40,
+                                                                                'remaining': 40}]}]}))
     center: str
     timezone: str
     now: Instant
@@ -192,11 +302,19 @@ class CalendarView(BaseModel):
 
 
 class BookedBusiness(BaseModel):
+    """A business type booked for an enterprise, with its card count (null when it takes none)."""
+    model_config = ConfigDict(json_schema_extra=example({'type': 'RENEW_UNLOCK', 'count': 2}))
     type: str
     count: int | None
 
 
 class BookedEnterprise(BaseModel):
+    """An enterprise of a booking and its business types."""
+    model_config = ConfigDict(json_schema_extra=example({'org_code': 'MA1K4LXL8',
+                                                         'name': '青岛海川电子科技有限公司',
+                                                         'status': 'active',
+                                                         'businesses': [{'type': 'RENEW_UNLOCK', 'count': 2},
+                                                                        {'type': 'BUY_READER', 'count': None}]}))
     org_code: str
     name: str
     status: Literal["active", "cancelled"]
@@ -204,6 +322,11 @@ class BookedEnterprise(BaseModel):
 
 
 class AllocationView(BaseModel):
+    """Where and when the agent is served: set at the cutoff."""
+    model_config = ConfigDict(json_schema_extra=example({'desk': 3,
+                                                         'start': '09:30',
+                                                         'end': '10:00',
+                                                         'queue_number': 'A012'}))
     desk: int
     start: ClockTime
     end: ClockTime
@@ -211,12 +334,35 @@ class AllocationView(BaseModel):
 
 
 class BookingSms(BaseModel):
+    """The state of the booking's latest SMS, and whether it may be sent again."""
+    model_config = ConfigDict(json_schema_extra=example({'status': 'delivered', 'resend_available': True}))
     status: Literal["pending", "delivered", "failed"]
     resend_available: bool
 
 
 class BookingView(BaseModel):
     """A booking (api.md "A booking")."""
+    model_config = ConfigDict(json_schema_extra=example({'id': '0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b',
+                                                         'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'period': 'AM',
+                                                         'status': 'allocated',
+                                                         'contact_name': '张伟',
+                                                         'contact_phone': '13800138000',
+                                                         'created_at': '2027-03-08T10:12:30+08:00',
+                                                         'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                         'enterprises': [{'org_code': 'MA1K4LXL8',
+                                                                          'name': '青岛海川电子科技有限公司',
+                                                                          'status': 'active',
+                                                                          'businesses': [{'type': 'RENEW_UNLOCK',
+                                                                                          'count': 2},
+                                                                                         {'type': 'BUY_READER',
+                                                                                          'count': None}]}],
+                                                         'allocation': {'desk': 3,
+                                                                        'start': '09:30',
+                                                                        'end': '10:00',
+                                                                        'queue_number': 'A012'},
+                                                         'sms': {'status': 'delivered', 'resend_available': True}}))
     id: str
     center: str
     date: Day
@@ -232,16 +378,48 @@ class BookingView(BaseModel):
 
 
 class BookingPage(BaseModel):
+    """A page of the agent's bookings."""
+    model_config = ConfigDict(json_schema_extra=example({'items': [{'id': '0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b',
+                                                                    'center': 'qingdao',
+                                                                    'date': '2027-03-15',
+                                                                    'period': 'AM',
+                                                                    'status': 'allocated',
+                                                                    'contact_name': '张伟',
+                                                                    'contact_phone': '13800138000',
+                                                                    'created_at': '2027-03-08T10:12:30+08:00',
+                                                                    'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                                    'enterprises': [{'org_code': 'MA1K4LXL8',
+                                                                                     'name': '青岛海川电子科技有限公司',
+                                                                                     'status': 'active',
+                                                                                     'businesses': [{'type': 'RENEW_UNLOCK',
+                                                                                                     'count': 2},
+                                                                                                    {'type': 'BUY_READER',
+                                                                                                     'count': None}]}],
+                                                                    'allocation': {'desk': 3,
+                                                                                   'start': '09:30',
+                                                                                   'end': '10:00',
+                                                                                   'queue_number': 'A012'},
+                                                                    'sms': {'status': 'delivered',
+                                                                            'resend_available': True}}],
+                                                         'next_cursor': None}))
     items: list[BookingView]
     next_cursor: str | None
 
 
 class SmsResendView(BaseModel):
+    """The SMS is queued again."""
+    model_config = ConfigDict(json_schema_extra=example({'booking_id': '0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b',
+                                                         'sms': {'status': 'pending', 'resend_available': False}}))
     booking_id: str
     sms: BookingSms
 
 
 class BookingRightsView(BaseModel):
+    """Whether the agent may book, and the counters that lead to a suspension."""
+    model_config = ConfigDict(json_schema_extra=example({'suspended_until': None,
+                                                         'reason': None,
+                                                         'no_shows': 1,
+                                                         'cancellations': 3}))
     suspended_until: Instant | None
     reason: str | None = Field(description="too_many_no_shows or too_many_cancellations")
     no_shows: int
@@ -249,6 +427,32 @@ class BookingRightsView(BaseModel):
 
 
 class DeskScheduleView(BaseModel):
+    """A day's allocated bookings in queue order, for the desk."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'items': [{'id': '0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b',
+                                                                    'center': 'qingdao',
+                                                                    'date': '2027-03-15',
+                                                                    'period': 'AM',
+                                                                    'status': 'allocated',
+                                                                    'contact_name': '张伟',
+                                                                    'contact_phone': '13800138000',
+                                                                    'created_at': '2027-03-08T10:12:30+08:00',
+                                                                    'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                                    'enterprises': [{'org_code': 'MA1K4LXL8',
+                                                                                     'name': '青岛海川电子科技有限公司',
+                                                                                     'status': 'active',
+                                                                                     'businesses': [{'type': 'RENEW_UNLOCK',
+                                                                                                     'count': 2},
+                                                                                                    {'type': 'BUY_READER',
+                                                                                                     'count': None}]}],
+                                                                    'allocation': {'desk': 3,
+                                                                                   'start': '09:30',
+                                                                                   'end': '10:00',
+                                                                                   'queue_number': 'A012'},
+                                                                    'sms': {'status': 'delivered',
+                                                                            'resend_available': True}}],
+                                                         'next_cursor': None}))
     center: str
     date: Day
     items: list[BookingView] = Field(description="the day's allocated bookings in queue order")
@@ -256,6 +460,13 @@ class DeskScheduleView(BaseModel):
 
 
 class CapacityView(BaseModel):
+    """A period's capacity with what is booked."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'period': 'AM',
+                                                         'capacity': 45,
+                                                         'booked': 17,
+                                                         'remaining': 28}))
     center: str
     date: Day
     period: str
@@ -265,6 +476,12 @@ class CapacityView(BaseModel):
 
 
 class CalendarDayOverride(BaseModel):
+    """A date's override of the official calendar."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'working': False,
+                                                         'source': 'override',
+                                                         'note': '设备检修，暂停办理'}))
     center: str
     date: Day
     working: bool
@@ -273,6 +490,13 @@ class CalendarDayOverride(BaseModel):
 
 
 class PeriodStats(BaseModel):
+    """A period's counts."""
+    model_config = ConfigDict(json_schema_extra=example({'code': 'AM',
+                                                         'capacity': 40,
+                                                         'booked': 17,
+                                                         'remaining': 23,
+                                                         'bookings': 8,
+                                                         'enterprise_lines': 17}))
     code: str
     capacity: int
     booked: int
@@ -282,6 +506,13 @@ class PeriodStats(BaseModel):
 
 
 class StatusCounts(BaseModel):
+    """Bookings of the day per status."""
+    model_config = ConfigDict(json_schema_extra=example({'confirmed': 12,
+                                                         'allocated': 0,
+                                                         'checked_in': 0,
+                                                         'completed': 0,
+                                                         'no_show': 0,
+                                                         'cancelled': 2}))
     confirmed: int
     allocated: int
     checked_in: int
@@ -291,12 +522,32 @@ class StatusCounts(BaseModel):
 
 
 class BusinessTypeStats(BaseModel):
+    """Enterprises and cards of the day per business type."""
+    model_config = ConfigDict(json_schema_extra=example({'type': 'RENEW_UNLOCK', 'enterprises': 9, 'cards': 17}))
     type: str
     enterprises: int
     cards: int
 
 
 class DayStatsView(BaseModel):
+    """A day's counts."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'periods': [{'code': 'AM',
+                                                                      'capacity': 40,
+                                                                      'booked': 17,
+                                                                      'remaining': 23,
+                                                                      'bookings': 8,
+                                                                      'enterprise_lines': 17}],
+                                                         'statuses': {'confirmed': 12,
+                                                                      'allocated': 0,
+                                                                      'checked_in': 0,
+                                                                      'completed': 0,
+                                                                      'no_show': 0,
+                                                                      'cancelled': 2},
+                                                         'business_types': [{'type': 'RENEW_UNLOCK',
+                                                                             'enterprises': 9,
+                                                                             'cards': 17}]}))
     center: str
     date: Day
     periods: list[PeriodStats]
@@ -305,6 +556,11 @@ class DayStatsView(BaseModel):
 
 
 class RightsSnapshotView(BaseModel):
+    """An agent's rights at one moment."""
+    model_config = ConfigDict(json_schema_extra=example({'no_shows': 2,
+                                                         'cancellations': 0,
+                                                         'suspended_until': '2027-04-14T00:00:00+08:00',
+                                                         'reason': 'too_many_no_shows'}))
     no_shows: int
     cancellations: int
     suspended_until: Instant | None
@@ -312,6 +568,20 @@ class RightsSnapshotView(BaseModel):
 
 
 class RightsAuditEntry(BaseModel):
+    """One change to an agent's booking rights: by whom, why, before and after."""
+    model_config = ConfigDict(json_schema_extra=example({'at': '2027-03-15T10:11:00+08:00',
+                                                         'change': 'suspended',
+                                                         'actor': None,
+                                                         'note': '第2次逾期未到',
+                                                         'request_id': None,
+                                                         'before': {'no_shows': 1,
+                                                                    'cancellations': 0,
+                                                                    'suspended_until': None,
+                                                                    'reason': None},
+                                                         'after': {'no_shows': 2,
+                                                                   'cancellations': 0,
+                                                                   'suspended_until': '2027-04-14T00:00:00+08:00',
+                                                                   'reason': 'too_many_no_shows'}}))
     at: Instant
     change: Literal["cancellation_counted", "no_show_counted", "suspended", "lifted"]
     actor: str | None = Field(description="the user whose request it was; null: the system")
@@ -322,6 +592,12 @@ class RightsAuditEntry(BaseModel):
 
 
 class AgentSummary(BaseModel):
+    """Who an agent is (booking's copy of the account; the phone masked)."""
+    model_config = ConfigDict(json_schema_extra=example({'id': '5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f',
+                                                         'username': 'zhang.wei',
+                                                         'name': '张伟',
+                                                         'phone': '138****8000',
+                                                         'registered_at': '2027-01-05T09:30:00+08:00'}))
     id: str
     username: str | None
     name: str
@@ -330,6 +606,30 @@ class AgentSummary(BaseModel):
 
 
 class AgentRightsView(BaseModel):
+    """An agent's booking rights and their history."""
+    model_config = ConfigDict(json_schema_extra=example({'no_shows': 2,
+                                                         'cancellations': 0,
+                                                         'suspended_until': '2027-04-14T00:00:00+08:00',
+                                                         'reason': 'too_many_no_shows',
+                                                         'agent_id': '5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f',
+                                                         'audit': [{'at': '2027-03-15T10:11:00+08:00',
+                                                                    'change': 'suspended',
+                                                                    'actor': None,
+                                                                    'note': '第2次逾期未到',
+                                                                    'request_id': None,
+                                                                    'before': {'no_shows': 1,
+                                                                               'cancellations': 0,
+                                                                               'suspended_until': None,
+                                                                               'reason': None},
+                                                                    'after': {'no_shows': 2,
+                                                                              'cancellations': 0,
+                                                                              'suspended_until': '2027-04-14T00:00:00+08:00',
+                                                                              'reason': 'too_many_no_shows'}}],
+                                                         'agent': {'id': '5f0c6b1e-8a4d-4c2b-9e3f-1a2b3c4d5e6f',
+                                                                   'username': 'zhang.wei',
+                                                                   'name': '张伟',
+                                                                   'phone': '138****8000',
+                                                                   'registered_at': '2027-01-05T09:30:00+08:00'}}))
     suspended_until: Instant | None
     reason: str | None
     no_shows: int
@@ -340,6 +640,19 @@ class AgentRightsView(BaseModel):
 
 
 class CutoffStateView(BaseModel):
+    """A date's cutoff: open, closed (frozen) or allocated."""
+    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
+                                                         'date': '2027-03-15',
+                                                         'status': 'allocated',
+                                                         'bookings': 14,
+                                                         'cutoff_at': '2027-03-12T15:00:00+08:00',
+                                                         'closed_at': '2027-03-12T15:00:00+08:00',
+                                                         'closed_by': None,
+                                                         'allocated_at': '2027-03-12T15:00:04+08:00',
+                                                         'cutoff_id': 'qingdao:2027-03-15:1',
+                                                         'requested_at': '2027-03-12T15:00:00+08:00',
+                                                         'requests': 1,
+                                                         'snapshot_bookings': 14}))
     center: str
     date: Day
     status: Literal["open", "closed", "allocated"]

@@ -9,7 +9,9 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query
 
-from identity.api.context import TAG, TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.domain.errors import (AccountLocked, CardAlreadyBound, CardInvalid, CardProofInvalid, CardProofRequired,
+                                    Throttled)
+from identity.api.context import LOGIN_LIMITED, TAG, TOKEN_ERRORS, client_ip_of, runtime_of
 from identity.api.models import (
     BindCardRequest,
     CardChallengeQuery,
@@ -34,11 +36,13 @@ def card_view(b: CardBinding) -> dict:
 
 
 @api.post("/api/v1/me/cards",
+          description=("Binds a card to the signed-in account: its number and public key (Ed25519 or ECDSA "
+                       "P-256, PEM), proven by the account's password or a code of purpose bind_card. The "
+                       "account's phone is told by SMS. A card is bound to one account at most."),
           summary="Bind a card (its Ed25519 or ECDSA P-256 public key) to the signed-in user, with a fresh proof "
                   "(password, or an SMS code of purpose bind_card); the account's phone is told by SMS",
           body=BindCardRequest, response=CardView, status=201, roles=(),
-          errors=[(403, "card.proof_required"), (403, "card.proof_invalid"), (409, "card.already_bound"),
-                  (429, "auth.locked"), (429, "rate_limited"), *TOKEN_ERRORS])
+          errors=[CardProofRequired, CardProofInvalid, CardAlreadyBound, AccountLocked, Throttled, *TOKEN_ERRORS])
 async def card(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     b = await parse_body(request, BindCardRequest)
@@ -48,7 +52,10 @@ async def card(request: web.Request) -> web.Response:
     return json_response(answer(CardView, card_view(binding)), status=201)
 
 
-@api.get("/api/v1/me/cards", summary="The signed-in user's bound cards", response=CardList, roles=(),
+@api.get("/api/v1/me/cards",
+         description=("The cards bound to the signed-in account, with their algorithm, fingerprint and public "
+                      "key."),
+         summary="The signed-in user's bound cards", response=CardList, roles=(),
          errors=TOKEN_ERRORS)
 async def cards(request: web.Request) -> web.Response:
     principal = await authenticate(request)
@@ -56,16 +63,25 @@ async def cards(request: web.Request) -> web.Response:
     return json_response(answer(CardList, {"items": [card_view(b) for b in bindings], "next_cursor": None}))
 
 
-@api.delete("/api/v1/me/cards/{card_no}", summary="Unbind one of the signed-in user's cards", status=204,
-            roles=(), errors=[(404, "not_found"), *TOKEN_ERRORS])
+@api.delete("/api/v1/me/cards/{card_no}",
+            description=("Removes a binding: the card can no longer log in to this account. 404 not_found when "
+                         "the card is not bound to it."),
+            summary="Unbind one of the signed-in user's cards", status=204,
+            roles=(), errors=[(404, "not_found", "No such card is bound to you."), *TOKEN_ERRORS],
+            path_params={"card_no": {"description": "the card's number", "example": "QD2027000123",
+                                     "schema": {"type": "string", "pattern": "^[0-9A-Za-z]{1,32}$"}}})
 async def bound_card(request: web.Request) -> web.Response:
     principal = await authenticate(request)
     await unbind_card(runtime_of(request), UnbindCard(user_id=principal.user_id, card_no=request.match_info["card_no"]))
     return web.Response(status=204)
 
 
-@api.get("/api/v1/card-challenges", public=True, summary="A one-use nonce for a card login (valid 2 minutes)",
-         query=CardChallengeQuery, response=CardChallengeResponse, errors=[(429, "rate_limited")])
+@api.get("/api/v1/card-challenges",
+         description=("A one-use challenge for a card login: sign its nonce (the ASCII bytes) with the card's "
+                      "private key within 2 minutes and send the signature to POST /api/v1/sessions/card. The "
+                      "answer is the same whether or not the card is bound."),
+         public=True, summary="A one-use nonce for a card login (valid 2 minutes)",
+         query=CardChallengeQuery, response=CardChallengeResponse, errors=[Throttled])
 async def card_challenge(request: web.Request) -> web.Response:
     q = parse_query(request, CardChallengeQuery)
     c = await issue_card_challenge(runtime_of(request),
@@ -75,8 +91,12 @@ async def card_challenge(request: web.Request) -> web.Response:
                          headers={"Cache-Control": "no-store"})
 
 
-@api.post("/api/v1/sessions/card", public=True, summary="Log in with a card: the challenge's nonce signed by the card",
-          body=CardLoginRequest, response=SessionResponse, errors=[(401, "auth.card_invalid")])
+@api.post("/api/v1/sessions/card",
+          description=("Logs in with a card: the challenge's nonce signed by the card's private key. Answers a "
+                       "session like POST /api/v1/sessions. The gateway limits it per client address like a "
+                       "login (429 rate_limited with Retry-After)."),
+          public=True, summary="Log in with a card: the challenge's nonce signed by the card",
+          body=CardLoginRequest, response=SessionResponse, errors=[CardInvalid, LOGIN_LIMITED])
 async def card_session(request: web.Request) -> web.Response:
     b = await parse_body(request, CardLoginRequest)
     return session_response(await log_in_with_card(

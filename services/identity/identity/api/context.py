@@ -7,6 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from identity.api.client_ip import ClientIpResolver
+from identity.domain.errors import TokenExpired, TokenInvalid
 from identity.service.runtime import IdentityRuntime
 
 IDENTITY_KEY = web.AppKey("identity", IdentityRuntime)
@@ -16,7 +17,9 @@ CLIENT_IP_KEY = web.AppKey("identity_client_ip", ClientIpResolver)
 TAG = "identity"
 # Besides 401 auth.unauthorized (no token), which the ApiRouter adds for signed-in routes:
 # what the token check itself answers (shared.http.auth, and identity when the account is gone).
-TOKEN_ERRORS = ((401, "auth.invalid_token"), (401, "auth.token_expired"))
+TOKEN_ERRORS = (TokenInvalid, TokenExpired)
+# The gateway's per-address limit on logins and password resets (deploy/gateway/nginx.conf.template).
+LOGIN_LIMITED = (429, "rate_limited", "Too many logins from this address; retry after Retry-After seconds.")
 
 
 def runtime_of(request: web.Request) -> IdentityRuntime:

@@ -12,7 +12,10 @@ from identity.api.models import Jwks
 api = ApiRouter(TAG)
 
 
-@api.get("/.well-known/jwks.json", public=True, summary="The public keys access tokens are verified with (JWKS)",
+@api.get("/.well-known/jwks.json",
+         description=("The public keys (JWKS, RFC 7517) every service verifies access tokens with, by their "
+                      "kid. Cached 5 minutes; during a key rotation it holds the new and the previous key."),
+         public=True, summary="The public keys access tokens are verified with (JWKS)",
          response=Jwks)
 async def jwks(request: web.Request) -> web.Response:
     # Short cache: verifiers refetch on an unknown kid anyway. Sent as the domain writes it,

@@ -6,7 +6,8 @@ from aiohttp import web
 from shared.http.openapi import ApiRouter
 from shared.http.requests import parse_body
 
-from identity.api.context import TAG, client_ip_of, runtime_of
+from identity.domain.errors import CodeInvalid, PasswordWeak, Throttled
+from identity.api.context import LOGIN_LIMITED, TAG, client_ip_of, runtime_of
 from identity.api.models import PasswordResetRequest
 from identity.service.commands import ResetPassword
 from identity.service.password_resets import reset_password
@@ -14,10 +15,15 @@ from identity.service.password_resets import reset_password
 api = ApiRouter(TAG)
 
 
-@api.post("/api/v1/password-resets", public=True,
+@api.post("/api/v1/password-resets",
+          description=("Sets a new password for the account of the phone, proven by a code of purpose "
+                       "reset_password. Every session of the account ends and every card binding is removed. "
+                       "The gateway limits it per client address like a login (429 rate_limited with "
+                       "Retry-After)."),
+          public=True,
           summary="Set a new password with an SMS code (ends every session, removes every card binding)",
           body=PasswordResetRequest, status=204,
-          errors=[(422, "sms.code_invalid"), (422, "user.password_weak"), (429, "rate_limited")])
+          errors=[CodeInvalid, PasswordWeak, Throttled, LOGIN_LIMITED])
 async def password_reset(request: web.Request) -> web.Response:
     b = await parse_body(request, PasswordResetRequest)
     await reset_password(runtime_of(request),

@@ -9,10 +9,10 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body
 
-from identity.api.context import TAG, TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.api.context import LOGIN_LIMITED, TAG, TOKEN_ERRORS, client_ip_of, runtime_of
 from identity.api.models import LoginRequest, RefreshRequest, SessionResponse, answer
 from identity.domain.access_tokens import verify_access_token
-from identity.domain.errors import TokenInvalid
+from identity.domain.errors import AccountLocked, InvalidCredentials, Throttled, TokenInvalid
 from identity.service.commands import EndSession, LogInWithPassword, LogInWithSmsCode, RefreshSession
 from identity.service.logins import log_in_with_password, log_in_with_sms_code
 from identity.service.session_tokens import SessionTokens
@@ -28,9 +28,14 @@ def session_response(session: SessionTokens) -> web.Response:
     return json_response(answer(SessionResponse, session.as_json()), headers=NO_STORE)
 
 
-@api.post("/api/v1/sessions", public=True, summary="Log in with {username, password} or {phone, sms_code}",
+@api.post("/api/v1/sessions",
+          description=("Logs in with a username and password, or with a phone and a code of purpose login, and "
+                       "answers a session: an access token (15 minutes) and a refresh token. Repeated failures "
+                       "lock the account for a while (auth.locked); the gateway limits logins per client "
+                       "address (rate_limited)."),
+          public=True, summary="Log in with {username, password} or {phone, sms_code}",
           body=LoginRequest, response=SessionResponse,
-          errors=[(401, "auth.invalid_credentials"), (429, "auth.locked"), (429, "rate_limited")])
+          errors=[InvalidCredentials, AccountLocked, Throttled, LOGIN_LIMITED])
 async def session(request: web.Request) -> web.Response:
     rt = runtime_of(request)
     b = await parse_body(request, LoginRequest)
@@ -45,15 +50,21 @@ async def session(request: web.Request) -> web.Response:
     return session_response(session)
 
 
-@api.post("/api/v1/sessions/refresh", public=True, summary="A new token pair for a refresh token (which stops working)",
-          body=RefreshRequest, response=SessionResponse, errors=[*TOKEN_ERRORS, (429, "rate_limited")])
+@api.post("/api/v1/sessions/refresh",
+          description=("Exchanges a refresh token for a new session. The refresh token given stops working; "
+                       "using a spent one again ends the whole session (a stolen token is detected)."),
+          public=True, summary="A new token pair for a refresh token (which stops working)",
+          body=RefreshRequest, response=SessionResponse, errors=[*TOKEN_ERRORS, Throttled])
 async def session_refresh(request: web.Request) -> web.Response:
     b = await parse_body(request, RefreshRequest)
     return session_response(await refresh_session(runtime_of(request), RefreshSession(
         refresh_token=b.refresh_token, client_ip=client_ip_of(request))))
 
 
-@api.delete("/api/v1/sessions/current", summary="Log out: revoke this session's refresh tokens",
+@api.delete("/api/v1/sessions/current",
+            description=("Ends the session of the access token: its refresh tokens stop working. The access "
+                         "token itself lives until it expires (15 minutes at most)."),
+            summary="Log out: revoke this session's refresh tokens",
             status=204, roles=(), errors=TOKEN_ERRORS)
 async def current_session(request: web.Request) -> web.Response:
     rt = runtime_of(request)

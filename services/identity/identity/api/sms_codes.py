@@ -8,6 +8,7 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body
 
+from identity.domain.errors import SmsRateLimited
 from identity.api.context import TAG, TOKEN_ERRORS, client_ip_of, runtime_of
 from identity.api.models import SmsCodeRequest, SmsCodeSent, answer
 from identity.domain.verification_codes import CODE_TTL
@@ -17,9 +18,16 @@ from identity.service.sms_codes import request_sms_code
 api = ApiRouter(TAG)
 
 
-@api.post("/api/v1/sms-codes", public=True, summary="Send an SMS verification code", body=SmsCodeRequest,
+@api.post("/api/v1/sms-codes",
+          description=("Sends a 6-digit code to the phone by SMS, valid 5 minutes and for one use, for "
+                       "registering, logging in, resetting a password or (signed in, to the account's own "
+                       "phone) binding a card. The answer is the same whether or not the phone has an account. "
+                       "Limited per phone (1 a minute, 5 an hour, 10 a day: sms.rate_limited) and by the "
+                       "gateway per client address (rate_limited)."),
+          public=True, summary="Send an SMS verification code", body=SmsCodeRequest,
           response=SmsCodeSent, status=202,
-          errors=[(429, "sms.rate_limited"), (401, "auth.unauthorized"), *TOKEN_ERRORS])
+          errors=[SmsRateLimited, (401, "auth.unauthorized", "purpose bind_card needs a signed-in user"), *TOKEN_ERRORS,
+                  (429, "rate_limited", "Too many codes requested from this address; retry after Retry-After seconds.")])
 async def sms_code(request: web.Request) -> web.Response:
     body = await parse_body(request, SmsCodeRequest)
     # Public, but a bind_card code is for the signed-in account's own phone only.

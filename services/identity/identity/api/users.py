@@ -8,6 +8,7 @@ from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 from shared.http.requests import parse_body
 
+from identity.domain.errors import CodeInvalid, PasswordWeak, PhoneTaken, Throttled, UsernameTaken
 from identity.api.context import TAG, TOKEN_ERRORS, client_ip_of, runtime_of
 from identity.api.models import RegistrationRequest, UserView, answer
 from identity.service.commands import RegisterUser
@@ -17,10 +18,15 @@ from identity.service.registration import register_user
 api = ApiRouter(TAG)
 
 
-@api.post("/api/v1/users", public=True, summary="Register an agent with an SMS code", body=RegistrationRequest,
+@api.post("/api/v1/users",
+          description=("Creates an agent (经办人) account. The phone must be proven by a code of purpose register "
+                       "(POST /api/v1/sms-codes); the username is 3-32 lower-case letters, digits or _ . -; "
+                       "the password at least 8 characters and not guessable. The answer is the account; log "
+                       "in next with POST /api/v1/sessions."),
+          public=True, summary="Register an agent with an SMS code", body=RegistrationRequest,
+          response_headers=["Location"],
           response=UserView, status=201,
-          errors=[(409, "user.username_taken"), (409, "user.phone_taken"),
-                  (422, "sms.code_invalid"), (422, "user.password_weak"), (429, "rate_limited")])
+          errors=[UsernameTaken, PhoneTaken, CodeInvalid, PasswordWeak, Throttled])
 async def user(request: web.Request) -> web.Response:
     b = await parse_body(request, RegistrationRequest)
     user = await register_user(runtime_of(request), RegisterUser(
@@ -29,7 +35,10 @@ async def user(request: web.Request) -> web.Response:
     return json_response(answer(UserView, user.public_view()), status=201, headers={"Location": "/api/v1/me"})
 
 
-@api.get("/api/v1/me", summary="The signed-in user's account", response=UserView, roles=(),
+@api.get("/api/v1/me",
+         description=("The account the access token belongs to: its name, phone, e-mail and roles (agent, "
+                      "staff, admin). The web client reads it after a login to choose its screens."),
+         summary="The signed-in user's account", response=UserView, roles=(),
          errors=TOKEN_ERRORS)
 async def me(request: web.Request) -> web.Response:
     principal = await authenticate(request)

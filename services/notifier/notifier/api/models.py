@@ -9,15 +9,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class NotificationsQuery(BaseModel):
+    """Filters of the SMS log (an empty parameter is no filter)."""
     model_config = ConfigDict(extra="ignore")
 
-    phone: str | None = Field(None, pattern=r"^1[3-9]\d{9}$", description="the recipient's mobile number")
-    booking_id: str | None = Field(None, min_length=1, max_length=100)
+    phone: str | None = Field(None, pattern=r"^1[3-9]\d{9}$", description="the recipient's mobile number",
+                              examples=["13800138000"])
+    booking_id: str | None = Field(None, min_length=1, max_length=100, description="the SMS of one booking")
     cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page")
-    limit: int = Field(50, ge=1, le=200)
+    limit: int = Field(50, ge=1, le=200, description="messages per page")
 
 
 class SmsAttempt(BaseModel):
+    """One call to the SMS provider."""
+    model_config = ConfigDict(json_schema_extra={"examples": [{"attempt": 1, "provider": "http", "sender": "notifier-1", "started_at": "2027-03-12T15:00:05+08:00",
+              "finished_at": "2027-03-12T15:00:06+08:00", "outcome": "delivered", "status_code": 200, "reason": None}]})
     attempt: int
     provider: str
     sender: str = Field(description="the notifier process that called the provider")
@@ -30,6 +35,17 @@ class SmsAttempt(BaseModel):
 
 
 class SmsLogEntry(BaseModel):
+    """One SMS: what it says, to whom, why, and how its delivery went."""
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d", "ref": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d",
+              "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b", "phone": "13800138000",
+              "kind": "booking.allocated", "event_type": "booking.allocated", "resend": False,
+              "text": ("【制卡中心】您预约的2027年3月15日上午制卡业务已安排：第1号窗口，办理时间09:00-09:30，"
+                       "排队号A001。请在该时间段内携带制卡资料到窗口办理，超过起始时间10分钟不予办理并计入逾期。"),
+              "status": "delivered", "attempt_count": 1, "attempts": [{"attempt": 1, "provider": "http", "sender": "notifier-1", "started_at": "2027-03-12T15:00:05+08:00",
+              "finished_at": "2027-03-12T15:00:06+08:00", "outcome": "delivered", "status_code": 200, "reason": None}],
+              "provider": "http", "provider_id": "sms-7781203", "last_error": None, "next_attempt_at": None,
+              "created_at": "2027-03-12T15:00:05+08:00", "delivered_at": "2027-03-12T15:00:06+08:00",
+              "failed_at": None}]})
     id: str
     ref: str = Field(description="what the provider got as ref (the message id)")
     booking_id: str | None
@@ -51,5 +67,16 @@ class SmsLogEntry(BaseModel):
 
 
 class SmsLogPage(BaseModel):
+    """A page of the SMS log, newest first."""
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"id": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d", "ref": "a2b3c4d5-e6f7-4a8b-9c0d-1e2f3a4b5c6d",
+              "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b", "phone": "13800138000",
+              "kind": "booking.allocated", "event_type": "booking.allocated", "resend": False,
+              "text": ("【制卡中心】您预约的2027年3月15日上午制卡业务已安排：第1号窗口，办理时间09:00-09:30，"
+                       "排队号A001。请在该时间段内携带制卡资料到窗口办理，超过起始时间10分钟不予办理并计入逾期。"),
+              "status": "delivered", "attempt_count": 1, "attempts": [{"attempt": 1, "provider": "http", "sender": "notifier-1", "started_at": "2027-03-12T15:00:05+08:00",
+              "finished_at": "2027-03-12T15:00:06+08:00", "outcome": "delivered", "status_code": 200, "reason": None}],
+              "provider": "http", "provider_id": "sms-7781203", "last_error": None, "next_attempt_at": None,
+              "created_at": "2027-03-12T15:00:05+08:00", "delivered_at": "2027-03-12T15:00:06+08:00",
+              "failed_at": None}], "next_cursor": None}]})
     items: list[SmsLogEntry]
     next_cursor: str | None

@@ -17,7 +17,11 @@ api = ApiRouter("notifier")
 
 @api.get("/api/v1/notifications", summary="The SMS log with delivery status and attempts",
          query=NotificationsQuery, response=SmsLogPage, roles=("staff", "admin"),
-         errors=[(401, "auth.invalid_token"), (401, "auth.token_expired")])
+         description="The SMS the notifier sent or is sending, newest first: the text (verification codes "
+                     "masked), delivery status, and every attempt at the provider. Filter by recipient phone or "
+                     "booking; paged with cursor. For staff and administrators.",
+         errors=[(401, "auth.invalid_token", "The access token is not valid."),
+                 (401, "auth.token_expired", "The access token has expired.")])
 async def notifications(request: web.Request) -> web.Response:
     # "?phone=&booking_id=": an empty parameter is no filter.
     q = validate(NotificationsQuery, {k: v for k, v in request.query.items() if v.strip()})
