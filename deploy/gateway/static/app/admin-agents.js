@@ -29,6 +29,7 @@ export async function render(ctx) {
     const text = q.value.trim();
     if (text.length < 2) { newest.supersede(); q.closest('.field').setError('请至少输入 2 个字符'); return; }
     q.closest('.field').setError('');
+    /** @type {import('api-types').AgentPage | undefined} */
     const answer = await newest(() => api.get(`${API}/admin/agents`, { query: { q: text } }));
     if (answer === undefined) return;
     const items = itemsOf(answer);
@@ -47,6 +48,7 @@ export async function render(ctx) {
   async function open(a) {
     detail.hidden = false;
     clear(detail, loading());
+    /** @type {import('api-types').AgentRightsView} */
     let r;
     try {
       r = await api.get(`${API}/admin/agents/${encodeURIComponent(a.id)}/rights`);

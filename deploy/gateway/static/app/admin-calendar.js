@@ -33,6 +33,7 @@ export async function render(ctx) {
     '“休”为休息日；未确认的年份按周一至周五显示，但不开放预约。');
   root.append(msg, h('section', { class: 'card' },
     h('div', { class: 'cal-head' }, prev, title, next), legend, grid), detail);
+  /** @type {import('api-types').AdminMonthView | null} */
   let answer = null;
 
   let loads = 0;  // only the last request's answer is drawn

@@ -28,6 +28,7 @@ export async function render(ctx) {
       if (!Number.isInteger(value) || value < 0) { rowMsg.problems('容量须为不小于 0 的整数。', []); return; }
       save.disabled = true;
       try {
+        /** @type {import('api-types').CapacityView} */
         const r = await api.put(`${API}/admin/capacity`, { center: ac.code, date: day.date, period: p.code, capacity: value });
         Object.assign(p, { capacity: r.capacity, booked: r.booked, remaining: r.remaining });
         booked.textContent = String(r.booked);
@@ -53,6 +54,7 @@ export async function render(ctx) {
   async function load() {
     msg.clear();
     if (from.value > to.value) { newest.supersede(); msg.problems('开始日期不能晚于结束日期。', []); return; }
+    /** @type {import('api-types').CapacityRangeView | undefined} */
     const answer = await newest(() => api.get(`${API}/admin/capacity`, { query: { center: ac.code, from: from.value, to: to.value } }));
     if (answer === undefined) return;
     const days = (answer.days ?? []).filter((d) => d.periods?.length);

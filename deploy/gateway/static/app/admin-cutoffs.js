@@ -24,6 +24,7 @@ export async function render(ctx) {
   const newest = newestAnswer(list, msg);  // only the last request's answer is drawn
   async function load() {
     msg.clear();
+    /** @type {import('api-types').CutoffList | undefined} */
     const answer = await newest(() => api.get(`${API}/admin/cutoffs`, { query: { center: ac.code, from: from.value, to: to.value } }));
     if (answer === undefined) return;
     const items = itemsOf(answer);
@@ -43,6 +44,7 @@ export async function render(ctx) {
   async function open(date) {
     detail.hidden = false;
     clear(detail, loading());
+    /** @type {import('api-types').CutoffStateWithRuns} */
     let c;
     try {
       c = await api.get(`${API}/admin/cutoffs/${encodeURIComponent(ac.code)}/${date}`);

@@ -28,6 +28,7 @@ export async function render(ctx) {
     if (p && !PHONE_RE.test(p)) { phone.closest('.field').setError('请填写 11 位手机号'); return; }
     phone.closest('.field').setError('');
     if (!append) clear(list, loading());
+    /** @type {import('api-types').SmsLogPage} */
     let answer;
     try {
       answer = await api.get(`${API}/notifications`, { query: { phone: p, booking_id: booking.value.trim(), cursor: append ? cursor : null } });

@@ -20,6 +20,7 @@ export async function render(ctx) {
     const mine = ++loads;
     msg.clear();
     clear(body, loading());
+    /** @type {import('api-types').DayStatsFullView} */
     let s;
     try {
       s = await api.get(`${API}/admin/stats/${encodeURIComponent(ac.code)}/${date.value}`);
@@ -30,8 +31,8 @@ export async function render(ctx) {
       return;
     }
     if (mine !== loads) return;
-    const tot = s.totals ?? {};
-    const st = s.statuses ?? {};
+    const tot = /** @type {Partial<import('api-types').DayTotals>} */ (s.totals ?? {});
+    const st = /** @type {Partial<import('api-types').StatusCounts>} */ (s.statuses ?? {});
     const num = (v) => String(v ?? 0);
     clear(body,
       h('section', { class: 'card' }, h('h2', {}, formatFullDay(s.date)),

@@ -20,6 +20,7 @@ export async function render(ctx) {
   const upload = h('input', { type: 'file', id: 'year-file', class: 'file', accept: '.json,.txt,.csv,application/json,text/plain' });
   const msg = messageBox();
   const preview = h('section', { class: 'card', id: 'year-preview', hidden: true });
+  /** @type {import('api-types').OfficialYearView | null} */
   let loaded = null;      // what GET answered for the year shown
   let previewed = null;   // {year, body, text} of the preview on screen
 

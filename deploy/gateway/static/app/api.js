@@ -4,6 +4,30 @@
 
 export const API = '/api/v1';
 
+// The API's shapes for JSDoc, from the generated clients/typescript/api.d.ts ("api-types" in
+// deploy/gateway/tsconfig.json; comments only, nothing is loaded by the browser).
+/** @typedef {import('api-types').Problem} Problem */
+/** @typedef {import('api-types').SessionResponse} SessionResponse */
+/** @typedef {import('api-types').LoginRequest} LoginRequest */
+/** @typedef {import('api-types').CardLoginRequest} CardLoginRequest */
+/**
+ * @typedef {object} RequestOptions
+ * @property {unknown} [body] sent as JSON
+ * @property {Record<string, string | number | boolean | null | undefined>} [query]
+ * @property {Record<string, string>} [headers]
+ * @property {boolean} [auth] send the session's token (default true)
+ * @property {boolean} [retry] refresh once on a 401 (default true)
+ */
+/**
+ * @typedef {object} ApiOptions
+ * @property {ReturnType<typeof import('./session.js').createSession>} [session]
+ * @property {typeof fetch} [fetchImpl]
+ * @property {string} [base]
+ * @property {(problem: Problem & Record<string, any>) => void} [onAuthLost]
+ * @property {() => string} [newRequestId]
+ */
+/** @typedef {ReturnType<typeof createApi>} Api */
+
 /** A v4 UUID. crypto.randomUUID exists only in secure contexts (https, localhost); a
  *  gateway reached over plain http elsewhere still has crypto.getRandomValues. */
 export function uuid() {
@@ -72,7 +96,12 @@ export async function readProblem(response, sentRequestId = null) {
     response.headers.get('X-Request-ID') || sentRequestId, response.headers.get('Retry-After'));
 }
 
-/** {items: [...]} or a bare array -> the array (lists in api.md are {items, next_cursor}). */
+/**
+ * {items: [...]} or a bare array -> the array (lists in api.md are {items, next_cursor}).
+ * @template T
+ * @param {{items: T[]} | T[] | null | undefined} answer
+ * @returns {T[]}
+ */
 export function itemsOf(answer) {
   if (Array.isArray(answer)) return answer;
   if (answer && Array.isArray(answer.items)) return answer.items;
@@ -94,14 +123,21 @@ export function queryString(query) {
  * createApi({session, fetchImpl, base, onAuthLost}) -> {request, get, post, put, del,
  * login, logout, refresh}. ``onAuthLost(problem)`` is called when a 401 cannot be cured by
  * a refresh: the session is cleared first.
+ * @param {ApiOptions} [options]
  */
 export function createApi({ session, fetchImpl, base = '', onAuthLost = () => {}, newRequestId } = {}) {
-  const doFetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
+  const doFetch = fetchImpl ?? /** @type {typeof fetch} */ ((...args) => globalThis.fetch(...args));
   const requestId = newRequestId ?? (() => `web-${uuid()}`);
   let refreshing = null;
 
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   */
   async function send(method, path, { body, query, headers = {}, auth = true } = {}) {
     const rid = requestId();
+    /** @type {Record<string, string>} */
     const h = { Accept: 'application/json, application/problem+json', 'X-Request-ID': rid, ...headers };
     if (body !== undefined) h['Content-Type'] = 'application/json';
     const token = auth ? session?.accessToken : null;
@@ -139,6 +175,14 @@ export function createApi({ session, fetchImpl, base = '', onAuthLost = () => {}
     return refreshing;
   }
 
+  /**
+   * The answer's JSON (any: the caller names its shape with a JSDoc type such as
+   * import('api-types').BookingView), null for 204, or an ApiError thrown.
+   * @param {string} method
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   * @returns {Promise<any>}
+   */
   async function request(method, path, options = {}) {
     const { retry = true } = options;
     const { response, rid, sentToken } = await send(method, path, options);
@@ -170,13 +214,17 @@ export function createApi({ session, fetchImpl, base = '', onAuthLost = () => {}
     post: (path, body, options = {}) => request('POST', path, { ...options, body: body ?? {} }),
     put: (path, body, options = {}) => request('PUT', path, { ...options, body }),
     del: (path, options) => request('DELETE', path, options),
-    /** POST /sessions with {username, password} or {phone, sms_code}; keeps the tokens. */
+    /** POST /sessions with {username, password} or {phone, sms_code}; keeps the tokens.
+     *  @param {LoginRequest} credentials
+     *  @returns {Promise<SessionResponse>} */
     async login(credentials) {
       const answer = await request('POST', `${API}/sessions`, { body: credentials, auth: false });
       session.set(answer);
       return answer;
     },
-    /** POST /sessions/card with {card_no, challenge_id, signature}; keeps the tokens. */
+    /** POST /sessions/card with {card_no, challenge_id, signature}; keeps the tokens.
+     *  @param {CardLoginRequest} proof
+     *  @returns {Promise<SessionResponse>} */
     async cardLogin(proof) {
       const answer = await request('POST', `${API}/sessions/card`, { body: proof, auth: false });
       session.set(answer);

@@ -45,6 +45,8 @@ export function checkBooking({ day, period, lines, contactName, contactPhone, ty
 export async function render(ctx) {
   const { root, api } = ctx;
   const msg = messageBox();
+  /** @type {{calendar: import('api-types').CalendarView | null, date: string | null, periodCode: string | null,
+   *   lines: Map<string, any>, enterprises: import('api-types').MyEnterpriseView[]}} */
   const state = { calendar: null, date: null, periodCode: null, lines: new Map(), enterprises: [] };
   let lastAttempt = null; // {key, body, settled}: the Idempotency-Key is kept only to retry an unanswered request
 
@@ -260,6 +262,7 @@ export async function render(ctx) {
       contactName: contactName.value.trim(), contactPhone: contactPhone.value.trim(),
     });
     if (problems.length) { msg.problems('请完善预约信息：', problems); msg.scrollIntoView({ block: 'nearest' }); return; }
+    /** @type {import('api-types').BookingBody} */
     const body = {
       date: state.date, period: state.periodCode,
       contact_name: contactName.value.trim(), contact_phone: contactPhone.value.trim(),
@@ -274,6 +277,7 @@ export async function render(ctx) {
     submit.disabled = true;
     submit.textContent = '正在提交…';
     try {
+      /** @type {import('api-types').BookingView} */
       const booking = await api.post(`${API}/bookings`, body, { headers: { 'Idempotency-Key': key } });
       lastAttempt.settled = true;
       ctx.flash('ok', `预约成功！预约短信将发送到 ${body.contact_phone}，请注意查收。`);
@@ -297,7 +301,7 @@ export async function render(ctx) {
   rulesHint.textContent = `${horizonText(center)}${cutoffText(center)}`;
   guideSlot.replaceChildren(guidance(types) ?? '');
   // Booking rights: say so up front when they are suspended (the API refuses anyway).
-  api.get(`${API}/me/booking-rights`).then((r) => {
+  api.get(`${API}/me/booking-rights`).then((/** @type {import('api-types').BookingRightsView} */ r) => {
     if (r?.suspended_until && Date.parse(r.suspended_until) > Date.now()) {
       notice.className = 'msg msg-error';
       notice.textContent = suspensionText(r, center?.timezone);

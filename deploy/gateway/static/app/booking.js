@@ -10,6 +10,8 @@ import { lateText, loadCenter } from './center.js';
 import { allocationText, bookingActions, canCancel, smsBadge, statusBadge } from './bookings.js';
 import { livePlace } from './live-place.js';
 
+/** @typedef {import('api-types').BookingView} BookingView */
+
 export async function render(ctx) {
   const { root, api, params } = ctx;
   const msg = messageBox();
@@ -18,6 +20,7 @@ export async function render(ctx) {
     h('a', { href: '#/bookings', class: 'btn btn-secondary btn-small' }, '返回预约查询')), msg, body);
   const id = encodeURIComponent(params.id);
   let types;
+  /** @type {BookingView} */
   let booking;
   let center;
   try {
@@ -28,6 +31,7 @@ export async function render(ctx) {
     return;
   }
 
+  /** @param {BookingView} b */
   const draw = (b) => {
     const a = b.allocation;
     clear(body,
@@ -61,6 +65,7 @@ export async function render(ctx) {
               ? confirmButton('取消该企业', '确认取消该企业的预约？', async () => {
                 msg.clear();
                 try {
+                  /** @type {BookingView} */
                   const fresh = await api.post(`${API}/bookings/${id}/enterprises/${encodeURIComponent(line.org_code)}/cancel`);
                   msg.ok(`已取消：${line.name}${fresh.status === 'cancelled' ? '（这是最后一家企业，整个预约已取消）' : ''}`);
                   draw(fresh);

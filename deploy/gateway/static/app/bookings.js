@@ -6,21 +6,27 @@ import { BOOKING_STATUS, SMS_STATUS, addDays, formatDay, label, periodName, toda
 import { badge, confirmButton, loading, messageBox, pageTitle } from './ui.js';
 import { allocationPromise } from './center.js';
 
+/** @typedef {import('api-types').BookingView} BookingView */
+/** @typedef {import('api-types').BookingPage} BookingPage */
+
 const STATUS_KIND = {
   confirmed: 'info', allocated: 'ok', checked_in: 'ok', completed: 'muted', no_show: 'warn', cancelled: 'muted',
 };
 const SMS_KIND = { pending: 'info', delivered: 'ok', failed: 'warn' };
 
+/** @param {BookingView['status']} status */
 export function statusBadge(status) {
   return badge(label(BOOKING_STATUS, status), STATUS_KIND[status] ?? 'muted');
 }
 
+/** @param {BookingView['sms'] | null | undefined} sms */
 export function smsBadge(sms) {
   if (!sms) return badge('无', 'muted');
   return badge(label(SMS_STATUS, sms.status), SMS_KIND[sms.status] ?? 'muted');
 }
 
-/** "窗口 3 · 09:30-10:00 · 排队号 A012", or what to expect before the allocation. */
+/** "窗口 3 · 09:30-10:00 · 排队号 A012", or what to expect before the allocation.
+ *  @param {BookingView} booking */
 export function allocationText(booking, center = null) {
   const a = booking.allocation;
   if (a) return `窗口 ${a.desk} · ${a.start}-${a.end} · 排队号 ${a.queue_number}`;
@@ -29,9 +35,11 @@ export function allocationText(booking, center = null) {
 }
 
 /** Cancelling is possible while the booking is confirmed (the cutoff allocates it). */
-export const canCancel = (booking) => booking.status === 'confirmed';
+export const canCancel = (/** @type {BookingView} */ booking) => booking.status === 'confirmed';
 
-/** The buttons of one booking: resend SMS, cancel. ``onChange(booking)`` gets the new state. */
+/** The buttons of one booking: resend SMS, cancel. ``onChange(booking)`` gets the new state.
+ *  @param {BookingView} booking
+ *  @param {(fresh: BookingView, keepMsg?: boolean) => void} onChange */
 export function bookingActions(ctx, booking, msg, onChange) {
   const { api } = ctx;
   const id = encodeURIComponent(booking.id);
@@ -45,6 +53,7 @@ export function bookingActions(ctx, booking, msg, onChange) {
     try {
       await api.post(`${API}/bookings/${id}/sms-resend`);
       msg.ok(`短信已重新发送到 ${booking.contact_phone}。`);
+      /** @type {BookingView | null} */
       let fresh;
       try { fresh = await api.get(`${API}/bookings/${id}`); } catch { fresh = null; }
       onChange(fresh ?? { ...booking, sms: { ...(booking.sms ?? {}), status: 'pending', resend_available: false } }, true);
@@ -56,6 +65,7 @@ export function bookingActions(ctx, booking, msg, onChange) {
   const cancel = canCancel(booking) ? confirmButton('取消预约', '确认取消整个预约？', async () => {
     msg.clear();
     try {
+      /** @type {BookingView} */
       const fresh = await api.post(`${API}/bookings/${id}/cancel`);
       msg.ok('预约已取消。');
       onChange(fresh, true);
@@ -66,9 +76,11 @@ export function bookingActions(ctx, booking, msg, onChange) {
   return h('div', { class: 'actions' }, resend, cancel);
 }
 
+/** @param {BookingView} booking */
 function bookingCard(ctx, booking) {
   const msg = messageBox();
   const card = h('article', { class: 'card booking', dataset: { id: booking.id } });
+  /** @param {BookingView} b @param {boolean} [keepMsg] */
   const draw = (b, keepMsg) => {
     if (!keepMsg) msg.clear();
     const active = (b.enterprises ?? []).filter((e) => e.status !== 'cancelled');
@@ -108,6 +120,7 @@ export async function render(ctx) {
     msg.clear();
     if (from.value && to.value && from.value > to.value) { msg.problems('开始日期不能晚于结束日期。', []); return; }
     if (!append) clear(list, loading());
+    /** @type {BookingPage} */
     let answer;
     try {
       answer = await api.get(`${API}/bookings`, {

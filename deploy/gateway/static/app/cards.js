@@ -41,6 +41,7 @@ export async function render(ctx) {
   const list = h('div', { class: 'list', id: 'card-list' }, loading());
 
   async function reload() {
+    /** @type {import('api-types').CardView[] | null} */
     const items = await loadList(api, `${API}/me/cards`, list, msg, '您还没有绑定卡片。绑定后即可在登录页使用“持卡登录”。');
     if (!items) return;
     clear(list, h('table', { class: 'table' },
@@ -91,7 +92,9 @@ export async function render(ctx) {
     const submit = form.querySelector('[type=submit]');
     submit.disabled = true;
     try {
-      const bound = await api.post(`${API}/me/cards`, { card_no: no, public_key: key.pem, password: password.value });
+      /** @type {import('api-types').CardView} */
+      const bound = await api.post(`${API}/me/cards`,
+        /** @satisfies {import('api-types').BindCardRequest} */ ({ card_no: no, public_key: key.pem, password: password.value }));
       msg.ok(`已绑定卡片：${bound?.card_no ?? no}（${ALGORITHM_NAMES[bound?.algorithm ?? key.algorithm] ?? key.algorithm}）。现在可以在登录页使用“持卡登录”。`);
       cardNo.value = '';
       keyText.value = '';

@@ -7,6 +7,9 @@ import { ENTERPRISE_NAME_MAX } from './orgcode.js';
 import { loadCenter } from './center.js';
 import { confirmButton, enterpriseLookup, field, input, loadList, loading, markFields, messageBox, pageTitle } from './ui.js';
 
+/** @typedef {import('api-types').MyEnterpriseView} MyEnterpriseView */
+/** @typedef {import('api-types').EnterpriseBody} EnterpriseBody */
+
 export async function render(ctx) {
   const { root, api } = ctx;
   const msg = messageBox();
@@ -23,6 +26,7 @@ export async function render(ctx) {
   const list = h('div', { class: 'list', id: 'enterprise-list' }, loading());
 
   async function reload() {
+    /** @type {MyEnterpriseView[] | null} */
     const items = await loadList(api, `${API}/me/enterprises`, list, msg, '您还没有添加企业。请在上方填写组织机构代码和公司名称后点击“添加企业”。');
     if (!items) return;
     clear(list, h('table', { class: 'table' },
@@ -55,7 +59,9 @@ export async function render(ctx) {
     const submit = form.querySelector('[type=submit]');
     submit.disabled = true;
     try {
-      const added = await api.post(`${API}/me/enterprises`, { code: normalized, name: name.value.trim() });
+      /** @type {MyEnterpriseView} */
+      const added = await api.post(`${API}/me/enterprises`,
+        /** @satisfies {EnterpriseBody} */ ({ code: normalized, name: name.value.trim() }));
       msg.ok(`已添加：${added?.name ?? name.value.trim()}`);
       code.value = '';
       name.value = '';

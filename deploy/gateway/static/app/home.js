@@ -12,10 +12,16 @@ import { isSuspended, reasonText, suspensionText } from './rights.js';
 import { FEE_NOTICE } from './book.js';
 import { livePlace } from './live-place.js';
 
+/** @typedef {import('api-types').BookingView} BookingView */
+/** @typedef {import('api-types').BookingPage} BookingPage */
+/** @typedef {import('api-types').BookingRightsView} BookingRightsView */
+
 const UPCOMING = new Set(['confirmed', 'allocated', 'checked_in']);
 const PERIOD_ORDER = { AM: 0, PM: 1 };
 
-/** The bookings still ahead, soonest first (pure). */
+/** The bookings still ahead, soonest first (pure).
+ *  @param {BookingView[]} items
+ *  @param {string} today YYYY-MM-DD */
 export function nextBookings(items, today, limit = 3) {
   return items.filter((b) => UPCOMING.has(b.status) && b.date >= today)
     .sort((a, b) => a.date.localeCompare(b.date) || (PERIOD_ORDER[a.period] ?? 9) - (PERIOD_ORDER[b.period] ?? 9))
@@ -54,6 +60,8 @@ export async function render(ctx) {
 
   const lives = [];
   const keep = (el) => { if (el) lives.push(el); return el; };
+
+  /** @type {[PromiseSettledResult<BookingPage>, PromiseSettledResult<BookingRightsView>]} */
   const [bookings, rights] = await Promise.allSettled([
     api.get(`${API}/bookings`, { query: { from: today, to: addDays(today, 60) } }),
     api.get(`${API}/me/booking-rights`),

@@ -54,6 +54,7 @@ export function maskPhone(phone) {
 }
 
 const short = (id) => (id.length > 12 ? id.slice(0, 8) : id);
+/** @type {Array<[RegExp, (m: RegExpExecArray) => string]>} */
 const NOTE_PATTERNS = [
   [/^cancelled booking (\S+) line (\S+)$/, (m) => `取消预约 ${short(m[1])} 中的企业 ${m[2]}`],
   [/^cancelled booking (\S+)$/, (m) => `取消预约 ${short(m[1])}`],

@@ -55,6 +55,7 @@ const ROLE_NAMES = { staff: '窗口工作人员', admin: '管理员' };
 
 
 const session = createSession();
+/** @type {(hash: string, options?: {replace?: boolean}) => void} */
 let navigate = () => {};
 let pendingFlash = null;
 
@@ -87,7 +88,7 @@ export function homeFor(s) {
 const menuEl = document.getElementById('menu');
 const viewEl = document.getElementById('view');
 const whoEl = document.getElementById('who');
-const logoutBtn = document.getElementById('logout');
+const logoutBtn = /** @type {HTMLButtonElement} */ (document.getElementById('logout'));
 
 logoutBtn.addEventListener('click', async () => {
   logoutBtn.disabled = true;
@@ -109,7 +110,7 @@ function drawChrome(current) {
     h('li', {}, h('a', { href: `#${r.path}`, class: 'menu-item', 'aria-current': r.path === active ? 'page' : null }, r.title)))) : null);
   // On phones the menu is a bar that scrolls sideways: keep the current item in sight.
   const bar = menuEl.querySelector('ul');
-  const item = bar?.querySelector('[aria-current="page"]');
+  const item = /** @type {HTMLElement | null} */ (bar?.querySelector('[aria-current="page"]'));
   if (item && bar.scrollWidth > bar.clientWidth) {
     bar.scrollLeft = Math.max(0, item.offsetLeft - bar.offsetLeft + item.offsetWidth - bar.clientWidth + 8);
   }

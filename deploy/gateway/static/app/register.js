@@ -127,6 +127,7 @@ export function render(ctx) {
     for (const f of form.querySelectorAll('.field')) f.setError?.('');
     for (const [key, text] of Object.entries(bad)) form.querySelector(`[name="${key}"]`)?.closest('.field')?.setError(text);
     if (Object.keys(bad).length) { msg.problems('请检查标出的项目。', Object.values(bad)); return; }
+    /** @type {import('api-types').RegistrationRequest} */
     const body = { phone: v.phone, sms_code: v.sms_code, username: v.username, password: v.password, name: v.name };
     if (v.email) body.email = v.email;
     const newCode = v.new_enterprise ? checkOrgCode(v.org_code).code : null;

@@ -8,18 +8,23 @@ import { SUSPENSION_REASONS, labelOf } from './labels.js';
 import { cutoffText, lateText, loadCenter } from './center.js';
 import { badge, loading, messageBox, pageTitle } from './ui.js';
 
+/** @typedef {import('api-types').BookingRightsView} BookingRightsView */
+
 export const NO_SHOW_LIMIT = 3;
 export const CANCEL_LIMIT = 11;
 
+/** @param {BookingRightsView | null | undefined} rights */
 export function isSuspended(rights, now = Date.now()) {
   return Boolean(rights?.suspended_until) && Date.parse(rights.suspended_until) > now;
 }
 
 /** "您的预约权限已被暂停至 …（北京时间）" and the reason, for 预约权限 and 我的工作台. */
+/** @param {BookingRightsView} rights @param {string} tz */
 export function suspensionText(rights, tz) {
   return `您的预约权限已被暂停至 ${formatSuspendedUntil(rights.suspended_until, tz)}，期间不能新建预约；查询和取消不受影响。`;
 }
 
+/** @param {BookingRightsView | null | undefined} rights */
 export function reasonText(rights) {
   return rights?.reason ? `原因：${labelOf(SUSPENSION_REASONS, rights.reason)}` : '';
 }
@@ -29,6 +34,7 @@ export async function render(ctx) {
   const msg = messageBox();
   const body = h('div', {}, loading());
   root.append(pageTitle('预约权限'), msg, body);
+  /** @type {BookingRightsView} */
   let r;
   let center;
   try {

@@ -32,7 +32,10 @@ export function messageBox() {
 
 let fieldSeq = 0;
 /** <label> + control + hint + a slot for this field's error. ``target`` is the input the
- *  label names when ``control`` is a wrapper (e.g. an input with a button beside it). */
+ *  label names when ``control`` is a wrapper (e.g. an input with a button beside it).
+ *  @param {string} labelText
+ *  @param {HTMLElement} control
+ *  @param {{hint?: string, required?: boolean, wide?: boolean, target?: HTMLElement}} [options] */
 export function field(labelText, control, { hint, required = false, wide = false, target = control } = {}) {
   if (!target.id) target.id = `f${++fieldSeq}`;
   const error = h('p', { class: 'field-error', hidden: true, id: `${target.id}-err` });
@@ -65,7 +68,9 @@ export function markFields(form, err) {
   }
 }
 
-/** A "发送验证码" button: calls send() (which throws on failure) and then counts down 60 s. */
+/** A "发送验证码" button: calls send() (which throws on failure) and then counts down 60 s.
+ *  @param {() => Promise<void>} send
+ *  @param {{seconds?: number, onError?: (err: unknown) => void}} [options] */
 export function smsButton(send, { seconds = 60, onError } = {}) {
   const btn = h('button', { type: 'button', class: 'btn btn-secondary sms-btn' }, '发送验证码');
   let timer = null;
@@ -106,7 +111,9 @@ export function smsCodeButton(api, phone, purpose, msg, sentText = '验证码已
 
 /**
  * Fills ``list`` from GET ``url``: an error goes to ``msg`` and no items to ``emptyText``;
- * returns the items when there are some (the caller draws them), else null.
+ * returns the items when there are some (the caller draws them, naming their type), else null.
+ * @param {import('./api.js').Api} api
+ * @returns {Promise<any[] | null>}
  */
 export async function loadList(api, url, list, msg, emptyText) {
   let items;
@@ -152,6 +159,9 @@ export function newestAnswer(list, msg) {
  * The enterprise look-up of the manual: typing 2+ characters of a code or name in ``input``
  * lists GET /api/v1/enterprises?q= matches below it; picking one fills the code (and calls
  * onPick({org_code, name})). When nothing matches, says so.
+ * @param {import('./api.js').Api} api
+ * @param {HTMLInputElement} inputEl
+ * @param {{onPick?: (enterprise: {org_code: string, name: string}) => void, emptyText?: string}} [options]
  */
 export function enterpriseLookup(api, inputEl, { onPick, emptyText = '企业库中没有找到匹配的企业' } = {}) {
   const list = h('ul', { class: 'lookup', role: 'listbox', hidden: true });
