@@ -33,7 +33,7 @@ TITLE = "Card center API v1"
 # info.version, semver (docs/api-changes.md): MINOR for each release that adds an operation,
 # PATCH for documentation only; MAJOR never within /api/v1. The released documents are kept
 # in docs/api/released/ and tests/contract/test_api_compatibility.py compares against them.
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 DESCRIPTION = (
     "The gateway's HTTP API (api.md), merged over the services' own documents.\n\n"
     "**Errors** are `application/problem+json` (RFC 9457): `type` is always `about:blank`, `title` the "

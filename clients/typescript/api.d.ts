@@ -348,6 +348,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bookings/{id}/place": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The number now served at the booking's desk and how many wait before it (another agent's: 404)
+         * @description On the booking's day: the number now served at its desk and how many checked-in numbers wait before it in its desk queue (null when it is not today, not allocated or checked in, or done). The booking's agent (another agent's booking: 404, as its detail), staff and administrators.
+         */
+        get: operations["get_booking_place"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings/{id}/place/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The booking's place in its desk queue, live (Server-Sent Events)
+         * @description A text/event-stream of the booking's place: `place` (data: a PlaceView, as GET /api/v1/bookings/{id}/place answers) first and after every call at its center (several at once give one), and a `: hb` comment every 15 s. The stream ends when the access token expires: the client reconnects with a fresh one. Bearer token in the Authorization header (the web client reads it with fetch()). The booking's agent, staff and administrators; another agent's booking is a 404 booking.not_found before any stream opens.
+         */
+        get: operations["get_place_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bookings/{id}/sms-resend": {
         parameters: {
             query?: never;
@@ -528,6 +568,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/desk/call": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 叫号: call the desk's next checked-in number (then the oldest waiting of other desks)
+         * @description Calls the next checked-in, not yet called number of the clerk's desk in queue order (period, then a skip's place, then number); when the desk's own queue is empty, the oldest waiting number (earliest check-in) of the other desks. Two desks calling at once never take the same booking. Stored, published as booking.called and sent to the hall displays; numbers with three or fewer ahead get an SMS (once per booking).
+         */
+        post: operations["post_call_next"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/recall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 重呼: call the desk's current number again
+         * @description Calls the desk's open call again (a new call of kind recall, shown and spoken on the hall displays again).
+         */
+        post: operations["post_recall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/desk/schedule": {
         parameters: {
             query?: never;
@@ -540,6 +620,138 @@ export interface paths {
          * @description A day's allocated bookings of a center in queue order (default: the center's today), for the desk clerks (staff) and administrators.
          */
         get: operations["get_desk_schedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/shift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The clerk's desk today and its open call
+         * @description The desk the signed-in clerk took today and the desk's open call (null when none); 404 desk.no_shift when the clerk has no desk today.
+         */
+        get: operations["get_current_shift"];
+        put?: never;
+        /**
+         * Take a desk for today's shift (ends the clerk's previous one)
+         * @description The clerk takes a desk (1 .. the center's desks) for today's shift: one clerk per desk, one desk per clerk. Taking another desk ends the clerk's previous shift; a desk another clerk holds is taken over. A desk outside the center's range is a 422 validation_error.
+         */
+        post: operations["post_take_shift"];
+        /**
+         * End the clerk's shift (an open call stays until completed or skipped)
+         * @description Ends the clerk's shift (idempotent: 204 also without one). The desk's open call stays open until someone completes or skips it.
+         */
+        delete: operations["delete_end_shift"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/desk/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 过号: the called agent is not here; the number waits again behind the next two (not a no-show)
+         * @description Closes the desk's open call as skipped: the booking stays checked in and waits again, behind the next two waiting numbers of its desk queue (at the end when fewer wait). Not a no-show. Answers the skip (kind skip) of the skipped number.
+         */
+        post: operations["post_skip"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/display-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The center's live display tokens (without the tokens)
+         * @description The center's display tokens neither revoked nor expired, oldest first, without the tokens.
+         */
+        get: operations["get_list_tokens"];
+        put?: never;
+        /**
+         * Create a hall display token (shown once; lives 30 days)
+         * @description Creates a token for a hall display screen of the center. The token is in this answer only (only its SHA-256 is kept) and lives 30 days; open the display as /display.html#token=<token>.
+         */
+        post: operations["post_create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/display-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a display token (its open streams close)
+         * @description Revokes a display token: the board refuses it at once and the streams opened with it close.
+         */
+        delete: operations["delete_revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/display/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hall board: number served per desk, last calls, waiting per period (display token)
+         * @description The hall display's board, opened with a display token (no user account): Authorization: Display <token>, or ?token=<token> where no header can be sent. Numbers and desks only, never names, phones or booking ids. An unknown, revoked or expired token is a 401 display.invalid_token.
+         */
+        get: operations["get_display_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/display/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hall display's live calls (Server-Sent Events, display token)
+         * @description A text/event-stream for the hall display, opened with a display token as the board is (?token=<token>: EventSource sends no header; or Authorization: Display <token>). Events: `board` (data: a BoardView, id: its last_event_id) first and after any resync; `call` (data: {seq, desk, queue_number, kind, called_at}, id: seq) for each call, recall and skip at the token's center, from whichever replica made it; a `: hb` comment every 15 s. Reconnecting with Last-Event-ID replays the calls missed while the process still holds them (its last 200), else sends the board again. Revoking the token ends its streams; a refused token is a 401 display.invalid_token before any stream opens.
+         */
+        get: operations["get_display_stream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1156,6 +1368,151 @@ export interface components {
             sms_code?: string | null;
         };
         /**
+         * BoardCall
+         * @description A recent call on the hall board.
+         * @example {
+         *       "called_at": "2027-03-15T09:31:05+08:00",
+         *       "desk": 3,
+         *       "kind": "call",
+         *       "queue_number": "A012"
+         *     }
+         */
+        BoardCall: {
+            /**
+             * Called At
+             * Format: date-time
+             */
+            called_at: string;
+            /** Desk */
+            desk: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "call" | "recall" | "skip";
+            /** Queue Number */
+            queue_number: string;
+        };
+        /**
+         * BoardDesk
+         * @description A desk on the hall board.
+         * @example {
+         *       "called_at": "2027-03-15T09:31:05+08:00",
+         *       "desk": 3,
+         *       "queue_number": "A012"
+         *     }
+         */
+        BoardDesk: {
+            /** Called At */
+            called_at: string | null;
+            /** Desk */
+            desk: number;
+            /**
+             * Queue Number
+             * @description the number now served at the desk
+             */
+            queue_number: string | null;
+        };
+        /**
+         * BoardView
+         * @description The hall display: numbers and desks only, never names, phones or booking ids.
+         * @example {
+         *       "center": "qingdao",
+         *       "date": "2027-03-15",
+         *       "desks": [
+         *         {
+         *           "called_at": "2027-03-15T09:28:40+08:00",
+         *           "desk": 1,
+         *           "queue_number": "A010"
+         *         },
+         *         {
+         *           "called_at": null,
+         *           "desk": 2,
+         *           "queue_number": null
+         *         },
+         *         {
+         *           "called_at": "2027-03-15T09:31:05+08:00",
+         *           "desk": 3,
+         *           "queue_number": "A012"
+         *         }
+         *       ],
+         *       "last_event_id": 1042,
+         *       "now": "2027-03-15T09:31:06+08:00",
+         *       "recent": [
+         *         {
+         *           "called_at": "2027-03-15T09:31:05+08:00",
+         *           "desk": 3,
+         *           "kind": "call",
+         *           "queue_number": "A012"
+         *         },
+         *         {
+         *           "called_at": "2027-03-15T09:28:40+08:00",
+         *           "desk": 1,
+         *           "kind": "recall",
+         *           "queue_number": "A010"
+         *         }
+         *       ],
+         *       "waiting": [
+         *         {
+         *           "period": "AM",
+         *           "waiting": 7
+         *         },
+         *         {
+         *           "period": "PM",
+         *           "waiting": 0
+         *         }
+         *       ]
+         *     }
+         */
+        BoardView: {
+            /** Center */
+            center: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Desks
+             * @description every desk of the center, 1 .. desks
+             */
+            desks: components["schemas"]["BoardDesk"][];
+            /**
+             * Last Event Id
+             * @description the seq of the day's last call: a stream resumes after it
+             */
+            last_event_id: number;
+            /**
+             * Now
+             * Format: date-time
+             */
+            now: string;
+            /**
+             * Recent
+             * @description the last 10 calls and recalls, newest first
+             */
+            recent: components["schemas"]["BoardCall"][];
+            /** Waiting */
+            waiting: components["schemas"]["BoardWaiting"][];
+        };
+        /**
+         * BoardWaiting
+         * @description How many wait in a period.
+         * @example {
+         *       "period": "AM",
+         *       "waiting": 7
+         *     }
+         */
+        BoardWaiting: {
+            /** Period */
+            period: string;
+            /**
+             * Waiting
+             * @description checked in, not called now
+             */
+            waiting: number;
+        };
+        /**
          * BookedBusiness
          * @description A business type booked for an enterprise, with its card count (null when it takes none).
          * @example {
@@ -1720,6 +2077,74 @@ export interface components {
             timezone: string;
         };
         /**
+         * CallView
+         * @description One call (叫号), recall (重呼) or skip (过号) of a desk.
+         * @example {
+         *       "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *       "called_at": "2027-03-15T09:31:05+08:00",
+         *       "center": "qingdao",
+         *       "date": "2027-03-15",
+         *       "desk": 3,
+         *       "id": "5d0c8a8e-6f1b-4c2e-9a57-3b2f4e1d7c90",
+         *       "kind": "call",
+         *       "period": "AM",
+         *       "queue_number": "A012"
+         *     }
+         */
+        CallView: {
+            /** Booking Id */
+            booking_id: string;
+            /**
+             * Called At
+             * Format: date-time
+             */
+            called_at: string;
+            /** Center */
+            center: string;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Desk
+             * @description the desk that called
+             */
+            desk: number;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "call" | "recall" | "skip";
+            /** Period */
+            period: string;
+            /** Queue Number */
+            queue_number: string;
+        };
+        /**
+         * CallingStatsView
+         * @description 叫号 figures of the day, per desk (every desk of the center).
+         * @example {
+         *       "desks": [
+         *         {
+         *           "calls": 41,
+         *           "completed": 38,
+         *           "desk": 1,
+         *           "service_seconds_avg": 402.7,
+         *           "skipped": 2,
+         *           "waiting_seconds_avg": 512.4,
+         *           "waiting_seconds_p90": 1130
+         *         }
+         *       ]
+         *     }
+         */
+        CallingStatsView: {
+            /** Desks */
+            desks: components["schemas"]["DeskCallingStats"][];
+        };
+        /**
          * CapacityBody
          * @description How many enterprise lines a period of a date takes.
          * @example {
@@ -1955,6 +2380,20 @@ export interface components {
              * @description PEM
              */
             public_key: string;
+        };
+        /**
+         * CenterBody
+         * @description The center (default: the default center).
+         * @example {
+         *       "center": "qingdao"
+         *     }
+         */
+        CenterBody: {
+            /**
+             * Center
+             * @default null
+             */
+            center?: string | null;
         };
         /**
          * CenterLimits
@@ -2345,6 +2784,19 @@ export interface components {
          *           "type": "RENEW_UNLOCK"
          *         }
          *       ],
+         *       "calling": {
+         *         "desks": [
+         *           {
+         *             "calls": 41,
+         *             "completed": 38,
+         *             "desk": 1,
+         *             "service_seconds_avg": 402.7,
+         *             "skipped": 2,
+         *             "waiting_seconds_avg": 512.4,
+         *             "waiting_seconds_p90": 1130
+         *           }
+         *         ]
+         *       },
          *       "center": "qingdao",
          *       "date": "2027-03-15",
          *       "periods": [
@@ -2385,6 +2837,7 @@ export interface components {
         DayStatsFullView: {
             /** Business Types */
             business_types: components["schemas"]["BusinessTypeStats"][];
+            calling: components["schemas"]["CallingStatsView"];
             /** Center */
             center: string;
             /**
@@ -2430,6 +2883,128 @@ export interface components {
             no_shows: number;
         };
         /**
+         * DeskBookingView
+         * @description A booking on the desk's schedule: with its last call.
+         * @example {
+         *       "allocation": {
+         *         "desk": 3,
+         *         "end": "10:00",
+         *         "queue_number": "A012",
+         *         "start": "09:30"
+         *       },
+         *       "called_at": "2027-03-15T09:31:05+08:00",
+         *       "called_desk": 3,
+         *       "center": "qingdao",
+         *       "contact_name": "张伟",
+         *       "contact_phone": "13800138000",
+         *       "created_at": "2027-03-08T10:12:30+08:00",
+         *       "cutoff_at": "2027-03-12T15:00:00+08:00",
+         *       "date": "2027-03-15",
+         *       "enterprises": [
+         *         {
+         *           "businesses": [
+         *             {
+         *               "count": 2,
+         *               "type": "RENEW_UNLOCK"
+         *             },
+         *             {
+         *               "count": null,
+         *               "type": "BUY_READER"
+         *             }
+         *           ],
+         *           "name": "青岛海川电子科技有限公司",
+         *           "org_code": "MA1K4LXL8",
+         *           "status": "active"
+         *         }
+         *       ],
+         *       "id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *       "period": "AM",
+         *       "sms": {
+         *         "resend_available": true,
+         *         "status": "delivered"
+         *       },
+         *       "status": "checked_in"
+         *     }
+         */
+        DeskBookingView: {
+            allocation: components["schemas"]["AllocationView"] | null;
+            /** Called At */
+            called_at: string | null;
+            /**
+             * Called Desk
+             * @description the desk that last called it
+             */
+            called_desk: number | null;
+            /** Center */
+            center: string;
+            /** Contact Name */
+            contact_name: string;
+            /** Contact Phone */
+            contact_phone: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Cutoff At
+             * @description when changes to the booking close
+             */
+            cutoff_at: string | null;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Enterprises */
+            enterprises: components["schemas"]["BookedEnterprise"][];
+            /** Id */
+            id: string;
+            /** Period */
+            period: string;
+            sms: components["schemas"]["BookingSms"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "confirmed" | "allocated" | "checked_in" | "completed" | "no_show" | "cancelled";
+        };
+        /**
+         * DeskCallingStats
+         * @description 叫号 at one desk on the day.
+         * @example {
+         *       "calls": 41,
+         *       "completed": 38,
+         *       "desk": 3,
+         *       "service_seconds_avg": 402.7,
+         *       "skipped": 2,
+         *       "waiting_seconds_avg": 512.4,
+         *       "waiting_seconds_p90": 1130
+         *     }
+         */
+        DeskCallingStats: {
+            /** Calls */
+            calls: number;
+            /** Completed */
+            completed: number;
+            /** Desk */
+            desk: number;
+            /**
+             * Service Seconds Avg
+             * @description first call to completion
+             */
+            service_seconds_avg: number | null;
+            /** Skipped */
+            skipped: number;
+            /**
+             * Waiting Seconds Avg
+             * @description check-in to first call, of the numbers it called first
+             */
+            waiting_seconds_avg: number | null;
+            /** Waiting Seconds P90 */
+            waiting_seconds_p90: number | null;
+        };
+        /**
          * DeskEnd
          * @description A desk of a period and when its last assignment ends.
          * @example {
@@ -2457,6 +3032,8 @@ export interface components {
          *             "queue_number": "A012",
          *             "start": "09:30"
          *           },
+         *           "called_at": null,
+         *           "called_desk": null,
          *           "center": "qingdao",
          *           "contact_name": "张伟",
          *           "contact_phone": "13800138000",
@@ -2502,11 +3079,162 @@ export interface components {
             date: string;
             /**
              * Items
-             * @description the day's allocated bookings in queue order
+             * @description the day's allocated bookings in queue order, with their last call
              */
-            items: components["schemas"]["BookingView"][];
+            items: components["schemas"]["DeskBookingView"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /**
+         * DeskShiftView
+         * @description The clerk's desk for today and its open call.
+         * @example {
+         *       "center": "qingdao",
+         *       "clerk_id": "2f4e6a8c-1b3d-4f5a-9c7e-0a2b4c6d8e1f",
+         *       "current": {
+         *         "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *         "called_at": "2027-03-15T09:31:05+08:00",
+         *         "center": "qingdao",
+         *         "date": "2027-03-15",
+         *         "desk": 3,
+         *         "id": "5d0c8a8e-6f1b-4c2e-9a57-3b2f4e1d7c90",
+         *         "kind": "call",
+         *         "period": "AM",
+         *         "queue_number": "A012"
+         *       },
+         *       "date": "2027-03-15",
+         *       "desk": 3,
+         *       "started_at": "2027-03-15T08:45:12+08:00"
+         *     }
+         */
+        DeskShiftView: {
+            /** Center */
+            center: string;
+            /** Clerk Id */
+            clerk_id: string;
+            /** @description the desk's open call, if any */
+            current: components["schemas"]["CallView"] | null;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Desk */
+            desk: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+        };
+        /**
+         * DisplayTokenBody
+         * @description A name for the hall screen the token is for.
+         * @example {
+         *       "center": "qingdao",
+         *       "name": "一楼大厅"
+         *     }
+         */
+        DisplayTokenBody: {
+            /**
+             * Center
+             * @default null
+             */
+            center?: string | null;
+            /**
+             * Name
+             * @description which screen, e.g. 一楼大厅
+             */
+            name: string;
+        };
+        /**
+         * DisplayTokenCreated
+         * @description A new hall display token: the token is shown this once.
+         * @example {
+         *       "center": "qingdao",
+         *       "created_at": "2027-03-15T08:30:00+08:00",
+         *       "expires_at": "2027-04-14T08:30:00+08:00",
+         *       "id": "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b",
+         *       "name": "一楼大厅",
+         *       "token": "q3Jx0sY8vH1mB2nK5pL7rT9wZ4cF6dG8hJ0kM2nP4rS"
+         *     }
+         */
+        DisplayTokenCreated: {
+            /** Center */
+            center: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Token
+             * @description shown this once: only its hash is kept
+             */
+            token: string;
+        };
+        /**
+         * DisplayTokenPage
+         * @description The center's live display tokens.
+         * @example {
+         *       "items": [
+         *         {
+         *           "center": "qingdao",
+         *           "created_at": "2027-03-15T08:30:00+08:00",
+         *           "expires_at": "2027-04-14T08:30:00+08:00",
+         *           "id": "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b",
+         *           "name": "一楼大厅"
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        DisplayTokenPage: {
+            /**
+             * Items
+             * @description the center's tokens neither revoked nor expired
+             */
+            items: components["schemas"]["DisplayTokenView"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * DisplayTokenView
+         * @description A hall display token, without the token itself.
+         * @example {
+         *       "center": "qingdao",
+         *       "created_at": "2027-03-15T08:30:00+08:00",
+         *       "expires_at": "2027-04-14T08:30:00+08:00",
+         *       "id": "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b",
+         *       "name": "一楼大厅"
+         *     }
+         */
+        DisplayTokenView: {
+            /** Center */
+            center: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
         };
         /**
          * EnterpriseBody
@@ -2913,6 +3641,59 @@ export interface components {
             remaining: number;
         };
         /**
+         * PlaceView
+         * @description An agent's place on the day: the number served at the booking's desk, and how many wait before it.
+         * @example {
+         *       "ahead": 2,
+         *       "booking_id": "0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b",
+         *       "called": false,
+         *       "called_desk": null,
+         *       "date": "2027-03-15",
+         *       "desk": 3,
+         *       "now_serving": "A012",
+         *       "queue_number": "A015",
+         *       "status": "checked_in"
+         *     }
+         */
+        PlaceView: {
+            /**
+             * Ahead
+             * @description waiting before it in its desk queue; null when not today, not allocated/checked in, or done
+             */
+            ahead: number | null;
+            /** Booking Id */
+            booking_id: string;
+            /**
+             * Called
+             * @description a desk is calling this booking now
+             */
+            called: boolean;
+            /**
+             * Called Desk
+             * @description the desk calling this booking now (null when none): another desk than its own when that desk's queue was empty
+             */
+            called_desk: number | null;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Desk */
+            desk: number | null;
+            /**
+             * Now Serving
+             * @description the number open at the booking's desk (today only)
+             */
+            now_serving: string | null;
+            /** Queue Number */
+            queue_number: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "confirmed" | "allocated" | "checked_in" | "completed" | "no_show" | "cancelled";
+        };
+        /**
          * @description An error (RFC 9457 problem details). `type` is always `about:blank` and `title` the HTTP status phrase; `code` is the stable machine code to branch on and `detail` says in English what went wrong. Some codes add members (`errors`, `retry_after`, `suspended_until`, `late_after`, `request_id`).
          * @example {
          *       "code": "booking.capacity_exhausted",
@@ -3305,6 +4086,26 @@ export interface components {
             user: components["schemas"]["UserView"];
         };
         /**
+         * ShiftBody
+         * @description Which desk the clerk takes for today's shift.
+         * @example {
+         *       "center": "qingdao",
+         *       "desk": 3
+         *     }
+         */
+        ShiftBody: {
+            /**
+             * Center
+             * @default null
+             */
+            center?: string | null;
+            /**
+             * Desk
+             * @description a desk of the center: 1 .. its number of desks
+             */
+            desk: number;
+        };
+        /**
          * SmsAttempt
          * @description One call to the SMS provider.
          * @example {
@@ -3657,6 +4458,10 @@ export type AgentRightsView = components['schemas']['AgentRightsView'];
 export type AgentSummary = components['schemas']['AgentSummary'];
 export type AllocationView = components['schemas']['AllocationView'];
 export type BindCardRequest = components['schemas']['BindCardRequest'];
+export type BoardCall = components['schemas']['BoardCall'];
+export type BoardDesk = components['schemas']['BoardDesk'];
+export type BoardView = components['schemas']['BoardView'];
+export type BoardWaiting = components['schemas']['BoardWaiting'];
 export type BookedBusiness = components['schemas']['BookedBusiness'];
 export type BookedEnterprise = components['schemas']['BookedEnterprise'];
 export type BookingBody = components['schemas']['BookingBody'];
@@ -3672,6 +4477,8 @@ export type CalendarDayOverride = components['schemas']['CalendarDayOverride'];
 export type CalendarDayView = components['schemas']['CalendarDayView'];
 export type CalendarPeriod = components['schemas']['CalendarPeriod'];
 export type CalendarView = components['schemas']['CalendarView'];
+export type CallView = components['schemas']['CallView'];
+export type CallingStatsView = components['schemas']['CallingStatsView'];
 export type CapacityBody = components['schemas']['CapacityBody'];
 export type CapacityDayView = components['schemas']['CapacityDayView'];
 export type CapacityPeriodView = components['schemas']['CapacityPeriodView'];
@@ -3681,6 +4488,7 @@ export type CardChallengeResponse = components['schemas']['CardChallengeResponse
 export type CardList = components['schemas']['CardList'];
 export type CardLoginRequest = components['schemas']['CardLoginRequest'];
 export type CardView = components['schemas']['CardView'];
+export type CenterBody = components['schemas']['CenterBody'];
 export type CenterLimits = components['schemas']['CenterLimits'];
 export type CenterPage = components['schemas']['CenterPage'];
 export type CenterPeriod = components['schemas']['CenterPeriod'];
@@ -3693,8 +4501,15 @@ export type CutoffStateWithRuns = components['schemas']['CutoffStateWithRuns'];
 export type DayOverrideView = components['schemas']['DayOverrideView'];
 export type DayStatsFullView = components['schemas']['DayStatsFullView'];
 export type DayTotals = components['schemas']['DayTotals'];
+export type DeskBookingView = components['schemas']['DeskBookingView'];
+export type DeskCallingStats = components['schemas']['DeskCallingStats'];
 export type DeskEnd = components['schemas']['DeskEnd'];
 export type DeskScheduleView = components['schemas']['DeskScheduleView'];
+export type DeskShiftView = components['schemas']['DeskShiftView'];
+export type DisplayTokenBody = components['schemas']['DisplayTokenBody'];
+export type DisplayTokenCreated = components['schemas']['DisplayTokenCreated'];
+export type DisplayTokenPage = components['schemas']['DisplayTokenPage'];
+export type DisplayTokenView = components['schemas']['DisplayTokenView'];
 export type EnterpriseBody = components['schemas']['EnterpriseBody'];
 export type EnterprisePage = components['schemas']['EnterprisePage'];
 export type EnterpriseView = components['schemas']['EnterpriseView'];
@@ -3710,6 +4525,7 @@ export type OfficialYearView = components['schemas']['OfficialYearView'];
 export type PasswordResetRequest = components['schemas']['PasswordResetRequest'];
 export type PeriodSchedule = components['schemas']['PeriodSchedule'];
 export type PeriodStatsWithTypes = components['schemas']['PeriodStatsWithTypes'];
+export type PlaceView = components['schemas']['PlaceView'];
 export type Problem = components['schemas']['Problem'];
 export type RefreshRequest = components['schemas']['RefreshRequest'];
 export type RegistrationRequest = components['schemas']['RegistrationRequest'];
@@ -3719,6 +4535,7 @@ export type RunInfo = components['schemas']['RunInfo'];
 export type ScheduleResponse = components['schemas']['ScheduleResponse'];
 export type ScheduledBooking = components['schemas']['ScheduledBooking'];
 export type SessionResponse = components['schemas']['SessionResponse'];
+export type ShiftBody = components['schemas']['ShiftBody'];
 export type SmsAttempt = components['schemas']['SmsAttempt'];
 export type SmsCodeRequest = components['schemas']['SmsCodeRequest'];
 export type SmsCodeSent = components['schemas']['SmsCodeSent'];
@@ -5354,6 +6171,148 @@ export interface operations {
             504: components["responses"]["Gateway504"];
         };
     };
+    get_booking_place: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description the booking's id
+                 * @example 0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceView"];
+                };
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `booking.not_found` */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    get_place_stream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description the booking's id
+                 * @example 0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A Server-Sent Events stream; events: place */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `booking.not_found` */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
     post_booking_sms_resend: {
         parameters: {
             query?: never;
@@ -5949,6 +6908,166 @@ export interface operations {
             504: components["responses"]["Gateway504"];
         };
     };
+    post_call_next: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CenterBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallView"];
+                };
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `auth.forbidden` */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: `desk.call_open`, `desk.no_shift`, `desk.queue_empty` */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Gateway413"];
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    post_recall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CenterBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallView"];
+                };
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `auth.forbidden` */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: `desk.no_call`, `desk.no_shift` */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Gateway413"];
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
     get_desk_schedule: {
         parameters: {
             query?: {
@@ -5985,6 +7104,633 @@ export interface operations {
             };
             /** @description Forbidden: `auth.forbidden` */
             403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    get_current_shift: {
+        parameters: {
+            query?: {
+                /** @description a center's id (GET /api/v1/centers); default: the default center */
+                center?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskShiftView"];
+                };
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `auth.forbidden` */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `desk.no_shift` */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    post_take_shift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShiftBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeskShiftView"];
+                };
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `auth.forbidden` */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Gateway413"];
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    delete_end_shift: {
+        parameters: {
+            query?: {
+                /** @description a center's id (GET /api/v1/centers); default: the default center */
+                center?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `auth.forbidden` */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    post_skip: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CenterBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallView"];
+                };
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `auth.forbidden` */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: `desk.no_call`, `desk.no_shift` */
+            409: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Gateway413"];
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    get_list_tokens: {
+        parameters: {
+            query?: {
+                /** @description a center's id (GET /api/v1/centers); default: the default center */
+                center?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisplayTokenPage"];
+                };
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `auth.forbidden` */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    post_create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisplayTokenBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisplayTokenCreated"];
+                };
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `auth.forbidden` */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Gateway413"];
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    delete_revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description a display token's id
+                 * @example 7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: `auth.invalid_token`, `auth.token_expired`, `auth.unauthorized` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `auth.forbidden` */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `display_token.not_found` */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    get_display_board: {
+        parameters: {
+            query?: {
+                /** @description the display token, where no header can be sent (an overlong one is refused as invalid) */
+                token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardView"];
+                };
+            };
+            /** @description Unauthorized: `display.invalid_token` */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_error` */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["Gateway429"];
+            502: components["responses"]["Gateway502"];
+            /** @description Service Unavailable: `gateway.upstream_unavailable`, `service.unavailable` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            504: components["responses"]["Gateway504"];
+        };
+    };
+    get_display_stream: {
+        parameters: {
+            query?: {
+                /** @description the display token, where no header can be sent (an overlong one is refused as invalid) */
+                token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A Server-Sent Events stream; events: board, call */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Unauthorized: `display.invalid_token` */
+            401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;

@@ -15,6 +15,9 @@ export function isLiveDay(booking, today) {
 /**
  * livePlace(ctx, booking, {compact}) -> element with .stop(), or null when the booking is not
  * live today. The element is a polite live region: a screen reader hears the new figures.
+ * @param {any} ctx
+ * @param {any} booking
+ * @param {{compact?: boolean, timezone?: string}} [options]
  */
 export function livePlace(ctx, booking, { compact = false, timezone } = {}) {
   if (!isLiveDay(booking, todayIn(timezone))) return null;

@@ -11,9 +11,12 @@ const STREAM_RETRY_MAX_MS = 30_000;
 /**
  * followPlace({api, session, bookingId, onPlace, onState, fetchImpl}) -> stop().
  * onState('live' | 'polling' | 'offline') says how the figures are kept fresh.
+ * @param {{api: any, session: any, bookingId: string, onPlace: (place: any) => void,
+ *          onState?: (state: string) => void, fetchImpl?: typeof fetch, pollMs?: number,
+ *          retryStartMs?: number, retryMaxMs?: number}} options
  */
 export function followPlace({ api, session, bookingId, onPlace, onState = () => {}, fetchImpl, pollMs = POLL_MS, retryStartMs = 1_000, retryMaxMs = STREAM_RETRY_MAX_MS }) {
-  const doFetch = fetchImpl ?? ((...args) => globalThis.fetch(...args));
+  const doFetch = fetchImpl ?? ((input, init) => globalThis.fetch(input, init));
   const id = encodeURIComponent(bookingId);
   let stopped = false;
   let controller = null;
