@@ -4,31 +4,20 @@ from a blob: URL), the page's own Content-Security-Policy is never violated, and
 leaves the gateway: the page, its script, its stylesheet and the document are all it loads."""
 from __future__ import annotations
 
-import asyncio
-import importlib.util
 import json
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 import browser_helpers as helpers
+import lone_gateway
 
 helpers.require_browser()
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
 DOCS_ROOT = ROOT / "build" / "api-docs"
-_spec = importlib.util.spec_from_file_location("gateway_render_for_api_docs", ROOT / "deploy/gateway/render.py")
-render_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(render_mod)
-NGINX = render_mod.nginx_binary()
+NGINX = lone_gateway.NGINX
 pytestmark = [pytest.mark.skipif(NGINX is None, reason="no nginx binary"),
               pytest.mark.skipif(not (DOCS_ROOT / "index.html").is_file(),
                                  reason="build/api-docs missing: scripts/setup builds it")]
@@ -41,40 +30,11 @@ document.addEventListener('securitypolicyviolation', e =>
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 async def gateway_url():
     """The real gateway; its services' ports have nobody listening (the page needs none)."""
-    run_dir = Path(tempfile.mkdtemp(prefix="cardcenter-gateway-docs-"))
-    port = _free_port()
-    env = {f"{s.upper()}_UPSTREAM": f"127.0.0.1:{_free_port()}" for s in ("identity", "booking", "allocator", "notifier")}
-    env.update(GATEWAY_PORT=f"127.0.0.1:{port}", GATEWAY_RUN_DIR=str(run_dir))
-    conf = render_mod.write(run_dir, env)
-    process = subprocess.Popen(render_mod.nginx_command(conf, nginx=NGINX), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        async with aiohttp.ClientSession() as probe:
-            while True:
-                assert process.poll() is None
-                try:
-                    async with probe.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.send_signal(signal.SIGQUIT)
-        process.wait(timeout=10)
-        shutil.rmtree(run_dir, ignore_errors=True)
+    async with lone_gateway.lone_gateway("docs") as url:
+        yield url
 
 
 def _operations() -> list[dict]:
