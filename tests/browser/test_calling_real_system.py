@@ -201,10 +201,10 @@ async def test_clerk_calls_display_speaks_agent_follows_on_the_real_system(open_
     assert await dp.evaluate("window.__loaded") == "same page", "the display reloaded"
     _, last = await gw.call("GET", f"/api/v1/bookings/{mine}/place", agent=agent, expect=200)
     assert last["called"] and last["queue_number"] == second, last
-    # PlaceView.desk is the allocated desk: named only when that desk is the one calling.
-    called_here = last["now_serving"] == last["queue_number"]
+    # The desk calling it (called_desk) is named, whichever desk it was allocated to.
+    assert last["called_desk"] == desk_no, last
     await expect(place.locator(".place-ahead")).to_contain_text(
-        f"请到 {last['desk']} 号窗口办理" if called_here else f"已叫到您的号码 {second}，请看大厅大屏", timeout=35_000)
+        f"请到 {desk_no} 号窗口办理（已叫到您的号码 {second}）", timeout=35_000)
     await expect(place.locator(".place-now")).to_have_text(f"当前叫号 {last['now_serving'] or '—'}")
     body = await dp.locator("body").inner_text()
     assert agent.phone not in body and other.phone not in body
