@@ -201,40 +201,15 @@ class CutoffRunView(BaseModel):
 
 class CutoffStateWithRuns(CutoffStateView):
     """A date's cutoff state and every allocation request."""
-    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
-                                                         'date': '2027-03-15',
-                                                         'status': 'allocated',
-                                                         'bookings': 14,
-                                                         'cutoff_at': '2027-03-12T15:00:00+08:00',
-                                                         'closed_at': '2027-03-12T15:00:00+08:00',
-                                                         'closed_by': None,
-                                                         'allocated_at': '2027-03-12T15:00:04+08:00',
-                                                         'cutoff_id': 'qingdao:2027-03-15:1',
-                                                         'requested_at': '2027-03-12T15:00:00+08:00',
-                                                         'requests': 1,
-                                                         'snapshot_bookings': 14,
-                                                         'runs': [{'at': '2027-03-12T15:00:00+08:00',
-                                                                   'by': None,
-                                                                   'reason': 'scheduled',
-                                                                   'rerun': False}]}))
+    model_config = ConfigDict(json_schema_extra=example({
+        **CutoffStateView.model_config["json_schema_extra"]["examples"][0],
+        "runs": [{"at": "2027-03-12T15:00:00+08:00", "by": None, "reason": "scheduled", "rerun": False}]}))
     runs: list[CutoffRunView]
 
 
 class CutoffList(BaseModel):
     """The cutoff states of a range of working days."""
-    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
-                                                         'items': [{'center': 'qingdao',
-                                                                    'date': '2027-03-15',
-                                                                    'status': 'allocated',
-                                                                    'bookings': 14,
-                                                                    'cutoff_at': '2027-03-12T15:00:00+08:00',
-                                                                    'closed_at': '2027-03-12T15:00:00+08:00',
-                                                                    'closed_by': None,
-                                                                    'allocated_at': '2027-03-12T15:00:04+08:00',
-                                                                    'cutoff_id': 'qingdao:2027-03-15:1',
-                                                                    'requested_at': '2027-03-12T15:00:00+08:00',
-                                                                    'requests': 1,
-                                                                    'snapshot_bookings': 14}]}))
+    model_config = ConfigDict(json_schema_extra=example({"center": "qingdao", "items": [CutoffStateView.model_config["json_schema_extra"]["examples"][0]]}))
     center: str
     items: list[CutoffStateView] = Field(description="one per working day of the range")
 

@@ -379,29 +379,8 @@ class BookingView(BaseModel):
 
 class BookingPage(BaseModel):
     """A page of the agent's bookings."""
-    model_config = ConfigDict(json_schema_extra=example({'items': [{'id': '0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b',
-                                                                    'center': 'qingdao',
-                                                                    'date': '2027-03-15',
-                                                                    'period': 'AM',
-                                                                    'status': 'allocated',
-                                                                    'contact_name': '张伟',
-                                                                    'contact_phone': '13800138000',
-                                                                    'created_at': '2027-03-08T10:12:30+08:00',
-                                                                    'cutoff_at': '2027-03-12T15:00:00+08:00',
-                                                                    'enterprises': [{'org_code': 'MA1K4LXL8',
-                                                                                     'name': '青岛海川电子科技有限公司',
-                                                                                     'status': 'active',
-                                                                                     'businesses': [{'type': 'RENEW_UNLOCK',
-                                                                                                     'count': 2},
-                                                                                                    {'type': 'BUY_READER',
-                                                                                                     'count': None}]}],
-                                                                    'allocation': {'desk': 3,
-                                                                                   'start': '09:30',
-                                                                                   'end': '10:00',
-                                                                                   'queue_number': 'A012'},
-                                                                    'sms': {'status': 'delivered',
-                                                                            'resend_available': True}}],
-                                                         'next_cursor': None}))
+    model_config = ConfigDict(json_schema_extra=example(
+        {"items": [BookingView.model_config["json_schema_extra"]["examples"][0]], "next_cursor": None}))
     items: list[BookingView]
     next_cursor: str | None
 
@@ -428,33 +407,11 @@ class BookingRightsView(BaseModel):
 
 class DeskScheduleView(BaseModel):
     """A day's allocated bookings in queue order, for the desk."""
-    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
-                                                         'date': '2027-03-15',
-                                                         'items': [{'id': '0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b',
-                                                                    'center': 'qingdao',
-                                                                    'date': '2027-03-15',
-                                                                    'period': 'AM',
-                                                                    'status': 'allocated',
-                                                                    'contact_name': '张伟',
-                                                                    'contact_phone': '13800138000',
-                                                                    'created_at': '2027-03-08T10:12:30+08:00',
-                                                                    'cutoff_at': '2027-03-12T15:00:00+08:00',
-                                                                    'enterprises': [{'org_code': 'MA1K4LXL8',
-                                                                                     'name': '青岛海川电子科技有限公司',
-                                                                                     'status': 'active',
-                                                                                     'businesses': [{'type': 'RENEW_UNLOCK',
-                                                                                                     'count': 2},
-                                                                                                    {'type': 'BUY_READER',
-                                                                                                     'count': None}]}],
-                                                                    'allocation': {'desk': 3,
-                                                                                   'start': '09:30',
-                                                                                   'end': '10:00',
-                                                                                   'queue_number': 'A012'},
-                                                                    'sms': {'status': 'delivered',
-                                                                            'resend_available': True},
-                                                                    'called_at': None,
-                                                                    'called_desk': None}],
-                                                         'next_cursor': None}))
+    model_config = ConfigDict(json_schema_extra=example({
+        "center": "qingdao", "date": "2027-03-15",
+        "items": [{**BookingView.model_config["json_schema_extra"]["examples"][0], "called_at": None,
+                   "called_desk": None}],
+        "next_cursor": None}))
     center: str
     date: Day
     items: list[DeskBookingView] = Field(description="the day's allocated bookings in queue order, with their last call")
