@@ -1,1 +1,1 @@
-pytest_plugins = ["shared.testing.fixtures", "shared.testing.tokens", "shared.testing.system_fixtures"]
+pytest_plugins = ["testsupport.fixtures", "testsupport.tokens", "testsupport.system_fixtures"]

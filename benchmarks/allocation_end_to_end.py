@@ -35,8 +35,8 @@ import aio_pika
 import aiohttp
 import orjson
 
-from shared.testing.fixtures import free_port
-from shared.testing.infra import (LOCAL_AMQP, LOCAL_PG, create_test_database, create_test_vhost,
+from testsupport.fixtures import free_port
+from testsupport.infra import (LOCAL_AMQP, LOCAL_PG, create_test_database, create_test_vhost,
                                   delete_test_vhost, drop_test_database)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -1,5 +1,5 @@
 """What the load benchmarks share: the machine description, the whole system started as
-processes in a database and vhost of its own (shared.testing.system.System), the levers a
+processes in a database and vhost of its own (testsupport.system.System), the levers a
 benchmark needs (the test clock, an administrator, capacity, agents), access tokens minted
 with identity's own key, an RSS/CPU sampler, and the load generator run as its own process.
 
@@ -67,7 +67,7 @@ def code_tree() -> dict[str, str]:
     """Which source tree the system runs from (the services import from here)."""
     import booking
     import shared
-    from shared.testing import system
+    from testsupport import system
     return {"repo": str(system.REPO), "booking": booking.__file__, "shared": shared.__file__}
 
 
@@ -126,9 +126,8 @@ def percentiles(values: list[float]) -> dict[str, float | None]:
 
 def org_code(n: int) -> str:
     """The n-th valid 9-character organisation code (GB 11714 check character)."""
-    from booking.domain.org_codes import org_code_check_char
-    body = f"{n % 10**8:08d}"
-    return body + org_code_check_char(body)
+    from testsupport.generators import new_org_code
+    return new_org_code(n)
 
 
 def phone(n: int, prefix: str = "13") -> str:
@@ -146,7 +145,7 @@ def booking_body(seq: int, date: str, period: str, lines: int = 2, org_base: int
 # ---- the system ------------------------------------------------------------------------
 
 def make_system(database_url: str, amqp_url: str, workdir: Path, extra_env: dict[str, str]):
-    from shared.testing.system import System
+    from testsupport.system import System
 
     class BenchSystem(System):
         captured_env: dict[str, str] = {}
@@ -221,7 +220,7 @@ class Running:
         return self.admin_token
 
     def system_repo(self) -> Path:
-        from shared.testing.system import REPO
+        from testsupport.system import REPO
         return REPO
 
     async def register_agent(self, n: int) -> dict:
@@ -322,8 +321,8 @@ class started_system:
         self._cleanup: list[Callable] = []
 
     async def __aenter__(self) -> Running:
-        from notifier.testing.fake_provider import run_fake_provider
-        from shared.testing.infra import LOCAL_AMQP, LOCAL_PG, create_test_database, create_test_vhost
+        from testsupport.notifier.fake_provider import run_fake_provider
+        from testsupport.infra import LOCAL_AMQP, LOCAL_PG, create_test_database, create_test_vhost
         pg = loopback_only(os.environ.get("DATABASE_URL") or LOCAL_PG)
         amqp = loopback_only(os.environ.get("AMQP_URL") or LOCAL_AMQP)
         self.database_url = await create_test_database(pg)
@@ -346,7 +345,7 @@ class started_system:
         await self._teardown()
 
     async def _teardown(self) -> None:
-        from shared.testing.infra import delete_test_vhost, drop_test_database
+        from testsupport.infra import delete_test_vhost, drop_test_database
         try:
             self.system.stop()
         finally:

@@ -1,6 +1,6 @@
 """Booking creation under load, through the gateway, against a bare baseline in the same run.
 
-Starts the whole system (shared.testing.system.System: the four services as processes,
+Starts the whole system (testsupport.system.System: the four services as processes,
 APP_ENV=test, nginx in front, a fake SMS provider behind the notifier) in a fresh database
 and RabbitMQ vhost, then:
   - moves every service's clock to Monday 2026-12-07 10:00 (Qingdao): Tuesday 12-08 and
@@ -93,7 +93,7 @@ class Phases:
 
 
 async def start_baseline(database_url: str) -> tuple[subprocess.Popen, str]:
-    from shared.testing.fixtures import free_port
+    from testsupport.fixtures import free_port
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("baseline_server.py")),
                              "--database-url", database_url, "--port", str(port)],

@@ -2,7 +2,7 @@
 services are restarted between phases with tracing off, on, or as the code of another
 revision.
 
-One whole system (shared.testing.system: four service processes, nginx, a fake SMS
+One whole system (testsupport.system: four service processes, nginx, a fake SMS
 provider; its own database and vhost). PostgreSQL's 100 connections are shared with other
 work on this machine, so the variants take turns on one system instead of running side by
 side. Before each phase the four services are restarted (their clocks kept) as:
@@ -112,7 +112,7 @@ async def restart_as(run: bl.Running, env: dict[str, str]) -> None:
 
 
 async def bench(args) -> dict:
-    from shared.testing.otlp_receiver import run_otlp_receiver
+    from testsupport.otlp_receiver import run_otlp_receiver
     out: dict = {"benchmark": "tracing_cost", "machine": bl.machine(), "code_tree": bl.code_tree(),
                  "params": vars(args).copy(), "rounds": []}
     async with run_otlp_receiver(keep=False) as receiver:

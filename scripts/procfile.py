@@ -29,7 +29,10 @@ def procfile(env: dict[str, str]) -> str:
     # TZ=UTC: nginx writes its log timestamps in the process's zone (docs/operations.md "Logs")
     lines.append(f"gateway: env TZ=UTC {nginx} -p {run_dir} -c {run_dir}/nginx.conf -g 'daemon off;'")
     if env.get("SMS_FAKE_PORT"):   # set by scripts/run unless SMS_PROVIDER=log or a real SMS_HTTP_URL
-        lines.append(f"sms: python -m notifier.testing.fake_provider --port {int(env['SMS_FAKE_PORT'])}")
+        # The fake lives in the test-support package, which `scripts/setup run` does not
+        # install (it ships nowhere): run from the source tree (honcho's root is the repo's).
+        lines.append(f"sms: env PYTHONPATH=libs/testsupport python -m testsupport.notifier.fake_provider"
+                     f" --port {int(env['SMS_FAKE_PORT'])}")
     return "\n".join(lines) + "\n"
 
 

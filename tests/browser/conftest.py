@@ -21,7 +21,6 @@ def _load(name: str, path: Path | None = None):
 
 
 helpers = _load("browser_helpers")
-_load("lone_gateway")
 # The fake API lives with the mock (scripts/mock serves it too); the tests know it as fake_api.
 fake_api = _load("fake_api", Path(__file__).resolve().parents[2] / "tools" / "mock_api" / "fake.py")
 

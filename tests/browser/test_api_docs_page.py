@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 
 import browser_helpers as helpers
-import lone_gateway
+from testsupport.gateway import lone_gateway, needs_nginx
 
 helpers.require_browser()
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
 DOCS_ROOT = ROOT / "build" / "api-docs"
-NGINX = lone_gateway.NGINX
-pytestmark = [pytest.mark.skipif(NGINX is None, reason="no nginx binary"),
+pytestmark = [needs_nginx,
               pytest.mark.skipif(not (DOCS_ROOT / "index.html").is_file(),
                                  reason="build/api-docs missing: scripts/setup builds it")]
 METHODS = {"get", "put", "post", "delete", "patch"}
@@ -33,7 +32,7 @@ document.addEventListener('securitypolicyviolation', e =>
 @pytest.fixture
 async def gateway_url():
     """The real gateway; its services' ports have nobody listening (the page needs none)."""
-    async with lone_gateway.lone_gateway("docs") as url:
+    async with lone_gateway("docs") as url:
         yield url
 
 

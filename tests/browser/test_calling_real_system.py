@@ -17,7 +17,6 @@ and 2027/2028 cleared afterwards (as test_real_system.py does). Screenshots as t
 from __future__ import annotations
 
 import importlib.util
-import random
 import re
 import time
 from datetime import datetime
@@ -29,8 +28,8 @@ from browser_helpers import require_browser  # registered by conftest.py
 
 pw = require_browser()
 
-from shared.testing.journeys import org_code, random_phone  # noqa: E402
-from shared.testing.messaging import wait_for  # noqa: E402
+from testsupport.generators import new_org_code, new_phone  # noqa: E402
+from testsupport.messaging import wait_for  # noqa: E402
 
 expect = pw.expect
 TZ = ZoneInfo("Asia/Shanghai")
@@ -68,7 +67,7 @@ async def official_2027(gw):
 
 
 async def book(gw, agent, name: str) -> str:
-    code = org_code(random.randrange(10**8))
+    code = new_org_code()
     await gw.call("POST", "/api/v1/me/enterprises", agent=agent, json={"code": code, "name": name}, expect=201)
     _, b = await gw.call("POST", "/api/v1/bookings", agent=agent, expect=201, json={
         "date": TUESDAY, "period": "AM", "contact_name": agent.name, "contact_phone": agent.phone,

@@ -9,19 +9,19 @@ import pytest
 from aiohttp import web
 
 import browser_helpers as helpers
-import lone_gateway
+from testsupport.fixtures import free_port
+from testsupport.gateway import lone_gateway, needs_nginx
 
 helpers.require_browser()
 
 ROOT = Path(__file__).resolve().parents[2]
-NGINX = lone_gateway.NGINX
-pytestmark = pytest.mark.skipif(NGINX is None, reason="no nginx binary")
+pytestmark = needs_nginx
 
 
 @pytest.fixture
 async def gateway_url():
     """The real gateway serving the web client (no service needed to frame its first page)."""
-    async with lone_gateway.lone_gateway("frame") as url:
+    async with lone_gateway("frame") as url:
         yield url
 
 
@@ -35,7 +35,7 @@ async def hostile_site(gateway_url):
     app.router.add_get("/", page)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    port = lone_gateway.free_port()
+    port = free_port()
     await web.TCPSite(runner, "localhost", port).start()
     yield f"http://localhost:{port}/"
     await runner.cleanup()

@@ -32,7 +32,6 @@ WEB_SCREENSHOTS_DIR=docs/screenshots.
 from __future__ import annotations
 
 import base64
-import random
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -46,8 +45,9 @@ pw = require_browser()
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
-from shared.testing.journeys import PASSWORD, Agent, org_code, random_phone  # noqa: E402
-from shared.testing.messaging import wait_for  # noqa: E402
+from testsupport.generators import credit_code_for, new_org_code, new_phone  # noqa: E402
+from testsupport.journeys import PASSWORD, Agent  # noqa: E402
+from testsupport.messaging import wait_for  # noqa: E402
 
 expect = pw.expect
 TZ = ZoneInfo("Asia/Shanghai")
@@ -103,13 +103,6 @@ async def official_2027(gw):
         await gw.call("DELETE", f"/api/v1/admin/calendar/years/{year}", agent=admin, expect=204)
 
 
-def uscc_for(org: str) -> str:
-    """An 18-char unified social credit code that carries the organisation code ``org``."""
-    from booking.domain.org_codes import uscc_check_char
-    body = f"91370200{org}"
-    return body + uscc_check_char(body)
-
-
 def pkcs8_pem(key: Ed25519PrivateKey) -> str:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption()).decode()
@@ -127,12 +120,12 @@ async def test_agent_journey_and_desk_check_in(open_screen, gw, mint, official_2
 
     # The agent's company is not in the directory yet: registered with the account.
     other = mint.agent(monday)
-    port_code, port_name = org_code(random.randrange(10**8)), f"青岛{tag}港务物流有限公司"
+    port_code, port_name = new_org_code(), f"青岛{tag}港务物流有限公司"
     # phone: typed as an 18-char credit code (characters 9-17 are the organisation code)
-    typed_code = uscc_for(port_code) if size == "phone" else port_code
+    typed_code = credit_code_for(port_code) if size == "phone" else port_code
 
     # ---- 注册: the SMS code from the provider's inbox, the 注册 link beside the look-up ---
-    agent = Agent(username=f"web{uuid.uuid4().hex[:8]}", phone=random_phone(), name="张三")
+    agent = Agent(username=f"web{uuid.uuid4().hex[:8]}", phone=new_phone(), name="张三")
     await page.goto(f"{gw.url}/")
     await expect(page).to_have_url(re.compile(r"#/login"))
     await page.get_by_role("link", name="立即注册").click()
@@ -168,7 +161,7 @@ async def test_agent_journey_and_desk_check_in(open_screen, gw, mint, official_2
 
     # ---- 信息维护: two more companies; a wrong check character is refused by booking ----
     names = ["青岛海润国际贸易有限公司", "青岛明达报关服务有限公司"]
-    codes = [org_code(random.randrange(10**8)) for _ in names]
+    codes = [new_org_code() for _ in names]
     form = page.locator("#enterprise-form")
     bad = codes[0][:8] + ("1" if codes[0][8] != "1" else "2")
     await form.locator("input[name=code]").fill(bad)
@@ -229,11 +222,11 @@ async def test_agent_journey_and_desk_check_in(open_screen, gw, mint, official_2
     await expect(page.locator("#allocation")).to_contain_text("待分配")
 
     # Another agent's booking that morning, so that the desk has a queue.
-    other_org = org_code(random.randrange(10**8))
+    other_org = new_org_code()
     await gw.call("POST", "/api/v1/me/enterprises", agent=other, json={"code": other_org, "name": "青岛远洋船务有限公司"},
                   expect=201)
     await gw.call("POST", "/api/v1/bookings", agent=other, expect=201, json={
-        "date": tuesday, "period": "AM", "contact_name": "李四", "contact_phone": random_phone(),
+        "date": tuesday, "period": "AM", "contact_name": "李四", "contact_phone": new_phone(),
         "enterprises": [{"org_code": other_org, "businesses": [{"type": "OPERATOR_CARD", "count": 2}]}]})
 
     # ---- 15:00 on Monday: Tuesday is frozen and allocated --------------------------------
@@ -421,7 +414,7 @@ async def test_admin_console_journey(open_screen, gw, official_2027, size):
 
     # An agent with a booking on Tuesday, then suspended for cancelling 11 times on Wednesday.
     agent = await gw.register()
-    org = org_code(random.randrange(10**8))
+    org = new_org_code()
     await gw.call("POST", "/api/v1/me/enterprises", agent=agent, json={"code": org, "name": "青岛胶州湾物流有限公司"},
                   expect=201)
 

@@ -6,24 +6,20 @@ nginx writes $time_iso8601 in its own process's zone, so each launcher starts it
 TZ=UTC; here each launcher runs under Asia/Shanghai to show it does."""
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import json
 import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
+
+from testsupport.fixtures import free_port
+from testsupport.gateway import NGINX, needs_nginx, render_mod, run_dir, started
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = "13812345678"
@@ -40,17 +36,9 @@ def _load(name: str, path: Path):
     return module
 
 
-render_mod = _load("gateway_render_for_log_tests", ROOT / "deploy" / "gateway" / "render.py")
 procfile_mod = _load("procfile_for_log_tests", ROOT / "scripts" / "procfile.py")
-NGINX = render_mod.nginx_binary()
 
-pytestmark = pytest.mark.skipif(NGINX is None, reason="no nginx binary on PATH, in /usr/sbin, or in NGINX_BIN")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = needs_nginx
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +62,7 @@ def _env(run_dir: Path, port: int, upstream_port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_UPSTREAM")}
     env.update(GATEWAY_PORT=f"127.0.0.1:{port}", GATEWAY_RUN_DIR=str(run_dir), NGINX_BIN=NGINX,
                IDENTITY_UPSTREAM=f"127.0.0.1:{upstream_port}", BOOKING_UPSTREAM=f"127.0.0.1:{upstream_port}",
-               ALLOCATOR_UPSTREAM=f"127.0.0.1:{upstream_port}", NOTIFIER_UPSTREAM=f"127.0.0.1:{_free_port()}",
+               ALLOCATOR_UPSTREAM=f"127.0.0.1:{upstream_port}", NOTIFIER_UPSTREAM=f"127.0.0.1:{free_port()}",
                TZ="Asia/Shanghai")   # a machine that is not on UTC
     return env
 
@@ -98,44 +86,20 @@ async def _requests_through(command, upstream_port) -> tuple[list[dict], str]:
     """Starts the gateway the way ``command`` does, sends one ordinary request and one
     desk search by phone (its upstream dead: a 502 and an nginx error), stops it and
     returns its access lines and its stderr."""
-    run_dir = Path(tempfile.mkdtemp(prefix="cardcenter-gateway-log-"))
-    port = _free_port()
-    env = _env(run_dir, port, upstream_port)
-    argv = command(run_dir, env)
-    out_path, err_path = run_dir / "stdout.log", run_dir / "stderr.log"
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        process = subprocess.Popen(argv, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
-            deadline = time.monotonic() + 10
-            while True:
-                assert process.poll() is None, err_path.read_text()
-                try:
-                    async with http.get(base + "/healthz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                assert time.monotonic() < deadline, err_path.read_text()
-                await asyncio.sleep(0.05)
-            headers = {"X-Request-ID": "log-test-1", "traceparent": TRACEPARENT}
-            async with http.get(base + "/api/v1/calendar?center=qingdao", headers=headers) as r:
-                assert r.status == 200
-            async with http.get(base + f"/api/v1/notifications?phone={PHONE}&booking_id=b-1",
-                                headers={"X-Request-ID": "log-test-2"}) as r:
-                assert r.status == 502
-    finally:
-        process.send_signal(signal.SIGQUIT)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-    lines = [json.loads(ln) for ln in out_path.read_text().splitlines() if ln.strip()]
-    stderr = err_path.read_text()
-    shutil.rmtree(run_dir, ignore_errors=True)
-    return lines, stderr
+    port = free_port()
+    with run_dir("log") as directory:
+        env = _env(directory, port, upstream_port)
+        base = f"http://127.0.0.1:{port}"
+        async with started(command(directory, env), directory, port, env=env):
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+                headers = {"X-Request-ID": "log-test-1", "traceparent": TRACEPARENT}
+                async with http.get(base + "/api/v1/calendar?center=qingdao", headers=headers) as r:
+                    assert r.status == 200
+                async with http.get(base + f"/api/v1/notifications?phone={PHONE}&booking_id=b-1",
+                                    headers={"X-Request-ID": "log-test-2"}) as r:
+                    assert r.status == 502
+        lines = [json.loads(ln) for ln in (directory / "stdout.log").read_text().splitlines() if ln.strip()]
+        return lines, (directory / "stderr.log").read_text()
 
 
 @pytest.mark.parametrize("launcher", [_render_exec, _procfile_line], ids=["render.py --exec", "Procfile"])

@@ -7,17 +7,12 @@ Skipped only when no nginx binary is found (set NGINX_BIN to point at one).
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import re
-import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import time
 import uuid
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -28,37 +23,15 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
+from testsupport.fixtures import free_port
+from testsupport.gateway import NGINX, needs_nginx, nginx_argv, render_mod, run_dir, started
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("identity", "booking", "allocator", "notifier")
 PROBLEM = "application/problem+json"
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
 
-
-def _load_render():
-    spec = importlib.util.spec_from_file_location("gateway_render_for_nginx_tests",
-                                                  ROOT / "deploy" / "gateway" / "render.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-render_mod = _load_render()
-NGINX = render_mod.nginx_binary()
-
-pytestmark = pytest.mark.skipif(NGINX is None, reason="no nginx binary on PATH, in /usr/sbin, or in NGINX_BIN")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _run_dir() -> Path:
-    # Deliberately 0700 (as pytest's tmp_path is): nginx started as root (as in CI) runs
-    # its workers as `nobody`, who cannot enter it. The config must never need the workers
-    # to write there (request bodies and answers are buffered in memory only).
-    return Path(tempfile.mkdtemp(prefix="cardcenter-gateway-"))
+pytestmark = needs_nginx
 
 
 # ---- upstreams -------------------------------------------------------------------------
@@ -148,41 +121,14 @@ async def upstreams():
 
 @pytest.fixture(scope="module")
 async def gateway(upstreams):
-    run_dir = _run_dir()
-    port = _free_port()
-    env = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{up.port}" for name, up in upstreams.items()}
-    env.update(GATEWAY_PORT=f"127.0.0.1:{port}", GATEWAY_RUN_DIR=str(run_dir))
-    conf = render_mod.write(run_dir, env)
-    stdout, stderr = run_dir / "stdout.log", run_dir / "stderr.log"
-    with open(stdout, "wb") as out, open(stderr, "wb") as err:
-        process = subprocess.Popen(render_mod.nginx_command(conf, nginx=NGINX), stdout=out, stderr=err,
-                                   stdin=subprocess.DEVNULL)
-    gw = Gateway(f"http://127.0.0.1:{port}", run_dir, stdout, stderr, process)
-    try:
-        deadline = time.monotonic() + 10
-        async with aiohttp.ClientSession() as probe:
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"nginx exited with {process.returncode}: {stderr.read_text()}")
-                try:
-                    async with probe.get(gw.base + "/healthz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"nginx did not answer within 10 s: {stderr.read_text()}")
-                await asyncio.sleep(0.05)
-        yield gw
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGQUIT)  # graceful shutdown
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        shutil.rmtree(run_dir, ignore_errors=True)
+    port = free_port()
+    with run_dir("config") as directory:
+        env = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{up.port}" for name, up in upstreams.items()}
+        env.update(GATEWAY_PORT=f"127.0.0.1:{port}", GATEWAY_RUN_DIR=str(directory))
+        conf = render_mod.write(directory, env)
+        async with started(nginx_argv(conf), directory, port) as process:
+            yield Gateway(f"http://127.0.0.1:{port}", directory, directory / "stdout.log", directory / "stderr.log",
+                          process)
 
 
 @pytest.fixture(scope="module")
@@ -211,14 +157,11 @@ def _seen_total(upstreams) -> int:
 # ---- config check ----------------------------------------------------------------------
 
 def test_nginx_t_accepts_the_rendered_template():
-    run_dir = _run_dir()
-    try:
-        conf = render_mod.write(run_dir, {"GATEWAY_PORT": str(_free_port()), "GATEWAY_RUN_DIR": str(run_dir)})
+    with run_dir("check") as directory:
+        conf = render_mod.write(directory, {"GATEWAY_PORT": str(free_port()), "GATEWAY_RUN_DIR": str(directory)})
         result = subprocess.run(render_mod.nginx_command(conf, test=True, nginx=NGINX),
                                 capture_output=True, text=True, timeout=30)
         assert result.returncode == 0, result.stderr
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 # ---- routing ---------------------------------------------------------------------------
@@ -471,7 +414,7 @@ async def test_body_under_64k_passes(gateway, http):
 
 async def test_big_answers_pass_through(gateway, http):
     """Bigger than nginx's buffers and read slowly: nginx must stream it, not spill it to
-    a temp file its workers may not be allowed to write (see _run_dir)."""
+    a temp file its workers may not be allowed to write (see testsupport.gateway.run_dir)."""
     size = 24 * 1024 * 1024
     async with http.get(gateway.url(f"/api/v1/business-types?size={size}"),
                         headers={"Accept-Encoding": "identity"}) as resp:
@@ -586,39 +529,18 @@ async def test_access_log_is_json_with_request_id(gateway, http, upstreams):
 
 async def test_render_exec_runs_nginx_in_the_foreground(upstreams):
     """`render.py --out DIR --exec` renders, then becomes nginx (same pid), in the foreground."""
-    run_dir = _run_dir()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "GATEWAY_PORT": f"127.0.0.1:{port}", "NGINX_BIN": NGINX}
     for name in render_mod.PLACEHOLDERS:
         if name.endswith("_UPSTREAM") or name == "GATEWAY_RUN_DIR":
             env.pop(name, None)
     for name, up in upstreams.items():
         env[f"{name.upper()}_PORT"] = str(up.port)  # upstreams default to 127.0.0.1:<port>
-    with open(run_dir / "stdout.log", "wb") as out, open(run_dir / "stderr.log", "wb") as err:
-        process = subprocess.Popen([sys.executable, str(ROOT / "deploy" / "gateway" / "render.py"),
-                                    "--out", str(run_dir), "--exec"],
-                                   env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-    try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s:
-            deadline = time.monotonic() + 10
-            while True:
-                assert process.poll() is None, (run_dir / "stderr.log").read_text()
-                try:
-                    async with s.get(f"http://127.0.0.1:{port}/api/v1/allocator/healthz") as resp:
-                        if resp.status == 200:
-                            assert (await resp.json())["service"] == "allocator"
-                            break
-                except aiohttp.ClientError:
-                    pass
-                assert time.monotonic() < deadline, (run_dir / "stderr.log").read_text()
-                await asyncio.sleep(0.05)
-        assert int((run_dir / "nginx.pid").read_text()) == process.pid, "python replaced itself with nginx"
-    finally:
-        process.send_signal(signal.SIGQUIT)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        shutil.rmtree(run_dir, ignore_errors=True)
+    with run_dir("exec") as directory:
+        argv = [sys.executable, str(ROOT / "deploy" / "gateway" / "render.py"), "--out", str(directory), "--exec"]
+        async with started(argv, directory, port, env=env, probe="/api/v1/allocator/healthz") as process:
+            async with aiohttp.ClientSession() as s:
+                async with s.get(f"http://127.0.0.1:{port}/api/v1/allocator/healthz") as resp:
+                    assert (await resp.json())["service"] == "allocator"
+            assert int((directory / "nginx.pid").read_text()) == process.pid, "python replaced itself with nginx"
     assert process.returncode == 0

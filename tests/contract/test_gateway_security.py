@@ -15,15 +15,11 @@ loopback); the trusted proxy is 127.0.0.1. Skipped only when no nginx binary is 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import tempfile
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -35,6 +31,8 @@ from aiohttp import web
 from yarl import URL
 
 from shared.http.problems import problem as service_problem
+from testsupport.fixtures import free_port
+from testsupport.gateway import needs_nginx, nginx_argv, render_mod, run_dir, started
 
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_DIR = ROOT / "deploy" / "gateway"
@@ -46,16 +44,7 @@ UNTRUSTED = "127.0.0.2"      # a client reaching the gateway directly
 UNTRUSTED_2 = "127.0.0.3"
 
 
-def _load_render():
-    spec = importlib.util.spec_from_file_location("gateway_render_for_security_tests", GATEWAY_DIR / "render.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-render_mod = _load_render()
-NGINX = render_mod.nginx_binary()
-pytestmark = pytest.mark.skipif(NGINX is None, reason="no nginx binary on PATH, in /usr/sbin, or in NGINX_BIN")
+pytestmark = needs_nginx
 
 _address_counter = iter(range(1, 250))
 
@@ -63,12 +52,6 @@ _address_counter = iter(range(1, 250))
 def client_address() -> str:
     """A fresh documentation address (TEST-NET-3) per use: budgets never mix between tests."""
     return f"203.0.113.{next(_address_counter)}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---- stand-in services -------------------------------------------------------------------
@@ -163,39 +146,15 @@ class Gateway:
 async def running_gateway(upstreams, env: dict[str, str] | None = None,
                           render: Callable[[Path, dict[str, str]], Path] = render_with_render_py
                           ) -> AsyncIterator[Gateway]:
-    run_dir = Path(tempfile.mkdtemp(prefix="cardcenter-gateway-sec-"))
-    port = _free_port()
-    full = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{up.port}" for name, up in upstreams.items()}
-    # Nothing listens there: notifier paths answer nginx's own 502.
-    full["NOTIFIER_UPSTREAM"] = f"127.0.0.1:{_free_port()}"
-    full.update(GATEWAY_PORT=f"127.0.0.1:{port}", GATEWAY_RUN_DIR=str(run_dir), **(env or {}))
-    conf = render(run_dir, full)
-    err = open(run_dir / "stderr.log", "wb")
-    process = subprocess.Popen(render_mod.nginx_command(conf, nginx=NGINX), stdout=subprocess.DEVNULL,
-                               stderr=err, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        async with aiohttp.ClientSession() as probe:
-            while True:
-                assert process.poll() is None, (run_dir / "stderr.log").read_text()
-                try:
-                    async with probe.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                assert time.monotonic() < deadline, (run_dir / "stderr.log").read_text()
-                await asyncio.sleep(0.05)
-        yield Gateway(port, run_dir, conf)
-    finally:
-        process.send_signal(signal.SIGQUIT)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        err.close()
-        shutil.rmtree(run_dir, ignore_errors=True)
+    port = free_port()
+    with run_dir("sec") as directory:
+        full = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{up.port}" for name, up in upstreams.items()}
+        # Nothing listens there: notifier paths answer nginx's own 502.
+        full["NOTIFIER_UPSTREAM"] = f"127.0.0.1:{free_port()}"
+        full.update(GATEWAY_PORT=f"127.0.0.1:{port}", GATEWAY_RUN_DIR=str(directory), **(env or {}))
+        conf = render(directory, full)
+        async with started(nginx_argv(conf), directory, port):
+            yield Gateway(port, directory, conf)
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,8 @@ tested is the gateway's own configuration."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import shutil
-import signal
 import socket
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,29 +18,15 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from testsupport.fixtures import free_port
+from testsupport.gateway import needs_nginx, nginx_argv, render_mod, run_dir, started
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("identity", "booking", "allocator", "notifier")
 TOKEN = "dt_SECRET-display-token-4f9a"
 STREAMS_PER_ADDRESS = 3
 
-
-def _load_render():
-    spec = importlib.util.spec_from_file_location("gateway_render_for_stream_tests",
-                                                  ROOT / "deploy" / "gateway" / "render.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-render_mod = _load_render()
-NGINX = render_mod.nginx_binary()
-pytestmark = pytest.mark.skipif(NGINX is None, reason="no nginx binary on PATH, in /usr/sbin, or in NGINX_BIN")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = needs_nginx
 
 
 class StreamingService:
@@ -120,42 +101,18 @@ async def booking():
 
 @pytest.fixture(scope="module")
 async def gateway(booking):
-    run_dir = Path(tempfile.mkdtemp(prefix="cardcenter-gateway-streams-"))
-    port = _free_port()
-    env = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{booking.port if name == 'booking' else _free_port()}"
-           for name in SERVICES}
-    # A tight request rate and requests-in-progress limit: streams must count against neither.
-    env.update(GATEWAY_PORT=f"127.0.0.1:{port}", GATEWAY_RUN_DIR=str(run_dir),
-               GATEWAY_API_RATE="2r/s", GATEWAY_API_BURST="2", GATEWAY_CONN_PER_ADDRESS="2",
-               GATEWAY_STREAMS_PER_ADDRESS=str(STREAMS_PER_ADDRESS))
-    conf = render_mod.write(run_dir, env)
-    stdout, stderr = run_dir / "stdout.log", run_dir / "stderr.log"
-    with open(stdout, "wb") as out, open(stderr, "wb") as err:
-        process = subprocess.Popen(render_mod.nginx_command(conf, nginx=NGINX), stdout=out, stderr=err,
-                                   stdin=subprocess.DEVNULL, env={"TZ": "UTC", "PATH": "/usr/bin:/bin"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 10
-        async with aiohttp.ClientSession() as probe:
-            while True:
-                assert process.poll() is None, f"nginx exited: {stderr.read_text()}"
-                try:
-                    async with probe.get(base + "/healthz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                assert time.monotonic() < deadline, stderr.read_text()
-                await asyncio.sleep(0.05)
-        yield {"base": base, "stdout": stdout, "stderr": stderr}
-    finally:
-        process.send_signal(signal.SIGQUIT)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        shutil.rmtree(run_dir, ignore_errors=True)
+    port = free_port()
+    with run_dir("streams") as directory:
+        env = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{booking.port if name == 'booking' else free_port()}"
+               for name in SERVICES}
+        # A tight request rate and requests-in-progress limit: streams must count against neither.
+        env.update(GATEWAY_PORT=f"127.0.0.1:{port}", GATEWAY_RUN_DIR=str(directory),
+                   GATEWAY_API_RATE="2r/s", GATEWAY_API_BURST="2", GATEWAY_CONN_PER_ADDRESS="2",
+                   GATEWAY_STREAMS_PER_ADDRESS=str(STREAMS_PER_ADDRESS))
+        conf = render_mod.write(directory, env)
+        async with started(nginx_argv(conf), directory, port, env={"TZ": "UTC", "PATH": "/usr/bin:/bin"}):
+            yield {"base": f"http://127.0.0.1:{port}", "stdout": directory / "stdout.log",
+                   "stderr": directory / "stderr.log"}
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ ApiRouter declarations), held to the contract: docs/api.md.
   api.md's success status, auth, and error codes (in its responses' ``x-codes``);
 * answers the handlers build as plain dicts fit their documented schemas.
 
-Services whose routes are not declared with ApiRouter yet are ``NOT_YET``: their tests are
-strict xfails, which turn red once they pass, so that the mark goes when a service is done.
+Every service declares its routes with ApiRouter (<service>/api/openapi.py).
 """
 from __future__ import annotations
 
@@ -34,12 +33,6 @@ DOCUMENT = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
 REGENERATE = ".venv/bin/python scripts/openapi.py"
 
 SERVICES = ("identity", "booking", "allocator", "notifier")
-# Routes not yet declared with ApiRouter (no <service>/api/openapi.py). Remove a service
-# from here when it is converted: its tests below then run for real.
-NOT_YET: set[str] = set()
-CONVERTED = [s for s in SERVICES if s not in NOT_YET]
-PER_SERVICE = [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason="routes not yet declared with ApiRouter"))
-               if s in NOT_YET else s for s in SERVICES]
 # Service paths that are no public API: never documented (nor routed by the gateway).
 PRIVATE = re.compile(r"^/(healthz|readyz|metrics|openapi\.json|_test)(/|$)")
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -81,7 +74,7 @@ def document() -> dict[str, Any]:
 
 
 def service_spec(service: str) -> dict[str, Any]:
-    """The service's own document; fails (an xfail for NOT_YET) when it has none."""
+    """The service's own document; fails when it has none."""
     assert script.has_spec(service), f"{service} has no {service}/api/openapi.py with openapi_spec()"
     return importlib.import_module(f"{service}.api.openapi").openapi_spec()
 
@@ -250,13 +243,12 @@ def test_committed_document_is_what_scripts_openapi_generates():
         f"{DOCUMENT.relative_to(ROOT)} is out of date with the services' route declarations: run {REGENERATE}")
 
 
-def test_the_services_merged_are_the_converted_ones():
+def test_every_service_is_merged():
     _, included, skipped = generated()
-    assert set(included) == set(CONVERTED) and set(skipped) == NOT_YET, (
-        "a service gained or lost its api/openapi.py: update NOT_YET here (and drop its xfail marks)")
+    assert set(included) == set(SERVICES) and not skipped, f"a service lost its api/openapi.py: {skipped}"
 
 
-@pytest.mark.parametrize("which", ["merged", *CONVERTED])
+@pytest.mark.parametrize("which", ["merged", *SERVICES])
 def test_document_is_valid_openapi_3_1(which):
     validator = pytest.importorskip("openapi_spec_validator", reason="openapi-spec-validator is not installed "
                                     "(requirements-dev.txt)")
@@ -272,7 +264,7 @@ def test_document_has_only_public_paths():
     assert not private, f"health, metrics, test and document routes are no public API: {private}"
 
 
-@pytest.mark.parametrize("service", CONVERTED)
+@pytest.mark.parametrize("service", SERVICES)
 def test_documented_operations_are_routed_to_their_service(service):
     """A documented path the gateway does not send to the service declaring it would be a
     lie to every frontend."""
@@ -283,7 +275,7 @@ def test_documented_operations_are_routed_to_their_service(service):
 
 # ---- per service: the app, api.md ----------------------------------------------------------
 
-@pytest.mark.parametrize("service", PER_SERVICE)
+@pytest.mark.parametrize("service", SERVICES)
 def test_every_public_route_of_the_app_is_declared(service):
     """What the app really serves (from create_app, no database needed) and what it
     documents are the same set: a route added with plain web.get would be caught here."""
@@ -298,14 +290,14 @@ def test_every_public_route_of_the_app_is_declared(service):
         "each service serves its own document at GET /openapi.json")
 
 
-@pytest.mark.parametrize("service", PER_SERVICE)
+@pytest.mark.parametrize("service", SERVICES)
 def test_api_md_routes_are_documented(service):
     missing = [f"{r.method} {r.path}" for r in contract_routes_of(service)
                if operation(document(), r.method, r.path) is None]
     assert not missing, f"api.md routes of {service} missing from the OpenAPI document: {missing}"
 
 
-@pytest.mark.parametrize("service", PER_SERVICE)
+@pytest.mark.parametrize("service", SERVICES)
 def test_api_md_error_codes_are_documented(service):
     missing = []
     for r in contract_routes_of(service):
@@ -323,7 +315,7 @@ def test_api_md_error_codes_are_documented(service):
     assert not missing, f"error codes (or headers) api.md names but the document does not: {missing}"
 
 
-@pytest.mark.parametrize("service", PER_SERVICE)
+@pytest.mark.parametrize("service", SERVICES)
 def test_api_md_success_status_and_auth_match(service):
     wrong = []
     for r in contract_routes_of(service):
@@ -346,7 +338,7 @@ def test_api_md_success_status_and_auth_match(service):
 
 # ---- each service's own document on its own port --------------------------------------------
 
-@pytest.mark.parametrize("service", CONVERTED)
+@pytest.mark.parametrize("service", SERVICES)
 async def test_service_serves_its_own_document(service):
     from aiohttp import web
     from aiohttp.test_utils import TestClient, TestServer
@@ -404,8 +396,6 @@ def _conforms(schema_name: str, value: Any) -> None:
 def test_allocator_schedule_answer_fits_its_schema():
     """The schedule is built as a plain dict (it can hold 20,000 assignments), not through
     ScheduleResponse: a real day's answer, made by the handler's own function."""
-    if "allocator" in NOT_YET:
-        pytest.skip("allocator not converted")
     from allocator.adapters.repository import ASSIGNMENT_COLUMNS
     from allocator.api.models import ScheduleQuery
     from allocator.api.routes import schedule_document
@@ -437,8 +427,6 @@ def test_allocator_schedule_answer_fits_its_schema():
 def test_identity_jwks_answer_fits_its_schema():
     """GET /.well-known/jwks.json is sent as the domain writes it (every service's token
     check depends on it), not through the Jwks model."""
-    if "identity" in NOT_YET:
-        pytest.skip("identity not converted")
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from identity.domain.signing_keys import SigningKey, jwks

@@ -6,13 +6,12 @@ and gets the "three ahead" SMS once; skip, complete, refusals, revoking the toke
 Its days (Monday 14 and Tuesday 15 September 2026) are used by no other end-to-end test."""
 from __future__ import annotations
 
-import random
 from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from shared.testing.journeys import org_code, random_phone
-from shared.testing.messaging import wait_for
+from testsupport.generators import new_org_code, new_phone
+from testsupport.messaging import wait_for
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = "2026-09-15"
@@ -27,7 +26,7 @@ def number(queue_number: str) -> int:
 
 
 async def booked(gw, agent, phone: str) -> dict:
-    code = org_code(random.randrange(10**8))
+    code = new_org_code()
     await gw.call("POST", "/api/v1/me/enterprises", agent=agent, json={"code": code, "name": f"青岛{code}有限公司"},
                   expect=201)
     _, b = await gw.call("POST", "/api/v1/bookings", agent=agent, expect=201, json={
@@ -40,7 +39,7 @@ async def test_a_clerk_calls_the_board_shows_it_and_the_next_agent_follows(gw):
     await gw.set_clock(at("2026-09-14"))
     staff, admin = await gw.operator("staff"), await gw.operator("admin")
     agents = [await gw.register() for _ in range(6)]
-    phones = [random_phone() for _ in agents]
+    phones = [new_phone() for _ in agents]
     made = [await booked(gw, a, p) for a, p in zip(agents, phones)]
 
     await gw.set_clock(at("2026-09-14", "15:01"))

@@ -6,16 +6,14 @@ never its token; revoking the token ends the display's stream.
 Its days (Monday 21 and Tuesday 22 September 2026) are used by no other end-to-end test."""
 from __future__ import annotations
 
-import asyncio
-import random
 import time
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from shared.testing.journeys import org_code, random_phone
-from shared.testing.messaging import wait_for
-from shared.testing.sse import next_event
+from testsupport.generators import new_org_code, new_phone
+from testsupport.messaging import wait_for
+from testsupport.sse import next_event
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY, DAY = "2026-09-21", "2026-09-22"
@@ -26,11 +24,11 @@ def at(day: str, hhmm: str) -> datetime:
 
 
 async def booked(gw, agent) -> dict:
-    code = org_code(random.randrange(10**8))
+    code = new_org_code()
     await gw.call("POST", "/api/v1/me/enterprises", agent=agent, json={"code": code, "name": f"青岛{code}有限公司"},
                   expect=201)
     _, b = await gw.call("POST", "/api/v1/bookings", agent=agent, expect=201, json={
-        "date": DAY, "period": "AM", "contact_name": "赵六", "contact_phone": random_phone(),
+        "date": DAY, "period": "AM", "contact_name": "赵六", "contact_phone": new_phone(),
         "enterprises": [{"org_code": code, "businesses": [{"type": "RENEW_UNLOCK", "count": 1}]}]})
     return b
 
@@ -83,9 +81,10 @@ async def test_the_display_and_the_agent_follow_the_calls_through_the_gateway(gw
     assert (status, err["code"]) == (401, "display.invalid_token")
 
     # The gateway logged the stream by its path: the token is in no line it (or a service) wrote.
-    await asyncio.sleep(0.5)
-    log = gw.system.gateway.log_path.read_text(encoding="utf-8", errors="replace")
-    assert '"path":"/api/v1/display/stream"' in log
+    def gateway_log() -> str:
+        return gw.system.gateway.log_path.read_text(encoding="utf-8", errors="replace")
+    assert await wait_for(lambda: '"path":"/api/v1/display/stream"' in gateway_log(), timeout=5)
+    log = gateway_log()
     assert token["token"] not in log
     for service in gw.system.services.values():      # nor any line a service wrote
         assert token["token"] not in service.log_path.read_text(encoding="utf-8", errors="replace"), service.name

@@ -11,7 +11,6 @@ Each test lives in days no other end-to-end test uses (the system and its center
 shared by the session)."""
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import sys
@@ -21,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.testing.journeys import org_code, random_phone
-from shared.testing.messaging import wait_for
+from testsupport.generators import new_org_code, new_phone
+from testsupport.messaging import wait_for
+from testsupport.waiting import holds_throughout
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -32,14 +32,14 @@ def at(day: str, hhmm: str = "10:00", plus: timedelta = timedelta()) -> datetime
 
 
 def body(orgs: list[str], *, date: str, period: str = "AM", phone: str | None = None) -> dict:
-    return {"date": date, "period": period, "contact_name": "李四", "contact_phone": phone or random_phone(),
+    return {"date": date, "period": period, "contact_name": "李四", "contact_phone": phone or new_phone(),
             "enterprises": [{"org_code": o, "businesses": [{"type": "RENEW_UNLOCK", "count": 1}]} for o in orgs]}
 
 
 async def enterprises(gw, agent, n: int) -> list[str]:
     orgs = []
     for _ in range(n):
-        code = org_code(random.randrange(10**8))
+        code = new_org_code()
         await gw.call("POST", "/api/v1/me/enterprises", agent=agent, json={"code": code, "name": f"青岛{code}有限公司"},
                       expect=201)
         orgs.append(code)
@@ -73,7 +73,7 @@ async def test_resend_only_while_to_be_served_and_no_show_only_once_late(gw):
     agent = await gw.register()
     staff = await gw.operator("staff")
     orgs = await enterprises(gw, agent, 6)
-    phones = {k: random_phone() for k in ("served", "missed", "cancelled", "lines")}
+    phones = {k: new_phone() for k in ("served", "missed", "cancelled", "lines")}
     ids = {}
     for key, (day, period, chosen) in {"served": ("2026-11-10", "AM", orgs[:1]),
                                        "missed": ("2026-11-10", "PM", orgs[1:2]),
@@ -130,10 +130,12 @@ async def test_resend_only_while_to_be_served_and_no_show_only_once_late(gw):
     marker = await gw.register()
     marker_orgs = await enterprises(gw, marker, 1)
     _, mb = await gw.call("POST", "/api/v1/bookings", agent=marker, expect=201,
-                          json=body(marker_orgs, date="2026-11-11", phone=(mphone := random_phone())))
+                          json=body(marker_orgs, date="2026-11-11", phone=(mphone := new_phone())))
     await gw.call("POST", f"/api/v1/bookings/{mb['id']}/sms-resend", agent=marker, expect=202)
     assert len(await gw.wait_sms(mphone, "成功预约", count=2)) == 2
-    await asyncio.sleep(1)
+    # and a second more for a straggler: no refused one arrives
+    assert await holds_throughout(lambda: [len(gw.sms.messages_for(phones[k])) for k in ("cancelled", "served", "missed")]
+                                  == [2, 2, 2], seconds=1)
     cancelled_texts = [m.text for m in gw.sms.messages_for(phones["cancelled"])]
     assert len(cancelled_texts) == 2 and "成功预约" in cancelled_texts[0] and "已取消" in cancelled_texts[1]
     served_texts = gw.sms.messages_for(phones["served"])
@@ -224,9 +226,11 @@ async def test_an_unconfirmed_year_is_never_released(gw):
         return s if s["status"] != "open" else None
     assert await wait_for(lambda: closed("2026-12-31"), timeout=30)
     await gw.set_clock(at("2027-01-01", "15:01"))
-    await asyncio.sleep(2)                          # four scheduler passes (0.5 s)
-    _, state = await gw.call("GET", "/api/v1/admin/cutoffs/qingdao/2027-01-04", agent=admin, expect=200)
-    assert (state["status"], state["requests"]) == ("open", 0)
+
+    async def still_open() -> bool:
+        _, state = await gw.call("GET", "/api/v1/admin/cutoffs/qingdao/2027-01-04", agent=admin, expect=200)
+        return (state["status"], state["requests"]) == ("open", 0)
+    assert await holds_throughout(still_open, seconds=2, every=0.25)     # four scheduler passes (0.5 s)
     gw.people.clear()
 
 

@@ -16,8 +16,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.testing.journeys import org_code, random_phone
-from shared.testing.messaging import wait_for
+from testsupport.generators import new_org_code, new_phone
+from testsupport.messaging import wait_for
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -37,14 +37,14 @@ def booking_body(orgs: list[str], *, date: str, period: str = "AM", phone: str |
     mixes = [[{"type": "RENEW_UNLOCK", "count": 2}, {"type": "BUY_READER"}],
              [{"type": "NEW_CARD"}],
              [{"type": "CHANGE_INFO"}, {"type": "OPERATOR_CARD", "count": 1}]]
-    return {"date": date, "period": period, "contact_name": "李四", "contact_phone": phone or random_phone(),
+    return {"date": date, "period": period, "contact_name": "李四", "contact_phone": phone or new_phone(),
             "enterprises": [{"org_code": o, "businesses": mixes[i % 3]} for i, o in enumerate(orgs)]}
 
 
 async def add_enterprises(gw, agent, n: int) -> list[str]:
     orgs = []
     for _ in range(n):
-        code = org_code(random.randrange(10**8))
+        code = new_org_code()
         await gw.call("POST", "/api/v1/me/enterprises", agent=agent, json={"code": code, "name": f"青岛{code}有限公司"},
                       expect=201)
         orgs.append(code)
@@ -234,7 +234,7 @@ async def test_the_service_day_check_in_late_sweep_and_suspension(gw):
     _, rights = await gw.call("GET", "/api/v1/me/booking-rights", agent=agent, expect=200)
     assert rights["suspended_until"] is not None
     status, err = await gw.call("POST", "/api/v1/bookings", agent=agent,
-                                json=booking_body([org_code(random.randrange(10**8))], date=friday))
+                                json=booking_body([new_org_code()], date=friday))
     assert status == 403 and err["code"] == "booking.suspended" and err["suspended_until"]
     assert await gw.wait_sms(agent.phone, "暂停")
 

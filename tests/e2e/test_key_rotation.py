@@ -14,9 +14,9 @@ import aiohttp
 import jwt
 from cryptography.hazmat.primitives import serialization
 
-from shared.testing.journeys import Gateway
-from shared.testing.system import REPO
-from shared.testing.system_fixtures import isolated_system
+from testsupport.journeys import Gateway
+from testsupport.system import REPO
+from testsupport.system_fixtures import isolated_system
 
 
 def kid_of(token: str) -> str:

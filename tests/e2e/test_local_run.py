@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aiohttp
 
-from shared.testing.system import REPO, SERVICES
+from testsupport.system import REPO, SERVICES
 
 
 async def test_every_service_is_healthy_and_ready_through_the_gateway(system):
@@ -62,7 +62,7 @@ def test_procfile_starts_the_fake_sms_provider_when_the_run_points_the_notifier_
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     with_fake = module.procfile({"SMS_FAKE_PORT": "9011"}).splitlines()
-    assert with_fake[-1] == "sms: python -m notifier.testing.fake_provider --port 9011"
+    assert with_fake[-1] == "sms: env PYTHONPATH=libs/testsupport python -m testsupport.notifier.fake_provider --port 9011"
     # SMS_PROVIDER=log (or a real provider's SMS_HTTP_URL): scripts/run leaves SMS_FAKE_PORT unset
     assert not any(line.startswith("sms:") for line in module.procfile({}).splitlines())
     run = (REPO / "scripts" / "run").read_text()

@@ -23,8 +23,9 @@ import asyncpg
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from shared.testing.journeys import Gateway, random_phone
-from shared.testing.system_fixtures import isolated_system
+from testsupport.generators import new_phone
+from testsupport.journeys import Gateway
+from testsupport.system_fixtures import isolated_system
 
 JOURNEYS_FILE = Path(__file__).with_name("test_journeys.py")
 UTC_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)$")
@@ -87,7 +88,7 @@ async def _error_paths(gw: RecordingGateway) -> None:
     status, _ = await gw.call("POST", "/api/v1/sessions", json={"username": agent.username,
                                                               "password": "Wrong-pass-9!x"})
     assert status == 401
-    phone = random_phone()
+    phone = new_phone()
     code = await gw.code_for(phone)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     body = {"phone": phone, "sms_code": wrong, "username": f"a{uuid.uuid4().hex[:10]}",

@@ -10,7 +10,6 @@ booking's scheduler -> booking's relay -> allocator -> allocator's relay -> book
 allocation consumer -> booking's relay -> every allocation SMS, and its delivery back."""
 from __future__ import annotations
 
-import random
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,10 +17,11 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
-from notifier.testing.fake_provider import run_fake_provider
-from shared.testing.journeys import Gateway, org_code, random_phone
-from shared.testing.otlp_receiver import ReceivedSpan, run_otlp_receiver, wait_for_spans
-from shared.testing.system_fixtures import isolated_system
+from testsupport.notifier.fake_provider import run_fake_provider
+from testsupport.generators import new_org_code, new_phone
+from testsupport.journeys import Gateway
+from testsupport.otlp_receiver import ReceivedSpan, run_otlp_receiver, wait_for_spans
+from testsupport.system_fixtures import isolated_system
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
@@ -82,7 +82,7 @@ def relay_of(service: str, event_type: str):
 
 async def make_booking(gw: Gateway, phone: str, day: str = TUESDAY) -> tuple[dict, str]:
     agent = await gw.register()
-    code = org_code(random.randrange(10**8))
+    code = new_org_code()
     await gw.call("POST", "/api/v1/me/enterprises", agent=agent, json={"code": code, "name": f"青岛{code}有限公司"},
                   expect=201)
     body = {"date": day, "period": "AM", "contact_name": "李四", "contact_phone": phone,
@@ -107,7 +107,7 @@ def provider_trace_ids(gw: Gateway, phone: str, contains: str) -> list[tuple[str
 
 async def test_one_booking_is_one_trace_from_the_gateway_to_the_delivery_event(gw, otlp):
     await gw.set_clock(MONDAY)
-    phone = random_phone()
+    phone = new_phone()
     booking, request_id = await make_booking(gw, phone)
     # nginx started the trace: its id is the request id the client got back
     trace_id = request_id
@@ -159,7 +159,7 @@ async def test_one_cutoff_is_one_trace_down_to_every_allocation_sms(gw, otlp):
     week = MONDAY + timedelta(days=7)   # the booking test's Tuesday stays open
     await gw.set_clock(week)
     tuesday = (week + timedelta(days=1)).date().isoformat()
-    phones = [random_phone(), random_phone()]
+    phones = [new_phone(), new_phone()]
     for phone in phones:
         await make_booking(gw, phone, tuesday)
     await gw.set_clock(week.replace(hour=15, minute=0, second=30))   # the scheduler closes Tuesday

@@ -19,11 +19,12 @@ import pytest
 
 from shared.db import with_database
 from shared.ops import restore_drill
-from shared.testing.crowds import crowd_bookings, raise_capacity
-from shared.testing.journeys import Gateway, org_code
-from shared.testing.messaging import wait_for
-from shared.testing.system import REPO
-from shared.testing.system_fixtures import isolated_system
+from testsupport.crowds import crowd_bookings, raise_capacity
+from testsupport.generators import new_org_code
+from testsupport.journeys import Gateway
+from testsupport.messaging import wait_for
+from testsupport.system import REPO
+from testsupport.system_fixtures import isolated_system
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)
@@ -44,7 +45,7 @@ async def filled(infra_urls, tmp_path_factory, sms_provider, mint):
         await gw.set_clock(MONDAY)
         await raise_capacity(gw, mint, MONDAY, [(TUESDAY, "AM"), (WEDNESDAY, "AM"), (WEDNESDAY, "PM")], 2000)
         agent = await gw.register()
-        code = org_code()
+        code = new_org_code()
         await gw.call("POST", "/api/v1/me/enterprises", agent=agent, json={"code": code, "name": "青岛测试有限公司"},
                       expect=201)
         _, mine = await gw.call("POST", "/api/v1/bookings", agent=agent, expect=201, json={
@@ -101,7 +102,7 @@ async def test_the_drill_restores_every_count_and_the_outbox_inbox_state_while_b
         while not stop.is_set():
             body = {"date": WEDNESDAY, "period": ("AM", "PM")[i % 2], "contact_name": "王五",
                     "contact_phone": f"{prefix}{i:08d}",
-                    "enterprises": [{"org_code": org_code(), "businesses": [{"type": "BUY_READER"}]}]}
+                    "enterprises": [{"org_code": new_org_code(), "businesses": [{"type": "BUY_READER"}]}]}
             statuses.append((await gw.call("POST", "/api/v1/bookings", agent=mint.agent(now), json=body))[0])
             i += 1
 

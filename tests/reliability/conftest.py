@@ -1,13 +1,13 @@
 """A whole system per test module, for tests that break parts of it on purpose, in a
-database and vhost of its own: the session's shared system (shared.testing.system_fixtures)
+database and vhost of its own: the session's shared system (testsupport.system_fixtures)
 must neither see their faults nor compete for their queues."""
 from __future__ import annotations
 
 import pytest
 
-from notifier.testing.fake_provider import run_fake_provider
-from shared.testing.journeys import TokenMint
-from shared.testing.system_fixtures import confirm_years, isolated_system
+from testsupport.notifier.fake_provider import run_fake_provider
+from testsupport.journeys import TokenMint
+from testsupport.system_fixtures import confirm_years, isolated_system
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.testing.crowds import book_all, crowd_bookings, raise_capacity
+from testsupport.crowds import book_all, crowd_bookings, raise_capacity
+from testsupport.waiting import holds_throughout, wait_for
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=TZ)
@@ -49,11 +50,9 @@ async def test_every_booking_gets_one_confirmation_across_a_broker_outage(gw, mi
     def confirmations() -> Counter:
         return Counter(m.phone for m in gw.sms.messages if m.phone in phones and "成功预约" in m.text)
 
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 180
-    while len(confirmations()) < TOTAL and loop.time() < deadline:
-        await asyncio.sleep(0.5)
-    await asyncio.sleep(2)  # anything sent twice would show up now
+    await wait_for(lambda: len(confirmations()) == TOTAL, timeout=180, every=0.5)
+    # anything sent twice (a republish after the outage) would show up within 2 s
+    await holds_throughout(lambda: set(confirmations().values()) <= {1}, seconds=2)
     got = confirmations()
     assert len(got) == TOTAL, f"{TOTAL - len(got)} bookings never got their confirmation"
     assert set(got.values()) == {1}, "some bookings got more than one confirmation"

@@ -6,7 +6,6 @@ same key then replays the stored booking instead of booking twice."""
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
 from collections import Counter
 from datetime import datetime
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from shared.testing.journeys import org_code
+from testsupport.generators import new_org_code
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2027, 3, 8, 10, 0, tzinfo=TZ)     # a week no other suite books
@@ -31,7 +30,7 @@ async def test_dropped_connections_leave_no_half_written_booking(gw, mint, syste
     queue: asyncio.Queue = asyncio.Queue()
     for i in range(TOTAL):
         day, period = SLOTS[i % len(SLOTS)]
-        orgs = [org_code(random.randrange(10**8)) for _ in range(1 + i % 3)]
+        orgs = [new_org_code() for _ in range(1 + i % 3)]
         queue.put_nowait((mint.agent(MONDAY), uuid.uuid4().hex, {
             "date": day, "period": period, "contact_name": "赵六", "contact_phone": f"138{i:08d}",
             "enterprises": [{"org_code": o, "businesses": [{"type": "BUY_READER"}]} for o in orgs]}))

@@ -29,13 +29,14 @@ import asyncpg
 import pytest
 
 from notifier.settings import NotifierSettings
-from notifier.testing import events as ev
-from notifier.testing.events import body
-from notifier.testing.fake_provider import run_fake_provider
-from notifier.testing.harness import new_phone, wait_until
-from notifier.testing.process import NotifierProcess
-from shared.testing.infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
-from shared.testing.messaging import bus
+from testsupport.notifier import events as ev
+from testsupport.notifier.events import body
+from testsupport.notifier.fake_provider import run_fake_provider
+from testsupport.generators import new_phone
+from testsupport.notifier.harness import wait_until
+from testsupport.notifier.process import NotifierProcess
+from testsupport.infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
+from testsupport.messaging import bus
 
 BURST = int(os.environ.get("NOTIFIER_BURST_SMS", "2000"))
 RATE = 40                  # provider calls per second, for the whole fleet
@@ -114,7 +115,8 @@ async def burst(publisher, db: asyncpg.Connection, database_url: str, processes:
                                  " AND status IN ('delivered', 'failed')", ids) == BURST
     # At RATE, BURST / RATE seconds; twice that and a minute of slack on a busy machine.
     assert await wait_until(all_final, timeout=2 * BURST / RATE + 60, interval=0.5), "the burst did not drain"
-    await asyncio.sleep(1.5)               # a last gauge refresh (every 0.5 s) after the drain
+    # the gauges' refresh (every 0.5 s) after the drain: every process reports 0
+    await wait_until(lambda: all(g and g[-1] == 0 for g in watch.gauges.values()), timeout=10)
     watch.stop()
     await watching
 

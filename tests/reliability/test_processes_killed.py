@@ -33,9 +33,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from shared.testing.crowds import book_all, crowd_bookings, raise_capacity
-from shared.testing.messaging import wait_for
-from shared.testing.system_fixtures import confirm_years, isolated_system
+from testsupport.crowds import book_all, crowd_bookings, raise_capacity
+from testsupport.messaging import wait_for
+from testsupport.system_fixtures import confirm_years, isolated_system
+from testsupport.waiting import holds_throughout
 
 TZ = ZoneInfo("Asia/Shanghai")
 TOTAL = 300
@@ -147,7 +148,9 @@ async def assert_allocated_once(gw, db, day: date, booked: dict[str, dict]) -> N
         return len(allocation_sms()) == TOTAL
 
     await wait_until(every_sms, "an allocation SMS for every booking", timeout=120)
-    await asyncio.sleep(3)  # a repeat would arrive now
+    # a repeat (a redelivered allocation after a kill) would arrive within 3 s
+    assert await holds_throughout(lambda: all(len(q) == 1 for q in allocation_sms().values()), seconds=3), \
+        "a booking got a second allocation SMS"
 
     stored = {r["contact_phone"]: r["queue_number"] for r in await db.fetch(
         "SELECT contact_phone, queue_number FROM booking.bookings WHERE center = 'qingdao' AND day = $1", day)}

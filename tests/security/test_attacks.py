@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -14,7 +13,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.testing.journeys import org_code, random_phone
+from testsupport.generators import new_org_code, new_phone
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2027, 3, 1, 10, 0, tzinfo=TZ)     # a week no other suite books
@@ -24,7 +23,7 @@ INJECTIONS = ["'; DROP TABLE bookings; --", "<script>alert(1)</script>", "\" OR 
 
 
 def body(org: str, *, name: str = "李四", phone: str | None = None) -> dict:
-    return {"date": TUESDAY, "period": "AM", "contact_name": name, "contact_phone": phone or random_phone(),
+    return {"date": TUESDAY, "period": "AM", "contact_name": name, "contact_phone": phone or new_phone(),
             "enterprises": [{"org_code": org, "businesses": [{"type": "BUY_READER"}]}]}
 
 
@@ -43,7 +42,7 @@ async def monday(gw, mint):
 
 async def test_an_agent_cannot_read_cancel_or_resend_another_agents_booking(gw, mint, monday):
     owner, other = mint.agent(MONDAY), mint.agent(MONDAY)
-    _, b = await gw.call("POST", "/api/v1/bookings", agent=owner, json=body(org_code(random.randrange(10**8))),
+    _, b = await gw.call("POST", "/api/v1/bookings", agent=owner, json=body(new_org_code()),
                          expect=201)
     for method, path in [("GET", f"/api/v1/bookings/{b['id']}"),
                          ("POST", f"/api/v1/bookings/{b['id']}/cancel"),
@@ -117,7 +116,7 @@ async def test_forged_tokens_are_refused_everywhere(gw, mint):
 async def test_injection_strings_are_stored_and_returned_as_plain_text_or_refused(gw, mint, monday):
     agent = mint.agent(MONDAY)
     for text in INJECTIONS:
-        org = org_code(random.randrange(10**8))
+        org = new_org_code()
         status, added = await gw.call("POST", "/api/v1/me/enterprises", agent=agent, json={"code": org, "name": text})
         assert status in (201, 422), (text, status)
         if status == 201:
@@ -144,7 +143,7 @@ async def test_oversized_bodies_are_refused_by_the_gateway(gw):
 
 
 async def test_guessing_an_sms_code_is_stopped(gw):
-    phone = random_phone()
+    phone = new_phone()
     code = await gw.code_for(phone)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     answers = []

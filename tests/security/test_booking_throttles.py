@@ -4,15 +4,14 @@ their own codes), and the daily cap of booking SMS per contact phone (one agent 
 the center text one number without limit)."""
 from __future__ import annotations
 
-import asyncio
-import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.testing.journeys import org_code, random_phone
-from shared.testing.system_fixtures import isolated_system
+from testsupport.generators import new_org_code, new_phone
+from testsupport.system_fixtures import isolated_system
+from testsupport.waiting import holds_throughout
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)     # Tuesday 2026-11-24 is bookable then
@@ -42,7 +41,7 @@ def assert_throttled(status, headers, body, code: str) -> None:
 
 
 def enterprise() -> dict:
-    code = org_code(random.randrange(10**8))
+    code = new_org_code()
     return {"code": code, "name": f"青岛{code}有限公司"}
 
 
@@ -72,7 +71,7 @@ async def test_booking_creation_is_throttled_per_account(gw):
 async def test_booking_sms_to_one_phone_are_capped_per_day(gw, sms_provider):
     """Book, cancel, book, cancel for one contact phone: four booking SMS asked, three sent."""
     await gw.set_clock(MONDAY)
-    victim = random_phone()
+    victim = new_phone()
     agent = await gw.register()
     org = enterprise()
     await gw.call("POST", "/api/v1/me/enterprises", agent=agent, json=org, expect=201)
@@ -84,5 +83,6 @@ async def test_booking_sms_to_one_phone_are_capped_per_day(gw, sms_provider):
         await gw.call("POST", f"/api/v1/bookings/{booking['id']}/cancel", agent=agent, expect=200)
         if round_ == 0:
             await gw.wait_sms(victim, count=2)
-    await asyncio.sleep(3)   # time for a fourth SMS, were it to be sent
+    # time for a fourth SMS, were it to be sent
+    assert await holds_throughout(lambda: len(sms_provider.state.messages_for(victim)) <= BUDGET, seconds=3)
     assert len(sms_provider.state.messages_for(victim)) == BUDGET

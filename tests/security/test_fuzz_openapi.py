@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.testing.system_fixtures import isolated_system
+from testsupport.system_fixtures import isolated_system
 
 SCHEMATHESIS = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or shutil.which("schemathesis")
 pytestmark = pytest.mark.skipif(SCHEMATHESIS is None,

@@ -16,8 +16,8 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 
-from shared.testing.journeys import random_phone
-from shared.testing.system_fixtures import isolated_system
+from testsupport.generators import new_phone
+from testsupport.system_fixtures import isolated_system
 
 PER_ADDRESS = 3
 
@@ -40,7 +40,7 @@ async def client_from(source: str):
 
 async def ask_code(http: aiohttp.ClientSession, system, forwarded_for: str) -> tuple[int, dict | None]:
     async with http.post(f"{system.gateway_url}/api/v1/sms-codes",
-                         json={"phone": random_phone(), "purpose": "register"},
+                         json={"phone": new_phone(), "purpose": "register"},
                          headers={"X-Forwarded-For": forwarded_for}) as resp:
         body = await resp.json(content_type=None) if resp.status != 202 else None
         return resp.status, body

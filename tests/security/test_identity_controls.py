@@ -25,9 +25,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from notifier.testing.fake_provider import run_fake_provider
-from shared.testing.journeys import PASSWORD, TokenMint, random_phone
-from shared.testing.system_fixtures import isolated_system
+from testsupport.notifier.fake_provider import run_fake_provider
+from testsupport.generators import new_phone
+from testsupport.journeys import PASSWORD, TokenMint
+from testsupport.system_fixtures import isolated_system
 
 BUDGETS = {
     "IDENTITY_HASH_PER_ADDRESS_PER_MINUTE": "10",
@@ -128,7 +129,7 @@ async def code_for(gw, c: Client, phone: str, purpose: str = "register") -> str:
 
 async def register(gw, c: Client) -> dict:
     """A new agent, registered and signed in from ``c``'s address."""
-    phone, username = random_phone(), f"a{uuid.uuid4().hex[:10]}"
+    phone, username = new_phone(), f"a{uuid.uuid4().hex[:10]}"
     code = await code_for(gw, c, phone)
     _, user, _ = await c.call("POST", "/api/v1/users", expect=201, json={
         "phone": phone, "sms_code": code, "username": username, "password": PASSWORD, "name": "张三"})
@@ -210,7 +211,7 @@ async def test_a_bind_card_code_is_a_proof_for_the_accounts_own_phone_only(gw, c
         status, _, _ = await c.call("POST", "/api/v1/sms-codes", json={"phone": agent["phone"], "purpose": "bind_card"})
         assert status == 401
         status, err, _ = await c.call("POST", "/api/v1/sms-codes", token=token,
-                                      json={"phone": random_phone(), "purpose": "bind_card"})
+                                      json={"phone": new_phone(), "purpose": "bind_card"})
         assert (status, err["code"]) == (422, "validation_error")
         await c.call("POST", "/api/v1/sms-codes", token=token, expect=202,
                      json={"phone": agent["phone"], "purpose": "bind_card"})
@@ -311,14 +312,14 @@ async def test_registration_is_limited_per_phone_and_per_address(gw, client_at):
         return {"phone": phone, "sms_code": "000000", "username": f"u{uuid.uuid4().hex[:8]}",
                 "password": PASSWORD, "name": "张三"}
     async with client_at() as c:
-        phone = random_phone()
+        phone = new_phone()
         for _ in range(3):
             status, err, _ = await c.call("POST", "/api/v1/users", json=form(phone))
             assert (status, err["code"]) == (422, "sms.code_invalid")
         assert_throttled(*await c.call("POST", "/api/v1/users", json=form(phone)))
-        status, _, _ = await c.call("POST", "/api/v1/users", json=form(random_phone()))
+        status, _, _ = await c.call("POST", "/api/v1/users", json=form(new_phone()))
         assert status == 422   # the 5th of the address's 5 an hour
-        retry_after = assert_throttled(*await c.call("POST", "/api/v1/users", json=form(random_phone())))
+        retry_after = assert_throttled(*await c.call("POST", "/api/v1/users", json=form(new_phone())))
         assert retry_after > 60
 
 

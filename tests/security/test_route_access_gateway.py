@@ -18,9 +18,9 @@ from pathlib import Path
 
 import aiohttp
 
-from shared.testing.fixtures import free_port
-from shared.testing.infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
-from shared.testing.system import REPO, ServiceProcess
+from testsupport.fixtures import free_port
+from testsupport.infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
+from testsupport.system import REPO, ServiceProcess
 
 VARIANTS = Path(__file__).with_name("route_variants.py")
 PATH = "/api/v1/notifications?limit=5"

@@ -17,14 +17,11 @@ from shared.bus import Bus, MessageTooLarge, Topology
 from shared.contracts.booking import BOOKING_ALLOCATED, BookingAllocated
 from shared.contracts.identity import VERIFICATION_CODE_REQUESTED
 from shared.events import make_envelope
-from shared.testing.messaging import wait_for
+from testsupport.generators import new_phone
+from testsupport.messaging import wait_for
 
 EXCHANGE = "cardcenter.events"
 NOTIFIER_QUEUE = "notifier.sms"
-
-
-def phone() -> str:
-    return "139" + str(uuid.uuid4().int)[:8]
 
 
 def allocated(contact_phone: str, producer: str) -> bytes:
@@ -67,7 +64,7 @@ async def test_booking_user_is_refused_publishing_identity_events(urls):
     async with await aio_pika.connect(urls["booking"]) as conn:
         ch = await conn.channel(publisher_confirms=True)
         ex = await ch.get_exchange(EXCHANGE, ensure=False)
-        body = make_envelope(VERIFICATION_CODE_REQUESTED, {"request_id": str(uuid.uuid4()), "phone": phone(), "code": "123456", "purpose": "login",
+        body = make_envelope(VERIFICATION_CODE_REQUESTED, {"request_id": str(uuid.uuid4()), "phone": new_phone(), "code": "123456", "purpose": "login",
                               "expires_at": datetime.now(timezone.utc).isoformat()},
                              producer="identity").model_dump_json().encode()
         with pytest.raises(ChannelAccessRefused, match="ACCESS_REFUSED"):
@@ -102,7 +99,7 @@ async def test_forged_producers_are_dead_lettered_with_no_sms(system, urls, sms_
     an envelope saying ``allocator`` (not an allowed producer of the type) and one lying
     ``booking`` under the allocator's user are both dead-lettered; the honest one from
     booking's user is sent."""
-    honest, not_allowed, lying = phone(), phone(), phone()
+    honest, not_allowed, lying = new_phone(), new_phone(), new_phone()
     async with await aio_pika.connect(urls["allocator"]) as conn:
         ch = await conn.channel(publisher_confirms=True)
         for p, producer in ((not_allowed, "allocator"), (lying, "booking")):

@@ -23,7 +23,7 @@ LOGIN = re.compile(r"^\s+(admin|clerk|agent)\s+(\S+)\s+phone (\d{11})\s+password
 def identity_defaults() -> dict[str, str]:
     """identity's request budgets at their defaults (the suites' systems raise them)."""
     from identity.settings import IdentitySettings
-    from shared.testing.system_fixtures import ROOMY_IDENTITY_BUDGETS
+    from testsupport.system_fixtures import ROOMY_IDENTITY_BUDGETS
     fields = IdentitySettings.model_fields
     return {name: str(fields[name.removeprefix("IDENTITY_").lower()].default) for name in ROOMY_IDENTITY_BUDGETS}
 
@@ -31,7 +31,7 @@ def identity_defaults() -> dict[str, str]:
 @asynccontextmanager
 async def demo_system(infra_urls, workdir, sms_provider, mint, now: datetime):
     """A fresh system (APP_ENV=test) at the default limits, every clock at ``now``."""
-    from shared.testing.system_fixtures import isolated_system
+    from testsupport.system_fixtures import isolated_system
     async with isolated_system(infra_urls, workdir, sms_provider, mint, **GATEWAY_DEFAULTS,
                                **identity_defaults()) as system:
         await set_clocks(system, now)

@@ -9,7 +9,8 @@ import pytest
 
 from shared.events import make_envelope
 from shared.outbox import WAKE_RELAY, OutboxRelay, OutboxRow, add_event, add_rows, insert_rows, row_arrays
-from shared.testing.messaging import bound_queue, bus, database, drain
+from testsupport.messaging import bound_queue, bus, database, drain
+from testsupport.waiting import holds_throughout, wait_for
 
 
 def envelope(i: int, type_: str = "test.happened"):
@@ -95,20 +96,18 @@ async def test_events_written_while_the_broker_is_down_are_delivered_when_it_is_
                 async with db.transaction() as conn:
                     for i in range(20):
                         await add_event(conn, envelope(i))
-                await asyncio.sleep(2)  # the relay tries and fails meanwhile
-                async with db.connection() as conn:
-                    assert await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 20
+                async def all_unsent() -> bool:
+                    async with db.connection() as conn:
+                        return await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 20
+                # the relay tries and fails meanwhile: nothing is marked sent
+                assert await holds_throughout(all_unsent, seconds=2)
             finally:
                 rabbitmqctl("start_app")
                 subprocess.run(["rabbitmqctl", "-q", "await_startup"], capture_output=True, timeout=120)
-            unsent = 20
-            for _ in range(600):
+            async def all_sent() -> bool:
                 async with db.connection() as conn:
-                    unsent = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
-                if unsent == 0:
-                    break
-                await asyncio.sleep(0.1)
-            assert unsent == 0
+                    return await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
+            assert await wait_for(all_sent, timeout=60, every=0.1)
             # Read through a channel opened after the reconnect.
             ch = await b.channel()
             q = await ch.declare_queue(q.name, passive=True)

@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from shared.consumer import Consumer, Delivery, QueueSpec, declare_queues
 from shared.events import event_model, make_envelope
 from shared.ops import replay_dead
-from shared.testing.messaging import bus, database, wait_for
+from testsupport.messaging import bus, database, wait_for
+from testsupport.waiting import holds_throughout
 
 EVENT = "test.replayable"
 
@@ -105,8 +106,9 @@ async def test_a_dead_message_replayed_after_the_fix_has_its_effect_once(databas
                 assert "123456" not in json.dumps(lines)  # the body's code is never printed
                 assert (summary.seen, summary.replayed, summary.in_dead_before) == (1, 0, 1)
                 assert await wait_count(b, f"{name}.dead", 1)
-            await asyncio.sleep(0.3)
-            assert len(handler.calls) == 2 and await effects(db) == 0
+            # no third try before the replay: the dead letter stays dead
+            assert await holds_throughout(lambda: len(handler.calls) == 2, seconds=0.3)
+            assert await effects(db) == 0
 
             handler.fixed = True
             lines = []
@@ -120,7 +122,8 @@ async def test_a_dead_message_replayed_after_the_fix_has_its_effect_once(databas
                 return await effects(db) == 1
             assert await wait_for(applied)
             assert await wait_count(b, f"{name}.dead", 0)
-            await asyncio.sleep(0.5)
+            # a second application would show within half a second
+            assert await holds_throughout(lambda: len(handler.calls) == 3, seconds=0.5)
             assert await effects(db) == 1
             assert handler.calls == [env.id] * 3
 
@@ -136,7 +139,8 @@ async def test_a_dead_message_replayed_after_the_fix_has_its_effect_once(databas
             dup = await replay_dead.run(amqp_url, name, emit=lambda _line: None)
             assert dup.replayed == 1
             assert await wait_count(b, f"{name}.dead", 0)
-            await asyncio.sleep(0.5)
+            # the duplicate, were it handled, would show within half a second
+            assert await holds_throughout(lambda: len(handler.calls) == 3, seconds=0.5)
             assert await effects(db) == 1
             assert len(handler.calls) == 3  # the inbox stopped it before the handler
         finally:
@@ -179,7 +183,8 @@ async def test_the_command_line_lists_then_replays(database_url, amqp_url):
                 return await effects(db) == 1
             assert await wait_for(applied)
             assert await wait_count(b, f"{name}.dead", 0)
-            await asyncio.sleep(0.5)
+            # a second application would show within half a second
+            assert await holds_throughout(lambda: len(handler.calls) == 3, seconds=0.5)
             assert await effects(db) == 1
             assert handler.calls == [env.id] * 3
         finally:

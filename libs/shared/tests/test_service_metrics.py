@@ -17,7 +17,7 @@ from shared.db import Database, create_pool
 from shared.events import event_model, make_envelope
 from shared.metrics import ServiceMetrics
 from shared.migrations import migrate
-from shared.testing.messaging import bus, wait_for
+from testsupport.messaging import bus, wait_for
 
 
 @event_model("test.metered", 1)

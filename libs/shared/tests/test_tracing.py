@@ -17,7 +17,7 @@ from shared.consumer import Consumer, Delivery, QueueSpec
 from shared.events import Envelope, event_model, make_envelope
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay, add_event
-from shared.testing.messaging import bound_queue, bus, database, drain, wait_for
+from testsupport.messaging import bound_queue, bus, database, drain, wait_for
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"

@@ -18,7 +18,7 @@ import pytest
 from shared.app import RUNTIME_KEY, Runtime
 from shared.contracts.booking import ALLOCATION_REQUESTED, AllocationRequested
 from shared.events import make_envelope
-from shared.testing.messaging import bound_queue, bus
+from testsupport.messaging import bound_queue, bus
 
 from allocator.app import create_app
 from allocator.consumers.requests import QUEUE

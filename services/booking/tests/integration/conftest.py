@@ -10,7 +10,6 @@ enterprise codes are random too (the directory is shared by all centers).
 from __future__ import annotations
 
 import asyncio
-import random
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,12 +18,12 @@ import orjson
 import pytest
 
 from booking.app import CONTEXT_KEY, create_app
-from booking.domain.org_codes import org_code_check_char, uscc_check_char
 from booking.settings import BookingSettings
 from shared.app import RUNTIME_KEY
 from shared.contracts.allocator import ALLOCATION_COMPLETED, AllocationCompleted, Assignment
 from shared.events import make_envelope
-from shared.testing.messaging import bound_queue, bus, wait_for
+from testsupport.generators import credit_code_for, new_org_code, new_phone
+from testsupport.messaging import bound_queue, bus, wait_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A plain week without holidays: Monday 17 November 2025, 10:00 in Qingdao. On that day
@@ -32,22 +31,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY_10AM = datetime(2025, 11, 17, 10, 0, tzinfo=SHANGHAI)
 TUESDAY = date(2025, 11, 18)
 WEDNESDAY = date(2025, 11, 19)
-
-
-def new_org_code() -> str:
-    # 31^8 bodies, so tests sharing the session's enterprise directory do not collide;
-    # without I, O, Z, S, V, so that every code also fits in a credit code.
-    body = "".join(random.choices("0123456789ABCDEFGHJKLMNPQRTUWXY", k=8))
-    return body + org_code_check_char(body)
-
-
-def credit_code_for(org_code: str) -> str:
-    body = "91370200" + org_code
-    return body + uscc_check_char(body)
-
-
-def new_phone() -> str:
-    return f"1{random.choice('3456789')}{random.randrange(10**9):09d}"
 
 
 class Service:
@@ -261,7 +244,7 @@ async def allocator(aiohttp_client, settings_for, token_factory):
 @pytest.fixture
 async def probe(settings_for, amqp_url):
     """``await probe(*routing_keys)``: an exclusive queue on the events exchange that
-    collects what is published from now on (read it with shared.testing.messaging.drain)."""
+    collects what is published from now on (read it with testsupport.messaging.drain)."""
     exchange = settings_for(BookingSettings).events_exchange
     async with bus(amqp_url, exchange=exchange) as b:
         async def bind(*keys: str):

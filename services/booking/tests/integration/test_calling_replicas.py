@@ -20,8 +20,8 @@ import aiohttp
 import orjson
 import pytest
 
-from shared.testing.fixtures import free_port
-from shared.testing.sse import next_event
+from testsupport.fixtures import free_port
+from testsupport.sse import next_event
 
 REPO = Path(__file__).resolve().parents[4]
 

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from booking.streams import HUB_KEY
-from shared.testing.sse import next_event
+from testsupport.sse import next_event
 
 
 async def new_token(service) -> dict:

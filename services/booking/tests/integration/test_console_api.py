@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from booking.adapters.agents import Agents
 from booking.scheduling.daily_work import run_pass
-from shared.testing.messaging import wait_for
+from testsupport.messaging import wait_for
 
 SH = ZoneInfo("Asia/Shanghai")
 

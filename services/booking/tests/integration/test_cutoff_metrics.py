@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.testing.messaging import wait_for
+from testsupport.messaging import wait_for
 
 
 

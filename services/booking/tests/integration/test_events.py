@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from shared.contracts.notifier import (NOTIFICATION_DELIVERED, NOTIFICATION_FAILED, NotificationDelivered,
                                        NotificationFailed)
-from shared.testing.messaging import bound_queue, bus, drain
+from testsupport.messaging import bound_queue, bus, drain
 
 
 async def test_booking_confirmed_reaches_the_broker_with_the_request_id(service, amqp_url):

@@ -9,20 +9,15 @@ import pytest
 
 from booking.domain.booking import Allocation, Booking
 from booking.domain.center import QINGDAO
-from booking.domain.org_codes import org_code_check_char
+from testsupport.generators import new_org_code
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def valid_org_code(n: int) -> str:
-    body = f"{n:08d}"
-    return body + org_code_check_char(body)
 
 
 @pytest.fixture
 def codes() -> list[str]:
     """Twelve distinct valid 9-char organisation codes."""
-    return [valid_org_code(10_000_000 + i) for i in range(12)]
+    return [new_org_code(10_000_000 + i) for i in range(12)]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ import pytest
 
 from booking.domain.errors import InvalidOrgCode
 from booking.domain.org_codes import normalize_org_code, org_code_check_char, uscc_check_char
+from testsupport.generators import credit_code_for
 
 # Published unified social credit codes (the first is GB 32100's own example).
 REAL_USCC = {
@@ -11,11 +12,6 @@ REAL_USCC = {
 }
 ORG_CHECK_ALPHABET = "0123456789X"
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def uscc_for(org_code: str, prefix: str = "91370200") -> str:
-    body = prefix + org_code
-    return body + uscc_check_char(body)
 
 
 def test_org_check_char_computed_by_hand():
@@ -84,7 +80,7 @@ def test_published_credit_codes_give_their_org_code(uscc, org):
 
 
 def test_built_credit_code_round_trips():
-    assert normalize_org_code(uscc_for("123456788")) == "123456788"
+    assert normalize_org_code(credit_code_for("123456788")) == "123456788"
 
 
 @pytest.mark.parametrize("uscc", sorted(REAL_USCC))
@@ -120,7 +116,7 @@ def test_credit_code_whose_embedded_org_code_is_invalid_is_refused():
 
 
 def test_17_and_19_char_codes_are_refused():
-    uscc = uscc_for("123456788")
+    uscc = credit_code_for("123456788")
     with pytest.raises(InvalidOrgCode):
         normalize_org_code(uscc[:17])
     with pytest.raises(InvalidOrgCode):

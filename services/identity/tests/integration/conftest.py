@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from shared.app import RUNTIME_KEY
 from shared.contracts.identity import VERIFICATION_CODE_REQUESTED
+from testsupport.generators import new_phone
 
 from identity.app import create_app
 from identity.settings import IdentitySettings
@@ -24,10 +25,6 @@ ROOMY_BUDGETS = dict(hash_per_address_per_minute=100000, hash_per_address_per_ho
                      card_challenges_per_address_per_minute=100000, card_challenges_per_address_per_hour=100000,
                      registrations_per_address_per_hour=100000, refreshes_per_address_per_minute=100000)
 PASSWORD = "Correct-Horse-Battery-9"
-
-
-def random_phone() -> str:
-    return "1" + random.choice("3456789") + "".join(random.choices("0123456789", k=9))
 
 
 def random_username() -> str:
@@ -57,7 +54,7 @@ class Api:
     trusted) test peer with an X-Real-IP of this test's own, so per-IP limits never mix."""
 
     # Test modules cannot import conftest (importlib mode): they reach these through ``api``.
-    new_phone = staticmethod(random_phone)
+    new_phone = staticmethod(new_phone)
     new_username = staticmethod(random_username)
     new_ip = staticmethod(random_ip)
     PASSWORD = PASSWORD
@@ -105,7 +102,7 @@ class Api:
     # --- accounts ----------------------------------------------------------------------
     async def register(self, *, phone: str | None = None, username: str | None = None,
                        password: str = PASSWORD, name: str = "张三", code: str | None = None, **extra):
-        phone = phone or random_phone()
+        phone = phone or new_phone()
         code = code or await self.new_code(phone)
         body = {"phone": phone, "sms_code": code, "username": username or random_username(),
                 "password": password, "name": name, **extra}

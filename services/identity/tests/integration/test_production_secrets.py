@@ -11,7 +11,7 @@ import sys
 import aiohttp
 import pytest
 
-from shared.testing.fixtures import free_port
+from testsupport.fixtures import free_port
 
 from identity.domain.signing_keys import SigningKey
 

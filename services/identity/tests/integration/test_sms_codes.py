@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from shared.app import RUNTIME_KEY
 from shared.contracts.identity import VERIFICATION_CODE_REQUESTED
-from shared.testing.messaging import bound_queue, bus, drain
+from testsupport.messaging import bound_queue, bus, drain
 
 
 async def test_the_code_event_is_written_to_the_outbox_and_reaches_the_broker(api, amqp_url):

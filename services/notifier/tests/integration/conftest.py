@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from shared.testing.messaging import bus
-from notifier.testing.fake_provider import run_fake_provider
-from notifier.testing.harness import NotifierEnv
+from testsupport.messaging import bus
+from testsupport.notifier.fake_provider import run_fake_provider
+from testsupport.notifier.harness import NotifierEnv
 
 
 @pytest.fixture

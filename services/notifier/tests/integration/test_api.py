@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from notifier.api.models import SmsLogPage
-from notifier.testing import events as ev
-from notifier.testing.harness import new_phone
+from testsupport.notifier import events as ev
+from testsupport.generators import new_phone
 
 URL = "/api/v1/notifications"
 

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 from notifier.adapters import message_store as store
 from notifier.adapters.message_store import RateSlot
 from notifier.app import MIGRATIONS
-from notifier.testing.harness import new_phone, wait_until
+from testsupport.generators import new_phone
+from testsupport.notifier.harness import wait_until
 from shared.migrations import migrate
 
 RATE = 5.0      # slots 0.2 s apart

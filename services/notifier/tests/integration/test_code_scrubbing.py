@@ -18,13 +18,14 @@ import asyncpg
 import pytest
 
 from shared.app import RUNTIME_KEY
-from shared.testing.infra import create_test_vhost, delete_test_vhost
+from testsupport.infra import create_test_vhost, delete_test_vhost
 from notifier.adapters import message_store as store
 from notifier.app import create_app
 from notifier.domain.masking import CODE_MASK, SQL_CODE_PATTERN, mask_codes
 from notifier.domain.templates import EV_VERIFICATION, render
-from notifier.testing import events as ev
-from notifier.testing.harness import new_phone, wait_until
+from testsupport.notifier import events as ev
+from testsupport.generators import new_phone
+from testsupport.notifier.harness import wait_until
 
 CODE = "483920"
 

@@ -16,7 +16,7 @@ from notifier.adapters.http_provider import HttpSmsProvider, parse_retry_after
 from notifier.adapters.sms_provider import PermanentSendError, RetryableSendError, SendResult
 from notifier.domain.retry_policy import Outcome, RetryPolicy
 from notifier.domain.templates import render
-from notifier.testing.fake_provider import run_fake_provider
+from testsupport.notifier.fake_provider import run_fake_provider
 
 PHONE = "13800000000"
 

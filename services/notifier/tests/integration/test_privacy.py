@@ -8,8 +8,8 @@ import logging
 import structlog
 
 from shared.logging import configure_logging
-from notifier.testing import events as ev
-from notifier.testing.harness import new_phone
+from testsupport.notifier import events as ev
+from testsupport.generators import new_phone
 
 
 async def test_logs_hold_no_code_and_no_full_phone_and_the_code_is_masked_once_sent(notifier_env, capsys):

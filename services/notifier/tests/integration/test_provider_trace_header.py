@@ -7,7 +7,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate
 
 from notifier.adapters.http_provider import HttpSmsProvider
-from notifier.testing.fake_provider import run_fake_provider
+from testsupport.notifier.fake_provider import run_fake_provider
 
 PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from notifier.testing import events as ev
-from notifier.testing.harness import new_phone
+from testsupport.notifier import events as ev
+from testsupport.generators import new_phone
 
 
 async def test_queue_near_sends_one_sms_per_booking(notifier_env):

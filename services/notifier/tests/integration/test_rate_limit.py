@@ -7,8 +7,8 @@ import uuid
 from collections import Counter
 from datetime import datetime
 
-from notifier.testing import events as ev
-from notifier.testing.harness import new_phone
+from testsupport.notifier import events as ev
+from testsupport.generators import new_phone
 
 RATE = 20
 MESSAGES = 100

@@ -12,7 +12,8 @@ import aiohttp
 from shared.app import RUNTIME_KEY
 from notifier.app import SENDER_KEY
 from notifier.service.sweeper import sweep_once
-from notifier.testing.harness import new_phone, received
+from testsupport.generators import new_phone
+from testsupport.notifier.harness import received
 
 
 async def insert_message(env, *, status: str, attempts: int = 0, lease_until=None, next_attempt_at=None,

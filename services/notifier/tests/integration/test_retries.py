@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from notifier.testing import events as ev
-from notifier.testing.harness import new_phone, received, wait_until
+from testsupport.notifier import events as ev
+from testsupport.generators import new_phone
+from testsupport.notifier.harness import received, wait_until
 
 
 async def test_503_twice_then_200_is_one_delivered_message_after_three_attempts(notifier_env):

@@ -8,8 +8,9 @@ import uuid
 
 from notifier.adapters import message_store
 from notifier.app import SENDER_KEY
-from notifier.testing import events as ev
-from notifier.testing.harness import new_phone, received
+from testsupport.notifier import events as ev
+from testsupport.generators import new_phone
+from testsupport.notifier.harness import received
 
 
 async def test_the_attempt_is_recorded_before_the_call_and_the_permit_returns_before_the_outcome(

@@ -8,8 +8,9 @@ import uuid
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
 
-from notifier.testing import events as ev
-from notifier.testing.harness import new_phone, received
+from testsupport.notifier import events as ev
+from testsupport.generators import new_phone
+from testsupport.notifier.harness import received
 
 
 async def test_every_sms_continues_the_trace_of_its_event(notifier_env):

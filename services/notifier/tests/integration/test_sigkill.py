@@ -9,9 +9,10 @@ import signal
 import uuid
 from pathlib import Path
 
-from notifier.testing import events as ev
-from notifier.testing.harness import new_phone, wait_until
-from notifier.testing.process import NotifierProcess
+from testsupport.notifier import events as ev
+from testsupport.generators import new_phone
+from testsupport.notifier.harness import wait_until
+from testsupport.notifier.process import NotifierProcess
 
 BOOKINGS, CODES = 360, 40
 MAX_IN_FLIGHT = 8

@@ -7,8 +7,9 @@ import uuid
 from datetime import timedelta
 
 from shared.app import RUNTIME_KEY
-from notifier.testing import events as ev
-from notifier.testing.harness import new_phone, wait_until
+from testsupport.notifier import events as ev
+from testsupport.generators import new_phone
+from testsupport.notifier.harness import wait_until
 
 
 async def test_each_event_type_sends_one_sms_with_its_text(notifier_env):

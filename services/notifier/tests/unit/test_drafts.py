@@ -5,7 +5,7 @@ import pytest
 
 from notifier.domain.drafts import draft_for
 from notifier.domain.templates import TemplateDataError
-from notifier.testing import events as ev
+from testsupport.notifier import events as ev
 
 PHONE = "13812345678"
 

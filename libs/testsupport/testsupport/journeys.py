@@ -4,7 +4,6 @@ moving the clock (each service's own ``/_test/clock``) and reading the fake SMS 
 from __future__ import annotations
 
 import asyncio
-import random
 import subprocess
 import sys
 import uuid
@@ -14,20 +13,10 @@ from typing import Any
 
 import aiohttp
 
+from .generators import new_phone
 from .system import REPO, System
 
 PASSWORD = "Zx9!card-center"
-
-
-def random_phone() -> str:
-    return f"1{random.choice('3456789')}{random.randrange(10**9):09d}"
-
-
-def org_code(seed: int | None = None) -> str:
-    """A valid 9-character organisation code (GB 11714 check character)."""
-    from booking.domain.org_codes import org_code_check_char
-    body = f"{seed if seed is not None else random.randrange(10**8):08d}"[-8:]
-    return body + org_code_check_char(body)
 
 
 @dataclass
@@ -50,7 +39,7 @@ class Gateway:
     def __init__(self, system: System, http: aiohttp.ClientSession, sms) -> None:
         self.system = system
         self.http = http
-        self.sms = sms          # notifier.testing.fake_provider.FakeProviderState
+        self.sms = sms          # testsupport.notifier.fake_provider.FakeProviderState
         self.url = system.gateway_url
         self.people: list[Agent] = []   # signed in again whenever the clock moves
 
@@ -101,7 +90,7 @@ class Gateway:
 
     # --- people -------------------------------------------------------------------------
     async def register(self, *, org: str | None = None) -> Agent:
-        agent = Agent(username=f"a{uuid.uuid4().hex[:10]}", phone=random_phone())
+        agent = Agent(username=f"a{uuid.uuid4().hex[:10]}", phone=new_phone())
         code = await self.code_for(agent.phone)
         body = {"phone": agent.phone, "sms_code": code, "username": agent.username,
                 "password": agent.password, "name": agent.name}
@@ -119,7 +108,7 @@ class Gateway:
 
     async def operator(self, role: str) -> Agent:
         """A staff or admin account, made by the operator command as ops would."""
-        agent = Agent(username=f"{role}{uuid.uuid4().hex[:8]}", phone=random_phone(), name="窗口")
+        agent = Agent(username=f"{role}{uuid.uuid4().hex[:8]}", phone=new_phone(), name="窗口")
         env = self.system.env_used
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "identity", "create-user", "--username", agent.username, "--name", agent.name,
@@ -152,5 +141,5 @@ class TokenMint:
         user_id = str(uuid.uuid4())
         token = issue_access_token(self.key, sub=user_id, roles=roles, name="压力测试", now=now,
                                    ttl=timedelta(days=30))
-        return Agent(username=user_id[:12], phone=phone or random_phone(), user_id=user_id,
+        return Agent(username=user_id[:12], phone=phone or new_phone(), user_id=user_id,
                      tokens={"access_token": token})

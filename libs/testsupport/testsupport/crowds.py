@@ -7,7 +7,8 @@ import asyncio
 import random
 from datetime import datetime
 
-from .journeys import Gateway, TokenMint, org_code
+from .generators import new_org_code
+from .journeys import Gateway, TokenMint
 
 
 async def raise_capacity(gw: Gateway, mint: TokenMint, now: datetime, slots, capacity: int) -> None:
@@ -27,7 +28,7 @@ def crowd_bookings(mint: TokenMint, now: datetime, slots, total: int, *, phone_p
         day, period = slots[i % per_agent]
         jobs.append((agents[i // per_agent], {
             "date": day, "period": period, "contact_name": "王五", "contact_phone": f"{phone_prefix}{i:08d}",
-            "enterprises": [{"org_code": org_code(random.randrange(10**8)),
+            "enterprises": [{"org_code": new_org_code(),
                              "businesses": [{"type": "BUY_READER"}]}]}))
     return jobs
 

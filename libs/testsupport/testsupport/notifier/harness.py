@@ -3,19 +3,17 @@ PostgreSQL and RabbitMQ, events published on a test's own exchange, the fake pro
 over HTTP, and reads of the test's own schema."""
 from __future__ import annotations
 
-import asyncio
-import itertools
 import json
-import random
 from dataclasses import dataclass, field
 
 import asyncpg
 
 from shared.app import RUNTIME_KEY
-from shared.testing.messaging import bound_queue, drain
+from testsupport.messaging import bound_queue, drain
+from testsupport.waiting import wait_for
 
-from ..app import create_app
-from ..settings import NotifierSettings
+from notifier.app import create_app
+from notifier.settings import NotifierSettings
 from .events import body
 from .fake_provider import FakeProvider
 
@@ -24,25 +22,10 @@ FAST = dict(retry_base_seconds=0.05, retry_cap_seconds=0.2, retry_max_attempts=4
             lease_seconds=2.0, provider_timeout_seconds=1.0, pending_grace_seconds=0.3,
             provider_rate_per_second=0)
 
-_phones = itertools.count(random.randrange(10**6) * 100)
-
-
-def new_phone() -> str:
-    """A mobile number no other test of this session uses."""
-    return f"139{next(_phones) % 10**8:08d}"
-
 
 async def wait_until(predicate, timeout: float = 20.0, interval: float = 0.05):
-    """Poll an (async) predicate until it is truthy; return its last value."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value or loop.time() > deadline:
-            return value
-        await asyncio.sleep(interval)
+    """``wait_for`` with the notifier tests' defaults (20 s)."""
+    return await wait_for(predicate, timeout=timeout, every=interval)
 
 
 @dataclass

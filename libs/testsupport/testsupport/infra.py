@@ -12,8 +12,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
-from ..db import with_database
-from ..ops.create_roles import create_roles, drop_roles_named, roles_for, url_for_role
+from shared.db import with_database
+from shared.ops.create_roles import create_roles, drop_roles_named, roles_for, url_for_role
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/"

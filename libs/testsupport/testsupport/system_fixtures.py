@@ -18,7 +18,7 @@ from .system import System
 
 @pytest.fixture(scope="session")
 async def sms_provider():
-    from notifier.testing.fake_provider import run_fake_provider
+    from testsupport.notifier.fake_provider import run_fake_provider
     async with run_fake_provider() as fake:
         yield fake
 

@@ -1,6 +1,6 @@
 """A fake SMS provider speaking api.md's protocol, for tests and the local run.
 
-Run it:  ``python -m notifier.testing.fake_provider --port 9010`` and point the notifier at
+Run it:  ``python -m testsupport.notifier.fake_provider --port 9010`` and point the notifier at
 it with ``SMS_PROVIDER=http SMS_HTTP_URL=http://127.0.0.1:9010/sms``.
 
 In tests: ``async with run_fake_provider() as fake: ...`` starts it on a free loopback
@@ -346,7 +346,7 @@ async def run_fake_provider(host: str = "127.0.0.1", port: int = 0, *,
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m notifier.testing.fake_provider",
+    parser = argparse.ArgumentParser(prog="python -m testsupport.notifier.fake_provider",
                                      description="A fake SMS provider (api.md protocol) for tests and local runs.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9010)

@@ -11,6 +11,8 @@ from shared.bus import Bus, Topology
 from shared.db import Database, create_pool
 from shared.migrations import migrate
 
+from .waiting import wait_for  # noqa: F401  (the messaging tests' historical import)
+
 
 @asynccontextmanager
 async def database(url: str, schema: str):
@@ -60,15 +62,3 @@ async def drain(queue, expected: int, timeout: float = 15.0, settle: float = 0.5
                 continue
         got.append(msg)
     return got
-
-
-async def wait_for(predicate, timeout: float = 15.0, every: float = 0.05):
-    """Poll an async predicate until its answer is truthy or ``timeout`` passes; returns
-    its last answer (so a predicate can hand back what it found)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = await predicate()
-        if result or loop.time() > deadline:
-            return result
-        await asyncio.sleep(every)

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..broker_access import service_url, user_name, vhost_of
-from ..contracts.producers import SERVICES
-from ..ops.create_broker_users import apply, delete
+from shared.broker_access import service_url, user_name, vhost_of
+from shared.contracts.producers import SERVICES
+from shared.ops.create_broker_users import apply, delete
 
 
 @dataclass

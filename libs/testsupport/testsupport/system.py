@@ -19,7 +19,7 @@ import aiohttp
 from .fixtures import free_port
 from .infra import create_service_roles
 
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[3]
 SERVICES = ("identity", "booking", "allocator", "notifier")
 
 
