@@ -20,6 +20,7 @@ from aiohttp import web
 
 from testsupport.fixtures import free_port
 from testsupport.gateway import needs_nginx, nginx_argv, render_mod, run_dir, started
+from testsupport.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("identity", "booking", "allocator", "notifier")
@@ -164,9 +165,11 @@ async def test_streams_per_address_are_limited_with_a_429_problem(gateway, booki
         assert r.status == 200
     # One ends, one more may open.
     opened.pop().close()
-    await asyncio.sleep(0.3)
-    async with http.get(base + PLACE) as again:
-        assert again.status == 200
+
+    async def one_more_opens() -> bool:
+        async with http.get(base + PLACE) as again:
+            return again.status == 200
+    assert await wait_for(one_more_opens, timeout=5, every=0.1)
     for r in opened:
         r.close()
 
@@ -206,9 +209,10 @@ async def test_the_display_token_reaches_no_log_line(gateway, booking, http):
             assert r.status == 502
     finally:
         await booking.start()
-    await asyncio.sleep(0.3)
-    lines = [json.loads(line) for line in gateway["stdout"].read_text().splitlines() if line.strip()]
-    streams = [line for line in lines if line["path"] == "/api/v1/display/stream"]
-    assert {line["status"] for line in streams} >= {200, 502}
+
+    def stream_lines() -> list[dict]:
+        lines = [json.loads(line) for line in gateway["stdout"].read_text().splitlines() if line.strip()]
+        return [line for line in lines if line["path"] == "/api/v1/display/stream"]
+    assert await wait_for(lambda: {line["status"] for line in stream_lines()} >= {200, 502}, timeout=5)
     assert TOKEN not in gateway["stdout"].read_text()
     assert TOKEN not in gateway["stderr"].read_text()

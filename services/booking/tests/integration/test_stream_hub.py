@@ -11,6 +11,7 @@ import pytest
 
 from booking.streams import HUB_KEY
 from booking.streams.hub import RESYNC
+from testsupport.waiting import wait_for
 
 
 @pytest.fixture
@@ -54,8 +55,7 @@ async def test_a_client_that_does_not_keep_up_is_dropped_not_buffered(service, h
         await notify(service, "booking_calls", call(1000 + seq, service.center))
         if seq % 8 == 0:
             reader.pending()                      # this one reads as it goes
-    await asyncio.sleep(0.5)
-    assert slow.reason == "slow" and slow not in hub.subscribers
+    assert await wait_for(lambda: slow.reason == "slow" and slow not in hub.subscribers, timeout=5)
     assert await next_item(slow) is None          # what it had queued is let go, then the end
     assert reader.reason is None and reader in hub.subscribers
     reader.close()
@@ -66,10 +66,7 @@ async def test_last_event_id_replays_what_came_after_it_while_in_memory(service,
         await notify(service, "booking_calls", call(seq, center))
     async def heard():
         return [s for s, _c, _d in hub.recent][-4:] == [201, 202, 203, 204]
-    for _ in range(50):
-        if await heard():
-            break
-        await asyncio.sleep(0.1)
+    await wait_for(heard, timeout=5, every=0.1)
     assert [c["seq"] for c in hub.replay_after(service.center, "201")] == [203, 204]
     assert hub.replay_after(service.center, "204") == []
     # Not in memory (too old, or never heard here), or not a number: the whole board instead.
@@ -83,10 +80,7 @@ async def test_the_replay_memory_keeps_the_last_200_calls(service, hub):
             for seq in range(3000, 3250):
                 await conn.execute("SELECT pg_notify('booking_calls', $1)",
                                    orjson.dumps(call(seq, service.center)).decode())
-    for _ in range(50):
-        if hub.recent and hub.recent[-1][0] == 3249:
-            break
-        await asyncio.sleep(0.1)
+    await wait_for(lambda: hub.recent and hub.recent[-1][0] == 3249, timeout=5, every=0.1)
     assert len(hub.recent) == 200
     assert hub.replay_after(service.center, "3049") is None
     assert [c["seq"] for c in hub.replay_after(service.center, "3247")] == [3248, 3249]
@@ -94,10 +88,7 @@ async def test_the_replay_memory_keeps_the_last_200_calls(service, hub):
 
 async def test_a_lost_listen_connection_is_replaced_and_every_client_resyncs(service, hub):
     await notify(service, "booking_calls", call(301, service.center))
-    for _ in range(50):
-        if any(s == 301 for s, _c, _d in hub.recent):
-            break
-        await asyncio.sleep(0.1)
+    await wait_for(lambda: any(s == 301 for s, _c, _d in hub.recent), timeout=5, every=0.1)
     sub = hub.subscribe(service.center)
     before = hub.listener.connections
     # The server ends the listen connection (a restart, a failover, an admin's kill).

@@ -9,7 +9,6 @@ PostgreSQL and RabbitMQ:
   without the TTL is migrated the way docs/security.md tells operators."""
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -26,6 +25,7 @@ from notifier.domain.templates import EV_VERIFICATION, render
 from testsupport.notifier import events as ev
 from testsupport.generators import new_phone
 from testsupport.notifier.harness import wait_until
+from testsupport.waiting import holds_throughout
 
 CODE = "483920"
 
@@ -148,8 +148,8 @@ async def test_the_sms_dead_letter_queue_forgets_after_its_ttl_and_an_old_one_is
         app = create_app(env.settings(amqp_url=amqp_url, sms_dead_ttl_hours=2 / 3600))
         client = await aiohttp_client(app)
         runtime = app[RUNTIME_KEY]
-        await asyncio.sleep(3)
-        assert not runtime.consumers                      # PRECONDITION_FAILED: retried, not ready
+        # PRECONDITION_FAILED: retried, not ready, for as long as the old queue stands
+        assert await holds_throughout(lambda: not runtime.consumers, seconds=3)
         assert (await client.get("/readyz")).status == 503
         # The operator's step: the dead letters looked at (replay_dead --list), the queue deleted.
         channel = await conn.channel()                     # the refused declare closed nothing of ours

@@ -17,6 +17,7 @@ from notifier.adapters.sms_provider import PermanentSendError, RetryableSendErro
 from notifier.domain.retry_policy import Outcome, RetryPolicy
 from notifier.domain.templates import render
 from testsupport.notifier.fake_provider import run_fake_provider
+from testsupport.waiting import wait_for
 
 PHONE = "13800000000"
 
@@ -161,7 +162,7 @@ async def test_timed_out_send_retried_with_same_ref_lands_once(fake, session):
     provider = HttpSmsProvider(fake.url, session=session, timeout=0.1)
     with pytest.raises(RetryableSendError):
         await provider.send(PHONE, "【制卡中心】late", "msg-late")
-    await asyncio.sleep(0.4)  # the slow handler finishes and records it
+    assert await wait_for(lambda: [m.ref for m in fake.state.messages] == ["msg-late"], timeout=5)  # the slow handler records it
     fake.state.set_delay(0)
     result = await provider.send(PHONE, "【制卡中心】late", "msg-late")
     assert [m.ref for m in fake.state.messages] == ["msg-late"]
