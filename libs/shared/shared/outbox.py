@@ -131,7 +131,7 @@ class OutboxRelay:
         try:
             self._listener = await asyncpg.connect(self.dsn, timeout=self.db.acquire_timeout)
             await self._listener.add_listener(notify_channel(self.db.schema), lambda *_: self._ticker.wake())
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        except TRANSIENT_DB_ERRORS as exc:
             # Polling still works without it; try again next round.
             log.warning("outbox_listen_failed", error=type(exc).__name__)
             self._listener = None
