@@ -1,6 +1,8 @@
 """What every service's ``create_app(settings)`` is built on: one ``Runtime`` holding the
 clock, pool, bus, relay and consumers, each resource opened and closed by a cleanup
-context, consumers and relay stopped in ``on_shutdown`` so in-flight work finishes."""
+context, consumers and relay stopped in ``on_shutdown`` so in-flight work finishes; and
+``ServiceContext``, the base of each service's own context (``<Service>Context``, built by
+the service's ``bootstrap.py``)."""
 from __future__ import annotations
 
 import asyncio
@@ -62,6 +64,37 @@ class Runtime:
 
 
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
+
+
+@dataclass
+class ServiceContext:
+    """What a service's use cases, consumers and background loops are handed: the shared
+    runtime, plus (in the service's subclass) its own metrics, policies and workers. One
+    per app, built by the service's ``bootstrap.py``."""
+    runtime: Runtime
+
+    # The pool and the bus exist only once the app has started: read through the runtime.
+    @property
+    def settings(self) -> ServiceSettings:
+        return self.runtime.settings
+
+    @property
+    def db(self) -> Database:
+        return self.runtime.db
+
+    @property
+    def clock(self) -> Clock:
+        return self.runtime.clock
+
+    @property
+    def producer(self) -> str:
+        """The producer name on every event this service writes: its ``service_name``, said
+        once, in the settings."""
+        return self.runtime.settings.service_name
+
+    def token_verifier(self) -> TokenVerifier | None:
+        """How the routes check access tokens; None: the shared way (the JWKS over HTTP)."""
+        return None
 
 
 def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None,

@@ -14,6 +14,11 @@ import asyncpg
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
+# "The database is down or slow right now": what a background pass or a live stream logs
+# and tries again later, instead of ending. Anything else is a bug and is raised.
+TRANSIENT_DB_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
 
 def check_schema_name(schema: str) -> str:
     if not SCHEMA_NAME.match(schema):

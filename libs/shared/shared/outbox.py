@@ -19,10 +19,11 @@ from opentelemetry.trace import SpanKind
 
 from . import tracing
 from .bus import Bus
-from .db import Database
+from .db import TRANSIENT_DB_ERRORS, Database
 from .events import Envelope, make_envelope
 from .logging import get_logger
 from .metrics import ServiceMetrics
+from .ticker import Ticker
 
 log = get_logger(__name__)
 
@@ -107,28 +108,21 @@ class OutboxRelay:
         self.keep_sent = keep_sent
         # Events carrying a secret (a verification code) leave no copy once the broker has them.
         self.purge_types = purge_types
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task | None = None
+        # The shared background loop: a pass at once after a NOTIFY, again at once while
+        # batches come full, and one last pass at stop.
+        self._ticker = Ticker("outbox-relay", self._pass, poll_interval, final_pass=True)
+        self._last_cleanup = 0.0
         self._listener: asyncpg.Connection | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._ticker.start()
 
     def wake(self) -> None:
-        self._wake.set()
+        self._ticker.wake()
 
     async def stop(self, flush_timeout: float = 5.0) -> None:
         """Stop after one last pass, so what was committed before shutdown goes out."""
-        self._stopping = True
-        self._wake.set()
-        if self._task:
-            try:
-                await asyncio.wait_for(self._task, flush_timeout)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._task
+        await self._ticker.stop(flush_timeout)
         await self._close_listener()
 
     async def _listen(self) -> None:
@@ -136,8 +130,8 @@ class OutboxRelay:
             return
         try:
             self._listener = await asyncpg.connect(self.dsn, timeout=self.db.acquire_timeout)
-            await self._listener.add_listener(notify_channel(self.db.schema), lambda *_: self._wake.set())
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+            await self._listener.add_listener(notify_channel(self.db.schema), lambda *_: self._ticker.wake())
+        except TRANSIENT_DB_ERRORS as exc:
             # Polling still works without it; try again next round.
             log.warning("outbox_listen_failed", error=type(exc).__name__)
             self._listener = None
@@ -148,28 +142,20 @@ class OutboxRelay:
                 await self._listener.close()
         self._listener = None
 
-    async def _run(self) -> None:
-        last_cleanup = 0.0
+    async def _pass(self) -> bool:
+        """One batch (and now and then the clean-up); True when the batch came full."""
+        await self._listen()
         loop = asyncio.get_running_loop()
-        while True:
-            await self._listen()
-            self._wake.clear()
-            try:
-                sent = await self.relay_once()
-                if loop.time() - last_cleanup > 300:
-                    await self._delete_old_sent()
-                    last_cleanup = loop.time()
-                await self._observe_backlog()
-            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError,
-                    asyncpg.InterfaceError) as exc:
-                log.warning("outbox_relay_db_error", error=type(exc).__name__)
-                sent = 0
-            if self._stopping:
-                return
-            if sent >= self.batch_size:
-                continue  # more waiting: no pause
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+        try:
+            sent = await self.relay_once()
+            if loop.time() - self._last_cleanup > 300:
+                await self._delete_old_sent()
+                self._last_cleanup = loop.time()
+            await self._observe_backlog()
+        except TRANSIENT_DB_ERRORS as exc:
+            log.warning("outbox_relay_db_error", error=type(exc).__name__)
+            sent = 0
+        return sent >= self.batch_size   # more waiting: no pause
 
     async def relay_once(self) -> int:
         """Publish one batch; return how many rows were confirmed and marked sent."""

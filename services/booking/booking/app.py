@@ -1,43 +1,21 @@
-"""The booking service's aiohttp application: HTTP API, event consumers, outbox relay and
-the cutoff scheduler."""
+"""The booking service's aiohttp application: the shared base (health, metrics, pool, bus,
+relay) with what ``bootstrap`` builds and wires (HTTP API, event consumers, the cutoff
+scheduler, the live-call streams)."""
 from __future__ import annotations
-
-from pathlib import Path
 
 from aiohttp import web
 
-import shared.contracts  # noqa: F401  registers every event model the consumers parse
-from shared.app import Runtime, create_base_app
+from shared.app import create_base_app
 
-from .api import routes
 from .api.context import CONTEXT_KEY
-from .api.openapi import openapi_routes
-from .consumers import allocation_events, identity_events, notification_events
-from . import streams
-from .scheduling import lifecycle
-from .service.context import BookingContext
+from .bootstrap import MIGRATIONS, bootstrap, wire
 from .settings import BookingSettings
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 __all__ = ["CONTEXT_KEY", "MIGRATIONS", "create_app"]  # CONTEXT_KEY: for tests and tools driving use cases
 
 
 def create_app(settings: BookingSettings | None = None) -> web.Application:
-    settings = settings or BookingSettings()
-    runtime = Runtime(settings, MIGRATIONS)
-    ctx = BookingContext(runtime)
-    # Consumers are declared before the base app starts the broker connection.
-    runtime.queue(identity_events.QUEUE, identity_events.BINDINGS, identity_events.handler(ctx))
-    runtime.queue(notification_events.QUEUE, notification_events.BINDINGS, notification_events.handler(ctx))
-    # A completion carries a whole day (thousands of assignments): few in hand at once.
-    runtime.queue(allocation_events.QUEUE, allocation_events.BINDINGS, allocation_events.handler(ctx),
-                  prefetch=2)
-    app = create_base_app(runtime)
-    # The app's one BookingContext (it owns the app's metrics): the handlers read it
-    # (booking.api.context), as do tests and tools that drive use cases directly.
-    app[CONTEXT_KEY] = ctx
-    app.add_routes(routes())
-    app.add_routes(openapi_routes())
-    lifecycle.install(app, ctx)
-    streams.install(app, ctx)    # the live calls (SSE), after the pool opens, ended at shutdown
+    ctx = bootstrap(settings or BookingSettings())
+    app = create_base_app(ctx.runtime, verifier=ctx.token_verifier())
+    wire(app, ctx)
     return app

@@ -1,5 +1,5 @@
-"""The service's logger (structlog, JSON, request and correlation ids bound by the shared
-middleware and consumer)."""
+"""Only for ``api/streams.py``, until the api layer's rewrite takes the one style every
+module uses: ``log = get_logger(__name__)`` (``shared.logging``)."""
 from shared.logging import get_logger
 
-log = get_logger("booking")
+log = get_logger("booking.api")

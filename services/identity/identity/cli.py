@@ -17,7 +17,7 @@ from identity.app import MIGRATIONS
 from identity.domain.users import Role
 from identity.service.commands import CreateUser
 from identity.service.registration import create_user
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 from identity.settings import IdentitySettings
 
 COMMAND = "create-user"
@@ -65,6 +65,6 @@ async def _create(settings: IdentitySettings, cmd: CreateUser):
     runtime.db = Database(pool, settings.db_schema, settings.db_acquire_timeout)
     try:
         # The event goes to the outbox; the running service's relay publishes it.
-        return await create_user(IdentityRuntime.build(runtime, settings), cmd)
+        return await create_user(IdentityContext.build(runtime), cmd)
     finally:
         await runtime.db.close()

@@ -1,0 +1,1 @@
+"""asyncpg repositories: SQL over the connection the caller holds inside its transaction."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 
-from shared.app import Runtime
 from shared.consumer import Delivery, Unretryable
 from shared.contracts.allocator import ALLOCATION_COMPLETED
 from shared.contracts.booking import ALLOCATION_REQUESTED
@@ -30,16 +29,16 @@ from shared.logging import get_logger
 from shared.outbox import OutboxRow, add_rows
 
 from ..domain import InvalidSnapshot
-from ..memory import give_back_memory
 from ..service import allocation
-from ..service.request_reader import AllocationRequest, read_request
-from ..settings import PolicyBook
+from ..service.context import AllocatorContext
+from ..service.request_reader import AllocationRequest
 
 log = get_logger(__name__)
 QUEUE = "allocator.requests"
+BINDINGS = (ALLOCATION_REQUESTED,)
 
 
-def allocation_requests(runtime: Runtime, policies: PolicyBook):
+def handler(ctx: AllocatorContext):
     async def on_allocation_requested(delivery: Delivery) -> None:
         request: AllocationRequest = delivery.data   # made by read_request
         log.info("allocation_request_received", center=request.center,
@@ -47,13 +46,13 @@ def allocation_requests(runtime: Runtime, policies: PolicyBook):
         try:
             # ~1-2 s of CPU on a busy day: off the event loop, so health checks, the API and
             # the outbox relay keep running (the GIL is shared, so they run slower, not never).
-            computed = await asyncio.to_thread(allocation.compute, request, policies)
+            computed = await asyncio.to_thread(allocation.compute, request, ctx.policies)
         except InvalidSnapshot as exc:
             log.error("allocation_snapshot_invalid", detail=exc.detail[:500],
                       event_id=str(delivery.envelope.id))
             raise Unretryable(f"InvalidSnapshot: {exc.detail[:300]}") from exc
         request.snapshot = None   # scheduled: the rows and notices are all that is needed now
-        now = runtime.clock.now()
+        now = ctx.clock.now()
         recorded = await allocation.record(delivery.conn, computed,
                                            request_event_id=delivery.envelope.id, now=now)
         event_id, envelope_json = allocation.completed_envelope(
@@ -73,9 +72,3 @@ def allocation_requests(runtime: Runtime, policies: PolicyBook):
 
     return on_allocation_requested
 
-
-def register(runtime: Runtime, policies: PolicyBook) -> None:
-    """Declare the queue (before ``create_base_app``): started, stopped and awaited by
-    /readyz with the shared consumers."""
-    runtime.queue(QUEUE, (ALLOCATION_REQUESTED,), allocation_requests(runtime, policies),
-                  reader=read_request, after_large_body=give_back_memory)

@@ -1,2 +1,3 @@
-"""Event handlers: each takes a shared.consumer.Delivery, whose connection is already in
-the inbox transaction, and hands the event to a use case."""
+"""Event handlers (``QUEUE``, ``BINDINGS``, ``handler(ctx)``, declared by ``bootstrap``): each takes a
+shared.consumer.Delivery, whose connection is already in the inbox transaction, and hands
+the event to a use case."""

@@ -8,15 +8,16 @@ from __future__ import annotations
 import uuid
 
 from shared import tracing
-from shared.logging import bind_context, clear_context
+from shared.logging import bind_context, clear_context, get_logger
 
 from ..adapters.cutoffs import Cutoffs
-from ..log import log
 from ..service.calendar_watch import report_unconfirmed
 from ..service.context import BookingContext
 from ..service.cutoff_close import close_date
 from ..service.cutoff_due import dates_due
 from ..service.no_show_sweep import sweep_no_shows
+
+log = get_logger(__name__)
 
 
 async def run_pass(ctx: BookingContext) -> None:

@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from shared.ticker import Ticker
+
 from ..service.context import BookingContext
 from .daily_work import run_pass
-from .loop import Ticker
 
 
 def install(app: web.Application, ctx: BookingContext) -> None:

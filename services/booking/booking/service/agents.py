@@ -6,10 +6,12 @@ from datetime import datetime
 import asyncpg
 
 from shared.contracts.identity import UserRegistered
+from shared.logging import get_logger
 
 from ..adapters.agents import Agents
-from ..log import log
 from .enterprises import add_known_enterprise
+
+log = get_logger(__name__)
 
 
 async def agent_registered(conn: asyncpg.Connection, user: UserRegistered, now: datetime) -> None:

@@ -14,14 +14,17 @@ from datetime import datetime, time
 
 from shared.consumer import Delivery
 from shared.contracts.allocator import AllocationCompleted, Assignment
+from shared.logging import get_logger
 
 from ..adapters.cutoffs import Cutoffs
 from ..adapters.day_bookings import DayBookings
 from ..domain.booking import Allocation
 from ..domain.errors import NotActive
-from ..log import log
 from .context import BookingContext
 from .outgoing_events import integration_events, publish_caused_by
+
+log = get_logger(__name__)
+
 
 class AllocationOvertaken(RuntimeError):
     """A re-run was requested while this completion was being applied: roll it back. The

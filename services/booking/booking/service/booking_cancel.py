@@ -5,16 +5,19 @@ period's capacity, count the cancellation against the agent's rights (possibly
 suspending them), and publish booking.cancelled (and booking.suspended)."""
 from __future__ import annotations
 
+from shared.logging import get_logger
+
 from ..adapters.bookings import BookingRepository
 from ..adapters.capacity import CapacityCounters
 from ..adapters.cutoffs import Cutoffs
 from ..domain.errors import CutoffPassed
-from ..log import log
 from .calendars import effective_cutoff, working_calendar
 from .context import BookingContext
 from .outgoing_events import publish_booking_events
 from .rights import count_cancellation
 from .views import booking_view
+
+log = get_logger(__name__)
 
 
 async def cancel_booking(ctx: BookingContext, agent_id: str, booking_id: str,

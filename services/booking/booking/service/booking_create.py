@@ -13,18 +13,19 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from shared.errors import AppError
+from shared.logging import get_logger
 
 from ..adapters.booking_checks import BookingChecks, KeyClaim
 from ..adapters.idempotency_keys import IdempotencyKeys
 from ..adapters.new_bookings import KeptAnswer
 from ..domain.center import CenterConfig
 from ..domain.errors import IdempotencyKeyReused
-from ..log import log
 from .booking_steps import CreateBooking, apply_checks, new_booking, write
 from .calendars import working_calendar
 from .context import BookingContext
 from .idempotency import Answer, IdempotencyKey, refusal_answer
 
+log = get_logger(__name__)
 __all__ = ["CreateBooking", "create_booking"]
 
 

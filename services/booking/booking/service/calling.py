@@ -13,19 +13,21 @@ from datetime import datetime
 
 import asyncpg
 
+from shared.logging import get_logger
+
 from ..adapters.calls import ONE_OPEN_PER_BOOKING, ONE_OPEN_PER_DESK, Calls
 from ..adapters.desk_shifts import DeskShifts
 from ..adapters.waiting_line import WaitingLine
 from ..domain import calling
 from ..domain.center import CenterConfig
 from ..domain.errors import CallOpen, NoCall, NoShift, QueueEmpty
-from ..log import log
 from .call_board import board
 from .call_events import announce, tell_near
 from .calling_views import call_view
 from .context import BookingContext
 from .queue_place import place
 
+log = get_logger(__name__)
 __all__ = ["call", "recall", "skip", "close_call_of", "board", "place"]
 
 # A lost race on the one-open-call-per-booking index (which the lock should prevent) is

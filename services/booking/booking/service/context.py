@@ -1,11 +1,12 @@
 """What every use case needs from the running service: the database, the clock, the
 centers, the cached working calendars, booking's metrics and the producer name events go
-out under."""
+out under (``shared.app.ServiceContext``). Built once per app by ``booking.bootstrap``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
-from shared.app import Runtime
+from shared.app import ServiceContext
 
 from ..adapters.official_package import ChineseCalendarPackage, load_supplement
 from ..metrics import BookingMetrics
@@ -15,9 +16,8 @@ from .centers import Centers
 
 
 @dataclass
-class BookingContext:
+class BookingContext(ServiceContext):
     # One per app: it registers the app's own metrics on the runtime's registry.
-    runtime: Runtime
     centers: Centers = field(init=False)
     metrics: BookingMetrics = field(init=False)
     calendars: CalendarCache = field(init=False)
@@ -29,19 +29,6 @@ class BookingContext:
         self.calendars = CalendarCache(s.calendar_cache_seconds, package=ChineseCalendarPackage(supplement))
         self.metrics = BookingMetrics(self.runtime.metrics.registry)
 
-    # The pool exists only once the app has started: read it through the runtime each time.
-    @property
-    def db(self):
-        return self.runtime.db
-
-    @property
-    def clock(self):
-        return self.runtime.clock
-
     @property
     def settings(self) -> BookingSettings:
-        return self.runtime.settings  # type: ignore[return-value]
-
-    @property
-    def producer(self) -> str:
-        return self.runtime.settings.service_name
+        return cast(BookingSettings, self.runtime.settings)   # booking's bootstrap built it with these

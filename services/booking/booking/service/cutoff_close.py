@@ -17,13 +17,15 @@ from datetime import date, datetime
 
 from shared import outbox
 from shared.contracts.booking import ALLOCATION_REQUESTED, AllocationRequested, SnapshotPeriod
+from shared.logging import get_logger
 
 from ..adapters.capacity import CapacityCounters
 from ..adapters.cutoffs import CutoffRuns, Cutoffs
 from ..adapters.snapshots import DaySnapshots
 from ..domain.center import CenterConfig
-from ..log import log
 from .context import BookingContext
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

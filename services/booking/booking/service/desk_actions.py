@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from shared.logging import get_logger
+
 from ..adapters.bookings import BookingRepository
 from ..domain.booking import Booking
 from ..domain.center import CenterConfig
-from ..log import log
 from .calendars import effective_cutoff, working_calendar
 from .calling import close_call_of
 from .context import BookingContext
 from .outgoing_events import publish_booking_events
 from .rights import count_no_show
 from .views import booking_view
+
+log = get_logger(__name__)
 
 
 async def complete(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:

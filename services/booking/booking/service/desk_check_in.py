@@ -4,15 +4,18 @@ must stick although the answer is an error, so the no-show is saved and committe
 counted against the agent) before the refusal is raised."""
 from __future__ import annotations
 
+from shared.logging import get_logger
+
 from ..adapters.bookings import BookingRepository
 from ..adapters.day_bookings import DayBookings
 from ..domain.errors import Late
-from ..log import log
 from .calendars import effective_cutoff, working_calendar
 from .context import BookingContext
 from .outgoing_events import publish_booking_events
 from .rights import count_no_show
 from .views import booking_view
+
+log = get_logger(__name__)
 
 
 async def check_in(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:

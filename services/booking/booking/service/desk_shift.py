@@ -1,13 +1,16 @@
 """A clerk's shift at a desk (值班): taken, read, ended."""
 from __future__ import annotations
 
+from shared.logging import get_logger
+
 from ..adapters.calls import Calls
 from ..adapters.desk_shifts import DeskShifts
 from ..domain.center import CenterConfig
 from ..domain.errors import NoShift, ValidationFailed
-from ..log import log
 from .calling_views import shift_view
 from .context import BookingContext
+
+log = get_logger(__name__)
 
 
 class ShiftNotFound(NoShift):

@@ -9,13 +9,15 @@ from datetime import timedelta
 
 import orjson
 
+from shared.logging import get_logger
+
 from ..adapters.bookings import as_uuid
 from ..adapters.display_tokens import DisplayTokens
 from ..domain.center import CenterConfig
 from ..domain.errors import DisplayTokenInvalid, DisplayTokenNotFound
-from ..log import log
 from .context import BookingContext
 
+log = get_logger(__name__)
 LIFETIME = timedelta(days=30)
 REVOKED_CHANNEL = "booking_display_tokens"
 # token_urlsafe(32) is 43 characters; anything much longer is not one of ours (and is not hashed).

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from shared.logging import get_logger
+
 from ..adapters.bookings import BookingRepository
 from ..adapters.day_bookings import DayBookings
 from ..domain.center import CenterConfig
 from ..domain.service_day import last_closed_day
-from ..log import log
 from .context import BookingContext
 from .outgoing_events import publish_booking_events
 from .rights import count_no_show
+
+log = get_logger(__name__)
 
 
 async def sweep_no_shows(ctx: BookingContext, center: CenterConfig, now: datetime) -> int:

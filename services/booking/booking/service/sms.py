@@ -6,11 +6,14 @@ from datetime import datetime
 
 import asyncpg
 
+from shared.logging import get_logger
+
 from ..adapters.bookings import BookingRepository
 from ..domain.booking import SMS_OUTCOME_REPLACES, SmsStatus
-from ..log import log
 from .context import BookingContext
 from .outgoing_events import publish_booking_events
+
+log = get_logger(__name__)
 
 
 async def request_sms_resend(ctx: BookingContext, agent_id: str, booking_id: str) -> dict:

@@ -17,9 +17,11 @@ from collections import deque
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from ..log import log
+from shared.logging import get_logger
+
 from .listener import Listener
 
+log = get_logger(__name__)
 CALLS_CHANNEL = "booking_calls"
 TOKENS_CHANNEL = "booking_display_tokens"
 # What a stream client may see of a call: never the booking id (the board shows numbers only).

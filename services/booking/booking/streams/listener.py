@@ -13,8 +13,10 @@ from collections.abc import Callable
 
 import asyncpg
 
-from ..log import log
+from shared.db import TRANSIENT_DB_ERRORS
+from shared.logging import get_logger
 
+log = get_logger(__name__)
 PING_SECONDS = 5.0        # a connection that died without a FIN is found within this + the timeout
 PING_TIMEOUT = 5.0
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
@@ -51,7 +53,7 @@ class Listener:
                 await self._watch()
             except asyncio.CancelledError:
                 raise
-            except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except TRANSIENT_DB_ERRORS as exc:
                 log.warning("stream_listener_lost", error=type(exc).__name__)
             self.connected.clear()
             await self._close()

@@ -1,0 +1,1 @@
+"""Empty: identity consumes no events (it only produces them); here so every service has the same rooms."""

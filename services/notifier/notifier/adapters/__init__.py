@@ -1,0 +1,1 @@
+"""asyncpg repositories (the messages, the shared rate) and the SMS providers."""

@@ -5,29 +5,30 @@ from __future__ import annotations
 
 import uuid
 
-from shared.app import Runtime
 from shared.consumer import Delivery
 from shared.contracts.booking import (BOOKING_ALLOCATED, BOOKING_CANCELLED, BOOKING_CONFIRMED, BOOKING_QUEUE_NEAR,
                                       BOOKING_SUSPENDED, SMS_RESEND_REQUESTED)
 from shared.contracts.identity import CARD_BOUND, VERIFICATION_CODE_REQUESTED
 
+from ..service.context import NotifierContext
 from ..service.record_message import record_message
 from ..service.sender import Sender
-from ..settings import NotifierSettings
 
 QUEUE = "notifier.sms"
 BINDINGS = (VERIFICATION_CODE_REQUESTED, CARD_BOUND, BOOKING_CONFIRMED, BOOKING_ALLOCATED, BOOKING_CANCELLED,
             SMS_RESEND_REQUESTED, BOOKING_SUSPENDED, BOOKING_QUEUE_NEAR)
 
 
-def sms_event_handler(runtime: Runtime, sender: Sender, settings: NotifierSettings):
+def handler(ctx: NotifierContext):
+    settings = ctx.settings
+
     async def on_event(delivery: Delivery) -> None:
         message_id = await record_message(
-            delivery.conn, delivery.envelope, delivery.data, now=runtime.clock.now(),
+            delivery.conn, delivery.envelope, delivery.data, now=ctx.clock.now(),
             pending_grace=settings.pending_grace_seconds, tz=settings.center_timezone,
             phone_cap=settings.booking_sms_per_phone_per_day)
         if message_id is not None:
-            delivery.after_commit.append(_send(sender, message_id))
+            delivery.after_commit.append(_send(ctx.sender, message_id))
     return on_event
 
 

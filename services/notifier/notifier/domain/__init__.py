@@ -1,0 +1,1 @@
+"""The notifier's rules as plain Python, no I/O: texts, masking, statuses, the retry policy."""

@@ -5,16 +5,18 @@ as soon as the row is written): every replica reports the same figures, and the 
 and the alerts read them from any of them."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
-import asyncpg
+from typing import TYPE_CHECKING
 
 from shared.app import Runtime
+from shared.db import TRANSIENT_DB_ERRORS
 from shared.logging import get_logger
+from shared.ticker import Ticker
 
 from ..adapters import message_store as store
 from ..metrics import NotifierMetrics
+
+if TYPE_CHECKING:   # the context holds the gauges
+    from .context import NotifierContext
 
 log = get_logger(__name__)
 
@@ -28,26 +30,22 @@ async def refresh_backlog(rt: Runtime, metrics: NotifierMetrics) -> tuple[int, f
 
 
 class BacklogGauges:
-    def __init__(self, rt: Runtime, metrics: NotifierMetrics, interval: float) -> None:
-        self.rt = rt
-        self.metrics = metrics
-        self.interval = interval
-        self._task: asyncio.Task | None = None
+    """``refresh_backlog`` on the shared background loop, every ``backlog_refresh_seconds``."""
+
+    def __init__(self, ctx: NotifierContext) -> None:
+        self.ctx = ctx
+        self._ticker = Ticker("sms-backlog-gauges", self._pass, ctx.settings.backlog_refresh_seconds,
+                              stop_timeout=2.0)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="sms-backlog-gauges")
+        self._ticker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await self._ticker.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await refresh_backlog(self.rt, self.metrics)
-            except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                # The last figures stay; the database alerts say why.
-                log.warning("sms_backlog_read_failed", error=type(exc).__name__)
-            await asyncio.sleep(self.interval)
+    async def _pass(self) -> None:
+        try:
+            await refresh_backlog(self.ctx.runtime, self.ctx.metrics)
+        except TRANSIENT_DB_ERRORS as exc:
+            # The last figures stay; the database alerts say why.
+            log.warning("sms_backlog_read_failed", error=type(exc).__name__)

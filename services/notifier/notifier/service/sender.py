@@ -15,8 +15,8 @@ import os
 import socket
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from shared.app import Runtime
 from shared.logging import get_logger, mask_phone
 from shared import tracing
 from shared.outbox import OutboxRow
@@ -27,19 +27,21 @@ from ..adapters.rate_limiter import SharedRateLimiter
 from ..adapters.sms_provider import SendError, SendResult, SmsProvider
 from ..domain.message_status import DELIVERED, FAILED, RETRY, text_to_keep
 from ..domain.retry_policy import Decision, Outcome, RetryPolicy
-from ..metrics import NotifierMetrics
-from ..settings import NotifierSettings
 from .in_flight import InFlight
 from .outcome_events import delivered_event, failed_event
+
+if TYPE_CHECKING:   # the context holds the sender
+    from .context import NotifierContext
 
 log = get_logger(__name__)
 
 
 class Sender:
-    def __init__(self, runtime: Runtime, settings: NotifierSettings, metrics: NotifierMetrics) -> None:
-        self.rt = runtime
-        self.settings = settings
-        self.metrics = metrics
+    def __init__(self, ctx: NotifierContext) -> None:
+        self.ctx = ctx
+        self.rt = ctx.runtime
+        self.settings = settings = ctx.settings
+        self.metrics = metrics = ctx.metrics
         self.policy = RetryPolicy(base=settings.retry_base_seconds, cap=settings.retry_cap_seconds,
                                   max_attempts=settings.retry_max_attempts)
         self.in_flight = InFlight(settings.max_in_flight, on_change=metrics.in_flight.set)
@@ -165,7 +167,7 @@ class Sender:
                       reason: str | None, status_code: int | None) -> None:
         now = self.rt.clock.now()
         body = text_to_keep(msg.body, sensitive=msg.sensitive, final=decision.final)
-        producer = self.settings.service_name
+        producer = self.ctx.producer
         if decision.outcome is Outcome.DELIVERED:
             provider_id = result.provider_id if result else None
             fields = dict(status=DELIVERED, provider_id=provider_id,

@@ -10,13 +10,13 @@ for any replica - one started by the autoscaler included - to take."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import timedelta
-
-import asyncpg
+from typing import TYPE_CHECKING
 
 from shared.app import Runtime
+from shared.db import TRANSIENT_DB_ERRORS
 from shared.logging import get_logger
+from shared.ticker import Ticker
 
 from ..adapters import message_store as store
 from ..adapters.message_store import ClaimedMessage
@@ -24,8 +24,10 @@ from ..settings import NotifierSettings
 from .outcome_events import add_failed
 from .sender import Sender
 
+if TYPE_CHECKING:   # the context holds the sweeper
+    from .context import NotifierContext
+
 log = get_logger(__name__)
-DB_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 async def sweep_once(rt: Runtime, sender: Sender, settings: NotifierSettings) -> int:
@@ -68,47 +70,36 @@ async def fail_abandoned(rt: Runtime, settings: NotifierSettings) -> int:
 
 
 class Sweeper:
-    def __init__(self, rt: Runtime, sender: Sender, settings: NotifierSettings) -> None:
-        self.rt = rt
-        self.sender = sender
-        self.settings = settings
-        self._stopping = False
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+    """The sweep on the shared background loop: every ``sweep_interval_seconds``, at once
+    again while there is a backlog or sends of ours under way."""
+
+    def __init__(self, ctx: NotifierContext) -> None:
+        self.ctx = ctx
+        self._last_expiry: float | None = None
+        self._ticker = Ticker("sms-sweeper", self._pass, ctx.settings.sweep_interval_seconds, stop_timeout=5.0)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="sms-sweeper")
+        self._ticker.start()
 
     async def stop(self, timeout: float = 5.0) -> None:
-        self._stopping = True
-        self._wake.set()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, timeout)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._task
+        await self._ticker.stop(timeout)
 
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        last_expiry = 0.0
-        while not self._stopping:
-            claimed = 0
-            try:
-                claimed = await sweep_once(self.rt, self.sender, self.settings)
-                if loop.time() - last_expiry >= self.settings.sweep_interval_seconds:
-                    last_expiry = loop.time()
-                    await fail_abandoned(self.rt, self.settings)
-            except DB_ERRORS as exc:
-                log.warning("sms_sweep_failed", error=type(exc).__name__)
-            except Exception:
-                log.exception("sms_sweep_crashed")
-            if claimed or self.sender.in_flight.used:
-                # A backlog, or sends of ours under way (they may be what fills the rate's
-                # horizon): look again as soon as a send frees a permit.
-                await self.sender.in_flight.wait_freed(self.settings.sweep_interval_seconds)
-                continue
-            self._wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.sweep_interval_seconds)
+    async def _pass(self) -> bool:
+        ctx, sender, interval = self.ctx, self.ctx.sender, self.ctx.settings.sweep_interval_seconds
+        claimed = 0
+        try:
+            claimed = await sweep_once(ctx.runtime, sender, ctx.settings)
+            now = asyncio.get_running_loop().time()
+            if self._last_expiry is None or now - self._last_expiry >= interval:
+                self._last_expiry = now
+                await fail_abandoned(ctx.runtime, ctx.settings)
+        except TRANSIENT_DB_ERRORS as exc:
+            log.warning("sms_sweep_failed", error=type(exc).__name__)
+        except Exception:
+            log.exception("sms_sweep_crashed")
+        if claimed or sender.in_flight.used:
+            # A backlog, or sends of ours under way (they may be what fills the rate's
+            # horizon): look again as soon as a send frees a permit.
+            await sender.in_flight.wait_freed(interval)
+            return True
+        return False

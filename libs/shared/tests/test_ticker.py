@@ -1,7 +1,7 @@
-"""The scheduler's loop (scheduling/loop.py), with a fake pass: no database needed."""
+"""The background loop (shared.ticker), with a fake pass: no database needed."""
 import asyncio
 
-from booking.scheduling.loop import Ticker
+from shared.ticker import Ticker
 
 
 async def wait_until(check, timeout: float = 5.0) -> bool:
@@ -69,3 +69,28 @@ async def test_a_pass_that_hangs_is_cancelled_after_the_timeout():
     await asyncio.sleep(0.01)
     await ticker.stop(timeout=0.05)
     assert cancelled == [1]
+
+
+async def test_a_pass_with_more_to_do_runs_again_at_once():
+    passes = []
+
+    async def work():
+        passes.append(1)
+        return len(passes) < 3       # a full batch, twice: no pause between them
+    ticker = Ticker("t", work, interval=3600)
+    ticker.start()
+    assert await wait_until(lambda: len(passes) == 3)
+    await ticker.stop()
+    assert len(passes) == 3
+
+
+async def test_a_final_pass_runs_after_stop_when_asked_for():
+    passes = []
+
+    async def work():
+        passes.append(1)
+    ticker = Ticker("t", work, interval=3600, final_pass=True)
+    ticker.start()
+    assert await wait_until(lambda: len(passes) == 1)
+    await ticker.stop()
+    assert len(passes) == 2          # what was committed before shutdown still goes out
