@@ -29,7 +29,7 @@ from browser_helpers import require_browser  # registered by conftest.py
 
 pw = require_browser()
 
-from shared.testing.journeys import org_code, random_phone  # noqa: E402
+from shared.testing.journeys import org_code  # noqa: E402
 from shared.testing.messaging import wait_for  # noqa: E402
 
 expect = pw.expect
