@@ -14,7 +14,7 @@ from typing import Any
 
 import aio_pika
 import asyncpg
-from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
@@ -100,7 +100,7 @@ async def declare_queues(channel: aio_pika.abc.AbstractChannel, bus: Bus, spec: 
     topo = bus.topology
     events = await channel.get_exchange(topo.events, ensure=False)
     dead_x = await channel.get_exchange(topo.dead, ensure=False)
-    dead_args = {"x-queue-type": "quorum"}
+    dead_args: dict[str, Any] = {"x-queue-type": "quorum"}
     if spec.dead_message_ttl_ms is not None:
         dead_args["x-message-ttl"] = spec.dead_message_ttl_ms
     dead = await channel.declare_queue(spec.dead_queue, durable=True, arguments=dead_args)
@@ -130,12 +130,12 @@ class Consumer:
         self.metrics = metrics
         self.queue: AbstractQueue | None = None   # kept: robust reconnect restores live queues only
         self._tag: str | None = None
-        self._channel = None
-        self._in_flight: set[asyncio.Task] = set()
+        self._channel: AbstractChannel | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self._channel = await self.bus.channel(prefetch=self.spec.prefetch)
-        self.queue = await declare_queues(self._channel, self.bus, self.spec)
+        self._channel = channel = await self.bus.channel(prefetch=self.spec.prefetch)
+        self.queue = await declare_queues(channel, self.bus, self.spec)
         self._tag = await self.queue.consume(self._on_message)
         if self.metrics:
             self.metrics.consumers.inc()
@@ -194,7 +194,7 @@ class Consumer:
             await self._process_read(message, envelope, data)
 
     async def _process_read(self, message: AbstractIncomingMessage, envelope: Envelope, data: Any) -> None:
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))  # type: ignore[arg-type]  # the header holds an int (we write it)
         self._observe_lag(envelope)
         started = time.perf_counter()
         try:
@@ -222,7 +222,7 @@ class Consumer:
             except Exception as exc:
                 log.warning("after_commit_failed", queue=self.spec.name, error=type(exc).__name__)
 
-    async def handle(self, envelope: Envelope, data: Any) -> list:
+    async def handle(self, envelope: Envelope, data: Any) -> list[Callable[[], Awaitable[None]]]:
         """Inbox row and handler effects in one transaction; nothing at all on a repeat."""
         async with self.db.transaction() as conn:
             fresh = await conn.fetchval(
@@ -246,7 +246,7 @@ class Consumer:
         await self._forward(message, exchange=self.bus.topology.dead, routing_key=self.spec.name,
                             headers=headers)
 
-    def _forwarded_headers(self, message: AbstractIncomingMessage) -> dict:
+    def _forwarded_headers(self, message: AbstractIncomingMessage) -> dict[str, Any]:
         """The copy goes out under this service's user_id: name the first publisher."""
         headers = dict(message.headers or {})
         if self.publisher_check is not None:
@@ -256,7 +256,7 @@ class Consumer:
         return headers
 
     async def _forward(self, message: AbstractIncomingMessage, *, exchange: str, routing_key: str,
-                       headers: dict) -> None:
+                       headers: dict[str, Any]) -> None:
         """Publish (confirmed) before acking; if that fails, hand it back to the broker, whose
         delivery limit still bounds how often it comes round."""
         try:

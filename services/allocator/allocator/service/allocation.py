@@ -86,6 +86,7 @@ def compute(request: AllocationRequest | BaseModel | dict[str, Any], policies: P
     dump is read instead. Raises ``InvalidSnapshot`` for a day that cannot be scheduled."""
     started = time.perf_counter()
     snapshot = None
+    data: dict[str, Any]
     if isinstance(request, AllocationRequest):
         if request.invalid is not None:
             raise request.invalid
@@ -97,7 +98,7 @@ def compute(request: AllocationRequest | BaseModel | dict[str, Any], policies: P
         except InvalidSnapshot:
             snapshot = None
     if snapshot is None:
-        data = request.model_dump() if isinstance(request, BaseModel) else request
+        data = request.model_dump() if isinstance(request, BaseModel) else request  # type: ignore[assignment]  # an AllocationRequest has its snapshot by now
         snapshot = DaySnapshot.from_dict(data)
     policy = policies.for_center(snapshot.center)
     schedule = allocate(snapshot, policy)

@@ -40,7 +40,7 @@ class BookingContext:
 
     @property
     def settings(self) -> BookingSettings:
-        return self.runtime.settings  # type: ignore[return-value]
+        return self.runtime.settings  # type: ignore[return-value]  # create_app gives the runtime BookingSettings
 
     @property
     def producer(self) -> str:

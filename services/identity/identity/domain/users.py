@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Iterable
+from typing import Any, Iterable
 
 from identity.domain.errors import invalid_field
 
@@ -50,7 +50,7 @@ class User:
         """After a reset or a rehash on login (argon2 parameters raised)."""
         return replace(self, password_hash=password_hash)
 
-    def public_view(self) -> dict:
+    def public_view(self) -> dict[str, Any]:
         """What GET /api/v1/me and the login answer show: never the password hash."""
         return {
             "id": self.id,

@@ -91,4 +91,4 @@ def test_jwks_entries_that_are_not_our_key_types_are_skipped():
     ]}
     assert set(verification_keys_from_jwks(document)) == {good.kid}
     assert verification_keys_from_jwks({}) == {}
-    assert verification_keys_from_jwks([]) == {}  # type: ignore[arg-type]
+    assert verification_keys_from_jwks([]) == {}  # type: ignore[arg-type]  # on purpose: not a mapping

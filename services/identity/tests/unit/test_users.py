@@ -43,4 +43,4 @@ def test_a_new_password_hash_gives_a_new_user_value(now):
     assert changed.password_hash == "$argon2id$other"
     assert user.password_hash == "$argon2id$secret"
     with pytest.raises(dataclasses.FrozenInstanceError):
-        user.password_hash = "x"  # type: ignore[misc]
+        user.password_hash = "x"  # type: ignore[misc]  # on purpose: frozen

@@ -15,6 +15,7 @@ import os
 import socket
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from shared.app import Runtime
 from shared.logging import get_logger, mask_phone
@@ -166,6 +167,7 @@ class Sender:
         now = self.rt.clock.now()
         body = text_to_keep(msg.body, sensitive=msg.sensitive, final=decision.final)
         producer = self.settings.service_name
+        fields: dict[str, Any]
         if decision.outcome is Outcome.DELIVERED:
             provider_id = result.provider_id if result else None
             fields = dict(status=DELIVERED, provider_id=provider_id,

@@ -229,7 +229,7 @@ def test_every_templated_event_renders():
 
 def test_data_must_be_a_mapping():
     with pytest.raises(TemplateDataError):
-        render("booking.confirmed", ["not", "a", "dict"])  # type: ignore[arg-type]
+        render("booking.confirmed", ["not", "a", "dict"])  # type: ignore[arg-type]  # on purpose: not a mapping
 
 
 def test_format_date_cn():
