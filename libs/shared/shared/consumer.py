@@ -16,15 +16,14 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from opentelemetry.trace import SpanKind
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from . import tracing
 from .bus import Bus
 from .db import Database
-from .events import Envelope, UnknownEvent, make_envelope, parse_envelope
+from .events import Envelope, UnknownEvent, parse_envelope
 from .logging import bind_context, get_logger
 from .metrics import ServiceMetrics
-from .outbox import add_event
 from .publisher_check import FIRST_PUBLISHER_HEADER, PublisherCheck
 
 log = get_logger(__name__)
@@ -40,20 +39,13 @@ class Unretryable(Exception):
 
 @dataclass
 class Delivery:
-    """What a handler gets: its transaction's connection, the event, and an outbox writer
-    that carries the correlation id on and names this event as the cause."""
+    """What a handler gets: its transaction's connection, the event (envelope and data) and
+    the producer name for the events it writes, and callbacks to run after the commit."""
     conn: asyncpg.Connection
     envelope: Envelope
     data: Any                      # the contract's model, or what the queue's reader made
     producer: str
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-
-    async def publish(self, type_: str, data: BaseModel | dict[str, Any], *, version: int = 1) -> Envelope:
-        env = make_envelope(type_, data, producer=self.producer, version=version,
-                            correlation_id=self.envelope.correlation_id,
-                            causation_id=str(self.envelope.id))
-        await add_event(self.conn, env)
-        return env
 
 
 Handler = Callable[[Delivery], Awaitable[None]]

@@ -43,10 +43,6 @@ def tracing_wanted(env: Mapping[str, str] | None = None) -> bool:
     return any(env.get(name, "").strip() for name in ENDPOINT_VARS)
 
 
-def tracing_enabled() -> bool:
-    return bool(_enabled)
-
-
 def configure_tracing(service: str, *, exporter: Any = None) -> bool:
     """Once per process (later calls return the first answer). ``exporter``: a test's own
     ``SpanExporter`` (e.g. ``InMemorySpanExporter``) instead of OTLP. Returns whether

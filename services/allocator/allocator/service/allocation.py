@@ -199,8 +199,8 @@ def completed_data(c: Computed, r: Recorded, *, now: datetime) -> dict[str, Any]
 
 def completed_envelope(c: Computed, r: Recorded, *, now: datetime, request: Envelope,
                        producer: str) -> tuple[uuid.UUID, str]:
-    """The event's id and its whole envelope as JSON text, written once: the same envelope
-    ``Delivery.publish`` makes (correlation id carried on, the request as its cause)."""
+    """The event's id and its whole envelope as JSON text, written once: the request's
+    correlation id carried on, the request named as its cause."""
     header = Envelope(id=uuid.uuid4(), type=ALLOCATION_COMPLETED, version=1,
                       occurred_at=datetime.now(timezone.utc), producer=producer,
                       correlation_id=request.correlation_id, causation_id=str(request.id), data={},

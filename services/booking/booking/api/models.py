@@ -488,32 +488,6 @@ class BusinessTypeStats(BaseModel):
     cards: int
 
 
-class DayStatsView(BaseModel):
-    """A day's counts."""
-    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
-                                                         'date': '2027-03-15',
-                                                         'periods': [{'code': 'AM',
-                                                                      'capacity': 40,
-                                                                      'booked': 17,
-                                                                      'remaining': 23,
-                                                                      'bookings': 8,
-                                                                      'enterprise_lines': 17}],
-                                                         'statuses': {'confirmed': 12,
-                                                                      'allocated': 0,
-                                                                      'checked_in': 0,
-                                                                      'completed': 0,
-                                                                      'no_show': 0,
-                                                                      'cancelled': 2},
-                                                         'business_types': [{'type': 'RENEW_UNLOCK',
-                                                                             'enterprises': 9,
-                                                                             'cards': 17}]}))
-    center: str
-    date: Day
-    periods: list[PeriodStats]
-    statuses: StatusCounts
-    business_types: list[BusinessTypeStats]
-
-
 class RightsSnapshotView(BaseModel):
     """An agent's rights at one moment."""
     model_config = ConfigDict(json_schema_extra=example({'no_shows': 2,

@@ -36,7 +36,7 @@ def booking_envelopes(booking: Booking, *, now: datetime, producer: str) -> list
 async def publish_caused_by(delivery: Delivery, models: list[BaseModel], *, now: datetime) -> None:
     """Many events from a consumer at once (one booking.allocated per booking of a day):
     one outbox statement, each event carrying the handled one's correlation id and naming
-    it as its cause, as ``Delivery.publish`` does one at a time."""
+    it as its cause."""
     cause = delivery.envelope
     await add_events(delivery.conn, [make_envelope(
         m.event_type, m, producer=delivery.producer,  # type: ignore[attr-defined]  # set by @event_model

@@ -64,10 +64,6 @@ class Sender:
     def closing(self) -> bool:
         return self._closing
 
-    @property
-    def busy(self) -> bool:
-        return self.in_flight.used >= self.in_flight.limit
-
     async def close(self, timeout: float) -> None:
         """Claim nothing more; let the sends in hand finish (a send cut off is resent by a
         sweeper with the same ref once its lease expires)."""
