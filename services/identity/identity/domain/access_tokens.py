@@ -63,8 +63,8 @@ def verify_access_token(token: str, keys: Mapping[str, VerificationKey], now: da
                         *, leeway: timedelta = timedelta(0)) -> AccessClaims:
     """The claims of a valid token; 401 auth.token_invalid / auth.token_expired otherwise.
 
-    ``keys`` maps kid -> key: ``{k.kid: k.verification_key()}`` inside identity, or
-    ``verification_keys_from_jwks(document)`` elsewhere.
+    ``keys`` maps kid -> key: ``{k.kid: k.verification_key()}`` (identity's own keys; the
+    other services verify through ``shared.http.auth`` and the JWKS).
     """
     require_aware(now)
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
