@@ -40,7 +40,7 @@ from testsupport.infra import (LOCAL_AMQP, LOCAL_PG, create_test_database, creat
                                   delete_test_vhost, drop_test_database)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from allocation_inprocess import SEED, cpu_model, make_day, nproc  # noqa: E402
+from allocation_inprocess import SEED, cpu_model, make_day, nproc
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = Path(__file__).resolve().parent / "reports" / "allocation_end_to_end.md"

@@ -128,7 +128,7 @@ def main() -> int:
     allocate_medians, deterministic, overflow = [], True, {}
     for name, policy in scenarios:
         gc.collect()
-        seconds, schedule = timed(lambda: allocate(snapshot, policy), args.rounds)
+        seconds, schedule = timed(lambda policy=policy: allocate(snapshot, policy), args.rounds)
         again = allocate(snapshot, policy)
         deterministic &= again == schedule and again.fingerprint() == schedule.fingerprint()
         overflow[name] = schedule.overflow_count

@@ -29,13 +29,13 @@ import json
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import benchlib as bl  # noqa: E402
+import benchlib as bl
 
 DAY = bl.BOOK_DATES[0]                          # Tuesday 2026-12-08
 CUTOFF = datetime(2026, 12, 7, 15, 0, tzinfo=bl.TZ)   # Monday 15:00, its cutoff

@@ -37,7 +37,7 @@ from pathlib import Path
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import benchlib as bl  # noqa: E402
+import benchlib as bl
 
 PER_DAY = 500
 FIRST_DAY = date(2019, 1, 1)
@@ -121,7 +121,7 @@ async def explain_clash(run: bl.Running, day: str, with_history: bool) -> list[d
             plan = json.loads(plan)[0] if isinstance(plan, str) else plan[0]
             nodes = []
 
-            def walk(node, depth=0):
+            def walk(node, depth=0, nodes=nodes):
                 nodes.append("  " * depth + f"{node['Node Type']}"
                              + (f" on {node['Relation Name']}" if "Relation Name" in node else "")
                              + (f" using {node['Index Name']}" if "Index Name" in node else "")

@@ -98,7 +98,7 @@ class Fleet:
         self.logdir = logdir
 
     def start(self) -> None:
-        for i in range(self.n):
+        for _ in range(self.n):
             port = free_port()
             env = dict(self.base_env, NOTIFIER_PORT=str(port))
             with open(self.logdir / f"notifier-{port}.log", "ab") as log:

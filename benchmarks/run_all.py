@@ -751,7 +751,7 @@ def profile_section(res: dict) -> list[str]:
     rl = res.get("read_load") or {}
     p = rl.get("profile_calendar")
     if p and not p.get("error"):
-        out += [f"### py-spy on the booking process during GET /api/v1/calendar, 32 clients (GIL-held samples)", "",
+        out += ["### py-spy on the booking process during GET /api/v1/calendar, 32 clients (GIL-held samples)", "",
                 f"{p['samples']:,} samples; flame graph: [results/{Path(p['svg']).name}](results/{Path(p['svg']).name}).", "",
                 "| booking/shared function (inclusive) | share |", "|---|---|"]
         out += [f"| `{f['frame']}` | {100 * f['share']:.1f}% |" for f in p["functions_inclusive"][:14]]

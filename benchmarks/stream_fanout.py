@@ -28,14 +28,14 @@ import asyncio
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import benchlib as bl  # noqa: E402
+import benchlib as bl
 
 TUESDAY = bl.BOOK_DATES[0]                                   # 2026-12-08
 CUTOFF = datetime(2026, 12, 7, 15, 0, 30, tzinfo=bl.TZ)      # just after Monday 15:00

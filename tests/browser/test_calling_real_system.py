@@ -28,7 +28,7 @@ from browser_helpers import require_browser  # registered by conftest.py
 
 pw = require_browser()
 
-from testsupport.generators import new_org_code, new_phone  # noqa: E402
+from testsupport.generators import new_org_code  # noqa: E402
 from testsupport.messaging import wait_for  # noqa: E402
 
 expect = pw.expect

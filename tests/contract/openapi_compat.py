@@ -416,7 +416,7 @@ def semver(version: str) -> tuple[int, int, int]:
     match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", version)
     if not match:
         raise ValueError(f"info.version {version!r} is not MAJOR.MINOR.PATCH")
-    return tuple(int(x) for x in match.groups())  # type: ignore[return-value]
+    return tuple(int(x) for x in match.groups())  # type: ignore[return-value]  # the pattern has three groups
 
 
 def released_documents(directory: Path = RELEASED_DIR) -> list[Path]:

@@ -6,7 +6,8 @@ the service's ``bootstrap.py``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from aiohttp import web
 
 from .bus import Bus, Topology
 from .clock import Clock
-from .consumer import Consumer, QueueSpec
+from .consumer import Consumer, Handler, QueueSpec
 from .db import Database, create_pool, with_application_name
 from .http.access import refuse_undeclared_routes
 from .http.auth import VERIFIER_KEY, TokenVerifier, http_jwks_source
@@ -30,6 +31,7 @@ from .settings import ServiceSettings
 from .tracing import server_middlewares
 
 log = get_logger(__name__)
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
 @dataclass
@@ -37,8 +39,8 @@ class Runtime:
     settings: ServiceSettings
     migrations: Path | None
     clock: Clock = field(default_factory=Clock)
-    metrics: ServiceMetrics = None  # type: ignore[assignment]
-    db: Database = None  # type: ignore[assignment]
+    metrics: ServiceMetrics = None  # type: ignore[assignment]  # made in __post_init__ when not given
+    db: Database = None  # type: ignore[assignment]  # opened by _database before anything runs
     bus: Bus | None = None
     relay: OutboxRelay | None = None
     consumers: list[Consumer] = field(default_factory=list)
@@ -53,7 +55,7 @@ class Runtime:
     def consumers_ready(self) -> bool:
         return len(self.consumers) == len(self.queue_specs)
 
-    def queue(self, name: str, bindings: Sequence[str], handler, **overrides) -> None:
+    def queue(self, name: str, bindings: Sequence[str], handler: Handler, **overrides: Any) -> None:
         """Declare a consumer; it starts once the broker is reachable."""
         s = self.settings
         self.queue_specs.append(QueueSpec(
@@ -121,7 +123,7 @@ def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None,
     return app
 
 
-def _database(rt: Runtime):
+def _database(rt: Runtime) -> CleanupContext:
     async def ctx(_app: web.Application) -> AsyncIterator[None]:
         s = rt.settings
         if s.migrate_on_start:
@@ -134,14 +136,14 @@ def _database(rt: Runtime):
     return ctx
 
 
-def _broker(rt: Runtime):
+def _broker(rt: Runtime) -> CleanupContext:
     async def ctx(_app: web.Application) -> AsyncIterator[None]:
         s = rt.settings
-        rt.bus = Bus(s.amqp_url, topology=Topology(s.events_exchange), service=s.service_name,
+        rt.bus = bus = Bus(s.amqp_url, topology=Topology(s.events_exchange), service=s.service_name,
                      publish_timeout=s.publish_timeout, max_message_bytes=s.max_message_bytes)
         check = PublisherCheck(rt.bus.user, s.broker_user_prefix, frozenset(s.events_forwarders),
                                verify_user=s.events_verify_publisher)
-        rt.relay = OutboxRelay(rt.db, rt.bus, with_application_name(s.database_url, s.db_application_name),
+        rt.relay = relay = OutboxRelay(rt.db, rt.bus, with_application_name(s.database_url, s.db_application_name),
                                metrics=rt.metrics,
                                poll_interval=s.outbox_poll_interval, batch_size=s.outbox_batch_size,
                                purge_types=frozenset(s.outbox_purge_types))
@@ -152,7 +154,7 @@ def _broker(rt: Runtime):
             pending = list(rt.queue_specs)
             while pending:
                 spec = pending[0]
-                consumer = Consumer(spec, db=rt.db, bus=rt.bus, producer=s.service_name, metrics=rt.metrics,
+                consumer = Consumer(spec, db=rt.db, bus=bus, producer=s.service_name, metrics=rt.metrics,
                                     publisher_check=check)
                 try:
                     await consumer.start()
@@ -163,7 +165,7 @@ def _broker(rt: Runtime):
                     continue
                 rt.consumers.append(consumer)
                 pending.pop(0)
-            rt.relay.wake()
+            relay.wake()
 
         rt.bus.on_connected(start_consumers)
         rt.bus.start()
@@ -173,7 +175,7 @@ def _broker(rt: Runtime):
     return ctx
 
 
-def _stop_background(rt: Runtime):
+def _stop_background(rt: Runtime) -> Callable[[web.Application], Awaitable[None]]:
     async def on_shutdown(_app: web.Application) -> None:
         for consumer in rt.consumers:
             await consumer.stop()

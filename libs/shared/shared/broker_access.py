@@ -19,12 +19,14 @@ import base64
 import hashlib
 import os
 import re
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .contracts.producers import CONSUMED, SERVICES, published_by
 
 
-def _any_of(names) -> str:
+def _any_of(names: Iterable[str]) -> str:
     names = list(names)
     return "^(" + "|".join(re.escape(n) for n in names) + ")$" if names else "^$"
 
@@ -73,7 +75,7 @@ def password_hash(password: str) -> str:
 
 
 def definitions(vhost: str, passwords: dict[str, str], *, prefix: str = "",
-                exchange: str = "cardcenter.events") -> dict:
+                exchange: str = "cardcenter.events") -> dict[str, Any]:
     """The users, permissions and topic permissions as a RabbitMQ definitions document
     (``rabbitmqctl import_definitions``, ``load_definitions`` or POST /api/definitions):
     importing it again updates them in place."""

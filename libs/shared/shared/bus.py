@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aio_pika
@@ -66,7 +67,7 @@ class Bus:
         self._channel: AbstractRobustChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._ready = asyncio.Event()
-        self._connector: asyncio.Task | None = None
+        self._connector: asyncio.Task[None] | None = None
         self._on_connected: list[Callable[[], Awaitable[None]]] = []
 
     # --- lifecycle -------------------------------------------------------------------
@@ -124,7 +125,7 @@ class Bus:
 
     # --- publishing ------------------------------------------------------------------
     async def publish(self, body: bytes, routing_key: str, *, message_id: str,
-                      correlation_id: str | None = None, headers: dict | None = None,
+                      correlation_id: str | None = None, headers: dict[str, Any] | None = None,
                       exchange: str | None = None) -> None:
         """Publish and wait for the broker's confirm. Raises on timeout, nack or return."""
         if not self._ready.is_set():

@@ -3,13 +3,14 @@ the moved clock keeps ticking from the instant it was set to, so schedulers see 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 
 class Clock:
     def __init__(self) -> None:
         self._offset = timedelta(0)
-        self._listeners: list = []
+        self._listeners: list[Callable[[], None]] = []
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc) + self._offset
@@ -32,6 +33,6 @@ class Clock:
         for listener in list(self._listeners):
             listener()
 
-    def on_change(self, listener) -> None:
+    def on_change(self, listener: Callable[[], None]) -> None:
         """Schedulers register here to wake up at once when a test moves the clock."""
         self._listeners.append(listener)

@@ -14,17 +14,16 @@ from typing import Any
 
 import aio_pika
 import asyncpg
-from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from opentelemetry.trace import SpanKind
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from . import tracing
 from .bus import Bus
 from .db import Database
-from .events import Envelope, UnknownEvent, make_envelope, parse_envelope
+from .events import Envelope, UnknownEvent, parse_envelope
 from .logging import bind_context, get_logger
 from .metrics import ServiceMetrics
-from .outbox import add_event
 from .publisher_check import FIRST_PUBLISHER_HEADER, PublisherCheck
 
 log = get_logger(__name__)
@@ -40,20 +39,13 @@ class Unretryable(Exception):
 
 @dataclass
 class Delivery:
-    """What a handler gets: its transaction's connection, the event, and an outbox writer
-    that carries the correlation id on and names this event as the cause."""
+    """What a handler gets: its transaction's connection, the event (envelope and data) and
+    the producer name for the events it writes, and callbacks to run after the commit."""
     conn: asyncpg.Connection
     envelope: Envelope
     data: Any                      # the contract's model, or what the queue's reader made
     producer: str
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-
-    async def publish(self, type_: str, data: BaseModel | dict[str, Any], *, version: int = 1) -> Envelope:
-        env = make_envelope(type_, data, producer=self.producer, version=version,
-                            correlation_id=self.envelope.correlation_id,
-                            causation_id=str(self.envelope.id))
-        await add_event(self.conn, env)
-        return env
 
 
 Handler = Callable[[Delivery], Awaitable[None]]
@@ -100,7 +92,7 @@ async def declare_queues(channel: aio_pika.abc.AbstractChannel, bus: Bus, spec: 
     topo = bus.topology
     events = await channel.get_exchange(topo.events, ensure=False)
     dead_x = await channel.get_exchange(topo.dead, ensure=False)
-    dead_args = {"x-queue-type": "quorum"}
+    dead_args: dict[str, Any] = {"x-queue-type": "quorum"}
     if spec.dead_message_ttl_ms is not None:
         dead_args["x-message-ttl"] = spec.dead_message_ttl_ms
     dead = await channel.declare_queue(spec.dead_queue, durable=True, arguments=dead_args)
@@ -130,12 +122,12 @@ class Consumer:
         self.metrics = metrics
         self.queue: AbstractQueue | None = None   # kept: robust reconnect restores live queues only
         self._tag: str | None = None
-        self._channel = None
-        self._in_flight: set[asyncio.Task] = set()
+        self._channel: AbstractChannel | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self._channel = await self.bus.channel(prefetch=self.spec.prefetch)
-        self.queue = await declare_queues(self._channel, self.bus, self.spec)
+        self._channel = channel = await self.bus.channel(prefetch=self.spec.prefetch)
+        self.queue = await declare_queues(channel, self.bus, self.spec)
         self._tag = await self.queue.consume(self._on_message)
         if self.metrics:
             self.metrics.consumers.inc()
@@ -194,7 +186,7 @@ class Consumer:
             await self._process_read(message, envelope, data)
 
     async def _process_read(self, message: AbstractIncomingMessage, envelope: Envelope, data: Any) -> None:
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))  # type: ignore[arg-type]  # the header holds an int (we write it)
         self._observe_lag(envelope)
         started = time.perf_counter()
         try:
@@ -222,7 +214,7 @@ class Consumer:
             except Exception as exc:
                 log.warning("after_commit_failed", queue=self.spec.name, error=type(exc).__name__)
 
-    async def handle(self, envelope: Envelope, data: Any) -> list:
+    async def handle(self, envelope: Envelope, data: Any) -> list[Callable[[], Awaitable[None]]]:
         """Inbox row and handler effects in one transaction; nothing at all on a repeat."""
         async with self.db.transaction() as conn:
             fresh = await conn.fetchval(
@@ -246,7 +238,7 @@ class Consumer:
         await self._forward(message, exchange=self.bus.topology.dead, routing_key=self.spec.name,
                             headers=headers)
 
-    def _forwarded_headers(self, message: AbstractIncomingMessage) -> dict:
+    def _forwarded_headers(self, message: AbstractIncomingMessage) -> dict[str, Any]:
         """The copy goes out under this service's user_id: name the first publisher."""
         headers = dict(message.headers or {})
         if self.publisher_check is not None:
@@ -256,7 +248,7 @@ class Consumer:
         return headers
 
     async def _forward(self, message: AbstractIncomingMessage, *, exchange: str, routing_key: str,
-                       headers: dict) -> None:
+                       headers: dict[str, Any]) -> None:
         """Publish (confirmed) before acking; if that fails, hand it back to the broker, whose
         delivery limit still bounds how often it comes round."""
         try:

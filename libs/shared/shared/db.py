@@ -7,10 +7,13 @@ import json
 import re
 import time
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import TYPE_CHECKING, AsyncIterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
+
+if TYPE_CHECKING:
+    from .metrics import ServiceMetrics
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -45,7 +48,8 @@ async def create_pool(dsn: str, schema: str, *, min_size: int = 2, max_size: int
 class Database:
     """The pool plus the acquire timeout every caller must respect."""
 
-    def __init__(self, pool: asyncpg.Pool, schema: str, acquire_timeout: float = 5.0, *, metrics=None) -> None:
+    def __init__(self, pool: asyncpg.Pool, schema: str, acquire_timeout: float = 5.0, *,
+                 metrics: ServiceMetrics | None = None) -> None:
         self.pool = pool
         self.schema = schema
         self.acquire_timeout = acquire_timeout

@@ -71,14 +71,16 @@ def message_id(event_type: str, version: int) -> str:
 
 def _doc(model: type[BaseModel]) -> str | None:
     # inspect.getdoc would hand back BaseModel's own docstring for a model without one.
-    return inspect.cleandoc(model.__doc__) if model.__dict__.get("__doc__") else None
+    doc = model.__dict__.get("__doc__")
+    return inspect.cleandoc(doc) if doc else None
 
 
 def schemas(models: list[type[BaseModel]]) -> tuple[dict[str, Any], dict[type[BaseModel], str]]:
     """components.schemas (the envelope and every payload model, references between them
     pointing into the same object) and the name pydantic gave each model there."""
-    refs, top = models_json_schema([(m, "validation") for m in [Envelope, *models]], ref_template=REF)
-    names = {m: ref["$ref"].rsplit("/", 1)[1] for (m, _), ref in refs.items()}
+    every: list[type[BaseModel]] = [Envelope, *models]
+    refs, top = models_json_schema([(m, "validation") for m in every], ref_template=REF)
+    names = {m: refs[(m, "validation")]["$ref"].rsplit("/", 1)[1] for m in every}
     return dict(sorted(top["$defs"].items())), names
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,12 +44,16 @@ class UnknownEvent(ValueError):
 _REGISTRY: dict[tuple[str, int], type[BaseModel]] = {}
 
 
-def event_model(type_: str, version: int = 1):
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def event_model(type_: str, version: int = 1) -> Callable[[type[ModelT]], type[ModelT]]:
     """Class decorator: register the pydantic model of an event's ``data``."""
-    def register(model: type[BaseModel]) -> type[BaseModel]:
+    def register(model: type[ModelT]) -> type[ModelT]:
         _REGISTRY[(type_, version)] = model
-        model.event_type = type_          # type: ignore[attr-defined]
-        model.event_version = version     # type: ignore[attr-defined]
+        # Class attributes for the publishers; not fields, so not declared on the models.
+        model.event_type = type_          # type: ignore[attr-defined]  # see above
+        model.event_version = version     # type: ignore[attr-defined]  # see above
         return model
     return register
 

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict, Processor
 
 from .tracing_logs import add_trace_id
 
@@ -121,7 +122,7 @@ def _scrub(key: str, value: Any) -> Any:
 _KEEP = frozenset({"timestamp", "level", "service", "logger"})
 
 
-def redact(_logger, _method, event_dict: dict) -> dict:
+def redact(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     """The last step before rendering: runs after the exception is formatted, so the
     traceback text is searched like every other value."""
     for key in list(event_dict):
@@ -141,7 +142,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     lvl = logging.getLevelName(level.upper()) if isinstance(level, str) else level
     if not isinstance(lvl, int):
         lvl = logging.INFO
-    shared_processors = [
+    shared_processors: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -181,7 +182,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(name).setLevel(max(lvl, logging.INFO))
 
 
-def get_logger(name: str | None = None):
+def get_logger(name: str | None = None) -> Any:
     return structlog.get_logger(name)
 
 

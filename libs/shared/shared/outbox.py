@@ -11,10 +11,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 import orjson
 import structlog
+from pydantic import BaseModel
 from opentelemetry.trace import SpanKind
 
 from . import tracing
@@ -65,7 +67,7 @@ def insert_rows(first: int, *, when: str | None = None) -> str:
     return f"{sql} WHERE {when}" if when else sql
 
 
-def row_arrays(rows: Iterable[OutboxRow]) -> list[list]:
+def row_arrays(rows: Iterable[OutboxRow]) -> list[list[Any]]:
     """The four parameters ``insert_rows`` reads. The JSON goes as text (the server casts it),
     so the pool's jsonb codec does not encode it a second time."""
     rows = list(rows)
@@ -184,7 +186,7 @@ class OutboxRelay:
             self.metrics.events_published.inc(len(sent))
         return len(sent) if not failed else 0
 
-    async def _publish(self, row) -> None:
+    async def _publish(self, row: asyncpg.Record) -> None:
         env = row["envelope"]  # a dict: the pool decodes jsonb
         # Back in the trace of the request (or event) that wrote the row: the publish and
         # its AMQP headers continue it, though it ended long ago in another task.
@@ -211,7 +213,7 @@ class OutboxRelay:
 
 
 
-async def publish(conn: asyncpg.Connection, type_: str, data, *, producer: str, version: int = 1,
+async def publish(conn: asyncpg.Connection, type_: str, data: BaseModel | dict[str, Any], *, producer: str, version: int = 1,
                   occurred_at: datetime | None = None) -> Envelope:
     """Write an event to the outbox from a request's use case: the request id bound in the
     log context becomes the event's correlation id. Pass ``occurred_at`` from the service

@@ -5,6 +5,7 @@ import argparse
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -13,11 +14,14 @@ from .logging import configure_logging, get_logger
 from .migrations import migrate
 from .settings import ServiceSettings
 
+S = TypeVar("S", bound=ServiceSettings)
 
-def main(settings_cls: type[ServiceSettings], create_app: Callable[[ServiceSettings], web.Application],
+
+def main(settings_cls: type[S], create_app: Callable[[S], web.Application],
          migrations: Path, argv: list[str] | None = None,
-         extra_commands: dict[str, Callable[[ServiceSettings, argparse.Namespace], int]] | None = None,
-         configure_parser: Callable[[argparse.ArgumentParser], None] | None = None) -> int:
+         extra_commands: dict[str, Callable[[S, argparse.Namespace], int]] | None = None,
+         configure_parser: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None = None,
+         ) -> int:
     settings = settings_cls()
     configure_logging(settings.service_name, settings.log_level)
     parser = argparse.ArgumentParser(prog=f"python -m {settings.service_name}")

@@ -3,7 +3,7 @@ environment drives every process); anything service-specific carries its service
 prefix, set by the subclass's ``model_config``."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,14 +12,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/cardcenter"
 
 
-def database_url_field(service: str):
+def database_url_field(service: str) -> Any:
     """``<SERVICE>_DATABASE_URL`` (the service's own role, docs/operations.md) when set, else
     ``DATABASE_URL`` (one role for every service: a single-user development setup)."""
     return Field(DEFAULT_DATABASE_URL,
                  validation_alias=AliasChoices(f"{service.upper()}_DATABASE_URL", "DATABASE_URL"))
 
 
-def shared(name: str, default, **kw):
+def shared(name: str, default: Any, **kw: Any) -> Any:
     """A field read from an unprefixed variable (the same in every service)."""
     return Field(default, validation_alias=AliasChoices(name), **kw)
 

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
@@ -40,10 +41,6 @@ def tracing_wanted(env: Mapping[str, str] | None = None) -> bool:
     if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return False
     return any(env.get(name, "").strip() for name in ENDPOINT_VARS)
-
-
-def tracing_enabled() -> bool:
-    return bool(_enabled)
 
 
 def configure_tracing(service: str, *, exporter: Any = None) -> bool:
@@ -149,7 +146,7 @@ def trace_id_of_current() -> str | None:
 
 # --- HTTP server -------------------------------------------------------------------------
 @web.middleware
-async def _carry_trace_context(request: web.Request, handler):
+async def _carry_trace_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Without the SDK: the caller's ``traceparent`` (nginx's) becomes the current context,
     so log lines and the events the request writes carry its trace id. A header read."""
     ctx = context_of_headers(request.headers)
@@ -162,7 +159,7 @@ async def _carry_trace_context(request: web.Request, handler):
         otel_context.detach(token)
 
 
-def server_middlewares(service: str) -> list:
+def server_middlewares(service: str) -> list[Middleware]:
     """Set tracing up for this process, and the middlewares an application puts first:
     none with the SDK (its instrumentation adds its own to every ``web.Application``)."""
     return [] if configure_tracing(service) else [_carry_trace_context]

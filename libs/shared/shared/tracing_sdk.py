@@ -95,6 +95,6 @@ def install_sdk(service: str, *, exporter: Any = None, excluded_urls: str = "") 
     AioHttpServerInstrumentor().instrument(tracer_provider=provider)
     AioHttpClientInstrumentor().instrument(tracer_provider=provider)
     if db_query_spans():
-        AsyncPGInstrumentor().instrument(tracer_provider=provider)
+        AsyncPGInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]  # its __init__ is unannotated
     AioPikaInstrumentor().instrument(tracer_provider=provider)
     return provider

@@ -140,30 +140,6 @@ async def test_unknown_version_and_garbage_are_dead_lettered_not_crashed_on(data
         assert await count_effects(db) == 1
 
 
-async def test_events_published_by_a_handler_carry_correlation_and_causation(database_url, amqp_url):
-    async with database(database_url, "con_corr") as db, bus(amqp_url) as b:
-        async def handler(d: Delivery) -> None:
-            await d.publish("test.item_added", {"n": d.data.n + 100})
-
-        consumer = Consumer(QueueSpec("test.corr", ("test.item_added",), handler), db=db, bus=b, producer="t")
-        await consumer.start()
-        try:
-            cause = make_envelope("test.item_added", {"n": 1}, producer="t", correlation_id="req-42")
-            await publish(b, cause)
-
-            async def written() -> bool:
-                async with db.connection() as conn:
-                    return await conn.fetchval("SELECT count(*) FROM outbox") == 1
-            assert await wait_for(written)
-        finally:
-            await consumer.stop()
-        async with db.connection() as conn:
-            env = await conn.fetchval("SELECT envelope FROM outbox")
-        assert env["correlation_id"] == "req-42"
-        assert env["causation_id"] == str(cause.id)
-        assert env["data"] == {"n": 101}
-
-
 async def test_an_unretryable_failure_is_dead_lettered_on_the_first_try(database_url, amqp_url):
     from shared.consumer import Unretryable
     async with database(database_url, "con_unretry") as db, bus(amqp_url) as b:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import asyncpg
 
 from shared.app import RUNTIME_KEY, Runtime, create_base_app
 from shared.migrations import migrate

@@ -71,7 +71,7 @@ async def run_otlp_receiver(*, keep: bool = True, host: str = "127.0.0.1") -> As
     await runner.setup()
     site = web.TCPSite(runner, host, 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # a started site has its server
     receiver.url = f"http://{host}:{port}"
     try:
         yield receiver

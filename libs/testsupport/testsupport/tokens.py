@@ -56,7 +56,7 @@ async def token_factory():
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # a started site has its server
     factory.jwks_url = f"http://127.0.0.1:{port}/.well-known/jwks.json"
     yield factory
     await runner.cleanup()

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 import jwt
@@ -39,15 +40,16 @@ class Principal:
         return bool(self.roles.intersection(roles))
 
 
-JwksSource = Callable[[], Awaitable[dict]]
+JwksSource = Callable[[], Awaitable[dict[str, Any]]]
 
 
 def http_jwks_source(url: str, timeout: float = 3.0) -> JwksSource:
-    async def fetch() -> dict:
+    async def fetch() -> dict[str, Any]:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as s:
             async with s.get(url) as r:
                 r.raise_for_status()
-                return await r.json()
+                document: dict[str, Any] = await r.json()
+                return document
     return fetch
 
 
@@ -59,7 +61,7 @@ class TokenVerifier:
         self.min_refresh = min_refresh
         self.cache_size = cache_size
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._jwks: dict[str, dict] = {}       # kid -> the JWK it was built from
+        self._jwks: dict[str, dict[str, Any]] = {}       # kid -> the JWK it was built from
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
         # token -> (principal, exp, kid, the key object that verified it)
@@ -168,7 +170,7 @@ async def authenticate(request: web.Request, *roles: str) -> Principal:
 def principal_of(request: web.Request) -> Principal:
     """The caller a route's declared access already checked (shared.http.access). A handler
     on a route declared public has none: refused like a request without a token."""
-    principal = request.get(PRINCIPAL_KEY)
+    principal: Principal | None = request.get(PRINCIPAL_KEY)
     if principal is None:
         raise Unauthorized("Sign in first: send Authorization: Bearer <access token>.")
     return principal

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 # A mainland mobile number: 11 digits, 1 then 3-9 (identity.domain.phones, booking.domain.booking).
 PHONE: dict[str, Any] = {"pattern": "^1[3-9][0-9]{9}$", "examples": ["13800138000"]}
 # The SMS verification code: 6 digits (identity.domain.verification_codes).
@@ -30,3 +32,12 @@ PERIOD: dict[str, Any] = {"pattern": "^[A-Z][A-Z0-9]{0,15}$", "examples": ["AM"]
 def example(*values: Any) -> dict[str, Any]:
     """``json_schema_extra`` giving a model (or field) its examples."""
     return {"examples": list(values)}
+
+
+def example_of(model: type[BaseModel]) -> dict[str, Any]:
+    """The first example ``example(...)`` gave ``model``, to build a larger example on."""
+    extra = model.model_config.get("json_schema_extra")
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    if not isinstance(examples, list) or not examples or not isinstance(examples[0], dict):
+        raise TypeError(f"{model.__name__} has no example")
+    return examples[0]

@@ -3,6 +3,7 @@ migrated at least as far as this code needs) and ``/metrics`` (Prometheus text).
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -11,8 +12,11 @@ from ..schema_state import expected_versions, missing_versions
 from .access import public_handler
 from .problems import json_response
 
+if TYPE_CHECKING:
+    from ..app import Runtime
 
-def health_routes(runtime) -> list[web.RouteDef]:
+
+def health_routes(runtime: Runtime) -> list[web.RouteDef]:
     async def healthz(_request: web.Request) -> web.Response:
         return json_response({"status": "ok", "service": runtime.settings.service_name})
 
@@ -34,7 +38,7 @@ def health_routes(runtime) -> list[web.RouteDef]:
         elif not runtime.consumers_ready:
             checks["broker"] = "consumers not started"
         ready = all(v == "ok" for v in checks.values())
-        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
         if missing:
             body["missing_migrations"] = missing
         return json_response(body, status=200 if ready else 503)

@@ -9,6 +9,7 @@ import uuid
 
 import asyncpg
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from pydantic import ValidationError
 
 from ..errors import AppError
@@ -31,7 +32,7 @@ def request_id_of(request: web.Request) -> str:
 
 
 @web.middleware
-async def request_context(request: web.Request, handler):
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     given = request.headers.get("X-Request-ID", "")
     rid = given if REQUEST_ID.match(given) else uuid.uuid4().hex
     request[REQUEST_ID_KEY] = rid
@@ -46,9 +47,9 @@ async def request_context(request: web.Request, handler):
     return response
 
 
-def metrics_middleware(metrics: ServiceMetrics):
+def metrics_middleware(metrics: ServiceMetrics) -> Middleware:
     @web.middleware
-    async def measure(request: web.Request, handler):
+    async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
         status = 500
         try:
@@ -78,11 +79,11 @@ STREAM_KEY = web.RequestKey("event_stream", bool)
 
 def response_is_stream(request: web.Request) -> bool:
     """Whether the handler answered with an event stream (shared.http.sse marks it)."""
-    return request.get(STREAM_KEY, False)
+    return bool(request.get(STREAM_KEY, False))
 
 
 @web.middleware
-async def problem_errors(request: web.Request, handler):
+async def problem_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except AppError as exc:

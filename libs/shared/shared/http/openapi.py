@@ -81,11 +81,11 @@ class ApiRouter:
     # every route of the router; a route's own path_params= add to or replace them.
     path_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
-    def route(self, method: str, path: str, *, summary: str, description: str = "", body=None, query=None,
-              response=None, status: int = 200, roles: Sequence[str] | Undeclared = UNDECLARED,
+    def route(self, method: str, path: str, *, summary: str, description: str = "", body: Any = None,
+              query: Any = None, response: Any = None, status: int = 200, roles: Sequence[str] | Undeclared = UNDECLARED,
               public: bool = False, errors: Iterable[ErrorDecl | ErrorDoc] = (), headers: Sequence[str] = (),
               path_params: Mapping[str, Mapping[str, Any]] | None = None,
-              response_headers: Sequence[str] = (), events: Sequence[str] = ()):
+              response_headers: Sequence[str] = (), events: Sequence[str] = ()) -> Callable[[Handler], Handler]:
         """``public=True``: anyone; ``roles=()``: any signed-in user; ``roles=("admin",)``:
         a signed-in user with one of them. Neither: the route is refused at start.
         ``errors``: what the handler may answer besides the ones every route of its kind
@@ -106,16 +106,16 @@ class ApiRouter:
             return handler
         return register
 
-    def get(self, path: str, **kw):
+    def get(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
         return self.route("GET", path, **kw)
 
-    def post(self, path: str, **kw):
+    def post(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
         return self.route("POST", path, **kw)
 
-    def put(self, path: str, **kw):
+    def put(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
         return self.route("PUT", path, **kw)
 
-    def delete(self, path: str, **kw):
+    def delete(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
         return self.route("DELETE", path, **kw)
 
     def routes(self) -> list[web.RouteDef]:

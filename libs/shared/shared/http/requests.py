@@ -2,7 +2,7 @@
 422 ``validation_error`` naming the fields, never a 500."""
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
@@ -53,7 +53,7 @@ def _nul_fields(value: object, path: str) -> list[str]:
     return []
 
 
-def validate(model: type[M], data: dict) -> M:
+def validate(model: type[M], data: dict[str, Any]) -> M:
     bad = _nul_fields(data, "")
     if bad:
         raise ValidationFailed([{"field": f, "message": "must not contain the NUL character"} for f in bad])

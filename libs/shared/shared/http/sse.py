@@ -26,7 +26,7 @@ HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 3000            # what the browser waits before reconnecting
 GONE_CHECK_SECONDS = 1.0   # how often an idle stream looks whether its client left
 MEDIA_TYPE = "text/event-stream"
-STREAMS_KEY = web.AppKey("sse_streams", set)
+STREAMS_KEY: web.AppKey[set[EventStream]] = web.AppKey("sse_streams", set)
 
 
 class StreamClosed(Exception):
@@ -62,7 +62,8 @@ def install(app: web.Application) -> None:
     app[STREAMS_KEY] = set()
 
     async def close_streams(_app: web.Application) -> None:
-        for stream in list(app[STREAMS_KEY]):
+        streams = app[STREAMS_KEY]
+        for stream in list(streams):
             stream.close()
     app.on_shutdown.append(close_streams)
 
@@ -82,7 +83,7 @@ class EventStream:
         self.closed = asyncio.Event()
         self._callbacks: list[Callable[[], None]] = []
         self._lock = asyncio.Lock()
-        self._beat: asyncio.Task | None = None
+        self._beat: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> EventStream:
         self.request[STREAM_KEY] = True       # not timed as a request (shared.http.middlewares)
@@ -92,7 +93,7 @@ class EventStream:
         self._beat = asyncio.create_task(self._heartbeats())
         return self
 
-    async def __aexit__(self, *exc_info) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         self.close()
         self.request.app.get(STREAMS_KEY, set()).discard(self)
         if self._beat is not None:

@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from typing import Any
 
 from ..broker_access import definitions, dev_password, password_hash, user_name
 from ..contracts.producers import SERVICES
@@ -35,7 +36,7 @@ def passwords_from_env(env: dict[str, str], *, dev: bool) -> dict[str, str]:
     return out
 
 
-def rabbitmqctl(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def rabbitmqctl(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=timeout)
 
 
@@ -51,7 +52,7 @@ def apply(vhost: str, passwords: dict[str, str], *, prefix: str = "", exchange: 
         raise RuntimeError(f"rabbitmqctl import_definitions failed: {done.stderr.strip()[:500]}")
 
 
-def with_dev_admin(doc: dict, vhost: str) -> dict:
+def with_dev_admin(doc: dict[str, Any], vhost: str) -> dict[str, Any]:
     """The vhost and the local-development administrator (guest/guest) besides the users."""
     admin = {"name": "guest", "password_hash": password_hash("guest"),
              "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": ["administrator"]}

@@ -143,7 +143,8 @@ async def _own_schema(conn: asyncpg.Connection, r: ServiceRole) -> None:
 
 
 async def _ident(conn: asyncpg.Connection, name: str) -> str:
-    return await conn.fetchval("SELECT quote_ident($1)", name)
+    quoted: str = await conn.fetchval("SELECT quote_ident($1)", name)
+    return quoted
 
 
 async def drop_roles_named(admin_url: str, prefix: str) -> list[str]:

@@ -189,7 +189,7 @@ async def _existing(connection: aio_pika.abc.AbstractConnection, name: str) -> i
     channel = await connection.channel(publisher_confirms=False)
     try:
         queue = await channel.declare_queue(name, passive=True)
-        return queue.declaration_result.message_count
+        return queue.declaration_result.message_count or 0   # a passive declare always has it
     except aio_pika.exceptions.ChannelNotFoundEntity:
         raise ReplayError(f"queue {name!r} does not exist in this vhost") from None
     finally:

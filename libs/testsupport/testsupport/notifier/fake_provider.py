@@ -212,7 +212,7 @@ async def _send(request: web.Request) -> web.Response:
                                     status=status, at=_now(),
                                     traceparent=request.headers.get("traceparent")))
     if 200 <= status < 300:
-        msg = state._accept(phone, text, ref)  # type: ignore[arg-type]
+        msg = state._accept(phone, text, ref)  # type: ignore[arg-type]  # 2xx here means `valid`: all three are str
         return _json({"id": msg.id}, status=status)
     if status == 400 and not valid:
         return _error(400, "expected a JSON object {phone: 11 digits, text, ref}")

@@ -24,7 +24,7 @@ def each(items: Any, read: Callable[[Any], T], field: str) -> tuple[T, ...]:
     out = []
     i = 0
     try:
-        for i, item in enumerate(items):
+        for i, item in enumerate(items):  # noqa: B007  (i is read by the except below)
             out.append(read(item))
     except InvalidSnapshot as e:
         raise InvalidSnapshot(f"{field}[{i}].{e.detail}") from None
@@ -74,13 +74,14 @@ def as_time(value: Any, where: str) -> time:
 
 
 def as_aware_datetime(value: Any, where: str) -> datetime:
+    instant: datetime = value
     if not isinstance(value, datetime):
         try:
-            value = datetime.fromisoformat(value)
+            instant = datetime.fromisoformat(value)
         except (TypeError, ValueError):
             raise InvalidSnapshot(f"{where}: expected an ISO 8601 instant") from None
-    if value.utcoffset() is None:
+    if instant.utcoffset() is None:
         # A naive creation time cannot be ordered against others: first come, first
         # served would depend on a guess about the zone.
         raise InvalidSnapshot(f"{where}: the instant must carry a UTC offset")
-    return value
+    return instant

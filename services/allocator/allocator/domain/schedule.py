@@ -33,7 +33,7 @@ class Assignment:
         """What the agent is told by SMS: a change here is a change worth a new SMS."""
         return (self.period, self.desk, self.segment_start, self.segment_end, self.queue_number)
 
-    def canonical(self) -> list:
+    def canonical(self) -> list[object]:
         return [self.booking_id, self.period, self.desk, self.queue_number,
                 hhmm(self.segment_start), hhmm(self.segment_end),
                 self.estimated_start.isoformat(timespec="minutes"),

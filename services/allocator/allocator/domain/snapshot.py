@@ -51,7 +51,7 @@ class Period:
             queue_prefix=coerce.as_text(prefix, "queue_prefix"),
         )
 
-    def canonical(self) -> list:
+    def canonical(self) -> list[object]:
         return [self.code, hhmm(self.start), hhmm(self.end), self.queue_prefix]
 
 
@@ -78,7 +78,7 @@ class Business:
         return cls(type=coerce.as_text(coerce.required(data, "type"), "type"),
                    count=1 if count is None else coerce.as_int(count, "count"))
 
-    def canonical(self) -> list:
+    def canonical(self) -> list[object]:
         return [self.type, self.count]
 
 
@@ -125,7 +125,7 @@ class EnterpriseLine:
                                    "businesses"),
         )
 
-    def canonical(self) -> list:
+    def canonical(self) -> list[object]:
         return [self.org_code, sorted([b.canonical() for b in self.businesses])]
 
 
@@ -165,7 +165,7 @@ class Booking:
             enterprises=coerce.each(lines, EnterpriseLine.from_dict, "enterprises"),
         )
 
-    def canonical(self) -> list:
+    def canonical(self) -> list[object]:
         # Fixed precision: the same instant always spells the same.
         return [self.id, self.period, self.created_at.isoformat(timespec="microseconds"),
                 sorted([e.canonical() for e in self.enterprises])]

@@ -86,6 +86,7 @@ def compute(request: AllocationRequest | BaseModel | dict[str, Any], policies: P
     dump is read instead. Raises ``InvalidSnapshot`` for a day that cannot be scheduled."""
     started = time.perf_counter()
     snapshot = None
+    data: dict[str, Any]
     if isinstance(request, AllocationRequest):
         if request.invalid is not None:
             raise request.invalid
@@ -97,7 +98,7 @@ def compute(request: AllocationRequest | BaseModel | dict[str, Any], policies: P
         except InvalidSnapshot:
             snapshot = None
     if snapshot is None:
-        data = request.model_dump() if isinstance(request, BaseModel) else request
+        data = request.model_dump() if isinstance(request, BaseModel) else request  # type: ignore[assignment]  # an AllocationRequest has its snapshot by now
         snapshot = DaySnapshot.from_dict(data)
     policy = policies.for_center(snapshot.center)
     schedule = allocate(snapshot, policy)
@@ -198,8 +199,8 @@ def completed_data(c: Computed, r: Recorded, *, now: datetime) -> dict[str, Any]
 
 def completed_envelope(c: Computed, r: Recorded, *, now: datetime, request: Envelope,
                        producer: str) -> tuple[uuid.UUID, str]:
-    """The event's id and its whole envelope as JSON text, written once: the same envelope
-    ``Delivery.publish`` makes (correlation id carried on, the request as its cause)."""
+    """The event's id and its whole envelope as JSON text, written once: the request's
+    correlation id carried on, the request named as its cause."""
     header = Envelope(id=uuid.uuid4(), type=ALLOCATION_COMPLETED, version=1,
                       occurred_at=datetime.now(timezone.utc), producer=producer,
                       correlation_id=request.correlation_id, causation_id=str(request.id), data={},

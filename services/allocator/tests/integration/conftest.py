@@ -60,7 +60,7 @@ def busy_day(center: str, day: str, count: int, seed: int = 7) -> dict:
     items = []
     for i in range(count):
         lines = []
-        for n in range(rng.randint(1, 10)):
+        for _ in range(rng.randint(1, 10)):
             roll = rng.random()
             if roll < 0.1:
                 businesses = [{"type": "PRE_ENTRY"}]

@@ -168,6 +168,3 @@ def _booking(row: Mapping, lines: list[EnterpriseLine]) -> Booking:
         allocation=allocation, sms_resend_used=row["sms_resend_used"],
         sms_status=SmsStatus(row["sms_status"]))
 
-
-def _businesses_json(line: EnterpriseLine) -> list[dict]:
-    return [{"type": b.type, "count": b.count} for b in line.businesses]

@@ -1,6 +1,7 @@
 """The enterprise directory and the agents' own enterprise lists."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
@@ -69,7 +70,7 @@ class AgentEnterprises:
             "DELETE FROM agent_enterprises WHERE agent_id = $1 AND org_code = $2 RETURNING true",
             agent_id, org_code) or False
 
-    async def names(self, agent_id: str, org_codes: list[str]) -> dict[str, str]:
+    async def names(self, agent_id: str, org_codes: Sequence[str]) -> dict[str, str]:
         rows = await self.conn.fetch(
             "SELECT org_code, name FROM agent_enterprises WHERE agent_id = $1 AND org_code = ANY($2::text[])",
             agent_id, org_codes)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.http.formats import example
+from shared.http.formats import example, example_of
 
 from .models import (BusinessTypeStats, ClockTime, CutoffStateView, Day, Instant, PeriodStats, StatusCounts)
 
@@ -202,14 +202,14 @@ class CutoffRunView(BaseModel):
 class CutoffStateWithRuns(CutoffStateView):
     """A date's cutoff state and every allocation request."""
     model_config = ConfigDict(json_schema_extra=example({
-        **CutoffStateView.model_config["json_schema_extra"]["examples"][0],
+        **example_of(CutoffStateView),
         "runs": [{"at": "2027-03-12T15:00:00+08:00", "by": None, "reason": "scheduled", "rerun": False}]}))
     runs: list[CutoffRunView]
 
 
 class CutoffList(BaseModel):
     """The cutoff states of a range of working days."""
-    model_config = ConfigDict(json_schema_extra=example({"center": "qingdao", "items": [CutoffStateView.model_config["json_schema_extra"]["examples"][0]]}))
+    model_config = ConfigDict(json_schema_extra=example({"center": "qingdao", "items": [example_of(CutoffStateView)]}))
     center: str
     items: list[CutoffStateView] = Field(description="one per working day of the range")
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema,
                       field_validator)
 
-from shared.http.formats import ORG_OR_CREDIT_CODE, PERIOD, PHONE, example
+from shared.http.formats import ORG_OR_CREDIT_CODE, PERIOD, PHONE, example, example_of
 
 
 class _Body(BaseModel):
@@ -380,7 +380,7 @@ class BookingView(BaseModel):
 class BookingPage(BaseModel):
     """A page of the agent's bookings."""
     model_config = ConfigDict(json_schema_extra=example(
-        {"items": [BookingView.model_config["json_schema_extra"]["examples"][0]], "next_cursor": None}))
+        {"items": [example_of(BookingView)], "next_cursor": None}))
     items: list[BookingView]
     next_cursor: str | None
 
@@ -409,7 +409,7 @@ class DeskScheduleView(BaseModel):
     """A day's allocated bookings in queue order, for the desk."""
     model_config = ConfigDict(json_schema_extra=example({
         "center": "qingdao", "date": "2027-03-15",
-        "items": [{**BookingView.model_config["json_schema_extra"]["examples"][0], "called_at": None,
+        "items": [{**example_of(BookingView), "called_at": None,
                    "called_desk": None}],
         "next_cursor": None}))
     center: str
@@ -486,32 +486,6 @@ class BusinessTypeStats(BaseModel):
     type: str
     enterprises: int
     cards: int
-
-
-class DayStatsView(BaseModel):
-    """A day's counts."""
-    model_config = ConfigDict(json_schema_extra=example({'center': 'qingdao',
-                                                         'date': '2027-03-15',
-                                                         'periods': [{'code': 'AM',
-                                                                      'capacity': 40,
-                                                                      'booked': 17,
-                                                                      'remaining': 23,
-                                                                      'bookings': 8,
-                                                                      'enterprise_lines': 17}],
-                                                         'statuses': {'confirmed': 12,
-                                                                      'allocated': 0,
-                                                                      'checked_in': 0,
-                                                                      'completed': 0,
-                                                                      'no_show': 0,
-                                                                      'cancelled': 2},
-                                                         'business_types': [{'type': 'RENEW_UNLOCK',
-                                                                             'enterprises': 9,
-                                                                             'cards': 17}]}))
-    center: str
-    date: Day
-    periods: list[PeriodStats]
-    statuses: StatusCounts
-    business_types: list[BusinessTypeStats]
 
 
 class RightsSnapshotView(BaseModel):
@@ -784,7 +758,7 @@ class PlaceView(BaseModel):
 class DeskBookingView(BookingView):
     """A booking on the desk's schedule: with its last call."""
     model_config = ConfigDict(json_schema_extra=example({
-        **BookingView.model_config["json_schema_extra"]["examples"][0], "status": "checked_in",
+        **example_of(BookingView), "status": "checked_in",
         "called_at": "2027-03-15T09:31:05+08:00", "called_desk": 3}))
     called_at: Instant | None
     called_desk: int | None = Field(description="the desk that last called it")

@@ -84,6 +84,9 @@ class EnterpriseRequest(TypedDict, total=False):
     businesses: list[BusinessRequest]
 
 
+_Date = date   # Booking has a field named ``date``: inside the class that name is the field
+
+
 @dataclass(eq=False)
 class Booking:
     # The plain constructor rebuilds a stored booking without checks; new bookings come
@@ -113,7 +116,7 @@ class Booking:
     # --- creation -------------------------------------------------------------------
 
     @classmethod
-    def create(cls, *, id: str, agent_id: str, center: CenterConfig, date: date, period: str,
+    def create(cls, *, id: str, agent_id: str, center: CenterConfig, date: _Date, period: str,
                contact_name: Any, contact_phone: Any, enterprises: Any,
                created_at: datetime) -> Booking:
         """A new confirmed booking, or the first refusal in this order: ValidationFailed
@@ -257,7 +260,7 @@ class Booking:
         self.status = BookingStatus.COMPLETED
         self.events.append(BookingCompleted(booking_id=self.id))
 
-    def mark_no_show(self, today: date | None = None) -> None:
+    def mark_no_show(self, today: _Date | None = None) -> None:
         """By the clerk (``today``: the center's date, as nobody can miss a day still to
         come), or by the system for bookings still allocated at closing time."""
         if self.status not in (BookingStatus.CONFIRMED, BookingStatus.ALLOCATED):

@@ -102,7 +102,7 @@ def business_shape_errors(items: Any, field: str = "businesses") -> list[dict[st
             continue
         if code in seen:
             errors.append({"field": f"{at}.type", "message": f"{code} is given twice"})
-        seen.add(code)
+        seen.add(kind.code)
         errors += _count_shape_errors(kind, item.get("count"), f"{at}.count")
     return errors
 

@@ -41,7 +41,7 @@ def natural_key(periods: Sequence[str], period: str, queue_number: str) -> Decim
     return Decimal(rank * SPAN + (int(found.group(1)) if found else SPAN - 1))
 
 
-def queue_key(periods: Sequence[str], w: Waiting) -> tuple:
+def queue_key(periods: Sequence[str], w: Waiting) -> tuple[Decimal, int, str]:
     key = w.requeue_key if w.requeue_key is not None else natural_key(periods, w.period, w.queue_number)
     return key, len(w.queue_number), w.queue_number
 

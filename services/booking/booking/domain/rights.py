@@ -93,7 +93,7 @@ class BookingRights:
     def _suspend(self, until: datetime, reason: str, now: datetime) -> None:
         # Two overlapping suspensions: the later end wins, with its reason; a new one
         # never shortens one already running.
-        if self.is_suspended(now) and self.suspended_until >= until:  # type: ignore[operator]
+        if self.suspended_until is not None and self.is_suspended(now) and self.suspended_until >= until:
             return
         self.suspended_until = until
         self.reason = reason

@@ -22,8 +22,10 @@ _LIKE_SPECIALS = re.compile(r"([%_\\])")
 async def find_agents(ctx: BookingContext, q: str, cursor: str | None, limit: int) -> dict:
     q = q.strip()
     after = _decode(cursor) if cursor else None
+    phone: str | None
+    suffix: str | None
     if _DIGITS.match(q):
-        phone, suffix, prefix = (q, None, None) if len(q) == 11 else (None, q, None)
+        phone, suffix = (q, None) if len(q) == 11 else (None, q)
         # Digits can also be a username's start.
         prefix = _LIKE_SPECIALS.sub(r"\\\1", q.lower())
     else:

@@ -32,7 +32,7 @@ class AllocationOvertaken(RuntimeError):
 
 
 async def record_allocation(ctx: BookingContext, delivery: Delivery, now: datetime) -> None:
-    done: AllocationCompleted = delivery.data  # type: ignore[assignment]
+    done: AllocationCompleted = delivery.data
     fields = dict(center=done.center, date=done.date.isoformat(), cutoff_id=done.cutoff_id)
     if done.center not in ctx.centers:
         log.warning("allocation_for_unknown_center", **fields)

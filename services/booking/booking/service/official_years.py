@@ -36,7 +36,7 @@ async def year_view(ctx: BookingContext, year: int) -> dict:
                 "workdays": _iso(sorted(row["workdays"])), "package_knows": knows,
                 "loaded_by": row["loaded_by"], "loaded_at": center.local(row["loaded_at"]).isoformat(),
                 "note": row["note"]}
-    holidays, workdays = package.year_lists(year) if knows else ([], [])
+    holidays, workdays = package.year_lists(year) if package is not None and knows else ([], [])
     return {"year": year, "source": "package" if knows else None, "holidays": _iso(holidays),
             "workdays": _iso(workdays), "package_knows": knows, "loaded_by": None, "loaded_at": None,
             "note": None}

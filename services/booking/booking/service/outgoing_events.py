@@ -27,7 +27,7 @@ def booking_envelopes(booking: Booking, *, now: datetime, producer: str) -> list
     ``shared.outbox.publish`` makes them: the request id bound in the log context becomes
     each event's correlation id."""
     context = structlog.contextvars.get_contextvars()
-    return [make_envelope(data.event_type, data, producer=producer,  # type: ignore[attr-defined]
+    return [make_envelope(data.event_type, data, producer=producer,  # type: ignore[attr-defined]  # set by @event_model
                           correlation_id=context.get("correlation_id"),
                           causation_id=context.get("request_id"), occurred_at=now)
             for data in integration_events(booking, now)]
@@ -36,10 +36,10 @@ def booking_envelopes(booking: Booking, *, now: datetime, producer: str) -> list
 async def publish_caused_by(delivery: Delivery, models: list[BaseModel], *, now: datetime) -> None:
     """Many events from a consumer at once (one booking.allocated per booking of a day):
     one outbox statement, each event carrying the handled one's correlation id and naming
-    it as its cause, as ``Delivery.publish`` does one at a time."""
+    it as its cause."""
     cause = delivery.envelope
     await add_events(delivery.conn, [make_envelope(
-        m.event_type, m, producer=delivery.producer,  # type: ignore[attr-defined]
+        m.event_type, m, producer=delivery.producer,  # type: ignore[attr-defined]  # set by @event_model
         correlation_id=cause.correlation_id, causation_id=str(cause.id), occurred_at=now) for m in models])
 
 

@@ -67,7 +67,7 @@ async def count_no_show(conn: asyncpg.Connection, agent_id: str, *, now: datetim
 async def _publish_suspended(conn: asyncpg.Connection, change: RightsChanged, *, count: int,
                              producer: str) -> None:
     assert change.after.suspended_until is not None and change.after.reason is not None
-    await outbox.publish(conn, BookingSuspended.event_type, BookingSuspended(  # type: ignore[attr-defined]
+    await outbox.publish(conn, BookingSuspended.event_type, BookingSuspended(  # type: ignore[attr-defined]  # set by @event_model
         agent_id=change.agent_id, phone=await Agents(conn).phone_of(change.agent_id),
         suspended_until=change.after.suspended_until, reason=change.after.reason, count=count),
         producer=producer, occurred_at=change.at)

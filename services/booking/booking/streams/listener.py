@@ -71,13 +71,16 @@ class Listener:
         self.on_connected()
 
     async def _watch(self) -> None:
+        conn = self._conn
+        if conn is None:
+            raise ConnectionError("the listen connection closed")
         lost = asyncio.Event()
-        self._conn.add_termination_listener(lambda _conn: lost.set())
+        conn.add_termination_listener(lambda _conn: lost.set())
         while not lost.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(lost.wait(), PING_SECONDS)
                 break
-            await self._conn.fetchval("SELECT 1", timeout=PING_TIMEOUT)
+            await conn.fetchval("SELECT 1", timeout=PING_TIMEOUT)
         raise ConnectionError("the listen connection closed")
 
     @staticmethod

@@ -104,4 +104,4 @@ async def test_reports_about_unknown_bookings_or_no_booking_are_handled_and_igno
                                      delivered_at=datetime.now(timezone.utc))]
     sent = [await service.publish(NOTIFICATION_DELIVERED, report, producer="notifier") for report in reports]
     for env in sent:   # handled, not retried into the dead-letter queue
-        assert await eventually(lambda: service.handled(env))
+        assert await eventually(lambda env=env: service.handled(env))

@@ -69,5 +69,5 @@ def test_unknown_time_zone_is_refused_at_construction():
 
 def test_a_center_is_immutable():
     with pytest.raises(AttributeError):
-        QINGDAO.desks = 5  # type: ignore[misc]
+        QINGDAO.desks = 5  # type: ignore[misc]  # on purpose: frozen
     assert isinstance(QINGDAO, CenterConfig)

@@ -70,7 +70,7 @@ def test_malformed_codes_are_refused(raw):
 
 def test_non_string_is_refused():
     with pytest.raises(InvalidOrgCode):
-        normalize_org_code(123456788)  # type: ignore[arg-type]
+        normalize_org_code(123456788)  # type: ignore[arg-type]  # on purpose: not a str
 
 
 @pytest.mark.parametrize("uscc, org", sorted(REAL_USCC.items()))

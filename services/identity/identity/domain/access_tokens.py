@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping, TypeGuard
 
 import jwt
 
@@ -63,8 +63,8 @@ def verify_access_token(token: str, keys: Mapping[str, VerificationKey], now: da
                         *, leeway: timedelta = timedelta(0)) -> AccessClaims:
     """The claims of a valid token; 401 auth.token_invalid / auth.token_expired otherwise.
 
-    ``keys`` maps kid -> key: ``{k.kid: k.verification_key()}`` inside identity, or
-    ``verification_keys_from_jwks(document)`` elsewhere.
+    ``keys`` maps kid -> key: ``{k.kid: k.verification_key()}`` (identity's own keys; the
+    other services verify through ``shared.http.auth`` and the JWKS).
     """
     require_aware(now)
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
@@ -76,8 +76,7 @@ def verify_access_token(token: str, keys: Mapping[str, VerificationKey], now: da
     alg, kid = header.get("alg"), header.get("kid")
     if alg not in ALLOWED_ALGORITHMS:
         raise TokenInvalid("token algorithm not accepted")
-    key = keys.get(kid) if isinstance(kid, str) else None
-    if key is None:
+    if not isinstance(kid, str) or (key := keys.get(kid)) is None:
         raise TokenInvalid("unknown signing key")
     if key.alg != alg:
         raise TokenInvalid("token algorithm does not match its key")
@@ -93,7 +92,7 @@ def verify_access_token(token: str, keys: Mapping[str, VerificationKey], now: da
     return _claims(payload, kid, now, leeway)
 
 
-def _claims(payload: dict, kid: str, now: datetime, leeway: timedelta) -> AccessClaims:
+def _claims(payload: dict[str, Any], kid: str, now: datetime, leeway: timedelta) -> AccessClaims:
     sub, roles, name = payload.get("sub"), payload.get("roles"), payload.get("name")
     iat, exp = payload.get("iat"), payload.get("exp")
     if (not isinstance(sub, str) or not sub or not isinstance(name, str)
@@ -111,5 +110,5 @@ def _claims(payload: dict, kid: str, now: datetime, leeway: timedelta) -> Access
                         sid=sid if isinstance(sid, str) else None)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

@@ -74,8 +74,8 @@ def verify_signature(card_key: CardKey, message: bytes, signature_b64: str) -> b
         return False
     key = serialization.load_pem_public_key(card_key.pem.encode("ascii"))
     if card_key.algorithm is CardKeyAlgorithm.ED25519:
-        return _verify_ed25519(key, message, signature)  # type: ignore[arg-type]
-    return _verify_p256(key, message, signature)  # type: ignore[arg-type]
+        return isinstance(key, ed25519.Ed25519PublicKey) and _verify_ed25519(key, message, signature)
+    return isinstance(key, ec.EllipticCurvePublicKey) and _verify_p256(key, message, signature)
 
 
 def _verify_ed25519(key: ed25519.Ed25519PublicKey, message: bytes, signature: bytes) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 from identity.domain.errors import invalid_field
 
@@ -9,7 +10,7 @@ from identity.domain.errors import invalid_field
 _PHONE = re.compile(r"1[3-9]\d{9}", re.ASCII)
 
 
-def is_valid_phone(raw: object) -> bool:
+def is_valid_phone(raw: object) -> TypeGuard[str]:
     return isinstance(raw, str) and _PHONE.fullmatch(raw.strip()) is not None
 
 
@@ -17,4 +18,4 @@ def normalize_phone(raw: object, field: str = "phone") -> str:
     """The phone as stored and compared; 422 validation_error when it is not one."""
     if not is_valid_phone(raw):
         raise invalid_field(field, "must be a mainland mobile number of 11 digits")
-    return raw.strip()  # type: ignore[union-attr]
+    return raw.strip()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, TypeVar
 
 from identity.domain.password_policy import PasswordPolicy, check_password
 from identity.domain.phones import normalize_phone
@@ -13,6 +13,9 @@ from identity.domain.user_fields import (
     normalize_username,
 )
 from shared.errors import ValidationFailed
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ def validate_registration(*, phone: object, username: object, password: object, 
     """
     errors: list[dict[str, str]] = []
 
-    def take(fn: Callable[[object], object], value: object):
+    def take(fn: Callable[[object], T], value: object) -> T | None:
         try:
             return fn(value)
         except ValidationFailed as exc:
@@ -54,9 +57,11 @@ def validate_registration(*, phone: object, username: object, password: object, 
     clean_org = take(normalize_org_code, org_code)
     if not isinstance(password, str) or not password:
         errors.append({"field": "password", "message": "is required"})
-    if errors:
+    # Without errors every required field is there: the other conditions only narrow the types.
+    if (errors or not isinstance(password, str)
+            or clean_phone is None or clean_username is None or clean_name is None):
         raise ValidationFailed(errors)
 
-    check_password(password, username=clean_username, phone=clean_phone, policy=policy)  # type: ignore[arg-type]
-    return Registration(phone=clean_phone, username=clean_username, password=password,  # type: ignore[arg-type]
-                        name=clean_name, email=clean_email, org_code=clean_org)  # type: ignore[arg-type]
+    check_password(password, username=clean_username, phone=clean_phone, policy=policy)
+    return Registration(phone=clean_phone, username=clean_username, password=password,
+                        name=clean_name, email=clean_email, org_code=clean_org)

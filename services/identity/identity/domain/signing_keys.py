@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Union
+from typing import Iterable, Union
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from identity.domain.encoding import b64url_decode, b64url_encode
+from identity.domain.encoding import b64url_encode
 
 PrivateKey = Union[ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey]
 PublicKey = Union[ed25519.Ed25519PublicKey, ec.EllipticCurvePublicKey]
@@ -124,34 +124,3 @@ def verification_key_from_pem(pem: str | bytes) -> VerificationKey:
 def jwks(keys: Iterable[SigningKey | VerificationKey]) -> dict[str, list[dict[str, str]]]:
     """The body of GET /.well-known/jwks.json: public members only."""
     return {"keys": [k.public_jwk() if isinstance(k, SigningKey) else k.jwk() for k in keys]}
-
-
-def verification_keys_from_jwks(document: Mapping[str, Any]) -> dict[str, VerificationKey]:
-    """kid -> key, from a JWKS. Entries that are not Ed25519 or P-256 signing keys are
-    skipped, never trusted: an "oct" (HMAC) key there must not make HS256 tokens valid."""
-    found: dict[str, VerificationKey] = {}
-    for jwk in document.get("keys", []) if isinstance(document, Mapping) else []:
-        key = _public_key_from_jwk(jwk)
-        kid = jwk.get("kid") if isinstance(jwk, Mapping) else None
-        if key is None or not isinstance(kid, str) or not kid:
-            continue
-        alg = algorithm_for(key)
-        if jwk.get("alg", alg) != alg or jwk.get("use", "sig") != "sig":
-            continue
-        found[kid] = VerificationKey(kid=kid, alg=alg, public_key=key)
-    return found
-
-
-def _public_key_from_jwk(jwk: Any) -> PublicKey | None:
-    if not isinstance(jwk, Mapping):
-        return None
-    try:
-        if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
-            return ed25519.Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
-        if jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
-            x = int.from_bytes(b64url_decode(jwk["x"]), "big")
-            y = int.from_bytes(b64url_decode(jwk["y"]), "big")
-            return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
-    except (KeyError, ValueError, TypeError):
-        return None
-    return None

@@ -1,10 +1,10 @@
 """The user entity and its roles."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Iterable
+from typing import Any, Iterable
 
 from identity.domain.errors import invalid_field
 
@@ -38,19 +38,12 @@ class User:
     org_code: str | None = None
     roles: frozenset[Role] = field(default_factory=lambda: frozenset({Role.AGENT}))
 
-    def has_role(self, role: Role) -> bool:
-        return role in self.roles
-
     def sorted_roles(self) -> list[str]:
         """Roles in a stable order, as they go into tokens and answers."""
         order = list(Role)
         return [r.value for r in sorted(self.roles, key=order.index)]
 
-    def with_password_hash(self, password_hash: str) -> "User":
-        """After a reset or a rehash on login (argon2 parameters raised)."""
-        return replace(self, password_hash=password_hash)
-
-    def public_view(self) -> dict:
+    def public_view(self) -> dict[str, Any]:
         """What GET /api/v1/me and the login answer show: never the password hash."""
         return {
             "id": self.id,

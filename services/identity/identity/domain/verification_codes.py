@@ -96,10 +96,6 @@ class VerificationCode:
                      created_at=now, expires_at=now + ttl)
         return record, code
 
-    @property
-    def tries_left(self) -> int:
-        return 0 if self.burnt_at else max(0, MAX_WRONG_TRIES - self.wrong_tries)
-
     def is_expired(self, now: datetime) -> bool:
         # Valid up to and including expires_at ("valid 5 minutes": 5:00 still counts).
         return now > self.expires_at

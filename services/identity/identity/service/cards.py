@@ -120,7 +120,7 @@ async def log_in_with_card(rt: IdentityRuntime, cmd: LogInWithCard) -> SessionTo
         result = authenticate_card(challenge, card_no, binding, cmd.signature, now)
         if challenge is not None:
             await card_challenges.save(conn, challenge)
-        user = await users.by_id(conn, result.user_id) if result.ok else None
+        user = await users.by_id(conn, result.user_id) if result.ok and result.user_id is not None else None
         if user is not None:
             session = await start_session(conn, rt, user, now)
     if session is None:

@@ -62,6 +62,7 @@ class HashSlots:
     async def run(self, fn: Callable[..., T], *args) -> T:
         """``fn(*args)`` in one of the slots; HashingBusy when none frees up in time."""
         sem = self._slots()
+        release_here = True   # False once the thread's end releases the slot instead
         try:
             await asyncio.wait_for(sem.acquire(), self.wait_timeout)
         except asyncio.TimeoutError:
@@ -74,10 +75,10 @@ class HashSlots:
             if not future.done():
                 # The thread goes on (it cannot be stopped): the slot stays taken until it ends.
                 future.add_done_callback(_release_when_done(sem))
-                sem = None  # type: ignore[assignment]
+                release_here = False
             raise
         finally:
-            if sem is not None:
+            if release_here:
                 sem.release()
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TypeGuard
 
 from shared.logging import get_logger
 
@@ -60,7 +61,7 @@ async def end_session(rt: IdentityRuntime, cmd: EndSession) -> None:
     log.info("logged_out", user_id=cmd.user_id, revoked=revoked)
 
 
-def _is_uuid(value: str | None) -> bool:
+def _is_uuid(value: str | None) -> TypeGuard[str]:
     try:
         uuid.UUID(str(value))
         return value is not None

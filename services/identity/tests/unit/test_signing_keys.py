@@ -3,7 +3,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from identity.domain.encoding import b64url_decode
-from identity.domain.signing_keys import SigningKey, jwks, thumbprint, verification_keys_from_jwks
+from identity.domain.signing_keys import SigningKey, thumbprint
 
 
 def pkcs8(private_key) -> str:
@@ -65,30 +65,3 @@ def test_a_p256_key_from_a_file_signs_es256():
 def test_other_keys_cannot_sign(pem):
     with pytest.raises(ValueError):
         SigningKey.from_pem(pem)
-
-
-def test_jwks_round_trip_for_verifiers():
-    keys = [SigningKey.generate(), SigningKey.from_pem(pkcs8(ec.generate_private_key(ec.SECP256R1())))]
-    document = jwks(keys)
-    parsed = verification_keys_from_jwks(document)
-    assert set(parsed) == {k.kid for k in keys}
-    for k in keys:
-        assert parsed[k.kid] == k.verification_key()
-
-
-def test_jwks_entries_that_are_not_our_key_types_are_skipped():
-    good = SigningKey.generate()
-    document = {"keys": [
-        {"kty": "oct", "k": "c2VjcmV0", "kid": "hmac", "alg": "HS256"},
-        {"kty": "RSA", "n": "AQAB", "e": "AQAB", "kid": "rsa"},
-        {**good.public_jwk(), "kid": "wrong-alg", "alg": "ES256"},
-        {**good.public_jwk(), "kid": "enc", "use": "enc"},
-        {**good.public_jwk(), "kid": ""},
-        {"kty": "OKP", "crv": "Ed25519", "x": "!!", "kid": "garbage"},
-        {"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA", "kid": "off-curve"},
-        "not a dict",
-        good.public_jwk(),
-    ]}
-    assert set(verification_keys_from_jwks(document)) == {good.kid}
-    assert verification_keys_from_jwks({}) == {}
-    assert verification_keys_from_jwks([]) == {}  # type: ignore[arg-type]

@@ -10,7 +10,8 @@ import asyncpg
 
 async def page(conn: asyncpg.Connection, *, phone: str | None, booking_id: str | None,
                before: tuple[datetime, uuid.UUID] | None, limit: int) -> list[asyncpg.Record]:
-    where, args = [], []
+    where: list[str] = []
+    args: list[object] = []
     if phone:
         args.append(phone)
         where.append(f"phone = ${len(args)}")

@@ -7,23 +7,14 @@ is the database's (``clock_timestamp()``): one clock for all replicas, and a tes
 one service's clock cannot stall the others.
 
 The sender takes its slots inside the statement that claims the messages
-(``message_store.claim`` / ``claim_due``, the same ``provider_rate`` row and arithmetic):
-one round trip instead of two. ``wait_turn`` is the same thing on its own.
+(``message_store.claim`` / ``claim_due``, on the ``provider_rate`` row): one round trip per
+batch. This class holds the slot's figures and makes sure the row exists.
 """
 from __future__ import annotations
-
-import asyncio
 
 from shared.db import Database
 
 from .message_store import RateSlot
-
-_TAKE_SLOT = (
-    "INSERT INTO provider_rate AS r (provider, next_slot)"
-    " VALUES ($1, clock_timestamp() + make_interval(secs => $2))"
-    " ON CONFLICT (provider) DO UPDATE"
-    "  SET next_slot = greatest(r.next_slot, clock_timestamp()) + make_interval(secs => $2)"
-    " RETURNING extract(epoch FROM r.next_slot - make_interval(secs => $2) - clock_timestamp())::float8")
 
 
 class SharedRateLimiter:
@@ -44,12 +35,3 @@ class SharedRateLimiter:
             async with self.db.connection() as conn:
                 await conn.execute("INSERT INTO provider_rate (provider, next_slot) VALUES ($1, clock_timestamp())"
                                    " ON CONFLICT (provider) DO NOTHING", self.key)
-
-    async def wait_turn(self) -> None:
-        """Return when this caller may call the provider."""
-        if not self.spacing:
-            return
-        async with self.db.connection() as conn:
-            wait = await conn.fetchval(_TAKE_SLOT, self.key, self.spacing)
-        if wait and wait > 0:
-            await asyncio.sleep(wait)

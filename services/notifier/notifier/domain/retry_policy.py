@@ -99,7 +99,7 @@ class RetryPolicy:
         exp = attempt - 1
         if exp >= 1024:
             return self.cap
-        return min(self.cap, self.base * (2 ** exp))
+        return min(self.cap, self.base * (2.0 ** exp))
 
     def backoff(self, attempt: int, rng: RandomSource | None = None,
                 retry_after: float | None = None) -> float:

@@ -2,14 +2,15 @@
 
 Plain Python, no I/O. ``render(event_type, data)`` picks the template for the event (and,
 where one event has several texts, for its data: the verification code's ``purpose``, a
-whole or one-enterprise cancellation, the suspension's ``reason``), checks the data it
+whole or partial cancellation, the suspension's ``reason``), checks the data it
 needs and returns a ``RenderedSms``. Unknown templates raise ``UnknownTemplate``; missing or
 malformed data raises ``TemplateDataError`` naming the field, never its value (a value
 can be a verification code).
 
 Every text starts with the signature ``【制卡中心】``.
 
-The data each event needs (extra fields are ignored):
+The data each event needs, as its contract (``shared.contracts``) has it, read as JSON
+(extra fields are ignored):
 
 ``identity.verification_code.requested``
     ``code`` (6 digits), ``purpose`` (``register`` | ``login`` | ``reset_password`` | ``bind_card``),
@@ -18,24 +19,20 @@ The data each event needs (extra fields are ignored):
     ``card_tail`` (the card number's last characters), ``bound_at`` (an instant, shown as a
     center-local date): the account's phone is told of every card bound to it.
 ``booking.confirmed``
-    ``date``, ``period`` (``AM``/``PM``, or ``period_name`` given), and the number of
-    enterprises: ``enterprise_count`` or a list ``enterprises`` (lines whose ``status`` is
-    ``cancelled`` are not counted).
+    ``date``, ``period`` (``AM``/``PM``), and the number of enterprises: a list
+    ``enterprises`` (lines whose ``status`` is ``cancelled`` are not counted), or
+    ``enterprise_count`` (a resend's ``booking.sms_resend.requested``).
 ``booking.allocated``
     ``date``, ``desk`` (int >= 1), ``start``/``end`` (``HH:MM``), ``queue_number``, either
-    at the top level or inside ``allocation`` (the booking's API shape); optional
-    ``period``/``period_name``; optional ``late_after_minutes`` (default 10).
+    at the top level or inside ``allocation`` (a resend's shape); optional ``period``.
+    Lateness: ``DEFAULT_LATE_AFTER_MINUTES`` (10).
 ``booking.cancelled``
-    ``date``, ``period``; a one-enterprise cancellation has ``org_code`` (and optionally
-    ``enterprise_name``, ``booking_cancelled: true`` when it was the last active line),
-    a whole-booking one has no ``org_code`` (optional ``enterprise_count``). ``scope``
-    (``booking`` | ``enterprise``) may say so explicitly. The contract's shape
-    (``shared.contracts.booking.BookingCancelled``) is read too: ``whole`` picks the
-    scope, ``org_codes`` names the cancelled lines (and counts them for a whole booking).
+    ``date``, ``period``, ``whole`` (the whole booking, or some of its enterprises),
+    ``org_codes`` (the lines this request cancelled: named in a partial cancellation,
+    counted in a whole one), ``booking_cancelled`` (no active line left).
 ``booking.suspended``
-    ``suspended_until`` (a local date, or an instant converted to center local time),
-    ``reason`` (``no_shows`` | ``cancellations``, or the contract's
-    ``too_many_no_shows`` | ``too_many_cancellations``), optional ``count``.
+    ``suspended_until`` (an instant, shown as a center-local date), ``reason``
+    (``too_many_no_shows`` | ``too_many_cancellations``), optional ``count``.
 
 ``booking.queue_near``
     ``queue_number``, ``ahead`` (int >= 0): three (or fewer) are waiting before the number
@@ -90,6 +87,9 @@ DEFAULT_LATE_AFTER_MINUTES = 10
 DEFAULT_TZ = "Asia/Shanghai"
 
 VERIFICATION_PURPOSES = ("register", "login", "reset_password", "bind_card")
+# The contract's reasons -> the suffix of their template key.
+SUSPENSION_REASONS: Mapping[str, str] = {"too_many_no_shows": "no_shows",
+                                         "too_many_cancellations": "cancellations"}
 PERIOD_NAMES: Mapping[str, str] = {"AM": "上午", "PM": "下午"}
 _WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
@@ -193,19 +193,16 @@ def template_key(event_type: str, data: Mapping[str, Any]) -> str:
     if event_type == EV_ALLOCATED:
         return "booking.allocated"
     if event_type == EV_CANCELLED:
-        scope = data.get("scope")
-        if scope is None and isinstance(data.get("whole"), bool):
-            scope = "booking" if data["whole"] else "enterprise"   # the contract's flag
-        if scope is None:
-            scope = "enterprise" if data.get("org_code") else "booking"
-        if scope not in ("booking", "enterprise"):
-            raise UnknownTemplate(event_type, f"unknown scope {scope!r} (expected booking or enterprise)")
-        return f"booking.cancelled.{scope}"
+        whole = data.get("whole")
+        if not isinstance(whole, bool):
+            raise TemplateDataError(event_type, "whole", "must be true or false")
+        return "booking.cancelled.booking" if whole else "booking.cancelled.enterprise"
     if event_type == EV_SUSPENDED:
-        reason = _suspension_reason(data.get("reason"))
-        if reason not in ("no_shows", "cancellations"):
-            raise UnknownTemplate(event_type, f"unknown reason {reason!r} (expected no_shows or cancellations)")
-        return f"booking.suspended.{reason}"
+        reason = data.get("reason")
+        if not isinstance(reason, str) or reason not in SUSPENSION_REASONS:
+            raise UnknownTemplate(event_type, f"unknown reason {reason!r} "
+                                  f"(expected one of {', '.join(SUSPENSION_REASONS)})")
+        return f"booking.suspended.{SUSPENSION_REASONS[reason]}"
     if event_type == EV_QUEUE_NEAR:
         return "booking.queue_near"
     if event_type == EV_RESEND:
@@ -262,8 +259,6 @@ def format_date_cn(value: Any, *, tz: str = DEFAULT_TZ) -> str:
 # ---------------------------------------------------------------------------------------
 def _verification_params(ev: str, data: Mapping[str, Any]) -> dict[str, Any]:
     code = data.get("code")
-    if isinstance(code, int) and not isinstance(code, bool):
-        code = f"{code:06d}"
     if not isinstance(code, str) or not _SIX_DIGITS.fullmatch(code):
         raise TemplateDataError(ev, "code", "must be 6 digits")
     ttl = data.get("ttl_seconds", DEFAULT_CODE_TTL_SECONDS)
@@ -299,15 +294,11 @@ def _allocated_params(ev: str, data: Mapping[str, Any], tz: str) -> dict[str, An
     start = _hhmm(ev, "start", src.get("start"))
     end = _hhmm(ev, "end", src.get("end"))
     queue = src.get("queue_number")
-    if isinstance(queue, int) and not isinstance(queue, bool):
-        queue = str(queue)
     if not isinstance(queue, str) or not queue.strip():
         raise TemplateDataError(ev, "queue_number", "is missing")
-    late = data.get("late_after_minutes", DEFAULT_LATE_AFTER_MINUTES)
-    late = _positive_int(ev, "late_after_minutes", DEFAULT_LATE_AFTER_MINUTES if late is None else late)
     return {"date": _date(ev, data, "date", tz), "period": _period(ev, data, required=False),
             "desk": f"第{desk}号窗口", "start": start, "end": end,
-            "queue_number": queue.strip(), "late_minutes": late}
+            "queue_number": queue.strip(), "late_minutes": DEFAULT_LATE_AFTER_MINUTES}
 
 
 def _queue_near_params(ev: str, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -324,22 +315,12 @@ def _cancelled_params(ev: str, key: str, data: Mapping[str, Any], tz: str) -> di
     params: dict[str, Any] = {"date": _date(ev, data, "date", tz), "period": _period(ev, data, required=True)}
     org_codes = _org_codes(data.get("org_codes"))
     if key == "booking.cancelled.enterprise":
-        org = data.get("org_code")
-        if (not isinstance(org, str) or not org.strip()) and org_codes:
-            org = "、".join(org_codes)   # the contract lists the lines this request cancelled
-        if not isinstance(org, str) or not org.strip():
-            raise TemplateDataError(ev, "org_code", "is missing")
-        name = data.get("enterprise_name") or data.get("name")
-        org = org.strip()
-        params["enterprise"] = f"“{name.strip()}”（{org}）" if isinstance(name, str) and name.strip() else org
-        last = bool(data.get("booking_cancelled")) or data.get("remaining_enterprises") == 0
-        params["rest"] = _CANCEL_REST_LAST if last else _CANCEL_REST_ACTIVE
+        if not org_codes:
+            raise TemplateDataError(ev, "org_codes", "is missing")
+        params["enterprise"] = "、".join(org_codes)
+        params["rest"] = _CANCEL_REST_LAST if data.get("booking_cancelled") else _CANCEL_REST_ACTIVE
     else:
-        count = data.get("enterprise_count")
-        if count is None and org_codes:
-            count = len(org_codes)
-        params["count_part"] = (f"（共{_positive_int(ev, 'enterprise_count', count)}家企业）"
-                                if count is not None else "")
+        params["count_part"] = f"（共{len(org_codes)}家企业）" if org_codes else ""
     return params
 
 
@@ -382,27 +363,14 @@ def _date(ev: str, data: Mapping[str, Any], field: str, tz: str) -> str:
 
 
 def _period(ev: str, data: Mapping[str, Any], *, required: bool) -> str:
-    name = data.get("period_name")
-    if isinstance(name, str) and name.strip():
-        return name.strip()
     code = data.get("period")
     if code is None and not required:
         return ""
-    if isinstance(code, str):
-        if code in PERIOD_NAMES:
-            return PERIOD_NAMES[code]
-        if code in PERIOD_NAMES.values():
-            return code
+    if isinstance(code, str) and code in PERIOD_NAMES:
+        return PERIOD_NAMES[code]
     if code is None:
         raise TemplateDataError(ev, "period", "is missing")
-    raise TemplateDataError(ev, "period", f"must be one of {', '.join(PERIOD_NAMES)} (or give period_name)")
-
-
-def _suspension_reason(reason: Any) -> Any:
-    """The contract says ``too_many_no_shows``; the templates are keyed ``no_shows``."""
-    if isinstance(reason, str) and reason.startswith("too_many_"):
-        return reason[len("too_many_"):]
-    return reason
+    raise TemplateDataError(ev, "period", f"must be one of {', '.join(PERIOD_NAMES)}")
 
 
 def _org_codes(value: Any) -> list[str]:

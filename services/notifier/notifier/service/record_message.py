@@ -71,12 +71,12 @@ def _current_text(data: BaseModel, tz: str) -> KeptText | None:
     if rendered is None:
         return None
     template, body = rendered
-    return KeptText(kind=template, template=template, phone=data.contact_phone, body=body)  # type: ignore[attr-defined]
+    return KeptText(kind=template, template=template, phone=data.contact_phone, body=body)  # type: ignore[attr-defined]  # an SmsResendRequested
 
 
 async def _record_resend(conn: asyncpg.Connection, envelope: Envelope, data: BaseModel, *, now: datetime,
                          sweep_after: datetime, tz: str, phone_cap: int = 0) -> uuid.UUID | None:
-    booking_id = data.booking_id  # type: ignore[attr-defined]
+    booking_id = data.booking_id  # type: ignore[attr-defined]  # an SmsResendRequested
     # The booking as it is now (active enterprises, allocation) when the event carries it;
     # an event from before booking sent its state: the text kept at the time.
     kept = _current_text(data, tz) or await booking_texts.latest_for_resend(conn, booking_id)

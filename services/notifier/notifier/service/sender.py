@@ -15,7 +15,7 @@ import os
 import socket
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared.logging import get_logger, mask_phone
 from shared import tracing
@@ -64,10 +64,6 @@ class Sender:
     @property
     def closing(self) -> bool:
         return self._closing
-
-    @property
-    def busy(self) -> bool:
-        return self.in_flight.used >= self.in_flight.limit
 
     async def close(self, timeout: float) -> None:
         """Claim nothing more; let the sends in hand finish (a send cut off is resent by a
@@ -168,6 +164,7 @@ class Sender:
         now = self.rt.clock.now()
         body = text_to_keep(msg.body, sensitive=msg.sensitive, final=decision.final)
         producer = self.ctx.producer
+        fields: dict[str, Any]
         if decision.outcome is Outcome.DELIVERED:
             provider_id = result.provider_id if result else None
             fields = dict(status=DELIVERED, provider_id=provider_id,
