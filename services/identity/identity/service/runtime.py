@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from shared.app import Runtime
 from shared.db import Database
+from shared.unit_of_work import UnitOfWork
 
 from identity.domain.lockout import LockoutPolicy, SlowdownPolicy
 from identity.domain.password_hashing import Argon2Params, PasswordHashing
@@ -60,6 +61,11 @@ class IdentityRuntime:
     def now(self) -> datetime:
         """The service clock: tests move it with PUT /_test/clock."""
         return self.runtime.clock.now()
+
+    def unit_of_work(self, now: datetime | None = None) -> UnitOfWork:
+        """A use case's transaction; the events it adds go to the outbox on commit, at
+        ``now`` (the service clock's, as the rows the use case writes)."""
+        return UnitOfWork(self.db, self.runtime.clock, PRODUCER, now=now)
 
     @property
     def access_ttl(self) -> timedelta:
