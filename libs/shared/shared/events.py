@@ -107,8 +107,9 @@ class Cause:
 def envelope_of(data: BaseModel, *, producer: str, cause: Cause, occurred_at: datetime) -> Envelope:
     """``make_envelope`` for one contract model (its registered type and version): how the
     unit of work and every writer with its own statement make their events."""
-    return make_envelope(data.event_type, data, producer=producer,  # type: ignore[attr-defined]
-                         version=data.event_version,  # type: ignore[attr-defined]
+    registered_as = type(data)
+    return make_envelope(registered_as.event_type, data, producer=producer,  # type: ignore[attr-defined]  # event_model sets it
+                         version=registered_as.event_version,  # type: ignore[attr-defined]  # event_model sets it
                          correlation_id=cause.correlation_id, causation_id=cause.causation_id,
                          occurred_at=occurred_at)
 

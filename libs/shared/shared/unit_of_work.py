@@ -20,7 +20,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 from pydantic import BaseModel
@@ -35,6 +36,7 @@ class Aggregate(Protocol):
     events: list[Any]     # domain events, in the order they happened
 
 
+A = TypeVar("A", bound=Aggregate)
 # (aggregate, now) -> the contract models (shared.contracts) of what it recorded.
 Translate = Callable[[Any, datetime], Sequence[BaseModel]]
 
@@ -51,7 +53,7 @@ class UnitOfWork:
         self._transaction = transaction
         self._isolation = isolation
         self._given = conn
-        self.conn: asyncpg.Connection = conn  # type: ignore[assignment]  # set on entry
+        self._conn = conn
         # The one instant of the unit: its events' occurred_at, and the use case's "now".
         self.now: datetime = now or clock.now()
         self._stack: contextlib.AsyncExitStack | None = None
@@ -59,6 +61,13 @@ class UnitOfWork:
         self._tracked: list[Aggregate] = []
         self._added: list[tuple[BaseModel, datetime | None, Cause | None]] = []
         self._rolled_back = False
+
+    @property
+    def conn(self) -> asyncpg.Connection:
+        """The unit's connection, in its transaction (once entered)."""
+        if self._conn is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._conn
 
     @classmethod
     def within(cls, conn: asyncpg.Connection, clock: Clock, producer: str, *, cause: Cause,
@@ -73,9 +82,9 @@ class UnitOfWork:
             return self
         assert self._db is not None
         self._stack = contextlib.AsyncExitStack()
-        self.conn = await self._stack.enter_async_context(self._db.connection())
+        self._conn = await self._stack.enter_async_context(self._db.connection())
         if self._transaction:
-            tx = self.conn.transaction(isolation=self._isolation)
+            tx = self._conn.transaction(isolation=self._isolation)
             try:
                 await tx.start()
             except BaseException:
@@ -84,7 +93,8 @@ class UnitOfWork:
             self._tx = tx
         return self
 
-    async def __aexit__(self, exc_type, exc, tb) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
         try:
             if exc_type is None and not self._rolled_back:
                 await self._flush()
@@ -96,6 +106,7 @@ class UnitOfWork:
             finally:
                 if self._stack is not None:
                     await self._stack.aclose()
+                    self._conn = None
 
     async def _end(self, *, commit: bool) -> None:
         tx, self._tx = self._tx, None
@@ -107,7 +118,7 @@ class UnitOfWork:
             with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresError, OSError):
                 await tx.rollback()
 
-    def track(self, aggregate: Aggregate):
+    def track(self, aggregate: A) -> A:
         """The aggregate's recorded events go out on commit; returns it."""
         if not any(a is aggregate for a in self._tracked):
             self._tracked.append(aggregate)
