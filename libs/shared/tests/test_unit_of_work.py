@@ -145,3 +145,15 @@ async def test_a_unit_without_transaction_refuses_to_end_with_events_left(databa
             taken = uow.collect()   # the writer's own statement takes them
         assert [e.type for e in taken] == [CARD_BOUND]
         assert await outbox(db) == []
+
+
+def test_the_cause_is_the_request_or_the_handled_event():
+    clear_context()
+    try:
+        bind_context(request_id="req-1", correlation_id="req-1")
+        assert Cause.current() == Cause("req-1", "req-1")
+        clear_context()
+        bind_context(correlation_id="req-1", event_id="ev-1", event_type="booking.confirmed")   # as the consumer does
+        assert Cause.current() == Cause("req-1", "ev-1")
+    finally:
+        clear_context()
