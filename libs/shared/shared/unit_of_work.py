@@ -37,6 +37,7 @@ class Aggregate(Protocol):
 
 
 A = TypeVar("A", bound=Aggregate)
+_CONNECTION_GONE = (asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.PostgresError, OSError)
 # (aggregate, now) -> the contract models (shared.contracts) of what it recorded.
 Translate = Callable[[Any, datetime], Sequence[BaseModel]]
 
@@ -115,7 +116,9 @@ class UnitOfWork:
         if commit:
             await tx.commit()
         else:
-            with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresError, OSError):
+            # A dropped connection cannot roll back (the server already did): the error that
+            # ended the unit is the one to report.
+            with contextlib.suppress(*_CONNECTION_GONE):
                 await tx.rollback()
 
     def track(self, aggregate: A) -> A:
