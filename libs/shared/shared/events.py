@@ -3,10 +3,12 @@ event types with the pydantic model of each version's ``data``."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
 from .tracing import current_trace_fields
@@ -85,6 +87,36 @@ def make_envelope(type_: str, data: BaseModel | dict[str, Any], *, producer: str
                     occurred_at=occurred_at or datetime.now(timezone.utc), producer=producer,
                     correlation_id=correlation_id, causation_id=causation_id, data=payload,
                     **current_trace_fields())
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """What an event answers: ``correlation_id`` follows a whole conversation, the
+    ``causation_id`` names the request or event that directly caused it."""
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+    @classmethod
+    def current(cls) -> Cause:
+        """From the log context: the HTTP middleware binds ``request_id`` (and it as the
+        correlation id), a consumer the handled event's ``correlation_id`` and ``event_id``."""
+        context = structlog.contextvars.get_contextvars()
+        return cls(context.get("correlation_id"), context.get("event_id") or context.get("request_id"))
+
+    @classmethod
+    def of(cls, envelope: Envelope) -> Cause:
+        """Caused by a handled event: its correlation id carried on, its id as the cause."""
+        return cls(envelope.correlation_id, str(envelope.id))
+
+
+def envelope_of(data: BaseModel, *, producer: str, cause: Cause, occurred_at: datetime) -> Envelope:
+    """``make_envelope`` for one contract model (its registered type and version): how the
+    unit of work and every writer with its own statement make their events."""
+    registered_as = type(data)
+    return make_envelope(registered_as.event_type, data, producer=producer,  # type: ignore[attr-defined]  # event_model sets it
+                         version=registered_as.event_version,  # type: ignore[attr-defined]  # event_model sets it
+                         correlation_id=cause.correlation_id, causation_id=cause.causation_id,
+                         occurred_at=occurred_at)
 
 
 def parse_envelope(body: bytes) -> tuple[Envelope, BaseModel | None]:

@@ -15,14 +15,13 @@ from typing import Any
 
 import asyncpg
 import orjson
-import structlog
 from pydantic import BaseModel
 from opentelemetry.trace import SpanKind
 
 from . import tracing
 from .bus import Bus
 from .db import TRANSIENT_DB_ERRORS, Database
-from .events import Envelope, make_envelope
+from .events import Cause, Envelope, make_envelope
 from .logging import get_logger
 from .metrics import ServiceMetrics
 from .ticker import Ticker
@@ -215,12 +214,11 @@ class OutboxRelay:
 
 async def publish(conn: asyncpg.Connection, type_: str, data: BaseModel | dict[str, Any], *, producer: str, version: int = 1,
                   occurred_at: datetime | None = None) -> Envelope:
-    """Write an event to the outbox from a request's use case: the request id bound in the
-    log context becomes the event's correlation id. Pass ``occurred_at`` from the service
-    clock where tests move time."""
-    context = structlog.contextvars.get_contextvars()
-    env = make_envelope(type_, data, producer=producer, version=version,
-                        correlation_id=context.get("correlation_id"),
-                        causation_id=context.get("request_id"), occurred_at=occurred_at)
+    """One event into the outbox of the caller's transaction, caused by what is being handled
+    (``Cause.current``). Use cases open a ``shared.unit_of_work.UnitOfWork`` instead; pass
+    ``occurred_at`` from the service clock."""
+    cause = Cause.current()
+    env = make_envelope(type_, data, producer=producer, version=version, correlation_id=cause.correlation_id,
+                        causation_id=cause.causation_id, occurred_at=occurred_at)
     await add_event(conn, env)
     return env

@@ -21,7 +21,6 @@ from ..adapters.day_bookings import DayBookings
 from ..domain.booking import Allocation
 from ..domain.errors import NotActive
 from .context import BookingContext
-from .outgoing_events import integration_events, publish_caused_by
 
 log = get_logger(__name__)
 
@@ -46,18 +45,20 @@ async def record_allocation(ctx: BookingContext, delivery: Delivery, now: dateti
     by_id = {a.booking_id: a for a in done.assignments}
     day_bookings = DayBookings(conn)
     changed = []
-    for booking in await day_bookings.for_allocation(done.center, done.date, by_id):
-        try:
-            booking.assign(_allocation(by_id[booking.id]))
-        except NotActive:
-            continue   # cancelled since, or already checked in / no-show (a re-run on the day)
-        if booking.events:
-            changed.append(booking)
-    await day_bookings.save_allocations(changed, now)
-    await publish_caused_by(delivery, [data for b in changed for data in integration_events(b, now)], now=now)
-    if not await cutoffs.mark_allocated(done.center, done.date, request_id=uuid.UUID(done.cutoff_id), now=now,
-                                        run_id=done.run_id, snapshot_fingerprint=done.snapshot_fingerprint):
-        raise AllocationOvertaken(f"cutoff {done.cutoff_id} of {done.center} {done.date} was re-run meanwhile")
+    # The booking.allocated events go into the delivery's transaction (one outbox statement
+    # for the whole day), caused by this allocation.completed.
+    async with ctx.unit_within(delivery, now) as uow:
+        for booking in await day_bookings.for_allocation(done.center, done.date, by_id):
+            try:
+                booking.assign(_allocation(by_id[booking.id]))
+            except NotActive:
+                continue   # cancelled since, or already checked in / no-show (a re-run on the day)
+            if booking.events:
+                changed.append(uow.track(booking))
+        await day_bookings.save_allocations(changed, now)
+        if not await cutoffs.mark_allocated(done.center, done.date, request_id=uuid.UUID(done.cutoff_id), now=now,
+                                            run_id=done.run_id, snapshot_fingerprint=done.snapshot_fingerprint):
+            raise AllocationOvertaken(f"cutoff {done.cutoff_id} of {done.center} {done.date} was re-run meanwhile")
     log.info("allocation_recorded", assignments=len(done.assignments), changed=len(changed),
              overflow=done.overflow_count, run_id=done.run_id, **fields)
 

@@ -2,7 +2,7 @@
 
 One transaction: lock the booking, let the aggregate decide, give the lines back to the
 period's capacity, count the cancellation against the agent's rights (possibly
-suspending them), and publish booking.cancelled (and booking.suspended)."""
+suspending them); the unit of work writes booking.cancelled (and booking.suspended) at commit."""
 from __future__ import annotations
 
 from shared.logging import get_logger
@@ -13,7 +13,6 @@ from ..adapters.cutoffs import Cutoffs
 from ..domain.errors import CutoffPassed
 from .calendars import effective_cutoff, working_calendar
 from .context import BookingContext
-from .outgoing_events import publish_booking_events
 from .rights import count_cancellation
 from .views import booking_view
 
@@ -23,11 +22,11 @@ log = get_logger(__name__)
 async def cancel_booking(ctx: BookingContext, agent_id: str, booking_id: str,
                          org_code: str | None = None) -> dict:
     """Cancel the booking, or only its line for ``org_code``; the booking as it is now."""
-    now = ctx.clock.now()
-    async with ctx.db.transaction() as conn:
+    async with ctx.unit_of_work() as uow:
+        conn, now = uow.conn, uow.now
         repo = BookingRepository(conn)
         # Locked first, so two cancellations of one booking go one after the other.
-        booking = await repo.lock(booking_id, agent_id=agent_id)
+        booking = uow.track(await repo.lock(booking_id, agent_id=agent_id))
         center = ctx.centers.get(booking.center)
         calendar = await working_calendar(ctx, conn, center)
         cutoff = await effective_cutoff(conn, center, calendar, booking.date)
@@ -42,9 +41,7 @@ async def cancel_booking(ctx: BookingContext, agent_id: str, booking_id: str,
         if await Cutoffs(conn).closed_at(booking.center, booking.date) is not None:
             raise CutoffPassed(f"changes for {booking.date} are closed")
         what = f"booking {booking.id}" + (f" line {org_code}" if org_code else "")
-        change = await count_cancellation(conn, agent_id, now=now, note=f"cancelled {what}",
-                                          producer=ctx.producer, zone=center.zone)
-        await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
+        change = await count_cancellation(uow, agent_id, note=f"cancelled {what}", zone=center.zone)
     log.info("booking_cancelled", booking_id=booking.id, lines_released=released,
              rights_change=change.change)
     return booking_view(booking, center, cutoff)

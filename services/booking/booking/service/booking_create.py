@@ -8,12 +8,11 @@ key with its answer (a repeat gets that answer back).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-import asyncpg
+from datetime import timedelta
 
 from shared.errors import AppError
 from shared.logging import get_logger
+from shared.unit_of_work import UnitOfWork
 
 from ..adapters.booking_checks import BookingChecks, KeyClaim
 from ..adapters.idempotency_keys import IdempotencyKeys
@@ -33,12 +32,13 @@ async def create_booking(ctx: BookingContext, cmd: CreateBooking,
                          key: IdempotencyKey | None = None) -> Answer:
     """201 and the booking, a replayed answer, or a refusal raised as an AppError."""
     center = ctx.centers.get(cmd.center)
-    now = ctx.clock.now()
     if key is None:
-        answer = Answer(201, await _book(ctx, center, cmd, now))
+        # The write is one statement and its own transaction: it takes the events itself.
+        async with ctx.unit_of_work(transaction=False) as uow:
+            answer = Answer(201, await _book(ctx, uow, center, cmd))
     else:
-        async with ctx.db.transaction() as conn:
-            answer, refusal = await _book_once(ctx, conn, center, cmd, now, key)
+        async with ctx.unit_of_work() as uow:
+            answer, refusal = await _book_once(ctx, uow, center, cmd, key)
         if refusal is not None:
             raise refusal  # after the commit that kept it with its key
     if not answer.replayed:
@@ -48,22 +48,22 @@ async def create_booking(ctx: BookingContext, cmd: CreateBooking,
     return answer
 
 
-async def _book(ctx: BookingContext, center: CenterConfig, cmd: CreateBooking, now: datetime) -> dict:
-    async with ctx.db.connection() as conn:
-        calendar = await working_calendar(ctx, conn, center)
-        booking = new_booking(center, calendar, cmd, now)
-        view = apply_checks(booking, await BookingChecks(conn).read(booking), center, calendar, now)
-        await write(conn, center, booking, now=now, producer=ctx.producer)
+async def _book(ctx: BookingContext, uow: UnitOfWork, center: CenterConfig, cmd: CreateBooking) -> dict:
+    conn, now = uow.conn, uow.now
+    calendar = await working_calendar(ctx, conn, center)
+    booking = new_booking(center, calendar, cmd, now)
+    view = apply_checks(booking, await BookingChecks(conn).read(booking), center, calendar, now)
+    await write(uow, center, booking)
     return view
 
 
-async def _book_once(ctx: BookingContext, conn: asyncpg.Connection, center: CenterConfig,
-                     cmd: CreateBooking, now: datetime, key: IdempotencyKey) -> tuple[Answer, AppError | None]:
+async def _book_once(ctx: BookingContext, uow: UnitOfWork, center: CenterConfig,
+                     cmd: CreateBooking, key: IdempotencyKey) -> tuple[Answer, AppError | None]:
     """Book under an Idempotency-Key: the first request with the key books (or is refused)
     and keeps its answer with the key; a repeat gets that answer back."""
-    keys = IdempotencyKeys(conn)
+    keys = IdempotencyKeys(uow.conn)
     try:
-        view = await _first_with_key(ctx, conn, keys, center, cmd, now, key)
+        view = await _first_with_key(ctx, uow, keys, center, cmd, key)
     except AppError as error:
         if error.status >= 500:
             raise
@@ -76,11 +76,11 @@ async def _book_once(ctx: BookingContext, conn: asyncpg.Connection, center: Cent
     return Answer(201, view), None
 
 
-async def _first_with_key(ctx: BookingContext, conn: asyncpg.Connection, keys: IdempotencyKeys,
-                          center: CenterConfig, cmd: CreateBooking, now: datetime,
-                          key: IdempotencyKey) -> dict | None:
+async def _first_with_key(ctx: BookingContext, uow: UnitOfWork, keys: IdempotencyKeys,
+                          center: CenterConfig, cmd: CreateBooking, key: IdempotencyKey) -> dict | None:
     """The booking's answer (kept with the key in the booking's own write), a refusal
     raised, or None when the key belongs to an earlier request."""
+    conn, now = uow.conn, uow.now
     claim = KeyClaim(key.key, key.request_hash, now,
                      expired_before=now - timedelta(hours=ctx.settings.idempotency_ttl_hours))
     try:
@@ -96,8 +96,7 @@ async def _first_with_key(ctx: BookingContext, conn: asyncpg.Connection, keys: I
     if not checks.claimed:
         return None
     view = apply_checks(booking, checks, center, calendar, now)
-    await write(conn, center, booking, now=now, producer=ctx.producer,
-                answer=KeptAnswer(key.agent_id, key.key, view))
+    await write(uow, center, booking, answer=KeptAnswer(key.agent_id, key.key, view))
     return view
 
 

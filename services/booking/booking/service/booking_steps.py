@@ -3,8 +3,8 @@
 1. ``new_booking``: the request's own rules and the calendar's (no database);
 2. ``apply_checks``: what ``BookingChecks`` read in one statement (closed date, rights,
    clashes, enterprise names), in the order the refusals have always come;
-3. ``write``: the booking, its lines, the capacity and its events in one statement
-   (adapters/new_bookings.py), the capacity row last: its lock, which every booking of
+3. ``write``: the booking, its lines, the capacity and its events (collected from the
+   unit of work) in one statement (adapters/new_bookings.py), the capacity row last: its lock, which every booking of
    that period waits for, is held for no round trip without an Idempotency-Key (the
    statement is its own transaction) and for one with it (COMMIT). Under that lock the
    date is checked open again (closing a date locks its capacity rows before it snapshots
@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg
 
 from shared.errors import AppError
+from shared.unit_of_work import UnitOfWork
 
 from ..adapters.booking_checks import Checks
 from ..adapters.capacity import CapacityCounters
@@ -33,7 +34,6 @@ from ..domain.clashes import ensure_no_clash
 from ..domain.errors import CapacityExhausted
 from ..domain.release import cutoff_at, ensure_bookable, ensure_open
 from ..domain.working_calendar import WorkingCalendar
-from .outgoing_events import booking_envelopes
 from .views import booking_view
 
 
@@ -68,11 +68,14 @@ def apply_checks(booking: Booking, checks: Checks, center: CenterConfig, calenda
     return booking_view(booking, center, cutoff_at(center, calendar, booking.date))
 
 
-async def write(conn: asyncpg.Connection, center: CenterConfig, booking: Booking, *, now: datetime,
-                producer: str, answer: KeptAnswer | None = None) -> None:
+async def write(uow: UnitOfWork, center: CenterConfig, booking: Booking, *,
+                answer: KeptAnswer | None = None) -> None:
     """One statement, or a refusal raised with nothing written. Inside a transaction (with
-    an Idempotency-Key) each attempt runs in a savepoint, so the key survives a refusal."""
-    events = booking_envelopes(booking, now=now, producer=producer)
+    an Idempotency-Key) each attempt runs in a savepoint, so the key survives a refusal.
+    The unit of work's events (booking.confirmed) go in that statement, not at its commit."""
+    conn = uow.conn
+    uow.track(booking)
+    events = uow.collect()
     wanted, default = booking.active_line_count, center.default_capacity
     counters = CapacityCounters(conn)
     if wanted > default:

@@ -14,6 +14,7 @@ from datetime import datetime
 import asyncpg
 
 from shared.logging import get_logger
+from shared.unit_of_work import UnitOfWork
 
 from ..adapters.calls import ONE_OPEN_PER_BOOKING, ONE_OPEN_PER_DESK, Calls
 from ..adapters.desk_shifts import DeskShifts
@@ -71,24 +72,24 @@ async def close_call_of(conn: asyncpg.Connection, booking_id: str, now: datetime
     return found["desk"], (now - first).total_seconds()
 
 
-Act = Callable[[BookingContext, asyncpg.Connection, CenterConfig, int, str, datetime], Awaitable[asyncpg.Record]]
+Act = Callable[[BookingContext, UnitOfWork, CenterConfig, int, str], Awaitable[asyncpg.Record]]
 
 
 async def _at_desk(ctx: BookingContext, clerk_id: str, center: CenterConfig, act: Act) -> dict:
-    now = ctx.clock.now()
-    day = center.local_date(now)
-    async with ctx.db.transaction() as conn:
-        shift = await DeskShifts(conn).of_clerk(clerk_id, center.id, day)
+    async with ctx.unit_of_work() as uow:
+        day = center.local_date(uow.now)
+        shift = await DeskShifts(uow.conn).of_clerk(clerk_id, center.id, day)
         if shift is None:
             raise NoShift(f"take a desk at {center.id} first")
-        row = await act(ctx, conn, center, shift["desk"], clerk_id, now)
-        await announce(conn, center, row, producer=ctx.producer)
+        row = await act(ctx, uow, center, shift["desk"], clerk_id)
+        await announce(uow, center, row)
     log.info("desk_called", center=center.id, desk=row["desk"], kind=row["kind"], seq=row["seq"])
     return call_view(center, row)
 
 
-async def _call_next(ctx: BookingContext, conn: asyncpg.Connection, center: CenterConfig, desk: int, clerk_id: str,
-                     now: datetime) -> asyncpg.Record:
+async def _call_next(ctx: BookingContext, uow: UnitOfWork, center: CenterConfig, desk: int,
+                     clerk_id: str) -> asyncpg.Record:
+    conn, now = uow.conn, uow.now
     day = center.local_date(now)
     calls, line = Calls(conn), WaitingLine(conn)
     if await calls.open_at_desk(center.id, day, desk) is not None:
@@ -105,12 +106,13 @@ async def _call_next(ctx: BookingContext, conn: asyncpg.Connection, center: Cent
                           queue_number=w.queue_number, period=w.period, kind="call", clerk_id=clerk_id, at=now)
     if first and w.checked_in_at is not None:
         ctx.metrics.called(center.id, desk, (now - w.checked_in_at).total_seconds())
-    await tell_near(conn, center, day, w.desk, now, producer=ctx.producer)
+    await tell_near(uow, center, day, w.desk)
     return row
 
 
-async def _recall(ctx: BookingContext, conn: asyncpg.Connection, center: CenterConfig, desk: int, clerk_id: str,
-                  now: datetime) -> asyncpg.Record:
+async def _recall(ctx: BookingContext, uow: UnitOfWork, center: CenterConfig, desk: int,
+                  clerk_id: str) -> asyncpg.Record:
+    conn, now = uow.conn, uow.now
     calls = Calls(conn)
     current = await calls.open_at_desk(center.id, center.local_date(now), desk, lock=True)
     if current is None:
@@ -122,9 +124,10 @@ async def _recall(ctx: BookingContext, conn: asyncpg.Connection, center: CenterC
                            clerk_id=clerk_id, at=now)
 
 
-async def _skip(ctx: BookingContext, conn: asyncpg.Connection, center: CenterConfig, desk: int, clerk_id: str,
-                now: datetime) -> asyncpg.Record:
+async def _skip(ctx: BookingContext, uow: UnitOfWork, center: CenterConfig, desk: int,
+                clerk_id: str) -> asyncpg.Record:
     """过号: not a no-show. The booking waits again, behind the next two of its desk queue."""
+    conn, now = uow.conn, uow.now
     calls, line = Calls(conn), WaitingLine(conn)
     day = center.local_date(now)
     current = await calls.open_at_desk(center.id, day, desk, lock=True)
@@ -139,5 +142,5 @@ async def _skip(ctx: BookingContext, conn: asyncpg.Connection, center: CenterCon
     periods = [p.code for p in center.periods]
     queue = calling.desk_queue(await line.waiting(center.id, day), own_desk, periods)   # without it: still open
     await line.back_to_waiting(booking_id, calling.skip_key(queue, periods))
-    await tell_near(conn, center, day, own_desk, now, producer=ctx.producer)
+    await tell_near(uow, center, day, own_desk)
     return row

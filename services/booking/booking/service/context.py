@@ -4,15 +4,20 @@ out under (``shared.app.ServiceContext``). Built once per app by ``booking.boots
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import cast
 
 from shared.app import ServiceContext
+from shared.consumer import Delivery
+from shared.events import Cause
+from shared.unit_of_work import UnitOfWork
 
 from ..adapters.official_package import ChineseCalendarPackage, load_supplement
 from ..metrics import BookingMetrics
 from ..settings import BookingSettings
 from .calendar_cache import CalendarCache
 from .centers import Centers
+from .outgoing_events import integration_events
 
 
 @dataclass
@@ -32,3 +37,15 @@ class BookingContext(ServiceContext):
     @property
     def settings(self) -> BookingSettings:
         return cast(BookingSettings, self.runtime.settings)   # booking's bootstrap built it with these
+
+    def unit_of_work(self, *, transaction: bool = True, now: datetime | None = None) -> UnitOfWork:
+        """What a use case opens: the bookings it tracks have their events mapped and
+        written to the outbox on commit (``transaction=False``: one statement takes them).
+        ``now``: the unit's instant when the caller has one already (a scheduler's pass)."""
+        return UnitOfWork(self.db, self.clock, self.producer, translate=integration_events,
+                          transaction=transaction, now=now)
+
+    def unit_within(self, delivery: Delivery, now: datetime) -> UnitOfWork:
+        """The same inside a consumer's inbox transaction, caused by the handled event."""
+        return UnitOfWork.within(delivery.conn, self.clock, delivery.producer, cause=Cause.of(delivery.envelope),
+                                 translate=integration_events, now=now)

@@ -13,7 +13,6 @@ from ..domain.center import CenterConfig
 from .calendars import effective_cutoff, working_calendar
 from .calling import close_call_of
 from .context import BookingContext
-from .outgoing_events import publish_booking_events
 from .rights import count_no_show
 from .views import booking_view
 
@@ -31,18 +30,17 @@ async def mark_no_show(ctx: BookingContext, staff_id: str, booking_id: str) -> d
 
 async def _at_desk(ctx: BookingContext, staff_id: str, booking_id: str, what: str,
                    act: Callable[[Booking, datetime, CenterConfig], None], *, counts: bool = False) -> dict:
-    now = ctx.clock.now()
-    async with ctx.db.transaction() as conn:
+    async with ctx.unit_of_work() as uow:
+        conn, now = uow.conn, uow.now
         repo = BookingRepository(conn)
-        booking = await repo.lock(booking_id)
+        booking = uow.track(await repo.lock(booking_id))
         center = ctx.centers.get(booking.center)
         act(booking, now, center)
         await repo.save(booking, now)
         served = await close_call_of(conn, booking.id, now) if what == "completed" else None
         if counts:
-            await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=staff_id, zone=center.zone,
+            await count_no_show(uow, booking.agent_id, actor=staff_id, zone=center.zone,
                                 note=f"marked at the desk: booking {booking.id}")
-        await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
         view = booking_view(booking, center, await effective_cutoff(
             conn, center, await working_calendar(ctx, conn, center), booking.date))
     if served is not None:

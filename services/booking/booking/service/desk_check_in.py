@@ -11,7 +11,6 @@ from ..adapters.day_bookings import DayBookings
 from ..domain.errors import Late
 from .calendars import effective_cutoff, working_calendar
 from .context import BookingContext
-from .outgoing_events import publish_booking_events
 from .rights import count_no_show
 from .views import booking_view
 
@@ -19,11 +18,11 @@ log = get_logger(__name__)
 
 
 async def check_in(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:
-    now = ctx.clock.now()
     late: Late | None = None
-    async with ctx.db.transaction() as conn:
+    async with ctx.unit_of_work() as uow:
+        conn, now = uow.conn, uow.now
         repo = BookingRepository(conn)
-        booking = await repo.lock(booking_id)
+        booking = uow.track(await repo.lock(booking_id))
         center = ctx.centers.get(booking.center)
         try:
             booking.check_in(now, center)     # other refusals roll back: nothing changed
@@ -33,9 +32,8 @@ async def check_in(ctx: BookingContext, staff_id: str, booking_id: str) -> dict:
         if late is None:
             await DayBookings(conn).stamp_checked_in(booking.id, now)
         else:
-            await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=staff_id, zone=center.zone,
+            await count_no_show(uow, booking.agent_id, actor=staff_id, zone=center.zone,
                                 note=f"late at the desk: booking {booking.id}")
-        await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
         view = booking_view(booking, center, await effective_cutoff(
             conn, center, await working_calendar(ctx, conn, center), booking.date))
     log.info("desk_check_in", booking_id=booking.id, outcome="late" if late else "checked_in")

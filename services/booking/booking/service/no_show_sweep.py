@@ -14,7 +14,6 @@ from ..adapters.day_bookings import DayBookings
 from ..domain.center import CenterConfig
 from ..domain.service_day import last_closed_day
 from .context import BookingContext
-from .outgoing_events import publish_booking_events
 from .rights import count_no_show
 
 log = get_logger(__name__)
@@ -26,16 +25,16 @@ async def sweep_no_shows(ctx: BookingContext, center: CenterConfig, now: datetim
     up_to = last_closed_day(center, now)
     total = 0
     while True:
-        async with ctx.db.transaction() as conn:
+        async with ctx.unit_of_work(now=now) as uow:
+            conn = uow.conn
             bookings = await DayBookings(conn).leftover(center.id, up_to=up_to, closing_time=center.closing_time,
                                                         timezone=center.timezone, limit=batch)
             repo = BookingRepository(conn)
             for booking in bookings:
-                booking.mark_no_show()
+                uow.track(booking).mark_no_show()
                 await repo.save(booking, now)
-                await count_no_show(conn, booking.agent_id, now=now, producer=ctx.producer, actor=None, zone=center.zone,
+                await count_no_show(uow, booking.agent_id, actor=None, zone=center.zone,
                                     note=f"not checked in by closing time: booking {booking.id}")
-                await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
         total += len(bookings)
         if len(bookings) < batch:
             break

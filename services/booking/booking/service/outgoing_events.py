@@ -1,53 +1,21 @@
-"""Turns what an aggregate recorded into integration events (shared.contracts.booking) in
-the outbox of the caller's transaction."""
+"""Turns what a booking recorded into integration events (shared.contracts.booking): the
+mapping booking's unit of work (context.py) applies on commit."""
 from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
-import structlog
 from pydantic import BaseModel
 
-from shared.consumer import Delivery
 from shared.contracts import booking as contract
-from shared.events import Envelope, make_envelope
-from shared.outbox import add_events
 
 from ..domain import events
 from ..domain.booking import Booking
 
 
-async def publish_booking_events(conn: asyncpg.Connection, booking: Booking, *, now: datetime,
-                                 producer: str) -> None:
-    await add_events(conn, booking_envelopes(booking, now=now, producer=producer))
-
-
-def booking_envelopes(booking: Booking, *, now: datetime, producer: str) -> list[Envelope]:
-    """What the aggregate recorded, as envelopes for the outbox (its list is emptied). As
-    ``shared.outbox.publish`` makes them: the request id bound in the log context becomes
-    each event's correlation id."""
-    context = structlog.contextvars.get_contextvars()
-    return [make_envelope(data.event_type, data, producer=producer,  # type: ignore[attr-defined]  # set by @event_model
-                          correlation_id=context.get("correlation_id"),
-                          causation_id=context.get("request_id"), occurred_at=now)
-            for data in integration_events(booking, now)]
-
-
-async def publish_caused_by(delivery: Delivery, models: list[BaseModel], *, now: datetime) -> None:
-    """Many events from a consumer at once (one booking.allocated per booking of a day):
-    one outbox statement, each event carrying the handled one's correlation id and naming
-    it as its cause."""
-    cause = delivery.envelope
-    await add_events(delivery.conn, [make_envelope(
-        m.event_type, m, producer=delivery.producer,  # type: ignore[attr-defined]  # set by @event_model
-        correlation_id=cause.correlation_id, causation_id=str(cause.id), occurred_at=now) for m in models])
-
-
 def integration_events(booking: Booking, now: datetime) -> list[BaseModel]:
-    """The contract models of what the aggregate recorded; its list is emptied."""
-    found = [data for data in (_contract_for(event, booking, now) for event in booking.events) if data is not None]
-    booking.events.clear()
-    return found
+    """The contract models of what the aggregate recorded (the unit of work's ``translate``:
+    it empties the list once they are in its outbox)."""
+    return [data for data in (_contract_for(event, booking, now) for event in booking.events) if data is not None]
 
 
 def _contract_for(event: events.Event, booking: Booking, now: datetime):

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-import asyncpg
-
-from shared import outbox
 from shared.contracts.booking import BookingSuspended
+from shared.unit_of_work import UnitOfWork
 
 from ..adapters.agents import Agents
 from ..adapters.rights import RightsRepository
@@ -34,43 +32,45 @@ async def my_rights(ctx: BookingContext, agent_id: str) -> dict:
     return rights_view(rights, ctx.clock.now(), ctx.centers.get(None).zone)
 
 
-async def count_cancellation(conn: asyncpg.Connection, agent_id: str, *, now: datetime, note: str,
-                             producer: str, zone: tzinfo | None = None) -> RightsChanged:
-    """One cancellation for ``agent_id``, inside the caller's transaction. The row lock
+async def count_cancellation(uow: UnitOfWork, agent_id: str, *, note: str,
+                             zone: tzinfo | None = None) -> RightsChanged:
+    """One cancellation for ``agent_id``, inside the caller's unit of work. The row lock
     makes concurrent cancellations of one agent count one after the other."""
-    repo = RightsRepository(conn)
+    now = uow.now
+    repo = RightsRepository(uow.conn)
     rights = await repo.get_for_update(agent_id)
     change = rights.record_cancellations(1, now, note, zone)
     await repo.save(rights, now)
     await repo.audit(change, actor=agent_id, request_id=current_request_id())
     if change.change == "suspended":
-        await _publish_suspended(conn, change, count=change.before.cancellations + 1, producer=producer)
+        await _suspended(uow, change, count=change.before.cancellations + 1)
     return change
 
 
-async def count_no_show(conn: asyncpg.Connection, agent_id: str, *, now: datetime, note: str,
-                        producer: str, actor: str | None, zone: tzinfo | None = None) -> RightsChanged:
+async def count_no_show(uow: UnitOfWork, agent_id: str, *, note: str, actor: str | None,
+                        zone: tzinfo | None = None) -> RightsChanged:
     """One no-show for ``agent_id`` (late at the desk, marked by the clerk, or swept at
     closing), inside the caller's transaction; the third suspends the agent's rights for
     six months and tells the agent. ``actor``: the clerk, or None for the system; ``zone``:
     the center's, whose calendar months the suspension counts."""
-    repo = RightsRepository(conn)
+    now = uow.now
+    repo = RightsRepository(uow.conn)
     rights = await repo.get_for_update(agent_id)
     change = rights.record_no_show(now, note, zone)
     await repo.save(rights, now)
     await repo.audit(change, actor=actor, request_id=current_request_id())
     if change.change == "suspended":
-        await _publish_suspended(conn, change, count=change.before.no_shows + 1, producer=producer)
+        await _suspended(uow, change, count=change.before.no_shows + 1)
     return change
 
 
-async def _publish_suspended(conn: asyncpg.Connection, change: RightsChanged, *, count: int,
-                             producer: str) -> None:
+async def _suspended(uow: UnitOfWork, change: RightsChanged, *, count: int) -> None:
+    """booking.suspended tells the agent (the notifier's SMS), with the unit's commit."""
     assert change.after.suspended_until is not None and change.after.reason is not None
-    await outbox.publish(conn, BookingSuspended.event_type, BookingSuspended(  # type: ignore[attr-defined]  # set by @event_model
-        agent_id=change.agent_id, phone=await Agents(conn).phone_of(change.agent_id),
+    uow.add(BookingSuspended(
+        agent_id=change.agent_id, phone=await Agents(uow.conn).phone_of(change.agent_id),
         suspended_until=change.after.suspended_until, reason=change.after.reason, count=count),
-        producer=producer, occurred_at=change.at)
+        occurred_at=change.at)
 
 
 async def lift_suspension(ctx: BookingContext, admin_id: str, agent_id: str, reason: str) -> bool:

@@ -11,19 +11,16 @@ from shared.logging import get_logger
 from ..adapters.bookings import BookingRepository
 from ..domain.booking import SMS_OUTCOME_REPLACES, SmsStatus
 from .context import BookingContext
-from .outgoing_events import publish_booking_events
 
 log = get_logger(__name__)
 
 
 async def request_sms_resend(ctx: BookingContext, agent_id: str, booking_id: str) -> dict:
-    now = ctx.clock.now()
-    async with ctx.db.transaction() as conn:
-        repo = BookingRepository(conn)
-        booking = await repo.lock(booking_id, agent_id=agent_id)
+    async with ctx.unit_of_work() as uow:
+        repo = BookingRepository(uow.conn)
+        booking = uow.track(await repo.lock(booking_id, agent_id=agent_id))
         booking.use_sms_resend()
-        await repo.save(booking, now)
-        await publish_booking_events(conn, booking, now=now, producer=ctx.producer)
+        await repo.save(booking, uow.now)
     return {"booking_id": booking.id, "sms": {"status": str(booking.sms_status), "resend_available": False}}
 
 

@@ -46,7 +46,7 @@ async def test_left_out_and_cancelled_bookings_are_left_alone(service):
     kept, left_out, cancelled = [await service.booked(a) for a in agents]
     assert (await service.client.post(f"/api/v1/bookings/{cancelled['id']}/cancel", headers=agents[2])).status == 200
     cutoff_id = await closed(service)
-    await service.allocation_completed(service.tuesday, cutoff_id, [
+    completed = await service.allocation_completed(service.tuesday, cutoff_id, [
         assignment(kept), assignment(cancelled, number="A002"),
         {**assignment(kept, number="A003"), "booking_id": "not-a-booking"}])
     statuses = [(b["status"], b["allocation"] is not None) for b in
@@ -55,6 +55,11 @@ async def test_left_out_and_cancelled_bookings_are_left_alone(service):
     told = await service.outbox("booking.allocated", [kept["id"], left_out["id"], cancelled["id"]])
     assert [(d["booking_id"], d["agent_id"], d["contact_phone"], d["queue_number"]) for d in told] == [
         (kept["id"], ids[0], kept["contact_phone"], "A001")]
+    # Caused by the allocation.completed handled, in its conversation.
+    async with service.db.connection() as conn:
+        envelope = await conn.fetchval("SELECT envelope FROM outbox WHERE type = 'booking.allocated'"
+                                       " AND envelope->'data'->>'booking_id' = $1", kept["id"])
+    assert (envelope["correlation_id"], envelope["causation_id"]) == (completed.correlation_id, str(completed.id))
 
 
 async def test_only_new_or_changed_assignments_are_told(service):

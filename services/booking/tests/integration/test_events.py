@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from shared.contracts.notifier import (NOTIFICATION_DELIVERED, NOTIFICATION_FAILED, NotificationDelivered,
                                        NotificationFailed)
@@ -29,13 +29,16 @@ async def test_booking_confirmed_reaches_the_broker_with_the_request_id(service,
     assert confirmed.routing_key == "booking.confirmed"
     assert confirmed.correlation_id == request_id
     envelope = json.loads(confirmed.body)
-    assert (envelope["type"], envelope["producer"], envelope["correlation_id"]) == (
-        "booking.confirmed", "booking", request_id)
+    assert (envelope["type"], envelope["producer"], envelope["correlation_id"], envelope["causation_id"]) == (
+        "booking.confirmed", "booking", request_id, request_id)
+    # The unit of work's time: the service clock's (the tests move it), not the wall clock's.
+    assert abs(datetime.fromisoformat(envelope["occurred_at"]) - service.runtime.clock.now()) < timedelta(minutes=5)
     data = envelope["data"]
     assert (data["center"], data["date"], data["period"], data["contact_phone"]) == (
         service.center, "2025-11-18", "AM", booking["contact_phone"])
     assert [e["org_code"] for e in data["enterprises"]] == [e["org_code"] for e in booking["enterprises"]]
     assert cancelled.correlation_id == cancel_id
+    assert json.loads(cancelled.body)["causation_id"] == cancel_id
     data = json.loads(cancelled.body)["data"]
     assert (data["org_codes"], data["whole"], data["booking_cancelled"]) == (
         [booking["enterprises"][0]["org_code"]], False, False)

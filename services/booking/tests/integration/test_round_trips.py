@@ -7,6 +7,7 @@ import asyncio
 from contextlib import asynccontextmanager
 
 from booking.service.booking_create import CreateBooking, create_booking
+from booking.service.context import BookingContext
 from booking.service.idempotency import IdempotencyKey
 from booking.service.sms import record_sms_outcome
 
@@ -45,6 +46,10 @@ class Counted:
 
     def __init__(self, ctx, db: CountingDatabase) -> None:
         self._ctx, self.db = ctx, db
+
+    # Its units of work open on the counting database (not the app's, as a method of the
+    # wrapped context would).
+    unit_of_work = BookingContext.unit_of_work
 
     def __getattr__(self, name):
         return getattr(self._ctx, name)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared import outbox
-from shared.contracts.identity import CARD_BOUND, CardBound
+from shared.contracts.identity import CardBound
 from shared.errors import NotFound, ValidationFailed
 from shared.logging import get_logger
 
@@ -23,7 +22,7 @@ from identity.domain.verification_codes import Purpose
 from identity.service.code_checks import check_latest_code
 from identity.service.commands import BindCard, IssueCardChallenge, LogInWithCard, UnbindCard
 from identity.service.logins import count_attempt
-from identity.service.runtime import PRODUCER, IdentityRuntime
+from identity.service.runtime import IdentityRuntime
 from identity.service.session_tokens import SessionTokens, start_session
 from identity.service.throttles import address_key, spend
 
@@ -66,10 +65,9 @@ async def bind_card(rt: IdentityRuntime, cmd: BindCard) -> CardBinding:
     binding = CardBinding(card_no=card_no, user_id=cmd.user_id, key=key, bound_at=now)
     async with rt.db.transaction() as conn:   # proven: a 409 below must not leave a failure counted
         await login_failures.clear(conn, proof_key, client_key)
-    async with rt.db.transaction() as conn:
-        await card_bindings.add(conn, binding)
-        await outbox.publish(conn, CARD_BOUND, CardBound(user_id=user.id, phone=user.phone,
-                                                         card_tail=card_no[-4:], bound_at=now), producer=PRODUCER)
+    async with rt.unit_of_work(now) as uow:
+        await card_bindings.add(uow.conn, binding)
+        uow.add(CardBound(user_id=user.id, phone=user.phone, card_tail=card_no[-4:], bound_at=now))
     log.info("card_bound", user_id=cmd.user_id, algorithm=key.algorithm.value)
     return binding
 

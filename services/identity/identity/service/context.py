@@ -10,6 +10,7 @@ from typing import cast
 
 from shared.app import Runtime, ServiceContext
 from shared.http.auth import TokenVerifier
+from shared.unit_of_work import UnitOfWork
 
 from identity.domain.lockout import LockoutPolicy, SlowdownPolicy
 from identity.domain.password_hashing import Argon2Params, PasswordHashing
@@ -64,6 +65,11 @@ class IdentityContext(ServiceContext):
     def now(self) -> datetime:
         """The service clock: tests move it with PUT /_test/clock."""
         return self.runtime.clock.now()
+
+    def unit_of_work(self, now: datetime | None = None) -> UnitOfWork:
+        """A use case's transaction; the events it adds go to the outbox on commit, at
+        ``now`` (the service clock's, as the rows the use case writes)."""
+        return UnitOfWork(self.db, self.runtime.clock, self.producer, now=now)
 
     @property
     def access_ttl(self) -> timedelta:

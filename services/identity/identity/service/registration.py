@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
-
-from shared import outbox
-from shared.contracts.identity import USER_REGISTERED, UserRegistered
+from shared.contracts.identity import UserRegistered
 from shared.logging import get_logger
+from shared.unit_of_work import UnitOfWork
 
 from identity.adapters import users
 from identity.domain.registration import Registration, validate_registration
@@ -15,7 +13,7 @@ from identity.domain.users import User, parse_roles
 from identity.domain.verification_codes import Purpose, code_invalid
 from identity.service.code_checks import check_latest_code
 from identity.service.commands import CreateUser, RegisterUser
-from identity.service.runtime import PRODUCER, IdentityRuntime
+from identity.service.runtime import IdentityRuntime
 from identity.service.throttles import address_key, spend
 
 log = get_logger(__name__)
@@ -38,13 +36,13 @@ async def register_user(rt: IdentityRuntime, cmd: RegisterUser) -> User:
     await spend(rt, rt.budgets.hash_address, address)
     now = rt.now()
     user = None
-    async with rt.db.transaction() as conn:
-        result = await check_latest_code(conn, secret=rt.keys.require_code_secret(), phone=reg.phone,
+    async with rt.unit_of_work(now) as uow:
+        result = await check_latest_code(uow.conn, secret=rt.keys.require_code_secret(), phone=reg.phone,
                                          purpose=Purpose.REGISTER, candidate=cmd.sms_code, now=now)
         if result is not None and result.ok:
             # Hashed only for the code's holder: nobody else can make the server spend argon2 here.
             user = _new_user(reg, await rt.hash_password(reg.password), roles=("agent",), now=now)
-            await _add(conn, user)
+            await _add(uow, user)
     # Committed either way: a wrong try stays counted.
     if user is None:
         log.info("registration_refused", reason=result.value if result else "missing")
@@ -58,9 +56,10 @@ async def create_user(rt: IdentityRuntime, cmd: CreateUser) -> User:
     reg = validate_registration(phone=cmd.phone, username=cmd.username, password=cmd.password, name=cmd.name,
                                 email=cmd.email, org_code=cmd.org_code)
     roles = parse_roles(cmd.roles)
-    user = _new_user(reg, await rt.hash_password(reg.password), roles=roles, now=rt.now())
-    async with rt.db.transaction() as conn:
-        await _add(conn, user)
+    now = rt.now()
+    user = _new_user(reg, await rt.hash_password(reg.password), roles=roles, now=now)
+    async with rt.unit_of_work(now) as uow:
+        await _add(uow, user)
     log.info("user_created", user_id=user.id, roles=user.sorted_roles())
     return user
 
@@ -71,9 +70,9 @@ def _new_user(reg: Registration, password_hash: str, *, roles, now) -> User:
                 roles=parse_roles(roles))
 
 
-async def _add(conn: asyncpg.Connection, user: User) -> None:
+async def _add(uow: UnitOfWork, user: User) -> None:
     """Store the user and announce it (booking adds the org code to the agent's list)."""
-    await users.add(conn, user)
-    await outbox.publish(conn, USER_REGISTERED, UserRegistered(
+    await users.add(uow.conn, user)
+    uow.add(UserRegistered(
         user_id=user.id, username=user.username, name=user.name, phone=user.phone, email=user.email,
-        org_code=user.org_code, roles=user.sorted_roles(), registered_at=user.created_at), producer=PRODUCER)
+        org_code=user.org_code, roles=user.sorted_roles(), registered_at=user.created_at))

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared import outbox
-from shared.contracts.identity import VERIFICATION_CODE_REQUESTED, VerificationCodeRequested
+from shared.contracts.identity import VerificationCodeRequested
 from shared.errors import Unauthorized
 from shared.logging import get_logger
 
@@ -18,7 +17,7 @@ from identity.domain.phones import normalize_phone
 from identity.domain.rate_limits import sms_send_decision
 from identity.domain.verification_codes import CODE_TTL, Purpose, VerificationCode
 from identity.service.commands import RequestSmsCode
-from identity.service.runtime import PRODUCER, IdentityRuntime
+from identity.service.runtime import IdentityRuntime
 from identity.service.throttles import address_key
 
 log = get_logger(__name__)
@@ -56,7 +55,8 @@ async def request_sms_code(rt: IdentityRuntime, cmd: RequestSmsCode) -> None:
     ip_key = address_key(cmd.client_ip)
     now = rt.now()
     limits = rt.sms_limits
-    async with rt.db.transaction() as conn:
+    async with rt.unit_of_work(now) as uow:
+        conn = uow.conn
         # One request at a time per phone, then per IP (always in this order: no deadlock),
         # so concurrent requests see each other's sends, on every replica.
         await lock_for_transaction(conn, "sms:phone", phone)
@@ -76,7 +76,7 @@ async def request_sms_code(rt: IdentityRuntime, cmd: RequestSmsCode) -> None:
         code_id = await verification_codes.add(conn, record, ip_key)
         deliver = purpose is Purpose.REGISTER or await users.phone_registered(conn, phone)
         if deliver:
-            await outbox.publish(conn, VERIFICATION_CODE_REQUESTED, VerificationCodeRequested(
+            uow.add(VerificationCodeRequested(
                 request_id=code_id, phone=phone, purpose=purpose.value, code=plain,
-                expires_at=record.expires_at, ttl_seconds=int(CODE_TTL.total_seconds())), producer=PRODUCER)
+                expires_at=record.expires_at, ttl_seconds=int(CODE_TTL.total_seconds())))
     log.info("sms_code_requested", code_purpose=purpose.value, sent=deliver)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from shared.app import RUNTIME_KEY
 from shared.contracts.identity import VERIFICATION_CODE_REQUESTED
@@ -35,6 +35,24 @@ async def test_the_code_event_is_written_to_the_outbox_and_reaches_the_broker(ap
     async with api.db.connection() as conn:
         row = await conn.fetchrow("SELECT code_hash FROM verification_codes WHERE id = $1", data["request_id"])
     assert row is not None and data["code"] not in row["code_hash"] and len(row["code_hash"]) == 64
+
+
+async def test_the_code_event_carries_the_request_and_the_service_clocks_time(api):
+    ahead = datetime.now(timezone.utc) + timedelta(days=3)
+    await api.set_clock(ahead)
+    try:
+        phone, request_id = api.new_phone(), f"req-{uuid.uuid4().hex}"
+        r = await api.client.post("/api/v1/sms-codes", json={"phone": phone, "purpose": "register"},
+                                  headers={"X-Real-IP": api.ip, "X-Request-ID": request_id})
+        assert r.status == 202
+        [event] = await api.sent_events(phone)
+    finally:
+        await api.set_clock(None)
+    assert (event["correlation_id"], event["causation_id"]) == (request_id, request_id)
+    # The moved clock's time, as the code's own expiry: not the wall clock's.
+    assert abs(datetime.fromisoformat(event["occurred_at"]) - ahead) < timedelta(minutes=1)
+    assert datetime.fromisoformat(event["data"]["expires_at"]) - datetime.fromisoformat(event["occurred_at"]) \
+        == timedelta(minutes=5)
 
 
 async def test_login_and_reset_codes_for_an_unknown_phone_are_answered_alike_but_not_sent(api):

@@ -17,6 +17,7 @@ from shared.app import Runtime
 from shared.db import TRANSIENT_DB_ERRORS
 from shared.logging import get_logger
 from shared.ticker import Ticker
+from shared.unit_of_work import UnitOfWork
 
 from ..adapters import message_store as store
 from ..adapters.message_store import ClaimedMessage
@@ -59,13 +60,11 @@ async def sweep_once(rt: Runtime, sender: Sender, settings: NotifierSettings) ->
 async def fail_abandoned(rt: Runtime, settings: NotifierSettings) -> int:
     """Messages whose last allowed attempt was cut off (lease expired): no answer will
     come, so they fail - and booking hears it - in one transaction."""
-    now = rt.clock.now()
-    async with rt.db.transaction() as conn:
-        gone = await store.fail_expired_exhausted(conn, now=now, max_attempts=settings.retry_max_attempts,
+    async with UnitOfWork(rt.db, rt.clock, settings.service_name) as uow:
+        gone = await store.fail_expired_exhausted(uow.conn, now=uow.now, max_attempts=settings.retry_max_attempts,
                                                   limit=100)
         for msg in gone:
-            await add_failed(conn, msg, at=now, reason="no answer to the last attempt",
-                             producer=settings.service_name)
+            add_failed(uow, msg, reason="no answer to the last attempt")
     return len(gone)
 
 
