@@ -30,6 +30,7 @@ pw = require_browser()
 
 from testsupport.generators import new_org_code  # noqa: E402
 from testsupport.messaging import wait_for  # noqa: E402
+from testsupport.waiting import holds_throughout  # noqa: E402
 
 expect = pw.expect
 TZ = ZoneInfo("Asia/Shanghai")
@@ -183,8 +184,11 @@ async def test_clerk_calls_display_speaks_agent_follows_on_the_real_system(open_
     await expect(panel.locator("#current-number")).not_to_have_text("—")
     second = (await panel.locator("#current-number").text_content()).strip()
     assert second != first
-    await dp.wait_for_timeout(1_000)
-    await expect(tile).to_have_text(first)          # cut off: the call did not reach it
+    await expect(tile).to_have_text(first)
+    # cut off: the call does not reach it, for a second
+    async def still_first() -> bool:
+        return (await tile.text_content() or "").strip() == first
+    assert await holds_throughout(still_first, seconds=1)
     await dp.context.set_offline(False)
     await expect(tile).to_have_text(second, timeout=20_000)
 
