@@ -13,7 +13,7 @@ from shared.clock import Clock
 from shared.contracts.identity import CARD_BOUND, CardBound
 from shared.events import Cause, make_envelope
 from shared.logging import bind_context, clear_context
-from shared.testing.messaging import database
+from testsupport.messaging import database
 from shared.unit_of_work import UnitOfWork
 
 MOVED = datetime(2031, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
