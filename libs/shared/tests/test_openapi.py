@@ -26,7 +26,7 @@ def router() -> ApiRouter:
 
     @api.post("/api/v1/things", summary="Add a thing", body=ThingIn, response=ThingOut, status=201,
               roles=("agent",), errors=[(409, "thing.exists")], headers=["Idempotency-Key"])
-    async def add_thing(request):
+    async def add_thing(request, body):
         raise NotImplementedError
 
     @api.get("/api/v1/things/{id}", summary="One thing", response=ThingOut, roles=())
@@ -34,7 +34,7 @@ def router() -> ApiRouter:
         raise NotImplementedError
 
     @api.get("/api/v1/things", public=True, summary="Find things", query=ListQuery, response=list[ThingOut])
-    async def find_things(request):
+    async def find_things(request, query):
         raise NotImplementedError
 
     return api
@@ -87,7 +87,7 @@ def test_errors_descriptions_and_path_params_are_declared_once():
              body=ThingIn, response=ThingOut, public=True,
              errors=[ThingExists, (404, "not_found"), (429, "rate_limited", "Slow down")],
              path_params={"id": {"description": "the thing's id", "schema": {"type": "string", "format": "uuid"}}})
-    async def rename_thing(request):
+    async def rename_thing(request, body):
         raise NotImplementedError
 
     op = build_spec(api.operations, title="t")["paths"]["/api/v1/things/{id}"]["put"]

@@ -5,7 +5,7 @@ Every model here is part of the OpenAPI document."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema,
                       field_validator)
@@ -151,8 +151,9 @@ class LiftSuspensionBody(_Body):
 
 # ---- answers -------------------------------------------------------------------------
 # They document the JSON the service layer builds (service/views.py and the use cases),
-# and the handlers send their answers through them (``answer``): a field a model lacks is
-# dropped and a missing one fails, so the OpenAPI document cannot drift from what is sent.
+# and each route's answer goes through its declared model (``response=``, enforced by
+# shared.http.enforce): a field a model lacks is dropped and a missing one fails (a 500),
+# so the OpenAPI document cannot drift from what is sent.
 # (POST /api/v1/bookings sends its stored, possibly replayed, answer as it is: the same
 # booking_view as GET /api/v1/bookings/{id}, which goes through BookingView.)
 # No defaults: every member is always present. Dates and instants are the strings the
@@ -788,11 +789,3 @@ class DeskBookingView(BookingView):
         "called_at": "2027-03-15T09:31:05+08:00", "called_desk": 3}))
     called_at: Instant | None
     called_desk: int | None = Field(description="the desk that last called it")
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def answer(model: type[M], data: dict) -> dict:
-    """``data`` as ``model`` describes it (see above)."""
-    return model.model_validate(data).model_dump(mode="json")
