@@ -5,6 +5,7 @@ import pytest
 from pydantic import BaseModel
 
 from shared.http.openapi import ApiRouter, build_spec, merge_specs
+from shared.http.statuses import status_of
 
 
 class ThingIn(BaseModel):
@@ -114,6 +115,6 @@ async def test_a_problem_s_title_is_the_status_phrase_and_a_custom_title_becomes
         title = "This name is taken"
 
     err = Taken()
-    body = json.loads(problem(err.status, err.code, err.detail).body)
+    body = json.loads(problem(status_of(err), err.code, err.detail).body)
     assert body == {"type": "about:blank", "title": "Conflict", "status": 409, "code": "thing.taken",
                     "detail": "This name is taken"}

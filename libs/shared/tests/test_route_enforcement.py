@@ -169,3 +169,35 @@ def test_a_handler_that_cannot_take_its_declared_body_stops_the_import():
 
 def test_shaped_gives_what_the_model_describes():
     assert shaped(ThingOut, {"id": "1", "name": "a", "extra": 1}) == {"id": "1", "name": "a"}
+
+
+async def test_a_refusal_is_answered_with_its_kind_s_status_or_the_router_s_own(aiohttp_client):
+    from shared.errors import Conflict
+    from shared.http.openapi import build_spec
+
+    class Gone(Conflict):
+        code = "thing.gone"
+        title = "Gone"
+
+    class Elsewhere(Conflict):
+        code = "thing.elsewhere"
+        title = "Elsewhere"
+
+    api = ApiRouter("things", statuses={Elsewhere: 404})
+
+    @api.get("/gone", summary="Gone", public=True, errors=[Gone])
+    async def gone(_request: web.Request) -> None:
+        raise Gone()
+
+    @api.get("/elsewhere", summary="Elsewhere", public=True, errors=[Elsewhere])
+    async def elsewhere(_request: web.Request) -> None:
+        raise Elsewhere()
+
+    app = web.Application(middlewares=[request_context, problem_errors])
+    app.add_routes(api.routes())
+    client = await aiohttp_client(app)
+    assert (await client.get("/gone")).status == 409
+    r = await client.get("/elsewhere")
+    assert r.status == 404 and (await r.json())["code"] == "thing.elsewhere"
+    paths = build_spec(api.operations, title="t")["paths"]
+    assert "404" in paths["/elsewhere"]["get"]["responses"] and "409" in paths["/gone"]["get"]["responses"]

@@ -24,6 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .problems import json_response
 from .requests import parse_body, parse_query, validate
+from .statuses import STATUSES_KEY
 
 if TYPE_CHECKING:
     from .openapi import Operation
@@ -67,6 +68,7 @@ def enforcing(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
     shape = answer_shaper(op.response)
 
     async def run(request: web.Request) -> web.StreamResponse:
+        request[STATUSES_KEY] = op.statuses   # how the middleware answers its refusals
         kwargs: dict[str, Any] = {}
         if "path" in names:
             kwargs["path"] = parse_path(request, op.path_parser)

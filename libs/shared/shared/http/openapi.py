@@ -27,6 +27,7 @@ from pydantic import BaseModel, TypeAdapter
 from ..errors import AppError
 from .access import UNDECLARED, Undeclared, enforced, public_handler
 from .enforce import Check, PathParser, enforcing, inputs_of
+from .statuses import NONE, Statuses, status_of
 
 Handler = Callable[..., Awaitable[Any]]
 REF = "#/components/schemas/{model}"
@@ -44,11 +45,11 @@ class ErrorDoc:
     detail: str | None = None
 
 
-def error_doc(decl: ErrorDecl | ErrorDoc) -> ErrorDoc:
+def error_doc(decl: ErrorDecl | ErrorDoc, statuses: Statuses = NONE) -> ErrorDoc:
     if isinstance(decl, ErrorDoc):
         return decl
     if isinstance(decl, type) and issubclass(decl, AppError):
-        return ErrorDoc(decl.status, decl.code, decl.title)
+        return ErrorDoc(status_of(decl, statuses), decl.code, decl.title)
     if isinstance(decl, tuple) and len(decl) in (2, 3):
         return ErrorDoc(int(decl[0]), str(decl[1]), decl[2] if len(decl) == 3 else None)
     raise TypeError(f"not an error declaration: {decl!r}")
@@ -76,6 +77,7 @@ class Operation:
     # Enforced, not documented (the path parameters are documented by path_params):
     path_parser: PathParser | None = None  # match_info -> the handler's ``path`` argument
     checks: tuple[Check, ...] = ()        # refusals before the inputs are read (shared.http.enforce)
+    statuses: Statuses = field(default_factory=dict)   # the router's own statuses of some refusals
 
 
 @dataclass
@@ -86,6 +88,8 @@ class ApiRouter:
     # What the service's path parameters are ({name: {description, schema, example}}), for
     # every route of the router; a route's own path_params= add to or replace them.
     path_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Refusals answered with another status than their kind's (shared.http.statuses).
+    statuses: Statuses = field(default_factory=dict)
 
     def route(self, method: str, path: str, *, summary: str, description: str = "", body=None, query=None,
               response=None, status: int = 200, roles: Sequence[str] | Undeclared = UNDECLARED,
@@ -111,8 +115,8 @@ class ApiRouter:
         def register(handler: Handler) -> Handler:
             op = Operation(
                 method.upper(), path, handler, summary, self.tag, body, query, response, status,
-                access, tuple(error_doc(e) for e in errors), tuple(headers), description, params,
-                tuple(response_headers), tuple(events), path_parser, tuple(checks))
+                access, tuple(error_doc(e, self.statuses) for e in errors), tuple(headers), description, params,
+                tuple(response_headers), tuple(events), path_parser, tuple(checks), self.statuses)
             inputs_of(op)  # a handler that cannot take its declared inputs stops the import
             self.operations.append(op)
             return handler

@@ -10,10 +10,12 @@ from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
 from ..domain.errors import CallOpen, NoCall, NoShift, QueueEmpty
 from ..service import calling, desk_shift
+from ..service.desk_shift import ShiftNotFound
 from .context import DESK, PATH_PARAMS, TAG, context_of
 from .models import CallView, CenterBody, CenterQuery, DeskShiftView, ShiftBody
 
-api = ApiRouter(TAG, path_params=PATH_PARAMS)
+# Asking for a shift that is not there is a 404, unlike acting at a desk without one (409).
+api = ApiRouter(TAG, path_params=PATH_PARAMS, statuses={ShiftNotFound: 404})
 
 
 @api.post("/api/v1/desk/shift",

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from shared.errors import AppError
+from shared.errors import AppError, is_refusal
 
 from ..adapters.booking_checks import BookingChecks, KeyClaim
 from ..adapters.idempotency_keys import IdempotencyKeys
@@ -64,7 +64,7 @@ async def _book_once(ctx: BookingContext, conn: asyncpg.Connection, center: Cent
     try:
         view = await _first_with_key(ctx, conn, keys, center, cmd, now, key)
     except AppError as error:
-        if error.status >= 500:
+        if not is_refusal(error):
             raise
         answer = refusal_answer(error)
         await keys.remember(key.agent_id, key.key, status=answer.status, content_type=answer.content_type,
@@ -87,7 +87,7 @@ async def _first_with_key(ctx: BookingContext, conn: asyncpg.Connection, keys: I
         booking = new_booking(center, calendar, cmd, now)
     except AppError as error:
         # Refused before the checks' read: the key is claimed on its own.
-        if error.status < 500 and not await keys.claim(key.agent_id, key.key, key.request_hash,
+        if is_refusal(error) and not await keys.claim(key.agent_id, key.key, key.request_hash,
                                                        now=now, expired_before=claim.expired_before):
             return None
         raise

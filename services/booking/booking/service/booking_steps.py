@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +24,7 @@ from shared.errors import AppError
 from ..adapters.booking_checks import Checks
 from ..adapters.capacity import CapacityCounters
 from ..adapters.new_bookings import KeptAnswer, NewBookings, NoRoom
+from ..adapters.savepoints import undone_on
 from ..domain.booking import Booking
 from ..domain.capacity import ensure_room
 from ..domain.center import CenterConfig
@@ -80,7 +79,7 @@ async def write(conn: asyncpg.Connection, center: CenterConfig, booking: Booking
         await counters.ensure_row(center.id, booking.date, booking.period, default)
     for _ in range(3):
         try:
-            async with _undone_on_refusal(conn):
+            async with undone_on(conn, AppError, NoRoom):
                 await NewBookings(conn).add(booking, events, default_capacity=default, answer=answer)
             return
         except NoRoom:
@@ -89,17 +88,3 @@ async def write(conn: asyncpg.Connection, center: CenterConfig, booking: Booking
             counter = await counters.get(center.id, booking.date, booking.period, default=default)
             ensure_room(counter.capacity, counter.booked, wanted)
     raise CapacityExhausted(f"{wanted} enterprise line(s) asked; the period is full")
-
-
-@asynccontextmanager
-async def _undone_on_refusal(conn: asyncpg.Connection) -> AsyncIterator[None]:
-    if not conn.is_in_transaction():
-        yield   # the statement is its own transaction
-        return
-    await conn.execute("SAVEPOINT booking_write")
-    try:
-        yield
-    except (AppError, NoRoom):
-        await conn.execute("ROLLBACK TO SAVEPOINT booking_write")
-        raise
-    # Not released: COMMIT ends it, one round trip fewer.
