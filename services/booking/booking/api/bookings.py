@@ -18,6 +18,7 @@ from ..service.booking_queries import get_booking, list_bookings
 from ..service.idempotency import IdempotencyKey
 from ..service.rights import my_rights
 from ..service.sms import request_sms_resend
+from .booking_request import booking_request
 from .context import PATH_PARAMS, TAG, context_of
 from .models import BookingBody, BookingListQuery, BookingPage, BookingRightsView, BookingView, SmsResendView
 from .params import idempotency_key
@@ -54,9 +55,11 @@ async def idempotency_key_check(request: web.Request) -> None:
 async def booking(request: web.Request, body: BookingBody) -> web.Response:
     principal = principal_of(request)
     key = idempotency_key(request)
-    cmd = CreateBooking(agent_id=principal.user_id, center=body.center, date=body.date, period=body.period,
-                        contact_name=body.contact_name, contact_phone=body.contact_phone,
-                        enterprises=body.enterprises)
+    asked = booking_request(period=body.period, contact_name=body.contact_name, contact_phone=body.contact_phone,
+                            enterprises=body.enterprises)
+    cmd = CreateBooking(agent_id=principal.user_id, center=body.center, date=body.date, period=asked.period,
+                        contact_name=asked.contact_name, contact_phone=asked.contact_phone,
+                        enterprises=asked.enterprises, shape_errors=asked.shape_errors)
     result = await create_booking(
         context_of(request), cmd, IdempotencyKey.for_request(principal.user_id, key, raw_body(request)) if key else None)
     # A ready answer, sent as stored with the key (booking_view, as GET /bookings/{id}):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import asyncpg
 
@@ -25,7 +24,7 @@ from ..adapters.booking_checks import Checks
 from ..adapters.capacity import CapacityCounters
 from ..adapters.new_bookings import KeptAnswer, NewBookings, NoRoom
 from ..adapters.savepoints import undone_on
-from ..domain.booking import Booking
+from ..domain.booking import Booking, EnterpriseRequest
 from ..domain.capacity import ensure_room
 from ..domain.center import CenterConfig
 from ..domain.clashes import ensure_no_clash
@@ -38,20 +37,23 @@ from .views import booking_view
 
 @dataclass(frozen=True)
 class CreateBooking:
+    """A booking request, typed at the edge (booking.api.booking_request)."""
     agent_id: str
     center: str | None
     date: date
-    period: Any
-    contact_name: Any
-    contact_phone: Any
-    enterprises: Any
+    period: str
+    contact_name: str
+    contact_phone: str
+    enterprises: tuple[EnterpriseRequest, ...]
+    # The request's shape errors the edge found: Booking.create refuses them first.
+    shape_errors: tuple[dict[str, str], ...] = ()
 
 
 def new_booking(center: CenterConfig, calendar: WorkingCalendar, cmd: CreateBooking, now: datetime) -> Booking:
     booking = Booking.create(
         id=str(uuid.uuid4()), agent_id=cmd.agent_id, center=center, date=cmd.date, period=cmd.period,
         contact_name=cmd.contact_name, contact_phone=cmd.contact_phone, enterprises=cmd.enterprises,
-        created_at=now)
+        created_at=now, shape_errors=cmd.shape_errors)
     ensure_bookable(center, calendar, booking.date, now)
     return booking
 
