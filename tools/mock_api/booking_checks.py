@@ -13,19 +13,19 @@ from typing import Any
 
 
 def check_new_booking(body: dict[str, Any], center_id: str, periods: list[str]) -> None:
-    from booking.domain.booking import _contact_errors, _enterprise_line, _enterprise_shape_errors
+    from booking.api.booking_request import booking_request
+    from booking.domain.booking import _enterprise_line
     from booking.domain.errors import PeriodUnknown, ValidationFailed
 
-    period = body.get("period")
-    errors = _contact_errors(body.get("contact_name"), body.get("contact_phone"))
-    errors += _enterprise_shape_errors(body.get("enterprises"))
-    if not isinstance(period, str) or not period:
-        errors.append({"field": "period", "message": "required"})
-    if errors:
-        raise ValidationFailed(errors)
+    # The edge's parse (booking.api.booking_request), then Booking.create's rules.
+    asked = booking_request(period=body.get("period"), contact_name=body.get("contact_name"),
+                            contact_phone=body.get("contact_phone"), enterprises=body.get("enterprises"))
+    if asked.shape_errors:
+        raise ValidationFailed(list(asked.shape_errors))
+    period = asked.period
     if period not in periods:
         raise PeriodUnknown(f"center {center_id} has no period {period!r} (periods: {', '.join(periods)})")
-    for i, item in enumerate(body["enterprises"]):
+    for i, item in enumerate(asked.enterprises):
         _enterprise_line(i, item)
 
 

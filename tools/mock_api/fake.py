@@ -36,6 +36,7 @@ if _ROOT not in sys.path:
 from tools.mock_api import booking_checks, document, examples, extra_routes, models  # noqa: E402
 from tools.mock_api.problems import problem  # noqa: E402
 from shared.errors import AppError  # noqa: E402
+from shared.http.statuses import headers_of, status_of  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger("mock_api")
@@ -299,7 +300,7 @@ class FakeCardCenter:
             except Refused as r:
                 resp = problem(r.status, r.code, r.detail, **r.extra)
             except AppError as e:                    # the services' own checks (booking_checks.py)
-                resp = problem(e.status, e.code, e.detail, headers=e.headers, title=e.title, **e.extra)
+                resp = problem(status_of(e), e.code, e.detail, headers=headers_of(e), title=e.title, **e.extra)
             except web.HTTPException as e:           # no such route: the gateway's problem
                 if not request.path.startswith("/api/") or e.status not in (404, 405):
                     raise

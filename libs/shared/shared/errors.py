@@ -1,9 +1,12 @@
-"""Errors that reach a client as application/problem+json (RFC 9457).
+"""Refusals the domain and the use cases raise, each with a stable machine ``code``.
 
-Domain code raises subclasses of ``AppError`` naming a stable machine ``code``; the
-HTTP layer turns them into problem documents. A subclass sets ``status``, ``code`` and
-``title`` as class attributes; ``extra`` members are added to the problem document
-(e.g. ``suspended_until``), so keep secrets out of them.
+They know nothing of HTTP: a subclass says which kind of refusal it is (the input's
+shape, a rule broken, nothing found, a conflict with the state of things, not signed in,
+not allowed, over a budget, too busy now) by the class it derives from, and sets ``code``
+and ``title`` as class attributes. The api layer maps the kinds (and any exception a
+service declares) to HTTP statuses and problem documents: shared.http.statuses.
+``extra`` keyword arguments become members of the problem document (e.g.
+``suspended_until``), so keep secrets out of them.
 """
 from __future__ import annotations
 
@@ -11,28 +14,22 @@ from typing import Any
 
 
 class AppError(Exception):
-    status: int = 400
     code: str = "bad_request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None,
-                 status: int | None = None, title: str | None = None,
-                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str | None = None, *, code: str | None = None, title: str | None = None,
+                 **extra: Any) -> None:
         if code is not None:
             self.code = code
-        if status is not None:
-            self.status = status
         if title is not None:
             self.title = title
         self.detail = detail or self.title
-        self.headers = headers or {}
         self.extra = extra
         super().__init__(f"{self.code}: {self.detail}")
 
 
 class ValidationFailed(AppError):
-    """Input that breaks the shape of a request: 422 with a list of field errors."""
-    status = 422
+    """Input that breaks the shape of a request, with a list of field errors."""
     code = "validation_error"
     title = "The request is not valid"
 
@@ -42,40 +39,54 @@ class ValidationFailed(AppError):
 
 
 class NotFound(AppError):
-    status = 404
     code = "not_found"
     title = "Not found"
 
 
 class Conflict(AppError):
-    status = 409
+    """The request is fine but the state of things refuses it."""
     code = "conflict"
     title = "Conflict"
 
 
 class Unprocessable(AppError):
-    status = 422
+    """The request has the right shape but breaks a rule."""
     code = "unprocessable"
     title = "The request cannot be processed"
 
 
 class Unauthorized(AppError):
-    status = 401
+    """Who is asking is not known (no, or no valid, credentials)."""
     code = "auth.unauthorized"
     title = "Authentication required"
 
 
 class Forbidden(AppError):
-    status = 403
+    """Who is asking is known but may not do this."""
     code = "auth.forbidden"
     title = "Forbidden"
 
 
 class TooManyRequests(AppError):
-    status = 429
+    """A budget is spent until ``retry_after`` seconds from now."""
     code = "rate_limited"
     title = "Too many requests"
 
     def __init__(self, detail: str | None = None, *, retry_after: int, code: str | None = None) -> None:
-        super().__init__(detail, code=code, headers={"Retry-After": str(max(1, int(retry_after)))},
-                         retry_after=max(1, int(retry_after)))
+        super().__init__(detail, code=code, retry_after=max(1, int(retry_after)))
+
+
+class Unavailable(AppError):
+    """Too busy right now: try again after ``retry_after`` seconds (not sent as a member)."""
+    code = "service.unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+def is_refusal(error: AppError) -> bool:
+    """A refusal of the request itself (an answer that may be kept and replayed), not a
+    failure to serve it now (Unavailable: the same request may succeed later)."""
+    return not isinstance(error, Unavailable)

@@ -5,6 +5,7 @@ import pytest
 from pydantic import BaseModel
 
 from shared.http.openapi import ApiRouter, build_spec, merge_specs
+from shared.http.statuses import status_of
 
 
 class ThingIn(BaseModel):
@@ -26,7 +27,7 @@ def router() -> ApiRouter:
 
     @api.post("/api/v1/things", summary="Add a thing", body=ThingIn, response=ThingOut, status=201,
               roles=("agent",), errors=[(409, "thing.exists")], headers=["Idempotency-Key"])
-    async def add_thing(request):
+    async def add_thing(request, body):
         raise NotImplementedError
 
     @api.get("/api/v1/things/{id}", summary="One thing", response=ThingOut, roles=())
@@ -34,7 +35,7 @@ def router() -> ApiRouter:
         raise NotImplementedError
 
     @api.get("/api/v1/things", public=True, summary="Find things", query=ListQuery, response=list[ThingOut])
-    async def find_things(request):
+    async def find_things(request, query):
         raise NotImplementedError
 
     return api
@@ -87,7 +88,7 @@ def test_errors_descriptions_and_path_params_are_declared_once():
              body=ThingIn, response=ThingOut, public=True,
              errors=[ThingExists, (404, "not_found"), (429, "rate_limited", "Slow down")],
              path_params={"id": {"description": "the thing's id", "schema": {"type": "string", "format": "uuid"}}})
-    async def rename_thing(request):
+    async def rename_thing(request, body):
         raise NotImplementedError
 
     op = build_spec(api.operations, title="t")["paths"]["/api/v1/things/{id}"]["put"]
@@ -114,6 +115,6 @@ async def test_a_problem_s_title_is_the_status_phrase_and_a_custom_title_becomes
         title = "This name is taken"
 
     err = Taken()
-    body = json.loads(problem(err.status, err.code, err.detail).body)
+    body = json.loads(problem(status_of(err), err.code, err.detail).body)
     assert body == {"type": "about:blank", "title": "Conflict", "status": 409, "code": "thing.taken",
                     "detail": "This name is taken"}

@@ -17,6 +17,7 @@ from ..logging import bind_context, clear_context, get_logger
 from ..metrics import ServiceMetrics
 from .problems import problem
 from .requests import field_errors
+from .statuses import NONE, STATUSES_KEY, problem_of, status_of
 
 log = get_logger(__name__)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -87,9 +88,11 @@ async def problem_errors(request: web.Request, handler: Handler) -> web.StreamRe
     try:
         return await handler(request)
     except AppError as exc:
-        if exc.status >= 500:
+        # Its status by its kind, or as the route declares it (shared.http.statuses).
+        statuses = request.get(STATUSES_KEY, NONE)
+        if status_of(exc, statuses) >= 500:
             log.error("app_error", code=exc.code)
-        return problem(exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra)
+        return problem_of(exc, statuses)
     except ValidationError as exc:  # a model built inside a handler from client input
         return problem(422, "validation_error", "The request is not valid", errors=field_errors(exc))
     except web.HTTPException as exc:

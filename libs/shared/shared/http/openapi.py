@@ -2,10 +2,12 @@
 models of its body, query and answer, its access and the error codes it may answer, and
 both the aiohttp route and its OpenAPI operation come from that one declaration.
 
-Access is declared, enforced and documented in one place (shared.http.access): every route
-says ``public=True``, ``roles=()`` (any signed-in user) or ``roles=(...)``; the route
-``routes()`` gives checks it before the handler runs, and a route that declares nothing
-stops ``routes()`` (so the service does not start).
+A route enforces what it declares: its access (shared.http.access: every route says
+``public=True``, ``roles=()`` for any signed-in user or ``roles=(...)``; a route that
+declares nothing stops ``routes()``, so the service does not start), its ``path=``,
+``query=`` and ``body=`` (parsed and validated, handed to the handler as typed keyword
+arguments) and its ``response=`` (the handler returns data, the route answers it as the
+model describes it): shared.http.enforce, which also says the order of the refusals.
 
 The document is meant to be complete (docs/openapi.md): each route gives a ``summary`` and a
 ``description``, every error it may answer (``errors=``: an AppError class, or ``(status,
@@ -24,8 +26,10 @@ from pydantic import BaseModel, TypeAdapter
 
 from ..errors import AppError
 from .access import UNDECLARED, Undeclared, enforced, public_handler
+from .enforce import Check, PathParser, enforcing, inputs_of
+from .statuses import NONE, Statuses, status_of
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Handler = Callable[..., Awaitable[Any]]
 REF = "#/components/schemas/{model}"
 HEADER_REF = "#/components/headers/{name}"
 
@@ -41,11 +45,11 @@ class ErrorDoc:
     detail: str | None = None
 
 
-def error_doc(decl: ErrorDecl | ErrorDoc) -> ErrorDoc:
+def error_doc(decl: ErrorDecl | ErrorDoc, statuses: Statuses = NONE) -> ErrorDoc:
     if isinstance(decl, ErrorDoc):
         return decl
     if isinstance(decl, type) and issubclass(decl, AppError):
-        return ErrorDoc(decl.status, decl.code, decl.title)
+        return ErrorDoc(status_of(decl, statuses), decl.code, decl.title)
     if isinstance(decl, tuple) and len(decl) in (2, 3):
         return ErrorDoc(int(decl[0]), str(decl[1]), decl[2] if len(decl) == 3 else None)
     raise TypeError(f"not an error declaration: {decl!r}")
@@ -70,6 +74,10 @@ class Operation:
     path_params: tuple[tuple[str, dict[str, Any]], ...] = ()
     response_headers: tuple[str, ...] = ()  # success-answer headers (Location), see HEADERS
     events: tuple[str, ...] = ()          # a text/event-stream answer: the event names it sends
+    # Enforced, not documented (the path parameters are documented by path_params):
+    path_parser: PathParser | None = None  # match_info -> the handler's ``path`` argument
+    checks: tuple[Check, ...] = ()        # refusals before the inputs are read (shared.http.enforce)
+    statuses: Statuses = field(default_factory=dict)   # the router's own statuses of some refusals
 
 
 @dataclass
@@ -80,18 +88,24 @@ class ApiRouter:
     # What the service's path parameters are ({name: {description, schema, example}}), for
     # every route of the router; a route's own path_params= add to or replace them.
     path_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Refusals answered with another status than their kind's (shared.http.statuses).
+    statuses: Statuses = field(default_factory=dict)
 
     def route(self, method: str, path: str, *, summary: str, description: str = "", body: Any = None,
               query: Any = None, response: Any = None, status: int = 200, roles: Sequence[str] | Undeclared = UNDECLARED,
               public: bool = False, errors: Iterable[ErrorDecl | ErrorDoc] = (), headers: Sequence[str] = (),
               path_params: Mapping[str, Mapping[str, Any]] | None = None,
-              response_headers: Sequence[str] = (), events: Sequence[str] = ()) -> Callable[[Handler], Handler]:
+              response_headers: Sequence[str] = (), events: Sequence[str] = (),
+              path_parser: PathParser | None = None, checks: Sequence[Check] = ()) -> Callable[[Handler], Handler]:
         """``public=True``: anyone; ``roles=()``: any signed-in user; ``roles=("admin",)``:
         a signed-in user with one of them. Neither: the route is refused at start.
         ``errors``: what the handler may answer besides the ones every route of its kind
         gets (401/403 from its access, 422 validation_error from its inputs, 503
         service.unavailable); ``path_params``: {name: {description, schema, example}}.
-        ``events=("board", "call")``: the answer is a Server-Sent Events stream sending them."""
+        ``events=("board", "call")``: the answer is a Server-Sent Events stream sending them.
+        ``path_parser``: a model of the path parameters, or a function of the request, whose value
+        the handler gets as ``path``; ``checks``: async functions of the request run after
+        the access and before the query and body are read (shared.http.enforce)."""
         if public and not isinstance(roles, Undeclared):
             raise ValueError(f"{method} {path}: public=True and roles= both declared")
         access = None if public else (roles if isinstance(roles, Undeclared) else tuple(roles))
@@ -99,10 +113,12 @@ class ApiRouter:
                        if "{" + name + "}" in path or "{" + name + ":" in path)
 
         def register(handler: Handler) -> Handler:
-            self.operations.append(Operation(
+            op = Operation(
                 method.upper(), path, handler, summary, self.tag, body, query, response, status,
-                access, tuple(error_doc(e) for e in errors), tuple(headers), description, params,
-                tuple(response_headers), tuple(events)))
+                access, tuple(error_doc(e, self.statuses) for e in errors), tuple(headers), description, params,
+                tuple(response_headers), tuple(events), path_parser, tuple(checks), self.statuses)
+            inputs_of(op)  # a handler that cannot take its declared inputs stops the import
+            self.operations.append(op)
             return handler
         return register
 
@@ -119,7 +135,7 @@ class ApiRouter:
         return self.route("DELETE", path, **kw)
 
     def routes(self) -> list[web.RouteDef]:
-        """The aiohttp routes, each behind the check of its declared access."""
+        """The aiohttp routes, each enforcing its declaration (access, inputs, answer)."""
         return [web.route(op.method, op.path, guarded(op)) for op in self.operations]
 
 
@@ -127,7 +143,8 @@ def guarded(op: Operation) -> Handler:
     if isinstance(op.roles, Undeclared):
         raise RuntimeError(f"{op.method} {op.path} ({op.handler.__qualname__}) declares no access: "
                            "say public=True, roles=() or roles=(...) on its ApiRouter declaration")
-    return public_handler(op.handler) if op.roles is None else enforced(op.handler, op.roles)
+    handler = enforcing(op)
+    return public_handler(handler) if op.roles is None else enforced(handler, op.roles)
 
 
 PROBLEM_SCHEMA = {
@@ -182,6 +199,10 @@ VALIDATION = ErrorDoc(422, "validation_error", "The request is not valid")
 UNAUTHORIZED = ErrorDoc(401, "auth.unauthorized", "Sign in first: send Authorization: Bearer <access token>.")
 FORBIDDEN = ErrorDoc(403, "auth.forbidden", "This needs another role.")
 RETRY_STATUSES = {429, 503}
+# Besides 401 auth.unauthorized (no token), which signed-in routes get: what the token check
+# itself answers (shared.http.auth), for a route to declare.
+TOKEN_ERRORS = (ErrorDoc(401, "auth.invalid_token", "The access token is not valid."),
+                ErrorDoc(401, "auth.token_expired", "The access token has expired."))
 
 
 def header_refs(*names: str) -> dict[str, Any]:
@@ -370,6 +391,22 @@ def merge_specs(specs: Iterable[dict[str, Any]], *, title: str, version: str = "
                     raise ValueError(f"{kind[:-1]} {name} differs between services")
                 into[name] = schema
     return document(paths, schemas, responses, title=title, version=version, description=description, tags=tags)
+
+
+@dataclass(frozen=True)
+class ServiceDocument:
+    """A service's own OpenAPI document, from its route declarations (no runtime needed),
+    and GET /openapi.json serving it on the service's own port (the gateway serves the
+    document merged over every service at GET /api/v1/openapi.json: scripts/openapi.py)."""
+    title: str
+    description: str
+    operations: Callable[[], Iterable[Operation]]
+
+    def spec(self) -> dict[str, Any]:
+        return build_spec(self.operations(), title=self.title, description=self.description)
+
+    def routes(self) -> list[web.RouteDef]:
+        return spec_routes(self.spec())
 
 
 def spec_routes(spec: dict[str, Any]) -> list[web.RouteDef]:

@@ -11,6 +11,10 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
+# The JSON object a route's body was parsed from, as the client sent it (before the model
+# trimmed or defaulted anything): for what must see the exact request, an idempotency
+# fingerprint.
+RAW_BODY_KEY = web.RequestKey("raw_body", dict)
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:
@@ -35,7 +39,13 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
     data = await read_json(request)
     if not isinstance(data, dict):
         raise ValidationFailed([{"field": "body", "message": "a JSON object is required"}])
+    request[RAW_BODY_KEY] = data
     return validate(model, data)
+
+
+def raw_body(request: web.Request) -> dict:
+    """The JSON object the route's declared ``body=`` was parsed from (shared.http.enforce)."""
+    return request[RAW_BODY_KEY]
 
 
 def parse_query(request: web.Request, model: type[M]) -> M:

@@ -5,9 +5,7 @@ from aiohttp import web
 
 from shared.app import RUNTIME_KEY
 from shared.errors import NotFound
-from shared.http.openapi import ApiRouter, Operation
-from shared.http.problems import json_response
-from shared.http.requests import validate
+from shared.http.openapi import TOKEN_ERRORS, ApiRouter, Operation
 
 from ..adapters import repository
 from ..domain.wall_clock import hhmm
@@ -20,9 +18,6 @@ api = ApiRouter("allocator", path_params={
                "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"}},
     "date": {"description": "the service date (YYYY-MM-DD)", "example": "2027-03-15",
              "schema": {"type": "string", "format": "date"}}})
-# Besides 401 auth.unauthorized (no token) and 403 auth.forbidden, which the router adds.
-TOKEN_ERRORS = ((401, "auth.invalid_token", "The access token is not valid."),
-                (401, "auth.token_expired", "The access token has expired."))
 
 
 class AllocationNotFound(NotFound):
@@ -34,19 +29,18 @@ class AllocationNotFound(NotFound):
          description="The schedule in force for a center's date once its cutoff is allocated: per period, in queue "
                      "order, each booking's desk, time segment, queue number and estimated times, with the run that "
                      "computed it. Before the allocation: 404 allocation.not_found. For staff and administrators.",
-         response=ScheduleResponse, roles=("staff", "admin"),
+         path_parser=ScheduleQuery, response=ScheduleResponse, roles=("staff", "admin"),
          errors=[AllocationNotFound, *TOKEN_ERRORS])
-async def allocation_schedule(request: web.Request) -> web.Response:
-    query = validate(ScheduleQuery, dict(request.match_info))
+async def allocation_schedule(request: web.Request, path: ScheduleQuery) -> dict:
     runtime = request.app[RUNTIME_KEY]
     # One snapshot of the database for the header and the rows (a run may commit between).
     async with runtime.db.transaction(isolation="repeatable_read") as conn:
-        header = await repository.schedule_header(conn, query.center, query.date)
+        header = await repository.schedule_header(conn, path.center, path.date)
         if header is None:
-            raise AllocationNotFound(f"No schedule for {query.center} on {query.date.isoformat()}:"
+            raise AllocationNotFound(f"No schedule for {path.center} on {path.date.isoformat()}:"
                                      " its cutoff has not been allocated yet.")
-        rows = await repository.schedule_rows(conn, query.center, query.date)
-    return json_response(schedule_document(query, header, rows))
+        rows = await repository.schedule_rows(conn, path.center, path.date)
+    return schedule_document(path, header, rows)
 
 
 def schedule_document(query: ScheduleQuery, header, rows) -> dict:

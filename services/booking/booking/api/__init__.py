@@ -1,5 +1,7 @@
-"""booking's HTTP API (api.md): aiohttp handlers that authenticate, parse, call one use
-case and answer; errors are AppErrors the shared middleware turns into problem+json.
+"""booking's HTTP API (api.md): each route's declaration checks its access, parses its
+path, query and body and shapes its answer (shared.http.enforce); a handler calls one use
+case with the typed values and returns the data; errors are AppErrors the shared
+middleware turns into problem+json.
 
 Each module declares its routes on its own module-level ``ApiRouter`` (one declaration
 gives the aiohttp route and its OpenAPI operation); ``ROUTERS`` lists them all. Handlers

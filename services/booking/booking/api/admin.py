@@ -1,12 +1,12 @@
 """Administration (role admin): capacity, calendar overrides, statistics, suspensions."""
 from __future__ import annotations
 
+from datetime import date
+
 from aiohttp import web
 
 from shared.http.auth import principal_of
-from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
-from shared.http.requests import parse_body, parse_query
+from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
 from ..domain.errors import CapacityBelowBooked, PeriodUnknown
 from ..service import day_stats as stats
@@ -15,9 +15,9 @@ from ..service.capacity_admin import set_capacity
 from ..service.agent_search import find_agents
 from ..service.rights import agent_rights_with_audit, lift_suspension
 from .admin_models import AgentPage, AgentQuery, DayStatsFullView
-from .context import ADMIN, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
+from .context import ADMIN, PATH_PARAMS, TAG, context_of
 from .models import (AgentRightsView, CalendarDayBody, CalendarDayOverride, CapacityBody, CapacityView,
-                     CenterQuery, LiftSuspensionBody, answer)
+                     CenterQuery, LiftSuspensionBody)
 from .params import path_date
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
@@ -29,57 +29,47 @@ api = ApiRouter(TAG, path_params=PATH_PARAMS)
          summary="Set a period's capacity (never below what is booked)",
          body=CapacityBody, response=CapacityView, roles=ADMIN,
          errors=[*TOKEN_ERRORS, CapacityBelowBooked, PeriodUnknown])
-async def capacity(request: web.Request) -> web.Response:
+async def capacity(request: web.Request, body: CapacityBody) -> dict:
     admin = principal_of(request)
-    body = await parse_body(request, CapacityBody)
-    result = await set_capacity(context_of(request), admin.user_id, body.center, body.date, body.period,
-                                body.capacity)
-    return json_response(answer(CapacityView, result))
+    return await set_capacity(context_of(request), admin.user_id, body.center, body.date, body.period,
+                              body.capacity)
 
 
 @api.put("/api/v1/admin/calendar/{date}",
          description=("Overrides the official calendar for one date of a center: a working day or not, with a "
                       "note. Bookings already made are kept."),
          summary="Make a date a working day or not (an override)",
-         body=CalendarDayBody, response=CalendarDayOverride, roles=ADMIN, errors=TOKEN_ERRORS)
-async def calendar_day(request: web.Request) -> web.Response:
+         path_parser=path_date, body=CalendarDayBody, response=CalendarDayOverride, roles=ADMIN,
+         errors=TOKEN_ERRORS)
+async def calendar_day(request: web.Request, path: date, body: CalendarDayBody) -> dict:
     admin = principal_of(request)
-    day = path_date(request)
-    body = await parse_body(request, CalendarDayBody)
-    result = await set_calendar_day(context_of(request), admin.user_id, body.center, day, body.working,
-                                    body.note)
-    return json_response(answer(CalendarDayOverride, result))
+    return await set_calendar_day(context_of(request), admin.user_id, body.center, path, body.working, body.note)
 
 
 @api.delete("/api/v1/admin/calendar/{date}",
             description=("Removes a date's override: the official calendar holds again."),
             summary="Remove a date's override (back to the official calendar)",
-            query=CenterQuery, status=204, roles=ADMIN, errors=TOKEN_ERRORS)
-async def calendar_day_override(request: web.Request) -> web.Response:
-    day = path_date(request)
-    await clear_calendar_day(context_of(request), parse_query(request, CenterQuery).center, day)
-    return web.Response(status=204)
+            path_parser=path_date, query=CenterQuery, status=204, roles=ADMIN, errors=TOKEN_ERRORS)
+async def calendar_day_override(request: web.Request, path: date, query: CenterQuery) -> None:
+    await clear_calendar_day(context_of(request), query.center, path)
 
 
 @api.get("/api/v1/admin/stats/{center}/{date}",
          description=("A day's counts: per period its capacity, bookings and enterprise lines, per status, and "
                       "per business type the enterprises and cards."),
          summary="A day's counts by period, business type and status",
-         response=DayStatsFullView, roles=ADMIN, errors=TOKEN_ERRORS)
-async def day_stats(request: web.Request) -> web.Response:
-    result = await stats.day_stats(context_of(request), request.match_info["center"], path_date(request))
-    return json_response(answer(DayStatsFullView, result))
+         path_parser=path_date, response=DayStatsFullView, roles=ADMIN, errors=TOKEN_ERRORS)
+async def day_stats(request: web.Request, path: date) -> dict:
+    return await stats.day_stats(context_of(request), request.match_info["center"], path)
 
 
 @api.delete("/api/v1/admin/suspensions/{user_id}",
             description=("Lifts an agent's suspension now, with a reason kept in the agent's rights history."),
             summary="Lift an agent's suspension now",
             body=LiftSuspensionBody, status=204, roles=ADMIN, errors=TOKEN_ERRORS)
-async def suspension(request: web.Request) -> web.Response:
+async def suspension(request: web.Request, body: LiftSuspensionBody) -> None:
     admin = principal_of(request)
-    body = await parse_body(request, LiftSuspensionBody)
     await lift_suspension(context_of(request), admin.user_id, request.match_info["user_id"], body.reason)
-    return web.Response(status=204)
 
 
 @api.get("/api/v1/admin/agents/{user_id}/rights",
@@ -87,9 +77,8 @@ async def suspension(request: web.Request) -> web.Response:
                       "and why."),
          summary="An agent's booking rights and every change to them",
          response=AgentRightsView, roles=ADMIN, errors=TOKEN_ERRORS)
-async def agent_rights(request: web.Request) -> web.Response:
-    result = await agent_rights_with_audit(context_of(request), request.match_info["user_id"])
-    return json_response(answer(AgentRightsView, result))
+async def agent_rights(request: web.Request) -> dict:
+    return await agent_rights_with_audit(context_of(request), request.match_info["user_id"])
 
 
 @api.get("/api/v1/admin/agents",
@@ -97,6 +86,5 @@ async def agent_rights(request: web.Request) -> web.Response:
                       "phones are masked."),
          summary="Find agents by username (prefix) or phone, with their rights",
          query=AgentQuery, response=AgentPage, roles=ADMIN, errors=TOKEN_ERRORS)
-async def agents(request: web.Request) -> web.Response:
-    q = parse_query(request, AgentQuery)
-    return json_response(answer(AgentPage, await find_agents(context_of(request), q.q, q.cursor, q.limit)))
+async def agents(request: web.Request, query: AgentQuery) -> dict:
+    return await find_agents(context_of(request), query.q, query.cursor, query.limit)

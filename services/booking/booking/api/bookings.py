@@ -4,11 +4,9 @@ from __future__ import annotations
 import orjson
 from aiohttp import web
 
-from shared.errors import ValidationFailed
 from shared.http.auth import principal_of
-from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
-from shared.http.requests import parse_query, read_json, validate
+from shared.http.openapi import TOKEN_ERRORS, ApiRouter
+from shared.http.requests import raw_body
 
 from ..domain.errors import (BookingNotFound, BusinessConflict, CapacityExhausted, CountRequired, CutoffPassed,
                              DateNotBookable, DuplicatePeriod, EnterpriseAlreadyBooked, IdempotencyKeyReused,
@@ -20,8 +18,9 @@ from ..service.booking_queries import get_booking, list_bookings
 from ..service.idempotency import IdempotencyKey
 from ..service.rights import my_rights
 from ..service.sms import request_sms_resend
-from .context import PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
-from .models import BookingBody, BookingListQuery, BookingPage, BookingRightsView, BookingView, SmsResendView, answer
+from .booking_request import booking_request
+from .context import PATH_PARAMS, TAG, context_of
+from .models import BookingBody, BookingListQuery, BookingPage, BookingRightsView, BookingView, SmsResendView
 from .params import idempotency_key
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
@@ -34,6 +33,16 @@ CREATE_REFUSALS = [
 CANCEL_REFUSALS = [NOT_FOUND, CutoffPassed, NotActive]
 
 
+async def booking_throttle(request: web.Request) -> None:
+    """The account's budget of bookings, before its body is read (a 429 for a flood of any body)."""
+    ctx = context_of(request)
+    await account_throttle.check(ctx, account_throttle.booking_throttle(ctx), principal_of(request).user_id)
+
+
+async def idempotency_key_check(request: web.Request) -> None:
+    idempotency_key(request)   # a malformed key is refused before the body
+
+
 @api.post("/api/v1/bookings",
           description=("Books a period of a working day for 1 to 10 enterprises, each with its business types. "
                        "The booking is confirmed at once and the agent hears it by SMS; at the cutoff (15:00 "
@@ -42,23 +51,19 @@ CANCEL_REFUSALS = [NOT_FOUND, CutoffPassed, NotActive]
                        "refusal has its own code (see the 403/409/422 answers)."),
           summary="Book a period for up to 10 enterprises (Idempotency-Key: the same key and body replay the answer)",
           body=BookingBody, response=BookingView, status=201, roles=(), headers=["Idempotency-Key"],
-          errors=[*TOKEN_ERRORS, *CREATE_REFUSALS])
-async def booking(request: web.Request) -> web.Response:
+          errors=[*TOKEN_ERRORS, *CREATE_REFUSALS], checks=[booking_throttle, idempotency_key_check])
+async def booking(request: web.Request, body: BookingBody) -> web.Response:
     principal = principal_of(request)
-    await account_throttle.check(context_of(request), account_throttle.booking_throttle(context_of(request)),
-                                 principal.user_id)
     key = idempotency_key(request)
-    raw = await read_json(request)
-    if not isinstance(raw, dict):
-        raise ValidationFailed([{"field": "body", "message": "a JSON object is required"}])
-    body = validate(BookingBody, raw)
-    cmd = CreateBooking(agent_id=principal.user_id, center=body.center, date=body.date, period=body.period,
-                        contact_name=body.contact_name, contact_phone=body.contact_phone,
-                        enterprises=body.enterprises)
+    asked = booking_request(period=body.period, contact_name=body.contact_name, contact_phone=body.contact_phone,
+                            enterprises=body.enterprises)
+    cmd = CreateBooking(agent_id=principal.user_id, center=body.center, date=body.date, period=asked.period,
+                        contact_name=asked.contact_name, contact_phone=asked.contact_phone,
+                        enterprises=asked.enterprises, shape_errors=asked.shape_errors)
     result = await create_booking(
-        context_of(request), cmd, IdempotencyKey.for_request(principal.user_id, key, raw) if key else None)
-    # Sent as stored with the key (booking_view, as GET /bookings/{id}): replayed refusals
-    # keep their problem+json type.
+        context_of(request), cmd, IdempotencyKey.for_request(principal.user_id, key, raw_body(request)) if key else None)
+    # A ready answer, sent as stored with the key (booking_view, as GET /bookings/{id}):
+    # replayed refusals keep their problem+json type.
     return web.Response(status=result.status, body=orjson.dumps(result.body), headers=result.headers,
                         content_type=result.content_type, charset="utf-8")
 
@@ -68,12 +73,10 @@ async def booking(request: web.Request) -> web.Response:
                       "and of one status; paged with `cursor` (next_cursor of the previous page)."),
          summary="The agent's bookings, newest service date first",
          query=BookingListQuery, response=BookingPage, roles=(), errors=TOKEN_ERRORS)
-async def bookings(request: web.Request) -> web.Response:
+async def bookings(request: web.Request, query: BookingListQuery) -> dict:
     principal = principal_of(request)
-    q = parse_query(request, BookingListQuery)
-    page = await list_bookings(context_of(request), principal.user_id, start=q.from_, end=q.to,
-                               status=q.status, cursor=q.cursor, limit=q.limit)
-    return json_response(answer(BookingPage, page))
+    return await list_bookings(context_of(request), principal.user_id, start=query.from_, end=query.to,
+                               status=query.status, cursor=query.cursor, limit=query.limit)
 
 
 @api.get("/api/v1/bookings/{id}",
@@ -81,10 +84,9 @@ async def bookings(request: web.Request) -> web.Response:
                       "Another agent's booking answers 404 booking.not_found, as a missing one does."),
          summary="One of the agent's bookings (another agent's: 404)",
          response=BookingView, roles=(), errors=[*TOKEN_ERRORS, NOT_FOUND])
-async def booking_by_id(request: web.Request) -> web.Response:
+async def booking_by_id(request: web.Request) -> dict:
     principal = principal_of(request)
-    view = await get_booking(context_of(request), principal.user_id, request.match_info["id"])
-    return json_response(answer(BookingView, view))
+    return await get_booking(context_of(request), principal.user_id, request.match_info["id"])
 
 
 @api.post("/api/v1/bookings/{id}/cancel",
@@ -92,10 +94,9 @@ async def booking_by_id(request: web.Request) -> web.Response:
                        "cancelled. Cancelling often suspends the right to book for a while."),
           summary="Cancel a booking before its cutoff",
           response=BookingView, roles=(), errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS])
-async def booking_cancellation(request: web.Request) -> web.Response:
+async def booking_cancellation(request: web.Request) -> dict:
     principal = principal_of(request)
-    view = await cancel_booking(context_of(request), principal.user_id, request.match_info["id"])
-    return json_response(answer(BookingView, view))
+    return await cancel_booking(context_of(request), principal.user_id, request.match_info["id"])
 
 
 @api.post("/api/v1/bookings/{id}/enterprises/{org_code}/cancel",
@@ -104,11 +105,10 @@ async def booking_cancellation(request: web.Request) -> web.Response:
           summary="Cancel one enterprise of a booking (the booking too when it was the last)",
           response=BookingView, roles=(),
           errors=[*TOKEN_ERRORS, *CANCEL_REFUSALS, LineNotFound])
-async def booking_line_cancellation(request: web.Request) -> web.Response:
+async def booking_line_cancellation(request: web.Request) -> dict:
     principal = principal_of(request)
-    view = await cancel_booking(context_of(request), principal.user_id, request.match_info["id"],
+    return await cancel_booking(context_of(request), principal.user_id, request.match_info["id"],
                                 org_code=request.match_info["org_code"])
-    return json_response(answer(BookingView, view))
 
 
 @api.post("/api/v1/bookings/{id}/sms-resend",
@@ -117,10 +117,9 @@ async def booking_line_cancellation(request: web.Request) -> web.Response:
           summary="Send the booking's SMS again, as the booking is now (once; confirmed or allocated only)",
           response=SmsResendView, status=202, roles=(),
           errors=[*TOKEN_ERRORS, NOT_FOUND, SmsResendUsed, NotActive])
-async def booking_sms_resend(request: web.Request) -> web.Response:
+async def booking_sms_resend(request: web.Request) -> dict:
     principal = principal_of(request)
-    result = await request_sms_resend(context_of(request), principal.user_id, request.match_info["id"])
-    return json_response(answer(SmsResendView, result), status=202)
+    return await request_sms_resend(context_of(request), principal.user_id, request.match_info["id"])
 
 
 @api.get("/api/v1/me/booking-rights",
@@ -128,6 +127,6 @@ async def booking_sms_resend(request: web.Request) -> web.Response:
                       "no-shows and cancellations that lead to one."),
          summary="The agent's booking rights: suspension and counters",
          response=BookingRightsView, roles=(), errors=TOKEN_ERRORS)
-async def my_booking_rights(request: web.Request) -> web.Response:
+async def my_booking_rights(request: web.Request) -> dict:
     principal = principal_of(request)
-    return json_response(answer(BookingRightsView, await my_rights(context_of(request), principal.user_id)))
+    return await my_rights(context_of(request), principal.user_id)

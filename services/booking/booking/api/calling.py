@@ -6,16 +6,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.auth import principal_of
-from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
-from shared.http.requests import parse_body, parse_query
+from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
 from ..domain.errors import CallOpen, NoCall, NoShift, QueueEmpty
 from ..service import calling, desk_shift
-from .context import DESK, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
-from .models import CallView, CenterBody, CenterQuery, DeskShiftView, ShiftBody, answer
+from ..service.desk_shift import ShiftNotFound
+from .context import DESK, PATH_PARAMS, TAG, context_of
+from .models import CallView, CenterBody, CenterQuery, DeskShiftView, ShiftBody
 
-api = ApiRouter(TAG, path_params=PATH_PARAMS)
+# Asking for a shift that is not there is a 404, unlike acting at a desk without one (409).
+api = ApiRouter(TAG, path_params=PATH_PARAMS, statuses={ShiftNotFound: 404})
 
 
 @api.post("/api/v1/desk/shift",
@@ -24,11 +24,9 @@ api = ApiRouter(TAG, path_params=PATH_PARAMS)
                        "holds is taken over. A desk outside the center's range is a 422 validation_error."),
           summary="Take a desk for today's shift (ends the clerk's previous one)",
           body=ShiftBody, response=DeskShiftView, roles=DESK, errors=TOKEN_ERRORS)
-async def take_shift(request: web.Request) -> web.Response:
+async def take_shift(request: web.Request, body: ShiftBody) -> dict:
     clerk = principal_of(request)
-    body = await parse_body(request, ShiftBody)
-    view = await desk_shift.take_shift(context_of(request), clerk.user_id, body.center, body.desk)
-    return json_response(answer(DeskShiftView, view))
+    return await desk_shift.take_shift(context_of(request), clerk.user_id, body.center, body.desk)
 
 
 @api.get("/api/v1/desk/shift", summary="The clerk's desk today and its open call",
@@ -36,11 +34,9 @@ async def take_shift(request: web.Request) -> web.Response:
                       "404 desk.no_shift when the clerk has no desk today."),
          query=CenterQuery, response=DeskShiftView, roles=DESK,
          errors=[*TOKEN_ERRORS, (404, "desk.no_shift", "the clerk has no desk today")])
-async def current_shift(request: web.Request) -> web.Response:
+async def current_shift(request: web.Request, query: CenterQuery) -> dict:
     clerk = principal_of(request)
-    query = parse_query(request, CenterQuery)
-    view = await desk_shift.current_shift(context_of(request), clerk.user_id, query.center)
-    return json_response(answer(DeskShiftView, view))
+    return await desk_shift.current_shift(context_of(request), clerk.user_id, query.center)
 
 
 @api.delete("/api/v1/desk/shift",
@@ -48,11 +44,9 @@ async def current_shift(request: web.Request) -> web.Response:
                          "open until someone completes or skips it."),
             summary="End the clerk's shift (an open call stays until completed or skipped)",
             query=CenterQuery, status=204, roles=DESK, errors=TOKEN_ERRORS)
-async def end_shift(request: web.Request) -> web.Response:
+async def end_shift(request: web.Request, query: CenterQuery) -> None:
     clerk = principal_of(request)
-    query = parse_query(request, CenterQuery)
     await desk_shift.end_shift(context_of(request), clerk.user_id, query.center)
-    return web.Response(status=204)
 
 
 @api.post("/api/v1/desk/call",
@@ -64,20 +58,18 @@ async def end_shift(request: web.Request) -> web.Response:
                        "displays; numbers with three or fewer ahead get an SMS (once per booking)."),
           body=CenterBody, response=CallView, roles=DESK,
           errors=[*TOKEN_ERRORS, NoShift, CallOpen, QueueEmpty])
-async def call_next(request: web.Request) -> web.Response:
+async def call_next(request: web.Request, body: CenterBody) -> dict:
     clerk = principal_of(request)
-    body = await parse_body(request, CenterBody)
-    return json_response(answer(CallView, await calling.call(context_of(request), clerk.user_id, body.center)))
+    return await calling.call(context_of(request), clerk.user_id, body.center)
 
 
 @api.post("/api/v1/desk/recall", summary="重呼: call the desk's current number again",
           description=("Calls the desk's open call again (a new call of kind recall, shown and spoken on the hall "
                        "displays again)."),
           body=CenterBody, response=CallView, roles=DESK, errors=[*TOKEN_ERRORS, NoShift, NoCall])
-async def recall(request: web.Request) -> web.Response:
+async def recall(request: web.Request, body: CenterBody) -> dict:
     clerk = principal_of(request)
-    body = await parse_body(request, CenterBody)
-    return json_response(answer(CallView, await calling.recall(context_of(request), clerk.user_id, body.center)))
+    return await calling.recall(context_of(request), clerk.user_id, body.center)
 
 
 @api.post("/api/v1/desk/skip",
@@ -86,7 +78,6 @@ async def recall(request: web.Request) -> web.Response:
                        "behind the next two waiting numbers of its desk queue (at the end when fewer wait). "
                        "Not a no-show. Answers the skip (kind skip) of the skipped number."),
           body=CenterBody, response=CallView, roles=DESK, errors=[*TOKEN_ERRORS, NoShift, NoCall])
-async def skip(request: web.Request) -> web.Response:
+async def skip(request: web.Request, body: CenterBody) -> dict:
     clerk = principal_of(request)
-    body = await parse_body(request, CenterBody)
-    return json_response(answer(CallView, await calling.skip(context_of(request), clerk.user_id, body.center)))
+    return await calling.skip(context_of(request), clerk.user_id, body.center)

@@ -4,13 +4,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
 
 from ..domain.errors import CenterNotFound
 from ..service import center_view
 from .admin_models import CenterPage, CenterView
 from .context import PATH_PARAMS, TAG, context_of
-from .models import answer
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
@@ -20,8 +18,8 @@ api = ApiRouter(TAG, path_params=PATH_PARAMS)
                       "limit, periods and limits."),
          public=True, summary="The centers and their settings (cutoff, horizon, lateness, periods)",
          response=CenterPage)
-async def centers(request: web.Request) -> web.Response:
-    return json_response(answer(CenterPage, center_view.all_centers(context_of(request))))
+async def centers(request: web.Request) -> dict:
+    return center_view.all_centers(context_of(request))
 
 
 @api.get("/api/v1/centers/{center}",
@@ -30,5 +28,5 @@ async def centers(request: web.Request) -> web.Response:
          public=True,
          summary="A center's settings: cutoff time, release horizon, lateness minutes, periods, limits, time zone",
          response=CenterView, errors=[CenterNotFound])
-async def center(request: web.Request) -> web.Response:
-    return json_response(answer(CenterView, center_view.one_center(context_of(request), request.match_info["center"])))
+async def center(request: web.Request) -> dict:
+    return center_view.one_center(context_of(request), request.match_info["center"])

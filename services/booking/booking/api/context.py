@@ -17,10 +17,6 @@ CONTEXT_KEY = web.AppKey("booking_context", BookingContext)
 
 # The OpenAPI tag of every booking operation.
 TAG = "booking"
-# Besides 401 auth.unauthorized (no token), which the ApiRouter adds for signed-in routes:
-# what the token check itself answers (shared.http.auth).
-TOKEN_ERRORS = ((401, "auth.invalid_token", "The access token is not valid."),
-                (401, "auth.token_expired", "The access token has expired."))
 ADMIN = ("admin",)
 # Every path parameter of booking's routes, as the OpenAPI document describes it (the
 # handlers check them: a bad one is a 422 validation_error, an unknown one a 404).

@@ -2,17 +2,17 @@
 read a date's cutoff state."""
 from __future__ import annotations
 
+from datetime import date
+
 from aiohttp import web
 
 from shared.http.auth import principal_of
-from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
-from shared.http.requests import parse_body, parse_query
+from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
 from ..service import cutoff_run, cutoff_state as state
-from .context import ADMIN, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
+from .context import ADMIN, PATH_PARAMS, TAG, context_of
 from .admin_models import CutoffList, CutoffStateWithRuns, RangeQuery
-from .models import CutoffBody, answer
+from .models import CutoffBody
 from .params import path_date
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
@@ -25,23 +25,19 @@ api = ApiRouter(TAG, path_params=PATH_PARAMS)
                        "/api/v1/admin/cutoffs/{center}/{date}."),
           summary="Close a date now and request its allocation (re-run allowed)",
           body=CutoffBody, response=CutoffStateWithRuns, status=202, roles=ADMIN, errors=TOKEN_ERRORS)
-async def cutoff(request: web.Request) -> web.Response:
+async def cutoff(request: web.Request, body: CutoffBody) -> dict:
     admin = principal_of(request)
-    body = await parse_body(request, CutoffBody)
     # 202: the date is closed now; its allocation follows through the allocator.
-    result = await cutoff_run.run_cutoff(context_of(request), admin.user_id, body.center, body.date,
-                                         body.reason)
-    return json_response(answer(CutoffStateWithRuns, result), status=202)
+    return await cutoff_run.run_cutoff(context_of(request), admin.user_id, body.center, body.date, body.reason)
 
 
 @api.get("/api/v1/admin/cutoffs/{center}/{date}",
          description=("A date's cutoff state: open, closed or allocated, with the bookings it froze and every "
                       "allocation run."),
          summary="A date's cutoff state",
-         response=CutoffStateWithRuns, roles=ADMIN, errors=TOKEN_ERRORS)
-async def cutoff_state(request: web.Request) -> web.Response:
-    result = await state.cutoff_state(context_of(request), request.match_info["center"], path_date(request))
-    return json_response(answer(CutoffStateWithRuns, result))
+         path_parser=path_date, response=CutoffStateWithRuns, roles=ADMIN, errors=TOKEN_ERRORS)
+async def cutoff_state(request: web.Request, path: date) -> dict:
+    return await state.cutoff_state(context_of(request), request.match_info["center"], path)
 
 
 @api.get("/api/v1/admin/cutoffs",
@@ -49,6 +45,5 @@ async def cutoff_state(request: web.Request) -> web.Response:
                       "days ahead)."),
          summary="The cutoff states of a range of working days (default: today -7..+7 days)",
          query=RangeQuery, response=CutoffList, roles=ADMIN, errors=TOKEN_ERRORS)
-async def cutoff_list(request: web.Request) -> web.Response:
-    q = parse_query(request, RangeQuery)
-    return json_response(answer(CutoffList, await state.cutoff_list(context_of(request), q.center, q.from_, q.to)))
+async def cutoff_list(request: web.Request, query: RangeQuery) -> dict:
+    return await state.cutoff_list(context_of(request), query.center, query.from_, query.to)

@@ -5,14 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.auth import principal_of
-from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
-from shared.http.requests import parse_query
+from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
 from ..domain.errors import BookingNotFound, Late, NotActive, NotLateYet, WrongDay
 from ..service import desk_actions, desk_check_in as check_ins, desk_schedule as schedule
-from .context import DESK, PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
-from .models import BookingView, DeskScheduleQuery, DeskScheduleView, answer
+from .context import DESK, PATH_PARAMS, TAG, context_of
+from .models import BookingView, DeskScheduleQuery, DeskScheduleView
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 NOT_FOUND = BookingNotFound
@@ -23,10 +21,8 @@ NOT_FOUND = BookingNotFound
                       "for the desk clerks (staff) and administrators."),
          summary="A day's allocated bookings in queue order (default: today)",
          query=DeskScheduleQuery, response=DeskScheduleView, roles=DESK, errors=TOKEN_ERRORS)
-async def desk_schedule(request: web.Request) -> web.Response:
-    query = parse_query(request, DeskScheduleQuery)
-    view = await schedule.desk_schedule(context_of(request), query.center, query.date)
-    return json_response(answer(DeskScheduleView, view))
+async def desk_schedule(request: web.Request, query: DeskScheduleQuery) -> dict:
+    return await schedule.desk_schedule(context_of(request), query.center, query.date)
 
 
 @api.post("/api/v1/desk/bookings/{id}/check-in",
@@ -36,20 +32,18 @@ async def desk_schedule(request: web.Request) -> web.Response:
           summary="Check the agent in (more than 10 minutes late: refused, and the booking is a no-show)",
           response=BookingView, roles=DESK,
           errors=[*TOKEN_ERRORS, NOT_FOUND, Late, WrongDay, NotActive])
-async def desk_check_in(request: web.Request) -> web.Response:
+async def desk_check_in(request: web.Request) -> dict:
     clerk = principal_of(request)
-    view = await check_ins.check_in(context_of(request), clerk.user_id, request.match_info["id"])
-    return json_response(answer(BookingView, view))
+    return await check_ins.check_in(context_of(request), clerk.user_id, request.match_info["id"])
 
 
 @api.post("/api/v1/desk/bookings/{id}/complete",
           description=("Marks a checked-in booking as served (completed)."),
           summary="Mark a checked-in booking as served",
           response=BookingView, roles=DESK, errors=[*TOKEN_ERRORS, NOT_FOUND, NotActive])
-async def desk_completion(request: web.Request) -> web.Response:
+async def desk_completion(request: web.Request) -> dict:
     clerk = principal_of(request)
-    view = await desk_actions.complete(context_of(request), clerk.user_id, request.match_info["id"])
-    return json_response(answer(BookingView, view))
+    return await desk_actions.complete(context_of(request), clerk.user_id, request.match_info["id"])
 
 
 @api.post("/api/v1/desk/bookings/{id}/no-show",
@@ -59,7 +53,6 @@ async def desk_completion(request: web.Request) -> web.Response:
           summary="Mark a booking as a no-show (only once the agent is more than the center's late_minutes late)",
           response=BookingView, roles=DESK,
           errors=[*TOKEN_ERRORS, NOT_FOUND, NotActive, WrongDay, NotLateYet])
-async def desk_no_show(request: web.Request) -> web.Response:
+async def desk_no_show(request: web.Request) -> dict:
     clerk = principal_of(request)
-    view = await desk_actions.mark_no_show(context_of(request), clerk.user_id, request.match_info["id"])
-    return json_response(answer(BookingView, view))
+    return await desk_actions.mark_no_show(context_of(request), clerk.user_id, request.match_info["id"])

@@ -7,15 +7,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.auth import principal_of
-from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
-from shared.http.requests import parse_body, parse_query
+from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
 from ..domain.errors import DisplayTokenInvalid, DisplayTokenNotFound
 from ..service import calling, display_tokens as tokens
-from .context import DESK, TAG, TOKEN_ERRORS, context_of
+from .context import DESK, TAG, context_of
 from .models import (BoardView, CenterQuery, DisplayBoardQuery, DisplayTokenBody, DisplayTokenCreated,
-                     DisplayTokenPage, answer)
+                     DisplayTokenPage)
 
 TOKEN_ID = {"id": {"description": "a display token's id", "schema": {"type": "string", "format": "uuid"},
                    "example": "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b"}}
@@ -29,29 +27,25 @@ SCHEME = "display "
                        "/display.html#token=<token>."),
           summary="Create a hall display token (shown once; lives 30 days)",
           body=DisplayTokenBody, response=DisplayTokenCreated, status=201, roles=DESK, errors=TOKEN_ERRORS)
-async def create_token(request: web.Request) -> web.Response:
+async def create_token(request: web.Request, body: DisplayTokenBody) -> dict:
     staff = principal_of(request)
-    body = await parse_body(request, DisplayTokenBody)
-    view = await tokens.create(context_of(request), staff.user_id, body.center, body.name)
-    return json_response(answer(DisplayTokenCreated, view), status=201)
+    return await tokens.create(context_of(request), staff.user_id, body.center, body.name)
 
 
 @api.get("/api/v1/display-tokens",
          description="The center's display tokens neither revoked nor expired, oldest first, without the tokens.",
          summary="The center's live display tokens (without the tokens)",
          query=CenterQuery, response=DisplayTokenPage, roles=DESK, errors=TOKEN_ERRORS)
-async def list_tokens(request: web.Request) -> web.Response:
-    query = parse_query(request, CenterQuery)
-    return json_response(answer(DisplayTokenPage, await tokens.list_tokens(context_of(request), query.center)))
+async def list_tokens(request: web.Request, query: CenterQuery) -> dict:
+    return await tokens.list_tokens(context_of(request), query.center)
 
 
 @api.delete("/api/v1/display-tokens/{id}", summary="Revoke a display token (its open streams close)",
             description=("Revokes a display token: the board refuses it at once and the streams opened with it "
                          "close."),
             status=204, roles=DESK, errors=[*TOKEN_ERRORS, DisplayTokenNotFound])
-async def revoke_token(request: web.Request) -> web.Response:
+async def revoke_token(request: web.Request) -> None:
     await tokens.revoke(context_of(request), request.match_info["id"])
-    return web.Response(status=204)
 
 
 @api.get("/api/v1/display/board",
@@ -61,15 +55,15 @@ async def revoke_token(request: web.Request) -> web.Response:
                       "and desks only, never names, phones or booking ids. An unknown, revoked or expired token "
                       "is a 401 display.invalid_token."),
          query=DisplayBoardQuery, response=BoardView, public=True, errors=[DisplayTokenInvalid])
-async def display_board(request: web.Request) -> web.Response:
+async def display_board(request: web.Request, query: DisplayBoardQuery) -> dict:
     ctx = context_of(request)
-    found = await tokens.authenticate(ctx, display_token(request))
-    return json_response(answer(BoardView, await calling.board(ctx, found["center"])))
+    found = await tokens.authenticate(ctx, display_token(request, query))
+    return await calling.board(ctx, found["center"])
 
 
-def display_token(request: web.Request) -> str | None:
+def display_token(request: web.Request, query: DisplayBoardQuery) -> str | None:
     """The display token of the header, else of the query (for the streams too)."""
     header = request.headers.get("Authorization", "")
     if header[:len(SCHEME)].lower() == SCHEME:
         return header[len(SCHEME):].strip()
-    return parse_query(request, DisplayBoardQuery).token
+    return query.token

@@ -5,7 +5,7 @@ Every model here is part of the OpenAPI document."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema,
                       field_validator)
@@ -37,8 +37,9 @@ class CalendarQuery(_Body):
     to: date | None = Field(None, description="the last day; default: 14 days after from")
 
 
-# What POST /api/v1/bookings takes, for the document only: the domain checks these fields
-# itself (a missing one is a 422 validation_error naming it), so the model accepts anything.
+# What POST /api/v1/bookings takes, for the document only: api/booking_request.py checks
+# these fields itself (every shape error at once, a missing one a 422 validation_error
+# naming it) and types them for the domain, so the model accepts anything.
 _BUSINESS_ITEM = {"type": "object", "required": ["type"], "properties": {
     "type": {"type": "string", "description": "a business type code (GET /api/v1/business-types)",
              "pattern": "^[A-Z_]{1,32}$", "examples": ["RENEW_UNLOCK"]},
@@ -54,7 +55,7 @@ _CHECKED_BY_THE_DOMAIN = ("period", "contact_name", "contact_phone", "enterprise
 
 
 def _booking_body_schema(schema: dict[str, Any], _model: type) -> None:
-    """The contract's shape: these are required (a missing one is refused by the domain),
+    """The contract's shape: these are required (a missing one is refused at the edge),
     with no default to show."""
     for name in _CHECKED_BY_THE_DOMAIN:
         schema["properties"][name].pop("default", None)
@@ -70,7 +71,7 @@ def _booking_body_schema(schema: dict[str, Any], _model: type) -> None:
 
 
 class BookingBody(BaseModel):
-    # Not a _Body: the domain checks, strips and reports these fields itself.
+    # Not a _Body: api/booking_request.py checks, types and reports these fields itself.
     model_config = ConfigDict(extra="ignore", json_schema_extra=_booking_body_schema)
     center: str | None = None
     date: date
@@ -151,8 +152,9 @@ class LiftSuspensionBody(_Body):
 
 # ---- answers -------------------------------------------------------------------------
 # They document the JSON the service layer builds (service/views.py and the use cases),
-# and the handlers send their answers through them (``answer``): a field a model lacks is
-# dropped and a missing one fails, so the OpenAPI document cannot drift from what is sent.
+# and each route's answer goes through its declared model (``response=``, enforced by
+# shared.http.enforce): a field a model lacks is dropped and a missing one fails (a 500),
+# so the OpenAPI document cannot drift from what is sent.
 # (POST /api/v1/bookings sends its stored, possibly replayed, answer as it is: the same
 # booking_view as GET /api/v1/bookings/{id}, which goes through BookingView.)
 # No defaults: every member is always present. Dates and instants are the strings the
@@ -762,11 +764,3 @@ class DeskBookingView(BookingView):
         "called_at": "2027-03-15T09:31:05+08:00", "called_desk": 3}))
     called_at: Instant | None
     called_desk: int | None = Field(description="the desk that last called it")
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def answer(model: type[M], data: dict) -> dict:
-    """``data`` as ``model`` describes it (see above)."""
-    return model.model_validate(data).model_dump(mode="json")

@@ -1,24 +1,15 @@
-"""booking's OpenAPI 3.1 document, built from its route declarations (no runtime needed),
-and GET /openapi.json serving it on booking's own port (the gateway serves the document
-merged over every service at GET /api/v1/openapi.json: scripts/openapi.py)."""
+"""booking's OpenAPI 3.1 document and GET /openapi.json serving it on its own port
+(shared.http.openapi.ServiceDocument: the same for every service)."""
 from __future__ import annotations
 
-from typing import Any
-
-from aiohttp import web
-
-from shared.http.openapi import build_spec, spec_routes
+from shared.http.openapi import ServiceDocument
 
 from . import operations
 
-TITLE = "Card center: booking"
-DESCRIPTION = ("Enterprises, the calendar and business types, agents' bookings and rights, the desk, "
-               "and administration (api.md).")
-
-
-def openapi_spec() -> dict[str, Any]:
-    return build_spec(operations(), title=TITLE, description=DESCRIPTION)
-
-
-def openapi_routes() -> list[web.RouteDef]:
-    return spec_routes(openapi_spec())
+DOCUMENT = ServiceDocument(
+    title="Card center: booking",
+    description=("Enterprises, the calendar and business types, agents' bookings and rights, the desk, "
+                 "and administration (api.md)."),
+    operations=operations)
+openapi_spec = DOCUMENT.spec
+openapi_routes = DOCUMENT.routes

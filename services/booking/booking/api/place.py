@@ -4,13 +4,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.auth import principal_of
-from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
+from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
 from ..domain.errors import BookingNotFound
 from ..service import calling
-from .context import PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
-from .models import PlaceView, answer
+from .context import PATH_PARAMS, TAG, context_of
+from .models import PlaceView
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
@@ -22,6 +21,5 @@ api = ApiRouter(TAG, path_params=PATH_PARAMS)
                       "done). The booking's agent (another agent's booking: 404, as its detail), staff and "
                       "administrators."),
          response=PlaceView, roles=(), errors=[*TOKEN_ERRORS, BookingNotFound])
-async def booking_place(request: web.Request) -> web.Response:
-    view = await calling.place(context_of(request), principal_of(request), request.match_info["id"])
-    return json_response(answer(PlaceView, view))
+async def booking_place(request: web.Request) -> dict:
+    return await calling.place(context_of(request), principal_of(request), request.match_info["id"])

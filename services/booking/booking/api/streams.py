@@ -10,15 +10,16 @@ import asyncpg
 import orjson
 from aiohttp import web
 from shared.http.auth import principal_of
-from shared.http.openapi import ApiRouter
+from shared.http.enforce import shaped
+from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 from shared.http.sse import EventStream, StreamClosed
 
 from ..log import log
 from ..streams import hub_of, sources
 from ..streams.hub import Subscriber
-from .context import PATH_PARAMS, TAG, TOKEN_ERRORS, context_of
+from .context import PATH_PARAMS, TAG, context_of
 from .display import display_token
-from .models import BoardView, DisplayBoardQuery, PlaceView, answer
+from .models import BoardView, DisplayBoardQuery, PlaceView
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 # A database that fails while a stream is open (the pool busy, a dropped connection): the
@@ -38,11 +39,11 @@ STREAM_FAILURES = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.Interfa
                       "a refused token is a 401 display.invalid_token before any stream opens."),
          query=DisplayBoardQuery, public=True, errors=[(401, "display.invalid_token")],
          events=("board", "call"))
-async def display_stream(request: web.Request) -> web.StreamResponse:
+async def display_stream(request: web.Request, query: DisplayBoardQuery) -> web.StreamResponse:
     ctx = context_of(request)
     # Authorization: Display <token>, or ?token= (EventSource sends no header; the gateway
     # logs the path only).
-    token = await sources.authenticate(ctx, display_token(request))
+    token = await sources.authenticate(ctx, display_token(request, query))
     center = token["center"]
     hub = hub_of(request)
     async with EventStream(request) as stream:
@@ -77,7 +78,7 @@ async def display_stream(request: web.Request) -> web.StreamResponse:
 
 async def send_board(stream: EventStream, ctx, center: str) -> int:
     """Send the board; calls up to its last_event_id are in it (and are not sent again)."""
-    board = answer(BoardView, await sources.board(ctx, center))
+    board = shaped(BoardView, await sources.board(ctx, center))
     last = int(board.get("last_event_id") or 0)
     await stream.send("board", board, last)
     return last
@@ -107,9 +108,9 @@ async def place_stream(request: web.Request) -> web.StreamResponse:
             max(token_expiry(request) - ctx.clock.now().timestamp(), 0.0), stream.close)
         stream.on_close(ends.cancel)
         try:
-            await stream.send("place", answer(PlaceView, view))
+            await stream.send("place", shaped(PlaceView, view))
             while await next_change(sub):
-                await stream.send("place", answer(PlaceView, await sources.place(ctx, principal, booking_id)))
+                await stream.send("place", shaped(PlaceView, await sources.place(ctx, principal, booking_id)))
         except StreamClosed:
             pass
         except STREAM_FAILURES as exc:

@@ -13,9 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypedDict
 
-from .business_types import BusinessLine, BusinessRequest, business_shape_errors, validate_businesses
+from .business_types import BusinessLine, BusinessRequest, business_lines
 from .center import CenterConfig
 from .errors import (CutoffPassed, InvalidOrgCode, Late, LineNotFound, NotActive, NotLateYet, SmsResendUsed,
                      ValidationFailed, WrongDay)
@@ -78,10 +77,13 @@ class EnterpriseLine:
         return self.status is LineStatus.ACTIVE
 
 
-class EnterpriseRequest(TypedDict, total=False):
-    org_code: str               # 9-char, 'XXXXXXXX-X' or 18-char credit code
-    name: str                   # from the enterprise directory; may be left out
-    businesses: list[BusinessRequest]
+@dataclass(frozen=True)
+class EnterpriseRequest:
+    """One enterprise asked in a booking, its shape already checked at the edge
+    (api/booking_request.py); its code is checked here (InvalidOrgCode)."""
+    org_code: str               # 9-char, 'XXXXXXXX-X' or 18-char credit code, as sent
+    name: str                   # from the enterprise directory; "" when left out
+    businesses: tuple[BusinessRequest, ...]
 
 
 _Date = date   # Booking has a field named ``date``: inside the class that name is the field
@@ -117,18 +119,16 @@ class Booking:
 
     @classmethod
     def create(cls, *, id: str, agent_id: str, center: CenterConfig, date: _Date, period: str,
-               contact_name: Any, contact_phone: Any, enterprises: Any,
-               created_at: datetime) -> Booking:
+               contact_name: str, contact_phone: str, enterprises: Sequence[EnterpriseRequest],
+               created_at: datetime, shape_errors: Sequence[dict[str, str]] = ()) -> Booking:
         """A new confirmed booking, or the first refusal in this order: ValidationFailed
-        (every shape error at once), PeriodUnknown, then enterprise by enterprise
-        InvalidOrgCode, BusinessConflict, CountRequired."""
-        errors = _contact_errors(contact_name, contact_phone) + _enterprise_shape_errors(enterprises)
-        if not isinstance(period, str) or not period:
-            errors.append({"field": "period", "message": "required"})
-        if errors:
-            raise ValidationFailed(errors)
+        (``shape_errors``: every shape error the edge found in the request, reported
+        here so that they keep their place among the refusals), PeriodUnknown, then
+        enterprise by enterprise InvalidOrgCode, BusinessConflict, CountRequired."""
+        if shape_errors:
+            raise ValidationFailed(list(shape_errors))
         center.period(period)
-        lines = [_enterprise_line(i, item) for i, item in enumerate(enterprises)]
+        lines = [_enterprise_line(i, asked) for i, asked in enumerate(enterprises)]
         booking = cls(id=id, agent_id=agent_id, center=center.id, date=date, period=period,
                       contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
                       created_at=created_at, lines=lines)
@@ -316,63 +316,12 @@ class Booking:
         return True
 
 
-# --- input checks for Booking.create ------------------------------------------------------
+# --- from a request to a line ------------------------------------------------------------
 
-def _contact_errors(name: Any, phone: Any) -> list[dict[str, str]]:
-    errors = []
-    if not isinstance(name, str) or not name.strip():
-        errors.append({"field": "contact_name", "message": "required"})
-    elif len(name.strip()) > MAX_CONTACT_NAME_LENGTH:
-        errors.append({"field": "contact_name",
-                       "message": f"at most {MAX_CONTACT_NAME_LENGTH} characters"})
-    if not isinstance(phone, str) or not PHONE_PATTERN.fullmatch(phone.strip()):
-        errors.append({"field": "contact_phone",
-                       "message": "must be a mainland mobile number: 11 digits starting 13-19"})
-    return errors
-
-
-def _enterprise_shape_errors(enterprises: Any) -> list[dict[str, str]]:
-    if not isinstance(enterprises, Sequence) or isinstance(enterprises, (str, bytes)):
-        return [{"field": "enterprises", "message": "must be a list of enterprises"}]
-    errors = []
-    if not 1 <= len(enterprises) <= MAX_ENTERPRISES:
-        errors.append({"field": "enterprises",
-                       "message": f"between 1 and {MAX_ENTERPRISES} enterprises, not {len(enterprises)}"})
-    first_seen: dict[str, int] = {}
-    for i, item in enumerate(enterprises):
-        at = f"enterprises[{i}]"
-        if not isinstance(item, Mapping):
-            errors.append({"field": at, "message": "must be an object"})
-            continue
-        raw_code, name = item.get("org_code"), item.get("name") or ""
-        if not isinstance(raw_code, str) or not raw_code.strip():
-            errors.append({"field": f"{at}.org_code", "message": "required"})
-        else:
-            # Invalid codes are reported later with their own code; here only duplicates,
-            # compared normalised so a 9-char and an 18-char form of one company clash.
-            code = _normalized_or_none(raw_code)
-            if code is not None and code in first_seen:
-                errors.append({"field": f"{at}.org_code",
-                               "message": f"same enterprise as enterprises[{first_seen[code]}]"})
-            elif code is not None:
-                first_seen[code] = i
-        if not isinstance(name, str):
-            errors.append({"field": f"{at}.name", "message": "must be a string"})
-        errors += business_shape_errors(item.get("businesses"), f"{at}.businesses")
-    return errors
-
-
-def _normalized_or_none(raw: str) -> str | None:
+def _enterprise_line(i: int, asked: EnterpriseRequest) -> EnterpriseLine:
     try:
-        return normalize_org_code(raw)
-    except InvalidOrgCode:
-        return None
-
-
-def _enterprise_line(i: int, item: Mapping[str, Any]) -> EnterpriseLine:
-    try:
-        code = normalize_org_code(item["org_code"])
+        code = normalize_org_code(asked.org_code)
     except InvalidOrgCode as error:
         raise InvalidOrgCode(error.detail, field=f"enterprises[{i}].org_code") from None
-    businesses = validate_businesses(item["businesses"], f"enterprises[{i}].businesses")
-    return EnterpriseLine(org_code=code, name=(item.get("name") or "").strip(), businesses=businesses)
+    businesses = business_lines(asked.businesses, f"enterprises[{i}].businesses")
+    return EnterpriseLine(org_code=code, name=asked.name.strip(), businesses=businesses)

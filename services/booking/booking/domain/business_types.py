@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any
 
 from .errors import BusinessConflict, CountRequired, ValidationFailed
 
@@ -46,9 +46,12 @@ class BusinessLine:
     count: int | None = None
 
 
-class BusinessRequest(TypedDict, total=False):
+@dataclass(frozen=True)
+class BusinessRequest:
+    """One business type asked for one enterprise, its shape already checked (a known
+    type, a count 1..99 or none: api/booking_request.py)."""
     type: str
-    count: int | None
+    count: int | None = None
 
 
 _DEFINITIONS = (  # in the manual's order, which is also the order shown to users
@@ -127,7 +130,12 @@ def validate_businesses(items: Any, field: str = "businesses") -> tuple[Business
     errors = business_shape_errors(items, field)
     if errors:
         raise ValidationFailed(errors)
-    codes = [item["type"] for item in items]
+    return business_lines(tuple(BusinessRequest(item["type"], item.get("count")) for item in items), field)
+
+
+def business_lines(asked: Sequence[BusinessRequest], field: str = "businesses") -> tuple[BusinessLine, ...]:
+    """The rules on well-formed business types: BusinessConflict, then CountRequired."""
+    codes = [item.type for item in asked]
     for code in codes:
         clash = BUSINESS_TYPES_BY_CODE[code].excludes.intersection(codes)
         if clash:
@@ -135,9 +143,9 @@ def validate_businesses(items: Any, field: str = "businesses") -> tuple[Business
                 f"{code} cannot be booked together with {', '.join(sorted(clash))}",
                 field=field)
     lines = []
-    for i, item in enumerate(items):
-        kind = BUSINESS_TYPES_BY_CODE[item["type"]]
-        count = item.get("count")
+    for i, item in enumerate(asked):
+        kind = BUSINESS_TYPES_BY_CODE[item.type]
+        count = item.count
         if count is None and kind.needs_count:
             raise CountRequired(f"{kind.code} needs a card count (1-{MAX_COUNT})",
                                 field=f"{field}[{i}].count")

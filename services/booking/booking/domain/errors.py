@@ -1,6 +1,8 @@
 """Every refusal the booking domain can give, each with the stable code of api.md.
 
-The HTTP layer turns these into application/problem+json; ``extra`` keyword arguments
+Each says its kind by its base class (shared.errors) and knows nothing of HTTP: the api
+layer answers it as application/problem+json with its kind's status (shared.http.statuses);
+``extra`` keyword arguments
 become members of the problem document (``field``, ``reason``, ``suspended_until``).
 Shape errors (missing field, 0 or 11 enterprises, unknown type, bad phone, ...) are
 ``shared.errors.ValidationFailed`` with ``[{field, message}]``; it is re-exported here so
@@ -22,7 +24,7 @@ __all__ = [
 ]
 
 
-# --- 422: the request makes sense as JSON but breaks a booking rule -------------------
+# --- Unprocessable: the request makes sense as JSON but breaks a booking rule ---------
 
 class InvalidOrgCode(Unprocessable):
     code = "enterprise.code_invalid"
@@ -54,7 +56,7 @@ class PeriodUnknown(Unprocessable):
     title = "The center has no such period"
 
 
-# --- 409: the request is fine but the state of things refuses it ----------------------
+# --- Conflict: the request is fine but the state of things refuses it -----------------
 
 class CapacityExhausted(Conflict):
     code = "booking.capacity_exhausted"
@@ -120,7 +122,7 @@ class CapacityBelowBooked(Conflict):
     title = "Capacity cannot be set below what is already booked"
 
 
-# --- 403 / 404 ------------------------------------------------------------------------
+# --- Forbidden / NotFound -------------------------------------------------------------
 
 class Suspended(Forbidden):
     code = "booking.suspended"
@@ -133,8 +135,8 @@ class Suspended(Forbidden):
 
 
 class LineNotFound(NotFound):
-    # Not in api.md's list: cancelling a line the booking does not have is a 404 on the
-    # /bookings/{id}/enterprises/{org_code} resource.
+    # Not in api.md's list: cancelling a line the booking does not have is a NotFound of
+    # the /bookings/{id}/enterprises/{org_code} resource.
     code = "booking.line_not_found"
     title = "The booking has no such enterprise"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.errors import AppError
+from shared.errors import AppError, is_refusal
 from shared.logging import get_logger
 from shared.unit_of_work import UnitOfWork
 
@@ -65,7 +65,7 @@ async def _book_once(ctx: BookingContext, uow: UnitOfWork, center: CenterConfig,
     try:
         view = await _first_with_key(ctx, uow, keys, center, cmd, key)
     except AppError as error:
-        if error.status >= 500:
+        if not is_refusal(error):
             raise
         answer = refusal_answer(error)
         await keys.remember(key.agent_id, key.key, status=answer.status, content_type=answer.content_type,
@@ -88,7 +88,7 @@ async def _first_with_key(ctx: BookingContext, uow: UnitOfWork, keys: Idempotenc
         booking = new_booking(center, calendar, cmd, now)
     except AppError as error:
         # Refused before the checks' read: the key is claimed on its own.
-        if error.status < 500 and not await keys.claim(key.agent_id, key.key, key.request_hash,
+        if is_refusal(error) and not await keys.claim(key.agent_id, key.key, key.request_hash,
                                                        now=now, expired_before=claim.expired_before):
             return None
         raise

@@ -13,11 +13,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import asyncpg
 
@@ -27,7 +24,8 @@ from shared.unit_of_work import UnitOfWork
 from ..adapters.booking_checks import Checks
 from ..adapters.capacity import CapacityCounters
 from ..adapters.new_bookings import KeptAnswer, NewBookings, NoRoom
-from ..domain.booking import Booking
+from ..adapters.savepoints import undone_on
+from ..domain.booking import Booking, EnterpriseRequest
 from ..domain.capacity import ensure_room
 from ..domain.center import CenterConfig
 from ..domain.clashes import ensure_no_clash
@@ -39,20 +37,23 @@ from .views import booking_view
 
 @dataclass(frozen=True)
 class CreateBooking:
+    """A booking request, typed at the edge (booking.api.booking_request)."""
     agent_id: str
     center: str | None
     date: date
-    period: Any
-    contact_name: Any
-    contact_phone: Any
-    enterprises: Any
+    period: str
+    contact_name: str
+    contact_phone: str
+    enterprises: tuple[EnterpriseRequest, ...]
+    # The request's shape errors the edge found: Booking.create refuses them first.
+    shape_errors: tuple[dict[str, str], ...] = ()
 
 
 def new_booking(center: CenterConfig, calendar: WorkingCalendar, cmd: CreateBooking, now: datetime) -> Booking:
     booking = Booking.create(
         id=str(uuid.uuid4()), agent_id=cmd.agent_id, center=center, date=cmd.date, period=cmd.period,
         contact_name=cmd.contact_name, contact_phone=cmd.contact_phone, enterprises=cmd.enterprises,
-        created_at=now)
+        created_at=now, shape_errors=cmd.shape_errors)
     ensure_bookable(center, calendar, booking.date, now)
     return booking
 
@@ -83,7 +84,7 @@ async def write(uow: UnitOfWork, center: CenterConfig, booking: Booking, *,
         await counters.ensure_row(center.id, booking.date, booking.period, default)
     for _ in range(3):
         try:
-            async with _undone_on_refusal(conn):
+            async with undone_on(conn, AppError, NoRoom):
                 await NewBookings(conn).add(booking, events, default_capacity=default, answer=answer)
             return
         except NoRoom:
@@ -92,17 +93,3 @@ async def write(uow: UnitOfWork, center: CenterConfig, booking: Booking, *,
             counter = await counters.get(center.id, booking.date, booking.period, default=default)
             ensure_room(counter.capacity, counter.booked, wanted)
     raise CapacityExhausted(f"{wanted} enterprise line(s) asked; the period is full")
-
-
-@asynccontextmanager
-async def _undone_on_refusal(conn: asyncpg.Connection) -> AsyncIterator[None]:
-    if not conn.is_in_transaction():
-        yield   # the statement is its own transaction
-        return
-    await conn.execute("SAVEPOINT booking_write")
-    try:
-        yield
-    except (AppError, NoRoom):
-        await conn.execute("ROLLBACK TO SAVEPOINT booking_write")
-        raise
-    # Not released: COMMIT ends it, one round trip fewer.

@@ -14,7 +14,8 @@ from typing import Any
 import orjson
 
 from shared.errors import AppError
-from shared.http.problems import status_phrase
+
+from ..adapters.refusal_documents import refusal_document
 
 PROBLEM = "application/problem+json"
 JSON = "application/json"
@@ -47,7 +48,5 @@ def fingerprint(body: Any) -> str:
 
 
 def refusal_answer(error: AppError) -> Answer:
-    # The document shared.http.problems.problem writes for the same error.
-    body = {"type": "about:blank", "title": status_phrase(error.status), "status": error.status, "code": error.code,
-            "detail": error.detail, **error.extra}
-    return Answer(error.status, orjson.loads(orjson.dumps(body, default=str)), PROBLEM)
+    status, body = refusal_document(error)
+    return Answer(status, body, PROBLEM)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
+from booking.api.booking_request import booking_request
 from booking.service.booking_create import CreateBooking, create_booking
 from booking.service.context import BookingContext
 from booking.service.idempotency import IdempotencyKey
@@ -57,9 +58,11 @@ class Counted:
 
 def command(service, agent_id: str, **kw) -> CreateBooking:
     body = service.body(**kw)
-    return CreateBooking(agent_id=agent_id, center=body["center"], date=service.tuesday, period=body["period"],
-                         contact_name=body["contact_name"], contact_phone=body["contact_phone"],
-                         enterprises=body["enterprises"])
+    asked = booking_request(period=body["period"], contact_name=body["contact_name"],
+                            contact_phone=body["contact_phone"], enterprises=body["enterprises"])
+    return CreateBooking(agent_id=agent_id, center=body["center"], date=service.tuesday, period=asked.period,
+                         contact_name=asked.contact_name, contact_phone=asked.contact_phone,
+                         enterprises=asked.enterprises)
 
 
 async def book_counted(service, cmd: CreateBooking, key: IdempotencyKey | None = None) -> list[str]:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from booking.api.booking_request import booking_request
 from booking.domain.booking import Allocation, Booking
 from booking.domain.center import QINGDAO
 from testsupport.generators import new_org_code
@@ -36,7 +37,12 @@ def new_booking(codes):
                           "businesses": [{"type": "RENEW_UNLOCK", "count": 2}]}],
             created_at=datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI))
         fields.update(overrides)
-        return Booking.create(**fields)
+        # As the api gives it: the body's fields typed at the edge, with its shape errors.
+        asked = booking_request(**{k: fields.pop(k) for k in ("period", "contact_name", "contact_phone",
+                                                            "enterprises")})
+        return Booking.create(**fields, period=asked.period, contact_name=asked.contact_name,
+                              contact_phone=asked.contact_phone, enterprises=asked.enterprises,
+                              shape_errors=asked.shape_errors)
     return build
 
 

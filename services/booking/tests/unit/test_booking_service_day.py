@@ -8,6 +8,7 @@ from booking.domain.center import QINGDAO
 from booking.domain.errors import Late, NotActive, SmsResendUsed, WrongDay
 from booking.domain.events import (BookingAllocated, BookingCheckedIn, BookingCompleted, BookingNoShow,
                                    SmsResendRequested)
+from shared.http.statuses import status_of
 
 SH = ZoneInfo("Asia/Shanghai")
 SEGMENT_START = datetime(2026, 12, 1, 9, 30, tzinfo=SH)   # the allocated_booking fixture's
@@ -61,7 +62,7 @@ def test_check_in_later_is_refused_and_a_no_show(allocated_booking, offset):
     with pytest.raises(Late) as caught:
         allocated_booking.check_in(SEGMENT_START + offset, QINGDAO)
     assert caught.value.code == "booking.late"
-    assert caught.value.status == 409
+    assert status_of(caught.value) == 409
     assert caught.value.extra["booking_status"] == "no_show"
     assert allocated_booking.status is BookingStatus.NO_SHOW
     assert allocated_booking.events == [BookingNoShow(booking_id="b1", agent_id="agent-1", late=True)]
@@ -147,4 +148,4 @@ def test_sms_can_be_resent_once(new_booking):
     with pytest.raises(SmsResendUsed) as caught:
         booking.use_sms_resend()
     assert caught.value.code == "booking.sms_resend_used"
-    assert caught.value.status == 409
+    assert status_of(caught.value) == 409

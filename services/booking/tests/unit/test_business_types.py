@@ -3,6 +3,7 @@ import pytest
 from booking.domain.business_types import (BUSINESS_TYPES, BUSINESS_TYPES_BY_CODE, BusinessLine,
                                            validate_businesses)
 from booking.domain.errors import BusinessConflict, CountRequired, ValidationFailed
+from shared.http.statuses import status_of
 
 COUNTED = ["RENEW_UNLOCK", "DECLARANT_CARD", "OPERATOR_CARD", "REISSUE_CARD"]
 UNCOUNTED = ["PRE_ENTRY", "NEW_CARD", "CHANGE_INFO"]
@@ -75,7 +76,7 @@ def test_not_a_list_is_refused(items):
 def test_unknown_or_missing_type_is_a_validation_error(item):
     with pytest.raises(ValidationFailed) as caught:
         validate_businesses([item])
-    assert caught.value.status == 422
+    assert status_of(caught.value) == 422
 
 
 def test_same_type_twice_is_refused():
@@ -95,7 +96,7 @@ def test_exclusive_types_refuse_any_company_in_either_order(exclusive, other):
         with pytest.raises(BusinessConflict) as caught:
             validate_businesses(items)
         assert caught.value.code == "booking.business_conflict"
-        assert caught.value.status == 422
+        assert status_of(caught.value) == 422
 
 
 def test_change_info_and_renew_unlock_conflict_both_ways():

@@ -2,6 +2,7 @@ import pytest
 
 from booking.domain.capacity import ensure_capacity_settable, ensure_room, remaining
 from booking.domain.errors import CapacityBelowBooked, CapacityExhausted, ValidationFailed
+from shared.http.statuses import status_of
 
 
 def test_remaining_never_goes_negative():
@@ -17,7 +18,7 @@ def test_a_booking_that_fills_capacity_exactly_fits():
 def test_one_line_too_many_is_refused():
     with pytest.raises(CapacityExhausted) as caught:
         ensure_room(capacity=40, booked=37, wanted=4)
-    assert caught.value.status == 409
+    assert status_of(caught.value) == 409
     assert caught.value.code == "booking.capacity_exhausted"
     assert caught.value.extra["remaining"] == 3
 
@@ -31,7 +32,7 @@ def test_capacity_can_go_down_to_what_is_booked():
     ensure_capacity_settable(12, booked=12)
     with pytest.raises(CapacityBelowBooked) as caught:
         ensure_capacity_settable(11, booked=12)
-    assert caught.value.status == 409
+    assert status_of(caught.value) == 409
     assert caught.value.code == "capacity.below_booked"
     assert caught.value.extra["booked"] == 12
 

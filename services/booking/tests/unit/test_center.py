@@ -5,6 +5,7 @@ import pytest
 
 from booking.domain.center import QINGDAO, CenterConfig, Period
 from booking.domain.errors import PeriodUnknown
+from shared.http.statuses import status_of
 
 
 def test_qingdao_defaults_match_the_docs():
@@ -22,7 +23,7 @@ def test_period_lookup_and_unknown_period():
     with pytest.raises(PeriodUnknown) as caught:
         QINGDAO.period("EVENING")
     assert caught.value.code == "booking.period_unknown"
-    assert caught.value.status == 422
+    assert status_of(caught.value) == 422
     with pytest.raises(PeriodUnknown):
         QINGDAO.period("am")   # codes are exact
 

@@ -5,6 +5,7 @@ import pytest
 
 from booking.domain.clashes import ensure_no_clash
 from booking.domain.errors import DuplicatePeriod, EnterpriseAlreadyBooked
+from shared.http.statuses import status_of
 
 CUTOFF = datetime(2026, 11, 30, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 EARLY = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -25,7 +26,7 @@ def test_same_agent_same_period_is_a_duplicate(new_booking, existing, codes):
                             enterprises=enterprises(codes[5]))
     with pytest.raises(DuplicatePeriod) as caught:
         ensure_no_clash(candidate, [existing])
-    assert caught.value.status == 409
+    assert status_of(caught.value) == 409
     assert caught.value.code == "booking.duplicate_period"
 
 

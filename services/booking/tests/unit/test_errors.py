@@ -2,6 +2,7 @@ import pytest
 
 from booking.domain import errors
 from shared.errors import AppError
+from shared.http.statuses import status_of
 
 EXPECTED = {
     "ValidationFailed": (422, "validation_error"),
@@ -41,7 +42,7 @@ EXPECTED = {
 def test_each_error_has_api_mds_status_and_code(name, status_code):
     cls = getattr(errors, name)
     assert issubclass(cls, AppError)
-    assert (cls.status, cls.code) == status_code
+    assert (status_of(cls), cls.code) == status_code
     assert cls.title
 
 

@@ -8,6 +8,7 @@ from booking.domain.center import QINGDAO
 from booking.domain.errors import DateNotBookable
 from booking.domain.release import bookable_dates, cutoff_at, ensure_bookable, ensure_open, release_opens_on
 from booking.domain.working_calendar import WorkingCalendar
+from shared.http.statuses import status_of
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = WorkingCalendar()
@@ -23,7 +24,7 @@ def refusal(service_date: date, now: datetime, calendar: WorkingCalendar = CAL) 
     with pytest.raises(DateNotBookable) as caught:
         ensure_bookable(QINGDAO, calendar, service_date, now)
     assert caught.value.code == "booking.date_not_bookable"
-    assert caught.value.status == 422
+    assert status_of(caught.value) == 422
     return caught.value.extra["reason"]
 
 

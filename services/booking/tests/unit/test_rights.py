@@ -7,6 +7,7 @@ from booking.domain.errors import Suspended
 from booking.domain.events import RightsSnapshot
 from booking.domain.rights import (REASON_CANCELLATIONS, REASON_NO_SHOWS, BookingRights,
                                    add_months)
+from shared.http.statuses import status_of
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=SH)
@@ -126,7 +127,7 @@ def test_a_suspended_agent_cannot_book_and_is_told_until_when():
     rights.record_cancellations(1, NOW)
     with pytest.raises(Suspended) as caught:
         rights.ensure_can_book(NOW + timedelta(days=14))
-    assert caught.value.status == 403
+    assert status_of(caught.value) == 403
     assert caught.value.code == "booking.suspended"
     assert caught.value.extra["suspended_until"] == "2026-12-16T10:00:00+08:00"
     assert caught.value.extra["reason"] == REASON_CANCELLATIONS

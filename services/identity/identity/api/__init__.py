@@ -1,5 +1,7 @@
-"""identity's HTTP API (api.md "Identity"): handlers parse the request, call a use case and
-write the answer; errors are AppErrors the shared middleware turns into problem+json.
+"""identity's HTTP API (api.md "Identity"): each route's declaration checks its access,
+parses its query and body and shapes its answer (shared.http.enforce); a handler calls a
+use case with the typed values and returns the data; errors are AppErrors the shared
+middleware turns into problem+json.
 
 Each module declares its routes on its own module-level ``ApiRouter`` (one declaration
 gives the aiohttp route and its OpenAPI operation); ``ROUTERS`` lists them all. Handlers

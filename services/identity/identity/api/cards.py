@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from shared.http.auth import authenticate
+from shared.http.auth import principal_of
+from shared.http.enforce import Reply
 from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
-from shared.http.requests import parse_body, parse_query
 
 from identity.domain.errors import (AccountLocked, CardAlreadyBound, CardInvalid, CardProofInvalid, CardProofRequired,
                                     Throttled)
-from identity.api.context import LOGIN_LIMITED, TAG, TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.api.context import LOGIN_LIMITED, TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, runtime_of
 from identity.api.models import (
     BindCardRequest,
     CardChallengeQuery,
@@ -20,7 +19,6 @@ from identity.api.models import (
     CardLoginRequest,
     CardView,
     SessionResponse,
-    answer,
 )
 from identity.api.sessions import session_response
 from identity.domain.cards import CardBinding
@@ -42,38 +40,37 @@ def card_view(b: CardBinding) -> dict:
           summary="Bind a card (its Ed25519 or ECDSA P-256 public key) to the signed-in user, with a fresh proof "
                   "(password, or an SMS code of purpose bind_card); the account's phone is told by SMS",
           body=BindCardRequest, response=CardView, status=201, roles=(),
-          errors=[CardProofRequired, CardProofInvalid, CardAlreadyBound, AccountLocked, Throttled, *TOKEN_ERRORS])
-async def card(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
-    b = await parse_body(request, BindCardRequest)
+          errors=[CardProofRequired, CardProofInvalid, CardAlreadyBound, AccountLocked, Throttled, *IDENTITY_TOKEN_ERRORS])
+async def card(request: web.Request, body: BindCardRequest) -> dict:
+    principal = principal_of(request)
+    b = body
     binding = await bind_card(runtime_of(request), BindCard(
         user_id=principal.user_id, card_no=b.card_no, public_key=b.public_key, password=b.password,
         sms_code=b.sms_code, client_ip=client_ip_of(request)))
-    return json_response(answer(CardView, card_view(binding)), status=201)
+    return card_view(binding)
 
 
 @api.get("/api/v1/me/cards",
          description=("The cards bound to the signed-in account, with their algorithm, fingerprint and public "
                       "key."),
          summary="The signed-in user's bound cards", response=CardList, roles=(),
-         errors=TOKEN_ERRORS)
-async def cards(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+         errors=IDENTITY_TOKEN_ERRORS)
+async def cards(request: web.Request) -> dict:
+    principal = principal_of(request)
     bindings = await cards_of(runtime_of(request), principal.user_id)
-    return json_response(answer(CardList, {"items": [card_view(b) for b in bindings], "next_cursor": None}))
+    return {"items": [card_view(b) for b in bindings], "next_cursor": None}
 
 
 @api.delete("/api/v1/me/cards/{card_no}",
             description=("Removes a binding: the card can no longer log in to this account. 404 not_found when "
                          "the card is not bound to it."),
             summary="Unbind one of the signed-in user's cards", status=204,
-            roles=(), errors=[(404, "not_found", "No such card is bound to you."), *TOKEN_ERRORS],
+            roles=(), errors=[(404, "not_found", "No such card is bound to you."), *IDENTITY_TOKEN_ERRORS],
             path_params={"card_no": {"description": "the card's number", "example": "QD2027000123",
                                      "schema": {"type": "string", "pattern": "^[0-9A-Za-z]{1,32}$"}}})
-async def bound_card(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+async def bound_card(request: web.Request) -> None:
+    principal = principal_of(request)
     await unbind_card(runtime_of(request), UnbindCard(user_id=principal.user_id, card_no=request.match_info["card_no"]))
-    return web.Response(status=204)
 
 
 @api.get("/api/v1/card-challenges",
@@ -82,13 +79,11 @@ async def bound_card(request: web.Request) -> web.Response:
                       "answer is the same whether or not the card is bound."),
          public=True, summary="A one-use nonce for a card login (valid 2 minutes)",
          query=CardChallengeQuery, response=CardChallengeResponse, errors=[Throttled])
-async def card_challenge(request: web.Request) -> web.Response:
-    q = parse_query(request, CardChallengeQuery)
+async def card_challenge(request: web.Request, query: CardChallengeQuery) -> Reply:
     c = await issue_card_challenge(runtime_of(request),
-                                   IssueCardChallenge(card_no=q.card_no, client_ip=client_ip_of(request)))
-    return json_response(answer(CardChallengeResponse, {"challenge_id": c.id, "nonce": c.nonce,
-                                                        "expires_at": c.expires_at.isoformat()}),
-                         headers={"Cache-Control": "no-store"})
+                                   IssueCardChallenge(card_no=query.card_no, client_ip=client_ip_of(request)))
+    return Reply({"challenge_id": c.id, "nonce": c.nonce, "expires_at": c.expires_at.isoformat()},
+                 headers={"Cache-Control": "no-store"})
 
 
 @api.post("/api/v1/sessions/card",
@@ -97,7 +92,6 @@ async def card_challenge(request: web.Request) -> web.Response:
                        "login (429 rate_limited with Retry-After)."),
           public=True, summary="Log in with a card: the challenge's nonce signed by the card",
           body=CardLoginRequest, response=SessionResponse, errors=[CardInvalid, LOGIN_LIMITED])
-async def card_session(request: web.Request) -> web.Response:
-    b = await parse_body(request, CardLoginRequest)
-    return session_response(await log_in_with_card(
-        runtime_of(request), LogInWithCard(card_no=b.card_no, challenge_id=b.challenge_id, signature=b.signature)))
+async def card_session(request: web.Request, body: CardLoginRequest) -> Reply:
+    return session_response(await log_in_with_card(runtime_of(request), LogInWithCard(
+        card_no=body.card_no, challenge_id=body.challenge_id, signature=body.signature)))

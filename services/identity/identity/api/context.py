@@ -16,8 +16,10 @@ CLIENT_IP_KEY = web.AppKey("identity_client_ip", ClientIpResolver)
 # The OpenAPI tag of every identity operation.
 TAG = "identity"
 # Besides 401 auth.unauthorized (no token), which the ApiRouter adds for signed-in routes:
-# what the token check itself answers (shared.http.auth, and identity when the account is gone).
-TOKEN_ERRORS = (TokenInvalid, TokenExpired)
+# what the token check answers, as identity words them (shared.http.openapi.TOKEN_ERRORS has
+# the same codes in the other services' words; identity raises them itself too, for
+# refresh tokens and accounts that are gone).
+IDENTITY_TOKEN_ERRORS = (TokenInvalid, TokenExpired)
 # The gateway's per-address limit on logins and password resets (deploy/gateway/nginx.conf.template).
 LOGIN_LIMITED = (429, "rate_limited", "Too many logins from this address; retry after Retry-After seconds.")
 

@@ -3,7 +3,7 @@ validation_error naming the field); the shape rules of phones, usernames, cards 
 passwords are the domain's. Every model here is part of the OpenAPI document."""
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -96,8 +96,9 @@ class PasswordResetRequest(Body):
 
 
 # ---- answers -------------------------------------------------------------------------
-# They document the JSON and the handlers send their answers through them (``answer``):
-# a field a model lacks is dropped and a missing one fails, so the OpenAPI document cannot
+# They document the JSON, and each route's answer goes through its declared model
+# (``response=``, enforced by shared.http.enforce): a field a model lacks is dropped and
+# a missing one fails (a 500), so the OpenAPI document cannot
 # drift from what is sent. No defaults: every member is always present (but Jwk's y, for
 # the JWKS is sent as written: api/jwks.py). Instants are the ISO 8601 strings the domain
 # writes (with offset), kept as they are.
@@ -189,11 +190,3 @@ class Jwks(BaseModel):
         "kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "2027-03-k1",
         "alg": "EdDSA", "use": "sig"}]}))
     keys: list[Jwk]
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def answer(model: type[M], data: dict) -> dict:
-    """``data`` as ``model`` describes it (see above)."""
-    return model.model_validate(data).model_dump(mode="json")

@@ -1,23 +1,14 @@
-"""identity's OpenAPI 3.1 document, built from its route declarations (no runtime needed),
-and GET /openapi.json serving it on identity's own port (the gateway serves the document
-merged over every service at GET /api/v1/openapi.json: scripts/openapi.py)."""
+"""identity's OpenAPI 3.1 document and GET /openapi.json serving it on its own port
+(shared.http.openapi.ServiceDocument: the same for every service)."""
 from __future__ import annotations
 
-from typing import Any
-
-from aiohttp import web
-
-from shared.http.openapi import build_spec, spec_routes
+from shared.http.openapi import ServiceDocument
 
 from identity.api import operations
 
-TITLE = "Card center: identity"
-DESCRIPTION = "Accounts, SMS codes, sessions and access tokens, cards (api.md \"Identity\")."
-
-
-def openapi_spec() -> dict[str, Any]:
-    return build_spec(operations(), title=TITLE, description=DESCRIPTION)
-
-
-def openapi_routes() -> list[web.RouteDef]:
-    return spec_routes(openapi_spec())
+DOCUMENT = ServiceDocument(
+    title="Card center: identity",
+    description="Accounts, SMS codes, sessions and access tokens, cards (api.md \"Identity\").",
+    operations=operations)
+openapi_spec = DOCUMENT.spec
+openapi_routes = DOCUMENT.routes

@@ -4,7 +4,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.http.openapi import ApiRouter
-from shared.http.requests import parse_body
 
 from identity.domain.errors import CodeInvalid, PasswordWeak, Throttled
 from identity.api.context import LOGIN_LIMITED, TAG, client_ip_of, runtime_of
@@ -24,9 +23,8 @@ api = ApiRouter(TAG)
           summary="Set a new password with an SMS code (ends every session, removes every card binding)",
           body=PasswordResetRequest, status=204,
           errors=[CodeInvalid, PasswordWeak, Throttled, LOGIN_LIMITED])
-async def password_reset(request: web.Request) -> web.Response:
-    b = await parse_body(request, PasswordResetRequest)
+async def password_reset(request: web.Request, body: PasswordResetRequest) -> None:
+    b = body
     await reset_password(runtime_of(request),
                          ResetPassword(phone=b.phone, sms_code=b.sms_code, new_password=b.new_password,
                                        client_ip=client_ip_of(request)))
-    return web.Response(status=204)

@@ -4,13 +4,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.errors import ValidationFailed
-from shared.http.auth import authenticate
+from shared.http.auth import principal_of
+from shared.http.enforce import Reply
 from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
-from shared.http.requests import parse_body
 
-from identity.api.context import LOGIN_LIMITED, TAG, TOKEN_ERRORS, client_ip_of, runtime_of
-from identity.api.models import LoginRequest, RefreshRequest, SessionResponse, answer
+from identity.api.context import LOGIN_LIMITED, TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.api.models import LoginRequest, RefreshRequest, SessionResponse
 from identity.domain.access_tokens import verify_access_token
 from identity.domain.errors import AccountLocked, InvalidCredentials, Throttled, TokenInvalid
 from identity.service.commands import EndSession, LogInWithPassword, LogInWithSmsCode, RefreshSession
@@ -24,8 +23,8 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 api = ApiRouter(TAG)
 
 
-def session_response(session: SessionTokens) -> web.Response:
-    return json_response(answer(SessionResponse, session.as_json()), headers=NO_STORE)
+def session_response(session: SessionTokens) -> Reply:
+    return Reply(session.as_json(), headers=NO_STORE)
 
 
 @api.post("/api/v1/sessions",
@@ -36,9 +35,9 @@ def session_response(session: SessionTokens) -> web.Response:
           public=True, summary="Log in with {username, password} or {phone, sms_code}",
           body=LoginRequest, response=SessionResponse,
           errors=[InvalidCredentials, AccountLocked, Throttled, LOGIN_LIMITED])
-async def session(request: web.Request) -> web.Response:
+async def session(request: web.Request, body: LoginRequest) -> Reply:
     rt = runtime_of(request)
-    b = await parse_body(request, LoginRequest)
+    b = body
     if b.username is not None and b.password is not None:
         session = await log_in_with_password(rt, LogInWithPassword(username=b.username, password=b.password,
                                                                    client_ip=client_ip_of(request)))
@@ -54,21 +53,20 @@ async def session(request: web.Request) -> web.Response:
           description=("Exchanges a refresh token for a new session. The refresh token given stops working; "
                        "using a spent one again ends the whole session (a stolen token is detected)."),
           public=True, summary="A new token pair for a refresh token (which stops working)",
-          body=RefreshRequest, response=SessionResponse, errors=[*TOKEN_ERRORS, Throttled])
-async def session_refresh(request: web.Request) -> web.Response:
-    b = await parse_body(request, RefreshRequest)
+          body=RefreshRequest, response=SessionResponse, errors=[*IDENTITY_TOKEN_ERRORS, Throttled])
+async def session_refresh(request: web.Request, body: RefreshRequest) -> Reply:
     return session_response(await refresh_session(runtime_of(request), RefreshSession(
-        refresh_token=b.refresh_token, client_ip=client_ip_of(request))))
+        refresh_token=body.refresh_token, client_ip=client_ip_of(request))))
 
 
 @api.delete("/api/v1/sessions/current",
             description=("Ends the session of the access token: its refresh tokens stop working. The access "
                          "token itself lives until it expires (15 minutes at most)."),
             summary="Log out: revoke this session's refresh tokens",
-            status=204, roles=(), errors=TOKEN_ERRORS)
-async def current_session(request: web.Request) -> web.Response:
+            status=204, roles=(), errors=IDENTITY_TOKEN_ERRORS)
+async def current_session(request: web.Request) -> None:
     rt = runtime_of(request)
-    principal = await authenticate(request)
+    principal = principal_of(request)
     # The shared Principal has no session id: read the sid claim of the token just verified.
     token = request.headers["Authorization"].partition(" ")[2].strip()
     try:
@@ -76,4 +74,3 @@ async def current_session(request: web.Request) -> web.Response:
     except TokenInvalid:
         session_id = None
     await end_session(rt, EndSession(user_id=principal.user_id, session_id=session_id))
-    return web.Response(status=204)

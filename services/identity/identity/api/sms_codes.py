@@ -5,12 +5,10 @@ from aiohttp import web
 
 from shared.http.auth import authenticate
 from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
-from shared.http.requests import parse_body
 
 from identity.domain.errors import SmsRateLimited
-from identity.api.context import TAG, TOKEN_ERRORS, client_ip_of, runtime_of
-from identity.api.models import SmsCodeRequest, SmsCodeSent, answer
+from identity.api.context import TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.api.models import SmsCodeRequest, SmsCodeSent
 from identity.domain.verification_codes import CODE_TTL
 from identity.service.commands import RequestSmsCode
 from identity.service.sms_codes import request_sms_code
@@ -26,13 +24,12 @@ api = ApiRouter(TAG)
                        "gateway per client address (rate_limited)."),
           public=True, summary="Send an SMS verification code", body=SmsCodeRequest,
           response=SmsCodeSent, status=202,
-          errors=[SmsRateLimited, (401, "auth.unauthorized", "purpose bind_card needs a signed-in user"), *TOKEN_ERRORS,
+          errors=[SmsRateLimited, (401, "auth.unauthorized", "purpose bind_card needs a signed-in user"), *IDENTITY_TOKEN_ERRORS,
                   (429, "rate_limited", "Too many codes requested from this address; retry after Retry-After seconds.")])
-async def sms_code(request: web.Request) -> web.Response:
-    body = await parse_body(request, SmsCodeRequest)
+async def sms_code(request: web.Request, body: SmsCodeRequest) -> dict:
     # Public, but a bind_card code is for the signed-in account's own phone only.
     user_id = (await authenticate(request)).user_id if body.purpose == "bind_card" else None
     await request_sms_code(runtime_of(request), RequestSmsCode(phone=body.phone, purpose=body.purpose,
                                                                client_ip=client_ip_of(request), user_id=user_id))
     # The same answer whether or not the phone has an account.
-    return json_response(answer(SmsCodeSent, {"expires_in": int(CODE_TTL.total_seconds())}), status=202)
+    return {"expires_in": int(CODE_TTL.total_seconds())}

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from shared.http.auth import authenticate
+from shared.http.auth import principal_of
+from shared.http.enforce import Reply
 from shared.http.openapi import ApiRouter
-from shared.http.problems import json_response
-from shared.http.requests import parse_body
 
 from identity.domain.errors import CodeInvalid, PasswordWeak, PhoneTaken, Throttled, UsernameTaken
-from identity.api.context import TAG, TOKEN_ERRORS, client_ip_of, runtime_of
-from identity.api.models import RegistrationRequest, UserView, answer
+from identity.api.context import TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.api.models import RegistrationRequest, UserView
 from identity.service.commands import RegisterUser
 from identity.service.profiles import my_profile
 from identity.service.registration import register_user
@@ -27,20 +26,20 @@ api = ApiRouter(TAG)
           response_headers=["Location"],
           response=UserView, status=201,
           errors=[UsernameTaken, PhoneTaken, CodeInvalid, PasswordWeak, Throttled])
-async def user(request: web.Request) -> web.Response:
-    b = await parse_body(request, RegistrationRequest)
+async def user(request: web.Request, body: RegistrationRequest) -> Reply:
+    b = body
     user = await register_user(runtime_of(request), RegisterUser(
         phone=b.phone, sms_code=b.sms_code, username=b.username, password=b.password, name=b.name,
         email=b.email, org_code=b.org_code, client_ip=client_ip_of(request)))
-    return json_response(answer(UserView, user.public_view()), status=201, headers={"Location": "/api/v1/me"})
+    return Reply(user.public_view(), headers={"Location": "/api/v1/me"})
 
 
 @api.get("/api/v1/me",
          description=("The account the access token belongs to: its name, phone, e-mail and roles (agent, "
                       "staff, admin). The web client reads it after a login to choose its screens."),
          summary="The signed-in user's account", response=UserView, roles=(),
-         errors=TOKEN_ERRORS)
-async def me(request: web.Request) -> web.Response:
-    principal = await authenticate(request)
+         errors=IDENTITY_TOKEN_ERRORS)
+async def me(request: web.Request) -> dict:
+    principal = principal_of(request)
     user = await my_profile(runtime_of(request), principal.user_id)
-    return json_response(answer(UserView, user.public_view()))
+    return user.public_view()

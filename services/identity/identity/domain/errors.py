@@ -1,8 +1,9 @@
 """Errors the identity domain raises, with the exact codes of api.md.
 
-Each carries a stable ``code``; the HTTP layer turns it into problem+json. Never put a
-password, code, token or key material into ``detail`` or the extras: they reach the client
-and the logs.
+Each carries a stable ``code`` and says its kind by its base class (shared.errors); it
+knows nothing of HTTP: the api layer answers it as problem+json (shared.http.statuses).
+Never put a password, code, token or key material into ``detail`` or the extras: they
+reach the client and the logs.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from shared.errors import (
 
 
 def invalid_field(field: str, message: str) -> ValidationFailed:
-    """422 validation_error for one field (bad phone, username, e-mail, card number...)."""
+    """validation_error for one field (bad phone, username, e-mail, card number...)."""
     return ValidationFailed([{"field": field, "message": message}])
 
 
@@ -79,7 +80,7 @@ class CardInvalid(Unauthorized):
 
 
 class Throttled(TooManyRequests):
-    """429 rate_limited + Retry-After: one of identity's request budgets (per address, per
+    """rate_limited, with retry_after: one of identity's request budgets (per address, per
     account, per card) is spent until its window ends."""
     code = "rate_limited"
     title = "Too many requests"
@@ -106,7 +107,7 @@ class CardAlreadyBound(Conflict):
 
 
 class CardKeyInvalid(ValidationFailed):
-    """A public key that is not a PEM Ed25519 or ECDSA P-256 key (422 validation_error)."""
+    """A public key that is not a PEM Ed25519 or ECDSA P-256 key (validation_error)."""
 
     def __init__(self, message: str) -> None:
         super().__init__([{"field": "public_key", "message": message}])

@@ -18,22 +18,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from shared.errors import AppError
+from shared.errors import Unavailable
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 T = TypeVar("T")
 
 
-class HashingBusy(AppError):
+class HashingBusy(Unavailable):
     """Every argon2 slot stayed taken for the whole bounded wait: try again shortly."""
-    status = 503
-    code = "service.unavailable"
-    title = "Service unavailable"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many sign-ins at once; try again shortly.",
-                         headers={"Retry-After": str(retry_after)})
+        super().__init__("Too many sign-ins at once; try again shortly.", retry_after=retry_after)
 
 
 class HashSlots:

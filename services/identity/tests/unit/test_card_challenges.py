@@ -14,6 +14,7 @@ from identity.domain.card_keys import load_card_key
 from identity.domain.cards import CardBinding
 from identity.domain.encoding import b64url_decode
 from identity.domain.errors import CardInvalid
+from shared.http.statuses import status_of
 
 CARD = "8800000012345"
 
@@ -114,5 +115,5 @@ def test_every_refusal_is_the_same_401_auth_card_invalid(now, binding):
                    authenticate_card(CardChallenge.issue(CARD, now), CARD, None, "x", now)):
         with pytest.raises(CardInvalid) as exc:
             result.raise_if_refused()
-        assert (exc.value.status, exc.value.code) == (401, "auth.card_invalid")
+        assert (status_of(exc.value), exc.value.code) == (401, "auth.card_invalid")
         assert exc.value.detail == CardInvalid().detail

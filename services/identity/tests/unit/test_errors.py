@@ -1,5 +1,6 @@
 from identity.domain import errors
 from shared.errors import AppError, ValidationFailed
+from shared.http.statuses import headers_of, status_of
 
 
 def test_codes_and_statuses_are_the_ones_in_api_md():
@@ -14,26 +15,26 @@ def test_codes_and_statuses_are_the_ones_in_api_md():
     for cls, (status, code) in expected.items():
         err = cls()
         assert isinstance(err, AppError)
-        assert (err.status, err.code) == (status, code), cls
+        assert (status_of(err), err.code) == (status, code), cls
 
 
 def test_password_weak_carries_the_reason_as_a_field_error():
     err = errors.PasswordWeak("the password is too common")
-    assert (err.status, err.code) == (422, "user.password_weak")
+    assert (status_of(err), err.code) == (422, "user.password_weak")
     assert err.extra["errors"] == [{"field": "password", "message": "the password is too common"}]
 
 
 def test_rate_limited_and_locked_are_429_with_retry_after():
     for err, code in ((errors.SmsRateLimited(42), "sms.rate_limited"), (errors.AccountLocked(42), "auth.locked")):
-        assert (err.status, err.code) == (429, code)
-        assert err.headers["Retry-After"] == "42"
+        assert (status_of(err), err.code) == (429, code)
+        assert headers_of(err)["Retry-After"] == "42"
         assert err.extra["retry_after"] == 42
 
 
 def test_invalid_field_is_a_validation_error_naming_the_field():
     err = errors.invalid_field("phone", "bad")
     assert isinstance(err, ValidationFailed)
-    assert (err.status, err.code) == (422, "validation_error")
+    assert (status_of(err), err.code) == (422, "validation_error")
     assert err.extra["errors"] == [{"field": "phone", "message": "bad"}]
 
 
@@ -46,7 +47,7 @@ def test_card_key_invalid_is_a_validation_error_on_public_key():
 def test_expired_token_is_also_an_invalid_token():
     err = errors.TokenExpired()
     assert isinstance(err, errors.TokenInvalid)
-    assert (err.status, err.code) == (401, "auth.token_expired")
+    assert (status_of(err), err.code) == (401, "auth.token_expired")
 
 
 def test_token_codes_match_the_shared_verifier():

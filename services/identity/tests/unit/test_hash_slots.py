@@ -8,6 +8,7 @@ import time
 import pytest
 
 from identity.service.hash_slots import HashingBusy, HashSlots
+from shared.http.statuses import headers_of, status_of
 
 
 class Gauge:
@@ -51,8 +52,8 @@ async def test_a_caller_waiting_past_the_bound_gets_503_with_retry_after():
     assert results[0] == "A"
     busy = results[1]
     assert isinstance(busy, HashingBusy)
-    assert (busy.status, busy.code) == (503, "service.unavailable")
-    assert busy.headers["Retry-After"] == "1"
+    assert (status_of(busy), busy.code) == (503, "service.unavailable")
+    assert headers_of(busy)["Retry-After"] == "1"
     assert work.calls == 1
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from identity.domain.errors import AccountLocked
 from identity.domain.lockout import LockoutPolicy, lock_state, locked_until, phone_key, username_key
+from shared.http.statuses import headers_of, status_of
 
 S, M = timedelta(seconds=1), timedelta(minutes=1)
 
@@ -64,8 +65,8 @@ def test_raise_if_locked_gives_auth_locked_429(now):
     failures = [now + i * S for i in range(5)]
     with pytest.raises(AccountLocked) as exc:
         lock_state(now + 5 * S, failures).raise_if_locked()
-    assert (exc.value.status, exc.value.code) == (429, "auth.locked")
-    assert int(exc.value.headers["Retry-After"]) == 15 * 60 - 1
+    assert (status_of(exc.value), exc.value.code) == (429, "auth.locked")
+    assert int(headers_of(exc.value)["Retry-After"]) == 15 * 60 - 1
     lock_state(now, []).raise_if_locked()
 
 

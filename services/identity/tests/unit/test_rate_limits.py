@@ -4,6 +4,7 @@ import pytest
 
 from identity.domain.errors import SmsRateLimited
 from identity.domain.rate_limits import SmsLimits, Window, ip_rate_key, sms_send_decision
+from shared.http.statuses import headers_of, status_of
 
 S, M, H, D = timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
@@ -91,8 +92,8 @@ def test_limits_are_configurable_and_give_the_lookback(now):
 def test_a_refusal_raises_sms_rate_limited_with_retry_after(now):
     with pytest.raises(SmsRateLimited) as exc:
         sms_send_decision(now + 20 * S, [now], []).raise_if_refused()
-    assert exc.value.status == 429 and exc.value.code == "sms.rate_limited"
-    assert exc.value.headers["Retry-After"] == "40"
+    assert status_of(exc.value) == 429 and exc.value.code == "sms.rate_limited"
+    assert headers_of(exc.value)["Retry-After"] == "40"
     sms_send_decision(now, [], []).raise_if_refused()  # allowed: nothing raised
 
 

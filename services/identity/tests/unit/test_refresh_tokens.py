@@ -9,6 +9,7 @@ from identity.domain.refresh_tokens import (
     hash_refresh_token,
     rotate,
 )
+from shared.http.statuses import status_of
 
 TTL = timedelta(days=30)
 
@@ -89,4 +90,4 @@ def test_an_unknown_token_is_refused(now):
     assert rotation.outcome is RotationOutcome.UNKNOWN
     with pytest.raises(TokenInvalid) as exc:
         rotation.raise_if_refused()
-    assert exc.value.status == 401
+    assert status_of(exc.value) == 401

@@ -8,6 +8,7 @@ import pytest
 from identity.domain.lockout import SlowdownPolicy, slowdown_state
 from identity.domain.refresh_tokens import RefreshToken, RotationOutcome, rotate
 from identity.domain.throttles import Budget, Limit, per_hour, per_minute, refusal
+from shared.http.statuses import headers_of, status_of
 
 T0 = datetime(2027, 3, 1, 10, 0, 0, tzinfo=timezone.utc)
 
@@ -25,8 +26,8 @@ def test_a_refusal_waits_for_the_last_exceeded_window():
     assert refusal(budget, now, [(budget.limits[0], 3), (budget.limits[1], 10)]) is None
     minute_only = refusal(budget, now, [(budget.limits[0], 4), (budget.limits[1], 10)])
     assert minute_only is not None and minute_only.extra["retry_after"] == 40
-    assert minute_only.status == 429 and minute_only.code == "rate_limited"
-    assert minute_only.headers["Retry-After"] == "40"
+    assert status_of(minute_only) == 429 and minute_only.code == "rate_limited"
+    assert headers_of(minute_only)["Retry-After"] == "40"
     both = refusal(budget, now, [(budget.limits[0], 4), (budget.limits[1], 11)])
     assert both.extra["retry_after"] == 3600 - 5 * 60 - 20   # the hour ends at 11:00
 

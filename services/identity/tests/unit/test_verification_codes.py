@@ -12,6 +12,7 @@ from identity.domain.verification_codes import (
     hash_code,
     raise_if_refused,
 )
+from shared.http.statuses import status_of
 
 PHONE = "13800000000"
 
@@ -114,7 +115,7 @@ def test_naive_datetimes_are_refused(code_secret):
 def test_refusals_raise_sms_code_invalid(result, reason):
     with pytest.raises(CodeInvalid) as exc:
         raise_if_refused(result)
-    assert (exc.value.status, exc.value.code, exc.value.reason) == (422, "sms.code_invalid", reason)
+    assert (status_of(exc.value), exc.value.code, exc.value.reason) == (422, "sms.code_invalid", reason)
 
 
 def test_acceptance_raises_nothing():

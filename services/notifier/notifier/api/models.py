@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class NotificationsQuery(BaseModel):
@@ -17,6 +17,14 @@ class NotificationsQuery(BaseModel):
     booking_id: str | None = Field(None, min_length=1, max_length=100, description="the SMS of one booking")
     cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page")
     limit: int = Field(50, ge=1, le=200, description="messages per page")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_no_filter(cls, data):
+        # "?phone=&booking_id=": an empty parameter is no filter.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not isinstance(v, str) or v.strip()}
+        return data
 
 
 class SmsAttempt(BaseModel):

@@ -4,9 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.app import RUNTIME_KEY
-from shared.http.openapi import ApiRouter, Operation
-from shared.http.problems import json_response
-from shared.http.requests import validate
+from shared.http.openapi import TOKEN_ERRORS, ApiRouter, Operation
 
 from ..service.list_notifications import list_notifications
 from .models import SmsLogPage, NotificationsQuery
@@ -20,14 +18,10 @@ api = ApiRouter("notifier")
          description="The SMS the notifier sent or is sending, newest first: the text (verification codes "
                      "masked), delivery status, and every attempt at the provider. Filter by recipient phone or "
                      "booking; paged with cursor. For staff and administrators.",
-         errors=[(401, "auth.invalid_token", "The access token is not valid."),
-                 (401, "auth.token_expired", "The access token has expired.")])
-async def notifications(request: web.Request) -> web.Response:
-    # "?phone=&booking_id=": an empty parameter is no filter.
-    q = validate(NotificationsQuery, {k: v for k, v in request.query.items() if v.strip()})
-    page = await list_notifications(request.app[RUNTIME_KEY].db, phone=q.phone, booking_id=q.booking_id,
-                                    cursor=q.cursor, limit=q.limit)
-    return json_response(page)
+         errors=TOKEN_ERRORS)
+async def notifications(request: web.Request, query: NotificationsQuery) -> dict:
+    return await list_notifications(request.app[RUNTIME_KEY].db, phone=query.phone, booking_id=query.booking_id,
+                                    cursor=query.cursor, limit=query.limit)
 
 
 def operations() -> list[Operation]:

@@ -1,23 +1,14 @@
-"""The notifier's OpenAPI 3.1 document, built from its route declarations, and
-GET /openapi.json serving it on the notifier's own port (the gateway serves the document
-merged over every service: scripts/openapi.py)."""
+"""The notifier's OpenAPI 3.1 document and GET /openapi.json serving it on its own port
+(shared.http.openapi.ServiceDocument: the same for every service)."""
 from __future__ import annotations
 
-from typing import Any
-
-from aiohttp import web
-
-from shared.http.openapi import build_spec, spec_routes
+from shared.http.openapi import ServiceDocument
 
 from .notifications import operations
 
-TITLE = "Card center: notifier"
-DESCRIPTION = "The SMS log: every message with its delivery status and provider attempts."
-
-
-def openapi_spec() -> dict[str, Any]:
-    return build_spec(operations(), title=TITLE, description=DESCRIPTION)
-
-
-def openapi_routes() -> list[web.RouteDef]:
-    return spec_routes(openapi_spec())
+DOCUMENT = ServiceDocument(
+    title="Card center: notifier",
+    description="The SMS log: every message with its delivery status and provider attempts.",
+    operations=operations)
+openapi_spec = DOCUMENT.spec
+openapi_routes = DOCUMENT.routes
