@@ -26,7 +26,7 @@ class Ticker:
         self.stop_timeout = stop_timeout
         self._wake = asyncio.Event()
         self._stopping = False
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._stopping = False

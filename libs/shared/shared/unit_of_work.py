@@ -83,9 +83,10 @@ class UnitOfWork:
             return self
         assert self._db is not None
         self._stack = contextlib.AsyncExitStack()
-        self._conn = await self._stack.enter_async_context(self._db.connection())
+        conn: asyncpg.Connection = await self._stack.enter_async_context(self._db.connection())
+        self._conn = conn
         if self._transaction:
-            tx = self._conn.transaction(isolation=self._isolation)
+            tx = conn.transaction(isolation=self._isolation)
             try:
                 await tx.start()
             except BaseException:

@@ -4,7 +4,6 @@ with a phone of its own, so every SMS can be traced back to one booking."""
 from __future__ import annotations
 
 import asyncio
-import random
 from datetime import datetime
 
 from .generators import new_org_code

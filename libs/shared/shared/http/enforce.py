@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -70,13 +70,17 @@ def enforcing(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
     async def run(request: web.Request) -> web.StreamResponse:
         request[STATUSES_KEY] = op.statuses   # how the middleware answers its refusals
         kwargs: dict[str, Any] = {}
+        # inputs_of() let a handler take path/query/body only when the route declares them.
         if "path" in names:
+            assert op.path_parser is not None
             kwargs["path"] = parse_path(request, op.path_parser)
         for check in op.checks:
             await check(request)
         if "query" in names:
+            assert op.query is not None
             kwargs["query"] = parse_query(request, op.query)
         if "body" in names:
+            assert op.body is not None
             kwargs["body"] = await parse_body(request, op.body)
         result = await op.handler(request, **kwargs)
         return respond(op, shape, result)
@@ -90,7 +94,7 @@ def enforcing(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
 def parse_path(request: web.Request, parser: PathParser) -> Any:
     if isinstance(parser, type) and issubclass(parser, BaseModel):
         return validate(parser, dict(request.match_info))
-    return parser(request)
+    return cast(Callable[[web.Request], Any], parser)(request)
 
 
 def answer_shaper(response: Any) -> Callable[[Any], Any] | None:

@@ -43,7 +43,7 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
     return validate(model, data)
 
 
-def raw_body(request: web.Request) -> dict:
+def raw_body(request: web.Request) -> dict[str, Any]:
     """The JSON object the route's declared ``body=`` was parsed from (shared.http.enforce)."""
     return request[RAW_BODY_KEY]
 

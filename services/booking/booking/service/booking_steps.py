@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import asyncpg
 
 from shared.errors import AppError
 from shared.unit_of_work import UnitOfWork

@@ -8,9 +8,9 @@ from aiohttp import web
 
 from identity.api.client_ip import ClientIpResolver
 from identity.domain.errors import TokenExpired, TokenInvalid
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 
-IDENTITY_KEY = web.AppKey("identity", IdentityRuntime)
+IDENTITY_KEY = web.AppKey("identity", IdentityContext)
 CLIENT_IP_KEY = web.AppKey("identity_client_ip", ClientIpResolver)
 
 # The OpenAPI tag of every identity operation.
@@ -24,7 +24,7 @@ IDENTITY_TOKEN_ERRORS = (TokenInvalid, TokenExpired)
 LOGIN_LIMITED = (429, "rate_limited", "Too many logins from this address; retry after Retry-After seconds.")
 
 
-def runtime_of(request: web.Request) -> IdentityRuntime:
+def runtime_of(request: web.Request) -> IdentityContext:
     return request.app[IDENTITY_KEY]
 
 

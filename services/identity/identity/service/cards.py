@@ -22,7 +22,7 @@ from identity.domain.verification_codes import Purpose
 from identity.service.code_checks import check_latest_code
 from identity.service.commands import BindCard, IssueCardChallenge, LogInWithCard, UnbindCard
 from identity.service.logins import count_attempt
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 from identity.service.session_tokens import SessionTokens, start_session
 from identity.service.throttles import address_key, spend
 
@@ -31,7 +31,7 @@ log = get_logger(__name__)
 KEEP_CHALLENGES = timedelta(days=1)
 
 
-async def bind_card(rt: IdentityRuntime, cmd: BindCard) -> CardBinding:
+async def bind_card(rt: IdentityContext, cmd: BindCard) -> CardBinding:
     """201; 422 validation_error for a bad card number or key; 403 card.proof_required /
     card.proof_invalid; 429 auth.locked / rate_limited (password guessing through this
     route is counted like logins, under an identifier of its own); 409 card.already_bound."""
@@ -72,12 +72,12 @@ async def bind_card(rt: IdentityRuntime, cmd: BindCard) -> CardBinding:
     return binding
 
 
-async def cards_of(rt: IdentityRuntime, user_id: str) -> list[CardBinding]:
+async def cards_of(rt: IdentityContext, user_id: str) -> list[CardBinding]:
     async with rt.db.connection() as conn:
         return await card_bindings.of_user(conn, user_id)
 
 
-async def unbind_card(rt: IdentityRuntime, cmd: UnbindCard) -> None:
+async def unbind_card(rt: IdentityContext, cmd: UnbindCard) -> None:
     try:
         card_no = normalize_card_no(cmd.card_no)
     except ValidationFailed:
@@ -88,7 +88,7 @@ async def unbind_card(rt: IdentityRuntime, cmd: UnbindCard) -> None:
     log.info("card_unbound", user_id=cmd.user_id)
 
 
-async def issue_card_challenge(rt: IdentityRuntime, cmd: IssueCardChallenge) -> CardChallenge:
+async def issue_card_challenge(rt: IdentityContext, cmd: IssueCardChallenge) -> CardChallenge:
     """For any well-formed card number, bound or not: the answer tells nothing about cards.
     Each one inserts a row: per address, then per card, 429 rate_limited."""
     card_no = normalize_card_no(cmd.card_no)
@@ -102,7 +102,7 @@ async def issue_card_challenge(rt: IdentityRuntime, cmd: IssueCardChallenge) -> 
     return challenge
 
 
-async def log_in_with_card(rt: IdentityRuntime, cmd: LogInWithCard) -> SessionTokens:
+async def log_in_with_card(rt: IdentityContext, cmd: LogInWithCard) -> SessionTokens:
     """200 session; 401 auth.card_invalid for every refusal (unknown, replayed or expired
     challenge, another card, no binding, bad signature). The challenge is used up by the
     try, and that is committed before the refusal is raised."""

@@ -21,14 +21,14 @@ from identity.domain.phones import is_valid_phone
 from identity.domain.verification_codes import Purpose
 from identity.service.code_checks import check_latest_code
 from identity.service.commands import LogInWithPassword, LogInWithSmsCode
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 from identity.service.session_tokens import SessionTokens, start_session
 from identity.service.throttles import address_key, spend
 
 log = get_logger(__name__)
 
 
-async def count_attempt(conn, rt: IdentityRuntime, login_key: str, client_key: str, now: datetime,
+async def count_attempt(conn, rt: IdentityContext, login_key: str, client_key: str, now: datetime,
                         method: str = "password") -> bool:
     """429 auth.locked while this address is locked out of the identifier, or while the
     identifier is slowed down and this address is not one it logged in from lately (nothing
@@ -53,7 +53,7 @@ async def count_attempt(conn, rt: IdentityRuntime, login_key: str, client_key: s
     return lock_state(now, [*mine, now], rt.lockout).locked
 
 
-def count_failure(rt: IdentityRuntime, method: str, starts_lock: bool) -> None:
+def count_failure(rt: IdentityContext, method: str, starts_lock: bool) -> None:
     rt.metrics.login_failures.labels(method).inc()
     if starts_lock:
         rt.metrics.lockouts.labels(method).inc()
@@ -64,7 +64,7 @@ async def count_success(conn, login_key: str, client_key: str, now: datetime) ->
     await login_failures.remember_address(conn, login_key, client_key, now)
 
 
-async def log_in_with_password(rt: IdentityRuntime, cmd: LogInWithPassword) -> SessionTokens:
+async def log_in_with_password(rt: IdentityContext, cmd: LogInWithPassword) -> SessionTokens:
     """200 session; 401 auth.invalid_credentials alike for an unknown username and a wrong
     password (same answer, same argon2 time); 429 auth.locked."""
     username = cmd.username.strip().lower()
@@ -93,7 +93,7 @@ async def log_in_with_password(rt: IdentityRuntime, cmd: LogInWithPassword) -> S
     return session
 
 
-async def log_in_with_sms_code(rt: IdentityRuntime, cmd: LogInWithSmsCode) -> SessionTokens:
+async def log_in_with_sms_code(rt: IdentityContext, cmd: LogInWithSmsCode) -> SessionTokens:
     """200 session; 401 auth.invalid_credentials for any refused code; 429 auth.locked."""
     if not is_valid_phone(cmd.phone):
         raise InvalidCredentials("Wrong phone number or SMS code.")

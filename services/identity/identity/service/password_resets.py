@@ -10,13 +10,13 @@ from identity.domain.phones import normalize_phone
 from identity.domain.verification_codes import Purpose, code_invalid
 from identity.service.code_checks import check_latest_code
 from identity.service.commands import ResetPassword
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 from identity.service.throttles import address_key, spend
 
 log = get_logger(__name__)
 
 
-async def reset_password(rt: IdentityRuntime, cmd: ResetPassword) -> None:
+async def reset_password(rt: IdentityContext, cmd: ResetPassword) -> None:
     """204; 422 sms.code_invalid / user.password_weak. Every refresh token of the user is
     revoked (all sessions end), every card binding removed (a card bound by whoever held
     the account must not outlive the reset) and the password login's lock is lifted.

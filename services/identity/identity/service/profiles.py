@@ -4,10 +4,10 @@ from __future__ import annotations
 from identity.adapters import users
 from identity.domain.errors import TokenInvalid
 from identity.domain.users import User
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 
 
-async def my_profile(rt: IdentityRuntime, user_id: str) -> User:
+async def my_profile(rt: IdentityContext, user_id: str) -> User:
     async with rt.db.connection() as conn:
         user = await users.by_id(conn, user_id)
     if user is None:  # a valid token for an account that was removed

@@ -13,13 +13,13 @@ from identity.domain.users import User, parse_roles
 from identity.domain.verification_codes import Purpose, code_invalid
 from identity.service.code_checks import check_latest_code
 from identity.service.commands import CreateUser, RegisterUser
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 from identity.service.throttles import address_key, spend
 
 log = get_logger(__name__)
 
 
-async def register_user(rt: IdentityRuntime, cmd: RegisterUser) -> User:
+async def register_user(rt: IdentityContext, cmd: RegisterUser) -> User:
     """201 user; 422 validation_error / user.password_weak / sms.code_invalid; 409 taken.
 
     The form is judged first (no code spent on a bad form). The code is checked before the
@@ -51,7 +51,7 @@ async def register_user(rt: IdentityRuntime, cmd: RegisterUser) -> User:
     return user
 
 
-async def create_user(rt: IdentityRuntime, cmd: CreateUser) -> User:
+async def create_user(rt: IdentityContext, cmd: CreateUser) -> User:
     """The operator command (staff and admin accounts): the same rules but no SMS code."""
     reg = validate_registration(phone=cmd.phone, username=cmd.username, password=cmd.password, name=cmd.name,
                                 email=cmd.email, org_code=cmd.org_code)

@@ -10,7 +10,7 @@ from identity.adapters import refresh_tokens
 from identity.domain.access_tokens import issue_access_token
 from identity.domain.refresh_tokens import RefreshToken
 from identity.domain.users import User
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,12 @@ class SessionTokens:
                 "refresh_token": self.refresh_token, "user": self.user.public_view()}
 
 
-def access_token_for(rt: IdentityRuntime, user: User, now: datetime, session_id: str) -> str:
+def access_token_for(rt: IdentityContext, user: User, now: datetime, session_id: str) -> str:
     return issue_access_token(rt.keys.require_signing_key(), sub=user.id, roles=user.sorted_roles(),
                               name=user.name, now=now, ttl=rt.access_ttl, sid=session_id)
 
 
-async def start_session(conn: asyncpg.Connection, rt: IdentityRuntime, user: User, now: datetime) -> SessionTokens:
+async def start_session(conn: asyncpg.Connection, rt: IdentityContext, user: User, now: datetime) -> SessionTokens:
     await refresh_tokens.forget_expired(conn, user.id, now - rt.refresh_ttl)
     record, token = RefreshToken.issue(user_id=user.id, now=now, ttl=rt.refresh_ttl, max_age=rt.session_max_age)
     await refresh_tokens.add(conn, record)

@@ -10,14 +10,14 @@ from identity.adapters import refresh_tokens, users
 from identity.domain.errors import TokenInvalid
 from identity.domain.refresh_tokens import hash_refresh_token, rotate
 from identity.service.commands import EndSession, RefreshSession
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 from identity.service.session_tokens import SessionTokens, access_token_for
 from identity.service.throttles import address_key, spend
 
 log = get_logger(__name__)
 
 
-async def refresh_session(rt: IdentityRuntime, cmd: RefreshSession) -> SessionTokens:
+async def refresh_session(rt: IdentityContext, cmd: RefreshSession) -> SessionTokens:
     """A new pair; the presented token stops working. Presenting an already rotated token
     revokes its whole family (the thief's newer token dies too): 401 either way. Past the
     session's absolute lifetime: 401 auth.token_expired. Per address, then per account:
@@ -51,7 +51,7 @@ async def refresh_session(rt: IdentityRuntime, cmd: RefreshSession) -> SessionTo
     return session
 
 
-async def end_session(rt: IdentityRuntime, cmd: EndSession) -> None:
+async def end_session(rt: IdentityContext, cmd: EndSession) -> None:
     """Logout: every refresh token of the caller's session is revoked. The access token
     itself lives on until it expires (minutes): other services verify it offline."""
     if not _is_uuid(cmd.session_id):

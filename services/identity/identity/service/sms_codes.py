@@ -17,7 +17,7 @@ from identity.domain.phones import normalize_phone
 from identity.domain.rate_limits import sms_send_decision
 from identity.domain.verification_codes import CODE_TTL, Purpose, VerificationCode
 from identity.service.commands import RequestSmsCode
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 from identity.service.throttles import address_key
 
 log = get_logger(__name__)
@@ -32,7 +32,7 @@ def _purpose(raw: str) -> Purpose:
         raise invalid_field("purpose", "must be register, login, reset_password or bind_card") from None
 
 
-async def _require_own_phone(rt: IdentityRuntime, user_id: str | None, phone: str) -> None:
+async def _require_own_phone(rt: IdentityContext, user_id: str | None, phone: str) -> None:
     """A bind_card code goes only to the signed-in account's own phone."""
     if user_id is None:
         raise Unauthorized("Sign in to ask for a card binding code")
@@ -44,7 +44,7 @@ async def _require_own_phone(rt: IdentityRuntime, user_id: str | None, phone: st
         raise invalid_field("phone", "must be the phone number of your account")
 
 
-async def request_sms_code(rt: IdentityRuntime, cmd: RequestSmsCode) -> None:
+async def request_sms_code(rt: IdentityContext, cmd: RequestSmsCode) -> None:
     """202 or 429 sms.rate_limited. The answer is the same whether the phone has an account:
     a login or reset code for an unknown phone is recorded (it counts against the limits,
     which must not tell either) but never sent."""

@@ -8,7 +8,7 @@ from shared.logging import get_logger
 from identity.adapters import throttle_counters
 from identity.domain.rate_limits import ip_rate_key
 from identity.domain.throttles import Budget, refusal
-from identity.service.runtime import IdentityRuntime
+from identity.service.context import IdentityContext
 
 log = get_logger(__name__)
 
@@ -23,7 +23,7 @@ def address_key(client_ip: str | None) -> str | None:
         return None
 
 
-async def spend(rt: IdentityRuntime, budget: Budget, key: str | None) -> None:
+async def spend(rt: IdentityContext, budget: Budget, key: str | None) -> None:
     """Count this request against ``budget`` for ``key``; 429 rate_limited + Retry-After when
     spent. No key (an address unknown, e.g. the operator's command): nothing to count."""
     if key is None:
