@@ -87,6 +87,16 @@ def log_lines(path: Path, event_id: uuid.UUID) -> dict[str, dict]:
     return found
 
 
+def memory_mb(pid: int) -> dict[str, float]:
+    """The process's resident set now (VmRSS) and its peak since it started (VmHWM), in MB."""
+    found = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(value.split()[0]) * 1024 / 1e6
+    return found
+
+
 def stamp(entry: dict | None) -> float | None:
     if not entry or "timestamp" not in entry:
         return None
@@ -217,6 +227,7 @@ async def one_run(i: int, args, svc: Allocator, channel, exchange, probe, deadli
         await poller
 
     await asyncio.sleep(0.3)  # let the service's log line reach the file
+    memory = memory_mb(svc.proc.pid) if svc.proc is not None else {}
     logs = log_lines(svc.log_path, event_id)
     received, recorded = logs.get("allocation_request_received"), logs.get("allocation_recorded") or {}
     data_out = completed["data"]
@@ -231,6 +242,7 @@ async def one_run(i: int, args, svc: Allocator, channel, exchange, probe, deadli
         "handler_to_probe": (published_wall + (t1 - t0) - stamp(received)) if received else None,
         "health_max": max(health) if health else None, "health_n": len(health),
         "health_median": statistics.median(health) if health else None,
+        "rss_after_mb": memory.get("VmRSS"), "peak_rss_mb": memory.get("VmHWM"),
     }
 
 
@@ -256,6 +268,7 @@ async def bench(args) -> tuple[list[dict], dict]:
     try:
         svc.start()
         await wait_ready(svc, amqp_url, min(deadline, loop.time() + 90))
+        info["idle_rss_mb"] = memory_mb(svc.proc.pid).get("VmRSS")
         connection = await aio_pika.connect(amqp_url)
         try:
             channel = await connection.channel(publisher_confirms=True)
@@ -317,19 +330,23 @@ def report(results: list[dict], info: dict, args) -> str:
         "",
         "## Results",
         "| run | date | **publish -> completed** | publish confirmed | to handler | compute (thread) |"
-        " store (DB) | handler start -> completed received | /healthz slowest (median, n) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        " store (DB) | handler start -> completed received | /healthz slowest (median, n) |"
+        " RSS after | peak RSS so far |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         out.append(
             f"| {r['run']} | {r['date']} | **{fmt(r['seconds'])}** | {fmt(r['publish_confirm'])}"
             f" | {fmt(r['to_handler'])} | {fmt(r['compute'])}"
             f" | {fmt(r['store'])} | {fmt(r['handler_to_probe'])} | {fmt(r['health_max'])}"
-            f" ({fmt(r['health_median'], ' s', 3)}, {r['health_n']}) |")
+            f" ({fmt(r['health_median'], ' s', 3)}, {r['health_n']})"
+            f" | {fmt(r['rss_after_mb'], ' MB', 0)} | **{fmt(r['peak_rss_mb'], ' MB', 0)}** |")
     out += [
         "",
         f"- publish -> completed: **min {min(totals):.2f} s, median {statistics.median(totals):.2f} s**"
         f" over {len(totals)} runs.",
+        f"- Allocator memory: {fmt(info.get('idle_rss_mb'), ' MB', 0)} resident once ready, peak"
+        f" **{fmt(max(r['peak_rss_mb'] or 0 for r in results), ' MB', 0)}** (VmHWM of the process).",
         f"- Every run: changed = {all(r['changed'] for r in results)}, "
         f"{first['assignments']:,} assignments in the event.",
         "- Phases, from the allocator's log timestamps: *publish confirmed* = the broker's",

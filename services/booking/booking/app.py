@@ -11,6 +11,7 @@ from shared.app import Runtime, create_base_app
 
 from .api import routes
 from .api.context import CONTEXT_KEY
+from .api.internal import internal_routes
 from .api.openapi import openapi_routes
 from .consumers import allocation_events, identity_events, notification_events
 from . import streams
@@ -38,6 +39,7 @@ def create_app(settings: BookingSettings | None = None) -> web.Application:
     app[CONTEXT_KEY] = ctx
     app.add_routes(routes())
     app.add_routes(openapi_routes())
+    app.add_routes(internal_routes(settings.internal_api_token))   # service-to-service only
     lifecycle.install(app, ctx)
     streams.install(app, ctx)    # the live calls (SSE), after the pool opens, ended at shutdown
     return app

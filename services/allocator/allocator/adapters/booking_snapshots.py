@@ -1,0 +1,57 @@
+"""The frozen day an ``allocation.requested`` names, fetched from booking's internal route
+(``GET /internal/cutoff-snapshots/{cutoff_id}``, the services' token; never through the
+gateway). Booking owns the snapshot in its own schema: the allocator never reads it there.
+
+``SnapshotGone`` (404: booking has no such snapshot) cannot succeed on a retry; anything
+else that goes wrong (booking down or restarting, a timeout, a 5xx, a refused token while
+a rotation reaches every pod) raises ``SnapshotUnavailable``, and the consumer retries the
+delivery later."""
+from __future__ import annotations
+
+import aiohttp
+from pydantic import SecretStr
+
+from shared.http.service_token import service_headers
+
+
+class SnapshotUnavailable(RuntimeError):
+    """Booking did not hand the snapshot over this time: try again later."""
+
+
+class SnapshotGone(LookupError):
+    """Booking answered 404: it stores no snapshot under that id."""
+
+
+class BookingSnapshots:
+    def __init__(self, base_url: str, token: SecretStr | None, timeout: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def fetch(self, path: str, *, limit: int) -> bytes:
+        """The document's bytes; refuses a body longer than ``limit`` (the size the event gave)."""
+        if not path.startswith("/internal/"):
+            raise SnapshotGone(f"not an internal path: {path[:100]!r}")
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self.timeout, headers=service_headers(self.token))
+        try:
+            async with self._session.get(self.base_url + path, allow_redirects=False) as resp:
+                if resp.status == 404:
+                    raise SnapshotGone(f"booking has no snapshot at {path}")
+                if resp.status != 200:
+                    raise SnapshotUnavailable(f"booking answered {resp.status}")
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in resp.content.iter_chunked(1 << 20):
+                    size += len(chunk)
+                    if size > limit:
+                        raise SnapshotGone(f"the document at {path} is longer than the event says ({limit} bytes)")
+                    chunks.append(chunk)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise SnapshotUnavailable(f"booking unreachable: {type(exc).__name__}") from None
+        return b"".join(chunks)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
