@@ -10,7 +10,7 @@ document that does not match the event, or a day that cannot be scheduled, raise
 from __future__ import annotations
 
 import hashlib
-import io
+from collections.abc import Iterator
 
 import orjson
 from pydantic import ValidationError
@@ -20,12 +20,12 @@ from shared.contracts.booking import AllocationRequested, SnapshotHeader
 from ..domain import Booking, DaySnapshot, InvalidSnapshot
 
 
-def read_snapshot(document: bytes, request: AllocationRequested) -> DaySnapshot:
+def read_snapshot(document: bytes | bytearray, request: AllocationRequested) -> DaySnapshot:
     if hashlib.sha256(document).hexdigest() != request.snapshot_sha256:
         raise InvalidSnapshot(f"the document's SHA-256 is not the event's ({len(document)} bytes)")
-    lines = io.BytesIO(document)
+    lines = _lines(document)
     try:
-        header = SnapshotHeader.model_validate_json(lines.readline())
+        header = SnapshotHeader.model_validate_json(bytes(next(lines, b"")))
     except ValidationError as exc:
         raise InvalidSnapshot(f"header: {exc.errors()[0]['msg']}") from None
     if (header.center, header.date, header.cutoff_id) != (request.center, request.date, request.cutoff_id):
@@ -43,3 +43,14 @@ def read_snapshot(document: bytes, request: AllocationRequested) -> DaySnapshot:
     return DaySnapshot.from_header(
         {"center": header.center, "date": header.date, "periods": [p.model_dump() for p in header.periods]},
         tuple(bookings))
+
+
+def _lines(document: bytes | bytearray) -> Iterator[memoryview]:
+    """Each line, as a view into the document (no copy of it, whole or in lines)."""
+    view = memoryview(document)
+    start, end = 0, len(document)
+    while start < end:
+        stop = document.find(b"\n", start)
+        stop = end if stop < 0 else stop
+        yield view[start:stop]
+        start = stop + 1
