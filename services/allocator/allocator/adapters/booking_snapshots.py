@@ -23,6 +23,11 @@ class SnapshotGone(LookupError):
     """Booking answered 404: it stores no snapshot under that id."""
 
 
+# A sanity bound on the size an event may announce (the buffer is taken at once): 20,000
+# bookings are 11.5 MB, with 10 enterprises of long names each ~40 MB.
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+
+
 class BookingSnapshots:
     def __init__(self, base_url: str, token: SecretStr | None, timeout: float) -> None:
         self.base_url = base_url.rstrip("/")
@@ -35,6 +40,8 @@ class BookingSnapshots:
         no list of chunks joined into a second copy. Refuses a longer body."""
         if not path.startswith("/internal/"):
             raise SnapshotGone(f"not an internal path: {path[:100]!r}")
+        if not 0 < limit <= MAX_DOCUMENT_BYTES:
+            raise SnapshotGone(f"a document of {limit} bytes is not one booking writes")
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout, headers=service_headers(self.token))
         try:

@@ -72,7 +72,8 @@ async def test_deliveries_for_the_same_day_wait_for_each_other_not_for_other_day
 
 async def test_the_event_loop_answers_while_20000_bookings_are_scheduled(allocator, kit, monkeypatch):
     """/healthz is sent and answered while the scheduling (allocate, fingerprints) runs; the
-    reading of the body before it also runs in a worker thread (see the service README)."""
+    reading of the fetched document before it runs in the same worker thread (see the
+    service README)."""
     compute_started, compute_finished = threading.Event(), threading.Event()
     real_compute = allocation.compute
 

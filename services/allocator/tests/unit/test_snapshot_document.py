@@ -62,13 +62,12 @@ def test_a_cancelled_line_weighs_nothing_and_an_empty_day_is_a_day(build):
     assert read_snapshot(empty, request_for(empty)).bookings == ()
 
 
-@pytest.mark.parametrize("spoil, message", [
-    (lambda body: body.replace(b'"b2"', b'"bX"'), "SHA-256"),                 # not what the event names
-])
-def test_a_document_that_is_not_the_events_is_refused(build, spoil, message):
+def test_a_document_that_is_not_the_events_is_refused(build):
     body = document(build, *named(build))
-    with pytest.raises(InvalidSnapshot, match=message):
-        read_snapshot(spoil(body), request_for(body))
+    with pytest.raises(InvalidSnapshot, match="SHA-256"):
+        read_snapshot(body.replace(b'"b2"', b'"bX"'), request_for(body))     # not what the event names
+    with pytest.raises(InvalidSnapshot, match="SHA-256"):
+        read_snapshot(body[:-10], request_for(body))                          # cut short
 
 
 def test_a_document_of_another_request_or_with_a_wrong_count_is_refused(build):
