@@ -3,10 +3,13 @@ allocator process.
 
 Starts ``python -m allocator`` as its own process on a database and a RabbitMQ vhost created
 for the run (both removed at the end) and a free port, then, for each run (a different
-service date each time): publishes one ``allocation.requested`` of N bookings with 1-10
-enterprises each (the seeded day of ``allocation_inprocess.py``) and times publish ->
-``allocation.completed`` received on a probe queue bound to the events exchange. Meanwhile
-it polls the process's ``/healthz`` and keeps the slowest answer. The allocator's own log
+service date each time): stores the snapshot document of N bookings with 1-10 enterprises
+each (the seeded day of ``allocation_inprocess.py``) in a small fake of booking's internal
+route (``GET /internal/cutoff-snapshots/{id}``, served from this process with the services'
+token), publishes the ``allocation.requested`` naming it (a claim check) and times publish
+-> ``allocation.completed`` received on a probe queue bound to the events exchange.
+Meanwhile it polls the process's ``/healthz`` and keeps the slowest answer, and reads the
+process's resident and peak memory (VmRSS, VmHWM) after each run. The allocator's own log
 lines (``allocation_request_received``, ``allocation_recorded``) split the time into
 phases. Writes benchmarks/reports/allocation_end_to_end.md (overwritten each run).
 
@@ -18,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
+import secrets
 import platform
 import signal
 import statistics
@@ -34,7 +39,11 @@ from urllib.parse import urlsplit
 import aio_pika
 import aiohttp
 import orjson
+from aiohttp import web
+from pydantic import SecretStr
 
+from shared.contracts.booking import SNAPSHOT_MEDIA_TYPE, SNAPSHOT_PATH
+from shared.http.service_token import service_handler
 from testsupport.fixtures import free_port
 from testsupport.infra import (LOCAL_AMQP, LOCAL_PG, create_test_database, create_test_vhost,
                                   delete_test_vhost, drop_test_database)
@@ -64,10 +73,47 @@ def load() -> str:
         return "unknown"
 
 
+class FakeBooking:
+    """Booking's internal route, as the allocator calls it: the stored documents by cutoff id."""
+
+    def __init__(self) -> None:
+        self.token = secrets.token_urlsafe(24)
+        self.documents: dict[str, bytes] = {}
+        self.port = free_port()
+        self.runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        async def snapshot(request: web.Request) -> web.Response:
+            body = self.documents.get(request.match_info["cutoff_id"])
+            if body is None:
+                return web.Response(status=404)
+            return web.Response(body=body, content_type=SNAPSHOT_MEDIA_TYPE)
+        app = web.Application()
+        app.add_routes([web.get(SNAPSHOT_PATH, service_handler(snapshot, SecretStr(self.token)))])
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    def store(self, data: dict) -> dict:
+        """The document booking would store for the day ``data`` (a header line, a booking per
+        line), now served; returns allocation.requested's ``data`` naming it."""
+        header = {k: v for k, v in data.items() if k != "bookings"} | {"booking_count": len(data["bookings"])}
+        body = b"".join(orjson.dumps(item) + b"\n" for item in [header, *data["bookings"]])
+        self.documents[data["cutoff_id"]] = body
+        return {"center": data["center"], "date": data["date"], "cutoff_id": data["cutoff_id"],
+                "closed_at": data["closed_at"], "booking_count": len(data["bookings"]),
+                "snapshot_path": SNAPSHOT_PATH.format(cutoff_id=data["cutoff_id"]),
+                "snapshot_sha256": hashlib.sha256(body).hexdigest(), "snapshot_bytes": len(body)}
+
+
 def request_body(data: dict) -> tuple[uuid.UUID, bytes]:
     event_id = uuid.uuid4()
     return event_id, orjson.dumps({
-        "id": str(event_id), "type": "allocation.requested", "version": 1,
+        "id": str(event_id), "type": "allocation.requested", "version": 2,
         "occurred_at": datetime.now(timezone.utc).isoformat(), "producer": "booking",
         "correlation_id": f"bench-{event_id.hex[:12]}", "causation_id": None, "data": data})
 
@@ -84,6 +130,16 @@ def log_lines(path: Path, event_id: uuid.UUID) -> dict[str, dict]:
             continue
         if entry.get("event_id") == str(event_id):
             found[entry.get("event")] = entry
+    return found
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """The process's resident set now (VmRSS) and its peak since it started (VmHWM), in MB."""
+    found = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(value.split()[0]) * 1024 / 1e6
     return found
 
 
@@ -174,14 +230,16 @@ async def poll_health(url: str, stop: asyncio.Event, samples: list[float]) -> No
                 pass
 
 
-async def one_run(i: int, args, svc: Allocator, channel, exchange, probe, deadline: float) -> dict:
+async def one_run(i: int, args, svc: Allocator, booking: FakeBooking, channel, exchange, probe,
+                  deadline: float) -> dict:
     loop = asyncio.get_running_loop()
     day = FIRST_DATE + timedelta(days=i)
     data = make_day(args.bookings)
     data.update(date=day.isoformat(), cutoff_id=f"bench-cutoff-{i + 1}",
                 closed_at=datetime.now(timezone.utc).isoformat())
     lines = sum(len(b["enterprises"]) for b in data["bookings"])
-    event_id, body = request_body(data)
+    requested = booking.store(data)
+    event_id, body = request_body(requested)
     del data
 
     health: list[float] = []
@@ -217,12 +275,13 @@ async def one_run(i: int, args, svc: Allocator, channel, exchange, probe, deadli
         await poller
 
     await asyncio.sleep(0.3)  # let the service's log line reach the file
+    memory = memory_mb(svc.proc.pid) if svc.proc is not None else {}
     logs = log_lines(svc.log_path, event_id)
     received, recorded = logs.get("allocation_request_received"), logs.get("allocation_recorded") or {}
     data_out = completed["data"]
     return {
         "run": i + 1, "date": day.isoformat(), "bookings": args.bookings, "lines": lines,
-        "request_bytes": len(body), "completed_bytes": size,
+        "request_bytes": len(body), "snapshot_bytes": requested["snapshot_bytes"], "completed_bytes": size,
         "assignments": len(data_out["assignments"]), "overflow": data_out["overflow_count"],
         "changed": data_out["changed"],
         "seconds": t1 - t0, "publish_confirm": t_confirmed - t0,
@@ -231,6 +290,7 @@ async def one_run(i: int, args, svc: Allocator, channel, exchange, probe, deadli
         "handler_to_probe": (published_wall + (t1 - t0) - stamp(received)) if received else None,
         "health_max": max(health) if health else None, "health_n": len(health),
         "health_median": statistics.median(health) if health else None,
+        "rss_after_mb": memory.get("VmRSS"), "peak_rss_mb": memory.get("VmHWM"),
     }
 
 
@@ -251,11 +311,15 @@ async def bench(args) -> tuple[list[dict], dict]:
     env.update(DATABASE_URL=database_url, AMQP_URL=amqp_url, APP_ENV="dev", LOG_LEVEL="INFO", EVENTS_VERIFY_PUBLISHER="false",
                EVENTS_EXCHANGE=exchange_name, ALLOCATOR_HOST="127.0.0.1", ALLOCATOR_PORT=str(port),
                PYTHONUNBUFFERED="1")
+    booking = FakeBooking()
+    await booking.start()
+    env.update(ALLOCATOR_BOOKING_URL=f"http://127.0.0.1:{booking.port}", INTERNAL_API_TOKEN=booking.token)
     svc = Allocator(env, port, workdir / "allocator.log")
     results: list[dict] = []
     try:
         svc.start()
         await wait_ready(svc, amqp_url, min(deadline, loop.time() + 90))
+        info["idle_rss_mb"] = memory_mb(svc.proc.pid).get("VmRSS")
         connection = await aio_pika.connect(amqp_url)
         try:
             channel = await connection.channel(publisher_confirms=True)
@@ -263,13 +327,14 @@ async def bench(args) -> tuple[list[dict], dict]:
             probe = await channel.declare_queue(f"bench.probe.{uuid.uuid4().hex[:8]}", exclusive=True)
             await probe.bind(exchange, routing_key="allocation.completed")
             for i in range(args.runs):
-                result = await one_run(i, args, svc, channel, exchange, probe, deadline)
+                result = await one_run(i, args, svc, booking, channel, exchange, probe, deadline)
                 results.append(result)
                 print(f"run {i + 1}: {result['seconds']:.2f} s publish -> completed", flush=True)
         finally:
             await connection.close()
     finally:
         svc.stop()
+        await booking.stop()
         info["exit_code"] = svc.proc.returncode if svc.proc else None
         info["load_after"] = load()
         await drop_test_database(database_url)
@@ -290,7 +355,9 @@ def report(results: list[dict], info: dict, args) -> str:
         "Generated by `benchmarks/allocation_end_to_end.py` (overwritten each run). The allocator",
         "runs as its own process (`python -m allocator`, default settings: 4 desks, 30-minute",
         "segments) on a database and a RabbitMQ vhost created for the benchmark and dropped after;",
-        "the benchmark publishes one `allocation.requested` per run and times it until the",
+        "the benchmark stores each run's snapshot document in a fake of booking's internal route",
+        "(served from the benchmark's process, with the services' token), publishes the",
+        "`allocation.requested` naming it (a claim check) and times it until the",
         "`allocation.completed` it caused arrives on a probe queue bound to the events exchange.",
         "Run from the repository root:",
         "`.venv/bin/python benchmarks/allocation_end_to_end.py [--bookings N] [--runs R] [--timeout S]`.",
@@ -310,40 +377,46 @@ def report(results: list[dict], info: dict, args) -> str:
         f"- {args.runs} runs, each one request of {first['bookings']:,} bookings / {first['lines']:,} enterprise",
         f"  lines (1-10 per booking; the seeded day of `allocation_inprocess.py`, seed {SEED}), each",
         "  run on its own service date (a new snapshot: a full schedule is stored each time).",
-        f"- Request message {first['request_bytes'] / 1e6:.1f} MB; `allocation.completed` "
+        f"- Request message {first['request_bytes']:,} bytes, naming a snapshot document of"
+        f" {first['snapshot_bytes'] / 1e6:.1f} MB; `allocation.completed` "
         f"{first['completed_bytes'] / 1e6:.1f} MB with all {first['assignments']:,} assignments.",
         f"- 4 desks cannot take 20,000 bookings: {first['overflow']:,} overflow (still placed; same",
         "  cost per booking as a day that fits, see the in-process report).",
         "",
         "## Results",
         "| run | date | **publish -> completed** | publish confirmed | to handler | compute (thread) |"
-        " store (DB) | handler start -> completed received | /healthz slowest (median, n) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        " store (DB) | handler start -> completed received | /healthz slowest (median, n) |"
+        " RSS after | peak RSS so far |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         out.append(
             f"| {r['run']} | {r['date']} | **{fmt(r['seconds'])}** | {fmt(r['publish_confirm'])}"
             f" | {fmt(r['to_handler'])} | {fmt(r['compute'])}"
             f" | {fmt(r['store'])} | {fmt(r['handler_to_probe'])} | {fmt(r['health_max'])}"
-            f" ({fmt(r['health_median'], ' s', 3)}, {r['health_n']}) |")
+            f" ({fmt(r['health_median'], ' s', 3)}, {r['health_n']})"
+            f" | {fmt(r['rss_after_mb'], ' MB', 0)} | **{fmt(r['peak_rss_mb'], ' MB', 0)}** |")
     out += [
         "",
         f"- publish -> completed: **min {min(totals):.2f} s, median {statistics.median(totals):.2f} s**"
         f" over {len(totals)} runs.",
+        f"- Allocator memory: {fmt(info.get('idle_rss_mb'), ' MB', 0)} resident once ready, peak"
+        f" **{fmt(max(r['peak_rss_mb'] or 0 for r in results), ' MB', 0)}** (VmHWM of the process).",
         f"- Every run: changed = {all(r['changed'] for r in results)}, "
         f"{first['assignments']:,} assignments in the event.",
         "- Phases, from the allocator's log timestamps: *publish confirmed* = the broker's",
         "  confirm of the request; *to handler* = that, the delivery, and the shared consumer",
-        "  reading the envelope (pydantic validation of the whole day's `data`, on the event loop)",
-        "  before the handler starts; *compute* = `DaySnapshot.from_dict`, `allocate`,",
+        "  reading the (small) envelope before the handler starts; *compute* = `allocate`,",
         "  fingerprints and the rows, in a worker thread; *store* = the advisory lock, the",
         "  fingerprint look-ups and the COPY of the assignments (straight into the table for a",
-        "  day's first schedule); the rest of *handler start -> completed received* is the outbox",
-        "  insert, the commit, the relay's publish and the probe's receipt.",
+        "  day's first schedule); the rest of *handler start -> completed received* is the fetch",
+        "  of the snapshot document from booking, reading it into the snapshot (worker thread),",
+        "  the outbox insert, the commit, the relay's publish and the probe's receipt.",
         "- /healthz polled every 50 ms during each run: its slowest answer is how long the event",
-        "  loop was held at once. The worker thread keeps it answering while scheduling; the long",
-        "  stall is the shared consumer's on-loop validation of the envelope (see the allocator",
-        "  README: a shared change would move it off the loop).",
+        "  loop was held at once (the fetch's chunks and the commit run on it; the reading and",
+        "  scheduling in a worker thread).",
+        "- Memory: *RSS after* is the process's resident set once the run's event arrived (VmRSS);",
+        "  *peak RSS so far* its high-water mark since it started (VmHWM).",
         f"- The allocator exited with status {info['exit_code']} on SIGTERM.",
         "",
     ]

@@ -620,8 +620,9 @@ def allocation_section(res: dict, meta: dict) -> list[str]:
     if ae and ae.get("runs"):
         secs = sorted(r["seconds"] for r in ae["runs"])
         out += [f"Through the broker (`allocation_end_to_end.py`: one `allocation.requested` of {ae['bookings']:,}"
-                " bookings published to the real allocator process, until `allocation.completed` arrives; no"
-                " booking service involved): " + ", ".join(f"{s:.2f} s" for s in secs)
+                " bookings published to the real allocator process, which fetches the day from a fake of"
+                " booking's internal route, until `allocation.completed` arrives): "
+                + ", ".join(f"{s:.2f} s" for s in secs)
                 + f" over {len(secs)} runs (median {secs[len(secs) // 2]:.2f} s). Full report:"
                 " [results/allocation_end_to_end.md](results/allocation_end_to_end.md).", ""]
     else:

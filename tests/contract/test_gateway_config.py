@@ -254,6 +254,11 @@ NOT_ROUTED = [
     ("GET", "/metrics"),
     ("PUT", "/api/v1/bookings/../../../_test/clock"),
     ("GET", "/api/v1/desk/../../../metrics"),
+    # booking's internal route for the allocator (issue 19): the services' addresses only
+    ("GET", "/internal/cutoff-snapshots/0b6f1c52-3d4e-4f80-9a1b-2c3d4e5f6a7b"),
+    ("GET", "/internal"),
+    ("GET", "/api/v1/bookings/../../internal/cutoff-snapshots/x"),
+    ("GET", "/api/v1/booking/internal/cutoff-snapshots/x"),
 ]
 
 
@@ -267,6 +272,7 @@ async def test_unrouted_paths_are_404_problems(gateway, http, upstreams, method,
 
 
 @pytest.mark.parametrize("path", [
+    "/api/v1/bookings/%2e%2e/%2e%2e/internal/cutoff-snapshots/x",
     "/api/v1/bookings/%2e%2e/%2e%2e/%2e%2e/_test/clock",
     "/api/v1/desk/..%2F..%2F..%2F_test/clock",
     "/api/v1/admin/%5C..%5C_test",

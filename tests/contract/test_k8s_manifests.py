@@ -284,10 +284,10 @@ def test_secret_is_a_template_of_placeholders():
     assert "data" not in secret, "base64 data in a template: use stringData placeholders"
     values = secret["stringData"]
     amqp = {f"{s.upper()}_AMQP_URL" for s in SETTINGS}   # a broker user per service
-    assert set(values) == {*(SECRET_ENV - {"AMQP_URL"}), *amqp, "SMS_HTTP_URL"}
+    assert set(values) == {*(SECRET_ENV - {"AMQP_URL"}), *amqp, "SMS_HTTP_URL", "INTERNAL_API_TOKEN"}
     for key, value in values.items():
         assert "CHANGE_ME" in value, f"{key} does not look like a placeholder"
-        assert "example" in value, f"{key} points at a real host"
+        assert "example" in value or key == "INTERNAL_API_TOKEN", f"{key} points at a real host"
     # Every reference to a secret, anywhere, is to this one and to a key it has.
     refs = [(path, doc, ref) for path, doc in OBJECTS for ref in walk(doc, "secretKeyRef")]
     refs += [(path, doc, ref) for path, doc in OBJECTS for refs_ in walk(doc, "secretTargetRef") for ref in refs_]
@@ -355,6 +355,10 @@ def test_deployment_environment_loads_into_settings(name, monkeypatch):
     assert settings.database_url == secret_template()["stringData"][DATABASE_ENV[name]]
     assert settings.amqp_url == secret_template()["stringData"][f"{name.upper()}_AMQP_URL"]
     assert urlsplit(settings.amqp_url).username == name
+    if name in ("booking", "allocator"):   # booking's internal route and its caller share the token
+        assert settings.internal_api_token.get_secret_value() == secret_template()["stringData"]["INTERNAL_API_TOKEN"]
+    if name == "allocator":
+        assert settings.booking_url == f"http://booking:{settings_env.default_port('booking')}"
     if name == "notifier":
         assert settings.sms_provider == "http"
         assert settings.sms_http_url == secret_template()["stringData"]["SMS_HTTP_URL"]

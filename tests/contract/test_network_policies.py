@@ -110,6 +110,8 @@ def test_a_service_accepts_only_the_gateway_and_prometheus_and_for_identity_the_
     want = {("deployment/gateway", port), (PROMETHEUS, port)}
     if service == "identity":
         want |= {(f"deployment/{s}", 8001) for s in ("booking", "allocator", "notifier")}
+    if service == "booking":   # the allocator fetching a cutoff's snapshot (internal route, issue 19)
+        want.add(("deployment/allocator", 8002))
     assert got == want
     # the port the policy opens is the one the container listens on
     deployment = next(o for o in docs(K8S / f"{service}.yaml") if o["kind"] == "Deployment")
@@ -124,6 +126,8 @@ def test_a_service_reaches_only_its_database_broker_dns_identity_and_for_the_not
         want.add(("deployment/identity", 8001))
     if service == "notifier":
         want.add(SMS)
+    if service == "allocator":   # booking's internal route, for each cutoff's snapshot
+        want.add(("deployment/booking", 8002))
     assert allowed("egress", pods[f"deployment/{service}"], pods) == want
 
 

@@ -33,8 +33,9 @@ DOCUMENT = ROOT / "deploy" / "gateway" / "static" / "openapi.json"
 REGENERATE = ".venv/bin/python scripts/openapi.py"
 
 SERVICES = ("identity", "booking", "allocator", "notifier")
-# Service paths that are no public API: never documented (nor routed by the gateway).
-PRIVATE = re.compile(r"^/(healthz|readyz|metrics|openapi\.json|_test)(/|$)")
+# Service paths that are no public API: never documented (nor routed by the gateway);
+# /internal/ is service-to-service (booking's cutoff snapshots for the allocator).
+PRIVATE = re.compile(r"^/(healthz|readyz|metrics|openapi\.json|_test|internal)(/|$)")
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 # Codes (and headers) api.md states in prose rather than in a table row; checked like the
@@ -399,6 +400,7 @@ def test_allocator_schedule_answer_fits_its_schema():
     from allocator.adapters.repository import ASSIGNMENT_COLUMNS
     from allocator.api.models import ScheduleQuery
     from allocator.api.routes import schedule_document
+    from allocator.domain import DaySnapshot
     from allocator.service.allocation import compute
     from allocator.settings import AllocatorSettings
 
@@ -407,11 +409,10 @@ def test_allocator_schedule_answer_fits_its_schema():
     bookings = [{"id": f"b{i}", "period": "AM" if i % 3 else "PM", "created_at": (opened + timedelta(seconds=i)).isoformat(),
                  "enterprises": [{"org_code": f"MA{i:06d}X", "businesses": [{"type": "RENEW_UNLOCK", "count": 2}]}]}
                 for i in range(7)]
-    computed = compute({"center": "qingdao", "date": "2026-12-01", "cutoff_id": "c-1",
-                        "closed_at": opened.isoformat(), "bookings": bookings,
-                        "periods": [{"code": "AM", "start": "09:00", "end": "11:30"},
-                                    {"code": "PM", "start": "13:30", "end": "17:00"}]},
-                       AllocatorSettings().policies())
+    day = DaySnapshot.from_dict({"center": "qingdao", "date": "2026-12-01", "bookings": bookings,
+                                 "periods": [{"code": "AM", "start": "09:00", "end": "11:30"},
+                                             {"code": "PM", "start": "13:30", "end": "17:00"}]})
+    computed = compute(day, AllocatorSettings().policies(), cutoff_id="c-1", closed_at=opened)
     now = datetime(2026, 11, 30, 7, 0, 1, 123456, tzinfo=timezone.utc)
     header = {"stats": computed.stats, "applied_at": now, "run_id": uuid.uuid4(), "cutoff_id": "c-1",
               "closed_at": opened, "created_at": now, "snapshot_fingerprint": computed.snapshot_fingerprint,

@@ -7,6 +7,8 @@ that is added, or whose access changes, fails this test until someone decides it
 here too. Rules, in order:
 - the public API routes listed in PUBLIC and the service-port routes in INFRASTRUCTURE
   (probes, Prometheus, the per-service document, the test clock) are public;
+- the service-to-service routes in INTERNAL (never routed by the gateway) need the
+  services' token (role ``service``, shared.http.service_token);
 - /api/v1/admin/* needs admin; the desk, the allocation schedule and the SMS log need
   staff or admin;
 - every other /api/v1 route needs a signed-in user (any role)."""
@@ -35,6 +37,7 @@ PUBLIC = {
 }
 INFRASTRUCTURE = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.json"),
                   ("GET", "/_test/clock"), ("PUT", "/_test/clock")}
+INTERNAL = {("GET", "/internal/cutoff-snapshots/{cutoff_id}")}   # booking, for the allocator (issue 19)
 STAFF_OR_ADMIN_PREFIXES = ("/api/v1/desk/", "/api/v1/allocations/", "/api/v1/notifications",
                            "/api/v1/display-tokens")
 
@@ -42,6 +45,8 @@ STAFF_OR_ADMIN_PREFIXES = ("/api/v1/desk/", "/api/v1/allocations/", "/api/v1/not
 def expected(method: str, path: str) -> Access:
     if (method, path) in PUBLIC | INFRASTRUCTURE:
         return Access(public=True)
+    if (method, path) in INTERNAL:
+        return Access(public=False, roles=("service",))
     assert path.startswith("/api/v1/"), f"{method} {path}: a route outside /api/v1 the contract does not know"
     if path.startswith("/api/v1/admin/"):
         return Access(public=False, roles=("admin",))

@@ -4,7 +4,7 @@ test_journeys.py plus the error paths that log the most, is stopped, and then ev
 that every process wrote (services, gateway access and error lines, migrations, the
 operator command) is searched for what the journeys sent and received: full phone numbers,
 6-digit verification codes, access and refresh tokens, card nonces and signatures,
-passwords, the signing key and the server's secrets. Zero hits. Every JSON line also
+passwords, the signing key, the server's secrets and the services' internal token. Zero hits. Every JSON line also
 follows the one schema (timestamp in UTC, level, service, event).
 
 It drives the journeys itself, so it does not depend on test order."""
@@ -155,6 +155,7 @@ async def logs_of_a_whole_day(infra_urls, tmp_path, sms_provider, mint):
             finally:
                 await gw.set_clock(None)
             gw.people += errors.people
+        internal_token = system.env_used["INTERNAL_API_TOKEN"]   # booking's internal route (the cutoffs)
         conn = await asyncpg.connect(system.database_url)
         try:
             server_secrets = [r["value"] for r in await conn.fetch("SELECT value FROM identity.server_secrets")]
@@ -169,6 +170,7 @@ async def logs_of_a_whole_day(infra_urls, tmp_path, sms_provider, mint):
             secrets["code"].update(re.findall(r"(?<!\d)\d{6}(?!\d)", m.text))
     secrets["signing key"] = _key_material(Path(mint.key_file).read_text())
     secrets["server secret"] = set(server_secrets)
+    secrets["internal token"] = {internal_token}
     return sorted(tmp_path.rglob("*.log")), secrets
 
 
@@ -176,7 +178,7 @@ async def test_no_process_writes_a_secret_and_every_line_has_the_schema(logs_of_
     files, secrets = logs_of_a_whole_day
     # The scan means something only if the day produced what it looks for.
     for kind in ("phone", "code", "password", "access_token", "refresh_token", "nonce", "signature",
-                 "signing key", "server secret"):
+                 "signing key", "server secret", "internal token"):
         assert secrets[kind], f"the journeys produced no {kind}: the scan would be empty"
     names = {f.name for f in files}
     for process in ("identity.log", "booking.log", "allocator.log", "notifier.log", "gateway.log",

@@ -47,9 +47,17 @@ def test_the_readme_configuration_defaults_are_every_services_defaults(service):
                               if default(c, "db_pool_max") != default(ServiceSettings, "db_pool_max")}
     assert float(pools.group(3)) == default(cls, "db_acquire_timeout")
     assert readme_row("PUBLISH_TIMEOUT") == f"{default(cls, 'publish_timeout'):g} s"
+    # "5, `[...]` (allocator: 30, `[...]`)": the common defaults, the services that differ in parentheses
+    retries = re.fullmatch(r"(\d+, `\[[\d,]+\]`)(?: \((.*)\))?", readme_row("CONSUMER_MAX_ATTEMPTS",
+                                                                          "CONSUMER_RETRY_DELAYS_MS"))
+    assert retries, "the retries row reads '<n>, `[<ms>,...]` (<service>: <n>, `[<ms>,...]`)'"
+    differing = dict(pair.split(": ") for pair in retries.group(2).split("; ")) if retries.group(2) else {}
     delays = ",".join(map(str, default(cls, "consumer_retry_delays_ms")))
-    assert readme_row("CONSUMER_MAX_ATTEMPTS", "CONSUMER_RETRY_DELAYS_MS") == \
-        f"{default(cls, 'consumer_max_attempts')}, `[{delays}]`"
+    assert differing.get(service, retries.group(1)) == f"{default(cls, 'consumer_max_attempts')}, `[{delays}]`"
+    assert set(differing) == {s for s, c in SETTINGS.items()
+                              if (default(c, "consumer_max_attempts"), default(c, "consumer_retry_delays_ms"))
+                              != (default(ServiceSettings, "consumer_max_attempts"),
+                                  default(ServiceSettings, "consumer_retry_delays_ms"))}
     assert readme_row("OUTBOX_POLL_INTERVAL") == f"{default(cls, 'outbox_poll_interval'):g} s"
     assert readme_row("MIGRATE_ON_START") == str(default(cls, "migrate_on_start")).lower()
 

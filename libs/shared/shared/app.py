@@ -99,9 +99,7 @@ class ServiceContext:
         return None
 
 
-def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None,
-                    extra_contexts: Sequence[Callable[[web.Application], AsyncIterator[None]]] = ()
-                    ) -> web.Application:
+def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) -> web.Application:
     s = runtime.settings
     tracing_first = server_middlewares(s.service_name)   # before web.Application: see shared.tracing
     app = web.Application(middlewares=[*tracing_first, request_context, metrics_middleware(runtime.metrics),
@@ -116,8 +114,6 @@ def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None,
             runtime.clock.set(s.test_clock_start)
     app.cleanup_ctx.append(_database(runtime))
     app.cleanup_ctx.append(_broker(runtime))
-    for ctx in extra_contexts:
-        app.cleanup_ctx.append(ctx)
     app.on_shutdown.append(_stop_background(runtime))
     app.on_startup.insert(0, refuse_undeclared_routes)   # first: before the pool and the broker open
     return app

@@ -26,10 +26,11 @@ class MessageTooLarge(ValueError):
     channel for it): refused before it leaves the process."""
 
 
-# The cap on one message: the 20,000-booking allocation.requested measured 11.5 MB
-# (benchmarks/results/allocation_end_to_end.md); 64 MiB leaves room for longer names and
-# 10 enterprises a booking. The broker's max_message_size is set to the same number.
-DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# The cap on one message: RabbitMQ 4.x's own default. The largest event is a 20,000-booking
+# day's allocation.completed, 2.4 MB (benchmarks/results/allocation_end_to_end.md); the day
+# itself no longer travels in an event (allocation.requested is a claim check). The
+# broker's max_message_size is set to the same number.
+DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
 class Topology:

@@ -28,8 +28,9 @@ from .publisher_check import FIRST_PUBLISHER_HEADER, PublisherCheck
 
 log = get_logger(__name__)
 ATTEMPT_HEADER = "x-attempt"
-# Above this size a body is read in a thread: a closed day of 20,000 bookings is
-# seconds of pydantic work that would otherwise stall health checks and other consumers.
+# Above this size a body is read in a thread: a day's allocation.completed (20,000
+# assignments, 2.4 MB) is a second of pydantic work that would otherwise stall health
+# checks and other consumers.
 LARGE_BODY = 256 * 1024
 
 
@@ -43,15 +44,12 @@ class Delivery:
     the producer name for the events it writes, and callbacks to run after the commit."""
     conn: asyncpg.Connection
     envelope: Envelope
-    data: Any                      # the contract's model, or what the queue's reader made
+    data: Any                      # the contract's model
     producer: str
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 Handler = Callable[[Delivery], Awaitable[None]]
-# A body -> (envelope, data). Raises ValidationError, UnknownEvent or ValueError for what it
-# cannot read (dead-lettered at once, never retried).
-Reader = Callable[[bytes], tuple[Envelope, Any]]
 
 
 @dataclass(frozen=True)
@@ -64,12 +62,6 @@ class QueueSpec:
     prefetch: int = 32
     # Deliveries without an ack (a crash mid-handler) before the broker dead-letters by itself.
     delivery_limit: int = 20
-    # How bodies are read: ``parse_envelope`` (the registered contract models) when None; a
-    # queue of huge bodies can read them its own leaner way.
-    reader: Reader | None = None
-    # Called once a body above LARGE_BODY has been dealt with, whatever the outcome (e.g. to
-    # give the heap's garbage back to the OS).
-    after_large_body: Callable[[], None] | None = None
     # How long ``<queue>.dead`` keeps a message (x-message-ttl), None: until someone acts.
     # Changing it on an existing broker needs the dead queue deleted first (docs/security.md).
     dead_message_ttl_ms: int | None = None
@@ -156,17 +148,13 @@ class Consumer:
         finally:
             if task:
                 self._in_flight.discard(task)
-            # Here, not in _process: its envelope and data are garbage by now.
-            if self.spec.after_large_body is not None and len(message.body) > LARGE_BODY:
-                self.spec.after_large_body()
 
     async def _process(self, message: AbstractIncomingMessage) -> None:
-        read = self.spec.reader or parse_envelope
         try:
             if len(message.body) > LARGE_BODY:
-                envelope, data = await asyncio.to_thread(read, message.body)
+                envelope, data = await asyncio.to_thread(parse_envelope, message.body)
             else:
-                envelope, data = read(message.body)
+                envelope, data = parse_envelope(message.body)
         except (ValidationError, UnknownEvent, ValueError) as exc:
             await self._dead_letter(message, f"unreadable: {type(exc).__name__}")
             self._count("rejected")

@@ -65,13 +65,12 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "booking_id": _BOOKING_ID, "agent_id": _AGENT_ID, "center": "qingdao", "date": "2026-12-09",
         "desk": 2, "queue_number": "A007", "contact_phone": "13800138000", "ahead": 3,
         "at": "2026-12-09T09:41:07+08:00"},
-    (booking.ALLOCATION_REQUESTED, 1): {
+    (booking.ALLOCATION_REQUESTED, 2): {
         "center": "qingdao", "date": "2026-12-09", "cutoff_id": _CUTOFF_ID,
-        "closed_at": "2026-12-08T15:00:00+08:00",
-        "periods": [{"code": "AM", "start": "09:00", "end": "11:30", "queue_prefix": "A"},
-                    {"code": "PM", "start": "13:30", "end": "17:00", "queue_prefix": "B"}],
-        "bookings": [{"id": _BOOKING_ID, "period": "AM", "created_at": "2026-12-07T10:15:30+08:00",
-                      "enterprises": _LINES}]},
+        "closed_at": "2026-12-08T15:00:00+08:00", "booking_count": 1,
+        "snapshot_path": f"/internal/cutoff-snapshots/{_CUTOFF_ID}",
+        "snapshot_sha256": "3b5d7f9a1c3e5a7b9d1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b",
+        "snapshot_bytes": 412},
     (allocator.ALLOCATION_COMPLETED, 1): {
         "center": "qingdao", "date": "2026-12-09", "cutoff_id": _CUTOFF_ID, "run_id": _RUN_ID,
         "snapshot_fingerprint": "9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a1c3e5b7d9f1a3c5e7b9d2f",

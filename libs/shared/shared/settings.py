@@ -45,7 +45,7 @@ class ServiceSettings(BaseSettings):
     events_verify_publisher: bool = shared("EVENTS_VERIFY_PUBLISHER", True)
     broker_user_prefix: str = shared("BROKER_USER_PREFIX", "")
     events_forwarders: list[str] = shared("EVENTS_FORWARDERS", [])
-    max_message_bytes: int = shared("EVENTS_MAX_MESSAGE_BYTES", 64 * 1024 * 1024)
+    max_message_bytes: int = shared("EVENTS_MAX_MESSAGE_BYTES", 16 * 1024 * 1024)
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -76,6 +77,9 @@ class System:
         for name, port in ports.items():
             env[f"{name.upper()}_PORT"] = str(port)
         env["JWKS_URL"] = f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json"
+        # The allocator fetches each requested day from booking's internal route (issue 19).
+        env["ALLOCATOR_BOOKING_URL"] = f"http://127.0.0.1:{ports['booking']}"
+        env["INTERNAL_API_TOKEN"] = secrets.token_urlsafe(24)
         # Every test client connects from 127.0.0.1, so the gateway's per-address limits would
         # count the whole session as one client (the e2e journeys alone ask more than 10 SMS
         # codes a minute: refused by the gateway at its default, on main before issue 16 too).

@@ -4,9 +4,7 @@ import sys
 from shared.runner import main
 
 from .app import MIGRATIONS, create_app
-from .memory import tune_malloc
 from .settings import AllocatorSettings
 
 if __name__ == "__main__":
-    tune_malloc()
     sys.exit(main(AllocatorSettings, create_app, MIGRATIONS))

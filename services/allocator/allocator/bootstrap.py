@@ -1,21 +1,21 @@
 """The composition root: the one place that builds the allocator's context (runtime, pool,
-bus, clock, metrics, settings, the centers' policies) and wires the consumer of
+bus, clock, metrics, settings, the centers' policies, the client of booking's snapshots) and wires the consumer of
 ``allocation.requested`` and the schedule API. No background loop besides the shared
 relay. ``app.create_app`` only makes the aiohttp application and calls these two."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
 
 from shared.app import Runtime
 
+from .adapters.booking_snapshots import BookingSnapshots
 from .api.openapi import openapi_routes
 from .api.routes import routes
 from .consumers import requests
-from .memory import give_back_memory
 from .service.context import AllocatorContext
-from .service.request_reader import read_request
 from .settings import AllocatorSettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -23,12 +23,12 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 def bootstrap(settings: AllocatorSettings) -> AllocatorContext:
     """The context, with the consumer declared (before the base app starts the broker)."""
-    # Policies built once; the settings checked them.
-    ctx = AllocatorContext(Runtime(settings, MIGRATIONS), policies=settings.policies())
-    # The 11.5 MB request of a busy day: read straight into the snapshot, then the heap's
-    # garbage goes back to the OS (consumers.requests).
-    ctx.runtime.queue(requests.QUEUE, requests.BINDINGS, requests.handler(ctx),
-                      reader=read_request, after_large_body=give_back_memory)
+    # Policies built once; the settings checked them. The requested days are fetched from
+    # booking's internal route (a claim check: the event only names the day).
+    ctx = AllocatorContext(Runtime(settings, MIGRATIONS), policies=settings.policies(),
+                           snapshots=BookingSnapshots(settings.booking_url, settings.internal_api_token,
+                                                      settings.snapshot_timeout))
+    ctx.runtime.queue(requests.QUEUE, requests.BINDINGS, requests.handler(ctx))
     return ctx
 
 
@@ -36,3 +36,8 @@ def wire(app: web.Application, ctx: AllocatorContext) -> None:
     """The routes on the base app (whose contexts open the pool and bus)."""
     app.add_routes(routes())
     app.add_routes(openapi_routes())
+
+    async def booking_client(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        await ctx.snapshots.close()
+    app.cleanup_ctx.append(booking_client)

@@ -11,6 +11,15 @@ The allocation policy (domain ``AllocationPolicy``) comes from settings:
 | ``ALLOCATOR_TYPE_WEIGHTS`` | ``{}`` | JSON, per business type: minutes, or ``{"first": m, "each_more": m}``; types left out keep the domain's defaults |
 | ``ALLOCATOR_CENTERS`` | ``[]`` | JSON list of per-center overrides, e.g. ``[{"id": "qingdao", "desks": 6, "type_weights": {"NEW_CARD": 20}}]``; a field left out takes the value above (``type_weights`` merge type by type) |
 
+Where the requested day comes from (``allocation.requested`` names it; booking serves it):
+
+| variable | default | what |
+|---|---|---|
+| ``ALLOCATOR_BOOKING_URL`` | ``http://127.0.0.1:8002`` | booking's own address (not the gateway's: it does not route ``/internal/``) |
+| ``INTERNAL_API_TOKEN`` | none (required with ``APP_ENV=prod``) | the services' token for internal routes (a Secret; never logged) |
+| ``ALLOCATOR_SNAPSHOT_TIMEOUT`` | 30 | seconds for one fetch of a snapshot |
+| ``ALLOCATOR_CONSUMER_MAX_ATTEMPTS``, ``ALLOCATOR_CONSUMER_RETRY_DELAYS_MS`` | 30, ``[1000, 5000, 30000, 60000]`` | a request booking cannot serve is tried again for ~25 minutes |
+
 A center without an entry uses the default policy. Every policy is built (and checked) once,
 when the settings are read: a bad value stops the process at start, not at the cutoff.
 """
@@ -20,10 +29,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, database_url_field, shared  # noqa: F401
+from shared.settings import ServiceSettings, database_url_field, shared
 
 from .domain import AllocationPolicy, InvalidPolicy
 from .domain.policy import (DEFAULT_DESKS, DEFAULT_ENTERPRISE_MINUTES, DEFAULT_MIN_BOOKING_MINUTES,
@@ -59,10 +68,13 @@ class AllocatorSettings(ServiceSettings):
     database_url: str = database_url_field("allocator")
     port: int = 8003
     db_schema: str = "allocator"
-    # A request can carry a whole day (20,000 bookings, ~15 MB of JSON, ~128 MB of peak RSS while
-    # read and scheduled): two in hand at once stay inside the pod's 384Mi, and a day waiting
-    # for its lock (another replica writing it) does not hold up the other day.
-    consumer_prefetch: int = 2
+    booking_url: str = "http://127.0.0.1:8002"
+    internal_api_token: SecretStr | None = shared("INTERNAL_API_TOKEN", None)
+    snapshot_timeout: float = Field(30.0, gt=0)
+    # Booking unreachable (a restart, an outage): a request's delivery is tried again for
+    # ~25 minutes (1 s, 5 s, 30 s, then every minute) before it waits in .dead for a replay.
+    consumer_max_attempts: int = Field(30, ge=1)
+    consumer_retry_delays_ms: list[int] = [1000, 5000, 30000, 60000]
 
     desks: int = DEFAULT_DESKS
     segment_minutes: int = DEFAULT_SEGMENT_MINUTES
@@ -76,6 +88,8 @@ class AllocatorSettings(ServiceSettings):
         ids = [c.id for c in self.centers]
         if len(set(ids)) != len(ids):
             raise ValueError("ALLOCATOR_CENTERS: each center id at most once")
+        if self.app_env == "prod" and self.internal_api_token is None:
+            raise ValueError("INTERNAL_API_TOKEN is required with APP_ENV=prod (snapshots are fetched from booking)")
         try:
             self.policies()
         except InvalidPolicy as exc:

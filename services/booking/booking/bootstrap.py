@@ -14,6 +14,7 @@ from shared.app import Runtime
 from . import streams
 from .api import routes
 from .api.context import CONTEXT_KEY
+from .api.internal import internal_routes
 from .api.openapi import openapi_routes
 from .consumers import allocation_events, identity_events, notification_events
 from .scheduling import lifecycle
@@ -41,5 +42,6 @@ def wire(app: web.Application, ctx: BookingContext) -> None:
     app[CONTEXT_KEY] = ctx
     app.add_routes(routes())
     app.add_routes(openapi_routes())
+    app.add_routes(internal_routes(ctx.settings.internal_api_token))   # service-to-service only
     lifecycle.install(app, ctx)   # the cutoff scheduler, stopped first at shutdown
     streams.install(app, ctx)     # the live calls (SSE), after the pool opens, ended at shutdown

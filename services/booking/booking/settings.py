@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import time
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, database_url_field, shared  # noqa: F401
+from shared.settings import ServiceSettings, database_url_field, shared
 
 from .domain.center import QINGDAO, CenterConfig, Period
 
@@ -84,6 +84,9 @@ class BookingSettings(ServiceSettings):
     test_package_supplement: str | None = None
     # Bookings turned into no-shows per transaction by the closing sweep.
     sweep_batch_size: int = Field(100, ge=1, le=10_000)
+    # The services' token for booking's internal routes (the allocator fetching a cutoff's
+    # snapshot; shared.http.service_token). Unset: those routes refuse every call.
+    internal_api_token: SecretStr | None = shared("INTERNAL_API_TOKEN", None)
 
     @model_validator(mode="after")
     def _centers_are_usable(self) -> BookingSettings:
@@ -95,6 +98,8 @@ class BookingSettings(ServiceSettings):
                 spec.config()
             except (ValueError, KeyError) as exc:   # ZoneInfoNotFoundError is a KeyError
                 raise ValueError(f"BOOKING_CENTERS: center {spec.id!r}: {exc}") from None
+        if self.app_env == "prod" and self.internal_api_token is None:
+            raise ValueError("INTERNAL_API_TOKEN is required with APP_ENV=prod (the allocator fetches snapshots)")
         if self.default_center not in {QINGDAO.id, *ids}:
             raise ValueError(f"BOOKING_DEFAULT_CENTER {self.default_center!r} is not a defined center")
         return self

@@ -143,15 +143,39 @@ class SnapshotBooking(BaseModel):
     enterprises: list[EnterpriseLine]   # active lines only
 
 
-@event_model(ALLOCATION_REQUESTED, 1)
-class AllocationRequested(BaseModel):
-    """The frozen day: booking closes ``date`` and hands the allocator its active bookings."""
+class SnapshotHeader(BaseModel):
+    """The first line of a frozen day's snapshot document (below)."""
     center: str
     date: date
     cutoff_id: str
     closed_at: datetime
     periods: list[SnapshotPeriod]
-    bookings: list[SnapshotBooking]
+    booking_count: int
+
+
+# The snapshot document booking stores with the close and serves to the allocator
+# (``GET /internal/cutoff-snapshots/{cutoff_id}``, service token, never through the
+# gateway): newline-delimited JSON, a ``SnapshotHeader`` line, then one ``SnapshotBooking``
+# per line in (created_at, id) order. One booking per line lets the reader hold one
+# booking's dicts at a time.
+SNAPSHOT_MEDIA_TYPE = "application/x-ndjson"
+SNAPSHOT_PATH = "/internal/cutoff-snapshots/{cutoff_id}"
+
+
+@event_model(ALLOCATION_REQUESTED, 2)
+class AllocationRequested(BaseModel):
+    """The frozen day, by reference (a claim check): booking closed ``date`` and stored its
+    active bookings (the snapshot document) in the same transaction; the allocator fetches
+    it from booking at ``snapshot_path`` and checks it against ``snapshot_sha256``. Version 1
+    carried the whole day in the event (11.5 MB for 20,000 bookings)."""
+    center: str
+    date: date
+    cutoff_id: str
+    closed_at: datetime
+    booking_count: int
+    snapshot_path: str            # on booking's internal address, e.g. /internal/cutoff-snapshots/<cutoff_id>
+    snapshot_sha256: str          # hex SHA-256 of the document's bytes
+    snapshot_bytes: int
 
 
 @event_model(BOOKING_CALLED, 1)

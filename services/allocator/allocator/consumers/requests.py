@@ -1,22 +1,25 @@
-"""``allocation.requested`` -> schedule stored (when new) -> ``allocation.completed``.
+"""``allocation.requested`` -> the day fetched from booking -> schedule stored (when new)
+-> ``allocation.completed``.
 
-Queue ``allocator.requests``. The handler runs inside the consumer's inbox transaction
-(``delivery.conn``): a redelivered event id does nothing, and the run, the assignments and
-the outbox row of ``allocation.completed`` commit together or not at all.
+Queue ``allocator.requests``. The event is a claim check: it names the frozen day booking
+stored with the close; the handler fetches that document from booking's internal route
+(``adapters.booking_snapshots``), checks it against the event's SHA-256 and reads it into
+the snapshot (``service.snapshot_document``). It runs inside the consumer's inbox
+transaction (``delivery.conn``): a redelivered event id does nothing, and the run, the
+assignments and the outbox row of ``allocation.completed`` commit together or not at all.
 
-The consumer is the shared one with two queue options: a busy day's request is an 11.5 MB
-body, which ``shared.events.parse_envelope`` would turn into the whole envelope as dicts and
-then as pydantic models (~350 MB at once), so the queue's ``reader`` is
-``service.request_reader``, straight into the snapshot (~30 MB at the peak), with the same
-verdicts (an unreadable body is dead-lettered at once); and after a large body the heap's
-garbage goes back to the OS (``after_large_body``, see ``..memory``).
+Booking unreachable (``SnapshotUnavailable``): the handler fails and the delivery is tried
+again later, for ~25 minutes (``ALLOCATOR_CONSUMER_MAX_ATTEMPTS`` and
+``ALLOCATOR_CONSUMER_RETRY_DELAYS_MS``, ``..settings``), then it waits in
+``allocator.requests.dead`` for ``shared.ops.replay_dead``. Nothing is lost meanwhile.
 
-An invalid snapshot (``InvalidSnapshot``: unknown business type, a booking in an unknown
-period, overlapping periods, a naive creation time, ...) can never succeed on a retry: it is
-raised as ``Unretryable`` and the consumer moves it to ``allocator.requests.dead`` at once,
-with the reason in ``x-error``. Raising (rather than acknowledging and parking it ourselves)
-rolls the inbox row back, so once the cause is fixed (a booking bug, a missing weight)
-``shared.ops.replay_dead`` can replay it and it is handled.
+An invalid snapshot (``InvalidSnapshot``: a document that is not the event's, an unknown
+business type, a booking in an unknown period, overlapping periods, a naive creation
+time, ...) or one booking does not have (``SnapshotGone``) can never succeed on a retry: it
+is raised as ``Unretryable`` and the consumer moves it to ``allocator.requests.dead`` at
+once, with the reason in ``x-error``. Raising (rather than acknowledging and parking it
+ourselves) rolls the inbox row back, so once the cause is fixed (a booking bug, a missing
+weight) ``shared.ops.replay_dead`` can replay it and it is handled.
 """
 from __future__ import annotations
 
@@ -24,14 +27,16 @@ import asyncio
 
 from shared.consumer import Delivery, Unretryable
 from shared.contracts.allocator import ALLOCATION_COMPLETED
-from shared.contracts.booking import ALLOCATION_REQUESTED
+from shared.contracts.booking import ALLOCATION_REQUESTED, AllocationRequested
 from shared.logging import get_logger
 from shared.outbox import OutboxRow, add_rows
 
+from ..adapters.booking_snapshots import SnapshotGone
 from ..domain import InvalidSnapshot
 from ..service import allocation
 from ..service.context import AllocatorContext
-from ..service.request_reader import AllocationRequest
+from ..service.snapshot_document import read_snapshot
+from ..settings import PolicyBook
 
 log = get_logger(__name__)
 QUEUE = "allocator.requests"
@@ -40,25 +45,25 @@ BINDINGS = (ALLOCATION_REQUESTED,)
 
 def handler(ctx: AllocatorContext):
     async def on_allocation_requested(delivery: Delivery) -> None:
-        request: AllocationRequest = delivery.data   # made by read_request
-        log.info("allocation_request_received", center=request.center,
-                 date=request.date.isoformat(), bookings=request.booking_count)
+        request: AllocationRequested = delivery.data
+        log.info("allocation_request_received", center=request.center, date=request.date.isoformat(),
+                 bookings=request.booking_count, snapshot_bytes=request.snapshot_bytes)
         try:
-            # ~1-2 s of CPU on a busy day: off the event loop, so health checks, the API and
-            # the outbox relay keep running (the GIL is shared, so they run slower, not never).
-            computed = await asyncio.to_thread(allocation.compute, request, ctx.policies)
-        except InvalidSnapshot as exc:
-            log.error("allocation_snapshot_invalid", detail=exc.detail[:500],
-                      event_id=str(delivery.envelope.id))
-            raise Unretryable(f"InvalidSnapshot: {exc.detail[:300]}") from exc
-        request.snapshot = None   # scheduled: the rows and notices are all that is needed now
+            document = await ctx.snapshots.fetch(request.snapshot_path, limit=request.snapshot_bytes)
+            # ~1 s of CPU on a busy day: off the event loop, so health checks, the API and the
+            # outbox relay keep running (the GIL is shared, so they run slower, not never).
+            computed = await asyncio.to_thread(_compute, document, request, ctx.policies)
+        except (InvalidSnapshot, SnapshotGone) as exc:
+            detail = exc.detail if isinstance(exc, InvalidSnapshot) else str(exc)
+            log.error("allocation_snapshot_invalid", detail=detail[:500], event_id=str(delivery.envelope.id))
+            raise Unretryable(f"{type(exc).__name__}: {detail[:300]}") from exc
+        del document
         now = ctx.clock.now()
         recorded = await allocation.record(delivery.conn, computed,
                                            request_event_id=delivery.envelope.id, now=now)
         event_id, envelope_json = allocation.completed_envelope(
             computed, recorded, now=now, request=delivery.envelope, producer=delivery.producer)
         await add_rows(delivery.conn, [OutboxRow(event_id, ALLOCATION_COMPLETED, envelope_json)])
-        del envelope_json
         fields = dict(center=computed.center, date=computed.date.isoformat(), cutoff_id=computed.cutoff_id,
                       run_id=str(recorded.run_id), bookings=computed.booking_count,
                       overflow=computed.overflow_count, stored=recorded.stored, changed=recorded.changed,
@@ -71,4 +76,9 @@ def handler(ctx: AllocatorContext):
                         overflow=computed.overflow_count, bookings=computed.booking_count)
 
     return on_allocation_requested
+
+
+def _compute(document: bytes | bytearray, request: AllocationRequested, policies: PolicyBook) -> allocation.Computed:
+    snapshot = read_snapshot(document, request)
+    return allocation.compute(snapshot, policies, cutoff_id=request.cutoff_id, closed_at=request.closed_at)
 

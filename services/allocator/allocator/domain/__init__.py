@@ -7,9 +7,9 @@ Entry points::
     policy = AllocationPolicy.from_dict(settings_dict)       # or AllocationPolicy()
     schedule = allocate(snapshot, policy)
     schedule.fingerprint(); snapshot.fingerprint(); policy.fingerprint()
-    changed_bookings(previous_assignments, schedule.assignments)
 
-``event_data`` shape (keys as in the HTTP API's booking JSON)::
+``event_data`` shape (keys as in the HTTP API's booking JSON; the snapshot document booking
+serves holds the same fields, ``service/snapshot_document.py``)::
 
     {"center": "qingdao", "date": "2026-12-01",
      "periods": [{"code": "AM", "start": "09:00", "end": "11:30", "queue_prefix": "A"},
@@ -22,10 +22,9 @@ Entry points::
 
 ``queue_prefix`` is optional (periods are lettered A, B, ... by start); ``count`` is
 optional (1); a line with ``"status": "cancelled"`` is ignored; other keys are ignored,
-so ``shared.contracts.booking.AllocationRequested.model_dump()`` (or its JSON) fits.
+so ``shared.contracts.booking.SnapshotBooking.model_dump()`` (or its JSON) fits a booking.
 """
 from .business_types import BUSINESS_TYPES
-from .changes import changed_bookings
 from .duration import handling_minutes
 from .errors import InvalidPolicy, InvalidSnapshot
 from .policy import DEFAULT_TYPE_WEIGHTS, AllocationPolicy, TypeWeight
@@ -36,6 +35,5 @@ from .snapshot import Booking, Business, DaySnapshot, EnterpriseLine, Period
 __all__ = [
     "BUSINESS_TYPES", "DEFAULT_TYPE_WEIGHTS", "AllocationPolicy", "Assignment", "Booking",
     "Business", "DaySnapshot", "EnterpriseLine", "InvalidPolicy", "InvalidSnapshot",
-    "Period", "PeriodStats", "Schedule", "TypeWeight", "allocate", "changed_bookings",
-    "handling_minutes",
+    "Period", "PeriodStats", "Schedule", "TypeWeight", "allocate", "handling_minutes",
 ]

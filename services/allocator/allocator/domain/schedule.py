@@ -29,10 +29,6 @@ class Assignment:
     # Started at or after the period's end: kept, sent to the last segment, reported.
     overflow: bool = False
 
-    def notice(self) -> tuple[str, int, time, time, str]:
-        """What the agent is told by SMS: a change here is a change worth a new SMS."""
-        return (self.period, self.desk, self.segment_start, self.segment_end, self.queue_number)
-
     def canonical(self) -> list[object]:
         return [self.booking_id, self.period, self.desk, self.queue_number,
                 hhmm(self.segment_start), hhmm(self.segment_end),

@@ -9,12 +9,14 @@ from typing import cast
 
 from shared.app import ServiceContext
 
+from ..adapters.booking_snapshots import BookingSnapshots
 from ..settings import AllocatorSettings, PolicyBook
 
 
 @dataclass
 class AllocatorContext(ServiceContext):
     policies: PolicyBook
+    snapshots: BookingSnapshots    # the frozen days, fetched from booking (the claim check)
 
     @property
     def settings(self) -> AllocatorSettings:

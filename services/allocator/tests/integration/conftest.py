@@ -1,10 +1,12 @@
 """The allocator against the real PostgreSQL and RabbitMQ: the app (API + consumer) on the
-session's database and vhost, a bus to publish ``allocation.requested`` at it, and a probe
-queue bound to ``allocation.completed``. Test modules cannot import this file
-(--import-mode=importlib): everything is handed out through fixtures."""
+session's database and vhost, a bus to publish ``allocation.requested`` at it, a probe
+queue bound to ``allocation.completed``, and a fake booking serving the snapshot documents
+the requests name (its internal route, with the services' token). Test modules cannot
+import this file (--import-mode=importlib): everything is handed out through fixtures."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import uuid
 import zlib
@@ -14,10 +16,14 @@ from types import SimpleNamespace
 
 import orjson
 import pytest
+from aiohttp import web
+from pydantic import SecretStr
 
 from shared.app import RUNTIME_KEY, Runtime
-from shared.contracts.booking import ALLOCATION_REQUESTED, AllocationRequested
+from shared.contracts.booking import (ALLOCATION_REQUESTED, SNAPSHOT_MEDIA_TYPE, SNAPSHOT_PATH,
+                                      AllocationRequested)
 from shared.events import make_envelope
+from shared.http.service_token import service_handler
 from testsupport.messaging import bound_queue, bus
 
 from allocator.app import create_app
@@ -78,18 +84,65 @@ def busy_day(center: str, day: str, count: int, seed: int = 7) -> dict:
     return snapshot(center, day, items)
 
 
-def envelope(data: dict, *, event_id: uuid.UUID | None = None):
-    return make_envelope(ALLOCATION_REQUESTED, AllocationRequested.model_validate(data), producer="booking",
-                         correlation_id=f"test-{uuid.uuid4().hex[:8]}", event_id=event_id)
+def document(data: dict) -> bytes:
+    """The snapshot document booking would store for ``data`` (the day as ``snapshot`` makes
+    it): a header line, then one booking per line (shared.contracts.booking)."""
+    header = {k: v for k, v in data.items() if k != "bookings"} | {"booking_count": len(data["bookings"])}
+    return b"".join(orjson.dumps(item) + b"\n" for item in [header, *data["bookings"]])
 
 
-def raw_envelope(data: dict) -> tuple[uuid.UUID, bytes]:
-    """The envelope as bytes without pydantic (20,000 bookings validate slowly in a test)."""
-    event_id = uuid.uuid4()
-    body = orjson.dumps({"id": str(event_id), "type": ALLOCATION_REQUESTED, "version": 1,
-                         "occurred_at": datetime.now(timezone.utc).isoformat(), "producer": "booking",
-                         "correlation_id": f"test-{event_id.hex[:8]}", "causation_id": None, "data": data})
-    return event_id, body
+@dataclass
+class FakeBooking:
+    """Booking's internal route as the allocator sees it: the documents by cutoff id, the
+    token it demands, and an answer to force (503 while "booking is down")."""
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    documents: dict[str, bytes] = field(default_factory=dict)
+    down: bool = False
+    calls: int = 0
+    url: str = ""
+
+    def app(self) -> web.Application:
+        async def snapshot(request: web.Request) -> web.Response:
+            self.calls += 1
+            if self.down:
+                return web.Response(status=503)
+            body = self.documents.get(request.match_info["cutoff_id"])
+            if body is None:
+                return web.Response(status=404)
+            return web.Response(body=body, content_type=SNAPSHOT_MEDIA_TYPE)
+        app = web.Application()
+        app.add_routes([web.get(SNAPSHOT_PATH, service_handler(snapshot, SecretStr(self.token)))])
+        return app
+
+    def request(self, data: dict) -> dict:
+        """allocation.requested's ``data`` naming ``data``'s day, its document now served."""
+        body = document(data)
+        self.documents[data["cutoff_id"]] = body
+        return {"center": data["center"], "date": data["date"], "cutoff_id": data["cutoff_id"],
+                "closed_at": data["closed_at"], "booking_count": len(data["bookings"]),
+                "snapshot_path": SNAPSHOT_PATH.format(cutoff_id=data["cutoff_id"]),
+                "snapshot_sha256": hashlib.sha256(body).hexdigest(), "snapshot_bytes": len(body)}
+
+
+def envelope_of(fake: FakeBooking):
+    def envelope(data: dict, *, event_id: uuid.UUID | None = None):
+        return make_envelope(ALLOCATION_REQUESTED, AllocationRequested.model_validate(fake.request(data)),
+                             producer="booking", version=AllocationRequested.event_version,
+                             correlation_id=f"test-{uuid.uuid4().hex[:8]}", event_id=event_id)
+    return envelope
+
+
+def raw_envelope_of(fake: FakeBooking):
+    def raw_envelope(data: dict) -> tuple[uuid.UUID, bytes]:
+        """The envelope as bytes without pydantic (20,000 bookings validate slowly in a test)."""
+        event_id = uuid.uuid4()
+        body = orjson.dumps({"id": str(event_id), "type": ALLOCATION_REQUESTED,
+                             "version": AllocationRequested.event_version,
+                             "occurred_at": datetime.now(timezone.utc).isoformat(), "producer": "booking",
+                             "correlation_id": f"test-{event_id.hex[:8]}", "causation_id": None,
+                             "data": fake.request(data)})
+        return event_id, body
+    return raw_envelope
 
 
 # ---- the service and the broker ------------------------------------------------------------
@@ -157,9 +210,18 @@ class Allocator:
 
 
 @pytest.fixture
-def allocator_settings(settings_for, token_factory) -> AllocatorSettings:
+async def fake_booking(aiohttp_server) -> FakeBooking:
+    fake = FakeBooking()
+    server = await aiohttp_server(fake.app())
+    fake.url = str(server.make_url("")).rstrip("/")
+    return fake
+
+
+@pytest.fixture
+def allocator_settings(settings_for, token_factory, fake_booking) -> AllocatorSettings:
     return settings_for(AllocatorSettings, jwks_url=token_factory.jwks_url, consumer_max_attempts=3,
-                        centers=[{"id": TINY_CENTER, "desks": 1}])
+                        centers=[{"id": TINY_CENTER, "desks": 1}], booking_url=fake_booking.url,
+                        internal_api_token=fake_booking.token)
 
 
 @pytest.fixture
@@ -179,6 +241,7 @@ async def allocator(aiohttp_client, allocator_settings):
 
 
 @pytest.fixture
-def kit():
-    return SimpleNamespace(booking=booking, snapshot=snapshot, busy_day=busy_day, envelope=envelope,
-                           raw_envelope=raw_envelope, QUEUE=QUEUE, TINY_CENTER=TINY_CENTER, AM=AM, PM=PM)
+def kit(fake_booking):
+    return SimpleNamespace(booking=booking, snapshot=snapshot, busy_day=busy_day, envelope=envelope_of(fake_booking),
+                           raw_envelope=raw_envelope_of(fake_booking), document=document, QUEUE=QUEUE,
+                           TINY_CENTER=TINY_CENTER, AM=AM, PM=PM)

@@ -1,5 +1,5 @@
 """What must not go wrong: a poison snapshot, two deliveries for one day at once, a busy
-day starving the event loop."""
+day starving the event loop, booking unreachable or without the snapshot."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +7,8 @@ import threading
 from datetime import date
 
 import orjson
+
+from testsupport.messaging import wait_for
 
 from allocator.adapters import repository
 from allocator.service import allocation
@@ -70,7 +72,8 @@ async def test_deliveries_for_the_same_day_wait_for_each_other_not_for_other_day
 
 async def test_the_event_loop_answers_while_20000_bookings_are_scheduled(allocator, kit, monkeypatch):
     """/healthz is sent and answered while the scheduling (allocate, fingerprints) runs; the
-    reading of the body before it also runs in a worker thread (see the service README)."""
+    reading of the fetched document before it runs in the same worker thread (see the
+    service README)."""
     compute_started, compute_finished = threading.Event(), threading.Event()
     real_compute = allocation.compute
 
@@ -102,3 +105,44 @@ async def test_the_event_loop_answers_while_20000_bookings_are_scheduled(allocat
     assert answered_during_compute >= 1
     assert len(done["data"]["assignments"]) == 20_000
     assert await allocator.fetchval("SELECT count(*) FROM assignments WHERE center = 't-busy'") == 20_000
+
+
+async def dead_lettered(allocator, kit, event_id, timeout: float = 20.0):
+    channel = await allocator.bus.channel()
+    try:
+        dead = await channel.declare_queue(f"{kit.QUEUE}.dead", passive=True)
+
+        async def arrived():
+            msg = await dead.get(fail=False, no_ack=True)
+            return msg if msg is not None and msg.message_id == str(event_id) else None
+        return await wait_for(arrived, timeout, 0.1)
+    finally:
+        await channel.close()
+
+
+async def test_booking_unreachable_the_delivery_is_retried_until_it_serves_the_day(allocator, kit, fake_booking):
+    center, day = "t-outage", "2026-12-15"
+    fake_booking.down = True                      # booking answers 503 (restarting, overloaded)
+    env = kit.envelope(kit.snapshot(center, day, [kit.booking("u1"), kit.booking("u2", minute=1)]))
+    await allocator.publish(env)
+
+    async def tried_twice():
+        return fake_booking.calls >= 2
+    assert await wait_for(tried_twice, 20, 0.01), "the delivery was not tried again"
+    assert await allocator.fetchval("SELECT count(*) FROM allocation_runs WHERE center = $1", center) == 0
+    fake_booking.down = False                     # back: the next try fetches and schedules the day
+
+    done = await allocator.probe.completed(env.id)
+    assert [a["booking_id"] for a in done["data"]["assignments"]] == ["u1", "u2"]
+    assert await allocator.fetchval("SELECT count(*) FROM allocation_runs WHERE center = $1", center) == 1
+
+
+async def test_a_snapshot_booking_does_not_have_is_dead_lettered_at_once(allocator, kit, fake_booking):
+    env = kit.envelope(kit.snapshot("t-gone", "2026-12-16", [kit.booking("g1")]))
+    fake_booking.documents.clear()                # booking answers 404
+    await allocator.publish(env)
+
+    found = await dead_lettered(allocator, kit, env.id)
+    assert found is not None, "the request never reached allocator.requests.dead"
+    assert found.headers["x-error"].startswith("SnapshotGone")
+    assert found.headers.get("x-attempt", 1) == 1

@@ -1,17 +1,17 @@
 """The service layer without I/O: policies from settings (per center, built once) and the
-CPU half of the consumer (``compute``) on the event's data."""
+CPU half of the consumer (``compute``) on a requested day."""
 from __future__ import annotations
 
-import json
+from datetime import datetime, timezone
 
 import pytest
 from pydantic import ValidationError
 
-from shared.contracts.booking import AllocationRequested
-
-from allocator.domain import AllocationPolicy, InvalidSnapshot
+from allocator.domain import AllocationPolicy
 from allocator.service.allocation import compute
 from allocator.settings import AllocatorSettings
+
+CLOSED_AT = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
 
 
 def test_the_default_policy_is_the_domain_default_and_centers_override_it(monkeypatch):
@@ -45,40 +45,16 @@ def test_a_bad_policy_stops_the_service_at_start(monkeypatch, env):
         AllocatorSettings()
 
 
-def request(build, *bookings) -> dict:
-    return {"center": "qingdao", "date": "2026-12-01", "cutoff_id": "c-1",
-            "closed_at": "2026-11-30T07:00:00+00:00", "periods": [build.AM, build.PM],
-            "bookings": list(bookings)}
+def test_compute_schedules_the_day_and_shapes_the_rows_and_the_event(build):
+    snapshot = build.day(build.booking("b1", lines=3), build.booking("b2", second=5, period="PM"))
 
+    computed = compute(snapshot, AllocatorSettings().policies(), cutoff_id="c-1", closed_at=CLOSED_AT)
 
-def test_compute_reads_the_wire_data_and_the_model_alike(build):
-    data = request(build, build.booking("b1", lines=3), build.booking("b2", second=5, period="PM"))
-    wire = json.loads(json.dumps(data))
-    model = AllocationRequested.model_validate(wire)
-    policies = AllocatorSettings().policies()
-
-    from_model = compute(model, policies)
-    from_wire = compute(model, policies, raw=wire)
-
-    assert from_wire.snapshot_fingerprint == from_model.snapshot_fingerprint
-    assert from_wire.schedule_fingerprint == from_model.schedule_fingerprint
-    assert from_wire.rows == from_model.rows and from_wire.run_id == from_model.run_id
-    assert [(a.booking_id, a.queue_number, a.start, a.end) for a in from_wire.assignments] == \
+    assert [(a.booking_id, a.queue_number, a.start, a.end) for a in computed.assignments] == \
         [("b1", "A001", "09:00", "09:30"), ("b2", "B001", "13:30", "14:00")]
-    assert [r[2:4] for r in from_wire.rows] == [(0, 1), (1, 1)]   # period rank, queue position
-    assert from_wire.stats["periods"][0]["bookings"] == 1 and from_wire.cutoff_id == "c-1"
-
-
-def test_what_only_the_contracts_lax_parsing_accepts_is_read_from_the_model(build):
-    wire = request(build, build.booking("b1", businesses=[{"type": "RENEW_UNLOCK", "count": "3"}]))
-    model = AllocationRequested.model_validate(wire)   # the contract takes "3" as 3
-
-    lax = compute(model, AllocatorSettings().policies(), raw=wire)
-
-    assert lax.snapshot_fingerprint == compute(model, AllocatorSettings().policies()).snapshot_fingerprint
-
-
-def test_an_unschedulable_day_raises_invalid_snapshot(build):
-    wire = request(build, build.booking("b1", period="NIGHT"))
-    with pytest.raises(InvalidSnapshot, match="unknown period"):
-        compute(AllocationRequested.model_validate(wire), AllocatorSettings().policies(), raw=wire)
+    assert [r[2:4] for r in computed.rows] == [(0, 1), (1, 1)]   # period rank, queue position
+    assert computed.stats["periods"][0]["bookings"] == 1
+    assert (computed.cutoff_id, computed.closed_at) == ("c-1", CLOSED_AT)
+    assert computed.snapshot_fingerprint == snapshot.fingerprint()
+    again = compute(snapshot, AllocatorSettings().policies(), cutoff_id="c-2", closed_at=CLOSED_AT)
+    assert again.run_id == computed.run_id   # the same day and policy: the same run, whatever the request

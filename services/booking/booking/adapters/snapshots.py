@@ -1,8 +1,10 @@
-"""The frozen list of a date's bookings that the cutoff hands to the allocator: every
-booking not cancelled, with its active lines only, first come first."""
+"""The frozen list of a date's bookings that the cutoff hands to the allocator (every
+booking not cancelled, with its active lines only, first come first), and the stored
+snapshot documents the allocator fetches."""
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime, timedelta
 
 import asyncpg
 
@@ -31,3 +33,23 @@ class DaySnapshots:
                 {"org_code": r["org_code"], "name": r["name"], "status": "active", "businesses": r["businesses"]})
         return [{"id": str(r["id"]), "period": r["period"], "created_at": r["created_at"],
                  "enterprises": by_booking.get(r["id"], [])} for r in rows]
+
+
+class CutoffSnapshots:
+    """Each allocation request's frozen day, as the document the allocator fetches (the
+    claim check behind allocation.requested; migrations/0010_cutoff_snapshots.sql)."""
+    KEEP = timedelta(days=14)
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def store(self, cutoff_id: uuid.UUID, center: str, day: date, *, bookings: int, sha256: str,
+                    document: bytes, now: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO cutoff_snapshots (cutoff_id, center, day, bookings, sha256, document, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)", cutoff_id, center, day, bookings, sha256, document, now)
+        # Kept long enough for a delivery retried for hours or replayed from .dead next day.
+        await self.conn.execute("DELETE FROM cutoff_snapshots WHERE created_at < $1", now - self.KEEP)
+
+    async def document(self, cutoff_id: uuid.UUID) -> bytes | None:
+        return await self.conn.fetchval("SELECT document FROM cutoff_snapshots WHERE cutoff_id = $1", cutoff_id)

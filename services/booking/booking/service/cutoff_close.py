@@ -6,7 +6,9 @@
    replicas; a re-run always passes);
 3. only then read the snapshot, so a booking either committed before (and is in it) or
    sees the close and is refused;
-4. allocation.requested into the outbox, in that same transaction.
+4. store the snapshot document (``cutoff_snapshots``) and put allocation.requested, which
+   only names it (a claim check: the allocator fetches the document from booking's
+   internal route, ``api/internal.py``), into the outbox, in that same transaction.
 """
 from __future__ import annotations
 
@@ -16,14 +18,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from shared import outbox
-from shared.contracts.booking import ALLOCATION_REQUESTED, AllocationRequested, SnapshotPeriod
+from shared.contracts.booking import SNAPSHOT_PATH, AllocationRequested
+from shared.events import Cause, envelope_of
 from shared.logging import get_logger
 
 from ..adapters.capacity import CapacityCounters
 from ..adapters.cutoffs import CutoffRuns, Cutoffs
-from ..adapters.snapshots import DaySnapshots
+from ..adapters.snapshots import CutoffSnapshots, DaySnapshots
 from ..domain.center import CenterConfig
 from .context import BookingContext
+from .cutoff_snapshot import snapshot_document
 
 log = get_logger(__name__)
 
@@ -53,20 +57,21 @@ async def close_date(ctx: BookingContext, center: CenterConfig, day: date, *, no
         await CutoffRuns(conn).record(center.id, day, at=now, by=by, reason=reason, rerun=row["requests"] > 1)
         bookings = await DaySnapshots(conn).bookings(center.id, day)
         await Cutoffs(conn).record_snapshot_size(center.id, day, len(bookings))
-        # Validating a big day takes seconds of CPU: not on the loop that serves the API.
-        request = await asyncio.to_thread(_request, center, day, str(request_id), row["closed_at"], bookings)
-        await outbox.publish(conn, ALLOCATION_REQUESTED, request, producer=ctx.producer, occurred_at=now)
-    closed = ClosedDate(center.id, day, str(request_id), row["closed_at"], len(bookings))
+        # Validating a big day takes a second or more of CPU: not on the loop that serves the API.
+        document = await asyncio.to_thread(snapshot_document, center, day, str(request_id), row["closed_at"],
+                                           bookings)
+        await CutoffSnapshots(conn).store(request_id, center.id, day, bookings=document.bookings,
+                                          sha256=document.sha256, document=document.body, now=now)
+        request = AllocationRequested(
+            center=center.id, date=day, cutoff_id=str(request_id), closed_at=row["closed_at"],
+            booking_count=document.bookings, snapshot_path=SNAPSHOT_PATH.format(cutoff_id=request_id),
+            snapshot_sha256=document.sha256, snapshot_bytes=len(document.body))
+        del bookings, document
+        # The close's own transaction; envelope_of gives the contract's registered version (2).
+        await outbox.add_event(conn, envelope_of(request, producer=ctx.producer, cause=Cause.current(),
+                                                 occurred_at=now))
+    closed = ClosedDate(center.id, day, str(request_id), row["closed_at"], request.booking_count)
     ctx.metrics.cutoff_closed(center.id, closed.closed_at)
     log.info("cutoff_closed", center=center.id, date=day.isoformat(), cutoff_id=closed.cutoff_id,
              bookings=closed.bookings, requests=row["requests"], by=by)
     return closed
-
-
-def _request(center: CenterConfig, day: date, cutoff_id: str, closed_at: datetime,
-             bookings: list[dict]) -> AllocationRequested:
-    return AllocationRequested(
-        center=center.id, date=day, cutoff_id=cutoff_id, closed_at=closed_at,
-        periods=[SnapshotPeriod(code=p.code, start=p.start.strftime("%H:%M"), end=p.end.strftime("%H:%M"),
-                                queue_prefix=p.queue_prefix) for p in center.periods],
-        bookings=bookings)

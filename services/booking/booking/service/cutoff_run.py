@@ -1,7 +1,9 @@
 """An administrator runs a date's cutoff now, or runs it again (POST /admin/cutoffs): the
-date closes if it was open (and stays closed), and a new allocation.requested goes out
-with the bookings as they are now. The allocator answers an unchanged snapshot with the
-same schedule, and booking tells nobody twice about an unchanged assignment."""
+date closes if it was open (and stays closed), and a new request goes out: a new snapshot
+document of the bookings as they are now, stored under the new request id, and the
+allocation.requested naming it (``cutoff_close``). The allocator answers an unchanged
+snapshot with the same schedule, and booking tells nobody twice about an unchanged
+assignment."""
 from __future__ import annotations
 
 from datetime import date

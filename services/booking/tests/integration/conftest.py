@@ -10,6 +10,7 @@ enterprise codes are random too (the directory is shared by all centers).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A plain week without holidays: Monday 17 November 2025, 10:00 in Qingdao. On that day
 # the bookable dates are Tuesday 18 and Wednesday 19 (cutoffs: Mon 15:00, Tue 15:00).
 MONDAY_10AM = datetime(2025, 11, 17, 10, 0, tzinfo=SHANGHAI)
+INTERNAL_TOKEN = "booking-tests-internal-token"   # INTERNAL_API_TOKEN of these apps (and their allocator)
 TUESDAY = date(2025, 11, 18)
 WEDNESDAY = date(2025, 11, 19)
 
@@ -182,6 +184,18 @@ class Service:
         assert await wait_for(lambda: self.handled(env)), "allocation.completed was not handled"
         return env
 
+    async def snapshot(self, requested: dict) -> dict:
+        """The day an ``allocation.requested`` names, fetched as the allocator fetches it
+        (booking's internal route, the services' token) and checked against the event: the
+        header's fields and ``bookings``."""
+        r = await self.client.get(requested["snapshot_path"], headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"})
+        assert r.status == 200, await r.text()
+        body = await r.read()
+        assert (hashlib.sha256(body).hexdigest(), len(body)) == (requested["snapshot_sha256"],
+                                                                requested["snapshot_bytes"])
+        header, *bookings = [orjson.loads(line) for line in body.splitlines()]
+        return {**header, "bookings": bookings}
+
     async def desk(self, action: str, booking_id: str, headers: dict[str, str] | None = None):
         return await self.client.post(f"/api/v1/desk/bookings/{booking_id}/{action}",
                                       headers=headers or self.staff())
@@ -208,7 +222,7 @@ def start_booking(aiohttp_client, settings_for, token_factory, amqp_url):
     async def start(center: str | None = None, now: datetime = MONDAY_10AM, **overrides) -> Service:
         center = center or f"t{uuid.uuid4().hex[:10]}"
         settings = settings_for(BookingSettings, jwks_url=token_factory.jwks_url, centers=[{"id": center}],
-                                **overrides)
+                                **{"internal_api_token": INTERNAL_TOKEN, **overrides})
         app = create_app(settings)
         app[RUNTIME_KEY].clock.set(now)
         svc = Service(await aiohttp_client(app), token_factory, center, amqp_url)
@@ -225,13 +239,16 @@ async def service(start_booking):
 
 
 @pytest.fixture
-async def allocator(aiohttp_client, settings_for, token_factory):
+async def allocator(aiohttp_client, settings_for, token_factory, service):
     """The allocator app (another service, used as it is) on the same database and broker,
-    its consumer bound before the test goes on."""
+    fetching each requested day from ``service``'s internal route; its consumer bound
+    before the test goes on."""
     from allocator.app import create_app as create_allocator
     from allocator.settings import AllocatorSettings
-    client = await aiohttp_client(create_allocator(settings_for(AllocatorSettings,
-                                                                jwks_url=token_factory.jwks_url)))
+    booking_url = str(service.client.make_url("")).rstrip("/")
+    client = await aiohttp_client(create_allocator(settings_for(
+        AllocatorSettings, jwks_url=token_factory.jwks_url, booking_url=booking_url,
+        internal_api_token=INTERNAL_TOKEN)))
     runtime = client.app[RUNTIME_KEY]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 15

@@ -92,7 +92,10 @@ async def test_a_rerun_asks_again_but_tells_no_agent_twice(service, allocator, p
     requests = [e["data"] for e in events if e["type"] == "allocation.requested"
                 and e["data"]["center"] == service.center]
     assert [r["cutoff_id"] for r in requests] == [first["cutoff_id"], again["cutoff_id"]]
-    assert requests[0]["bookings"] == requests[1]["bookings"]
+    # Two snapshots, one per request, holding the same day.
+    first_day, second_day = [await service.snapshot(r) for r in requests]
+    assert first_day["bookings"] == second_day["bookings"] and len(first_day["bookings"]) == 3
+    assert requests[0]["snapshot_sha256"] != requests[1]["snapshot_sha256"]   # the cutoff id differs
     told_about = sorted(e["data"]["booking_id"] for e in events
                         if e["type"] == "booking.allocated" and e["data"]["booking_id"] in ids)
     assert told_about == sorted(ids)                                # once each, not twice

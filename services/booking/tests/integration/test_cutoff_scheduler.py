@@ -1,7 +1,7 @@
 """The cutoff scheduler on its own (no allocator): two replicas at 15:00 close the date
-once and request its allocation once, with the frozen snapshot; a cutoff missed while the
-service was down runs when it starts again; a day already over is not caught up; the
-last close is reported to Prometheus."""
+once and request its allocation once, naming the frozen snapshot they stored (served by
+booking's internal route); a cutoff missed while the service was down runs when it starts
+again; a day already over is not caught up; the last close is reported to Prometheus."""
 from __future__ import annotations
 
 import asyncio
@@ -50,8 +50,14 @@ async def test_two_replicas_at_the_cutoff_close_the_date_once(start_booking, pro
     state = await first.cutoff_reaches(first.tuesday, "closed")
     events = await collect(requested, lambda got: for_center(got, first.center), settle=1.5)
 
-    [data] = for_center(events, first.center)
+    [requested_data] = for_center(events, first.center)
     assert await requested_rows(first) == 1
+    # The event names the frozen day (a claim check); the allocator fetches it from booking.
+    assert (requested_data["date"], requested_data["cutoff_id"], requested_data["booking_count"]) == (
+        "2025-11-18", state["cutoff_id"], 2)
+    assert requested_data["snapshot_path"] == f"/internal/cutoff-snapshots/{state['cutoff_id']}"
+    assert "bookings" not in requested_data
+    data = await second.snapshot(requested_data)                   # either replica serves it
     assert (data["date"], data["cutoff_id"], state["requests"], state["bookings"]) == (
         "2025-11-18", state["cutoff_id"], 1, 2)
     assert data["closed_at"].startswith("2025-11-17T07:00")        # 15:00 in Qingdao
@@ -90,7 +96,8 @@ async def test_a_missed_cutoff_runs_as_soon_as_the_service_is_back(start_booking
     back = await start_booking(before.center, now=datetime(2025, 11, 18, 8, 0, tzinfo=SH))   # ... to Tuesday 08:00
     state = await back.cutoff_reaches(back.tuesday, "closed")
     assert state["closed_at"].startswith("2025-11-18T08:00") and state["closed_by"] is None
-    [data] = for_center(await collect(requested, lambda got: for_center(got, back.center)), back.center)
+    [requested_data] = for_center(await collect(requested, lambda got: for_center(got, back.center)), back.center)
+    data = await back.snapshot(requested_data)
     assert [b["id"] for b in data["bookings"]] == [booking["id"]]
 
     # What operations.md's CutoffNotRun alert reads.
