@@ -18,10 +18,12 @@ def test_shared_variables_are_unprefixed_and_own_ones_prefixed(monkeypatch):
     monkeypatch.setenv("PORT", "1")               # an unprefixed PORT is not ours
     monkeypatch.setenv("SMS_PROVIDER", "http")
     monkeypatch.setenv("SMS_HTTP_URL", "http://sms.example/send")
+    monkeypatch.setenv("INTERNAL_API_TOKEN", "s" * 40)   # shared by booking and the allocator; prod requires it
     b, n = BookingSettings(), NotifierSettings()
     assert (b.database_url, b.amqp_url, b.app_env) == ("postgresql://u@db:5432/x", "amqp://a:b@mq:5672/", "prod")
     assert (b.port, n.port) == (9102, 9104)
     assert n.sms_provider == "http"
+    assert b.internal_api_token is not None and b.internal_api_token.get_secret_value() == "s" * 40
     assert b.db_schema == "booking" and n.db_schema == "notifier"
 
 
