@@ -11,6 +11,7 @@ unanswered attempt marked lost)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import socket
 import uuid
@@ -133,7 +134,7 @@ class Sender:
                                        name=f"sms-{msg.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-            task.add_done_callback(lambda _t, held=msg: self._let_go(held))   # even if it never ran
+            task.add_done_callback(functools.partial(self._let_go, msg))   # even if it never ran
 
     async def _attempt_and_release(self, msg: ClaimedMessage, wait: float) -> None:
         permit = Permit(self.in_flight)
@@ -154,7 +155,7 @@ class Sender:
         finally:
             self._let_go(msg)
 
-    def _let_go(self, msg: ClaimedMessage) -> None:
+    def _let_go(self, msg: ClaimedMessage, _task: object = None) -> None:
         """This claim's lease is no longer kept (its outcome is stored, or it ended without)."""
         if self._held.get(msg.id) is msg:
             del self._held[msg.id]
