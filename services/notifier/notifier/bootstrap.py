@@ -63,6 +63,7 @@ def _sending(ctx: NotifierContext):
         yield
         await ctx.gauges.stop()
         await ctx.sweeper.stop()      # idempotent: normally already stopped in on_shutdown
+        await ctx.sender.stop_keeping()   # idempotent too (the sender's close stops it)
         await provider.aclose()
         await session.close()
     return sending

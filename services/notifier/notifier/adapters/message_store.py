@@ -130,8 +130,15 @@ def _claim_sql(claim_cte: str, *, now: str, provider: str, sender: str, key: str
     return sql
 
 
+# A claim's lease runs from when the statement runs, not from the caller's ``now``: read
+# before waiting for a pool connection (a burst starves the pool), it may be seconds old,
+# and a lease counted from it could lapse before - or while - its sender calls the
+# provider, for a sweeper to take the message and call it a second time.
+_LEASE_FROM_NOW = ("greatest({until}::timestamptz,"
+                   " clock_timestamp() + ({until}::timestamptz - {now}::timestamptz))")
 _CLAIM_ONE = (
-    f"claimed AS (UPDATE messages SET status = '{SENDING}', lease_until = $3, attempts = attempts + 1,"
+    f"claimed AS (UPDATE messages SET status = '{SENDING}',"
+    f"   lease_until = {_LEASE_FROM_NOW.format(now='$2', until='$3')}, attempts = attempts + 1,"
     "   updated_at = $2, provider = $4::text"
     f"  WHERE id = $1 AND (status = '{PENDING}' OR (status = '{RETRY}' AND next_attempt_at <= $2))"
     f"   AND (lease_until IS NULL OR lease_until < $2) AND $ROOM >= 1 RETURNING {_CLAIMED_COLUMNS})")
@@ -141,7 +148,8 @@ _CLAIM_DUE = (
     f"  WHERE (status IN ('{PENDING}', '{RETRY}') AND next_attempt_at <= $1)"
     f"     OR (status = '{SENDING}' AND lease_until < $1 AND attempts < $4)"
     "  ORDER BY next_attempt_at LIMIT least($3::int, $ROOM) FOR UPDATE SKIP LOCKED),"
-    f" claimed AS (UPDATE messages m SET status = '{SENDING}', lease_until = $2, attempts = m.attempts + 1,"
+    f" claimed AS (UPDATE messages m SET status = '{SENDING}',"
+    f"   lease_until = {_LEASE_FROM_NOW.format(now='$1', until='$2')}, attempts = m.attempts + 1,"
     "   updated_at = $1, provider = $5::text"
     f"  FROM due WHERE m.id = due.id RETURNING {_claimed_columns_of('m')})")
 _CLAIM_ONE_SQL = {limited: _claim_sql(_CLAIM_ONE, now="$2::timestamptz", provider="$4", sender="$5", key="$6",
@@ -183,13 +191,37 @@ async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: dat
     return [ClaimedMessage.from_row(r) for r in rows], wait
 
 
-async def renew_lease(conn: asyncpg.Connection, msg: ClaimedMessage, *, lease_until: datetime) -> bool:
-    """Before a long wait for a rate slot: the lease stretched to cover the wait and the
-    call, if this claim still holds the message (False: another process has it, no call)."""
+async def renew_lease(conn: asyncpg.Connection, msg: ClaimedMessage, *, seconds: float) -> bool:
+    """Before a long wait for a rate slot: the lease stretched to ``seconds`` from now
+    (the database's now) to cover the wait and the call, if this claim still holds the
+    message (False: another process has it, no call)."""
     return bool(await conn.fetchval(
-        "UPDATE messages SET lease_until = $3"
+        "UPDATE messages SET lease_until = greatest(lease_until, clock_timestamp() + make_interval(secs => $3::float8))"
         f" WHERE id = $1 AND status = '{SENDING}' AND attempts = $2::int RETURNING true",
-        msg.id, msg.attempt, lease_until))
+        msg.id, msg.attempt, seconds))
+
+
+# The live sender's hold: each message it still holds (same attempt, still sending) gets
+# ``seconds`` more lease. A lapsed lease nobody took yet is taken back (no other claim
+# called it); one another claim took (attempts moved on) is not. A row locked now is being
+# finished or taken over: skipped, never waited for (no deadlock with any claim).
+_KEEP_LEASES = (
+    "WITH mine AS MATERIALIZED ("
+    "  SELECT m.id FROM messages m JOIN unnest($1::uuid[], $2::int[]) AS h(id, attempt)"
+    f"   ON m.id = h.id AND m.attempts = h.attempt WHERE m.status = '{SENDING}'"
+    "  ORDER BY m.id FOR UPDATE OF m SKIP LOCKED)"
+    " UPDATE messages m SET lease_until = greatest(m.lease_until,"
+    "   clock_timestamp() + make_interval(secs => $3::float8))"
+    " FROM mine WHERE m.id = mine.id RETURNING m.id")
+
+
+async def keep_leases(conn: asyncpg.Connection, held: list[ClaimedMessage], *, seconds: float) -> set[uuid.UUID]:
+    """The ids of ``held`` whose lease now runs ``seconds`` more: while its sender is
+    alive, no sweeper takes a message (only a dead sender's lease lapses)."""
+    if not held:
+        return set()
+    rows = await conn.fetch(_KEEP_LEASES, [m.id for m in held], [m.attempt for m in held], seconds)
+    return {r["id"] for r in rows}
 
 
 async def fail_expired_exhausted(conn: asyncpg.Connection, *, now: datetime, max_attempts: int,

@@ -11,6 +11,7 @@ unanswered attempt marked lost)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import socket
 import uuid
@@ -18,6 +19,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.logging import get_logger, mask_phone
+from shared.ticker import Ticker
 from shared import tracing
 from shared.outbox import OutboxRow
 
@@ -56,9 +58,18 @@ class Sender:
         self._ready = asyncio.Event()
         self._closing = False
         self._tasks: set[asyncio.Task] = set()
+        # The messages this process holds (claimed, outcome not stored yet): their leases
+        # are kept while it lives, so no sweeper takes a message its live sender is still
+        # waiting for, calling or storing - however long a starved pool or a loaded
+        # machine makes that. A process that dies stops keeping them: they lapse, and a
+        # sweeper sends them again with the same ref.
+        self._held: dict[uuid.UUID, ClaimedMessage] = {}
+        self._keeper = Ticker("sms-lease-keeper", self._keep_leases, settings.lease_seconds / 3,
+                              stop_timeout=2.0)
 
     def start(self, provider: SmsProvider, limiter: SharedRateLimiter) -> None:
         self.provider, self.limiter = provider, limiter
+        self._keeper.start()
         self._ready.set()
 
     @property
@@ -71,6 +82,17 @@ class Sender:
         self._closing = True
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
+        await self.stop_keeping()
+
+    async def stop_keeping(self) -> None:
+        """The leases of sends still in hand lapse from now (a sweeper resends them)."""
+        await self._keeper.stop()
+
+    async def _keep_leases(self) -> None:
+        held = list(self._held.values())
+        if held:
+            async with self.rt.db.connection() as conn:
+                await store.keep_leases(conn, held, seconds=self.settings.lease_seconds)
 
     # --- entry points ---------------------------------------------------------------
     async def send(self, message_id: uuid.UUID) -> None:
@@ -107,10 +129,12 @@ class Sender:
         taken, the first ``first_wait`` seconds away), each holding one in-flight permit."""
         spacing = self.rate.spacing if claimed else 0.0
         for i, msg in enumerate(claimed):
+            self._held[msg.id] = msg
             task = asyncio.create_task(self._attempt_and_release(msg, first_wait + i * spacing),
                                        name=f"sms-{msg.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(functools.partial(self._let_go, msg))   # even if it never ran
 
     async def _attempt_and_release(self, msg: ClaimedMessage, wait: float) -> None:
         permit = Permit(self.in_flight)
@@ -125,13 +149,24 @@ class Sender:
     # --- one attempt ----------------------------------------------------------------
     async def _attempt(self, msg: ClaimedMessage, wait: float, permit: "Permit") -> None:
         """The claim recorded the attempt and took the rate slot ``wait`` seconds away."""
+        self._held[msg.id] = msg   # its lease is kept until its outcome is stored
+        try:
+            await self._attempt_held(msg, wait, permit)
+        finally:
+            self._let_go(msg)
+
+    def _let_go(self, msg: ClaimedMessage, _task: object = None) -> None:
+        """This claim's lease is no longer kept (its outcome is stored, or it ended without)."""
+        if self._held.get(msg.id) is msg:
+            del self._held[msg.id]
+
+    async def _attempt_held(self, msg: ClaimedMessage, wait: float, permit: "Permit") -> None:
         assert self.provider is not None
         if wait > self.renew_after:
             # The lease taken with the claim would not cover the call after such a wait:
             # stretch it over the wait now, while the claim surely still holds.
-            now = self.rt.clock.now()
             async with self.rt.db.connection() as conn:
-                ours = await store.renew_lease(conn, msg, lease_until=now + timedelta(seconds=wait) + self.lease)
+                ours = await store.renew_lease(conn, msg, seconds=wait + self.settings.lease_seconds)
             if not ours:
                 log.info("sms_claim_lost", message_id=str(msg.id), attempt=msg.attempt)
                 return
