@@ -7,13 +7,13 @@ import sys
 
 import aiohttp
 
-from .accounts import ensure_agent, ensure_enterprises, ensure_staff, known_agents
-from .api import Api, DemoError
-from .bookings import book_coming_days
-from .cast import agents, staff
-from .endpoints import from_environment
-from .past_day import serve_past_day
-from .report import print_logins
+from demo.accounts import ensure_agent, ensure_enterprises, ensure_staff, known_agents
+from demo.api import Api, DemoError
+from demo.bookings import book_coming_days
+from demo.cast import agents, staff
+from demo.endpoints import from_environment
+from demo.past_day import serve_past_day
+from demo.report import print_logins
 
 PARALLEL = 4      # agents registered at once (identity hashes one password at a time)
 

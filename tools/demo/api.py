@@ -8,8 +8,8 @@ from typing import Any
 
 import aiohttp
 
-from .cast import Person
-from .endpoints import Endpoints
+from demo.cast import Person
+from demo.endpoints import Endpoints
 
 MAX_WAIT = 90          # seconds: the longest Retry-After the demo waits out
 RETRIES = 5

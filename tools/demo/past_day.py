@@ -8,9 +8,9 @@ import asyncio
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .api import Api, DemoError
-from .bookings import active_booking_on, book, booking_body
-from .cast import Person
+from demo.api import Api, DemoError
+from demo.bookings import active_booking_on, book, booking_body
+from demo.cast import Person
 
 PAST_AGENTS = 6          # the first six agents book the past day's morning
 LOOK_BACK = 20           # days searched for the past working day (and for an earlier demo's)

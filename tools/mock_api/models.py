@@ -12,7 +12,7 @@ import importlib
 from functools import cache
 from typing import Any
 
-from .document import shape
+from mock_api.document import shape
 
 SERVICES = ("identity", "booking", "allocator", "notifier")
 

@@ -13,22 +13,22 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .bus import Bus, Topology
-from .clock import Clock
-from .consumer import Consumer, Handler, QueueSpec
-from .db import Database, create_pool, with_application_name
-from .http.access import refuse_undeclared_routes
-from .http.auth import VERIFIER_KEY, TokenVerifier, http_jwks_source
-from .http.clock_routes import test_clock_routes
-from .http.health import health_routes
-from .http.middlewares import metrics_middleware, problem_errors, request_context
-from .logging import get_logger
-from .metrics import ServiceMetrics
-from .migrations import migrate
-from .outbox import OutboxRelay
-from .publisher_check import PublisherCheck
-from .settings import ServiceSettings
-from .tracing import server_middlewares
+from shared.bus import Bus, Topology
+from shared.clock import Clock
+from shared.consumer import Consumer, Handler, QueueSpec
+from shared.db import Database, create_pool, with_application_name
+from shared.http.access import refuse_undeclared_routes
+from shared.http.auth import VERIFIER_KEY, TokenVerifier, http_jwks_source
+from shared.http.clock_routes import test_clock_routes
+from shared.http.health import health_routes
+from shared.http.middlewares import metrics_middleware, problem_errors, request_context
+from shared.logging import get_logger
+from shared.metrics import ServiceMetrics
+from shared.migrations import migrate
+from shared.outbox import OutboxRelay
+from shared.publisher_check import PublisherCheck
+from shared.settings import ServiceSettings
+from shared.tracing import server_middlewares
 
 log = get_logger(__name__)
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .contracts.producers import CONSUMED, SERVICES, published_by
+from shared.contracts.producers import CONSUMED, SERVICES, published_by
 
 
 def _any_of(names: Iterable[str]) -> str:

@@ -11,8 +11,8 @@ from urllib.parse import unquote, urlsplit
 import aio_pika
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection, AbstractExchange
 
-from . import tracing
-from .logging import get_logger
+from shared import tracing
+from shared.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -18,13 +18,13 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
-from . import tracing
-from .bus import Bus
-from .db import Database
-from .events import Envelope, UnknownEvent, parse_envelope
-from .logging import bind_context, get_logger
-from .metrics import ServiceMetrics
-from .publisher_check import FIRST_PUBLISHER_HEADER, PublisherCheck
+from shared import tracing
+from shared.bus import Bus
+from shared.db import Database
+from shared.events import Envelope, UnknownEvent, parse_envelope
+from shared.logging import bind_context, get_logger
+from shared.metrics import ServiceMetrics
+from shared.publisher_check import FIRST_PUBLISHER_HEADER, PublisherCheck
 
 log = get_logger(__name__)
 ATTEMPT_HEADER = "x-attempt"

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import asyncpg
 
 if TYPE_CHECKING:
-    from .metrics import ServiceMetrics
+    from shared.metrics import ServiceMetrics
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

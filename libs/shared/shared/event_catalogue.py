@@ -21,10 +21,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from . import contracts  # noqa: F401  (importing it registers every model)
-from .contracts.producers import ALLOWED_PRODUCERS, CONSUMED
-from .event_examples import EXAMPLES
-from .events import Envelope, registered
+from shared import contracts  # noqa: F401  (importing it registers every model)
+from shared.contracts.producers import ALLOWED_PRODUCERS, CONSUMED
+from shared.event_examples import EXAMPLES
+from shared.events import Envelope, registered
 
 AMQP_BINDING = "0.3.0"
 REF = "#/components/schemas/{model}"

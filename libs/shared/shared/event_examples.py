@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .contracts import allocator, booking, identity, notifier
+from shared.contracts import allocator, booking, identity, notifier
 
 _BOOKING_ID = "0b6f3c1e-8a49-4c52-9d7c-3f1f2b6f8a10"
 _AGENT_ID = "5d1c2a77-3e0b-4f6a-9a51-2c7f0e9d4b13"

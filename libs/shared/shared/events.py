@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
-from .tracing import current_trace_fields
+from shared.tracing import current_trace_fields
 
 
 def _absent(value: object) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, Processor
 
-from .tracing_logs import add_trace_id
+from shared.tracing_logs import add_trace_id
 
 # Keys whose values never reach a log line, whatever the caller passed.
 SECRET_KEY = re.compile(r"pass(word)?|code|token|secret|signature|private|authorization|nonce|pepper",

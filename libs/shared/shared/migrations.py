@@ -9,8 +9,8 @@ from pathlib import Path
 
 import asyncpg
 
-from .db import check_schema_name
-from .logging import get_logger
+from shared.db import check_schema_name
+from shared.logging import get_logger
 
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
 log = get_logger(__name__)

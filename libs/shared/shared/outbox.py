@@ -18,13 +18,13 @@ import orjson
 from pydantic import BaseModel
 from opentelemetry.trace import SpanKind
 
-from . import tracing
-from .bus import Bus
-from .db import TRANSIENT_DB_ERRORS, Database
-from .events import Cause, Envelope, make_envelope
-from .logging import get_logger
-from .metrics import ServiceMetrics
-from .ticker import Ticker
+from shared import tracing
+from shared.bus import Bus
+from shared.db import TRANSIENT_DB_ERRORS, Database
+from shared.events import Cause, Envelope, make_envelope
+from shared.logging import get_logger
+from shared.metrics import ServiceMetrics
+from shared.ticker import Ticker
 
 log = get_logger(__name__)
 

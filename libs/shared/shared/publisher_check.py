@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .contracts.producers import producer_allowed
-from .events import Envelope
+from shared.contracts.producers import producer_allowed
+from shared.events import Envelope
 
 FIRST_PUBLISHER_HEADER = "x-first-publisher"
 DEAD_COPY_USER_HEADER = "x-dead-copy-user"

@@ -9,10 +9,10 @@ from typing import TypeVar
 
 from aiohttp import web
 
-from .db import ensure_database
-from .logging import configure_logging, get_logger
-from .migrations import migrate
-from .settings import ServiceSettings
+from shared.db import ensure_database
+from shared.logging import configure_logging, get_logger
+from shared.migrations import migrate
+from shared.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
 

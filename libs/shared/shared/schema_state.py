@@ -10,8 +10,8 @@ from pathlib import Path
 
 import asyncpg
 
-from .db import check_schema_name
-from .migrations import SHARED_MIGRATIONS, load_migrations
+from shared.db import check_schema_name
+from shared.migrations import SHARED_MIGRATIONS, load_migrations
 
 
 def expected_versions(schema: str, service_folder: Path | None) -> frozenset[str]:

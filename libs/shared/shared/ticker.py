@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
-from .logging import get_logger
+from shared.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -54,7 +54,7 @@ def configure_tracing(service: str, *, exporter: Any = None) -> bool:
         _enabled = False
         return False
     # Imported here: a process without an endpoint never loads the SDK.
-    from .tracing_sdk import install_sdk
+    from shared.tracing_sdk import install_sdk
     install_sdk(service, exporter=exporter, excluded_urls=DEFAULT_EXCLUDED_URLS)
     _enabled = True
     return True

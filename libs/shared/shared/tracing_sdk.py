@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, ParentBased, S
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.util.types import Attributes
 
-from .logging import mask_phones
+from shared.logging import mask_phones
 
 # Attributes the aiohttp instrumentations fill from a URL: a query string may hold a phone
 # (GET /api/v1/notifications?phone=...), which must not reach the tracing backend.

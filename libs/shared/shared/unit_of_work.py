@@ -26,10 +26,10 @@ from typing import Any, Protocol, TypeVar
 import asyncpg
 from pydantic import BaseModel
 
-from .clock import Clock
-from .db import Database
-from .events import Cause, Envelope, envelope_of
-from .outbox import OutboxRow, add_rows
+from shared.clock import Clock
+from shared.db import Database
+from shared.events import Cause, Envelope, envelope_of
+from shared.outbox import OutboxRow, add_rows
 
 
 class Aggregate(Protocol):

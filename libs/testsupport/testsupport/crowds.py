@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from .generators import new_org_code
-from .journeys import Gateway, TokenMint
+from testsupport.generators import new_org_code
+from testsupport.journeys import Gateway, TokenMint
 
 
 async def raise_capacity(gw: Gateway, mint: TokenMint, now: datetime, slots, capacity: int) -> None:

@@ -6,8 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from .infra import (base_urls, create_service_roles, create_test_database, create_test_vhost, delete_test_vhost,
-                    drop_test_database)
+from testsupport.infra import base_urls, create_service_roles, create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
 
 
 @pytest.fixture(scope="session")

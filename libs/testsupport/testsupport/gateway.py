@@ -19,7 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from .fixtures import free_port
+from testsupport.fixtures import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVICES = ("identity", "booking", "allocator", "notifier")

@@ -13,8 +13,8 @@ from typing import Any
 
 import aiohttp
 
-from .generators import new_phone
-from .system import REPO, System
+from testsupport.generators import new_phone
+from testsupport.system import REPO, System
 
 PASSWORD = "Zx9!card-center"
 

@@ -11,7 +11,7 @@ from shared.bus import Bus, Topology
 from shared.db import Database, create_pool
 from shared.migrations import migrate
 
-from .waiting import wait_for  # noqa: F401  (the messaging tests' historical import)
+from testsupport.waiting import wait_for  # noqa: F401  (the messaging tests' historical import)
 
 
 @asynccontextmanager

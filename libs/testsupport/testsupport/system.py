@@ -17,8 +17,8 @@ from pathlib import Path
 
 import aiohttp
 
-from .fixtures import free_port
-from .infra import create_service_roles
+from testsupport.fixtures import free_port
+from testsupport.infra import create_service_roles
 
 REPO = Path(__file__).resolve().parents[3]
 SERVICES = ("identity", "booking", "allocator", "notifier")

@@ -10,10 +10,10 @@ from contextlib import asynccontextmanager
 import aiohttp
 import pytest
 
-from .broker_users import service_users
-from .infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
-from .journeys import Gateway, TokenMint
-from .system import System
+from testsupport.broker_users import service_users
+from testsupport.infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
+from testsupport.journeys import Gateway, TokenMint
+from testsupport.system import System
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@ import sys
 
 from shared.runner import main
 
-from .app import MIGRATIONS, create_app
-from .settings import AllocatorSettings
+from allocator.app import MIGRATIONS, create_app
+from allocator.settings import AllocatorSettings
 
 if __name__ == "__main__":
     sys.exit(main(AllocatorSettings, create_app, MIGRATIONS))

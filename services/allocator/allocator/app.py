@@ -7,8 +7,8 @@ from aiohttp import web
 
 from shared.app import create_base_app
 
-from .bootstrap import MIGRATIONS, bootstrap, wire
-from .settings import AllocatorSettings
+from allocator.bootstrap import MIGRATIONS, bootstrap, wire
+from allocator.settings import AllocatorSettings
 
 __all__ = ["MIGRATIONS", "create_app"]
 

@@ -11,12 +11,12 @@ from aiohttp import web
 
 from shared.app import Runtime
 
-from .adapters.booking_snapshots import BookingSnapshots
-from .api.openapi import openapi_routes
-from .api.routes import routes
-from .consumers import requests
-from .service.context import AllocatorContext
-from .settings import AllocatorSettings
+from allocator.adapters.booking_snapshots import BookingSnapshots
+from allocator.api.openapi import openapi_routes
+from allocator.api.routes import routes
+from allocator.consumers import requests
+from allocator.service.context import AllocatorContext
+from allocator.settings import AllocatorSettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

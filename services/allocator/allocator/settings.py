@@ -34,9 +34,8 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings, database_url_field, shared
 
-from .domain import AllocationPolicy, InvalidPolicy
-from .domain.policy import (DEFAULT_DESKS, DEFAULT_ENTERPRISE_MINUTES, DEFAULT_MIN_BOOKING_MINUTES,
-                            DEFAULT_SEGMENT_MINUTES)
+from allocator.domain import AllocationPolicy, InvalidPolicy
+from allocator.domain.policy import DEFAULT_DESKS, DEFAULT_ENTERPRISE_MINUTES, DEFAULT_MIN_BOOKING_MINUTES, DEFAULT_SEGMENT_MINUTES
 
 
 class CenterPolicySpec(BaseModel):

@@ -3,8 +3,8 @@ import sys
 
 from shared.runner import main
 
-from .app import MIGRATIONS, create_app
-from .settings import BookingSettings
+from booking.app import MIGRATIONS, create_app
+from booking.settings import BookingSettings
 
 if __name__ == "__main__":
     sys.exit(main(BookingSettings, create_app, MIGRATIONS))

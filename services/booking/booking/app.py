@@ -7,9 +7,9 @@ from aiohttp import web
 
 from shared.app import create_base_app
 
-from .api.context import CONTEXT_KEY
-from .bootstrap import MIGRATIONS, bootstrap, wire
-from .settings import BookingSettings
+from booking.api.context import CONTEXT_KEY
+from booking.bootstrap import MIGRATIONS, bootstrap, wire
+from booking.settings import BookingSettings
 
 __all__ = ["CONTEXT_KEY", "MIGRATIONS", "create_app"]  # CONTEXT_KEY: for tests and tools driving use cases
 

@@ -11,15 +11,15 @@ from aiohttp import web
 import shared.contracts  # noqa: F401  registers every event model the consumers parse
 from shared.app import Runtime
 
-from . import streams
-from .api import routes
-from .api.context import CONTEXT_KEY
-from .api.internal import internal_routes
-from .api.openapi import openapi_routes
-from .consumers import allocation_events, identity_events, notification_events
-from .scheduling import lifecycle
-from .service.context import BookingContext
-from .settings import BookingSettings
+from booking import streams
+from booking.api import routes
+from booking.api.context import CONTEXT_KEY
+from booking.api.internal import internal_routes
+from booking.api.openapi import openapi_routes
+from booking.consumers import allocation_events, identity_events, notification_events
+from booking.scheduling import lifecycle
+from booking.service.context import BookingContext
+from booking.settings import BookingSettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

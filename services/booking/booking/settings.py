@@ -14,7 +14,7 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings, database_url_field, shared
 
-from .domain.center import QINGDAO, CenterConfig, Period
+from booking.domain.center import QINGDAO, CenterConfig, Period
 
 
 class PeriodSpec(BaseModel):

@@ -3,10 +3,10 @@ import sys
 
 from shared.runner import main
 
-from .app import MIGRATIONS, create_app
-from .cli import COMMAND, add_create_user_parser, create_user_command
-from .key_cli import COMMAND as ROTATE, add_rotate_parser, rotate_signing_key_command
-from .settings import IdentitySettings
+from identity.app import MIGRATIONS, create_app
+from identity.cli import COMMAND, add_create_user_parser, create_user_command
+from identity.key_cli import COMMAND as ROTATE, add_rotate_parser, rotate_signing_key_command
+from identity.settings import IdentitySettings
 
 
 def configure_parser(sub) -> None:

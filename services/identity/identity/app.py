@@ -6,8 +6,8 @@ from aiohttp import web
 
 from shared.app import create_base_app
 
-from .bootstrap import MIGRATIONS, bootstrap, wire
-from .settings import IdentitySettings
+from identity.bootstrap import MIGRATIONS, bootstrap, wire
+from identity.settings import IdentitySettings
 
 __all__ = ["MIGRATIONS", "create_app"]
 

@@ -12,13 +12,13 @@ from aiohttp import web
 
 from shared.app import Runtime
 
-from .api import routes
-from .api.client_ip import ClientIpResolver
-from .api.context import CLIENT_IP_KEY, IDENTITY_KEY
-from .api.openapi import openapi_routes
-from .service.context import IdentityContext
-from .service.server_keys import load_server_keys, require_production_secrets
-from .settings import IdentitySettings
+from identity.api import routes
+from identity.api.client_ip import ClientIpResolver
+from identity.api.context import CLIENT_IP_KEY, IDENTITY_KEY
+from identity.api.openapi import openapi_routes
+from identity.service.context import IdentityContext
+from identity.service.server_keys import load_server_keys, require_production_secrets
+from identity.settings import IdentitySettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -3,8 +3,8 @@ import sys
 
 from shared.runner import main
 
-from .app import MIGRATIONS, create_app
-from .settings import NotifierSettings
+from notifier.app import MIGRATIONS, create_app
+from notifier.settings import NotifierSettings
 
 if __name__ == "__main__":
     sys.exit(main(NotifierSettings, create_app, MIGRATIONS))

@@ -7,8 +7,8 @@ from aiohttp import web
 
 from shared.app import create_base_app
 
-from .bootstrap import MIGRATIONS, SENDER_KEY, bootstrap, wire
-from .settings import NotifierSettings
+from notifier.bootstrap import MIGRATIONS, SENDER_KEY, bootstrap, wire
+from notifier.settings import NotifierSettings
 
 __all__ = ["MIGRATIONS", "SENDER_KEY", "create_app"]  # SENDER_KEY: for tests driving the sender
 

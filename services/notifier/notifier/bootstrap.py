@@ -12,15 +12,15 @@ from aiohttp import web
 
 from shared.app import Runtime
 
-from .adapters.rate_limiter import SharedRateLimiter
-from .adapters.sms_provider import make_provider
-from .api.notifications import routes as api_routes
-from .api.openapi import openapi_routes
-from .consumers import sms_events
-from .log_safety import quiet_wire_loggers
-from .service.context import NotifierContext
-from .service.sender import Sender
-from .settings import NotifierSettings
+from notifier.adapters.rate_limiter import SharedRateLimiter
+from notifier.adapters.sms_provider import make_provider
+from notifier.api.notifications import routes as api_routes
+from notifier.api.openapi import openapi_routes
+from notifier.consumers import sms_events
+from notifier.log_safety import quiet_wire_loggers
+from notifier.service.context import NotifierContext
+from notifier.service.sender import Sender
+from notifier.settings import NotifierSettings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SENDER_KEY = web.AppKey("sms_sender", Sender)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from ..events import event_model
+from shared.events import event_model
 
 ALLOCATION_COMPLETED = "allocation.completed"
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ..events import event_model
+from shared.events import event_model
 
 VERIFICATION_CODE_REQUESTED = "identity.verification_code.requested"
 USER_REGISTERED = "identity.user.registered"

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from ..events import event_model
+from shared.events import event_model
 
 NOTIFICATION_DELIVERED = "notification.delivered"
 NOTIFICATION_FAILED = "notification.failed"

@@ -3,7 +3,7 @@ against and the broker users' topic permissions are derived from (shared.broker_
 A type missing here is refused by every consumer."""
 from __future__ import annotations
 
-from . import allocator, booking, identity, notifier
+from shared.contracts import allocator, booking, identity, notifier
 
 ALLOWED_PRODUCERS: dict[str, frozenset[str]] = {
     identity.VERIFICATION_CODE_REQUESTED: frozenset({"identity"}),

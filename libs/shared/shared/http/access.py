@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from .auth import authenticate
+from shared.http.auth import authenticate
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ACCESS_ATTR = "__route_access__"

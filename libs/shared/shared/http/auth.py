@@ -21,8 +21,8 @@ import aiohttp
 import jwt
 from aiohttp import web
 
-from ..errors import Forbidden, Unauthorized
-from ..logging import bind_context, get_logger
+from shared.errors import Forbidden, Unauthorized
+from shared.logging import bind_context, get_logger
 
 log = get_logger(__name__)
 ALGORITHMS = ["EdDSA", "ES256"]

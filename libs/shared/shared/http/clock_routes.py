@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel
 
-from ..clock import Clock
-from .access import public_handler
-from .problems import json_response
-from .requests import parse_body
+from shared.clock import Clock
+from shared.http.access import public_handler
+from shared.http.problems import json_response
+from shared.http.requests import parse_body
 
 
 class ClockBody(BaseModel):

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any, cast
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .problems import json_response
-from .requests import parse_body, parse_query, validate
-from .statuses import STATUSES_KEY
+from shared.http.problems import json_response
+from shared.http.requests import parse_body, parse_query, validate
+from shared.http.statuses import STATUSES_KEY
 
 if TYPE_CHECKING:
-    from .openapi import Operation
+    from shared.http.openapi import Operation
 
 Handler = Callable[..., Awaitable[Any]]
 # A refusal run before the inputs are read: raises an AppError, or returns.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .openapi import ErrorDoc, problem_response
+from shared.http.openapi import ErrorDoc, problem_response
 
 # status -> (the gateway's answer, applies to: "all" or "body" (operations with a request body))
 GATEWAY_ANSWERS: dict[int, tuple[ErrorDoc, str]] = {

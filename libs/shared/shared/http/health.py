@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ..schema_state import expected_versions, missing_versions
-from .access import public_handler
-from .problems import json_response
+from shared.schema_state import expected_versions, missing_versions
+from shared.http.access import public_handler
+from shared.http.problems import json_response
 
 if TYPE_CHECKING:
-    from ..app import Runtime
+    from shared.app import Runtime
 
 
 def health_routes(runtime: Runtime) -> list[web.RouteDef]:

@@ -12,12 +12,12 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from pydantic import ValidationError
 
-from ..errors import AppError
-from ..logging import bind_context, clear_context, get_logger
-from ..metrics import ServiceMetrics
-from .problems import problem
-from .requests import field_errors
-from .statuses import NONE, STATUSES_KEY, problem_of, status_of
+from shared.errors import AppError
+from shared.logging import bind_context, clear_context, get_logger
+from shared.metrics import ServiceMetrics
+from shared.http.problems import problem
+from shared.http.requests import field_errors
+from shared.http.statuses import NONE, STATUSES_KEY, problem_of, status_of
 
 log = get_logger(__name__)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")

@@ -24,10 +24,10 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter
 
-from ..errors import AppError
-from .access import UNDECLARED, Undeclared, enforced, public_handler
-from .enforce import Check, PathParser, enforcing, inputs_of
-from .statuses import NONE, Statuses, status_of
+from shared.errors import AppError
+from shared.http.access import UNDECLARED, Undeclared, enforced, public_handler
+from shared.http.enforce import Check, PathParser, enforcing, inputs_of
+from shared.http.statuses import NONE, Statuses, status_of
 
 Handler = Callable[..., Awaitable[Any]]
 REF = "#/components/schemas/{model}"

@@ -8,7 +8,7 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ValidationFailed
+from shared.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 # The JSON object a route's body was parsed from, as the client sent it (before the model

@@ -16,8 +16,8 @@ import hmac
 from aiohttp import web
 from pydantic import SecretStr
 
-from ..errors import Unauthorized
-from .access import ACCESS_ATTR, Access, Handler
+from shared.errors import Unauthorized
+from shared.http.access import ACCESS_ATTR, Access, Handler
 
 SERVICE_ROLE = "service"
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from .middlewares import STREAM_KEY
+from shared.http.middlewares import STREAM_KEY
 
 HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 3000            # what the browser waits before reconnecting

@@ -10,9 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import (AppError, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unavailable,
-                      Unprocessable, ValidationFailed)
-from .problems import problem, status_phrase
+from shared.errors import AppError, Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, Unavailable, Unprocessable, ValidationFailed
+from shared.http.problems import problem, status_phrase
 
 # Kind -> status; the first kind in an error's class hierarchy wins.
 KIND_STATUS: Mapping[type[AppError], int] = MappingProxyType({

@@ -22,8 +22,8 @@ import sys
 import tempfile
 from typing import Any
 
-from ..broker_access import definitions, dev_password, password_hash, user_name
-from ..contracts.producers import SERVICES
+from shared.broker_access import definitions, dev_password, password_hash, user_name
+from shared.contracts.producers import SERVICES
 
 
 def passwords_from_env(env: dict[str, str], *, dev: bool) -> dict[str, str]:

@@ -33,7 +33,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import asyncpg
 
-from ..db import database_name, ensure_database
+from shared.db import database_name, ensure_database
 
 SERVICES = ("identity", "booking", "allocator", "notifier")   # each owns the schema of its name
 EXTENSIONS = ("pg_trgm",)                                      # CREATE EXTENSION needs more than a service role

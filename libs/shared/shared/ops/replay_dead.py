@@ -44,10 +44,10 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
-from ..consumer import ATTEMPT_HEADER
-from ..logging import mask_phones
-from ..publisher_check import DEAD_COPY_USER_HEADER
-from ..settings import ServiceSettings
+from shared.consumer import ATTEMPT_HEADER
+from shared.logging import mask_phones
+from shared.publisher_check import DEAD_COPY_USER_HEADER
+from shared.settings import ServiceSettings
 
 DEAD_SUFFIX = ".dead"
 ERROR_HEADER = "x-error"                       # set by shared.consumer when it gives up

@@ -47,7 +47,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
-from ..db import with_database
+from shared.db import with_database
 
 SERVICE_SCHEMAS = ("identity", "booking", "allocator", "notifier")
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/cardcenter"

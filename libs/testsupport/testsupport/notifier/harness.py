@@ -14,8 +14,8 @@ from testsupport.waiting import wait_for
 
 from notifier.app import create_app
 from notifier.settings import NotifierSettings
-from .events import body
-from .fake_provider import FakeProvider
+from testsupport.notifier.events import body
+from testsupport.notifier.fake_provider import FakeProvider
 
 # Fast timings: retries in tens of milliseconds, a sweep every 100 ms.
 FAST = dict(retry_base_seconds=0.05, retry_cap_seconds=0.2, retry_max_attempts=4, sweep_interval_seconds=0.1,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from .harness import wait_until
+from testsupport.notifier.harness import wait_until
 
 REPO = Path(__file__).resolve().parents[4]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.http.openapi import ServiceDocument
 
-from .routes import operations
+from allocator.api.routes import operations
 
 DOCUMENT = ServiceDocument(
     title="Card center: allocator",

@@ -7,9 +7,9 @@ from shared.app import RUNTIME_KEY
 from shared.errors import NotFound
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter, Operation
 
-from ..adapters import repository
-from ..domain.wall_clock import hhmm
-from .models import ScheduleQuery, ScheduleResponse
+from allocator.adapters import repository
+from allocator.domain.wall_clock import hhmm
+from allocator.api.models import ScheduleQuery, ScheduleResponse
 
 # One declaration per route gives the aiohttp route and its OpenAPI operation
 # (allocator.api.openapi); module level, so the document needs no runtime.

@@ -31,12 +31,12 @@ from shared.contracts.booking import ALLOCATION_REQUESTED, AllocationRequested
 from shared.logging import get_logger
 from shared.outbox import OutboxRow, add_rows
 
-from ..adapters.booking_snapshots import SnapshotGone
-from ..domain import InvalidSnapshot
-from ..service import allocation
-from ..service.context import AllocatorContext
-from ..service.snapshot_document import read_snapshot
-from ..settings import PolicyBook
+from allocator.adapters.booking_snapshots import SnapshotGone
+from allocator.domain import InvalidSnapshot
+from allocator.service import allocation
+from allocator.service.context import AllocatorContext
+from allocator.service.snapshot_document import read_snapshot
+from allocator.settings import PolicyBook
 
 log = get_logger(__name__)
 QUEUE = "allocator.requests"

@@ -24,13 +24,13 @@ serves holds the same fields, ``service/snapshot_document.py``)::
 optional (1); a line with ``"status": "cancelled"`` is ignored; other keys are ignored,
 so ``shared.contracts.booking.SnapshotBooking.model_dump()`` (or its JSON) fits a booking.
 """
-from .business_types import BUSINESS_TYPES
-from .duration import handling_minutes
-from .errors import InvalidPolicy, InvalidSnapshot
-from .policy import DEFAULT_TYPE_WEIGHTS, AllocationPolicy, TypeWeight
-from .schedule import Assignment, PeriodStats, Schedule
-from .scheduler import allocate
-from .snapshot import Booking, Business, DaySnapshot, EnterpriseLine, Period
+from allocator.domain.business_types import BUSINESS_TYPES
+from allocator.domain.duration import handling_minutes
+from allocator.domain.errors import InvalidPolicy, InvalidSnapshot
+from allocator.domain.policy import DEFAULT_TYPE_WEIGHTS, AllocationPolicy, TypeWeight
+from allocator.domain.schedule import Assignment, PeriodStats, Schedule
+from allocator.domain.scheduler import allocate
+from allocator.domain.snapshot import Booking, Business, DaySnapshot, EnterpriseLine, Period
 
 __all__ = [
     "BUSINESS_TYPES", "DEFAULT_TYPE_WEIGHTS", "AllocationPolicy", "Assignment", "Booking",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any, TypeVar
 
-from .errors import InvalidSnapshot
+from allocator.domain.errors import InvalidSnapshot
 
 T = TypeVar("T")
 

@@ -1,8 +1,8 @@
 """Estimated handling time of one booking at the desk."""
 from __future__ import annotations
 
-from .policy import AllocationPolicy
-from .snapshot import Booking
+from allocator.domain.policy import AllocationPolicy
+from allocator.domain.snapshot import Booking
 
 
 def handling_minutes(booking: Booking, policy: AllocationPolicy) -> int:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .business_types import BUSINESS_TYPES
-from .canonical import fingerprint
-from .errors import InvalidPolicy
+from allocator.domain.business_types import BUSINESS_TYPES
+from allocator.domain.canonical import fingerprint
+from allocator.domain.errors import InvalidPolicy
 
 
 def _is_int(value: Any) -> bool:

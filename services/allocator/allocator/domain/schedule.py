@@ -12,8 +12,8 @@ from datetime import date, datetime, time
 from itertools import chain
 from typing import Any
 
-from .canonical import fingerprint_lines
-from .wall_clock import hhmm
+from allocator.domain.canonical import fingerprint_lines
+from allocator.domain.wall_clock import hhmm
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,13 +20,13 @@ import heapq
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from .duration import handling_minutes
-from .policy import AllocationPolicy
-from .queue_numbers import queue_number
-from .schedule import Assignment, PeriodStats, Schedule
-from .segments import period_segments, segment_index
-from .snapshot import Booking, DaySnapshot, Period
-from .wall_clock import midnight, on_day, to_minutes, to_time
+from allocator.domain.duration import handling_minutes
+from allocator.domain.policy import AllocationPolicy
+from allocator.domain.queue_numbers import queue_number
+from allocator.domain.schedule import Assignment, PeriodStats, Schedule
+from allocator.domain.segments import period_segments, segment_index
+from allocator.domain.snapshot import Booking, DaySnapshot, Period
+from allocator.domain.wall_clock import midnight, on_day, to_minutes, to_time
 
 
 def allocate(snapshot: DaySnapshot, policy: AllocationPolicy) -> Schedule:

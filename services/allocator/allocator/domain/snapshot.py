@@ -13,11 +13,11 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
-from . import coerce
-from .business_types import BUSINESS_TYPES
-from .canonical import fingerprint_lines
-from .errors import InvalidSnapshot
-from .wall_clock import hhmm
+from allocator.domain import coerce
+from allocator.domain.business_types import BUSINESS_TYPES
+from allocator.domain.canonical import fingerprint_lines
+from allocator.domain.errors import InvalidSnapshot
+from allocator.domain.wall_clock import hhmm
 
 _KNOWN_TYPES = frozenset(BUSINESS_TYPES)
 # Lines cancelled before the cutoff are not handled at the desk, so they weigh nothing.

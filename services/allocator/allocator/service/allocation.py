@@ -24,10 +24,10 @@ import orjson
 from shared.contracts.allocator import ALLOCATION_COMPLETED, AllocationCompleted
 from shared.events import Envelope, make_envelope
 
-from ..adapters import repository
-from ..domain import AllocationPolicy, DaySnapshot, Schedule, allocate
-from ..domain.wall_clock import hhmm
-from ..settings import PolicyBook
+from allocator.adapters import repository
+from allocator.domain import AllocationPolicy, DaySnapshot, Schedule, allocate
+from allocator.domain.wall_clock import hhmm
+from allocator.settings import PolicyBook
 
 # Run ids are derived from what makes a run the same run: re-running an unchanged input
 # names the same run everywhere (another database, a replayed event).

@@ -9,8 +9,8 @@ from typing import cast
 
 from shared.app import ServiceContext
 
-from ..adapters.booking_snapshots import BookingSnapshots
-from ..settings import AllocatorSettings, PolicyBook
+from allocator.adapters.booking_snapshots import BookingSnapshots
+from allocator.settings import AllocatorSettings, PolicyBook
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from shared.contracts.booking import AllocationRequested, SnapshotHeader
 
-from ..domain import Booking, DaySnapshot, InvalidSnapshot
+from allocator.domain import Booking, DaySnapshot, InvalidSnapshot
 
 
 def read_snapshot(document: bytes | bytearray, request: AllocationRequested) -> DaySnapshot:

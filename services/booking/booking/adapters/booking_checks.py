@@ -13,11 +13,11 @@ from datetime import datetime
 
 import asyncpg
 
-from ..domain.booking import Booking
-from ..domain.rights import BookingRights
-from .bookings import NESTED_BOOKING, nested_bookings
-from .idempotency_keys import claim_sql
-from .rights import rights_from
+from booking.domain.booking import Booking
+from booking.domain.rights import BookingRights
+from booking.adapters.bookings import NESTED_BOOKING, nested_bookings
+from booking.adapters.idempotency_keys import claim_sql
+from booking.adapters.rights import rights_from
 
 # $1 center, $2 day, $3 period, $4 agent, $5 phone, $6 org codes.
 _COLUMNS = (

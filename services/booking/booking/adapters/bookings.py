@@ -13,10 +13,9 @@ from datetime import date, datetime
 import asyncpg
 import orjson
 
-from ..domain.booking import (Allocation, Booking, BookingStatus, EnterpriseLine, LineStatus,
-                              SmsStatus)
-from ..domain.business_types import BusinessLine
-from ..domain.errors import BookingNotFound, DuplicatePeriod, EnterpriseAlreadyBooked
+from booking.domain.booking import Allocation, Booking, BookingStatus, EnterpriseLine, LineStatus, SmsStatus
+from booking.domain.business_types import BusinessLine
+from booking.domain.errors import BookingNotFound, DuplicatePeriod, EnterpriseAlreadyBooked
 
 COLUMNS = ("id, agent_id, center, day, period, contact_name, contact_phone, status, created_at,"
            " sms_status, sms_resend_used, desk, segment_start, segment_end, queue_number")

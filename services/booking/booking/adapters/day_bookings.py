@@ -8,8 +8,8 @@ from datetime import date, datetime, time
 
 import asyncpg
 
-from ..domain.booking import Booking
-from .bookings import COLUMNS, BookingRepository, as_uuid
+from booking.domain.booking import Booking
+from booking.adapters.bookings import COLUMNS, BookingRepository, as_uuid
 
 
 class DayBookings:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
-from .bookings import as_uuid
+from booking.adapters.bookings import as_uuid
 
 TOKEN = "id, center, name, created_by, created_at, expires_at, revoked_at"
 

@@ -24,9 +24,9 @@ import orjson
 from shared.events import Envelope
 from shared.outbox import WAKE_RELAY, OutboxRow, insert_rows, row_arrays
 
-from ..domain.booking import Booking
-from ..domain.release import closed_refusal
-from .bookings import unique_refusal
+from booking.domain.booking import Booking
+from booking.domain.release import closed_refusal
+from booking.adapters.bookings import unique_refusal
 
 # $1-$11 the booking; $12-$15 its lines; $16 lines taken, $17 the default capacity;
 # $18-$21 the outbox rows.

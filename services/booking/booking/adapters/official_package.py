@@ -15,7 +15,7 @@ from pathlib import Path
 
 import chinese_calendar
 
-from ..domain.official_calendar import OfficialYear
+from booking.domain.official_calendar import OfficialYear
 
 
 class ChineseCalendarPackage:

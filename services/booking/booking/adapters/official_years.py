@@ -5,7 +5,7 @@ from datetime import datetime
 
 import asyncpg
 
-from ..domain.official_calendar import OfficialYear
+from booking.domain.official_calendar import OfficialYear
 
 
 class OfficialYears:

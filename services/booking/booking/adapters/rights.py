@@ -6,8 +6,8 @@ from datetime import datetime
 
 import asyncpg
 
-from ..domain.events import RightsChanged, RightsSnapshot
-from ..domain.rights import BookingRights
+from booking.domain.events import RightsChanged, RightsSnapshot
+from booking.domain.rights import BookingRights
 
 
 class RightsRepository:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from ..domain.calling import Waiting
+from booking.domain.calling import Waiting
 
 _WAITING = ("SELECT id, desk, period, queue_number, checked_in_at, requeue_key FROM bookings"
             " WHERE center = $1 AND day = $2 AND status = 'checked_in' AND NOT call_open AND desk IS NOT NULL")

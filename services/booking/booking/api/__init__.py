@@ -13,8 +13,8 @@ from aiohttp import web
 
 from shared.http.openapi import ApiRouter, Operation
 
-from . import admin, bookings, calendar, calendar_admin, calling, centers, cutoffs, desk, display, enterprises, place
-from . import streams
+from booking.api import admin, bookings, calendar, calendar_admin, calling, centers, cutoffs, desk, display, enterprises, place
+from booking.api import streams
 
 ROUTERS: tuple[ApiRouter, ...] = (enterprises.api, calendar.api, centers.api, bookings.api, calendar_admin.api, admin.api,
                                   cutoffs.api, desk.api, calling.api, display.api, place.api, streams.api)

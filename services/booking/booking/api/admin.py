@@ -8,17 +8,16 @@ from aiohttp import web
 from shared.http.auth import principal_of
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
-from ..domain.errors import CapacityBelowBooked, PeriodUnknown
-from ..service import day_stats as stats
-from ..service.calendar import clear_calendar_day, set_calendar_day
-from ..service.capacity_admin import set_capacity
-from ..service.agent_search import find_agents
-from ..service.rights import agent_rights_with_audit, lift_suspension
-from .admin_models import AgentPage, AgentQuery, DayStatsFullView
-from .context import ADMIN, PATH_PARAMS, TAG, context_of
-from .models import (AgentRightsView, CalendarDayBody, CalendarDayOverride, CapacityBody, CapacityView,
-                     CenterQuery, LiftSuspensionBody)
-from .params import path_date
+from booking.domain.errors import CapacityBelowBooked, PeriodUnknown
+from booking.service import day_stats as stats
+from booking.service.calendar import clear_calendar_day, set_calendar_day
+from booking.service.capacity_admin import set_capacity
+from booking.service.agent_search import find_agents
+from booking.service.rights import agent_rights_with_audit, lift_suspension
+from booking.api.admin_models import AgentPage, AgentQuery, DayStatsFullView
+from booking.api.context import ADMIN, PATH_PARAMS, TAG, context_of
+from booking.api.models import AgentRightsView, CalendarDayBody, CalendarDayOverride, CapacityBody, CapacityView, CenterQuery, LiftSuspensionBody
+from booking.api.params import path_date
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.http.formats import example, example_of
 
-from .models import (BusinessTypeStats, ClockTime, CutoffStateView, Day, Instant, PeriodStats, StatusCounts)
+from booking.api.models import BusinessTypeStats, ClockTime, CutoffStateView, Day, Instant, PeriodStats, StatusCounts
 
 
 class _Body(BaseModel):

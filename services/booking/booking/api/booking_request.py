@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.booking import MAX_CONTACT_NAME_LENGTH, MAX_ENTERPRISES, PHONE_PATTERN, EnterpriseRequest
-from ..domain.business_types import BusinessRequest, business_shape_errors
-from ..domain.errors import InvalidOrgCode
-from ..domain.org_codes import normalize_org_code
+from booking.domain.booking import MAX_CONTACT_NAME_LENGTH, MAX_ENTERPRISES, PHONE_PATTERN, EnterpriseRequest
+from booking.domain.business_types import BusinessRequest, business_shape_errors
+from booking.domain.errors import InvalidOrgCode
+from booking.domain.org_codes import normalize_org_code
 
 FieldError = dict[str, str]
 

@@ -8,20 +8,18 @@ from shared.http.auth import principal_of
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 from shared.http.requests import raw_body
 
-from ..domain.errors import (BookingNotFound, BusinessConflict, CapacityExhausted, CountRequired, CutoffPassed,
-                             DateNotBookable, DuplicatePeriod, EnterpriseAlreadyBooked, IdempotencyKeyReused,
-                             InvalidOrgCode, LineNotFound, NotActive, PeriodUnknown, SmsResendUsed, Suspended)
-from ..service import account_throttle
-from ..service.booking_cancel import cancel_booking
-from ..service.booking_create import CreateBooking, create_booking
-from ..service.booking_queries import get_booking, list_bookings
-from ..service.idempotency import IdempotencyKey
-from ..service.rights import my_rights
-from ..service.sms import request_sms_resend
-from .booking_request import booking_request
-from .context import PATH_PARAMS, TAG, context_of
-from .models import BookingBody, BookingListQuery, BookingPage, BookingRightsView, BookingView, SmsResendView
-from .params import idempotency_key
+from booking.domain.errors import BookingNotFound, BusinessConflict, CapacityExhausted, CountRequired, CutoffPassed, DateNotBookable, DuplicatePeriod, EnterpriseAlreadyBooked, IdempotencyKeyReused, InvalidOrgCode, LineNotFound, NotActive, PeriodUnknown, SmsResendUsed, Suspended
+from booking.service import account_throttle
+from booking.service.booking_cancel import cancel_booking
+from booking.service.booking_create import CreateBooking, create_booking
+from booking.service.booking_queries import get_booking, list_bookings
+from booking.service.idempotency import IdempotencyKey
+from booking.service.rights import my_rights
+from booking.service.sms import request_sms_resend
+from booking.api.booking_request import booking_request
+from booking.api.context import PATH_PARAMS, TAG, context_of
+from booking.api.models import BookingBody, BookingListQuery, BookingPage, BookingRightsView, BookingView, SmsResendView
+from booking.api.params import idempotency_key
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 NOT_FOUND = BookingNotFound

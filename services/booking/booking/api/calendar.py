@@ -5,9 +5,9 @@ from aiohttp import web
 
 from shared.http.openapi import ApiRouter
 
-from ..service import calendar as use
-from .context import PATH_PARAMS, TAG, context_of
-from .models import BusinessTypePage, CalendarQuery, CalendarView
+from booking.service import calendar as use
+from booking.api.context import PATH_PARAMS, TAG, context_of
+from booking.api.models import BusinessTypePage, CalendarQuery, CalendarView
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 

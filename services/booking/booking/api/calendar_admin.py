@@ -8,11 +8,10 @@ from shared.errors import ValidationFailed
 from shared.http.auth import principal_of
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
-from ..domain.official_calendar import DateInBothLists, DateOutsideYear, WorkdayNotWeekend, YearInvalid
-from ..service import admin_calendar, official_years
-from .admin_models import (AdminMonthView, CapacityRangeView, MonthQuery, OfficialYearBody, OfficialYearView,
-                           RangeQuery)
-from .context import ADMIN, PATH_PARAMS, TAG, context_of
+from booking.domain.official_calendar import DateInBothLists, DateOutsideYear, WorkdayNotWeekend, YearInvalid
+from booking.service import admin_calendar, official_years
+from booking.api.admin_models import AdminMonthView, CapacityRangeView, MonthQuery, OfficialYearBody, OfficialYearView, RangeQuery
+from booking.api.context import ADMIN, PATH_PARAMS, TAG, context_of
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 YEAR_INVALID = YearInvalid

@@ -8,11 +8,11 @@ from aiohttp import web
 from shared.http.auth import principal_of
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
-from ..domain.errors import CallOpen, NoCall, NoShift, QueueEmpty
-from ..service import calling, desk_shift
-from ..service.desk_shift import ShiftNotFound
-from .context import DESK, PATH_PARAMS, TAG, context_of
-from .models import CallView, CenterBody, CenterQuery, DeskShiftView, ShiftBody
+from booking.domain.errors import CallOpen, NoCall, NoShift, QueueEmpty
+from booking.service import calling, desk_shift
+from booking.service.desk_shift import ShiftNotFound
+from booking.api.context import DESK, PATH_PARAMS, TAG, context_of
+from booking.api.models import CallView, CenterBody, CenterQuery, DeskShiftView, ShiftBody
 
 # Asking for a shift that is not there is a 404, unlike acting at a desk without one (409).
 api = ApiRouter(TAG, path_params=PATH_PARAMS, statuses={ShiftNotFound: 404})

@@ -5,10 +5,10 @@ from aiohttp import web
 
 from shared.http.openapi import ApiRouter
 
-from ..domain.errors import CenterNotFound
-from ..service import center_view
-from .admin_models import CenterPage, CenterView
-from .context import PATH_PARAMS, TAG, context_of
+from booking.domain.errors import CenterNotFound
+from booking.service import center_view
+from booking.api.admin_models import CenterPage, CenterView
+from booking.api.context import PATH_PARAMS, TAG, context_of
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from shared.http.formats import ORG_OR_CREDIT_CODE
 
-from ..service.context import BookingContext
+from booking.service.context import BookingContext
 
 # The app's use-case context: for the handlers, and for tests and tools that drive use
 # cases directly (re-exported by booking.app).

@@ -9,11 +9,11 @@ from aiohttp import web
 from shared.http.auth import principal_of
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
-from ..service import cutoff_run, cutoff_state as state
-from .context import ADMIN, PATH_PARAMS, TAG, context_of
-from .admin_models import CutoffList, CutoffStateWithRuns, RangeQuery
-from .models import CutoffBody
-from .params import path_date
+from booking.service import cutoff_run, cutoff_state as state
+from booking.api.context import ADMIN, PATH_PARAMS, TAG, context_of
+from booking.api.admin_models import CutoffList, CutoffStateWithRuns, RangeQuery
+from booking.api.models import CutoffBody
+from booking.api.params import path_date
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 

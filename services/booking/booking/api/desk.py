@@ -7,10 +7,10 @@ from aiohttp import web
 from shared.http.auth import principal_of
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
-from ..domain.errors import BookingNotFound, Late, NotActive, NotLateYet, WrongDay
-from ..service import desk_actions, desk_check_in as check_ins, desk_schedule as schedule
-from .context import DESK, PATH_PARAMS, TAG, context_of
-from .models import BookingView, DeskScheduleQuery, DeskScheduleView
+from booking.domain.errors import BookingNotFound, Late, NotActive, NotLateYet, WrongDay
+from booking.service import desk_actions, desk_check_in as check_ins, desk_schedule as schedule
+from booking.api.context import DESK, PATH_PARAMS, TAG, context_of
+from booking.api.models import BookingView, DeskScheduleQuery, DeskScheduleView
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 NOT_FOUND = BookingNotFound

@@ -9,11 +9,10 @@ from aiohttp import web
 from shared.http.auth import principal_of
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
-from ..domain.errors import DisplayTokenInvalid, DisplayTokenNotFound
-from ..service import calling, display_tokens as tokens
-from .context import DESK, TAG, context_of
-from .models import (BoardView, CenterQuery, DisplayBoardQuery, DisplayTokenBody, DisplayTokenCreated,
-                     DisplayTokenPage)
+from booking.domain.errors import DisplayTokenInvalid, DisplayTokenNotFound
+from booking.service import calling, display_tokens as tokens
+from booking.api.context import DESK, TAG, context_of
+from booking.api.models import BoardView, CenterQuery, DisplayBoardQuery, DisplayTokenBody, DisplayTokenCreated, DisplayTokenPage
 
 TOKEN_ID = {"id": {"description": "a display token's id", "schema": {"type": "string", "format": "uuid"},
                    "example": "7a1e2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b"}}

@@ -6,12 +6,11 @@ from aiohttp import web
 from shared.http.auth import principal_of
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
-from ..domain.errors import EnterpriseAlreadyAdded, EnterpriseExists, InvalidOrgCode
-from ..service import account_throttle
-from ..service import enterprises as use
-from .context import PATH_PARAMS, TAG, context_of
-from .models import (DirectoryQuery, EnterpriseBody, EnterprisePage, EnterpriseView, MyEnterprisePage,
-                     MyEnterpriseView)
+from booking.domain.errors import EnterpriseAlreadyAdded, EnterpriseExists, InvalidOrgCode
+from booking.service import account_throttle
+from booking.service import enterprises as use
+from booking.api.context import PATH_PARAMS, TAG, context_of
+from booking.api.models import DirectoryQuery, EnterpriseBody, EnterprisePage, EnterpriseView, MyEnterprisePage, MyEnterpriseView
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 # The per-account throttle of service/account_throttle.py.

@@ -18,8 +18,8 @@ from shared.contracts.booking import SNAPSHOT_MEDIA_TYPE, SNAPSHOT_PATH
 from shared.errors import NotFound
 from shared.http.service_token import service_handler
 
-from ..adapters.snapshots import CutoffSnapshots
-from .context import context_of
+from booking.adapters.snapshots import CutoffSnapshots
+from booking.api.context import context_of
 
 async def cutoff_snapshot(request: web.Request) -> web.Response:
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.http.openapi import ServiceDocument
 
-from . import operations
+from booking.api import operations
 
 DOCUMENT = ServiceDocument(
     title="Card center: booking",

@@ -6,10 +6,10 @@ from aiohttp import web
 from shared.http.auth import principal_of
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 
-from ..domain.errors import BookingNotFound
-from ..service import calling
-from .context import PATH_PARAMS, TAG, context_of
-from .models import PlaceView
+from booking.domain.errors import BookingNotFound
+from booking.service import calling
+from booking.api.context import PATH_PARAMS, TAG, context_of
+from booking.api.models import PlaceView
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 

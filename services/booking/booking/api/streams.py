@@ -14,12 +14,12 @@ from shared.http.enforce import shaped
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 from shared.http.sse import EventStream, StreamClosed
 
-from ..log import log
-from ..streams import hub_of, sources
-from ..streams.hub import Subscriber
-from .context import PATH_PARAMS, TAG, context_of
-from .display import display_token
-from .models import BoardView, DisplayBoardQuery, PlaceView
+from booking.log import log
+from booking.streams import hub_of, sources
+from booking.streams.hub import Subscriber
+from booking.api.context import PATH_PARAMS, TAG, context_of
+from booking.api.display import display_token
+from booking.api.models import BoardView, DisplayBoardQuery, PlaceView
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 # A database that fails while a stream is open (the pool busy, a dropped connection): the

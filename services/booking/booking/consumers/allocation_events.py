@@ -5,8 +5,8 @@ from __future__ import annotations
 from shared.consumer import Delivery
 from shared.contracts.allocator import ALLOCATION_COMPLETED
 
-from ..service.allocation_record import record_allocation
-from ..service.context import BookingContext
+from booking.service.allocation_record import record_allocation
+from booking.service.context import BookingContext
 
 QUEUE = "booking.allocations"
 BINDINGS = (ALLOCATION_COMPLETED,)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from shared.consumer import Delivery
 from shared.contracts.identity import USER_REGISTERED, UserRegistered
 
-from ..service.agents import agent_registered
-from ..service.context import BookingContext
+from booking.service.agents import agent_registered
+from booking.service.context import BookingContext
 
 QUEUE = "booking.identity-events"
 BINDINGS = (USER_REGISTERED,)

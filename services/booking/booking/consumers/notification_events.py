@@ -5,8 +5,8 @@ from shared.consumer import Delivery
 from shared.contracts.booking import BOOKING_QUEUE_NEAR
 from shared.contracts.notifier import NOTIFICATION_DELIVERED, NOTIFICATION_FAILED
 
-from ..service.context import BookingContext
-from ..service.sms import record_sms_outcome
+from booking.service.context import BookingContext
+from booking.service.sms import record_sms_outcome
 
 QUEUE = "booking.notification-events"
 BINDINGS = (NOTIFICATION_DELIVERED, NOTIFICATION_FAILED)

@@ -14,13 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from .business_types import BusinessLine, BusinessRequest, business_lines
-from .center import CenterConfig
-from .errors import (CutoffPassed, InvalidOrgCode, Late, LineNotFound, NotActive, NotLateYet, SmsResendUsed,
-                     ValidationFailed, WrongDay)
-from .events import (BookingAllocated, BookingCancelled, BookingCheckedIn, BookingCompleted,
-                     BookingConfirmed, BookingNoShow, Event, SmsResendRequested)
-from .org_codes import normalize_org_code
+from booking.domain.business_types import BusinessLine, BusinessRequest, business_lines
+from booking.domain.center import CenterConfig
+from booking.domain.errors import CutoffPassed, InvalidOrgCode, Late, LineNotFound, NotActive, NotLateYet, SmsResendUsed, ValidationFailed, WrongDay
+from booking.domain.events import BookingAllocated, BookingCancelled, BookingCheckedIn, BookingCompleted, BookingConfirmed, BookingNoShow, Event, SmsResendRequested
+from booking.domain.org_codes import normalize_org_code
 
 MAX_ENTERPRISES = 10                      # "每次可预约1-10家"
 MAX_CONTACT_NAME_LENGTH = 50              # decision: generous for Chinese names, bounded for SMS

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import BusinessConflict, CountRequired, ValidationFailed
+from booking.domain.errors import BusinessConflict, CountRequired, ValidationFailed
 
 MIN_COUNT = 1
 MAX_COUNT = 99

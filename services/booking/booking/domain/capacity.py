@@ -7,7 +7,7 @@ row lock on the capacity row) and call ``ensure_room`` inside it.
 """
 from __future__ import annotations
 
-from .errors import CapacityBelowBooked, CapacityExhausted, ValidationFailed
+from booking.domain.errors import CapacityBelowBooked, CapacityExhausted, ValidationFailed
 
 
 def remaining(capacity: int, booked: int) -> int:

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from .errors import PeriodUnknown
+from booking.domain.errors import PeriodUnknown
 
 
 @dataclass(frozen=True)

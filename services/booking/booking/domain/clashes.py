@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .booking import Booking
-from .errors import DuplicatePeriod, EnterpriseAlreadyBooked
+from booking.domain.booking import Booking
+from booking.domain.errors import DuplicatePeriod, EnterpriseAlreadyBooked
 
 
 def ensure_no_clash(candidate: Booking, others: Iterable[Booking]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import string
 import unicodedata
 
-from .errors import InvalidOrgCode
+from booking.domain.errors import InvalidOrgCode
 
 # GB 11714: body characters are digits and upper-case letters, valued 0-9 then A=10..Z=35.
 _ORG_BODY_CHARS = string.digits + string.ascii_uppercase

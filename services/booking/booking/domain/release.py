@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from .center import CenterConfig
-from .errors import DateNotBookable
-from .working_calendar import WorkingCalendar
+from booking.domain.center import CenterConfig
+from booking.domain.errors import DateNotBookable
+from booking.domain.working_calendar import WorkingCalendar
 
 
 def cutoff_at(center: CenterConfig, calendar: WorkingCalendar, service_date: date) -> datetime:

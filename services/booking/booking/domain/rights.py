@@ -16,8 +16,8 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
-from .errors import Suspended
-from .events import RightsChange, RightsChanged, RightsSnapshot
+from booking.domain.errors import Suspended
+from booking.domain.events import RightsChange, RightsChanged, RightsSnapshot
 
 MAX_NO_SHOWS = 2                   # "超过两次逾期不到"
 NO_SHOW_SUSPENSION_MONTHS = 6      # "半年"

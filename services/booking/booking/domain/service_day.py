@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from .center import CenterConfig
-from .release import cutoff_at
-from .working_calendar import WorkingCalendar
+from booking.domain.center import CenterConfig
+from booking.domain.release import cutoff_at
+from booking.domain.working_calendar import WorkingCalendar
 
 
 def closing_at(center: CenterConfig, day: date) -> datetime:

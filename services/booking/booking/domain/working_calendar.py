@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Literal
 
-from .official_calendar import OfficialPackage, OfficialSchedule, OfficialYear
+from booking.domain.official_calendar import OfficialPackage, OfficialSchedule, OfficialYear
 
 DaySource = Literal["override", "official", "fallback"]
 
@@ -22,7 +22,7 @@ _SEARCH_LIMIT_DAYS = 366
 
 
 def _default_package() -> OfficialPackage:
-    from ..adapters.official_package import ChineseCalendarPackage  # the installed release
+    from booking.adapters.official_package import ChineseCalendarPackage  # the installed release
     global _PACKAGE
     if _PACKAGE is None:
         _PACKAGE = ChineseCalendarPackage()

@@ -10,12 +10,12 @@ import uuid
 from shared import tracing
 from shared.logging import bind_context, clear_context, get_logger
 
-from ..adapters.cutoffs import Cutoffs
-from ..service.calendar_watch import report_unconfirmed
-from ..service.context import BookingContext
-from ..service.cutoff_close import close_date
-from ..service.cutoff_due import dates_due
-from ..service.no_show_sweep import sweep_no_shows
+from booking.adapters.cutoffs import Cutoffs
+from booking.service.calendar_watch import report_unconfirmed
+from booking.service.context import BookingContext
+from booking.service.cutoff_close import close_date
+from booking.service.cutoff_due import dates_due
+from booking.service.no_show_sweep import sweep_no_shows
 
 log = get_logger(__name__)
 

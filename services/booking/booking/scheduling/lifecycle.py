@@ -9,8 +9,8 @@ from aiohttp import web
 
 from shared.ticker import Ticker
 
-from ..service.context import BookingContext
-from .daily_work import run_pass
+from booking.service.context import BookingContext
+from booking.scheduling.daily_work import run_pass
 
 
 def install(app: web.Application, ctx: BookingContext) -> None:

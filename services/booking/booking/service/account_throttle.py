@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from shared.errors import TooManyRequests
 
-from .context import BookingContext
+from booking.service.context import BookingContext
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ..adapters.calendar_overrides import CalendarOverrides
-from ..adapters.capacity import CapacityCounters, Counter
-from ..adapters.cutoffs import statuses
-from ..domain.capacity import remaining
-from ..domain.center import CenterConfig
-from ..domain.errors import DateNotBookable, ValidationFailed
-from ..domain.release import cutoff_at, ensure_bookable, release_opens_on
-from ..domain.working_calendar import WorkingCalendar
-from .calendar import checked_range
-from .calendars import working_calendar
-from .context import BookingContext
+from booking.adapters.calendar_overrides import CalendarOverrides
+from booking.adapters.capacity import CapacityCounters, Counter
+from booking.adapters.cutoffs import statuses
+from booking.domain.capacity import remaining
+from booking.domain.center import CenterConfig
+from booking.domain.errors import DateNotBookable, ValidationFailed
+from booking.domain.release import cutoff_at, ensure_bookable, release_opens_on
+from booking.domain.working_calendar import WorkingCalendar
+from booking.service.calendar import checked_range
+from booking.service.calendars import working_calendar
+from booking.service.context import BookingContext
 
 UNCONFIRMED_LOOKAHEAD_DAYS = 400   # the banner looks this far for the first unconfirmed day
 

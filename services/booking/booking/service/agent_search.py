@@ -11,9 +11,9 @@ import orjson
 from shared.errors import ValidationFailed
 from shared.logging import mask_phone
 
-from ..adapters import agent_search
-from ..domain.rights import BookingRights
-from .context import BookingContext
+from booking.adapters import agent_search
+from booking.domain.rights import BookingRights
+from booking.service.context import BookingContext
 
 _DIGITS = re.compile(r"^[0-9]{4,11}$")
 _LIKE_SPECIALS = re.compile(r"([%_\\])")

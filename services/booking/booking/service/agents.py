@@ -8,8 +8,8 @@ import asyncpg
 from shared.contracts.identity import UserRegistered
 from shared.logging import get_logger
 
-from ..adapters.agents import Agents
-from .enterprises import add_known_enterprise
+from booking.adapters.agents import Agents
+from booking.service.enterprises import add_known_enterprise
 
 log = get_logger(__name__)
 

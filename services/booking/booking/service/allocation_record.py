@@ -16,11 +16,11 @@ from shared.consumer import Delivery
 from shared.contracts.allocator import AllocationCompleted, Assignment
 from shared.logging import get_logger
 
-from ..adapters.cutoffs import Cutoffs
-from ..adapters.day_bookings import DayBookings
-from ..domain.booking import Allocation
-from ..domain.errors import NotActive
-from .context import BookingContext
+from booking.adapters.cutoffs import Cutoffs
+from booking.adapters.day_bookings import DayBookings
+from booking.domain.booking import Allocation
+from booking.domain.errors import NotActive
+from booking.service.context import BookingContext
 
 log = get_logger(__name__)
 

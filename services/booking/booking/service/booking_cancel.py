@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from shared.logging import get_logger
 
-from ..adapters.bookings import BookingRepository
-from ..adapters.capacity import CapacityCounters
-from ..adapters.cutoffs import Cutoffs
-from ..domain.errors import CutoffPassed
-from .calendars import effective_cutoff, working_calendar
-from .context import BookingContext
-from .rights import count_cancellation
-from .views import booking_view
+from booking.adapters.bookings import BookingRepository
+from booking.adapters.capacity import CapacityCounters
+from booking.adapters.cutoffs import Cutoffs
+from booking.domain.errors import CutoffPassed
+from booking.service.calendars import effective_cutoff, working_calendar
+from booking.service.context import BookingContext
+from booking.service.rights import count_cancellation
+from booking.service.views import booking_view
 
 log = get_logger(__name__)
 

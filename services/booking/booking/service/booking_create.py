@@ -14,15 +14,15 @@ from shared.errors import AppError, is_refusal
 from shared.logging import get_logger
 from shared.unit_of_work import UnitOfWork
 
-from ..adapters.booking_checks import BookingChecks, KeyClaim
-from ..adapters.idempotency_keys import IdempotencyKeys
-from ..adapters.new_bookings import KeptAnswer
-from ..domain.center import CenterConfig
-from ..domain.errors import IdempotencyKeyReused
-from .booking_steps import CreateBooking, apply_checks, new_booking, write
-from .calendars import working_calendar
-from .context import BookingContext
-from .idempotency import Answer, IdempotencyKey, refusal_answer
+from booking.adapters.booking_checks import BookingChecks, KeyClaim
+from booking.adapters.idempotency_keys import IdempotencyKeys
+from booking.adapters.new_bookings import KeptAnswer
+from booking.domain.center import CenterConfig
+from booking.domain.errors import IdempotencyKeyReused
+from booking.service.booking_steps import CreateBooking, apply_checks, new_booking, write
+from booking.service.calendars import working_calendar
+from booking.service.context import BookingContext
+from booking.service.idempotency import Answer, IdempotencyKey, refusal_answer
 
 log = get_logger(__name__)
 __all__ = ["CreateBooking", "create_booking"]

@@ -7,11 +7,11 @@ from datetime import date, datetime
 
 import orjson
 
-from ..adapters.bookings import BookingRepository
-from ..domain.errors import BookingNotFound, ValidationFailed
-from .calendars import effective_cutoff, working_calendar
-from .context import BookingContext
-from .views import booking_view
+from booking.adapters.bookings import BookingRepository
+from booking.domain.errors import BookingNotFound, ValidationFailed
+from booking.service.calendars import effective_cutoff, working_calendar
+from booking.service.context import BookingContext
+from booking.service.views import booking_view
 
 
 async def get_booking(ctx: BookingContext, agent_id: str, booking_id: str) -> dict:

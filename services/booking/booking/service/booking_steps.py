@@ -20,18 +20,18 @@ from datetime import date, datetime
 from shared.errors import AppError
 from shared.unit_of_work import UnitOfWork
 
-from ..adapters.booking_checks import Checks
-from ..adapters.capacity import CapacityCounters
-from ..adapters.new_bookings import KeptAnswer, NewBookings, NoRoom
-from ..adapters.savepoints import undone_on
-from ..domain.booking import Booking, EnterpriseRequest
-from ..domain.capacity import ensure_room
-from ..domain.center import CenterConfig
-from ..domain.clashes import ensure_no_clash
-from ..domain.errors import CapacityExhausted
-from ..domain.release import cutoff_at, ensure_bookable, ensure_open
-from ..domain.working_calendar import WorkingCalendar
-from .views import booking_view
+from booking.adapters.booking_checks import Checks
+from booking.adapters.capacity import CapacityCounters
+from booking.adapters.new_bookings import KeptAnswer, NewBookings, NoRoom
+from booking.adapters.savepoints import undone_on
+from booking.domain.booking import Booking, EnterpriseRequest
+from booking.domain.capacity import ensure_room
+from booking.domain.center import CenterConfig
+from booking.domain.clashes import ensure_no_clash
+from booking.domain.errors import CapacityExhausted
+from booking.domain.release import cutoff_at, ensure_bookable, ensure_open
+from booking.domain.working_calendar import WorkingCalendar
+from booking.service.views import booking_view
 
 
 @dataclass(frozen=True)

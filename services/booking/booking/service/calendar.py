@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ..adapters.calendar_overrides import CalendarOverrides
-from ..adapters.capacity import CapacityCounters, Counter
-from ..adapters.cutoffs import Cutoffs
-from ..domain.business_types import BUSINESS_TYPES
-from ..domain.capacity import remaining
-from ..domain.center import CenterConfig
-from ..domain.errors import DateNotBookable, ValidationFailed
-from ..domain.release import cutoff_at, ensure_bookable
-from ..domain.working_calendar import WorkingCalendar
-from .calendars import working_calendar
-from .context import BookingContext
+from booking.adapters.calendar_overrides import CalendarOverrides
+from booking.adapters.capacity import CapacityCounters, Counter
+from booking.adapters.cutoffs import Cutoffs
+from booking.domain.business_types import BUSINESS_TYPES
+from booking.domain.capacity import remaining
+from booking.domain.center import CenterConfig
+from booking.domain.errors import DateNotBookable, ValidationFailed
+from booking.domain.release import cutoff_at, ensure_bookable
+from booking.domain.working_calendar import WorkingCalendar
+from booking.service.calendars import working_calendar
+from booking.service.context import BookingContext
 
 DEFAULT_DAYS = 14   # api.md: "default range: today + 14 days"
 

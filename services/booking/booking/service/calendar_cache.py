@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 import asyncpg
 
-from ..adapters.calendar_overrides import CalendarOverrides
-from ..adapters.official_years import OfficialYears
-from ..domain.center import CenterConfig
-from ..domain.official_calendar import OfficialPackage, OfficialSchedule
-from ..domain.working_calendar import WorkingCalendar
+from booking.adapters.calendar_overrides import CalendarOverrides
+from booking.adapters.official_years import OfficialYears
+from booking.domain.center import CenterConfig
+from booking.domain.official_calendar import OfficialPackage, OfficialSchedule
+from booking.domain.working_calendar import WorkingCalendar
 
 
 class CalendarCache:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .admin_calendar import first_unconfirmed
-from .calendars import working_calendar
-from .context import BookingContext
+from booking.service.admin_calendar import first_unconfirmed
+from booking.service.calendars import working_calendar
+from booking.service.context import BookingContext
 
 WINDOW_DAYS = 30
 

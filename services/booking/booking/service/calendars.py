@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 import asyncpg
 
-from ..adapters.cutoffs import Cutoffs
-from ..domain.center import CenterConfig
-from ..domain.release import cutoff_at
-from ..domain.working_calendar import WorkingCalendar
-from .context import BookingContext
+from booking.adapters.cutoffs import Cutoffs
+from booking.domain.center import CenterConfig
+from booking.domain.release import cutoff_at
+from booking.domain.working_calendar import WorkingCalendar
+from booking.service.context import BookingContext
 
 
 async def working_calendar(ctx: BookingContext, conn: asyncpg.Connection, center: CenterConfig) -> WorkingCalendar:

@@ -2,9 +2,9 @@
 how many wait per period. Numbers and desks only: never names, phones or booking ids."""
 from __future__ import annotations
 
-from ..adapters.calls import Calls
-from ..adapters.waiting_line import WaitingLine
-from .context import BookingContext
+from booking.adapters.calls import Calls
+from booking.adapters.waiting_line import WaitingLine
+from booking.service.context import BookingContext
 
 RECENT = 10
 

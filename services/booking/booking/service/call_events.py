@@ -11,11 +11,11 @@ import orjson
 from shared.contracts import booking as contract
 from shared.unit_of_work import UnitOfWork
 
-from ..adapters.queue_near import QueueNear
-from ..adapters.waiting_line import WaitingLine
-from ..domain import calling
-from ..domain.center import CenterConfig
-from .calling_views import notice
+from booking.adapters.queue_near import QueueNear
+from booking.adapters.waiting_line import WaitingLine
+from booking.domain import calling
+from booking.domain.center import CenterConfig
+from booking.service.calling_views import notice
 
 CALLS_CHANNEL = "booking_calls"
 

@@ -16,17 +16,17 @@ import asyncpg
 from shared.logging import get_logger
 from shared.unit_of_work import UnitOfWork
 
-from ..adapters.calls import ONE_OPEN_PER_BOOKING, ONE_OPEN_PER_DESK, Calls
-from ..adapters.desk_shifts import DeskShifts
-from ..adapters.waiting_line import WaitingLine
-from ..domain import calling
-from ..domain.center import CenterConfig
-from ..domain.errors import CallOpen, NoCall, NoShift, QueueEmpty
-from .call_board import board
-from .call_events import announce, tell_near
-from .calling_views import call_view
-from .context import BookingContext
-from .queue_place import place
+from booking.adapters.calls import ONE_OPEN_PER_BOOKING, ONE_OPEN_PER_DESK, Calls
+from booking.adapters.desk_shifts import DeskShifts
+from booking.adapters.waiting_line import WaitingLine
+from booking.domain import calling
+from booking.domain.center import CenterConfig
+from booking.domain.errors import CallOpen, NoCall, NoShift, QueueEmpty
+from booking.service.call_board import board
+from booking.service.call_events import announce, tell_near
+from booking.service.calling_views import call_view
+from booking.service.context import BookingContext
+from booking.service.queue_place import place
 
 log = get_logger(__name__)
 __all__ = ["call", "recall", "skip", "close_call_of", "board", "place"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from ..domain.center import CenterConfig
+from booking.domain.center import CenterConfig
 
 
 def call_view(center: CenterConfig, row: asyncpg.Record) -> dict:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..adapters.capacity import CapacityCounters
-from ..domain.capacity import ensure_capacity_settable, remaining
-from .context import BookingContext
+from booking.adapters.capacity import CapacityCounters
+from booking.domain.capacity import ensure_capacity_settable, remaining
+from booking.service.context import BookingContext
 
 
 async def set_capacity(ctx: BookingContext, admin_id: str, center_id: str, day: date, period: str,

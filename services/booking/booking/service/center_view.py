@@ -2,11 +2,11 @@
 rules use, so that no client hard-codes 15点, 2个工作日 or 10分钟."""
 from __future__ import annotations
 
-from ..domain.booking import MAX_CONTACT_NAME_LENGTH, MAX_ENTERPRISES
-from ..domain.business_types import MAX_COUNT
-from ..domain.center import CenterConfig
-from ..domain.errors import CenterNotFound
-from .context import BookingContext
+from booking.domain.booking import MAX_CONTACT_NAME_LENGTH, MAX_ENTERPRISES
+from booking.domain.business_types import MAX_COUNT
+from booking.domain.center import CenterConfig
+from booking.domain.errors import CenterNotFound
+from booking.service.context import BookingContext
 
 ENTERPRISE_NAME_MAX = 200   # api/models.py EnterpriseBody.name: the one name limit
 

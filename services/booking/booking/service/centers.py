@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..domain.center import CenterConfig
-from ..domain.errors import ValidationFailed
+from booking.domain.center import CenterConfig
+from booking.domain.errors import ValidationFailed
 
 
 class Centers:

@@ -12,12 +12,12 @@ from shared.consumer import Delivery
 from shared.events import Cause
 from shared.unit_of_work import UnitOfWork
 
-from ..adapters.official_package import ChineseCalendarPackage, load_supplement
-from ..metrics import BookingMetrics
-from ..settings import BookingSettings
-from .calendar_cache import CalendarCache
-from .centers import Centers
-from .outgoing_events import integration_events
+from booking.adapters.official_package import ChineseCalendarPackage, load_supplement
+from booking.metrics import BookingMetrics
+from booking.settings import BookingSettings
+from booking.service.calendar_cache import CalendarCache
+from booking.service.centers import Centers
+from booking.service.outgoing_events import integration_events
 
 
 @dataclass

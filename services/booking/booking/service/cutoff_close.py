@@ -22,12 +22,12 @@ from shared.contracts.booking import SNAPSHOT_PATH, AllocationRequested
 from shared.events import Cause, envelope_of
 from shared.logging import get_logger
 
-from ..adapters.capacity import CapacityCounters
-from ..adapters.cutoffs import CutoffRuns, Cutoffs
-from ..adapters.snapshots import CutoffSnapshots, DaySnapshots
-from ..domain.center import CenterConfig
-from .context import BookingContext
-from .cutoff_snapshot import snapshot_document
+from booking.adapters.capacity import CapacityCounters
+from booking.adapters.cutoffs import CutoffRuns, Cutoffs
+from booking.adapters.snapshots import CutoffSnapshots, DaySnapshots
+from booking.domain.center import CenterConfig
+from booking.service.context import BookingContext
+from booking.service.cutoff_snapshot import snapshot_document
 
 log = get_logger(__name__)
 

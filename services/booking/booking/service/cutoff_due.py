@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ..adapters.cutoffs import Cutoffs
-from ..domain.center import CenterConfig
-from ..domain.service_day import due_for_closing
-from .calendars import working_calendar
-from .context import BookingContext
+from booking.adapters.cutoffs import Cutoffs
+from booking.domain.center import CenterConfig
+from booking.domain.service_day import due_for_closing
+from booking.service.calendars import working_calendar
+from booking.service.context import BookingContext
 
 
 async def dates_due(ctx: BookingContext, center: CenterConfig, now: datetime) -> list[date]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .context import BookingContext
-from .cutoff_close import close_date
-from .cutoff_state import cutoff_state
+from booking.service.context import BookingContext
+from booking.service.cutoff_close import close_date
+from booking.service.cutoff_state import cutoff_state
 
 
 async def run_cutoff(ctx: BookingContext, admin_id: str, center_id: str, day: date, reason: str = "") -> dict:

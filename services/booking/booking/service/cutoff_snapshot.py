@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from shared.contracts.booking import SnapshotBooking, SnapshotHeader, SnapshotPeriod
 
-from ..domain.center import CenterConfig
+from booking.domain.center import CenterConfig
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ..adapters.cutoffs import CutoffRuns, Cutoffs, statuses
-from ..adapters.day_bookings import DayBookings
-from ..domain.errors import ValidationFailed
-from ..domain.release import cutoff_at
-from .calendars import working_calendar
-from .context import BookingContext
+from booking.adapters.cutoffs import CutoffRuns, Cutoffs, statuses
+from booking.adapters.day_bookings import DayBookings
+from booking.domain.errors import ValidationFailed
+from booking.domain.release import cutoff_at
+from booking.service.calendars import working_calendar
+from booking.service.context import BookingContext
 
 
 async def cutoff_state(ctx: BookingContext, center_id: str, day: date) -> dict:

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..adapters.calling_stats import CallingStats
-from ..adapters.capacity import CapacityCounters
-from ..adapters.day_stats import DayStats
-from ..domain.booking import BookingStatus
-from ..domain.business_types import BUSINESS_TYPES
-from ..domain.capacity import remaining
-from .context import BookingContext
+from booking.adapters.calling_stats import CallingStats
+from booking.adapters.capacity import CapacityCounters
+from booking.adapters.day_stats import DayStats
+from booking.domain.booking import BookingStatus
+from booking.domain.business_types import BUSINESS_TYPES
+from booking.domain.capacity import remaining
+from booking.service.context import BookingContext
 
 
 async def day_stats(ctx: BookingContext, center_id: str, day: date) -> dict:

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from shared.logging import get_logger
 
-from ..adapters.bookings import BookingRepository
-from ..domain.booking import Booking
-from ..domain.center import CenterConfig
-from .calendars import effective_cutoff, working_calendar
-from .calling import close_call_of
-from .context import BookingContext
-from .rights import count_no_show
-from .views import booking_view
+from booking.adapters.bookings import BookingRepository
+from booking.domain.booking import Booking
+from booking.domain.center import CenterConfig
+from booking.service.calendars import effective_cutoff, working_calendar
+from booking.service.calling import close_call_of
+from booking.service.context import BookingContext
+from booking.service.rights import count_no_show
+from booking.service.views import booking_view
 
 log = get_logger(__name__)
 

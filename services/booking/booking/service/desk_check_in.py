@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from shared.logging import get_logger
 
-from ..adapters.bookings import BookingRepository
-from ..adapters.day_bookings import DayBookings
-from ..domain.errors import Late
-from .calendars import effective_cutoff, working_calendar
-from .context import BookingContext
-from .rights import count_no_show
-from .views import booking_view
+from booking.adapters.bookings import BookingRepository
+from booking.adapters.day_bookings import DayBookings
+from booking.domain.errors import Late
+from booking.service.calendars import effective_cutoff, working_calendar
+from booking.service.context import BookingContext
+from booking.service.rights import count_no_show
+from booking.service.views import booking_view
 
 log = get_logger(__name__)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from ..adapters.day_bookings import DayBookings
-from ..adapters.waiting_line import WaitingLine
-from ..domain.booking import Booking
-from ..domain.center import CenterConfig
-from .calendars import effective_cutoff, working_calendar
-from .context import BookingContext
-from .views import booking_view
+from booking.adapters.day_bookings import DayBookings
+from booking.adapters.waiting_line import WaitingLine
+from booking.domain.booking import Booking
+from booking.domain.center import CenterConfig
+from booking.service.calendars import effective_cutoff, working_calendar
+from booking.service.context import BookingContext
+from booking.service.views import booking_view
 
 
 async def desk_schedule(ctx: BookingContext, center_id: str | None, day: date | None) -> dict:

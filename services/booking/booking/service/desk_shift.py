@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from shared.logging import get_logger
 
-from ..adapters.calls import Calls
-from ..adapters.desk_shifts import DeskShifts
-from ..domain.center import CenterConfig
-from ..domain.errors import NoShift, ValidationFailed
-from .calling_views import shift_view
-from .context import BookingContext
+from booking.adapters.calls import Calls
+from booking.adapters.desk_shifts import DeskShifts
+from booking.domain.center import CenterConfig
+from booking.domain.errors import NoShift, ValidationFailed
+from booking.service.calling_views import shift_view
+from booking.service.context import BookingContext
 
 log = get_logger(__name__)
 

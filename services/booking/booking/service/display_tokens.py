@@ -11,11 +11,11 @@ import orjson
 
 from shared.logging import get_logger
 
-from ..adapters.bookings import as_uuid
-from ..adapters.display_tokens import DisplayTokens
-from ..domain.center import CenterConfig
-from ..domain.errors import DisplayTokenInvalid, DisplayTokenNotFound
-from .context import BookingContext
+from booking.adapters.bookings import as_uuid
+from booking.adapters.display_tokens import DisplayTokens
+from booking.domain.center import CenterConfig
+from booking.domain.errors import DisplayTokenInvalid, DisplayTokenNotFound
+from booking.service.context import BookingContext
 
 log = get_logger(__name__)
 LIFETIME = timedelta(days=30)

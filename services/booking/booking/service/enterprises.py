@@ -7,10 +7,10 @@ import unicodedata
 
 import asyncpg
 
-from ..adapters.enterprises import AgentEnterprises, EnterpriseDirectory
-from ..domain.errors import EnterpriseAlreadyAdded, EnterpriseExists, InvalidOrgCode
-from ..domain.org_codes import ORG_CODE_LENGTH, USCC_LENGTH, normalize_org_code
-from .context import BookingContext
+from booking.adapters.enterprises import AgentEnterprises, EnterpriseDirectory
+from booking.domain.errors import EnterpriseAlreadyAdded, EnterpriseExists, InvalidOrgCode
+from booking.domain.org_codes import ORG_CODE_LENGTH, USCC_LENGTH, normalize_org_code
+from booking.service.context import BookingContext
 
 SEARCH_LIMIT = 20
 _CODE_CHARS = re.compile(r"[0-9A-Z]+")

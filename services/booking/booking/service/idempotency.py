@@ -15,7 +15,7 @@ import orjson
 
 from shared.errors import AppError
 
-from ..adapters.refusal_documents import refusal_document
+from booking.adapters.refusal_documents import refusal_document
 
 PROBLEM = "application/problem+json"
 JSON = "application/json"

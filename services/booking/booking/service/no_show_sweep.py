@@ -9,12 +9,12 @@ from datetime import datetime
 
 from shared.logging import get_logger
 
-from ..adapters.bookings import BookingRepository
-from ..adapters.day_bookings import DayBookings
-from ..domain.center import CenterConfig
-from ..domain.service_day import last_closed_day
-from .context import BookingContext
-from .rights import count_no_show
+from booking.adapters.bookings import BookingRepository
+from booking.adapters.day_bookings import DayBookings
+from booking.domain.center import CenterConfig
+from booking.domain.service_day import last_closed_day
+from booking.service.context import BookingContext
+from booking.service.rights import count_no_show
 
 log = get_logger(__name__)
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..adapters.official_years import OfficialYears
-from ..domain.official_calendar import check_year, official_year
-from .context import BookingContext
+from booking.adapters.official_years import OfficialYears
+from booking.domain.official_calendar import check_year, official_year
+from booking.service.context import BookingContext
 
 
 async def load_year(ctx: BookingContext, admin_id: str, year: int, holidays: list[date],

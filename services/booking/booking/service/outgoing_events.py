@@ -8,8 +8,8 @@ from pydantic import BaseModel
 
 from shared.contracts import booking as contract
 
-from ..domain import events
-from ..domain.booking import Booking
+from booking.domain import events
+from booking.domain.booking import Booking
 
 
 def integration_events(booking: Booking, now: datetime) -> list[BaseModel]:

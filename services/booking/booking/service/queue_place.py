@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from shared.http.auth import Principal
 
-from ..adapters.bookings import BookingRepository
-from ..adapters.calls import Calls
-from ..adapters.waiting_line import WaitingLine
-from ..domain import calling
-from ..domain.booking import BookingStatus
-from ..domain.errors import BookingNotFound
-from .context import BookingContext
+from booking.adapters.bookings import BookingRepository
+from booking.adapters.calls import Calls
+from booking.adapters.waiting_line import WaitingLine
+from booking.domain import calling
+from booking.domain.booking import BookingStatus
+from booking.domain.errors import BookingNotFound
+from booking.service.context import BookingContext
 
 STAFF = ("staff", "admin")
 

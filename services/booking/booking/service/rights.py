@@ -8,12 +8,12 @@ from datetime import datetime, tzinfo
 from shared.contracts.booking import BookingSuspended
 from shared.unit_of_work import UnitOfWork
 
-from ..adapters.agents import Agents
-from ..adapters.rights import RightsRepository
-from ..domain.events import RightsChanged
-from .agent_search import agent_profile
-from .context import BookingContext
-from .request_context import current_request_id
+from booking.adapters.agents import Agents
+from booking.adapters.rights import RightsRepository
+from booking.domain.events import RightsChanged
+from booking.service.agent_search import agent_profile
+from booking.service.context import BookingContext
+from booking.service.request_context import current_request_id
 
 
 def rights_view(rights, now: datetime, zone: tzinfo | None = None) -> dict:

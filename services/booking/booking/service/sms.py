@@ -8,9 +8,9 @@ import asyncpg
 
 from shared.logging import get_logger
 
-from ..adapters.bookings import BookingRepository
-from ..domain.booking import SMS_OUTCOME_REPLACES, SmsStatus
-from .context import BookingContext
+from booking.adapters.bookings import BookingRepository
+from booking.domain.booking import SMS_OUTCOME_REPLACES, SmsStatus
+from booking.service.context import BookingContext
 
 log = get_logger(__name__)
 

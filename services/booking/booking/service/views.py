@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..domain.booking import Booking
-from ..domain.center import CenterConfig
+from booking.domain.booking import Booking
+from booking.domain.center import CenterConfig
 
 
 def booking_view(booking: Booking, center: CenterConfig, cutoff_at: datetime | None) -> dict:

@@ -11,8 +11,8 @@ from aiohttp import web
 from shared.db import with_application_name
 from shared.http import sse
 
-from ..service.context import BookingContext
-from .hub import Hub
+from booking.service.context import BookingContext
+from booking.streams.hub import Hub
 
 HUB_KEY = web.AppKey("stream_hub", Hub)
 

@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from shared.logging import get_logger
 
-from .listener import Listener
+from booking.streams.listener import Listener
 
 log = get_logger(__name__)
 CALLS_CHANNEL = "booking_calls"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from shared.http.auth import Principal
 
-from ..service import calling, display_tokens
-from ..service.context import BookingContext
+from booking.service import calling, display_tokens
+from booking.service.context import BookingContext
 
 
 async def authenticate(ctx: BookingContext, token: str | None) -> dict:

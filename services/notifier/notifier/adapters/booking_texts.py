@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from ..domain.drafts import RESEND_PREFERENCE
+from notifier.domain.drafts import RESEND_PREFERENCE
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import asyncpg
 
 from shared.outbox import WAKE_RELAY, OutboxRow, insert_rows, row_arrays
 
-from ..domain.masking import CODE_MASK, SQL_CODE_PATTERN
-from ..domain.message_status import DELIVERED, FAILED, PENDING, RETRY, SENDING
+from notifier.domain.masking import CODE_MASK, SQL_CODE_PATTERN
+from notifier.domain.message_status import DELIVERED, FAILED, PENDING, RETRY, SENDING
 
 _CLAIMED_COLUMNS = ("id, event_id, template, booking_id, phone, body, sensitive, attempts,"
                     " correlation_id, traceparent")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from shared.db import Database
 
-from .message_store import RateSlot
+from notifier.adapters.message_store import RateSlot
 
 
 class SharedRateLimiter:

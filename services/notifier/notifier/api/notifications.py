@@ -6,8 +6,8 @@ from aiohttp import web
 from shared.app import RUNTIME_KEY
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter, Operation
 
-from ..service.list_notifications import list_notifications
-from .models import SmsLogPage, NotificationsQuery
+from notifier.service.list_notifications import list_notifications
+from notifier.api.models import SmsLogPage, NotificationsQuery
 
 # One declaration gives the aiohttp route and its OpenAPI operation (api/openapi.py).
 api = ApiRouter("notifier")

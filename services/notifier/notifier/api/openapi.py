@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.http.openapi import ServiceDocument
 
-from .notifications import operations
+from notifier.api.notifications import operations
 
 DOCUMENT = ServiceDocument(
     title="Card center: notifier",

@@ -10,9 +10,9 @@ from shared.contracts.booking import (BOOKING_ALLOCATED, BOOKING_CANCELLED, BOOK
                                       BOOKING_SUSPENDED, SMS_RESEND_REQUESTED)
 from shared.contracts.identity import CARD_BOUND, VERIFICATION_CODE_REQUESTED
 
-from ..service.context import NotifierContext
-from ..service.record_message import record_message
-from ..service.sender import Sender
+from notifier.service.context import NotifierContext
+from notifier.service.record_message import record_message
+from notifier.service.sender import Sender
 
 QUEUE = "notifier.sms"
 BINDINGS = (VERIFICATION_CODE_REQUESTED, CARD_BOUND, BOOKING_CONFIRMED, BOOKING_ALLOCATED, BOOKING_CANCELLED,

@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .templates import (DEFAULT_TZ, EV_ALLOCATED, EV_CANCELLED, EV_CARD_BOUND, EV_CONFIRMED, EV_QUEUE_NEAR,
-                        EV_SUSPENDED, EV_VERIFICATION, render)
+from notifier.domain.templates import DEFAULT_TZ, EV_ALLOCATED, EV_CANCELLED, EV_CARD_BOUND, EV_CONFIRMED, EV_QUEUE_NEAR, EV_SUSPENDED, EV_VERIFICATION, render
 
 # Which data field holds the phone, per event type.
 PHONE_FIELD = {

@@ -7,7 +7,7 @@ are final: nothing sends a final message again.
 """
 from __future__ import annotations
 
-from .masking import mask_codes
+from notifier.domain.masking import mask_codes
 
 PENDING = "pending"
 SENDING = "sending"

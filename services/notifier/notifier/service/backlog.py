@@ -12,11 +12,11 @@ from shared.db import TRANSIENT_DB_ERRORS
 from shared.logging import get_logger
 from shared.ticker import Ticker
 
-from ..adapters import message_store as store
-from ..metrics import NotifierMetrics
+from notifier.adapters import message_store as store
+from notifier.metrics import NotifierMetrics
 
 if TYPE_CHECKING:   # the context holds the gauges
-    from .context import NotifierContext
+    from notifier.service.context import NotifierContext
 
 log = get_logger(__name__)
 

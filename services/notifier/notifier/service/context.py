@@ -9,11 +9,11 @@ from typing import cast
 
 from shared.app import ServiceContext
 
-from ..metrics import NotifierMetrics
-from ..settings import NotifierSettings
-from .backlog import BacklogGauges
-from .sender import Sender
-from .sweeper import Sweeper
+from notifier.metrics import NotifierMetrics
+from notifier.settings import NotifierSettings
+from notifier.service.backlog import BacklogGauges
+from notifier.service.sender import Sender
+from notifier.service.sweeper import Sweeper
 
 
 @dataclass

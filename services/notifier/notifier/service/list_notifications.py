@@ -12,8 +12,8 @@ import orjson
 from shared.db import Database
 from shared.errors import ValidationFailed
 
-from ..adapters import message_log
-from ..domain.message_status import text_to_show
+from notifier.adapters import message_log
+from notifier.domain.message_status import text_to_show
 
 
 def encode_cursor(created_at: datetime, message_id: uuid.UUID) -> str:

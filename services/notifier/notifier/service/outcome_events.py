@@ -9,7 +9,7 @@ from shared.contracts.notifier import NotificationDelivered, NotificationFailed
 from shared.events import Cause, Envelope, envelope_of
 from shared.unit_of_work import UnitOfWork
 
-from ..adapters.message_store import ClaimedMessage
+from notifier.adapters.message_store import ClaimedMessage
 
 
 def delivered_event(msg: ClaimedMessage, *, at: datetime, provider_id: str | None, producer: str) -> Envelope:

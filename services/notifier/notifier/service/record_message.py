@@ -15,12 +15,12 @@ from shared.events import Envelope
 from shared.logging import get_logger
 from shared.tracing import current_traceparent
 
-from ..adapters import booking_texts
-from ..adapters.message_store import NewMessage, insert_pending
-from ..adapters.booking_texts import KeptText
-from ..domain.drafts import draft_for, resend_text
-from ..domain.templates import TemplateError
-from .phone_cap import over_cap
+from notifier.adapters import booking_texts
+from notifier.adapters.message_store import NewMessage, insert_pending
+from notifier.adapters.booking_texts import KeptText
+from notifier.domain.drafts import draft_for, resend_text
+from notifier.domain.templates import TemplateError
+from notifier.service.phone_cap import over_cap
 
 log = get_logger(__name__)
 

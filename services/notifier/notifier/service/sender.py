@@ -23,17 +23,17 @@ from shared.ticker import Ticker
 from shared import tracing
 from shared.outbox import OutboxRow
 
-from ..adapters import message_store as store
-from ..adapters.message_store import ClaimedMessage, RateSlot
-from ..adapters.rate_limiter import SharedRateLimiter
-from ..adapters.sms_provider import SendError, SendResult, SmsProvider
-from ..domain.message_status import DELIVERED, FAILED, RETRY, text_to_keep
-from ..domain.retry_policy import Decision, Outcome, RetryPolicy
-from .in_flight import InFlight
-from .outcome_events import delivered_event, failed_event
+from notifier.adapters import message_store as store
+from notifier.adapters.message_store import ClaimedMessage, RateSlot
+from notifier.adapters.rate_limiter import SharedRateLimiter
+from notifier.adapters.sms_provider import SendError, SendResult, SmsProvider
+from notifier.domain.message_status import DELIVERED, FAILED, RETRY, text_to_keep
+from notifier.domain.retry_policy import Decision, Outcome, RetryPolicy
+from notifier.service.in_flight import InFlight
+from notifier.service.outcome_events import delivered_event, failed_event
 
 if TYPE_CHECKING:   # the context holds the sender
-    from .context import NotifierContext
+    from notifier.service.context import NotifierContext
 
 log = get_logger(__name__)
 

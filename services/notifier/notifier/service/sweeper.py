@@ -19,14 +19,14 @@ from shared.logging import get_logger
 from shared.ticker import Ticker
 from shared.unit_of_work import UnitOfWork
 
-from ..adapters import message_store as store
-from ..adapters.message_store import ClaimedMessage
-from ..settings import NotifierSettings
-from .outcome_events import add_failed
-from .sender import Sender
+from notifier.adapters import message_store as store
+from notifier.adapters.message_store import ClaimedMessage
+from notifier.settings import NotifierSettings
+from notifier.service.outcome_events import add_failed
+from notifier.service.sender import Sender
 
 if TYPE_CHECKING:   # the context holds the sweeper
-    from .context import NotifierContext
+    from notifier.service.context import NotifierContext
 
 log = get_logger(__name__)
 
