@@ -7,13 +7,13 @@ import sys
 
 import aiohttp
 
-from demo.accounts import ensure_agent, ensure_enterprises, ensure_staff, known_agents
-from demo.api import Api, DemoError
-from demo.bookings import book_coming_days
-from demo.cast import agents, staff
-from demo.endpoints import from_environment
-from demo.past_day import serve_past_day
-from demo.report import print_logins
+from tools.demo.accounts import ensure_agent, ensure_enterprises, ensure_staff, known_agents
+from tools.demo.api import Api, DemoError
+from tools.demo.bookings import book_coming_days
+from tools.demo.cast import agents, staff
+from tools.demo.endpoints import from_environment
+from tools.demo.past_day import serve_past_day
+from tools.demo.report import print_logins
 
 PARALLEL = 4      # agents registered at once (identity hashes one password at a time)
 

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from demo.api import Api, DemoError
-from demo.cast import Person
+from tools.demo.api import Api, DemoError
+from tools.demo.cast import Person
 
 REPO = Path(__file__).resolve().parents[2]
 CODE_WAIT = 30      # seconds for a verification SMS to reach the fake provider

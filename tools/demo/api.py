@@ -8,8 +8,8 @@ from typing import Any
 
 import aiohttp
 
-from demo.cast import Person
-from demo.endpoints import Endpoints
+from tools.demo.cast import Person
+from tools.demo.endpoints import Endpoints
 
 MAX_WAIT = 90          # seconds: the longest Retry-After the demo waits out
 RETRIES = 5

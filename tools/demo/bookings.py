@@ -3,8 +3,8 @@ the calendar, each period's remaining capacity and the cutoff), about three agen
 each day, morning or afternoon. An agent already holding a booking that day is left alone."""
 from __future__ import annotations
 
-from demo.api import Api
-from demo.cast import Person
+from tools.demo.api import Api
+from tools.demo.cast import Person
 
 # Business types per enterprise line, in turn: valid combinations (exclusive types alone,
 # counts where a type needs one).

@@ -8,9 +8,9 @@ import asyncio
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from demo.api import Api, DemoError
-from demo.bookings import active_booking_on, book, booking_body
-from demo.cast import Person
+from tools.demo.api import Api, DemoError
+from tools.demo.bookings import active_booking_on, book, booking_body
+from tools.demo.cast import Person
 
 PAST_AGENTS = 6          # the first six agents book the past day's morning
 LOOK_BACK = 20           # days searched for the past working day (and for an earlier demo's)

@@ -2,7 +2,7 @@
 none of this goes to a service's log)."""
 from __future__ import annotations
 
-from demo.cast import Person
+from tools.demo.cast import Person
 
 
 def print_logins(admin: Person, clerk: Person, agents: list[Person], gateway: str) -> None:

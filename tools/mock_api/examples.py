@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mock_api.document import deref
+from tools.mock_api.document import deref
 
 TZ = ZoneInfo("Asia/Shanghai")
 # Sample values by property name: what a frontend developer expects to see on screen.

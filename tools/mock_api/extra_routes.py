@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from mock_api.fake import FakeCardCenter
+    from tools.mock_api.fake import FakeCardCenter
 
 API = "/api/v1"
 CHALLENGE_SECONDS = 120

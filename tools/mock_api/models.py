@@ -12,7 +12,7 @@ import importlib
 from functools import cache
 from typing import Any
 
-from mock_api.document import shape
+from tools.mock_api.document import shape
 
 SERVICES = ("identity", "booking", "allocator", "notifier")
 
