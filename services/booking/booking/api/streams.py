@@ -13,14 +13,15 @@ from shared.http.auth import principal_of
 from shared.http.enforce import shaped
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter
 from shared.http.sse import EventStream, StreamClosed
+from shared.logging import get_logger
 
-from booking.log import log
 from booking.streams import hub_of, sources
 from booking.streams.hub import Subscriber
 from booking.api.context import PATH_PARAMS, TAG, context_of
 from booking.api.display import display_token
 from booking.api.models import BoardView, DisplayBoardQuery, PlaceView
 
+log = get_logger(__name__)
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 # A database that fails while a stream is open (the pool busy, a dropped connection): the
 # stream ends and the client reconnects. Anything else is logged with its trace.
