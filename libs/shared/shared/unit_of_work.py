@@ -11,6 +11,10 @@ the SAME transaction, each envelope carrying:
 
 An exception inside, or ``rollback()``, discards the events with the transaction.
 
+An event too big to go through its model (allocation.completed: 20,000 assignments) is
+``add_encoded``: the unit builds its envelope like any other and the use case writes the
+JSON with the big part put in.
+
 A writer that keeps its whole change in one statement (booking's new booking) takes the
 events with ``collect()`` and writes them in that statement; the unit then needs no
 transaction of its own (``transaction=False``) and refuses to end with events left over.
@@ -40,6 +44,8 @@ A = TypeVar("A", bound=Aggregate)
 _CONNECTION_GONE = (asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.PostgresError, OSError)
 # (aggregate, now) -> the contract models (shared.contracts) of what it recorded.
 Translate = Callable[[Any, datetime], Sequence[BaseModel]]
+# The unit's envelope -> the whole envelope as JSON (the use case puts in what it left out).
+Encode = Callable[[Envelope], str | bytes]
 
 
 class UnitOfWork:
@@ -61,6 +67,7 @@ class UnitOfWork:
         self._tx: Any = None           # the asyncpg transaction while it is open
         self._tracked: list[Aggregate] = []
         self._added: list[tuple[BaseModel, datetime | None, Cause | None]] = []
+        self._encoded: list[tuple[BaseModel, Encode]] = []
         self._rolled_back = False
 
     @property
@@ -133,6 +140,13 @@ class UnitOfWork:
         ``cause``: for one unit answering several events (the notifier's sweep)."""
         self._added.append((data, occurred_at, cause))
 
+    def add_encoded(self, data: BaseModel, encode: Encode) -> None:
+        """An event whose JSON the use case writes itself: ``data`` is the contract model
+        without its big part, ``encode`` gets the unit's envelope of it (the cause, the
+        producer, the unit's instant) and returns the whole envelope as JSON. It goes to
+        the outbox on commit, after the other events; never through ``collect()``."""
+        self._encoded.append((data, encode))
+
     def collect(self) -> list[Envelope]:
         """Every event so far as envelopes, taken out of the unit: for a writer that puts
         them in its own statement. Added events first, then the aggregates' in the order
@@ -158,16 +172,24 @@ class UnitOfWork:
         await self._end(commit=False)
 
     async def _flush(self) -> None:
-        envelopes = self.collect()
-        if not envelopes:
-            return
+        rows = [OutboxRow.of(e) for e in self.collect()] + [self._encode(data, encode)
+                                                            for data, encode in self._encoded]
+        self._encoded.clear()
+        if not rows:
+            return    # a unit without events: no outbox statement at all
         if self._tx is None and self._given is None:
             raise RuntimeError("events left in a unit of work without a transaction: collect() them into "
                                "the statement that makes the change")
-        await add_rows(self.conn, [OutboxRow.of(e) for e in envelopes])
+        await add_rows(self.conn, rows)
+
+    def _encode(self, data: BaseModel, encode: Encode) -> OutboxRow:
+        envelope = envelope_of(data, producer=self.producer, cause=self._cause or Cause.current(),
+                               occurred_at=self.now)
+        return OutboxRow(envelope.id, envelope.type, encode(envelope))
 
     def _discard(self) -> None:
         self._added.clear()
+        self._encoded.clear()
         for aggregate in self._tracked:
             aggregate.events.clear()
         self._tracked.clear()

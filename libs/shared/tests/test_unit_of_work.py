@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import asyncpg
+import orjson
 import pytest
 
 from shared.clock import Clock
@@ -157,3 +158,50 @@ def test_the_cause_is_the_request_or_the_handled_event():
         assert Cause.current() == Cause("req-1", "ev-1")
     finally:
         clear_context()
+
+
+class Recording:
+    """A connection that keeps every statement sent to it."""
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    async def execute(self, sql: str, *args) -> None:
+        self.statements.append(sql)
+
+
+async def test_a_unit_without_events_sends_no_statement_of_its_own():
+    # The use cases with nothing to publish (a login, a calendar override) open a unit too:
+    # it must cost them nothing but their transaction.
+    conn = Recording()
+    async with UnitOfWork.within(conn, Clock(), "booking", cause=Cause("req-1", "req-1")) as uow:
+        await uow.conn.execute("UPDATE things SET n = 1")
+    assert conn.statements == ["UPDATE things SET n = 1"]
+    async with UnitOfWork.within(conn, Clock(), "booking", cause=Cause("req-1", "req-1")) as uow:
+        uow.add(CardBound(user_id="u-1", phone="13800000000", card_tail="1234", bound_at=uow.now))
+    assert len(conn.statements) == 2 and "INSERT INTO outbox" in conn.statements[1]
+
+
+async def test_an_encoded_event_gets_the_units_envelope_and_goes_out_with_the_others(database_url, request_context):
+    def encode(header) -> str:
+        whole = header.model_dump(mode="json")
+        whole["data"]["phone"] = "13800000009"     # what the use case writes itself
+        return orjson.dumps(whole).decode()
+
+    async with database(database_url, "uow_encoded") as db:
+        async with UnitOfWork(db, moved_clock(), "identity") as uow:
+            uow.add_encoded(CardBound(user_id="u-1", phone="", card_tail="1234", bound_at=uow.now), encode)
+            uow.add(CardBound(user_id="u-2", phone="13800000001", card_tail="5678", bound_at=uow.now))
+        rows = await outbox(db)
+        async with UnitOfWork(db, Clock(), "identity") as uow:
+            uow.add_encoded(CardBound(user_id="u-3", phone="", card_tail="1234", bound_at=uow.now), encode)
+            await uow.rollback()
+        assert len(await outbox(db)) == 2
+        with pytest.raises(RuntimeError, match="collect"):
+            async with UnitOfWork(db, Clock(), "identity", transaction=False) as uow:
+                uow.add_encoded(CardBound(user_id="u-4", phone="", card_tail="1234", bound_at=uow.now), encode)
+    assert [r["envelope"]["data"]["user_id"] for r in rows] == ["u-2", "u-1"]   # encoded ones last
+    env = rows[1]["envelope"]
+    assert (rows[1]["type"], env["producer"], env["data"]["phone"]) == (CARD_BOUND, "identity", "13800000009")
+    assert (env["correlation_id"], env["causation_id"]) == ("req-1", "req-1")
+    assert timedelta(0) <= datetime.fromisoformat(env["occurred_at"]) - MOVED < timedelta(minutes=1)
+    assert rows[0]["tx"] == rows[1]["tx"]
