@@ -12,6 +12,7 @@ from aiohttp import web
 from shared.app import Runtime
 
 from allocator.adapters.booking_snapshots import BookingSnapshots
+from allocator.api.context import CONTEXT_KEY
 from allocator.api.openapi import openapi_routes
 from allocator.api.routes import routes
 from allocator.consumers import requests
@@ -34,6 +35,7 @@ def bootstrap(settings: AllocatorSettings) -> AllocatorContext:
 
 def wire(app: web.Application, ctx: AllocatorContext) -> None:
     """The routes on the base app (whose contexts open the pool and bus)."""
+    app[CONTEXT_KEY] = ctx     # the handlers' use cases take it (allocator.api.context)
     app.add_routes(routes())
     app.add_routes(openapi_routes())
 

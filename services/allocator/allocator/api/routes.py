@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from shared.app import RUNTIME_KEY
 from shared.errors import NotFound
 from shared.http.openapi import TOKEN_ERRORS, ApiRouter, Operation
 
-from allocator.adapters import repository
-from allocator.domain.wall_clock import hhmm
+from allocator.api.context import context_of
 from allocator.api.models import ScheduleQuery, ScheduleResponse
+from allocator.domain.wall_clock import hhmm
+from allocator.service.schedule_query import day_schedule
 
 # One declaration per route gives the aiohttp route and its OpenAPI operation
 # (allocator.api.openapi); module level, so the document needs no runtime.
@@ -32,15 +32,11 @@ class AllocationNotFound(NotFound):
          path_parser=ScheduleQuery, response=ScheduleResponse, roles=("staff", "admin"),
          errors=[AllocationNotFound, *TOKEN_ERRORS])
 async def allocation_schedule(request: web.Request, path: ScheduleQuery) -> dict:
-    runtime = request.app[RUNTIME_KEY]
-    # One snapshot of the database for the header and the rows (a run may commit between).
-    async with runtime.db.transaction(isolation="repeatable_read") as conn:
-        header = await repository.schedule_header(conn, path.center, path.date)
-        if header is None:
-            raise AllocationNotFound(f"No schedule for {path.center} on {path.date.isoformat()}:"
-                                     " its cutoff has not been allocated yet.")
-        rows = await repository.schedule_rows(conn, path.center, path.date)
-    return schedule_document(path, header, rows)
+    found = await day_schedule(context_of(request), path.center, path.date)
+    if found is None:
+        raise AllocationNotFound(f"No schedule for {path.center} on {path.date.isoformat()}:"
+                                 " its cutoff has not been allocated yet.")
+    return schedule_document(path, found.header, found.rows)
 
 
 def schedule_document(query: ScheduleQuery, header, rows) -> dict:

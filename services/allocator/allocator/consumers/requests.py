@@ -4,9 +4,10 @@
 Queue ``allocator.requests``. The event is a claim check: it names the frozen day booking
 stored with the close; the handler fetches that document from booking's internal route
 (``adapters.booking_snapshots``), checks it against the event's SHA-256 and reads it into
-the snapshot (``service.snapshot_document``). It runs inside the consumer's inbox
-transaction (``delivery.conn``): a redelivered event id does nothing, and the run, the
-assignments and the outbox row of ``allocation.completed`` commit together or not at all.
+the snapshot (``service.snapshot_document``). It runs in a unit of work inside the
+consumer's inbox transaction (``delivery.conn``): a redelivered event id does nothing, and
+the run, the assignments and the outbox row of ``allocation.completed`` commit together or
+not at all.
 
 Booking unreachable (``SnapshotUnavailable``): the handler fails and the delivery is tried
 again later, for ~25 minutes (``ALLOCATOR_CONSUMER_MAX_ATTEMPTS`` and
@@ -24,12 +25,11 @@ weight) ``shared.ops.replay_dead`` can replay it and it is handled.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from shared.consumer import Delivery, Unretryable
-from shared.contracts.allocator import ALLOCATION_COMPLETED
 from shared.contracts.booking import ALLOCATION_REQUESTED, AllocationRequested
 from shared.logging import get_logger
-from shared.outbox import OutboxRow, add_rows
 
 from allocator.adapters.booking_snapshots import SnapshotGone
 from allocator.domain import InvalidSnapshot
@@ -58,12 +58,13 @@ def handler(ctx: AllocatorContext):
             log.error("allocation_snapshot_invalid", detail=detail[:500], event_id=str(delivery.envelope.id))
             raise Unretryable(f"{type(exc).__name__}: {detail[:300]}") from exc
         del document
-        now = ctx.clock.now()
-        recorded = await allocation.record(delivery.conn, computed,
-                                           request_event_id=delivery.envelope.id, now=now)
-        event_id, envelope_json = allocation.completed_envelope(
-            computed, recorded, now=now, request=delivery.envelope, producer=delivery.producer)
-        await add_rows(delivery.conn, [OutboxRow(event_id, ALLOCATION_COMPLETED, envelope_json)])
+        # The unit joins the inbox transaction: allocation.completed is caused by the handled
+        # request (its correlation id and id) and happens at the service clock's time.
+        async with ctx.unit_within(delivery) as uow:
+            recorded = await allocation.record(uow.conn, computed,
+                                               request_event_id=delivery.envelope.id, now=uow.now)
+            uow.add_encoded(allocation.completed_data(computed, recorded, now=uow.now),
+                            partial(allocation.completed_json, computed))
         fields = dict(center=computed.center, date=computed.date.isoformat(), cutoff_id=computed.cutoff_id,
                       run_id=str(recorded.run_id), bookings=computed.booking_count,
                       overflow=computed.overflow_count, stored=recorded.stored, changed=recorded.changed,

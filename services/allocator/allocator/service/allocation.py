@@ -6,8 +6,8 @@ Two halves, because they run in different places:
 * :func:`compute` is CPU only (allocate the snapshot, fingerprint, shape the rows and the
   event's assignments). A busy day costs about a second, so the consumer runs it in a
   worker thread and the event loop keeps answering.
-* :func:`record` is the database half, in the caller's transaction (the consumer's inbox
-  transaction): serialised per (center, date) by an advisory lock, it compares fingerprints
+* :func:`record` is the database half, in the caller's unit of work (inside the consumer's
+  inbox transaction): serialised per (center, date) by an advisory lock, it compares fingerprints
   with what is stored and writes only what changed.
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 import asyncpg
 import orjson
 
-from shared.contracts.allocator import ALLOCATION_COMPLETED, AllocationCompleted
-from shared.events import Envelope, make_envelope
+from shared.contracts.allocator import AllocationCompleted
+from shared.events import Envelope
 
 from allocator.adapters import repository
 from allocator.domain import AllocationPolicy, DaySnapshot, Schedule, allocate
@@ -159,21 +159,18 @@ async def record(conn: asyncpg.Connection, c: Computed, *, request_event_id: uui
 def completed_data(c: Computed, r: Recorded, *, now: datetime) -> AllocationCompleted:
     """``allocation.completed``'s ``data`` but its assignments: the fields go through the
     contract's model as usual; the list (always every assignment: booking marks the cutoff
-    allocated and finds what changed) is put in by ``completed_envelope``."""
+    allocated and finds what changed) is put in by ``completed_json``."""
     return AllocationCompleted(
         center=c.center, date=c.date, cutoff_id=c.cutoff_id, run_id=str(r.run_id),
         snapshot_fingerprint=c.snapshot_fingerprint, changed=r.changed,
         assignments=[], overflow_count=c.overflow_count, completed_at=now)
 
 
-def completed_envelope(c: Computed, r: Recorded, *, now: datetime, request: Envelope,
-                       producer: str) -> tuple[uuid.UUID, str]:
-    """The event's id and its whole envelope as JSON text, written once: the shared
-    builder's envelope (correlation id carried on, the request as its cause, ``now`` from
-    the service clock), its assignments the ``Notice`` objects themselves (orjson writes
-    them; no pydantic model per booking, 20,000 on a busy day)."""
-    header = make_envelope(ALLOCATION_COMPLETED, completed_data(c, r, now=now), producer=producer,
-                           occurred_at=now, correlation_id=request.correlation_id, causation_id=str(request.id))
+def completed_json(c: Computed, header: Envelope) -> str:
+    """The whole envelope as JSON text, written once: ``header`` is the unit of work's
+    envelope of ``completed_data`` (the request's correlation id carried on, the request as
+    its cause, the service clock's time), its assignments the ``Notice`` objects themselves
+    (orjson writes them; no pydantic model per booking, 20,000 on a busy day)."""
     envelope = header.model_dump(mode="json")
     envelope["data"]["assignments"] = c.assignments
-    return header.id, orjson.dumps(envelope).decode()
+    return orjson.dumps(envelope).decode()

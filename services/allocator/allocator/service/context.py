@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from typing import cast
 
 from shared.app import ServiceContext
+from shared.consumer import Delivery
+from shared.events import Cause
+from shared.unit_of_work import UnitOfWork
 
 from allocator.adapters.booking_snapshots import BookingSnapshots
 from allocator.settings import AllocatorSettings, PolicyBook
@@ -21,3 +24,11 @@ class AllocatorContext(ServiceContext):
     @property
     def settings(self) -> AllocatorSettings:
         return cast(AllocatorSettings, self.runtime.settings)   # the allocator's bootstrap built it with these
+
+    def unit_of_work(self, *, isolation: str = "read_committed") -> UnitOfWork:
+        """What a use case opens (the schedule's read: one snapshot, ``repeatable_read``)."""
+        return UnitOfWork(self.db, self.clock, self.producer, isolation=isolation)
+
+    def unit_within(self, delivery: Delivery) -> UnitOfWork:
+        """The same inside the consumer's inbox transaction, caused by the handled event."""
+        return UnitOfWork.within(delivery.conn, self.clock, delivery.producer, cause=Cause.of(delivery.envelope))

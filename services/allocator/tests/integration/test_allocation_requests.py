@@ -2,7 +2,7 @@
 the schedule in PostgreSQL and behind the API."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 
 def notices(event: dict) -> dict[str, tuple]:
@@ -61,6 +61,26 @@ async def test_a_request_is_scheduled_stored_published_and_served(allocator, kit
                           for a in d["assignments"]]
         b5 = body["periods"][0]["assignments"][4]
         assert (b5["estimated_start"], b5["estimated_end"]) == ("2026-12-01T09:08", "2026-12-01T09:16")
+
+
+async def test_allocation_completed_is_caused_by_the_request_at_the_service_clocks_time(allocator, kit):
+    """The unit of work in the inbox transaction gives the answer its cause (the request's
+    correlation id, the request as causation) and its time: the service clock's, moved."""
+    moved = datetime(2031, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    allocator.runtime.clock.set(moved)
+    try:
+        env = kit.envelope(kit.snapshot("t-cause", "2026-12-05", [kit.booking("c1"), kit.booking("c2", minute=1)]))
+        await allocator.publish(env)
+        done = await allocator.probe.completed(env.id)   # the probe finds it by its causation id
+    finally:
+        allocator.runtime.clock.set(None)
+
+    assert (done["correlation_id"], done["causation_id"]) == (env.correlation_id, str(env.id))
+    occurred_at = datetime.fromisoformat(done["occurred_at"])
+    assert timedelta(0) <= occurred_at - moved < timedelta(minutes=1)   # the moved clock, still ticking
+    assert datetime.fromisoformat(done["data"]["completed_at"]) == occurred_at
+    run_created = await allocator.fetchval("SELECT created_at FROM allocation_runs WHERE center = 't-cause'")
+    assert run_created == occurred_at   # the unit's one instant: the run it stored, the event it wrote
 
 
 async def test_the_same_envelope_delivered_twice_is_handled_once(allocator, kit):

@@ -1,17 +1,20 @@
 """The snapshot document booking serves (NDJSON: a header line, a booking per line) into
 the day's snapshot, checked against what allocation.requested says of it; and the
-allocation.completed written as one JSON text by the shared envelope builder."""
+allocation.completed written as one JSON text on the unit of work's envelope."""
 from __future__ import annotations
 
 import hashlib
 import uuid
 from datetime import datetime, timezone
+from functools import partial
 
 import pytest
 
 from shared.contracts.allocator import AllocationCompleted
 from shared.contracts.booking import SNAPSHOT_PATH, AllocationRequested, SnapshotBooking, SnapshotHeader
-from shared.events import Envelope, make_envelope
+from shared.clock import Clock
+from shared.events import Cause, Envelope, make_envelope
+from shared.unit_of_work import UnitOfWork
 
 from allocator.domain import DaySnapshot, InvalidSnapshot
 from allocator.service import allocation
@@ -91,7 +94,16 @@ def test_an_unschedulable_booking_is_named_by_its_place(build):
         read_snapshot(garbage, request_for(garbage))
 
 
-def test_allocation_completed_is_one_json_text_the_contract_reads(build):
+class Recording:
+    """A connection that keeps the statements sent to it (the unit's one outbox insert)."""
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, tuple]] = []
+
+    async def execute(self, sql: str, *args) -> None:
+        self.statements.append((sql, args))
+
+
+async def test_allocation_completed_is_one_json_text_the_contract_reads(build):
     body = document(build, build.booking("b1", lines=2), build.booking("b2", period="PM"), build.booking("b3"))
     computed = compute(read_snapshot(body, request_for(body)), AllocatorSettings().policies(),
                        cutoff_id="c-1", closed_at=CLOSED_AT)
@@ -101,9 +113,15 @@ def test_allocation_completed_is_one_json_text_the_contract_reads(build):
                                 correlation_id="req-1")
     now = datetime(2026, 11, 30, 7, 0, 5, tzinfo=timezone.utc)
 
-    event_id, text = allocation.completed_envelope(computed, recorded, now=now, request=request_env,
-                                                   producer="allocator")
+    conn = Recording()
+    async with UnitOfWork.within(conn, Clock(), "allocator", cause=Cause.of(request_env), now=now) as uow:
+        uow.add_encoded(allocation.completed_data(computed, recorded, now=uow.now),
+                        partial(allocation.completed_json, computed))
 
+    [(sql, (ids, types, keys, texts))] = conn.statements
+    assert sql.startswith("WITH added AS (INSERT INTO outbox")
+    assert (types, keys) == (["allocation.completed"], ["allocation.completed"])
+    event_id, text = ids[0], texts[0]
     env = Envelope.model_validate_json(text)
     assert (env.id, env.type, env.version, env.producer) == (event_id, "allocation.completed", 1, "allocator")
     assert (env.correlation_id, env.causation_id, env.occurred_at) == ("req-1", str(request_env.id), now)
