@@ -83,8 +83,8 @@ def _day(center: CenterConfig, calendar: WorkingCalendar, counters: dict[tuple[d
 async def set_calendar_day(ctx: BookingContext, admin_id: str, center_id: str | None, day: date,
                            working: bool, note: str) -> dict:
     center = ctx.centers.get(center_id)
-    async with ctx.db.transaction() as conn:
-        await CalendarOverrides(conn).set(center.id, day, working, note, by=admin_id, at=ctx.clock.now())
+    async with ctx.unit_of_work() as uow:
+        await CalendarOverrides(uow.conn).set(center.id, day, working, note, by=admin_id, at=uow.now)
     ctx.calendars.forget(center.id)
     return {"center": center.id, "date": day.isoformat(), "working": working, "source": "override",
             "note": note}
@@ -92,6 +92,6 @@ async def set_calendar_day(ctx: BookingContext, admin_id: str, center_id: str | 
 
 async def clear_calendar_day(ctx: BookingContext, center_id: str | None, day: date) -> None:
     center = ctx.centers.get(center_id)
-    async with ctx.db.transaction() as conn:
-        await CalendarOverrides(conn).remove(center.id, day)
+    async with ctx.unit_of_work() as uow:
+        await CalendarOverrides(uow.conn).remove(center.id, day)
     ctx.calendars.forget(center.id)

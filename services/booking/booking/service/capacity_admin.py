@@ -12,9 +12,9 @@ async def set_capacity(ctx: BookingContext, admin_id: str, center_id: str, day: 
                        capacity: int) -> dict:
     center = ctx.centers.get(center_id)
     center.period(period)
-    async with ctx.db.transaction() as conn:
-        counters = CapacityCounters(conn)
-        counter = await counters.set(center.id, day, period, capacity, by=admin_id, at=ctx.clock.now())
+    async with ctx.unit_of_work() as uow:
+        counters = CapacityCounters(uow.conn)
+        counter = await counters.set(center.id, day, period, capacity, by=admin_id, at=uow.now)
         if counter is None:
             booked = (await counters.get(center.id, day, period, default=center.default_capacity)).booked
             ensure_capacity_settable(capacity, booked)   # raises capacity.below_booked

@@ -1,4 +1,4 @@
-"""Closing a service date (15点截止) and requesting its allocation, in one transaction:
+"""Closing a service date (15点截止) and requesting its allocation, in one unit of work:
 
 1. create the date's capacity rows where missing and lock them: a booking or cancellation
    in flight has taken (or waits for) one of them before it checks that the date is open;
@@ -17,9 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from shared import outbox
 from shared.contracts.booking import SNAPSHOT_PATH, AllocationRequested
-from shared.events import Cause, envelope_of
 from shared.logging import get_logger
 
 from booking.adapters.capacity import CapacityCounters
@@ -46,7 +44,8 @@ async def close_date(ctx: BookingContext, center: CenterConfig, day: date, *, no
     """Close ``day`` and request its allocation; None when it was closed already and this
     is not a re-run (``by``: the administrator, None for the scheduler)."""
     request_id = uuid.uuid4()
-    async with ctx.db.transaction() as conn:
+    async with ctx.unit_of_work(now=now) as uow:
+        conn = uow.conn
         await CapacityCounters(conn).lock_day(center.id, day, [p.code for p in center.periods],
                                               default=center.default_capacity)
         row = await Cutoffs(conn).close(center.id, day, request_id=request_id, now=now, by=by, rerun=rerun)
@@ -67,9 +66,8 @@ async def close_date(ctx: BookingContext, center: CenterConfig, day: date, *, no
             booking_count=document.bookings, snapshot_path=SNAPSHOT_PATH.format(cutoff_id=request_id),
             snapshot_sha256=document.sha256, snapshot_bytes=len(document.body))
         del bookings, document
-        # The close's own transaction; envelope_of gives the contract's registered version (2).
-        await outbox.add_event(conn, envelope_of(request, producer=ctx.producer, cause=Cause.current(),
-                                                 occurred_at=now))
+        # To the outbox on commit, in the close's transaction, at ``now``.
+        uow.add(request)
     closed = ClosedDate(center.id, day, str(request_id), row["closed_at"], request.booking_count)
     ctx.metrics.cutoff_closed(center.id, closed.closed_at)
     log.info("cutoff_closed", center=center.id, date=day.isoformat(), cutoff_id=closed.cutoff_id,

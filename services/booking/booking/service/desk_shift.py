@@ -20,11 +20,10 @@ class ShiftNotFound(NoShift):
 async def take_shift(ctx: BookingContext, clerk_id: str, center_id: str | None, desk: int) -> dict:
     center = ctx.centers.get(center_id)
     check_desk(center, desk)
-    now = ctx.clock.now()
-    day = center.local_date(now)
-    async with ctx.db.transaction() as conn:
-        shift = await DeskShifts(conn).take(center.id, day, desk, clerk_id, now)
-        current = await Calls(conn).open_at_desk(center.id, day, desk)
+    async with ctx.unit_of_work() as uow:
+        day = center.local_date(uow.now)
+        shift = await DeskShifts(uow.conn).take(center.id, day, desk, clerk_id, uow.now)
+        current = await Calls(uow.conn).open_at_desk(center.id, day, desk)
     log.info("desk_shift_taken", center=center.id, desk=desk)
     return shift_view(center, shift, current)
 
@@ -44,9 +43,8 @@ async def end_shift(ctx: BookingContext, clerk_id: str, center_id: str | None) -
     """Idempotent: ending a shift that is not there is done already. The desk's open call
     stays until someone completes or skips it."""
     center = ctx.centers.get(center_id)
-    now = ctx.clock.now()
-    async with ctx.db.transaction() as conn:
-        ended = await DeskShifts(conn).end(clerk_id, center.id, center.local_date(now), now)
+    async with ctx.unit_of_work() as uow:
+        ended = await DeskShifts(uow.conn).end(clerk_id, center.id, center.local_date(uow.now), uow.now)
     log.info("desk_shift_ended", center=center.id, ended=ended)
 
 

@@ -36,11 +36,11 @@ def _view(center: CenterConfig, row) -> dict:
 
 async def create(ctx: BookingContext, staff_id: str, center_id: str | None, name: str) -> dict:
     center = ctx.centers.get(center_id)
-    now = ctx.clock.now()
     token = secrets.token_urlsafe(32)
-    async with ctx.db.transaction() as conn:
-        row = await DisplayTokens(conn).add(center=center.id, name=name, token_hash=token_hash(token),
-                                            created_by=staff_id, created_at=now, expires_at=now + LIFETIME)
+    async with ctx.unit_of_work() as uow:
+        row = await DisplayTokens(uow.conn).add(center=center.id, name=name, token_hash=token_hash(token),
+                                                created_by=staff_id, created_at=uow.now,
+                                                expires_at=uow.now + LIFETIME)
     log.info("display_token_created", center=center.id, token_id=str(row["id"]))
     return {**_view(center, row), "token": token}
 
@@ -53,11 +53,11 @@ async def list_tokens(ctx: BookingContext, center_id: str | None) -> dict:
 
 
 async def revoke(ctx: BookingContext, token_id: str) -> None:
-    async with ctx.db.transaction() as conn:
-        if not await DisplayTokens(conn).revoke(token_id, ctx.clock.now()):
+    async with ctx.unit_of_work() as uow:
+        if not await DisplayTokens(uow.conn).revoke(token_id, uow.now):
             raise DisplayTokenNotFound(f"there is no display token {token_id}")
-        await conn.execute("SELECT pg_notify($1, $2)", REVOKED_CHANNEL,
-                           orjson.dumps({"id": str(as_uuid(token_id))}).decode())
+        await uow.conn.execute("SELECT pg_notify($1, $2)", REVOKED_CHANNEL,
+                               orjson.dumps({"id": str(as_uuid(token_id))}).decode())
     log.info("display_token_revoked", token_id=token_id)
 
 

@@ -42,8 +42,8 @@ async def search_directory(ctx: BookingContext, q: str) -> list[dict]:
 
 async def register_enterprise(ctx: BookingContext, user_id: str, code: str, name: str) -> dict:
     org_code = normalize_org_code(code)
-    async with ctx.db.transaction() as conn:
-        if not await EnterpriseDirectory(conn).add(org_code, name, by=user_id, at=ctx.clock.now()):
+    async with ctx.unit_of_work() as uow:
+        if not await EnterpriseDirectory(uow.conn).add(org_code, name, by=user_id, at=uow.now):
             raise EnterpriseExists(f"{org_code} is already in the directory")
     return {"org_code": org_code, "name": name}
 
@@ -57,13 +57,12 @@ async def my_enterprises(ctx: BookingContext, agent_id: str) -> list[dict]:
 
 async def add_my_enterprise(ctx: BookingContext, agent_id: str, code: str, name: str) -> dict:
     org_code = normalize_org_code(code)
-    now = ctx.clock.now()
-    async with ctx.db.transaction() as conn:
+    async with ctx.unit_of_work() as uow:
         # An enterprise the directory does not know yet joins it, so the next agent finds it.
-        await EnterpriseDirectory(conn).add(org_code, name, by=agent_id, at=now)
-        if not await AgentEnterprises(conn).add(agent_id, org_code, name, now):
+        await EnterpriseDirectory(uow.conn).add(org_code, name, by=agent_id, at=uow.now)
+        if not await AgentEnterprises(uow.conn).add(agent_id, org_code, name, uow.now):
             raise EnterpriseAlreadyAdded(f"{org_code} is already in your list")
-    return {"org_code": org_code, "name": name, "added_at": now.isoformat()}
+    return {"org_code": org_code, "name": name, "added_at": uow.now.isoformat()}
 
 
 async def remove_my_enterprise(ctx: BookingContext, agent_id: str, code: str) -> None:
@@ -72,8 +71,8 @@ async def remove_my_enterprise(ctx: BookingContext, agent_id: str, code: str) ->
         org_code = normalize_org_code(code)
     except InvalidOrgCode:
         return
-    async with ctx.db.transaction() as conn:
-        await AgentEnterprises(conn).remove(agent_id, org_code)
+    async with ctx.unit_of_work() as uow:
+        await AgentEnterprises(uow.conn).remove(agent_id, org_code)
 
 
 async def add_known_enterprise(conn: asyncpg.Connection, agent_id: str, raw_code: str, now) -> bool:

@@ -11,16 +11,16 @@ from booking.service.context import BookingContext
 async def load_year(ctx: BookingContext, admin_id: str, year: int, holidays: list[date],
                     workdays: list[date], note: str) -> dict:
     loaded = official_year(year, holidays, workdays)
-    async with ctx.db.transaction() as conn:
-        await OfficialYears(conn).put(loaded, note=note, by=admin_id, at=ctx.clock.now())
+    async with ctx.unit_of_work() as uow:
+        await OfficialYears(uow.conn).put(loaded, note=note, by=admin_id, at=uow.now)
     ctx.calendars.forget()     # every center reads the national schedule
     return await year_view(ctx, year)
 
 
 async def clear_year(ctx: BookingContext, year: int) -> None:
     check_year(year)
-    async with ctx.db.transaction() as conn:
-        await OfficialYears(conn).remove(year)
+    async with ctx.unit_of_work() as uow:
+        await OfficialYears(uow.conn).remove(year)
     ctx.calendars.forget()
 
 

@@ -75,14 +75,13 @@ async def _suspended(uow: UnitOfWork, change: RightsChanged, *, count: int) -> N
 
 async def lift_suspension(ctx: BookingContext, admin_id: str, agent_id: str, reason: str) -> bool:
     """End the agent's suspension now; False when there was none (nothing recorded)."""
-    now = ctx.clock.now()
-    async with ctx.db.transaction() as conn:
-        repo = RightsRepository(conn)
+    async with ctx.unit_of_work() as uow:
+        repo = RightsRepository(uow.conn)
         rights = await repo.get_for_update(agent_id)
-        change = rights.lift(now, actor=admin_id, note=reason)
+        change = rights.lift(uow.now, actor=admin_id, note=reason)
         if change is None:
             return False
-        await repo.save(rights, now)
+        await repo.save(rights, uow.now)
         await repo.audit(change, actor=admin_id, request_id=current_request_id())
     return True
 
