@@ -42,7 +42,7 @@ def _server_keys(ctx: IdentityContext):
     """Runs after the shared contexts opened the pool (and migrated): loads or makes the
     signing key and the SMS code secret before the first request."""
     async def server_keys(_app: web.Application) -> AsyncIterator[None]:
-        ctx.keys.take(await load_server_keys(ctx.db, ctx.settings))
+        ctx.keys.take(await load_server_keys(ctx.unit_of_work, ctx.settings))
         yield
         ctx.hash_slots.close()
     return server_keys

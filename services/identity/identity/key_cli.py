@@ -15,8 +15,10 @@ import asyncio
 import os
 import sys
 
+from shared.clock import Clock
 from shared.db import Database, create_pool
 from shared.migrations import migrate
+from shared.unit_of_work import UnitOfWork
 
 from identity.app import MIGRATIONS
 from identity.domain.signing_keys import SigningKey
@@ -59,6 +61,7 @@ async def _rotate(settings: IdentitySettings) -> tuple[str | None, str]:
                              application_name=f"{settings.service_name}-cli")
     db = Database(pool, settings.db_schema, settings.db_acquire_timeout)
     try:
-        return await rotate_stored_signing_key(db)
+        # No app runs here: the unit of work the use case opens is made from the pool alone.
+        return await rotate_stored_signing_key(lambda: UnitOfWork(db, Clock(), settings.service_name))
     finally:
         await db.close()

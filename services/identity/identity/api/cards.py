@@ -10,7 +10,7 @@ from shared.http.openapi import ApiRouter
 
 from identity.domain.errors import (AccountLocked, CardAlreadyBound, CardInvalid, CardProofInvalid, CardProofRequired,
                                     Throttled)
-from identity.api.context import LOGIN_LIMITED, TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.api.context import LOGIN_LIMITED, TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, context_of
 from identity.api.models import (
     BindCardRequest,
     CardChallengeQuery,
@@ -44,7 +44,7 @@ def card_view(b: CardBinding) -> dict:
 async def card(request: web.Request, body: BindCardRequest) -> dict:
     principal = principal_of(request)
     b = body
-    binding = await bind_card(runtime_of(request), BindCard(
+    binding = await bind_card(context_of(request), BindCard(
         user_id=principal.user_id, card_no=b.card_no, public_key=b.public_key, password=b.password,
         sms_code=b.sms_code, client_ip=client_ip_of(request)))
     return card_view(binding)
@@ -57,7 +57,7 @@ async def card(request: web.Request, body: BindCardRequest) -> dict:
          errors=IDENTITY_TOKEN_ERRORS)
 async def cards(request: web.Request) -> dict:
     principal = principal_of(request)
-    bindings = await cards_of(runtime_of(request), principal.user_id)
+    bindings = await cards_of(context_of(request), principal.user_id)
     return {"items": [card_view(b) for b in bindings], "next_cursor": None}
 
 
@@ -70,7 +70,7 @@ async def cards(request: web.Request) -> dict:
                                      "schema": {"type": "string", "pattern": "^[0-9A-Za-z]{1,32}$"}}})
 async def bound_card(request: web.Request) -> None:
     principal = principal_of(request)
-    await unbind_card(runtime_of(request), UnbindCard(user_id=principal.user_id, card_no=request.match_info["card_no"]))
+    await unbind_card(context_of(request), UnbindCard(user_id=principal.user_id, card_no=request.match_info["card_no"]))
 
 
 @api.get("/api/v1/card-challenges",
@@ -80,7 +80,7 @@ async def bound_card(request: web.Request) -> None:
          public=True, summary="A one-use nonce for a card login (valid 2 minutes)",
          query=CardChallengeQuery, response=CardChallengeResponse, errors=[Throttled])
 async def card_challenge(request: web.Request, query: CardChallengeQuery) -> Reply:
-    c = await issue_card_challenge(runtime_of(request),
+    c = await issue_card_challenge(context_of(request),
                                    IssueCardChallenge(card_no=query.card_no, client_ip=client_ip_of(request)))
     return Reply({"challenge_id": c.id, "nonce": c.nonce, "expires_at": c.expires_at.isoformat()},
                  headers={"Cache-Control": "no-store"})
@@ -93,5 +93,5 @@ async def card_challenge(request: web.Request, query: CardChallengeQuery) -> Rep
           public=True, summary="Log in with a card: the challenge's nonce signed by the card",
           body=CardLoginRequest, response=SessionResponse, errors=[CardInvalid, LOGIN_LIMITED])
 async def card_session(request: web.Request, body: CardLoginRequest) -> Reply:
-    return session_response(await log_in_with_card(runtime_of(request), LogInWithCard(
+    return session_response(await log_in_with_card(context_of(request), LogInWithCard(
         card_no=body.card_no, challenge_id=body.challenge_id, signature=body.signature)))

@@ -1,7 +1,7 @@
 """What identity's handlers read from the running app, and what every route declaration
 shares. The routes are declared at module level (``ApiRouter``), so that their OpenAPI
-operations can be collected without a runtime; a handler finds the runtime through
-``request.app`` (set by ``identity.app.create_app``)."""
+operations can be collected without a runtime; a handler finds the app's one
+IdentityContext through ``request.app`` (set by ``identity.bootstrap.wire``)."""
 from __future__ import annotations
 
 from aiohttp import web
@@ -24,7 +24,7 @@ IDENTITY_TOKEN_ERRORS = (TokenInvalid, TokenExpired)
 LOGIN_LIMITED = (429, "rate_limited", "Too many logins from this address; retry after Retry-After seconds.")
 
 
-def runtime_of(request: web.Request) -> IdentityContext:
+def context_of(request: web.Request) -> IdentityContext:
     return request.app[IDENTITY_KEY]
 
 

@@ -6,7 +6,7 @@ from aiohttp import web
 from shared.http.openapi import ApiRouter
 from shared.http.problems import json_response
 
-from identity.api.context import TAG, runtime_of
+from identity.api.context import TAG, context_of
 from identity.api.models import Jwks
 
 api = ApiRouter(TAG)
@@ -21,4 +21,4 @@ async def jwks(request: web.Request) -> web.Response:
     # Short cache: verifiers refetch on an unknown kid anyway. Sent as the domain writes it,
     # not through Jwks: every service's token check depends on this answer
     # (tests/contract/test_openapi_document.py checks a real JWKS against the model).
-    return json_response(runtime_of(request).keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+    return json_response(context_of(request).keys.jwks(), headers={"Cache-Control": "public, max-age=300"})

@@ -6,7 +6,7 @@ from aiohttp import web
 from shared.http.openapi import ApiRouter
 
 from identity.domain.errors import CodeInvalid, PasswordWeak, Throttled
-from identity.api.context import LOGIN_LIMITED, TAG, client_ip_of, runtime_of
+from identity.api.context import LOGIN_LIMITED, TAG, client_ip_of, context_of
 from identity.api.models import PasswordResetRequest
 from identity.service.commands import ResetPassword
 from identity.service.password_resets import reset_password
@@ -25,6 +25,6 @@ api = ApiRouter(TAG)
           errors=[CodeInvalid, PasswordWeak, Throttled, LOGIN_LIMITED])
 async def password_reset(request: web.Request, body: PasswordResetRequest) -> None:
     b = body
-    await reset_password(runtime_of(request),
+    await reset_password(context_of(request),
                          ResetPassword(phone=b.phone, sms_code=b.sms_code, new_password=b.new_password,
                                        client_ip=client_ip_of(request)))

@@ -8,7 +8,7 @@ from shared.http.auth import principal_of
 from shared.http.enforce import Reply
 from shared.http.openapi import ApiRouter
 
-from identity.api.context import LOGIN_LIMITED, TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.api.context import LOGIN_LIMITED, TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, context_of
 from identity.api.models import LoginRequest, RefreshRequest, SessionResponse
 from identity.domain.access_tokens import verify_access_token
 from identity.domain.errors import AccountLocked, InvalidCredentials, Throttled, TokenInvalid
@@ -36,13 +36,13 @@ def session_response(session: SessionTokens) -> Reply:
           body=LoginRequest, response=SessionResponse,
           errors=[InvalidCredentials, AccountLocked, Throttled, LOGIN_LIMITED])
 async def session(request: web.Request, body: LoginRequest) -> Reply:
-    rt = runtime_of(request)
+    ctx = context_of(request)
     b = body
     if b.username is not None and b.password is not None:
-        session = await log_in_with_password(rt, LogInWithPassword(username=b.username, password=b.password,
+        session = await log_in_with_password(ctx, LogInWithPassword(username=b.username, password=b.password,
                                                                    client_ip=client_ip_of(request)))
     elif b.phone is not None and b.sms_code is not None:
-        session = await log_in_with_sms_code(rt, LogInWithSmsCode(phone=b.phone, sms_code=b.sms_code,
+        session = await log_in_with_sms_code(ctx, LogInWithSmsCode(phone=b.phone, sms_code=b.sms_code,
                                                                   client_ip=client_ip_of(request)))
     else:
         raise ValidationFailed([{"field": "body", "message": "send {username, password} or {phone, sms_code}"}])
@@ -55,7 +55,7 @@ async def session(request: web.Request, body: LoginRequest) -> Reply:
           public=True, summary="A new token pair for a refresh token (which stops working)",
           body=RefreshRequest, response=SessionResponse, errors=[*IDENTITY_TOKEN_ERRORS, Throttled])
 async def session_refresh(request: web.Request, body: RefreshRequest) -> Reply:
-    return session_response(await refresh_session(runtime_of(request), RefreshSession(
+    return session_response(await refresh_session(context_of(request), RefreshSession(
         refresh_token=body.refresh_token, client_ip=client_ip_of(request))))
 
 
@@ -65,12 +65,12 @@ async def session_refresh(request: web.Request, body: RefreshRequest) -> Reply:
             summary="Log out: revoke this session's refresh tokens",
             status=204, roles=(), errors=IDENTITY_TOKEN_ERRORS)
 async def current_session(request: web.Request) -> None:
-    rt = runtime_of(request)
+    ctx = context_of(request)
     principal = principal_of(request)
     # The shared Principal has no session id: read the sid claim of the token just verified.
     token = request.headers["Authorization"].partition(" ")[2].strip()
     try:
-        session_id = verify_access_token(token, rt.keys.verification_keys(), rt.now()).sid
+        session_id = verify_access_token(token, ctx.keys.verification_keys(), ctx.now()).sid
     except TokenInvalid:
         session_id = None
-    await end_session(rt, EndSession(user_id=principal.user_id, session_id=session_id))
+    await end_session(ctx, EndSession(user_id=principal.user_id, session_id=session_id))

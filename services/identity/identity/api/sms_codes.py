@@ -7,7 +7,7 @@ from shared.http.auth import authenticate
 from shared.http.openapi import ApiRouter
 
 from identity.domain.errors import SmsRateLimited
-from identity.api.context import TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.api.context import TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, context_of
 from identity.api.models import SmsCodeRequest, SmsCodeSent
 from identity.domain.verification_codes import CODE_TTL
 from identity.service.commands import RequestSmsCode
@@ -29,7 +29,7 @@ api = ApiRouter(TAG)
 async def sms_code(request: web.Request, body: SmsCodeRequest) -> dict:
     # Public, but a bind_card code is for the signed-in account's own phone only.
     user_id = (await authenticate(request)).user_id if body.purpose == "bind_card" else None
-    await request_sms_code(runtime_of(request), RequestSmsCode(phone=body.phone, purpose=body.purpose,
+    await request_sms_code(context_of(request), RequestSmsCode(phone=body.phone, purpose=body.purpose,
                                                                client_ip=client_ip_of(request), user_id=user_id))
     # The same answer whether or not the phone has an account.
     return {"expires_in": int(CODE_TTL.total_seconds())}

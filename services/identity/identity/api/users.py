@@ -8,7 +8,7 @@ from shared.http.enforce import Reply
 from shared.http.openapi import ApiRouter
 
 from identity.domain.errors import CodeInvalid, PasswordWeak, PhoneTaken, Throttled, UsernameTaken
-from identity.api.context import TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, runtime_of
+from identity.api.context import TAG, IDENTITY_TOKEN_ERRORS, client_ip_of, context_of
 from identity.api.models import RegistrationRequest, UserView
 from identity.service.commands import RegisterUser
 from identity.service.profiles import my_profile
@@ -28,7 +28,7 @@ api = ApiRouter(TAG)
           errors=[UsernameTaken, PhoneTaken, CodeInvalid, PasswordWeak, Throttled])
 async def user(request: web.Request, body: RegistrationRequest) -> Reply:
     b = body
-    user = await register_user(runtime_of(request), RegisterUser(
+    user = await register_user(context_of(request), RegisterUser(
         phone=b.phone, sms_code=b.sms_code, username=b.username, password=b.password, name=b.name,
         email=b.email, org_code=b.org_code, client_ip=client_ip_of(request)))
     return Reply(user.public_view(), headers={"Location": "/api/v1/me"})
@@ -41,5 +41,5 @@ async def user(request: web.Request, body: RegistrationRequest) -> Reply:
          errors=IDENTITY_TOKEN_ERRORS)
 async def me(request: web.Request) -> dict:
     principal = principal_of(request)
-    user = await my_profile(runtime_of(request), principal.user_id)
+    user = await my_profile(context_of(request), principal.user_id)
     return user.public_view()

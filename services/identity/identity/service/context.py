@@ -66,9 +66,10 @@ class IdentityContext(ServiceContext):
         """The service clock: tests move it with PUT /_test/clock."""
         return self.runtime.clock.now()
 
-    def unit_of_work(self, now: datetime | None = None) -> UnitOfWork:
-        """A use case's transaction; the events it adds go to the outbox on commit, at
-        ``now`` (the service clock's, as the rows the use case writes)."""
+    def unit_of_work(self, *, now: datetime | None = None) -> UnitOfWork:
+        """What a use case opens: its transaction; the events it adds go to the outbox on
+        commit, at ``now`` (the service clock's, as the rows the use case writes). A unit
+        without events writes no outbox row (no statement at all)."""
         return UnitOfWork(self.db, self.runtime.clock, self.producer, now=now)
 
     @property

@@ -28,35 +28,35 @@ from identity.service.throttles import address_key, spend
 log = get_logger(__name__)
 
 
-async def count_attempt(conn, rt: IdentityContext, login_key: str, client_key: str, now: datetime,
+async def count_attempt(conn, ctx: IdentityContext, login_key: str, client_key: str, now: datetime,
                         method: str = "password") -> bool:
     """429 auth.locked while this address is locked out of the identifier, or while the
     identifier is slowed down and this address is not one it logged in from lately (nothing
     recorded then, so both end on time); else the attempt is recorded as a failure until it
     proves right. True when this attempt, if it fails, starts a lock (for the lockout counter)."""
     await lock_for_transaction(conn, "login", login_key)
-    lookback = max(rt.lockout.lookback, rt.slowdown.window)
+    lookback = max(ctx.lockout.lookback, ctx.slowdown.window)
     await login_failures.forget_before(conn, login_key, now - lookback)
-    mine = await login_failures.since(conn, login_key, now - rt.lockout.lookback, client_key)
-    state = lock_state(now, mine, rt.lockout)
+    mine = await login_failures.since(conn, login_key, now - ctx.lockout.lookback, client_key)
+    state = lock_state(now, mine, ctx.lockout)
     if state.locked:
         log.info("login_refused", reason="locked")
-        rt.metrics.locked_refusals.labels(method).inc()
+        ctx.metrics.locked_refusals.labels(method).inc()
     state.raise_if_locked()
-    everyone = await login_failures.since(conn, login_key, now - rt.slowdown.window)
-    slowed = slowdown_state(now, everyone, rt.slowdown)
+    everyone = await login_failures.since(conn, login_key, now - ctx.slowdown.window)
+    slowed = slowdown_state(now, everyone, ctx.slowdown)
     if slowed.locked and not await login_failures.is_known_address(conn, login_key, client_key,
-                                                                   now - rt.slowdown.known_for):
+                                                                   now - ctx.slowdown.known_for):
         log.info("login_refused", reason="slowed_down")
         slowed.raise_if_locked()
     await login_failures.record(conn, login_key, now, client_key)
-    return lock_state(now, [*mine, now], rt.lockout).locked
+    return lock_state(now, [*mine, now], ctx.lockout).locked
 
 
-def count_failure(rt: IdentityContext, method: str, starts_lock: bool) -> None:
-    rt.metrics.login_failures.labels(method).inc()
+def count_failure(ctx: IdentityContext, method: str, starts_lock: bool) -> None:
+    ctx.metrics.login_failures.labels(method).inc()
     if starts_lock:
-        rt.metrics.lockouts.labels(method).inc()
+        ctx.metrics.lockouts.labels(method).inc()
 
 
 async def count_success(conn, login_key: str, client_key: str, now: datetime) -> None:
@@ -64,56 +64,55 @@ async def count_success(conn, login_key: str, client_key: str, now: datetime) ->
     await login_failures.remember_address(conn, login_key, client_key, now)
 
 
-async def log_in_with_password(rt: IdentityContext, cmd: LogInWithPassword) -> SessionTokens:
+async def log_in_with_password(ctx: IdentityContext, cmd: LogInWithPassword) -> SessionTokens:
     """200 session; 401 auth.invalid_credentials alike for an unknown username and a wrong
     password (same answer, same argon2 time); 429 auth.locked."""
     username = cmd.username.strip().lower()
     login_key = username_key(username)
     address = address_key(cmd.client_ip)
-    await spend(rt, rt.budgets.hash_address, address)
+    await spend(ctx, ctx.budgets.hash_address, address)
     client_key = address or ""
-    now = rt.now()
-    async with rt.db.transaction() as conn:
-        starts_lock = await count_attempt(conn, rt, login_key, client_key, now, "password")
-        user = await users.by_username(conn, username)
-    if not await rt.verify_password(user.password_hash if user else None, cmd.password):
+    async with ctx.unit_of_work() as uow:
+        starts_lock = await count_attempt(uow.conn, ctx, login_key, client_key, uow.now, "password")
+        user = await users.by_username(uow.conn, username)
+    if not await ctx.verify_password(user.password_hash if user else None, cmd.password):
         log.info("login_failed", method="password")
-        count_failure(rt, "password", starts_lock)
+        count_failure(ctx, "password", starts_lock)
         raise InvalidCredentials("Wrong username or password.")
     assert user is not None
     # Parameters raised since this hash was made: upgrade it now that we hold the password.
-    new_hash = await rt.hash_password(cmd.password) if rt.hashing.needs_rehash(user.password_hash) else None
-    now = rt.now()
-    async with rt.db.transaction() as conn:
+    new_hash = await ctx.hash_password(cmd.password) if ctx.hashing.needs_rehash(user.password_hash) else None
+    async with ctx.unit_of_work() as uow:
+        conn, now = uow.conn, uow.now
         await count_success(conn, login_key, client_key, now)
         if new_hash is not None:
             await users.set_password_hash(conn, user.id, new_hash, now)
-        session = await start_session(conn, rt, user, now)
+        session = await start_session(conn, ctx, user, now)
     log.info("logged_in", method="password", user_id=user.id)
     return session
 
 
-async def log_in_with_sms_code(rt: IdentityContext, cmd: LogInWithSmsCode) -> SessionTokens:
+async def log_in_with_sms_code(ctx: IdentityContext, cmd: LogInWithSmsCode) -> SessionTokens:
     """200 session; 401 auth.invalid_credentials for any refused code; 429 auth.locked."""
     if not is_valid_phone(cmd.phone):
         raise InvalidCredentials("Wrong phone number or SMS code.")
     phone = cmd.phone.strip()
     login_key = phone_key(phone)
     client_key = address_key(cmd.client_ip) or ""
-    now = rt.now()
     session = None
-    async with rt.db.transaction() as conn:
-        starts_lock = await count_attempt(conn, rt, login_key, client_key, now, "sms_code")
-        result = await check_latest_code(conn, secret=rt.keys.require_code_secret(), phone=phone,
+    async with ctx.unit_of_work() as uow:
+        conn, now = uow.conn, uow.now
+        starts_lock = await count_attempt(conn, ctx, login_key, client_key, now, "sms_code")
+        result = await check_latest_code(conn, secret=ctx.keys.require_code_secret(), phone=phone,
                                          purpose=Purpose.LOGIN, candidate=cmd.sms_code, now=now)
         user = await users.by_phone(conn, phone) if result is not None and result.ok else None
         if user is not None:
             await count_success(conn, login_key, client_key, now)
-            session = await start_session(conn, rt, user, now)
+            session = await start_session(conn, ctx, user, now)
     # Committed either way: the wrong try and the failure count stay recorded.
     if session is None:
         log.info("login_failed", method="sms_code", reason=result.value if result else "missing")
-        count_failure(rt, "sms_code", starts_lock)
+        count_failure(ctx, "sms_code", starts_lock)
         raise InvalidCredentials("Wrong phone number or SMS code.")
     log.info("logged_in", method="sms_code", user_id=session.user.id)
     return session

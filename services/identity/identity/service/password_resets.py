@@ -16,7 +16,7 @@ from identity.service.throttles import address_key, spend
 log = get_logger(__name__)
 
 
-async def reset_password(rt: IdentityContext, cmd: ResetPassword) -> None:
+async def reset_password(ctx: IdentityContext, cmd: ResetPassword) -> None:
     """204; 422 sms.code_invalid / user.password_weak. Every refresh token of the user is
     revoked (all sessions end), every card binding removed (a card bound by whoever held
     the account must not outlive the reset) and the password login's lock is lifted.
@@ -26,17 +26,17 @@ async def reset_password(rt: IdentityContext, cmd: ResetPassword) -> None:
     code's use back, so the holder can retry with a better password.
     """
     phone = normalize_phone(cmd.phone)
-    await spend(rt, rt.budgets.hash_address, address_key(cmd.client_ip))
-    now = rt.now()
+    await spend(ctx, ctx.budgets.hash_address, address_key(cmd.client_ip))
     user = None
-    async with rt.db.transaction() as conn:
-        result = await check_latest_code(conn, secret=rt.keys.require_code_secret(), phone=phone,
+    async with ctx.unit_of_work() as uow:
+        conn, now = uow.conn, uow.now
+        result = await check_latest_code(conn, secret=ctx.keys.require_code_secret(), phone=phone,
                                          purpose=Purpose.RESET_PASSWORD, candidate=cmd.sms_code, now=now)
         if result is not None and result.ok:
             user = await users.by_phone(conn, phone, for_update=True)
         if user is not None:
             check_password(cmd.new_password, username=user.username, phone=user.phone)
-            await users.set_password_hash(conn, user.id, await rt.hash_password(cmd.new_password), now)
+            await users.set_password_hash(conn, user.id, await ctx.hash_password(cmd.new_password), now)
             revoked = await refresh_tokens.revoke_all_of_user(conn, user.id, now)
             unbound = await card_bindings.remove_all_of_user(conn, user.id)
             await login_failures.clear(conn, username_key(user.username))

@@ -19,7 +19,7 @@ from identity.service.throttles import address_key, spend
 log = get_logger(__name__)
 
 
-async def register_user(rt: IdentityContext, cmd: RegisterUser) -> User:
+async def register_user(ctx: IdentityContext, cmd: RegisterUser) -> User:
     """201 user; 422 validation_error / user.password_weak / sms.code_invalid; 409 taken.
 
     The form is judged first (no code spent on a bad form). The code is checked before the
@@ -31,17 +31,17 @@ async def register_user(rt: IdentityContext, cmd: RegisterUser) -> User:
     # Per address and per phone, then the address's hash budget: before the code check and
     # long before any argon2.
     address = address_key(cmd.client_ip)
-    await spend(rt, rt.budgets.registration_address, address)
-    await spend(rt, rt.budgets.registration_phone, reg.phone)
-    await spend(rt, rt.budgets.hash_address, address)
-    now = rt.now()
+    await spend(ctx, ctx.budgets.registration_address, address)
+    await spend(ctx, ctx.budgets.registration_phone, reg.phone)
+    await spend(ctx, ctx.budgets.hash_address, address)
+    now = ctx.now()
     user = None
-    async with rt.unit_of_work(now) as uow:
-        result = await check_latest_code(uow.conn, secret=rt.keys.require_code_secret(), phone=reg.phone,
+    async with ctx.unit_of_work(now=now) as uow:
+        result = await check_latest_code(uow.conn, secret=ctx.keys.require_code_secret(), phone=reg.phone,
                                          purpose=Purpose.REGISTER, candidate=cmd.sms_code, now=now)
         if result is not None and result.ok:
             # Hashed only for the code's holder: nobody else can make the server spend argon2 here.
-            user = _new_user(reg, await rt.hash_password(reg.password), roles=("agent",), now=now)
+            user = _new_user(reg, await ctx.hash_password(reg.password), roles=("agent",), now=now)
             await _add(uow, user)
     # Committed either way: a wrong try stays counted.
     if user is None:
@@ -51,14 +51,14 @@ async def register_user(rt: IdentityContext, cmd: RegisterUser) -> User:
     return user
 
 
-async def create_user(rt: IdentityContext, cmd: CreateUser) -> User:
+async def create_user(ctx: IdentityContext, cmd: CreateUser) -> User:
     """The operator command (staff and admin accounts): the same rules but no SMS code."""
     reg = validate_registration(phone=cmd.phone, username=cmd.username, password=cmd.password, name=cmd.name,
                                 email=cmd.email, org_code=cmd.org_code)
     roles = parse_roles(cmd.roles)
-    now = rt.now()
-    user = _new_user(reg, await rt.hash_password(reg.password), roles=roles, now=now)
-    async with rt.unit_of_work(now) as uow:
+    now = ctx.now()
+    user = _new_user(reg, await ctx.hash_password(reg.password), roles=roles, now=now)
+    async with ctx.unit_of_work(now=now) as uow:
         await _add(uow, user)
     log.info("user_created", user_id=user.id, roles=user.sorted_roles())
     return user

@@ -10,10 +10,11 @@ rotate-signing-key`` moves the stored key to ``token_signing_key.previous``."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.db import Database
+from shared.unit_of_work import UnitOfWork
 
 from identity.adapters import server_secrets
 from identity.domain.signing_keys import SigningKey, VerificationKey, jwks, verification_key_from_pem
@@ -101,15 +102,16 @@ def read_code_secret_file(path: str) -> bytes:
     return secret
 
 
-async def load_server_keys(db: Database, settings: IdentitySettings) -> ServerKeys:
+async def load_server_keys(unit_of_work: Callable[[], UnitOfWork], settings: IdentitySettings) -> ServerKeys:
+    """``unit_of_work``: the context's (``IdentityContext.unit_of_work``), which holds the keys."""
     require_production_secrets(settings)
     other_keys = [verification_key_from_pem(Path(f).read_bytes()) for f in settings.verification_key_files]
     if settings.signing_key_file:
         signing_key = SigningKey.from_pem(Path(settings.signing_key_file).read_bytes())
     else:
-        async with db.transaction() as conn:
-            pem = await server_secrets.get_or_create(conn, SIGNING_KEY, SigningKey.generate().private_pem())
-            previous = await server_secrets.get(conn, PREVIOUS_SIGNING_KEY)
+        async with unit_of_work() as uow:
+            pem = await server_secrets.get_or_create(uow.conn, SIGNING_KEY, SigningKey.generate().private_pem())
+            previous = await server_secrets.get(uow.conn, PREVIOUS_SIGNING_KEY)
         signing_key = SigningKey.from_pem(pem)
         if previous:
             other_keys.append(SigningKey.from_pem(previous).verification_key())
@@ -118,17 +120,19 @@ async def load_server_keys(db: Database, settings: IdentitySettings) -> ServerKe
     elif settings.code_secret is not None and settings.code_secret.get_secret_value():
         code_secret = settings.code_secret.get_secret_value().encode("utf-8")
     else:
-        async with db.transaction() as conn:
-            code_secret = bytes.fromhex(await server_secrets.get_or_create(conn, CODE_SECRET, secrets.token_hex(32)))
+        async with unit_of_work() as uow:
+            code_secret = bytes.fromhex(await server_secrets.get_or_create(uow.conn, CODE_SECRET,
+                                                                           secrets.token_hex(32)))
     return ServerKeys(signing_key=signing_key, code_secret=code_secret, other_keys=tuple(other_keys))
 
 
-async def rotate_stored_signing_key(db: Database) -> tuple[str | None, str]:
+async def rotate_stored_signing_key(unit_of_work: Callable[[], UnitOfWork]) -> tuple[str | None, str]:
     """Dev and test: a new signing key in the schema, the current one kept as the previous
     (the one before that is dropped). Returns (previous kid, new kid). Identity signs with
     the new key once restarted."""
     new = SigningKey.generate()
-    async with db.transaction() as conn:
+    async with unit_of_work() as uow:
+        conn = uow.conn
         await conn.execute("LOCK TABLE server_secrets IN SHARE ROW EXCLUSIVE MODE")
         current = await server_secrets.get(conn, SIGNING_KEY)
         if current:

@@ -25,14 +25,14 @@ class SessionTokens:
                 "refresh_token": self.refresh_token, "user": self.user.public_view()}
 
 
-def access_token_for(rt: IdentityContext, user: User, now: datetime, session_id: str) -> str:
-    return issue_access_token(rt.keys.require_signing_key(), sub=user.id, roles=user.sorted_roles(),
-                              name=user.name, now=now, ttl=rt.access_ttl, sid=session_id)
+def access_token_for(ctx: IdentityContext, user: User, now: datetime, session_id: str) -> str:
+    return issue_access_token(ctx.keys.require_signing_key(), sub=user.id, roles=user.sorted_roles(),
+                              name=user.name, now=now, ttl=ctx.access_ttl, sid=session_id)
 
 
-async def start_session(conn: asyncpg.Connection, rt: IdentityContext, user: User, now: datetime) -> SessionTokens:
-    await refresh_tokens.forget_expired(conn, user.id, now - rt.refresh_ttl)
-    record, token = RefreshToken.issue(user_id=user.id, now=now, ttl=rt.refresh_ttl, max_age=rt.session_max_age)
+async def start_session(conn: asyncpg.Connection, ctx: IdentityContext, user: User, now: datetime) -> SessionTokens:
+    await refresh_tokens.forget_expired(conn, user.id, now - ctx.refresh_ttl)
+    record, token = RefreshToken.issue(user_id=user.id, now=now, ttl=ctx.refresh_ttl, max_age=ctx.session_max_age)
     await refresh_tokens.add(conn, record)
-    return SessionTokens(user=user, expires_in=int(rt.access_ttl.total_seconds()),
-                         access_token=access_token_for(rt, user, now, record.family_id), refresh_token=token)
+    return SessionTokens(user=user, expires_in=int(ctx.access_ttl.total_seconds()),
+                         access_token=access_token_for(ctx, user, now, record.family_id), refresh_token=token)

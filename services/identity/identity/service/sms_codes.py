@@ -32,11 +32,11 @@ def _purpose(raw: str) -> Purpose:
         raise invalid_field("purpose", "must be register, login, reset_password or bind_card") from None
 
 
-async def _require_own_phone(rt: IdentityContext, user_id: str | None, phone: str) -> None:
+async def _require_own_phone(ctx: IdentityContext, user_id: str | None, phone: str) -> None:
     """A bind_card code goes only to the signed-in account's own phone."""
     if user_id is None:
         raise Unauthorized("Sign in to ask for a card binding code")
-    async with rt.db.connection() as conn:
+    async with ctx.db.connection() as conn:
         user = await users.by_id(conn, user_id)
     if user is None:
         raise TokenInvalid("The user no longer exists")
@@ -44,18 +44,18 @@ async def _require_own_phone(rt: IdentityContext, user_id: str | None, phone: st
         raise invalid_field("phone", "must be the phone number of your account")
 
 
-async def request_sms_code(rt: IdentityContext, cmd: RequestSmsCode) -> None:
+async def request_sms_code(ctx: IdentityContext, cmd: RequestSmsCode) -> None:
     """202 or 429 sms.rate_limited. The answer is the same whether the phone has an account:
     a login or reset code for an unknown phone is recorded (it counts against the limits,
     which must not tell either) but never sent."""
     phone = normalize_phone(cmd.phone)
     purpose = _purpose(cmd.purpose)
     if purpose is Purpose.BIND_CARD:
-        await _require_own_phone(rt, cmd.user_id, phone)
+        await _require_own_phone(ctx, cmd.user_id, phone)
     ip_key = address_key(cmd.client_ip)
-    now = rt.now()
-    limits = rt.sms_limits
-    async with rt.unit_of_work(now) as uow:
+    now = ctx.now()
+    limits = ctx.sms_limits
+    async with ctx.unit_of_work(now=now) as uow:
         conn = uow.conn
         # One request at a time per phone, then per IP (always in this order: no deadlock),
         # so concurrent requests see each other's sends, on every replica.
@@ -69,9 +69,9 @@ async def request_sms_code(rt: IdentityContext, cmd: RequestSmsCode) -> None:
             await verification_codes.sends_from_ip(conn, ip_key, since) if ip_key else None, limits)
         if not decision.allowed:
             log.info("sms_code_refused", limited_by=decision.limited_by, code_purpose=purpose.value)
-            rt.metrics.sms_codes_refused.labels(decision.limited_by or "unknown").inc()
+            ctx.metrics.sms_codes_refused.labels(decision.limited_by or "unknown").inc()
         decision.raise_if_refused()
-        record, plain = VerificationCode.issue(secret=rt.keys.require_code_secret(), phone=phone,
+        record, plain = VerificationCode.issue(secret=ctx.keys.require_code_secret(), phone=phone,
                                                purpose=purpose, now=now)
         code_id = await verification_codes.add(conn, record, ip_key)
         deliver = purpose is Purpose.REGISTER or await users.phone_registered(conn, phone)

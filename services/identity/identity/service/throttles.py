@@ -23,13 +23,13 @@ def address_key(client_ip: str | None) -> str | None:
         return None
 
 
-async def spend(rt: IdentityContext, budget: Budget, key: str | None) -> None:
+async def spend(ctx: IdentityContext, budget: Budget, key: str | None) -> None:
     """Count this request against ``budget`` for ``key``; 429 rate_limited + Retry-After when
     spent. No key (an address unknown, e.g. the operator's command): nothing to count."""
     if key is None:
         return
-    now = rt.now()
-    async with rt.db.connection() as conn:
+    now = ctx.now()
+    async with ctx.db.connection() as conn:
         counts = [(limit, await throttle_counters.hit(conn, budget.name, key, limit, now)) for limit in budget.limits]
         await throttle_counters.maybe_forget_old(conn, now)
     refused = refusal(budget, now, counts)
