@@ -181,6 +181,24 @@ async def test_a_unit_without_events_sends_no_statement_of_its_own():
     assert len(conn.statements) == 2 and "INSERT INTO outbox" in conn.statements[1]
 
 
+async def test_a_unit_without_events_adds_no_statement_to_its_transaction(database_url, request_context):
+    # What the unit's connection is sent from the use case's first statement to the COMMIT
+    # (the pool's reset on release comes after; the pool is this test's own).
+    async with database(database_url, "uow_statements") as db:
+        for events in (0, 1):
+            sent: list[str] = []
+            async with UnitOfWork(db, Clock(), "identity") as uow:
+                uow.conn.add_query_logger(lambda record, sent=sent: sent.append(record.query))
+                await uow.conn.execute("SELECT 1")
+                for _ in range(events):
+                    uow.add(CardBound(user_id="u-1", phone="13800000000", card_tail="1234", bound_at=uow.now))
+            in_transaction = sent[:sent.index("COMMIT;") + 1]
+            if events:   # (asyncpg may introspect the array types first: not counted)
+                assert sum("INSERT INTO outbox" in q for q in in_transaction) == 1
+            else:
+                assert in_transaction == ["SELECT 1", "COMMIT;"]
+
+
 async def test_an_encoded_event_gets_the_units_envelope_and_goes_out_with_the_others(database_url, request_context):
     def encode(header) -> str:
         whole = header.model_dump(mode="json")
