@@ -100,3 +100,22 @@ async def test_a_rerun_asks_again_but_tells_no_agent_twice(service, allocator, p
                         if e["type"] == "booking.allocated" and e["data"]["booking_id"] in ids)
     assert told_about == sorted(ids)                                # once each, not twice
     assert len(await service.outbox("booking.allocated", ids)) == 3
+
+
+async def test_the_allocation_request_is_caused_by_the_admins_request_at_the_service_clocks_time(service):
+    """The close's unit of work: allocation.requested carries the HTTP request's id as its
+    correlation and causation, and the close's instant (the service clock, moved) as its time."""
+    r = await service.client.post("/api/v1/admin/cutoffs", headers={**service.admin(), "X-Request-ID": "req-close-1"},
+                                  json={"center": service.center, "date": "2025-11-18"})
+    assert r.status == 202
+    state = await r.json()
+    async with service.db.connection() as conn:
+        rows = await conn.fetch("SELECT envelope FROM outbox WHERE type = 'allocation.requested'"
+                                " AND envelope->'data'->>'cutoff_id' = $1", state["cutoff_id"])
+    assert len(rows) == 1
+    env = rows[0]["envelope"]
+    assert (env["producer"], env["version"], env["correlation_id"], env["causation_id"]) == (
+        "booking", 2, "req-close-1", "req-close-1")
+    occurred_at = datetime.fromisoformat(env["occurred_at"])
+    assert occurred_at == datetime.fromisoformat(state["closed_at"])    # the close's one instant
+    assert occurred_at.astimezone(SH).date().isoformat() == "2025-11-17"  # the moved clock, not the wall's
