@@ -19,11 +19,11 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from shared.app import RUNTIME_KEY, Runtime
 from shared.contracts.booking import (ALLOCATION_REQUESTED, SNAPSHOT_MEDIA_TYPE, SNAPSHOT_PATH,
                                       AllocationRequested)
 from shared.events import make_envelope
 from shared.http.service_token import service_handler
+from testsupport.harness import ServiceHarness
 from testsupport.messaging import bound_queue, bus
 
 from allocator.app import create_app
@@ -184,29 +184,22 @@ class Probe:
         return self.seen.get(str(request_id), [])
 
 
-@dataclass
-class Allocator:
-    client: object
-    runtime: Runtime
-    bus: object
-    probe: Probe
+class Allocator(ServiceHarness):
+    """The allocator app (the common verbs, ``fetch`` and ``fetchval`` among them:
+    testsupport.harness) with a bus to publish requests on and a probe of what it answers."""
 
-    async def publish(self, env) -> uuid.UUID:
-        await self.bus.publish(env.model_dump_json().encode(), env.type, message_id=str(env.id),
-                               correlation_id=env.correlation_id)
+    def __init__(self, client, tokens, bus, probe: Probe) -> None:
+        super().__init__(client, tokens)
+        self.bus = bus
+        self.probe = probe
+
+    async def publish(self, env) -> uuid.UUID:   # a made envelope: kit.envelope
+        await self.send(env, via=self.bus)
         return env.id
 
     async def publish_raw(self, event_id: uuid.UUID, body: bytes) -> uuid.UUID:
         await self.bus.publish(body, ALLOCATION_REQUESTED, message_id=str(event_id))
         return event_id
-
-    async def fetch(self, sql: str, *args):
-        async with self.runtime.db.connection() as conn:
-            return await conn.fetch(sql, *args)
-
-    async def fetchval(self, sql: str, *args):
-        async with self.runtime.db.connection() as conn:
-            return await conn.fetchval(sql, *args)
 
 
 @pytest.fixture
@@ -225,19 +218,12 @@ def allocator_settings(settings_for, token_factory, fake_booking) -> AllocatorSe
 
 
 @pytest.fixture
-async def allocator(aiohttp_client, allocator_settings):
+async def allocator(start_service, allocator_settings):
     """The allocator app (HTTP API and consumer) running, plus a publishing bus and a probe."""
-    app = create_app(allocator_settings)
-    client = await aiohttp_client(app)
-    runtime = app[RUNTIME_KEY]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 20
-    while not runtime.consumers:  # its queue is declared and bound once the consumer runs
-        assert loop.time() < deadline, "the allocator's consumer did not start"
-        await asyncio.sleep(0.05)
     async with bus(allocator_settings.amqp_url, exchange=allocator_settings.events_exchange) as b:
         probe = Probe(await bound_queue(b, "allocation.completed"))
-        yield Allocator(client, runtime, b, probe)
+        yield await start_service(create_app, allocator_settings, consumers=True,
+                                  harness=lambda client, tokens: Allocator(client, tokens, b, probe))
 
 
 @pytest.fixture
