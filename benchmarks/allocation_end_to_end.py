@@ -47,6 +47,7 @@ from shared.http.service_token import service_handler
 from testsupport.fixtures import free_port
 from testsupport.infra import (LOCAL_AMQP, LOCAL_PG, create_test_database, create_test_vhost,
                                   delete_test_vhost, drop_test_database)
+from testsupport.waiting import until_answers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from allocation_inprocess import SEED, cpu_model, make_day, nproc
@@ -180,19 +181,8 @@ class Allocator:
 async def wait_ready(svc: Allocator, amqp_url: str, deadline: float) -> None:
     """/readyz answers 200 and the consumer is attached to its queue."""
     loop = asyncio.get_running_loop()
-    async with aiohttp.ClientSession() as http:
-        while True:
-            if svc.proc is not None and svc.proc.poll() is not None:
-                raise RuntimeError(f"the allocator exited:\n{svc.tail()}")
-            try:
-                async with http.get(f"{svc.url}/readyz") as r:
-                    if r.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            if loop.time() > deadline:
-                raise TimeoutError(f"the allocator was not ready:\n{svc.tail()}")
-            await asyncio.sleep(0.2)
+    await until_answers(f"{svc.url}/readyz", svc.proc, timeout=deadline - loop.time(), what="the allocator",
+                        log=lambda: "\n" + svc.tail())
     connection = await aio_pika.connect(amqp_url)
     try:
         while True:
