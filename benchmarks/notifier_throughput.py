@@ -39,6 +39,7 @@ from shared.bus import Bus, Topology
 from testsupport.fixtures import free_port
 from testsupport.infra import (LOCAL_AMQP, LOCAL_PG, create_test_database, create_test_vhost,
                                   delete_test_vhost, drop_test_database)
+from testsupport.harness import publish_envelope
 from testsupport.notifier import events as ev
 from testsupport.notifier.fake_provider import run_fake_provider
 from testsupport.notifier.process import consuming
@@ -161,7 +162,7 @@ async def one_run(n: int, args, *, database_url: str, amqp_url: str, fake, logdi
         started_at = datetime.now(timezone.utc)
         try:
             for i in range(0, len(envelopes), 200):
-                await asyncio.gather(*(bus.publish(ev.body(e), e.type, message_id=str(e.id))
+                await asyncio.gather(*(publish_envelope(bus, e)
                                        for e in envelopes[i:i + 200]))
         finally:
             publish_seconds = time.monotonic() - t0
