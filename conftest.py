@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["testsupport.fixtures", "testsupport.tokens", "testsupport.system_fixtures"]
+pytest_plugins = ["testsupport.fixtures", "testsupport.tokens", "testsupport.harness", "testsupport.system_fixtures"]
 
 ROOT = Path(__file__).resolve().parent
 # The `slow` tests (pytest.ini): what `scripts/test -m "not slow"`, the fast selection, leaves

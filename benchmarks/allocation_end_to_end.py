@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import os
 import secrets
 import platform
@@ -40,13 +39,12 @@ import aio_pika
 import aiohttp
 import orjson
 from aiohttp import web
-from pydantic import SecretStr
 
-from shared.contracts.booking import SNAPSHOT_MEDIA_TYPE, SNAPSHOT_PATH
-from shared.http.service_token import service_handler
 from testsupport.fixtures import free_port
 from testsupport.infra import (LOCAL_AMQP, LOCAL_PG, create_test_database, create_test_vhost,
                                   delete_test_vhost, drop_test_database)
+from testsupport.booking_snapshots import SnapshotRoute
+from testsupport.waiting import until_answers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from allocation_inprocess import SEED, cpu_model, make_day, nproc
@@ -73,41 +71,23 @@ def load() -> str:
         return "unknown"
 
 
-class FakeBooking:
-    """Booking's internal route, as the allocator calls it: the stored documents by cutoff id."""
+class FakeBooking(SnapshotRoute):
+    """Booking's internal route, as the allocator calls it (testsupport.booking_snapshots), on
+    a port of its own."""
 
     def __init__(self) -> None:
-        self.token = secrets.token_urlsafe(24)
-        self.documents: dict[str, bytes] = {}
+        super().__init__(token=secrets.token_urlsafe(24))
         self.port = free_port()
         self.runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        async def snapshot(request: web.Request) -> web.Response:
-            body = self.documents.get(request.match_info["cutoff_id"])
-            if body is None:
-                return web.Response(status=404)
-            return web.Response(body=body, content_type=SNAPSHOT_MEDIA_TYPE)
-        app = web.Application()
-        app.add_routes([web.get(SNAPSHOT_PATH, service_handler(snapshot, SecretStr(self.token)))])
-        self.runner = web.AppRunner(app, access_log=None)
+        self.runner = web.AppRunner(self.app(), access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
 
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
-
-    def store(self, data: dict) -> dict:
-        """The document booking would store for the day ``data`` (a header line, a booking per
-        line), now served; returns allocation.requested's ``data`` naming it."""
-        header = {k: v for k, v in data.items() if k != "bookings"} | {"booking_count": len(data["bookings"])}
-        body = b"".join(orjson.dumps(item) + b"\n" for item in [header, *data["bookings"]])
-        self.documents[data["cutoff_id"]] = body
-        return {"center": data["center"], "date": data["date"], "cutoff_id": data["cutoff_id"],
-                "closed_at": data["closed_at"], "booking_count": len(data["bookings"]),
-                "snapshot_path": SNAPSHOT_PATH.format(cutoff_id=data["cutoff_id"]),
-                "snapshot_sha256": hashlib.sha256(body).hexdigest(), "snapshot_bytes": len(body)}
 
 
 def request_body(data: dict) -> tuple[uuid.UUID, bytes]:
@@ -180,19 +160,8 @@ class Allocator:
 async def wait_ready(svc: Allocator, amqp_url: str, deadline: float) -> None:
     """/readyz answers 200 and the consumer is attached to its queue."""
     loop = asyncio.get_running_loop()
-    async with aiohttp.ClientSession() as http:
-        while True:
-            if svc.proc is not None and svc.proc.poll() is not None:
-                raise RuntimeError(f"the allocator exited:\n{svc.tail()}")
-            try:
-                async with http.get(f"{svc.url}/readyz") as r:
-                    if r.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            if loop.time() > deadline:
-                raise TimeoutError(f"the allocator was not ready:\n{svc.tail()}")
-            await asyncio.sleep(0.2)
+    await until_answers(f"{svc.url}/readyz", svc.proc, timeout=deadline - loop.time(), what="the allocator",
+                        log=lambda: "\n" + svc.tail())
     connection = await aio_pika.connect(amqp_url)
     try:
         while True:
@@ -238,7 +207,7 @@ async def one_run(i: int, args, svc: Allocator, booking: FakeBooking, channel, e
     data.update(date=day.isoformat(), cutoff_id=f"bench-cutoff-{i + 1}",
                 closed_at=datetime.now(timezone.utc).isoformat())
     lines = sum(len(b["enterprises"]) for b in data["bookings"])
-    requested = booking.store(data)
+    requested = booking.request(data)
     event_id, body = request_body(requested)
     del data
 

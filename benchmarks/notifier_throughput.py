@@ -33,15 +33,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import aiohttp
 import asyncpg
 
 from shared.bus import Bus, Topology
 from testsupport.fixtures import free_port
 from testsupport.infra import (LOCAL_AMQP, LOCAL_PG, create_test_database, create_test_vhost,
                                   delete_test_vhost, drop_test_database)
+from testsupport.harness import publish_envelope
 from testsupport.notifier import events as ev
 from testsupport.notifier.fake_provider import run_fake_provider
+from testsupport.notifier.process import consuming
+from testsupport.waiting import until_answers
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO / "benchmarks" / "reports" / "notifier_throughput.md"
@@ -108,20 +110,9 @@ class Fleet:
 
     async def wait_consuming(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as s:
-            for proc, port in self.procs:
-                while True:
-                    if proc.poll() is not None:
-                        raise RuntimeError(f"notifier on :{port} exited with {proc.returncode}")
-                    try:
-                        async with s.get(f"http://127.0.0.1:{port}/metrics") as r:
-                            if "consumers_running 1.0" in await r.text():
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"notifier on :{port} not consuming")
-                    await asyncio.sleep(0.2)
+        for proc, port in self.procs:
+            await until_answers(f"http://127.0.0.1:{port}/metrics", proc, timeout=deadline - time.monotonic(),
+                                answered=consuming, what=f"notifier on :{port}")
 
     def cpu_seconds(self) -> float:
         """User + system CPU the processes used so far (Linux /proc)."""
@@ -171,7 +162,7 @@ async def one_run(n: int, args, *, database_url: str, amqp_url: str, fake, logdi
         started_at = datetime.now(timezone.utc)
         try:
             for i in range(0, len(envelopes), 200):
-                await asyncio.gather(*(bus.publish(ev.body(e), e.type, message_id=str(e.id))
+                await asyncio.gather(*(publish_envelope(bus, e)
                                        for e in envelopes[i:i + 200]))
         finally:
             publish_seconds = time.monotonic() - t0

@@ -10,7 +10,6 @@ tests/contract/test_asyncapi_document.py can demand that the committed file is c
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -27,21 +26,10 @@ def generate() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
-    args = parser.parse_args(argv)
-    text = generate()
-    rel = OUT.relative_to(ROOT)
-    if args.check:
-        current = OUT.read_text(encoding="utf-8") if OUT.is_file() else None
-        if current != text:
-            print(f"asyncapi: {rel} is out of date: run python scripts/asyncapi.py", file=sys.stderr)
-            return 1
-        print(f"asyncapi: {rel} is up to date")
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"asyncapi: wrote {rel}")
-    return 0
+    # Imported here, not at the top: the tests load this file for generate() alone, without
+    # scripts/ (the script's own folder when it runs) on sys.path.
+    from _document_check import write_or_check
+    return write_or_check("asyncapi", __doc__.split("\n\n")[0], OUT, lambda: (generate(), ""), argv)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ The gateway image (deploy/gateway/Dockerfile) bakes the file in with the web cli
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import importlib.util
 import json
@@ -144,23 +143,16 @@ def generate() -> tuple[str, list[str], list[str]]:
     return render(completed(merged(specs))), list(specs), skipped
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
-    args = parser.parse_args(argv)
+def generate_with_note() -> tuple[str, str]:
     text, included, skipped = generate()
-    rel = OUT.relative_to(ROOT)
-    note = f"{', '.join(included)}" + (f"; not yet declared with ApiRouter: {', '.join(skipped)}" if skipped else "")
-    if args.check:
-        current = OUT.read_text(encoding="utf-8") if OUT.is_file() else None
-        if current != text:
-            print(f"openapi: {rel} is out of date: run python scripts/openapi.py", file=sys.stderr)
-            return 1
-        print(f"openapi: {rel} is up to date ({note})")
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"openapi: wrote {rel} ({note})")
-    return 0
+    return text, ", ".join(included) + (f"; not yet declared with ApiRouter: {', '.join(skipped)}" if skipped else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Imported here, not at the top: the tests load this file for generate() alone, without
+    # scripts/ (the script's own folder when it runs) on sys.path.
+    from _document_check import write_or_check
+    return write_or_check("openapi", __doc__.split("\n\n")[0], OUT, generate_with_note, argv)
 
 
 if __name__ == "__main__":

@@ -30,9 +30,9 @@ import pytest
 
 from notifier.settings import NotifierSettings
 from testsupport.notifier import events as ev
-from testsupport.notifier.events import body
 from testsupport.notifier.fake_provider import run_fake_provider
 from testsupport.generators import new_phone
+from testsupport.harness import publish_envelope
 from testsupport.notifier.harness import wait_until
 from testsupport.notifier.process import NotifierProcess
 from testsupport.infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
@@ -105,7 +105,7 @@ async def burst(publisher, db: asyncpg.Connection, database_url: str, processes:
     watching = asyncio.create_task(watch.run())
     envelopes = [ev.confirmed(f"bk-{uuid.uuid4().hex[:12]}", new_phone()) for _ in range(BURST)]
     for i in range(0, BURST, 200):
-        await asyncio.gather(*(publisher.publish(body(e), e.type, message_id=str(e.id))
+        await asyncio.gather(*(publish_envelope(publisher, e)
                                for e in envelopes[i:i + 200]))
     ids = [e.id for e in envelopes]
 

@@ -11,7 +11,6 @@ import asyncio
 import shutil
 import subprocess
 import sys
-import time
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +20,7 @@ import aiohttp
 from testsupport.fixtures import free_port
 from testsupport.infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
 from testsupport.system import REPO, ServiceProcess
+from testsupport.waiting import ProcessExited, until_answers
 
 VARIANTS = Path(__file__).with_name("route_variants.py")
 PATH = "/api/v1/notifications?limit=5"
@@ -56,19 +56,12 @@ async def notifier_variant(system, infra_urls, workdir: Path, variant: str):
 
 async def ready_or_exited(proc: ServiceProcess, timeout: float = 40.0) -> bool:
     """True once the process answers /readyz, False once it has exited."""
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as s:
-        while time.monotonic() < deadline:
-            if proc.proc.poll() is not None:
-                return False
-            try:
-                async with s.get(f"{proc.url}/readyz") as r:
-                    if r.status == 200:
-                        return True
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(proc.log_path.read_text()[-2000:])
+    try:
+        await until_answers(f"{proc.url}/readyz", proc.proc, timeout=timeout, what=proc.name,
+                            log=lambda: proc.log_path.read_text()[-2000:])
+    except ProcessExited:
+        return False
+    return True
 
 
 async def status_through(gateway: ServiceProcess, token: str | None, path: str = PATH) -> tuple[int, dict | None]:

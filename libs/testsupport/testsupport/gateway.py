@@ -5,21 +5,19 @@ one harness of the gateway's contract tests and of the browser tests that need n
 package); ``NGINX`` the binary it finds (None: the tests skip with ``needs_nginx``)."""
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from testsupport.fixtures import free_port
+from testsupport.waiting import ProcessExited, until_answers
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVICES = ("identity", "booking", "allocator", "notifier")
@@ -71,20 +69,11 @@ async def started(argv: list[str], directory: Path, port: int, *, env: dict[str,
     with open(directory / "stdout.log", "wb") as out, open(stderr, "wb") as err:
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 10
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"nginx exited with {process.returncode}: {stderr.read_text()}")
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}{probe}") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"nginx did not answer within 10 s: {stderr.read_text()}")
-                await asyncio.sleep(0.05)
+        try:
+            await until_answers(f"http://127.0.0.1:{port}{probe}", process, timeout=10, every=0.05, what="nginx",
+                                log=stderr.read_text)
+        except (ProcessExited, TimeoutError) as exc:
+            pytest.fail(str(exc))
         yield process
     finally:
         stop(process)

@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from testsupport.generators import new_phone
+from testsupport.harness import put_clock
 from testsupport.system import REPO, System
 
 PASSWORD = "Zx9!card-center"
@@ -57,12 +58,9 @@ class Gateway:
     # --- time -------------------------------------------------------------------------
     async def set_clock(self, instant: datetime | None, *, services: tuple[str, ...] | None = None) -> None:
         """Move every service's clock (or only ``services``') to ``instant``."""
-        body = {"now": instant.isoformat() if instant else None}
         for name, sp in self.system.services.items():
-            if services is not None and name not in services:
-                continue
-            async with self.http.put(f"{sp.url}/_test/clock", json=body) as r:
-                assert r.status == 200, await r.text()
+            if services is None or name in services:
+                await put_clock(self.http, instant, sp.url)
         # Access tokens live 15 minutes of the moved clock: clients refresh them, as a web
         # client would (the refresh route has no gateway rate limit; the login route has).
         for agent in self.people:

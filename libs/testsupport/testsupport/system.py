@@ -3,7 +3,6 @@ services (APP_ENV=test, fresh database and vhost, free ports) and nginx in front
 the end-to-end, reliability and security suites."""
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import shutil
@@ -18,7 +17,9 @@ from pathlib import Path
 import aiohttp
 
 from testsupport.fixtures import free_port
+from testsupport.harness import read_clock
 from testsupport.infra import create_service_roles
+from testsupport.waiting import until_answers
 
 REPO = Path(__file__).resolve().parents[3]
 SERVICES = ("identity", "booking", "allocator", "notifier")
@@ -133,20 +134,9 @@ class System:
 
     async def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as s:
-            for sp in self.services.values():
-                while True:
-                    if sp.proc is not None and sp.proc.poll() is not None:
-                        raise RuntimeError(f"{sp.name} exited: {sp.log_path.read_text()[-2000:]}")
-                    try:
-                        async with s.get(f"{sp.url}/readyz") as r:
-                            if r.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"{sp.name} not ready: {sp.log_path.read_text()[-2000:]}")
-                    await asyncio.sleep(0.2)
+        for sp in self.services.values():
+            await until_answers(f"{sp.url}/readyz", sp.proc, timeout=deadline - time.monotonic(), what=sp.name,
+                                log=lambda sp=sp: sp.log_path.read_text()[-2000:])
 
     def restart(self, name: str, sig: int = signal.SIGTERM, *, clock: datetime | None = None) -> None:
         """Stop ``name`` with ``sig`` and start it again; with ``clock`` (the instant the
@@ -159,8 +149,8 @@ class System:
 
     async def clock_now(self, name: str = "identity") -> datetime:
         """What a running service's (possibly moved) clock shows now."""
-        async with aiohttp.ClientSession() as s, s.get(f"{self.services[name].url}/_test/clock") as r:
-            return datetime.fromisoformat((await r.json())["now"])
+        async with aiohttp.ClientSession() as s:
+            return await read_clock(s, self.services[name].url)
 
     def stop(self) -> None:
         for sp in [*self.services.values(), *([self.gateway] if self.gateway else [])]:

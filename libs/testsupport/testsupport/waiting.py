@@ -1,11 +1,15 @@
-"""Waiting in tests: for a condition (``wait_for``), never for a fixed time; and the one
-negative check, ``holds_throughout``, for what must NOT happen."""
+"""Waiting in tests: for a condition (``wait_for``), never for a fixed time; the one
+negative check, ``holds_throughout``, for what must NOT happen; and for a started process
+to answer its readiness probe (``until_answers``)."""
 from __future__ import annotations
 
 import asyncio
 import inspect
+import subprocess
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import aiohttp
 
 Predicate = Callable[[], Any | Awaitable[Any]]
 
@@ -43,3 +47,35 @@ async def holds_throughout(predicate: Predicate, seconds: float, every: float = 
         if loop.time() >= deadline:
             return True
         await asyncio.sleep(every)
+
+
+class ProcessExited(RuntimeError):
+    """The process being waited for exited before it answered."""
+
+
+def _ok(status: int, _body: str) -> bool:
+    return status == 200
+
+
+async def until_answers(url: str, process: subprocess.Popen | None = None, *, timeout: float = 30.0,
+                        answered: Callable[[int, str], bool] = _ok, every: float = 0.2, what: str = "the process",
+                        log: Callable[[], str] = lambda: "") -> None:
+    """Poll ``GET url`` (a readiness probe: ``/readyz``, ``/healthz``, ``/metrics``) until
+    ``answered(status, body)`` (by default: a 200), while ``process`` (when given) is alive.
+    Raises ProcessExited once it exits and TimeoutError after ``timeout`` seconds, both
+    with ``log()`` (e.g. the tail of the process's log) in the message."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+        while True:
+            if process is not None and process.poll() is not None:
+                raise ProcessExited(f"{what} exited with {process.returncode}: {log()}")
+            try:
+                async with http.get(url) as r:
+                    if answered(r.status, await r.text()):
+                        return
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                pass
+            if loop.time() > deadline:
+                raise TimeoutError(f"{what} did not answer {url} within {timeout:g} s: {log()}")
+            await asyncio.sleep(every)

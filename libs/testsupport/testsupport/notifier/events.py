@@ -64,10 +64,6 @@ def suspended(phone: str | None, *, reason: str = "too_many_no_shows", count: in
     return make_envelope(BOOKING_SUSPENDED, data, producer="booking", correlation_id=uuid.uuid4().hex)
 
 
-def body(envelope: Envelope) -> bytes:
-    return envelope.model_dump_json().encode()
-
-
 def queue_near(booking_id: str, phone: str, *, queue_number: str = "A007", ahead: int = 3) -> Envelope:
     data = BookingQueueNear(booking_id=booking_id, agent_id="agent-1", center="qingdao", date=SERVICE_DATE, desk=2,
                             queue_number=queue_number, contact_phone=phone, ahead=ahead, at=_now())

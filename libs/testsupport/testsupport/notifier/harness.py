@@ -1,6 +1,7 @@
 """A harness for the notifier's integration tests: apps on test servers against the real
-PostgreSQL and RabbitMQ, events published on a test's own exchange, the fake provider
-over HTTP, and reads of the test's own schema."""
+PostgreSQL and RabbitMQ (started by testsupport.harness's ``start_service``, like every
+service's), events published on a test's own exchange, the fake provider over HTTP, and
+reads of the test's own schema."""
 from __future__ import annotations
 
 import json
@@ -8,13 +9,12 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from shared.app import RUNTIME_KEY
+from testsupport.harness import StartService, publish_envelope
 from testsupport.messaging import bound_queue, drain
 from testsupport.waiting import wait_for
 
 from notifier.app import create_app
 from notifier.settings import NotifierSettings
-from testsupport.notifier.events import body
 from testsupport.notifier.fake_provider import FakeProvider
 
 # Fast timings: retries in tens of milliseconds, a sweep every 100 ms.
@@ -37,7 +37,7 @@ class NotifierEnv:
     fake: FakeProvider
     settings_for: object
     jwks_url: str
-    aiohttp_client: object
+    start_service: StartService
     publisher: object = None
     clients: list = field(default_factory=list)
 
@@ -49,15 +49,13 @@ class NotifierEnv:
 
     async def start(self, **overrides):
         """A notifier app on a test server, its consumer attached to the queue."""
-        client = await self.aiohttp_client(create_app(self.settings(**overrides)))
-        runtime = client.app[RUNTIME_KEY]
-        assert await wait_until(lambda: runtime.consumers, timeout=20), "the consumer did not start"
-        self.clients.append(client)
-        return client
+        started = await self.start_service(create_app, self.settings(**overrides), consumers=True)
+        self.clients.append(started.client)
+        return started.client
 
     async def publish(self, *envelopes) -> None:
         for env in envelopes:
-            await self.publisher.publish(body(env), env.type, message_id=str(env.id))
+            await publish_envelope(self.publisher, env)
 
     async def probe(self, *keys: str):
         """A queue on this test's exchange that collects the events published under ``keys``."""

@@ -10,9 +10,14 @@ from pathlib import Path
 
 import aiohttp
 
-from testsupport.notifier.harness import wait_until
+from testsupport.waiting import until_answers
 
 REPO = Path(__file__).resolve().parents[4]
+
+
+def consuming(_status: int, metrics: str) -> bool:
+    """Whether a notifier's /metrics says its consumer is attached to its queue."""
+    return "consumers_running 1.0" in metrics
 
 
 def _free_port() -> int:
@@ -49,13 +54,8 @@ class NotifierProcess:
                 return await r.text()
 
     async def wait_consuming(self, timeout: float = 30) -> None:
-        async def consuming() -> bool:
-            assert self.proc is not None and self.proc.poll() is None, self.log_path.read_text()[-2000:]
-            try:
-                return "consumers_running 1.0" in await self.metrics()
-            except aiohttp.ClientError:
-                return False
-        assert await wait_until(consuming, timeout=timeout, interval=0.2), self.log_path.read_text()[-2000:]
+        await until_answers(f"http://127.0.0.1:{self.port}/metrics", self.proc, timeout=timeout,
+                            answered=consuming, what="the notifier", log=lambda: self.log_path.read_text()[-2000:])
 
     def stop(self, sig: int) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -6,7 +6,6 @@ import this file (--import-mode=importlib): everything is handed out through fix
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import random
 import uuid
 import zlib
@@ -16,14 +15,11 @@ from types import SimpleNamespace
 
 import orjson
 import pytest
-from aiohttp import web
-from pydantic import SecretStr
 
-from shared.app import RUNTIME_KEY, Runtime
-from shared.contracts.booking import (ALLOCATION_REQUESTED, SNAPSHOT_MEDIA_TYPE, SNAPSHOT_PATH,
-                                      AllocationRequested)
+from shared.contracts.booking import (ALLOCATION_REQUESTED, AllocationRequested)
 from shared.events import make_envelope
-from shared.http.service_token import service_handler
+from testsupport.booking_snapshots import SnapshotRoute, document
+from testsupport.harness import ServiceHarness
 from testsupport.messaging import bound_queue, bus
 
 from allocator.app import create_app
@@ -84,44 +80,11 @@ def busy_day(center: str, day: str, count: int, seed: int = 7) -> dict:
     return snapshot(center, day, items)
 
 
-def document(data: dict) -> bytes:
-    """The snapshot document booking would store for ``data`` (the day as ``snapshot`` makes
-    it): a header line, then one booking per line (shared.contracts.booking)."""
-    header = {k: v for k, v in data.items() if k != "bookings"} | {"booking_count": len(data["bookings"])}
-    return b"".join(orjson.dumps(item) + b"\n" for item in [header, *data["bookings"]])
-
-
 @dataclass
-class FakeBooking:
-    """Booking's internal route as the allocator sees it: the documents by cutoff id, the
-    token it demands, and an answer to force (503 while "booking is down")."""
-    token: str = field(default_factory=lambda: uuid.uuid4().hex)
-    documents: dict[str, bytes] = field(default_factory=dict)
-    down: bool = False
-    calls: int = 0
+class FakeBooking(SnapshotRoute):
+    """Booking's internal route as the allocator sees it (testsupport.booking_snapshots: the
+    documents, ``request(day)``, ``down``, ``calls``), at ``url``."""
     url: str = ""
-
-    def app(self) -> web.Application:
-        async def snapshot(request: web.Request) -> web.Response:
-            self.calls += 1
-            if self.down:
-                return web.Response(status=503)
-            body = self.documents.get(request.match_info["cutoff_id"])
-            if body is None:
-                return web.Response(status=404)
-            return web.Response(body=body, content_type=SNAPSHOT_MEDIA_TYPE)
-        app = web.Application()
-        app.add_routes([web.get(SNAPSHOT_PATH, service_handler(snapshot, SecretStr(self.token)))])
-        return app
-
-    def request(self, data: dict) -> dict:
-        """allocation.requested's ``data`` naming ``data``'s day, its document now served."""
-        body = document(data)
-        self.documents[data["cutoff_id"]] = body
-        return {"center": data["center"], "date": data["date"], "cutoff_id": data["cutoff_id"],
-                "closed_at": data["closed_at"], "booking_count": len(data["bookings"]),
-                "snapshot_path": SNAPSHOT_PATH.format(cutoff_id=data["cutoff_id"]),
-                "snapshot_sha256": hashlib.sha256(body).hexdigest(), "snapshot_bytes": len(body)}
 
 
 def envelope_of(fake: FakeBooking):
@@ -184,29 +147,22 @@ class Probe:
         return self.seen.get(str(request_id), [])
 
 
-@dataclass
-class Allocator:
-    client: object
-    runtime: Runtime
-    bus: object
-    probe: Probe
+class Allocator(ServiceHarness):
+    """The allocator app (the common verbs, ``fetch`` and ``fetchval`` among them:
+    testsupport.harness) with a bus to publish requests on and a probe of what it answers."""
 
-    async def publish(self, env) -> uuid.UUID:
-        await self.bus.publish(env.model_dump_json().encode(), env.type, message_id=str(env.id),
-                               correlation_id=env.correlation_id)
+    def __init__(self, client, tokens, bus, probe: Probe) -> None:
+        super().__init__(client, tokens)
+        self.bus = bus
+        self.probe = probe
+
+    async def publish(self, env) -> uuid.UUID:   # a made envelope: kit.envelope
+        await self.send(env, via=self.bus)
         return env.id
 
     async def publish_raw(self, event_id: uuid.UUID, body: bytes) -> uuid.UUID:
         await self.bus.publish(body, ALLOCATION_REQUESTED, message_id=str(event_id))
         return event_id
-
-    async def fetch(self, sql: str, *args):
-        async with self.runtime.db.connection() as conn:
-            return await conn.fetch(sql, *args)
-
-    async def fetchval(self, sql: str, *args):
-        async with self.runtime.db.connection() as conn:
-            return await conn.fetchval(sql, *args)
 
 
 @pytest.fixture
@@ -225,19 +181,12 @@ def allocator_settings(settings_for, token_factory, fake_booking) -> AllocatorSe
 
 
 @pytest.fixture
-async def allocator(aiohttp_client, allocator_settings):
+async def allocator(start_service, allocator_settings):
     """The allocator app (HTTP API and consumer) running, plus a publishing bus and a probe."""
-    app = create_app(allocator_settings)
-    client = await aiohttp_client(app)
-    runtime = app[RUNTIME_KEY]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 20
-    while not runtime.consumers:  # its queue is declared and bound once the consumer runs
-        assert loop.time() < deadline, "the allocator's consumer did not start"
-        await asyncio.sleep(0.05)
     async with bus(allocator_settings.amqp_url, exchange=allocator_settings.events_exchange) as b:
         probe = Probe(await bound_queue(b, "allocation.completed"))
-        yield Allocator(client, runtime, b, probe)
+        yield await start_service(create_app, allocator_settings, consumers=True,
+                                  harness=lambda client, tokens: Allocator(client, tokens, b, probe))
 
 
 @pytest.fixture

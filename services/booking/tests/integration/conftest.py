@@ -20,10 +20,9 @@ import pytest
 
 from booking.app import CONTEXT_KEY, create_app
 from booking.settings import BookingSettings
-from shared.app import RUNTIME_KEY
 from shared.contracts.allocator import ALLOCATION_COMPLETED, AllocationCompleted, Assignment
-from shared.events import make_envelope
 from testsupport.generators import credit_code_for, new_org_code, new_phone
+from testsupport.harness import ServiceHarness
 from testsupport.messaging import bound_queue, bus, wait_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -35,72 +34,33 @@ TUESDAY = date(2025, 11, 18)
 WEDNESDAY = date(2025, 11, 19)
 
 
-class Service:
-    """One booking app, its center, its clock, and ways to act as agents and admins."""
+class Service(ServiceHarness):
+    """One booking app, its center, its clock, and ways to act as agents and admins (the
+    common verbs: testsupport.harness)."""
 
-    def __init__(self, client, tokens, center: str, amqp_url: str) -> None:
-        self.client = client
-        self.amqp_url = amqp_url
-        self.tokens = tokens
+    context_key = CONTEXT_KEY   # ``ctx``: the app's BookingContext, to call a use case directly
+
+    def __init__(self, client, tokens, center: str, now: datetime = MONDAY_10AM) -> None:
+        super().__init__(client, tokens)
         self.center = center
-        self.now = datetime.now(SHANGHAI)
+        self.now = now
         self.tuesday, self.wednesday = TUESDAY, WEDNESDAY
 
-    @property
-    def runtime(self):
-        return self.client.app[RUNTIME_KEY]
-
-    @property
-    def db(self):
-        return self.runtime.db
-
-    @property
-    def ctx(self):
-        """The app's BookingContext, to call a use case directly."""
-        return self.client.app[CONTEXT_KEY]
-
     async def at(self, instant: datetime) -> None:
-        r = await self.client.put("/_test/clock", json={"now": instant.isoformat()})
-        assert r.status == 200, await r.text()
+        await self.put_clock(instant)
         self.now = instant
 
     def set_clock(self, instant: datetime) -> None:
         """Move the clock without a request (several apps at the same moment)."""
-        self.runtime.clock.set(instant)
+        self.hold_clock(instant)
         self.now = instant
-
-    async def consumers_ready(self) -> None:
-        """Once this app's queues are declared and bound (an event published before that
-        would find no queue)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 15
-        while len(self.runtime.consumers) < len(self.runtime.queue_specs):
-            assert loop.time() < deadline, "the consumers did not start"
-            await asyncio.sleep(0.05)
-
-    # --- events from other services ----------------------------------------------------
-
-    async def publish(self, type_: str, data, **envelope):
-        """Publish an event as its producer would, once this app's consumers are bound
-        (an event published earlier would find no queue)."""
-        await self.consumers_ready()
-        env = make_envelope(type_, data, producer=envelope.pop("producer", "test"), **envelope)
-        async with bus(self.amqp_url, exchange=self.runtime.settings.events_exchange) as b:
-            await b.publish(env.model_dump_json().encode(), env.type, message_id=str(env.id))
-        return env
-
-    async def handled(self, env) -> bool:
-        """Whether a consumer of this app handled the event (its inbox row commits with the
-        handler's effects; a failing handler leaves none)."""
-        async with self.db.connection() as conn:
-            return bool(await conn.fetchval("SELECT true FROM inbox WHERE event_id = $1", env.id))
 
     # --- who is asking ------------------------------------------------------------------
 
     def headers(self, user_id: str, roles=("agent",), **extra: str) -> dict[str, str]:
         # Issued at the service's clock, which checks expiry; valid for a month so that a
         # test can move the clock on and keep acting as the same agent.
-        return {**self.tokens.headers(user_id, roles, now=self.now.timestamp(), ttl=30 * 86400), **extra}
+        return {**self.bearer(user_id, roles, now=self.now.timestamp(), ttl=30 * 86400), **extra}
 
     def agent(self, **extra: str) -> dict[str, str]:
         """A new agent each call."""
@@ -207,27 +167,19 @@ class Service:
 
     async def outbox(self, type_: str, booking_ids) -> list[dict]:
         """The ``data`` of this app's outbox rows of ``type_`` about ``booking_ids``."""
-        async with self.db.connection() as conn:
-            rows = await conn.fetch(
-                "SELECT envelope FROM outbox WHERE type = $1 AND envelope->'data'->>'booking_id' = ANY($2::text[])"
-                " ORDER BY seq", type_, list(booking_ids))
-        return [r["envelope"]["data"] for r in rows]
+        return [e["data"] for e in await self.outbox_events(type_, booking_id=list(booking_ids))]
 
 
 @pytest.fixture
-def start_booking(aiohttp_client, settings_for, token_factory, amqp_url):
+def start_booking(start_service):
     """``await start_booking(center, now)``: a booking app serving ``center`` whose clock
     reads ``now`` from before it starts (its scheduler's first pass included). Two calls
     with one center are two replicas on the same database and broker."""
     async def start(center: str | None = None, now: datetime = MONDAY_10AM, **overrides) -> Service:
         center = center or f"t{uuid.uuid4().hex[:10]}"
-        settings = settings_for(BookingSettings, jwks_url=token_factory.jwks_url, centers=[{"id": center}],
-                                **{"internal_api_token": INTERNAL_TOKEN, **overrides})
-        app = create_app(settings)
-        app[RUNTIME_KEY].clock.set(now)
-        svc = Service(await aiohttp_client(app), token_factory, center, amqp_url)
-        svc.now = now
-        return svc
+        return await start_service(create_app, BookingSettings, now=now, centers=[{"id": center}],
+                                   harness=lambda client, tokens: Service(client, tokens, center, now),
+                                   **{"internal_api_token": INTERNAL_TOKEN, **overrides})
     return start
 
 
@@ -239,23 +191,16 @@ async def service(start_booking):
 
 
 @pytest.fixture
-async def allocator(aiohttp_client, settings_for, token_factory, service):
+async def allocator(start_service, service):
     """The allocator app (another service, used as it is) on the same database and broker,
     fetching each requested day from ``service``'s internal route; its consumer bound
     before the test goes on."""
     from allocator.app import create_app as create_allocator
     from allocator.settings import AllocatorSettings
     booking_url = str(service.client.make_url("")).rstrip("/")
-    client = await aiohttp_client(create_allocator(settings_for(
-        AllocatorSettings, jwks_url=token_factory.jwks_url, booking_url=booking_url,
-        internal_api_token=INTERNAL_TOKEN)))
-    runtime = client.app[RUNTIME_KEY]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 15
-    while len(runtime.consumers) < len(runtime.queue_specs):
-        assert loop.time() < deadline, "the allocator's consumer did not start"
-        await asyncio.sleep(0.05)
-    return client
+    started = await start_service(create_allocator, AllocatorSettings, consumers=True, booking_url=booking_url,
+                                  internal_api_token=INTERNAL_TOKEN)
+    return started.client
 
 
 @pytest.fixture

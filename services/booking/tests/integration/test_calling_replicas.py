@@ -8,7 +8,6 @@ before the processes start; the processes serve the same center."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import subprocess
@@ -22,6 +21,7 @@ import pytest
 
 from testsupport.fixtures import free_port
 from testsupport.sse import next_event
+from testsupport.waiting import until_answers
 
 REPO = Path(__file__).resolve().parents[4]
 
@@ -50,16 +50,8 @@ class Replica:
             self.proc = subprocess.Popen([sys.executable, "-m", "booking"], cwd=REPO, stdout=log,
                                          stderr=subprocess.STDOUT,
                                          env={**self.env, "TEST_CLOCK_START": self.clock.isoformat()})
-        deadline = time.monotonic() + 30
-        async with aiohttp.ClientSession() as http:
-            while True:
-                assert self.proc.poll() is None, self.log.read_text()[-3000:]
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with http.get(self.url + "/readyz") as r:
-                        if r.status == 200:
-                            return
-                assert time.monotonic() < deadline, self.log.read_text()[-3000:]
-                await asyncio.sleep(0.2)
+        await until_answers(self.url + "/readyz", self.proc, timeout=30, what=f"booking {self.name}",
+                            log=lambda: self.log.read_text()[-3000:])
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 import pytest
 from aiohttp.test_utils import TestClient
 
-from shared.app import RUNTIME_KEY
 from shared.contracts.identity import VERIFICATION_CODE_REQUESTED
 from testsupport.generators import new_phone
+from testsupport.harness import ServiceHarness
 
 from identity.app import create_app
 from identity.settings import IdentitySettings
@@ -49,9 +49,10 @@ class Account:
         return {"Authorization": f"Bearer {self.tokens['access_token']}"}
 
 
-class Api:
-    """Drives one identity app. Requests for SMS codes come through the (loopback, hence
-    trusted) test peer with an X-Real-IP of this test's own, so per-IP limits never mix."""
+class Api(ServiceHarness):
+    """Drives one identity app (the common verbs: testsupport.harness). Requests for SMS
+    codes come through the (loopback, hence trusted) test peer with an X-Real-IP of this
+    test's own, so per-IP limits never mix."""
 
     # Test modules cannot import conftest (importlib mode): they reach these through ``api``.
     new_phone = staticmethod(new_phone)
@@ -59,22 +60,16 @@ class Api:
     new_ip = staticmethod(random_ip)
     PASSWORD = PASSWORD
 
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
+    def __init__(self, client: TestClient, tokens=None) -> None:
+        super().__init__(client, tokens)
         self.ip = random_ip()
-
-    @property
-    def db(self):
-        return self.client.server.app[RUNTIME_KEY].db
 
     # --- clock -------------------------------------------------------------------------
     async def now(self) -> datetime:
-        r = await self.client.get("/_test/clock")
-        return datetime.fromisoformat((await r.json())["now"])
+        return await self.read_clock()
 
     async def set_clock(self, instant: datetime | None) -> None:
-        r = await self.client.put("/_test/clock", json={"now": instant.isoformat() if instant else None})
-        assert r.status == 200
+        await self.put_clock(instant)
 
     async def move_clock(self, delta: timedelta) -> None:
         await self.set_clock(await self.now() + delta)
@@ -86,12 +81,7 @@ class Api:
 
     async def sent_events(self, phone: str, purpose: str | None = None) -> list[dict]:
         """The verification-code events in identity's outbox for this phone, newest first."""
-        async with self.db.connection() as conn:
-            rows = await conn.fetch(
-                "SELECT envelope FROM outbox WHERE type = $1 AND envelope->'data'->>'phone' = $2"
-                " AND ($3::text IS NULL OR envelope->'data'->>'purpose' = $3) ORDER BY seq DESC",
-                VERIFICATION_CODE_REQUESTED, phone, purpose)
-        return [r["envelope"] for r in rows]
+        return await self.outbox_events(VERIFICATION_CODE_REQUESTED, newest_first=True, phone=phone, purpose=purpose)
 
     async def new_code(self, phone: str, purpose: str = "register") -> str:
         """Ask for a code and read it where the notifier would: from the event."""
@@ -139,8 +129,8 @@ def identity_settings(settings_for):
 
 
 @pytest.fixture
-async def api(aiohttp_client, identity_settings) -> Api:
-    return Api(await aiohttp_client(create_app(identity_settings())))
+async def api(start_service, identity_settings) -> Api:
+    return await start_service(create_app, identity_settings(), harness=Api)
 
 
 @pytest.fixture

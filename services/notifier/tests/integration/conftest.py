@@ -19,10 +19,10 @@ async def fake():
 
 
 @pytest.fixture
-async def notifier_env(database_url, amqp_url, fake, settings_for, token_factory, aiohttp_client):
+async def notifier_env(database_url, amqp_url, fake, settings_for, token_factory, start_service):
     env = NotifierEnv(database_url=database_url, amqp_url=amqp_url, schema=f"ntf_{uuid.uuid4().hex[:10]}",
                       exchange="cardcenter.events", fake=fake, settings_for=settings_for,
-                      jwks_url=token_factory.jwks_url, aiohttp_client=aiohttp_client)
+                      jwks_url=token_factory.jwks_url, start_service=start_service)
     async with bus(amqp_url, exchange=env.exchange) as b:
         env.publisher = b
         yield env
