@@ -131,9 +131,14 @@ async def pgbench_phase(phases: Phases, run: bl.Running, day: str, clients: int,
     load phase; compared with ``hot``, the one-period booking phase just run."""
     cpu0, m0, t0 = phases.cpu_snapshot(), bl.machine_cpu(), time.monotonic()
     load_before = bl.loadavg()
-    res = await pgbench_hot.run(run.database_url, day=day, clients=clients, seconds=seconds)
+    task = asyncio.create_task(pgbench_hot.run(run.database_url, day=day, clients=clients, seconds=seconds))
+    # pgbench's backends start after the first snapshot and end with it: their CPU is read
+    # while they still run, half a second before the end (and scaled to the whole run).
+    await asyncio.sleep(max(0.5, seconds - 0.5))
+    cpu_mid, t_mid = phases.cpu_snapshot(), time.monotonic()
+    res = await task
     wall = time.monotonic() - t0
-    cpu = bl.Sampler.cpu_delta(cpu0, phases.cpu_snapshot())
+    cpu = {k: v * wall / (t_mid - t0) for k, v in bl.Sampler.cpu_delta(cpu0, cpu_mid).items()}
     res.update(loadavg_before=load_before, machine_cpu=bl.machine_cpu_delta(m0, bl.machine_cpu()),
                booking_per_s=hot["ok_per_s"], booking_seconds=round(hot["elapsed"], 2),
                booking_latency=hot["latency_ok"], booking_statuses=hot["statuses"])
@@ -142,10 +147,10 @@ async def pgbench_phase(phases: Phases, run: bl.Running, day: str, clients: int,
         n = res["transactions"] or 0
         pg = next((v for k, v in cpu.items() if "this run" in k), None)
         res["pg_cpu_ms_per_transaction"] = round(pg * 1000 / n, 2) if n and pg is not None else None
-        print(f"  pgbench, {clients} clients, one row, {seconds} s: {res['tps']:.1f} tps; booking "
+        print(f"pgbench, {clients} clients, one row, {seconds} s: {res['tps']:.1f} tps; booking "
               f"{hot['ok_per_s']:.1f}/s = {100 * res['ratio']:.0f}%", flush=True)
     else:
-        print(f"  pgbench failed: {res.get('error', '')[-300:]}", flush=True)
+        print(f"pgbench failed: {res.get('error', '')[-300:]}", flush=True)
     res["wall"] = round(wall, 2)
     return res
 
