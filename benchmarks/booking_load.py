@@ -50,6 +50,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib as bl
 import pgbench_hot
@@ -112,6 +114,16 @@ class Phases:
         return result
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 async def start_baseline(database_url: str) -> tuple[subprocess.Popen, str]:
     from testsupport.fixtures import free_port
     port = free_port()
@@ -129,6 +141,19 @@ async def pgbench_phase(phases: Phases, run: bl.Running, day: str, clients: int,
                         hot: dict) -> dict:
     """pgbench on the baseline's capacity row of ``day`` (AM), with CPU accounting like a
     load phase; compared with ``hot``, the one-period booking phase just run."""
+    # pgbench opens one connection per client: with max_connections shared by everything on
+    # the server, say so rather than fail half-way (or starve someone else's connections).
+    conn = await asyncpg.connect(run.database_url)
+    try:
+        in_use = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
+        limit = int(await conn.fetchval("SHOW max_connections")) - int(await conn.fetchval(
+            "SHOW superuser_reserved_connections"))
+    finally:
+        await conn.close()
+    if limit - in_use < clients:
+        why = f"not run: {in_use} of PostgreSQL's {limit} connections in use, pgbench needs {clients} more"
+        print(f"pgbench {why}", flush=True)
+        return {"clients": clients, "error": why, "connections_in_use": in_use}
     cpu0, m0, t0 = phases.cpu_snapshot(), bl.machine_cpu(), time.monotonic()
     load_before = bl.loadavg()
     task = asyncio.create_task(pgbench_hot.run(run.database_url, day=day, clients=clients, seconds=seconds))
@@ -139,7 +164,7 @@ async def pgbench_phase(phases: Phases, run: bl.Running, day: str, clients: int,
     res = await task
     wall = time.monotonic() - t0
     cpu = {k: v * wall / (t_mid - t0) for k, v in bl.Sampler.cpu_delta(cpu0, cpu_mid).items()}
-    res.update(loadavg_before=load_before, machine_cpu=bl.machine_cpu_delta(m0, bl.machine_cpu()),
+    res.update(connections_in_use=in_use, loadavg_before=load_before, machine_cpu=bl.machine_cpu_delta(m0, bl.machine_cpu()),
                booking_per_s=hot["ok_per_s"], booking_seconds=round(hot["elapsed"], 2),
                booking_latency=hot["latency_ok"], booking_statuses=hot["statuses"])
     if res.get("tps"):
@@ -248,6 +273,8 @@ async def bench(args) -> dict:
                                        reqs, clients=c, max_requests=args.max_requests,
                                        max_seconds=args.max_seconds, settle=run.wait_quiet)
                 out["quiet_waits"].append(hot["settle_seconds"])
+                # The baseline is done by now: its pool's connections go back for pgbench's.
+                stop_process(baseline)
                 out["pgbench_hot"] = await pgbench_phase(phases, run, dates[0], c, round(hot["elapsed"]), hot)
 
             if args.direct:
@@ -289,11 +316,7 @@ async def bench(args) -> dict:
                                      or r["label"] == "warm-up booking")
         finally:
             sampler.stop()
-            baseline.terminate()
-            try:
-                baseline.wait(15)
-            except subprocess.TimeoutExpired:
-                baseline.kill()
+            stop_process(baseline)
         out["memory"] = sampler.summary()
         out["phases"] = phases.results
     out["loadavg_end"] = bl.loadavg()
