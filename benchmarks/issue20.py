@@ -94,13 +94,13 @@ def cpu_table(bl: dict | None) -> list[str]:
             " RabbitMQ's figure is the whole broker"
             " (every vhost: other work on the machine lands there too). Target: total, SMS path included,"
             f" ≤ {CPU_TARGET_MS:g} ms.", "",
-            "| process | before ms | now ms (in the phase) | now ms (SMS path included) |", "|---|---|---|---|"]
+            "| process | before ms (in the phase) | before ms (SMS path included) | now ms (in the phase) |"
+            " now ms (SMS path included) |", "|---|---|---|---|---|"]
     for name in [r for r, _ in CPU_ROWS] + ["total"]:
-        b = ((before or {}).get("in_phase") or {}).get(name)
-        n = ((now or {}).get("in_phase") or {}).get(name)
-        s = ((now or {}).get("with_sms") or {}).get(name)
+        cells = [((fig or {}).get(key) or {}).get(name)
+                 for fig in (before, now) for key in ("in_phase", "with_sms")]
         bold = "**" if name == "total" else ""
-        out.append(f"| {bold}{name}{bold} | {bold}{_num(b)}{bold} | {bold}{_num(n)}{bold} | {bold}{_num(s)}{bold} |")
+        out.append(f"| {bold}{name}{bold} | " + " | ".join(f"{bold}{_num(v)}{bold}" for v in cells) + " |")
     out += ["", f"Bookings/s in that phase: before {_num((before or {}).get('bookings_per_s'))}, now"
             f" {_num((now or {}).get('bookings_per_s'))}.", ""]
     return out
