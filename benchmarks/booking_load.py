@@ -19,12 +19,18 @@ and RabbitMQ vhost, then:
   - for each client count N: POST /api/v1/bookings through nginx by N concurrent clients
     (benchmarks/loadgen.py, its own process), bounded by --max-requests and --max-seconds;
     then the baseline with the same N and the same bounds, DIRECTLY on its port (no nginx);
+  - one period booked by everyone: 32 clients (against the baseline on one row), then
+    64 clients followed by pgbench (pgbench_hot.py) running the baseline's transaction on
+    one capacity row with 64 clients for as long, in the same database (issue 20);
   - one extra run at 32 clients straight to the booking port (no nginx), which splits
     the gateway's share;
   - a profiled run at 32 clients: py-spy records the booking process (raw collapsed stacks
     and an SVG), reported as the top frames;
   - the RSS of every service process sampled every 0.5 s (peak kept), CPU seconds per
-    process group per phase (booking, nginx, notifier, identity, PostgreSQL, RabbitMQ, loadgen).
+    process group per phase (booking, nginx, notifier, identity, PostgreSQL, RabbitMQ
+    (beam.smp), loadgen), and for the booking phases a second figure counted until the
+    system is quiet again (every SMS the phase caused delivered and recorded): the CPU per
+    booking with the SMS path included.
 Between phases it waits until booking's outbox is relayed and the notifier is idle, so a
 phase does not pay for the previous one's SMS tail (inside a phase it does: that is the rush).
 
@@ -40,11 +46,15 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib as bl
+import pgbench_hot
 
 
 def children_cpu() -> float:
@@ -63,7 +73,12 @@ class Phases:
         self.results: list[dict] = []
 
     async def run(self, label: str, kind: str, base_url: str, requests: list[dict], *, clients: int,
-                  max_requests: int, max_seconds: float, side: asyncio.Future | None = None) -> dict:
+                  max_requests: int, max_seconds: float, side: asyncio.Future | None = None,
+                  settle: Callable[[], Awaitable[float]] | None = None) -> dict:
+        """One load phase. With ``settle`` (the system's wait until quiet) the CPU is also
+        counted from the phase's start until every SMS the phase caused is delivered and
+        recorded (``cpu_ms_per_ok_with_sms``): the booking's whole cost, SMS path included,
+        where ``cpu_ms_per_ok`` stops when the last answer arrives."""
         load_before = bl.loadavg()
         seg_pids = self.segment_pids(kind)
         seg0 = bl.db_segments(seg_pids)
@@ -88,8 +103,25 @@ class Phases:
             result["db_roundtrips_per_ok"] = round((seg1 - seg0) / result["ok"], 2)
         result["cpu_ms_per_ok"] = {k: round(v * wall * 1000 / result["ok"], 2) for k, v in cpu.items()} \
             if result["ok"] else {}
+        if settle is not None:
+            result["settle_seconds"] = round(await settle(), 2)
+            cpu2, kids2 = self.cpu_snapshot(), children_cpu()
+            if result["ok"]:
+                spent = bl.Sampler.cpu_delta(cpu0, cpu2)
+                spent["loadgen"] = kids2 - kids0
+                result["cpu_ms_per_ok_with_sms"] = {k: round(v * 1000 / result["ok"], 2) for k, v in spent.items()}
         self.results.append(result)
         return result
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 async def start_baseline(database_url: str) -> tuple[subprocess.Popen, str]:
@@ -103,6 +135,49 @@ async def start_baseline(database_url: str) -> tuple[subprocess.Popen, str]:
         proc.kill()
         raise RuntimeError(f"baseline server did not start: {line}{proc.stdout.read()[-2000:]}")
     return proc, f"http://127.0.0.1:{port}"
+
+
+async def pgbench_phase(phases: Phases, run: bl.Running, day: str, clients: int, seconds: int,
+                        hot: dict) -> dict:
+    """pgbench on the baseline's capacity row of ``day`` (AM), with CPU accounting like a
+    load phase; compared with ``hot``, the one-period booking phase just run."""
+    # pgbench opens one connection per client: with max_connections shared by everything on
+    # the server, say so rather than fail half-way (or starve someone else's connections).
+    conn = await asyncpg.connect(run.database_url)
+    try:
+        in_use = await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
+        limit = int(await conn.fetchval("SHOW max_connections")) - int(await conn.fetchval(
+            "SHOW superuser_reserved_connections"))
+    finally:
+        await conn.close()
+    if limit - in_use < clients:
+        why = f"not run: {in_use} of PostgreSQL's {limit} connections in use, pgbench needs {clients} more"
+        print(f"pgbench {why}", flush=True)
+        return {"clients": clients, "error": why, "connections_in_use": in_use}
+    cpu0, m0, t0 = phases.cpu_snapshot(), bl.machine_cpu(), time.monotonic()
+    load_before = bl.loadavg()
+    task = asyncio.create_task(pgbench_hot.run(run.database_url, day=day, clients=clients, seconds=seconds))
+    # pgbench's backends start after the first snapshot and end with it: their CPU is read
+    # while they still run, half a second before the end (and scaled to the whole run).
+    await asyncio.sleep(max(0.5, seconds - 0.5))
+    cpu_mid, t_mid = phases.cpu_snapshot(), time.monotonic()
+    res = await task
+    wall = time.monotonic() - t0
+    cpu = {k: v * wall / (t_mid - t0) for k, v in bl.Sampler.cpu_delta(cpu0, cpu_mid).items()}
+    res.update(connections_in_use=in_use, loadavg_before=load_before, machine_cpu=bl.machine_cpu_delta(m0, bl.machine_cpu()),
+               booking_per_s=hot["ok_per_s"], booking_seconds=round(hot["elapsed"], 2),
+               booking_latency=hot["latency_ok"], booking_statuses=hot["statuses"])
+    if res.get("tps"):
+        res["ratio"] = hot["ok_per_s"] / res["tps"]
+        n = res["transactions"] or 0
+        pg = next((v for k, v in cpu.items() if "this run" in k), None)
+        res["pg_cpu_ms_per_transaction"] = round(pg * 1000 / n, 2) if n and pg is not None else None
+        print(f"pgbench, {clients} clients, one row, {seconds} s: {res['tps']:.1f} tps; booking "
+              f"{hot['ok_per_s']:.1f}/s = {100 * res['ratio']:.0f}%", flush=True)
+    else:
+        print(f"pgbench failed: {res.get('error', '')[-300:]}", flush=True)
+    res["wall"] = round(wall, 2)
+    return res
 
 
 async def bench(args) -> dict:
@@ -163,9 +238,10 @@ async def bench(args) -> dict:
                 now, dates = await bl.open_week(run, next(weeks))
                 reqs = bl.booking_requests(minter, seq, args.max_requests, now=now, dates=dates)
                 seq += args.max_requests
-                await phases.run(f"booking via nginx, {c} clients", "booking", run.gateway, reqs, clients=c,
-                                 max_requests=args.max_requests, max_seconds=args.max_seconds)
-                out["quiet_waits"].append(await run.wait_quiet())
+                r = await phases.run(f"booking via nginx, {c} clients", "booking", run.gateway, reqs, clients=c,
+                                     max_requests=args.max_requests, max_seconds=args.max_seconds,
+                                     settle=run.wait_quiet)
+                out["quiet_waits"].append(r["settle_seconds"])
                 base_reqs = bl.baseline_requests(seq, args.max_requests, dates=dates)
                 seq += args.max_requests
                 await phases.run(f"baseline direct, {c} clients", "baseline", baseline_url, base_reqs, clients=c,
@@ -177,22 +253,39 @@ async def bench(args) -> dict:
                 now, dates = await bl.open_week(run, next(weeks))
                 reqs = bl.booking_requests(minter, seq, args.max_requests, now=now, hot=True, dates=dates)
                 seq += args.max_requests
-                await phases.run("booking via nginx, 32 clients, one period", "booking_hot", run.gateway, reqs,
-                                 clients=32, max_requests=args.max_requests, max_seconds=args.max_seconds)
-                out["quiet_waits"].append(await run.wait_quiet())
+                r = await phases.run("booking via nginx, 32 clients, one period", "booking_hot", run.gateway, reqs,
+                                     clients=32, max_requests=args.max_requests, max_seconds=args.max_seconds,
+                                     settle=run.wait_quiet)
+                out["quiet_waits"].append(r["settle_seconds"])
                 base_reqs = bl.baseline_requests(seq, args.max_requests, hot=True, dates=dates)
                 seq += args.max_requests
                 await phases.run("baseline direct, 32 clients, one period", "baseline_hot", baseline_url, base_reqs,
                                  clients=32, max_requests=args.max_requests, max_seconds=args.max_seconds)
+
+            if args.pgbench_clients:
+                # Issue 20: one period booked by everyone at 64 clients, against PostgreSQL's own
+                # ceiling for the same work on one row (pgbench, same database, same duration).
+                c = args.pgbench_clients
+                now, dates = await bl.open_week(run, next(weeks))
+                reqs = bl.booking_requests(minter, seq, args.max_requests, now=now, hot=True, dates=dates)
+                seq += args.max_requests
+                hot = await phases.run(f"booking via nginx, {c} clients, one period", "booking_hot", run.gateway,
+                                       reqs, clients=c, max_requests=args.max_requests,
+                                       max_seconds=args.max_seconds, settle=run.wait_quiet)
+                out["quiet_waits"].append(hot["settle_seconds"])
+                # The baseline is done by now: its pool's connections go back for pgbench's.
+                stop_process(baseline)
+                out["pgbench_hot"] = await pgbench_phase(phases, run, dates[0], c, round(hot["elapsed"]), hot)
 
             if args.direct:
                 now, dates = await bl.open_week(run, next(weeks))
                 reqs = bl.booking_requests(minter, seq, args.max_requests, now=now, dates=dates)
                 seq += args.max_requests
                 booking_url = run.system.services["booking"].url
-                await phases.run("booking direct (no nginx), 32 clients", "booking_direct", booking_url, reqs,
-                                 clients=32, max_requests=args.max_requests, max_seconds=args.max_seconds)
-                out["quiet_waits"].append(await run.wait_quiet())
+                r = await phases.run("booking direct (no nginx), 32 clients", "booking_direct", booking_url, reqs,
+                                     clients=32, max_requests=args.max_requests, max_seconds=args.max_seconds,
+                                     settle=run.wait_quiet)
+                out["quiet_waits"].append(r["settle_seconds"])
 
             if args.profile_seconds > 0:
                 n = 20_000
@@ -223,11 +316,7 @@ async def bench(args) -> dict:
                                      or r["label"] == "warm-up booking")
         finally:
             sampler.stop()
-            baseline.terminate()
-            try:
-                baseline.wait(15)
-            except subprocess.TimeoutExpired:
-                baseline.kill()
+            stop_process(baseline)
         out["memory"] = sampler.summary()
         out["phases"] = phases.results
     out["loadavg_end"] = bl.loadavg()
@@ -255,6 +344,9 @@ def main() -> int:
     parser.add_argument("--profile-seconds", type=int, default=10, help="0: no profile")
     parser.add_argument("--no-hot", dest="hot", action="store_false",
                         help="skip the 32-client pair where every booking is for the same date and period")
+    parser.add_argument("--pgbench-clients", type=int, default=64,
+                        help="one-period booking phase with this many clients, then pgbench on one row for"
+                             " as long (issue 20); 0: skip")
     parser.add_argument("--no-direct", dest="direct", action="store_false",
                         help="skip the 32-client run straight to booking's port")
     parser.add_argument("--json", default=str(here / "results" / "booking_load.json"))

@@ -1,5 +1,7 @@
 """Notifier throughput: SMS per second through real notifier processes, for 1, 2 and 4
-processes, against a fake provider that takes 100 ms per call.
+processes, against a fake provider that takes 100 ms per call; then (issue 20) 1 and 4
+processes against a provider taking 300 ms, where the in-flight bound, not the CPU, is
+the limit (--scaleout-delay-ms, --scaleout-processes; target 4 processes >= 3.6 x one).
 
 Each run: a fresh schema; N processes (``python -m notifier``, SMS_PROVIDER=http) started
 and consuming; then a burst of booking.allocated events published as fast as the broker
@@ -47,6 +49,7 @@ from testsupport.waiting import until_answers
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO / "benchmarks" / "reports" / "notifier_throughput.md"
+SCALEOUT_TARGET = 3.6   # issue 20: 4 processes >= 3.6 x one when the provider is the limit
 
 
 @dataclass
@@ -142,7 +145,10 @@ class Fleet:
         return clean
 
 
-async def one_run(n: int, args, *, database_url: str, amqp_url: str, fake, logdir: Path) -> RunResult:
+async def one_run(n: int, args, *, database_url: str, amqp_url: str, fake, logdir: Path,
+                  delay_ms: float | None = None, messages: int | None = None) -> RunResult:
+    delay_ms = args.delay_ms if delay_ms is None else delay_ms
+    messages = args.messages if messages is None else messages
     schema = f"notifier_bench_{n}_{uuid.uuid4().hex[:6]}"
     fake.state.clear_messages()
     fleet = Fleet(n, database_url=database_url, amqp_url=amqp_url, schema=schema, sms_url=fake.url,
@@ -154,7 +160,7 @@ async def one_run(n: int, args, *, database_url: str, amqp_url: str, fake, logdi
         await fleet.wait_consuming()
         cpu_before = fleet.cpu_seconds()
         envelopes = [ev.allocated(f"bench-{uuid.uuid4().hex[:12]}", f"138{i:08d}", queue_number=f"A{i % 1000:03d}")
-                     for i in range(args.messages)]
+                     for i in range(messages)]
         bus = Bus(amqp_url, topology=Topology(), service="benchmark")
         bus.start()
         await bus.wait_ready(15)
@@ -171,10 +177,10 @@ async def one_run(n: int, args, *, database_url: str, amqp_url: str, fake, logdi
         try:
             while True:
                 done = await conn.fetchval("SELECT count(*) FROM messages WHERE status IN ('delivered', 'failed')")
-                if done >= args.messages:
+                if done >= messages:
                     break
                 if time.monotonic() - t0 > args.timeout:
-                    raise TimeoutError(f"{done}/{args.messages} delivered after {args.timeout}s")
+                    raise TimeoutError(f"{done}/{messages} delivered after {args.timeout}s")
                 await asyncio.sleep(0.05)
             last = await conn.fetchval("SELECT max(delivered_at) FROM messages")
             delivered = await conn.fetchval("SELECT count(*) FROM messages WHERE status = 'delivered'")
@@ -185,9 +191,9 @@ async def one_run(n: int, args, *, database_url: str, amqp_url: str, fake, logdi
         cpu_used = fleet.cpu_seconds() - cpu_before
     finally:
         clean = fleet.stop()
-    assert delivered == args.messages, f"{delivered} of {args.messages} delivered"
+    assert delivered == messages, f"{delivered} of {messages} delivered"
     refs = [m.ref for m in fake.state.messages]
-    assert len(refs) == len(set(refs)) == args.messages, "a ref was delivered twice or one is missing"
+    assert len(refs) == len(set(refs)) == messages, "a ref was delivered twice or one is missing"
     calls: dict[str, int] = {}
     for c in fake.state.calls:
         calls[c.ref] = calls.get(c.ref, 0) + 1
@@ -195,15 +201,16 @@ async def one_run(n: int, args, *, database_url: str, amqp_url: str, fake, logdi
     lo, hi = answers[len(answers) // 10], answers[(len(answers) * 9) // 10]
     inside = sum(1 for a in answers if lo <= a <= hi)
     return RunResult(
-        processes=n, messages=args.messages, ceiling=n * args.in_flight / (args.delay_ms / 1000),
-        end_to_end=args.messages / (last - started_at).total_seconds(),
+        processes=n, messages=messages, ceiling=n * args.in_flight / (delay_ms / 1000),
+        end_to_end=messages / (last - started_at).total_seconds(),
         steady=(inside - 1) / (hi - lo) if hi > lo else float("nan"),
         publish_seconds=publish_seconds, total_seconds=(last - started_at).total_seconds(),
         per_process=per_process, refs_called_twice=sum(1 for v in calls.values() if v > 1), clean_exit=clean,
-        cpu_ms_per_message=1000 * cpu_used / args.messages, load_before=load_before)
+        cpu_ms_per_message=1000 * cpu_used / messages, load_before=load_before)
 
 
-def write_report(results: list[RunResult], args, started: str, versions: dict[str, str]) -> None:
+def write_report(results: list[RunResult], args, started: str, versions: dict[str, str],
+                 scaleout: list[RunResult] | None = None) -> None:
     lines = [
         "# Notifier throughput",
         "",
@@ -264,7 +271,26 @@ def write_report(results: list[RunResult], args, started: str, versions: dict[st
             lines.append(f"- {r.processes} process(es): publishing took {r.publish_seconds:.1f} of {r.total_seconds:.1f} s:"
                          " the events arrived no faster than that, which bounds this run's end-to-end figure.")
     lines.append("")
+    lines += scaleout_lines(scaleout or [], args)
     REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def scaleout_lines(runs: list[RunResult], args) -> list[str]:
+    if not runs:
+        return []
+    out = ["## Scale-out where the provider is the limit (issue 20)",
+           f"The same runs with the provider answering after {args.scaleout_delay_ms:.0f} ms: each process's",
+           f"{args.in_flight} sends in flight, not the CPUs, bound the rate (ceiling = processes x {args.in_flight} /",
+           f"{args.scaleout_delay_ms / 1000:g} s). Target: 4 processes >= {SCALEOUT_TARGET} x one (steady).", "",
+           "| processes | ceiling SMS/s | steady SMS/s | % of ceiling | end-to-end SMS/s | total s | notifier CPU ms/message | load avg at start |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        out.append(f"| {r.processes} | {r.ceiling:,.0f} | {r.steady:,.0f} | {100 * r.steady / r.ceiling:.0f}% | "
+                   f"{r.end_to_end:,.0f} | {r.total_seconds:.2f} | {r.cpu_ms_per_message:.1f} | {r.load_before:.2f} |")
+    base = runs[0]
+    out += ["", "Scaling (steady, relative to the first row): " + ", ".join(
+        f"{r.processes} -> {r.steady / base.steady:.2f}x" for r in runs) + ".", ""]
+    return out
 
 
 async def versions(database_url: str) -> dict[str, str]:
@@ -290,12 +316,17 @@ async def main() -> None:
     parser.add_argument("--in-flight", type=int, default=16)
     parser.add_argument("--delay-ms", type=float, default=100.0)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per run at most")
+    parser.add_argument("--scaleout-delay-ms", type=float, default=300.0,
+                        help="provider delay of the scale-out series (issue 20); 0: skip it")
+    parser.add_argument("--scaleout-processes", default="1,4")
+    parser.add_argument("--scaleout-messages", type=int, default=0, help="messages per scale-out run (default --messages)")
     parser.add_argument("--json", help="also write the figures as JSON to this path")
     args = parser.parse_args()
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     database_url = await create_test_database(os.environ.get("DATABASE_URL", LOCAL_PG))
     amqp_url, vhost = create_test_vhost(os.environ.get("AMQP_URL", LOCAL_AMQP))
     results: list[RunResult] = []
+    scaleout: list[RunResult] = []
     try:
         info = await versions(database_url)
         async with run_fake_provider() as fake:
@@ -307,10 +338,22 @@ async def main() -> None:
                     print(f"{n} process(es): steady {r.steady:,.0f} SMS/s, end-to-end {r.end_to_end:,.0f} SMS/s "
                           f"(ceiling {r.ceiling:,.0f})", flush=True)
                     results.append(r)
+                # Issue 20: scale-out where the provider, not the CPU, is the limit. A slow
+                # provider makes each process's in-flight bound the limit at a rate two cores
+                # carry easily, so added processes should add their whole window.
+                if args.scaleout_delay_ms > 0:
+                    fake.state.set_delay(args.scaleout_delay_ms / 1000)
+                    for n in (int(x) for x in args.scaleout_processes.split(",")):
+                        r = await one_run(n, args, database_url=database_url, amqp_url=amqp_url, fake=fake,
+                                          logdir=Path(logdir), delay_ms=args.scaleout_delay_ms,
+                                          messages=args.scaleout_messages or args.messages)
+                        print(f"scale-out, provider {args.scaleout_delay_ms:.0f} ms, {n} process(es): steady"
+                              f" {r.steady:,.0f} SMS/s (ceiling {r.ceiling:,.0f})", flush=True)
+                        scaleout.append(r)
     finally:
         await drop_test_database(database_url)
         delete_test_vhost(vhost)
-    write_report(results, args, started, info)
+    write_report(results, args, started, info, scaleout)
     print(f"report: {REPORT.relative_to(REPO)}")
     if args.json:
         import dataclasses
@@ -319,7 +362,11 @@ async def main() -> None:
         Path(args.json).write_text(json.dumps({
             "benchmark": "notifier_throughput", "messages": args.messages, "in_flight": args.in_flight,
             "delay_ms": args.delay_ms, "started": started, "versions": info,
-            "runs": [dataclasses.asdict(r) for r in results]}, indent=2), encoding="utf-8")
+            "runs": [dataclasses.asdict(r) for r in results],
+            "scaleout": {"delay_ms": args.scaleout_delay_ms, "in_flight": args.in_flight,
+                         "messages": args.scaleout_messages or args.messages, "target": SCALEOUT_TARGET,
+                         "runs": [dataclasses.asdict(r) for r in scaleout]} if scaleout else None},
+            indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

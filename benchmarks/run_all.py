@@ -1,6 +1,6 @@
 """Runs every benchmark, then regenerates benchmarks/README.md and the PNG plots.
 
-    .venv/bin/python benchmarks/run_all.py            # everything (about 15-25 minutes)
+    .venv/bin/python benchmarks/run_all.py            # everything (about 20-30 minutes)
     .venv/bin/python benchmarks/run_all.py --quick    # small sizes, to try the machinery
     .venv/bin/python benchmarks/run_all.py --report-only          # plots and README from results/
     .venv/bin/python benchmarks/run_all.py --only booking_load,read_load
@@ -33,6 +33,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import issue20  # noqa: E402  (this directory: the script is run by path)
+
 CHECKOUT = HERE.parent
 RESULTS = HERE / "results"
 PLOTS = HERE / "plots"
@@ -40,6 +43,7 @@ README = HERE / "README.md"
 NARRATIVE = HERE / "where_the_time_goes.md"
 SERVICES = ("identity", "booking", "allocator", "notifier")
 RSS_TARGET_MB = 150
+CUTOFF_SMS_ARGS = ["--notifiers", "4", "--provider-delay-ms", "50"]
 
 
 # ---- running -------------------------------------------------------------------------------
@@ -50,7 +54,8 @@ def benchmarks(quick: bool, max_rows: int) -> list[dict]:
     return [
         {"name": "booking_load", "script": "booking_load.py", "timeout": 1200,
          "args": ["--json", str(r / "booking_load.json"), "--profile-dir", str(r)]
-         + (["--max-requests", "400", "--max-seconds", "5", "--warmup", "50", "--profile-seconds", "3"] if q else [])},
+         + (["--max-requests", "400", "--max-seconds", "5", "--warmup", "50", "--profile-seconds", "3",
+             "--pgbench-clients", "16"] if q else [])},
         {"name": "read_load", "script": "read_load.py", "timeout": 900,
          "args": ["--json", str(r / "read_load.json"), "--profile-dir", str(r)]
          + (["--agents", "32", "--max-requests", "500", "--max-seconds", "4", "--profile-seconds", "3"] if q else [])},
@@ -58,8 +63,16 @@ def benchmarks(quick: bool, max_rows: int) -> list[dict]:
          "args": ["--json", str(r / "growth.json")]
          + (["--sizes", "10000,30000", "--max-requests", "300", "--max-seconds", "5"] if q else [])
          + (["--max-rows", str(max_rows)] if max_rows else [])},
+        # Issue 20's configuration (4 notifiers, provider 50 ms, its rate limit 1,000/s); the
+        # issue 8 milestone (last allocation stored) comes before any allocation SMS.
         {"name": "cutoff_end_to_end", "script": "cutoff_end_to_end.py", "timeout": 900,
-         "args": ["--json", str(r / "cutoff_end_to_end.json")] + (["--bookings", "300"] if q else [])},
+         "args": ["--json", str(r / "cutoff_end_to_end.json"), *CUTOFF_SMS_ARGS, "--sms-rate", "1000"]
+         + (["--bookings", "300"] if q else [])},
+        # The same with the notifier's default rate limit: bookings by COPY (no confirmation SMS
+        # to drain at that rate before the cutoff).
+        {"name": "cutoff_sms_default_limit", "script": "cutoff_end_to_end.py", "timeout": 900,
+         "args": ["--json", str(r / "cutoff_sms_default_limit.json"), *CUTOFF_SMS_ARGS, "--insert", "copy"]
+         + (["--bookings", "300"] if q else [])},
         {"name": "allocation_inprocess", "script": "allocation_inprocess.py", "timeout": 900, "report": True,
          "args": ["--json", str(r / "allocation_inprocess.json")] + (["--bookings", "2000", "--rounds", "2"] if q else [])},
         {"name": "allocation_end_to_end", "script": "allocation_end_to_end.py", "timeout": 1200, "report": True,
@@ -435,31 +448,16 @@ def targets(res: dict, meta: dict) -> list[tuple[str, str, str]]:
             out.append(("Notifier: 2 processes at least 1.8 x one", f"{k:.2f} x", yes(k >= 1.8)))
     else:
         out.append(("Notifier: 80% of the limit; 2 processes >= 1.8 x one", failed(meta, "notifier_throughput"), yes(None)))
-    mem = memory_table(meta)
-    if mem:
-        mem = {k: dict(v) for k, v in mem.items()}
-        rl = res.get("read_load") or {}
-        phases = rl.get("memory", {}).get("phase_peak_rss_mb", {})
-        burst = None
-        if "read_load" in mem and any("sessions" in k for k in phases):
-            # The sign-in burst is reported on its own row: it is not one of the issue's loads.
-            # Two samplers saw it (read_load's own and run_all's, each every 0.5 s): the higher.
-            burst = max([v.get("identity", 0) for k, v in phases.items() if "sessions" in k]
-                        + [mem["read_load"].get("identity", 0)])
-            mem["read_load"]["identity"] = max((v.get("identity", 0) for k, v in phases.items()
-                                                if "sessions" not in k), default=0)
-        peaks = {s: max(row.get(s, 0) for row in mem.values()) for s in SERVICES
-                 if any(s in row for row in mem.values())}
-        if peaks:
-            where = {s: max(mem, key=lambda b: mem[b].get(s, 0)) for s in peaks}
-            out.append((f"Peak RSS of each service under {RSS_TARGET_MB} MB, under the loads above",
-                        ", ".join(f"{s} {v:.0f} MB ({where[s]})" for s, v in peaks.items()),
-                        yes(all(v < RSS_TARGET_MB for v in peaks.values()))))
-        if burst is not None:
-            lb = rl.get("login_burst", {})
-            out.append((f"(not one of the issue's loads) identity under {RSS_TARGET_MB} MB with sign-ins at once",
-                        f"{burst:.0f} MB with {lb.get('statuses', {}).get('200', '?')} sign-ins let through at once"
-                        " by nginx", yes(burst < RSS_TARGET_MB)))
+    peaks, burst = service_peaks(res, meta)
+    if peaks:
+        out.append((f"Peak RSS of each service under {RSS_TARGET_MB} MB, under the loads above",
+                    ", ".join(f"{s} {v:.0f} MB ({where})" for s, (v, where) in peaks.items()),
+                    yes(all(v < RSS_TARGET_MB for v, _ in peaks.values()))))
+    if burst is not None:
+        lb = (res.get("read_load") or {}).get("login_burst", {})
+        out.append((f"(not one of the issue's loads) identity under {RSS_TARGET_MB} MB with sign-ins at once",
+                    f"{burst:.0f} MB with {lb.get('statuses', {}).get('200', '?')} sign-ins let through at once"
+                    " by nginx", yes(burst < RSS_TARGET_MB)))
     gr = res.get("growth")
     if gr and len(gr.get("points", [])) >= 2:
         first, last = gr["points"][0], gr["points"][-1]
@@ -483,6 +481,30 @@ def targets(res: dict, meta: dict) -> list[tuple[str, str, str]]:
                     "; ".join(f"{p['endpoint']} @{p['clients']}: {num(p['ok_per_s'])}/s p99 {ms(p['latency_ok']['p99'])}"
                               for p in rl["phases"]), "reported"))
     return out
+
+
+def service_peaks(res: dict, meta: dict) -> tuple[dict[str, tuple[float, str]], float | None]:
+    """Each service's peak RSS of one process over the benchmarks, with the benchmark it was
+    seen in; and identity's peak in the sign-in burst, apart (not one of the issues' loads)."""
+    mem = {k: dict(v) for k, v in memory_table(meta).items()}
+    if not mem:
+        return {}, None
+    rl = res.get("read_load") or {}
+    phases = rl.get("memory", {}).get("phase_peak_rss_mb", {})
+    burst = None
+    if "read_load" in mem and any("sessions" in k for k in phases):
+        # The sign-in burst is reported on its own row: it is not one of the issue's loads.
+        # Two samplers saw it (read_load's own and run_all's, each every 0.5 s): the higher.
+        burst = max([v.get("identity", 0) for k, v in phases.items() if "sessions" in k]
+                    + [mem["read_load"].get("identity", 0)])
+        mem["read_load"]["identity"] = max((v.get("identity", 0) for k, v in phases.items()
+                                            if "sessions" not in k), default=0)
+    peaks = {}
+    for s in SERVICES:
+        if any(s in row for row in mem.values()):
+            where = max(mem, key=lambda b: mem[b].get(s, 0))
+            peaks[s] = (mem[where][s], where)
+    return peaks, burst
 
 
 def failed(meta: dict, name: str) -> str:
@@ -529,6 +551,20 @@ def booking_section(bl: dict, before: dict | None) -> list[str]:
             lat = x["latency_ok"]
             out.append(f"| {x['label']} | {num(x['ok_per_s'], 1)} | {ms(lat['p50'])} / {ms(lat['p95'])} / "
                        f"{ms(lat['p99'])} | {', '.join(f'{k}: {v}' for k, v in x['statuses'].items())} |")
+        pg = bl.get("pgbench_hot")
+        if pg and pg.get("tps"):
+            out.append(f"| pgbench, {pg['clients']} clients, one capacity row, {pg['seconds']} s (`pgbench_hot.py`) |"
+                       f" {num(pg['tps'], 1)} | mean {num(pg.get('latency_avg_ms'), 1)} ms |"
+                       f" {pg['transactions']:,} transactions, {pg.get('failed') or 0} failed |")
+            out += ["", f"One period booked by everyone at {pg['clients']} clients: booking {num(pg['booking_per_s'], 1)}/s"
+                    f" through nginx against pgbench's {num(pg['tps'], 1)} transactions/s on the same capacity row, run"
+                    f" right after it for as long ({pg['seconds']} s) in the same database: **{100 * pg['ratio']:.0f}%**"
+                    " (issue 20's target: 50%). pgbench runs the baseline's transaction (BEGIN; the conditional"
+                    " capacity UPDATE ... RETURNING; the INSERT of one booking row into the same table definition and"
+                    " indexes as booking's; COMMIT) with `-M prepared`; PostgreSQL CPU per pgbench transaction about"
+                    f" {num(pg.get('pg_cpu_ms_per_transaction'), 2)} ms (read while its backends ran, scaled to the run)."]
+        elif pg:
+            out += ["", f"pgbench on one row: not measured ({(pg.get('error') or '')[-200:]})."]
     out += ["", "![booking creation](plots/booking_creation.png)", "",
             "What each phase cost, per successful request (CPU milliseconds by process group, measured with psutil"
             " around the phase; PostgreSQL backends split by database from their process titles; round trips ="
@@ -630,10 +666,25 @@ def allocation_section(res: dict, meta: dict) -> list[str]:
     co = res.get("cutoff_end_to_end")
     out += ["**The cutoff of 5,000 bookings end to end** (`cutoff_end_to_end.py`: bookings made through the API,"
             " the clock moved to the cutoff instant, booking's tables polled every 50 ms until every booking of"
-            " the date holds its allocation; target under 30 s):", ""]
+            " the date holds its allocation; target under 30 s), then on to the last allocation SMS accepted"
+            " by the fake provider (issue 20; its own record of when it accepted each message, cross-checked with"
+            " the notifier's table):", ""]
+    for name, title in (("cutoff_end_to_end", "rate limit raised to 1,000/s (the suite, not the provider, is measured)"),
+                        ("cutoff_sms_default_limit", "the notifier's default rate limit")):
+        co = res.get(name)
+        out += cutoff_run_lines(co, title, meta, name)
+    return out
+
+
+def cutoff_run_lines(co: dict | None, title: str, meta: dict, name: str) -> list[str]:
+    sms = (co or {}).get("sms") or {}
+    head = f"*{title}*" + (f": {sms['notifiers']} notifier processes, provider answering in"
+                           f" {sms['provider_delay_ms']:.0f} ms, shared rate limit {sms['rate_per_second']:g}/s"
+                           f" (SMS target: {sms.get('target', '-')})" if sms else "")
+    out = [head, ""]
     if co and co.get("status") == "measured":
         ins = co.get("insert", {})
-        how = "by COPY" if ins.get("copy") else f"through the API at {num(ins.get('ok_per_s'), 1)}/s"
+        how = "by COPY (no confirmation SMS)" if ins.get("copy") else f"through the API at {num(ins.get('ok_per_s'), 1)}/s"
         out += [f"- {co['bookings']:,} bookings made first, {how}.", "",
                 "| milestone after the cutoff instant | seconds |", "|---|---|"]
         out += [f"| {k} | {v:.2f} |" for k, v in co["milestones_s"].items()]
@@ -644,7 +695,7 @@ def allocation_section(res: dict, meta: dict) -> list[str]:
     elif co:
         out += [f"- **Not measured**: {co.get('reason') or co.get('status')}", ""]
     else:
-        out += [f"- **Not measured**: {failed(meta, 'cutoff_end_to_end')}", ""]
+        out += [f"- **Not measured**: {failed(meta, name)}", ""]
     return out
 
 
@@ -663,14 +714,29 @@ def notifier_section(res: dict, meta: dict) -> list[str]:
     for r in nt["runs"]:
         out.append(f"| {r['processes']} | {num(r['ceiling'])} | {num(r['steady'])} | {100 * r['steady'] / r['ceiling']:.0f}% | "
                    f"{num(r['end_to_end'])} | {(r['steady'] / one['steady']) if one else float('nan'):.2f} x |")
-    return out + ["", "![notifier](plots/notifier_scaling.png)", ""]
+    out += ["", "![notifier](plots/notifier_scaling.png)", ""]
+    so = nt.get("scaleout") or {}
+    if so.get("runs"):
+        first = so["runs"][0]
+        out += [f"Scale-out where the provider, not the CPU, is the limit (issue 20): the provider answering after"
+                f" {so['delay_ms']:.0f} ms, {so['messages']:,} events per run, limit = processes x {so['in_flight']} /"
+                f" {so['delay_ms'] / 1000:g} s (target: 4 processes ≥ {so.get('target', 3.6)} x one).", "",
+                "| processes | limit SMS/s | steady SMS/s | % of limit | end-to-end SMS/s | scaling vs first |"
+                " notifier CPU ms/message |", "|---|---|---|---|---|---|---|"]
+        for r in so["runs"]:
+            out.append(f"| {r['processes']} | {num(r['ceiling'])} | {num(r['steady'])} |"
+                       f" {100 * r['steady'] / r['ceiling']:.0f}% | {num(r['end_to_end'])} |"
+                       f" {r['steady'] / first['steady']:.2f} x | {r['cpu_ms_per_message']:.1f} |")
+        out.append("")
+    return out
 
 
 def memory_section(meta: dict, res: dict) -> list[str]:
     mem = memory_table(meta)
     out = ["## 5. Memory", "",
            "Peak RSS of one process of each kind, sampled every 0.5 s by `run_all.py` over each benchmark's whole"
-           f" process tree (target: each service under {RSS_TARGET_MB} MB).", ""]
+           f" process tree (targets: each service under {RSS_TARGET_MB} MB, issue 8; at most"
+           f" {issue20.RSS_TARGET_MB} MB, issue 20).", ""]
     if not mem:
         return out + ["No samples.", ""]
     cols = [c for c in ("identity", "booking", "allocator", "notifier", "gateway (nginx)", "baseline server",
@@ -790,7 +856,7 @@ def write_readme(res: dict, meta: dict, made: list[str]) -> None:
         " **One command runs them all and regenerates this page and the plots:**",
         "",
         "```sh",
-        ".venv/bin/python benchmarks/run_all.py            # about 15-25 minutes; --quick to try it, --report-only to redraw",
+        ".venv/bin/python benchmarks/run_all.py            # about 20-30 minutes; --quick to try it, --report-only to redraw",
         "```",
         "",
         "This page is generated by `run_all.py` (the \"Where the time goes\" narrative is"
@@ -806,9 +872,14 @@ def write_readme(res: dict, meta: dict, made: list[str]) -> None:
         "|---|---|---|",
         *[f"| {t} | {m} | {v} |" for t, m, v in targets(res, meta)],
         "",
+        "| target (issue 20: ratios in the same run) | measured | verdict |",
+        "|---|---|---|",
+        *[f"| {t} | {m} | {v} |" for t, m, v in issue20.targets(res, service_peaks(res, meta)[0])],
+        "",
     ]
     if res.get("booking_load"):
         lines += booking_section(res["booking_load"], before)
+        lines += issue20.cpu_table(res["booking_load"])
     else:
         lines += ["## 1. Booking creation", "", f"Not measured: {failed(meta, 'booking_load')}", ""]
     lines += reads_section(res["read_load"]) if res.get("read_load") else \
@@ -829,7 +900,7 @@ def write_readme(res: dict, meta: dict, made: list[str]) -> None:
         lines.append(f"| {name} | {m['returncode']} | {m['seconds']:.0f} | {m['loadavg_before'][0]} -> "
                      f"{m['loadavg_after'][0]} | {m.get('source', '?')} |")
     lines += ["", "Logs of each script: `results/logs/`. Scripts: `booking_load.py`, `read_load.py`, `growth.py`,"
-              " `cutoff_end_to_end.py` (with `benchlib.py`, `loadgen.py`, `baseline_server.py`),"
+              " `cutoff_end_to_end.py` (with `benchlib.py`, `loadgen.py`, `baseline_server.py`, `pgbench_hot.py`),"
               " `allocation_inprocess.py`, `allocation_end_to_end.py`, `notifier_throughput.py`, `stream_fanout.py`;"
               " each takes `--help`.", ""]
     README.write_text("\n".join(lines), encoding="utf-8")
@@ -844,6 +915,9 @@ def main() -> int:
     parser.add_argument("--worktree", action="store_true", help="snapshot the working tree instead of HEAD")
     parser.add_argument("--max-rows", type=int, default=0, help="growth.py: cap the largest table size")
     parser.add_argument("--save-before", action="store_true", help="keep this run's results as the 'before'")
+    parser.add_argument("--save-cpu-before", action="store_true",
+                        help="keep this run's CPU per booking as the 'before' of issue 20's table"
+                             f" (results/{issue20.CPU_BEFORE.name})")
     args = parser.parse_args()
 
     meta_path = RESULTS / "run_all.json"
@@ -867,6 +941,10 @@ def main() -> int:
         meta_path.write_text(json.dumps(meta, indent=2))
     names = [b["name"] for b in benchmarks(False, 0)]
     res = {n: load(n) for n in names}
+    if args.save_cpu_before:
+        saved = issue20.save_before(res.get("booking_load"), f"saved from the run of {meta.get('started', '?')},"
+                                    f" {meta.get('source', '?')}")
+        print("kept this run's CPU per booking as the 'before'" if saved else "no CPU per booking to keep")
     made = plots(res, meta)
     write_readme(res, meta, made)
     if args.save_before:
@@ -877,6 +955,10 @@ def main() -> int:
     print(f"\nwrote {README.relative_to(CHECKOUT)} and {len(made)} plots in {PLOTS.relative_to(CHECKOUT)}/")
     for t, m, v in targets(res, meta):
         print(f"  {v:<14} {t}: {m}")
+    print("issue 20:")
+    for t, m, v in issue20.targets(res, service_peaks(res, meta)[0]):
+        print(f"  {v:<14} {t}: {m}")
+    print("\n".join(line for line in issue20.cpu_table(res.get("booking_load")) if line.startswith("|")))
     return 0
 
 
