@@ -1,4 +1,4 @@
-"""A burst of 2,000 SMS through one, then three real notifier processes (``python -m
+"""A burst of 1,000 SMS through one, then three real notifier processes (``python -m
 notifier``), the real PostgreSQL and RabbitMQ, and the fake provider, with the provider's
 rate shared by the fleet. It shows what the autoscaler and the connection budget rely on:
 
@@ -9,9 +9,9 @@ rate shared by the fleet. It shows what the autoscaler and the connection budget
   fake counts the calls), however many there are;
 - no process holds more PostgreSQL connections than its share (pool + the relay's LISTEN
   connection; pg_stat_activity by the per-process application_name);
-- every event gives one message, delivered, its ref called exactly once.
+- every event gives one message, delivered, its ref called once (again only after an unanswered call).
 
-Bounded in time: at RATE = 40 SMS/s a burst drains in ~50 s, so the test takes 2-3 minutes
+Bounded in time: at RATE = 40 SMS/s a burst drains in ~25 s, so the test takes 1-2 minutes
 on a busy 2-core machine (a slower rate would stretch it; a faster one would let CPU, not
 the rate, pace the processes there). NOTIFIER_BURST_SMS sets a smaller burst for quick runs.
 """
@@ -38,7 +38,7 @@ from testsupport.notifier.process import NotifierProcess
 from testsupport.infra import create_test_database, create_test_vhost, delete_test_vhost, drop_test_database
 from testsupport.messaging import bus
 
-BURST = int(os.environ.get("NOTIFIER_BURST_SMS", "2000"))
+BURST = int(os.environ.get("NOTIFIER_BURST_SMS", "1000"))
 RATE = 40                  # provider calls per second, for the whole fleet
 MAX_IN_FLIGHT = 16
 POOL_MAX = NotifierSettings.model_fields["db_pool_max"].default
@@ -126,16 +126,33 @@ async def burst(publisher, db: asyncpg.Connection, database_url: str, processes:
     return watch
 
 
-def check_provider(fake, *, expected_refs: set[str]) -> None:
+async def check_provider(fake, db: asyncpg.Connection, *, expected_refs: set[str]) -> None:
     calls = [c for c in fake.state.calls if c.ref in expected_refs]
     per_ref: dict[str, int] = {}
     for c in calls:
         per_ref[c.ref] = per_ref.get(c.ref, 0) + 1
-    # Never sent twice: each ref reached the provider once, and was recorded once.
     assert set(per_ref) == expected_refs
+    # Never sent twice by choice: a ref reaches the provider again only after its earlier
+    # call went unanswered (the provider timeout or a broken connection: the sender cannot
+    # know it arrived, so it calls again with the same ref, which the provider dedupes). On
+    # an overloaded machine a 50 ms answer can take longer than the 5 s timeout; a lease
+    # lost by a live sender (outcome 'lost') or a second claim would show here as a repeat
+    # without such an attempt, and fails.
     twice = {ref: n for ref, n in per_ref.items() if n > 1}
-    assert not twice, f"{len(twice)} messages called more than once"
-    assert fake.state.duplicates == 0
+    if twice:
+        rows = await db.fetch("SELECT message_id::text AS ref, attempt, outcome, reason FROM message_attempts"
+                              " WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, attempt", list(twice))
+        attempts: dict[str, list[tuple]] = {}
+        for r in rows:
+            attempts.setdefault(r["ref"], []).append((r["attempt"], r["outcome"], r["reason"]))
+        unexplained = {ref: attempts.get(ref) for ref, n in twice.items()
+                       if len(attempts.get(ref, [])) != n
+                       or not all(o == "retry" and (reason == "timeout" or (reason or "").startswith("connection"))
+                                  for _, o, reason in attempts[ref][:-1])}
+        assert not unexplained, f"{len(unexplained)} messages called more than once without an unanswered call: {unexplained}"
+        print(f"\n{len(twice)} refs called again after an unanswered call: {list(attempts.values())[:5]}")
+    # ... and recorded once: the provider answered every repeat without recording it again.
+    assert fake.state.duplicates == sum(n - 1 for n in twice.values())
     # Never past the rate. The slots are spaced exactly 1/RATE apart in the database; the
     # calls arrive a little late, more so on a busy machine (up to a second seen on 2 shared
     # cores while the events are consumed), so a window holds at most its own slots plus
@@ -204,7 +221,7 @@ async def test_a_burst_drains_at_the_providers_rate_through_one_then_three_proce
             watch = await burst(publisher, db, database_url, processes[:1])
             refs = {str(r["id"]) for r in await db.fetch("SELECT id FROM messages")}
             report("1 process", watch, fake)
-            check_provider(fake, expected_refs=refs)
+            await check_provider(fake, db, expected_refs=refs)
             check_gauges(watch)
             check_connections(watch)
 
@@ -216,7 +233,7 @@ async def test_a_burst_drains_at_the_providers_rate_through_one_then_three_proce
             watch = await burst(publisher, db, database_url, processes)
             refs = {str(r["id"]) for r in await db.fetch("SELECT id FROM messages")} - refs
             report("3 processes", watch, fake)
-            check_provider(fake, expected_refs=refs)
+            await check_provider(fake, db, expected_refs=refs)
             check_gauges(watch)
             check_connections(watch)
             senders = await db.fetch("SELECT sender, count(*) AS n FROM message_attempts GROUP BY sender")

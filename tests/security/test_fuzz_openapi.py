@@ -26,7 +26,13 @@ pytestmark = pytest.mark.skipif(SCHEMATHESIS is None,
 
 @pytest.fixture(scope="module")
 async def system(infra_urls, tmp_path_factory, sms_provider, mint):
-    async with isolated_system(infra_urls, tmp_path_factory.mktemp("fuzzed"), sms_provider, mint) as s:
+    # argon2 made cheap, as in identity's own tests: the fuzzer's logins, registrations and
+    # resets each cost a 64 MiB, three-pass hash by default, one at a time, which made this
+    # the slowest file of the suite while exercising the same code paths. The hashing budget
+    # and its 503 are tested in identity's suite (tests/integration/test_logins.py).
+    async with isolated_system(infra_urls, tmp_path_factory.mktemp("fuzzed"), sms_provider, mint,
+                               IDENTITY_ARGON2_TIME_COST="1", IDENTITY_ARGON2_MEMORY_COST="8",
+                               IDENTITY_ARGON2_PARALLELISM="1") as s:
         yield s
 
 
@@ -44,25 +50,34 @@ async def fuzz(system, tmp_path: Path, *extra: str, max_examples: int, seed: int
     return proc.returncode, out.decode(errors="replace")
 
 
+STREAMS = r"/stream$"   # GET /api/v1/display/stream, GET /api/v1/bookings/{id}/place/stream
+
+
 def summary(output: str) -> str:
     return output[-6000:]
 
 
-def assert_every_operation_tested(output: str) -> None:
+def assert_every_operation_tested(output: str, *, left_out: int = 0) -> None:
     """A run that tested nothing (schema not loaded, everything skipped) must not pass."""
     selected = re.search(r"Selected: (\d+)/(\d+)", output)
     tested = re.search(r"Tested: (\d+)", output)
     cases = re.search(r"(\d+) generated, (\d+) passed", output)
     assert selected and tested and cases, summary(output)
-    assert int(selected[1]) == int(selected[2]) == int(tested[1]) >= 36, summary(output)
+    assert int(selected[1]) + left_out == int(selected[2]), summary(output)
+    assert int(selected[1]) == int(tested[1]) >= 36, summary(output)
     assert int(cases[1]) == int(cases[2]) >= 10 * int(tested[1]), summary(output)
 
 
 async def test_no_generated_request_gets_a_5xx_with_every_role(system, mint, tmp_path):
     token = mint.agent(datetime.now(timezone.utc), roles=("agent", "staff", "admin")).tokens["access_token"]
-    code, out = await fuzz(system, tmp_path, "-H", f"Authorization: Bearer {token}", max_examples=30, seed=7)
+    # The two live streams are left out of this pass: opened with a staff token they answer
+    # 200 and stay open until the request timeout (a case took 20-30 s: 13 of them were most
+    # of this file's time). The pass without a token reaches them (their refusals), and
+    # tests/e2e/test_calling_streams.py and test_gateway_streams.py test them open.
+    code, out = await fuzz(system, tmp_path, "-H", f"Authorization: Bearer {token}",
+                           "--exclude-path-regex", STREAMS, max_examples=30, seed=7)
     assert code == 0, summary(out)
-    assert_every_operation_tested(out)
+    assert_every_operation_tested(out, left_out=2)
 
 
 async def test_no_generated_request_gets_a_5xx_without_a_token(system, tmp_path):
