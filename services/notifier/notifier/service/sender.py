@@ -269,29 +269,29 @@ class Hold:
     """What one claimed message holds: its claim, given back once (when its outcome is
     stored, or the send ended without one), and its in-flight permit for the call, given
     back as soon as the provider answered (or with the claim)."""
-    __slots__ = ("_claims", "_in_flight", "_permit")
+    __slots__ = ("_claims", "_in_flight", "_claim", "_permit")
 
     def __init__(self, claims: InFlight, in_flight: InFlight, *, with_permit: bool) -> None:
-        self._claims: InFlight | None = claims
-        self._in_flight: InFlight | None = in_flight
+        self._claims, self._in_flight = claims, in_flight
+        self._claim = True
         self._permit = with_permit   # taken with the claim (a shared rate)
 
     async def take_permit(self) -> None:
-        """Before the call: wait for a permit unless it came with the claim."""
-        if not self._permit and self._in_flight is not None:
+        """Right before the call: wait for a permit unless it came with the claim."""
+        if not self._permit:
             await self._in_flight.take()
             self._permit = True
 
     def release_permit(self) -> None:
-        if self._permit and self._in_flight is not None:
+        if self._permit:
+            self._permit = False
             self._in_flight.release()
-        self._permit, self._in_flight = False, None
 
     def release(self) -> None:
         self.release_permit()
-        if self._claims is not None:
+        if self._claim:
+            self._claim = False
             self._claims.release()
-            self._claims = None
 
     def on_done(self, _task: object) -> None:
         self.release()
