@@ -25,7 +25,9 @@ class NotifierSettings(ServiceSettings):
     sms_provider: Literal["log", "http"] = shared("SMS_PROVIDER", "log")
     sms_http_url: str | None = shared("SMS_HTTP_URL", None)
 
-    # Sends in flight per process (waiting for a rate slot included).
+    # Provider calls in flight per process (with a shared rate, counted from the claim:
+    # waiting for the rate slot included). Up to twice as many messages are held (claimed,
+    # outcome not stored): without a shared rate, the next calls are claimed ahead.
     max_in_flight: int = Field(16, ge=1)
     # Provider calls per second shared by every replica (enforced in PostgreSQL); 0: no limit.
     provider_rate_per_second: float = Field(50.0, ge=0)

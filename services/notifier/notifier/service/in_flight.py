@@ -1,4 +1,6 @@
-"""The bound on sends in flight in one process (NOTIFIER_MAX_IN_FLIGHT)."""
+"""A count of permits with a gauge: the bound on provider calls in flight in one process
+(NOTIFIER_MAX_IN_FLIGHT), and the bound on the messages it holds (claimed, outcome not
+stored yet)."""
 from __future__ import annotations
 
 import asyncio
@@ -35,6 +37,12 @@ class InFlight:
             taken += 1
         self._moved(taken)
         return taken
+
+    async def take(self) -> None:
+        """One permit, waiting for it (first come, first served). Cancelled while waiting,
+        it takes none."""
+        await self._sem.acquire()
+        self._moved(1)
 
     def _moved(self, n: int) -> None:
         self.used += n

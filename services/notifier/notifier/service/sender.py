@@ -3,11 +3,18 @@
 Order of a send: one statement claims the message (status 'sending' under a lease,
 attempts + 1), records the attempt (the provider's ref is the message id) and takes a slot
 of the shared rate limit -> wait for the slot (a long one stretches the lease over it
-first, if the claim still holds) -> call the provider with ref = message id -> release
-the in-flight permit -> one statement records the outcome (delivered, retry at a backoff,
-failed) with its notification event in the outbox. A crash anywhere leaves a row a
-sweeper picks up again: pending (never claimed) or sending (lease expired: same ref, the
-unanswered attempt marked lost)."""
+first, if the claim still holds) -> take an in-flight permit -> call the provider with
+ref = message id -> release the permit -> one statement records the outcome (delivered,
+retry at a backoff, failed) with its notification event in the outbox. A crash anywhere
+leaves a row a sweeper picks up again: pending (never claimed) or sending (lease expired:
+same ref, the unanswered attempt marked lost).
+
+Two bounds: the in-flight permits (NOTIFIER_MAX_IN_FLIGHT) count provider calls; the
+claims count the messages held (claimed, outcome not stored), at most twice as many.
+Without a shared rate, the messages claimed beyond the calls under way wait for a permit:
+a call that ends is followed at once by the next one, not by a claim's round trip and the
+sweeper's reaction. With a shared rate, each claim takes its permit before the claim (as
+its slot is its call's time, it must not then wait for a permit past it)."""
 from __future__ import annotations
 
 import asyncio
@@ -46,8 +53,13 @@ class Sender:
         self.metrics = metrics = ctx.metrics
         self.policy = RetryPolicy(base=settings.retry_base_seconds, cap=settings.retry_cap_seconds,
                                   max_attempts=settings.retry_max_attempts)
+        # Provider calls under way: a permit is taken right before the call (with a shared
+        # rate: with the claim) and given back as soon as the provider answered.
         self.in_flight = InFlight(settings.max_in_flight, on_change=metrics.in_flight.set)
-        self.storing = asyncio.Semaphore(settings.max_in_flight)   # outcomes being stored
+        # Messages held (claimed, outcome not stored yet): the calls, the outcomes being
+        # stored and the messages claimed ahead of a free permit. Twice MAX_IN_FLIGHT, so the
+        # calls a crash would make again (same ref) stay within twice MAX_IN_FLIGHT as before.
+        self.claims = InFlight(2 * settings.max_in_flight)
         self.lease = timedelta(seconds=settings.lease_seconds)
         # A slot further off than this: the lease taken at the claim might not cover the call.
         self.renew_after = (settings.lease_seconds - settings.provider_timeout_seconds) / 2
@@ -96,15 +108,16 @@ class Sender:
 
     # --- entry points ---------------------------------------------------------------
     async def send(self, message_id: uuid.UUID) -> None:
-        """After the consumer's commit: send the message just recorded, if a permit is free
-        now and the shared rate has a slot within its horizon. Otherwise it stays pending
-        in the table - the queue every replica's sweeper shares, oldest first - rather than
-        in this process's memory: a burst is spread over all replicas, including ones
-        started after it was consumed, and the backlog gauges count it."""
+        """After the consumer's commit: send the message just recorded, if there is room for
+        its claim now (``take_room``) and the shared rate has a slot within its horizon.
+        Otherwise it stays pending in the table - the queue every replica's sweeper shares,
+        oldest first - rather than in this process's memory: a burst is spread over all
+        replicas, including ones started after it was consumed, and the backlog gauges
+        count it."""
         await self._ready.wait()
-        if self._closing or not await self.in_flight.take_free(1):
+        if self._closing or not await self.take_room(1):
             return
-        permit = Permit(self.in_flight)
+        hold = self._hold()
         try:
             assert self.provider is not None and self.limiter is not None
             now = self.rt.clock.now()
@@ -115,43 +128,68 @@ class Sender:
                 return   # a sweeper was quicker, or it is final
             msg, wait = claimed
             with _in_trace_of(msg):
-                await self._attempt(msg, wait, permit)
+                await self._attempt(msg, wait, hold)
         finally:
-            permit.release()
+            hold.release()
 
     @property
     def rate(self) -> RateSlot:
         assert self.limiter is not None
         return self.limiter.slot
 
+    @property
+    def permit_with_claim(self) -> bool:
+        """With a shared rate the claim takes the call's slot: its permit is taken with it."""
+        return self.rate.spacing > 0
+
+    async def take_room(self, most: int) -> int:
+        """Room for up to ``most`` claims, taken without waiting: a claim each and, with a
+        shared rate, a permit each too."""
+        n = await self.claims.take_free(most)
+        if n and self.permit_with_claim:
+            permits = await self.in_flight.take_free(n)
+            self.claims.release(n - permits)
+            n = permits
+        return n
+
+    def give_back_room(self, n: int) -> None:
+        """Room from ``take_room`` that no claim used."""
+        self.claims.release(n)
+        if self.permit_with_claim:
+            self.in_flight.release(n)
+
+    def _hold(self) -> "Hold":
+        return Hold(self.claims, self.in_flight, with_permit=self.permit_with_claim)
+
     def dispatch(self, claimed: list[ClaimedMessage], first_wait: float = 0.0) -> None:
         """For the sweeper: messages it claimed (attempts recorded, consecutive rate slots
-        taken, the first ``first_wait`` seconds away), each holding one in-flight permit."""
+        taken, the first ``first_wait`` seconds away), each with the room ``take_room`` took."""
         spacing = self.rate.spacing if claimed else 0.0
         for i, msg in enumerate(claimed):
             self._held[msg.id] = msg
-            task = asyncio.create_task(self._attempt_and_release(msg, first_wait + i * spacing),
+            hold = self._hold()
+            task = asyncio.create_task(self._attempt_and_release(msg, first_wait + i * spacing, hold),
                                        name=f"sms-{msg.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             task.add_done_callback(functools.partial(self._let_go, msg))   # even if it never ran
+            task.add_done_callback(hold.on_done)                          # the same
 
-    async def _attempt_and_release(self, msg: ClaimedMessage, wait: float) -> None:
-        permit = Permit(self.in_flight)
+    async def _attempt_and_release(self, msg: ClaimedMessage, wait: float, hold: "Hold") -> None:
         try:
             with _in_trace_of(msg):
-                await self._attempt(msg, wait, permit)
+                await self._attempt(msg, wait, hold)
         except Exception as exc:  # the row stays 'sending': its lease expires, a sweeper retries
             log.warning("sms_attempt_crashed", message_id=str(msg.id), error=type(exc).__name__)
         finally:
-            permit.release()
+            hold.release()
 
     # --- one attempt ----------------------------------------------------------------
-    async def _attempt(self, msg: ClaimedMessage, wait: float, permit: "Permit") -> None:
+    async def _attempt(self, msg: ClaimedMessage, wait: float, hold: "Hold") -> None:
         """The claim recorded the attempt and took the rate slot ``wait`` seconds away."""
         self._held[msg.id] = msg   # its lease is kept until its outcome is stored
         try:
-            await self._attempt_held(msg, wait, permit)
+            await self._attempt_held(msg, wait, hold)
         finally:
             self._let_go(msg)
 
@@ -160,7 +198,7 @@ class Sender:
         if self._held.get(msg.id) is msg:
             del self._held[msg.id]
 
-    async def _attempt_held(self, msg: ClaimedMessage, wait: float, permit: "Permit") -> None:
+    async def _attempt_held(self, msg: ClaimedMessage, wait: float, hold: "Hold") -> None:
         assert self.provider is not None
         if wait > self.renew_after:
             # The lease taken with the claim would not cover the call after such a wait:
@@ -172,6 +210,7 @@ class Sender:
                 return
         if wait > 0:
             await asyncio.sleep(wait)
+        await hold.take_permit()
         result: SendResult | None = None
         status_code: int | None = None
         retry_after: float | None = None
@@ -185,14 +224,11 @@ class Sender:
             retry_after = getattr(exc, "retry_after", None)
         except Exception as exc:  # an unexpected provider error: a retry may still succeed
             outcome, reason = Outcome.RETRY, f"error: {type(exc).__name__}"
-        # The provider answered: the next send may start while this outcome is stored. The
-        # outcomes being stored are bounded too (MAX_IN_FLIGHT): if the database lags, the
-        # permit is kept until there is room, so calls without a stored outcome - the ones a
-        # crash would make again, same ref - never exceed twice MAX_IN_FLIGHT.
-        async with self.storing:
-            permit.release()
-            decision = self.policy.decide(msg.attempt, outcome, retry_after=retry_after)
-            await self._record(msg, decision, result=result, reason=reason, status_code=status_code)
+        # The provider answered: the next call may start while this outcome is stored (the
+        # message's claim is kept until it is: the claims bound the outcomes not stored).
+        hold.release_permit()
+        decision = self.policy.decide(msg.attempt, outcome, retry_after=retry_after)
+        await self._record(msg, decision, result=result, reason=reason, status_code=status_code)
 
     async def _record(self, msg: ClaimedMessage, decision: Decision, *, result: SendResult | None,
                       reason: str | None, status_code: int | None) -> None:
@@ -229,16 +265,33 @@ def _in_trace_of(msg: ClaimedMessage):
                                          "sms.attempt": msg.attempt})
 
 
-class Permit:
-    """One in-flight permit, given back exactly once (as soon as the provider answered, or
-    when the send ends without a call)."""
-    __slots__ = ("_in_flight",)
+class Hold:
+    """What one claimed message holds: its claim, given back once (when its outcome is
+    stored, or the send ended without one), and its in-flight permit for the call, given
+    back as soon as the provider answered (or with the claim)."""
+    __slots__ = ("_claims", "_in_flight", "_claim", "_permit")
 
-    def __init__(self, in_flight: InFlight) -> None:
-        self._in_flight: InFlight | None = in_flight
+    def __init__(self, claims: InFlight, in_flight: InFlight, *, with_permit: bool) -> None:
+        self._claims, self._in_flight = claims, in_flight
+        self._claim = True
+        self._permit = with_permit   # taken with the claim (a shared rate)
+
+    async def take_permit(self) -> None:
+        """Right before the call: wait for a permit unless it came with the claim."""
+        if not self._permit:
+            await self._in_flight.take()
+            self._permit = True
+
+    def release_permit(self) -> None:
+        if self._permit:
+            self._permit = False
+            self._in_flight.release()
 
     def release(self) -> None:
-        if self._in_flight is not None:
-            self._in_flight.release()
-            self._in_flight = None
+        self.release_permit()
+        if self._claim:
+            self._claim = False
+            self._claims.release()
 
+    def on_done(self, _task: object) -> None:
+        self.release()

@@ -4,7 +4,8 @@ Due are: retry rows past ``next_attempt_at``, pending rows past their grace (the
 had no free permit - the backlog of a burst - or crashed after the commit), and sending
 rows whose lease expired (a crash mid-call: sent again with the same ref, which the
 provider drops if it already has it). ``FOR UPDATE SKIP LOCKED`` shares the sweep among
-replicas; each takes only as many rows as it has free permits and the shared rate has
+replicas; each takes only as many rows as it has room for (``Sender.take_room``: twice
+its in-flight bound, the calls under way included) and the shared rate has
 slots within its horizon (``RateSlot.horizon``): what it cannot start soon stays pending,
 for any replica - one started by the autoscaler included - to take."""
 from __future__ import annotations
@@ -32,11 +33,11 @@ log = get_logger(__name__)
 
 
 async def sweep_once(rt: Runtime, sender: Sender, settings: NotifierSettings) -> int:
-    """Claim as many due messages (oldest first) as this process has free permits and start
-    sending them; return how many were claimed."""
+    """Claim as many due messages (oldest first) as this process has room for
+    (``Sender.take_room``) and start sending them; return how many were claimed."""
     if sender.closing:
         return 0
-    taken = await sender.in_flight.take_free(settings.max_in_flight)
+    taken = await sender.take_room(sender.claims.limit)
     if not taken:
         return 0
     claimed: list[ClaimedMessage] = []
@@ -50,7 +51,7 @@ async def sweep_once(rt: Runtime, sender: Sender, settings: NotifierSettings) ->
                 max_attempts=settings.retry_max_attempts, provider=sender.provider.name, sender=sender.name,
                 rate=sender.rate)
     finally:
-        sender.in_flight.release(taken - len(claimed))
+        sender.give_back_room(taken - len(claimed))
     if claimed:
         log.debug("sms_swept", count=len(claimed))
     sender.dispatch(claimed, first_wait=wait)
@@ -96,9 +97,9 @@ class Sweeper:
             log.warning("sms_sweep_failed", error=type(exc).__name__)
         except Exception:
             log.exception("sms_sweep_crashed")
-        if claimed or sender.in_flight.used:
+        if claimed or sender.claims.used:
             # A backlog, or sends of ours under way (they may be what fills the rate's
-            # horizon): look again as soon as a send frees a permit.
-            await sender.in_flight.wait_freed(interval)
+            # horizon): look again as soon as a send ends and frees its claim.
+            await sender.claims.wait_freed(interval)
             return True
         return False
