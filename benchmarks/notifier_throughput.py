@@ -261,8 +261,9 @@ def write_report(results: list[RunResult], args, started: str, versions: dict[st
         "  PostgreSQL, RabbitMQ, the fake provider and the publisher. Where steady stays below",
         "  the ceiling as processes are added, the machine's CPUs, not the notifier's in-flight",
         "  bound, are the limit; on separate hosts each process adds its own in-flight capacity.",
-        "- Below the ceiling even for one process: a permit is held for the whole attempt, i.e.",
-        "  the 100 ms call plus the database round trips before and after it.",
+        "- The in-flight bound counts provider calls only: messages are claimed ahead (up to",
+        "  NOTIFIER_MAX_IN_FLIGHT more), so a call that ends is followed at once by the next. What",
+        "  keeps one process under its ceiling is then its CPU per message, not claim round trips.",
         "- A load average well above the CPU count at the start of a run means other work shared",
         "  the machine: those figures are low bounds.",
     ]
