@@ -170,8 +170,14 @@ def redact(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
 
 
 def _fallback(obj: Any) -> str:
-    """What a value JSON has no type for becomes (as structlog's own renderer does)."""
-    return repr(obj)
+    """What a value JSON has no type for becomes: its repr (as structlog's own renderer
+    does), searched for secrets like every other text (redaction ran before and saw an
+    object, not this text)."""
+    return redact_text(repr(obj))
+
+
+# Dataclasses go to _fallback too (orjson would write their fields unsearched).
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def render_json(event_dict: EventDict, **_kw: Any) -> str:
@@ -180,7 +186,7 @@ def render_json(event_dict: EventDict, **_kw: Any) -> str:
     line with other characters, or a value orjson refuses (an int beyond 64 bits), is
     written by json.dumps as before."""
     try:
-        line = orjson.dumps(event_dict, default=_fallback, option=orjson.OPT_NON_STR_KEYS).decode()
+        line = orjson.dumps(event_dict, default=_fallback, option=_ORJSON_OPTIONS).decode()
     except TypeError:
         return json.dumps(event_dict, default=_fallback)
     return line if line.isascii() else json.dumps(event_dict, default=_fallback)
