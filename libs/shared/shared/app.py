@@ -17,6 +17,7 @@ from shared.bus import Bus, Topology
 from shared.clock import Clock
 from shared.consumer import Consumer, Handler, QueueSpec
 from shared.db import Database, create_pool, with_application_name
+from shared.event_loop import loop_name
 from shared.http.access import refuse_undeclared_routes
 from shared.http.auth import VERIFIER_KEY, TokenVerifier, http_jwks_source
 from shared.http.clock_routes import test_clock_routes
@@ -122,6 +123,8 @@ def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) 
 def _database(rt: Runtime) -> CleanupContext:
     async def ctx(_app: web.Application) -> AsyncIterator[None]:
         s = rt.settings
+        # Which loop the process serves on (EVENT_LOOP): an operator checks it here.
+        log.info("service_starting", event_loop=loop_name(asyncio.get_running_loop()))
         if s.migrate_on_start:
             await migrate(s.database_url, s.db_schema, rt.migrations)
         pool = await create_pool(s.database_url, s.db_schema, min_size=s.db_pool_min, max_size=s.db_pool_max,

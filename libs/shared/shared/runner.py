@@ -10,6 +10,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from shared.db import ensure_database
+from shared.event_loop import new_event_loop
 from shared.logging import configure_logging, get_logger
 from shared.migrations import migrate
 from shared.settings import ServiceSettings
@@ -41,8 +42,11 @@ def main(settings_cls: type[S], create_app: Callable[[S], web.Application],
         return 0
     if command == "serve":
         # SIGTERM and SIGINT: stop accepting, run on_shutdown (consumers, relay), then cleanup.
+        # On the loop EVENT_LOOP names (uvloop by default); run_app closes it at the end.
+        loop = new_event_loop(settings.event_loop)
+        asyncio.set_event_loop(loop)
         web.run_app(create_app(settings), host=settings.host, port=settings.port,
-                    print=None, shutdown_timeout=15, access_log=None)
+                    print=None, shutdown_timeout=15, access_log=None, loop=loop)
         return 0
     assert extra_commands and command in extra_commands
     return extra_commands[command](settings, args)

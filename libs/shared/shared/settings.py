@@ -32,6 +32,8 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = shared("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     app_env: Literal["dev", "test", "prod"] = shared("APP_ENV", "dev")
     log_level: str = shared("LOG_LEVEL", "INFO")
+    # uvloop (the default) or asyncio's own loop: shared.event_loop.
+    event_loop: Literal["uvloop", "asyncio"] = shared("EVENT_LOOP", "uvloop")
     jwks_url: str = shared("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json")
     # The exchange every service publishes to and binds its queues on.
     events_exchange: str = shared("EVENTS_EXCHANGE", "cardcenter.events")

@@ -34,6 +34,35 @@ def test_secrets_are_redacted_and_phones_masked(capsys):
     assert record["note"] == "call 137****1111 back"
 
 
+def test_values_json_has_no_type_for_are_searched_too(capsys):
+    """An object's repr is made at rendering, after redaction: it is searched there."""
+    from dataclasses import dataclass
+
+    @dataclass
+    class Contact:
+        name: str
+        phone: str
+
+    class Opaque:
+        def __repr__(self) -> str:
+            return "Opaque(phone=13812345678, token=abc.def)"
+    configure_logging("booking", "INFO")
+    try:
+        get_logger().info("odd_values", contact=Contact("Wang", "13912345678"), thing=Opaque())
+        # orjson refuses the int, and writes non-ASCII: json.dumps writes this line
+        get_logger().info("odd_values", contact=Contact("王", "13912345678"), big=2 ** 70, named="青岛")
+        lines = capsys.readouterr().out.strip().splitlines()[-2:]
+    finally:
+        structlog.reset_defaults()
+    first, second = (json.loads(line) for line in lines)
+    for line in lines:
+        for secret in ("13912345678", "13812345678", "abc.def"):
+            assert secret not in line
+        assert line.isascii()
+    assert "139****5678" in first["contact"] and "138****5678" in first["thing"]
+    assert "139****5678" in second["contact"] and second["big"] == 2 ** 70 and second["named"] == "青岛"
+
+
 def test_stdlib_loggers_share_the_format(capsys):
     import logging
     configure_logging("identity", "INFO")

@@ -2,6 +2,8 @@
 pool keeps each service in its own schema."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from booking.settings import BookingSettings
@@ -42,15 +44,62 @@ def test_a_bad_value_is_refused(monkeypatch):
         BookingSettings()
 
 
-async def test_the_schema_survives_a_session_level_set_and_pool_reuse(database_url):
+async def test_every_pooled_connection_starts_in_the_service_schema(database_url):
+    pool = await create_pool(database_url, "svc_pool", min_size=2, max_size=2)
+    db = Database(pool, "svc_pool", acquire_timeout=1)
+    try:
+        async with db.connection() as a, db.connection() as b:
+            assert [await c.fetchval("SHOW search_path") for c in (a, b)] == ["svc_pool,public"] * 2
+    finally:
+        await db.close()
+
+
+async def test_release_sends_nothing_to_the_server(database_url):
+    """No reset query on release (shared.db._keep_session): a round trip fewer per request.
+    What makes that safe is held by test_pooled_session_state.py."""
+    pool = await create_pool(database_url, "svc_pool", min_size=1, max_size=1)
+    db = Database(pool, "svc_pool", acquire_timeout=1)
+    sent: list[str] = []
+
+    def logged(record) -> None:
+        sent.append(record.query)
+    try:
+        async with db.connection() as conn:
+            conn.add_query_logger(logged)
+            await conn.fetchval("SELECT 1")
+        async with db.connection() as conn:   # the same connection (a pool of one)
+            await asyncio.sleep(0)             # asyncpg calls the loggers soon after a statement
+            conn.remove_query_logger(logged)
+        assert sent == ["SELECT 1"]
+    finally:
+        await db.close()
+
+
+async def test_a_transaction_left_open_is_rolled_back_on_release(database_url):
     pool = await create_pool(database_url, "svc_pool", min_size=1, max_size=1)
     db = Database(pool, "svc_pool", acquire_timeout=1)
     try:
         async with db.connection() as conn:
-            assert await conn.fetchval("SHOW search_path") == "svc_pool,public"
-            await conn.execute("SET search_path = public")  # what a careless caller might do
-        async with db.connection() as conn:  # the same, reset connection
-            assert await conn.fetchval("SHOW search_path") == "svc_pool,public"
+            await conn.execute("BEGIN")   # a caller that never reached its COMMIT
+            await conn.execute("CREATE TEMP TABLE left_open (x int)")
+        async with db.connection() as conn:   # the same connection
+            assert not conn.is_in_transaction()
+            assert await conn.fetchval("SELECT to_regclass('pg_temp.left_open')") is None
+    finally:
+        await db.close()
+
+
+async def test_jsonb_and_json_round_trip_through_orjson(database_url):
+    pool = await create_pool(database_url, "svc_pool", min_size=1, max_size=1)
+    db = Database(pool, "svc_pool", acquire_timeout=1)
+    value = {"name": "青岛", "n": [1, 2.5, None, True], "nested": {"k": "v"}, 7: "int key"}
+    try:
+        async with db.connection() as conn:
+            assert await conn.fetchval("SELECT $1::jsonb", value) == {**{k: v for k, v in value.items() if k != 7},
+                                                                       "7": "int key"}
+            assert await conn.fetchval("SELECT $1::json", [1, "a"]) == [1, "a"]
+            assert await conn.fetchval("""SELECT '{"a": [1, {"b": null}]}'::jsonb""") == {"a": [1, {"b": None}]}
+            assert await conn.fetchval("SELECT ($1::jsonb)->>'name'", value) == "青岛"
     finally:
         await db.close()
 
@@ -65,6 +114,31 @@ async def test_acquire_gives_up_after_its_timeout(database_url):
                     pass
     finally:
         await db.close()
+
+
+def test_the_event_loop_is_uvloop_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("EVENT_LOOP", raising=False)
+    assert BookingSettings().event_loop == "uvloop"
+    monkeypatch.setenv("EVENT_LOOP", "asyncio")
+    assert NotifierSettings().event_loop == "asyncio"
+    monkeypatch.setenv("EVENT_LOOP", "trio")
+    with pytest.raises(ValueError):
+        BookingSettings()
+
+
+@pytest.mark.parametrize("kind", ["uvloop", "asyncio"])
+def test_serve_runs_on_the_loop_the_setting_names(monkeypatch, kind):
+    from aiohttp import web
+
+    from shared import runner
+    from shared.event_loop import loop_name
+    monkeypatch.setenv("EVENT_LOOP", kind)
+    seen = []
+    monkeypatch.setattr(runner, "configure_logging", lambda *a, **kw: None)
+    monkeypatch.setattr(asyncio, "set_event_loop", lambda loop: None)   # pytest-asyncio's stays current
+    monkeypatch.setattr(runner.web, "run_app", lambda app, **kw: seen.append(loop_name(kw["loop"])) or kw["loop"].close())
+    assert runner.main(BookingSettings, lambda s: web.Application(), migrations=None, argv=["serve"]) == 0
+    assert seen == [kind]
 
 
 def test_schema_names_are_checked():

@@ -1,6 +1,6 @@
 """The stream hub's own PostgreSQL connection: LISTEN on the calling channels, kept alive
 and reconnected with backoff. Not from the pool: a LISTEN lives as long as its connection,
-and a pooled one is reset and handed to others.
+and a pooled one is handed to others (with no reset on release: shared.db).
 
 After every connection (the first included) ``on_connected`` runs: notifications sent while
 nobody listened are lost, so the hub tells its clients to resync."""

@@ -11,6 +11,7 @@ from booking.service.booking_create import CreateBooking, create_booking
 from booking.service.context import BookingContext
 from booking.service.idempotency import IdempotencyKey
 from booking.service.sms import record_sms_outcome
+from shared.db import Database, create_pool
 
 
 class CountingDatabase:
@@ -99,3 +100,31 @@ async def test_an_sms_report_is_one_statement(service):
         await db.stop()
         assert len(db.statements) == 1, db.statements
         assert await conn.fetchval("SELECT sms_status FROM bookings WHERE id = $1::uuid", booking["id"]) == "delivered"
+
+
+async def test_through_the_pool_a_booking_is_two_statements_and_release_none(service):
+    """The whole request, the pool's acquire and release included: the read and the write
+    (with BEGIN and COMMIT, which asyncpg's query loggers do not see: 4 round trips), and
+    nothing when the connection goes back (no reset query: shared.db; asyncpg's default
+    reset would show here as a third statement)."""
+    settings = service.runtime.settings
+    db = Database(await create_pool(settings.database_url, settings.db_schema, min_size=1, max_size=1),
+                  settings.db_schema)
+    sent: list[str] = []
+
+    def logged(record) -> None:
+        sent.append(" ".join(record.query.split())[:60])
+    try:
+        async with db.connection() as conn:   # the pool's one connection: every use case gets it
+            conn.add_query_logger(logged)
+        ctx = Counted(service.ctx, db)
+        assert (await create_booking(ctx, command(service, "warm-agent-rt-3", period="PM"))).status == 201
+        await asyncio.sleep(0)   # the loggers run soon after each statement
+        sent.clear()
+        assert (await create_booking(ctx, command(service, "agent-rt-3", lines=2))).status == 201
+        await asyncio.sleep(0)
+        assert len(sent) == 2 and sent[0].startswith("SELECT") and sent[1].startswith("WITH booking AS"), sent
+    finally:
+        async with db.connection() as conn:
+            conn.remove_query_logger(logged)
+        await db.close()
