@@ -5,7 +5,9 @@ behind the app key, the test clock's route, envelopes serialised and published b
 app put on a test server by hand) stay out of it. A driver that grows them again fails here."""
 from __future__ import annotations
 
-import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,32 +17,46 @@ SERVICES = ("identity", "booking", "allocator", "notifier")
 # (module, name) imports that mean the conftest reaches into the app by hand (the runtime,
 # its consumers, its database): ServiceHarness's runtime, db, consumers_ready.
 MECHANICS = {("shared.app", "RUNTIME_KEY")}
+# What the checks need from a conftest's syntax tree, read in a process of its own: in a
+# long pytest session CPython 3.11's ast.parse can fail with "AST constructor recursion
+# depth mismatch" (a bug of the interpreter's, seen here after other tests' threads), which
+# is no finding about the conftest.
+FACTS = """
+import ast, json, sys
+tree = ast.parse(open(sys.argv[1], encoding="utf-8").read(), filename=sys.argv[1])
+print(json.dumps({
+    "fixtures_asking": [n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        and "start_service" in [a.arg for a in n.args.args]],
+    "by_hand": [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                and n.func.id == "aiohttp_client"],
+    "imported": [[n.module, a.name] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names],
+    "clock_routes": [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                     and "/_test/clock" in n.value],
+    "serialised": [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                   and n.func.attr == "model_dump_json"],
+}))
+"""
 
 
-def conftest(service: str) -> ast.Module:
+def conftest(service: str) -> dict:
     path = ROOT / "services" / service / "tests" / "integration" / "conftest.py"
-    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    out = subprocess.run([sys.executable, "-c", FACTS, str(path)], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_conftest_starts_its_apps_with_start_service(service):
-    tree = conftest(service)
-    fixtures_asking = [n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                       and "start_service" in [a.arg for a in n.args.args]]
-    assert fixtures_asking, f"services/{service}/tests/integration/conftest.py starts no app with start_service"
-    by_hand = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-               and n.func.id == "aiohttp_client"]
-    assert not by_hand, f"{service}'s conftest puts an app on a test server by hand (lines {by_hand})"
+    facts = conftest(service)
+    assert facts["fixtures_asking"], f"services/{service}/tests/integration/conftest.py starts no app with start_service"
+    assert not facts["by_hand"], f"{service}'s conftest puts an app on a test server by hand (lines {facts['by_hand']})"
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_conftest_repeats_none_of_the_harness_mechanics(service):
-    tree = conftest(service)
-    imported = {(n.module, a.name) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    facts = conftest(service)
+    imported = {tuple(pair) for pair in facts["imported"]}
     assert not imported & MECHANICS, f"{service}'s conftest does by hand what testsupport.harness does"
-    clock_routes = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-                    and "/_test/clock" in n.value]
-    assert not clock_routes, f"{service}'s conftest calls the test clock's route itself (lines {clock_routes})"
-    serialised = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                  and n.func.attr == "model_dump_json"]
-    assert not serialised, f"{service}'s conftest publishes envelopes by hand (lines {serialised}): send/publish"
+    assert not facts["clock_routes"], \
+        f"{service}'s conftest calls the test clock's route itself (lines {facts['clock_routes']})"
+    assert not facts["serialised"], \
+        f"{service}'s conftest publishes envelopes by hand (lines {facts['serialised']}): send/publish"
