@@ -35,7 +35,7 @@ import pytest
 
 from testsupport.crowds import book_all, crowd_bookings, raise_capacity
 from testsupport.messaging import wait_for
-from testsupport.system_fixtures import confirm_years, isolated_system
+from testsupport.system_fixtures import module_system_fixtures
 from testsupport.waiting import holds_throughout
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -43,14 +43,9 @@ TOTAL = 300
 QUEUE_NUMBER = re.compile(r"排队号([A-Z]\d{3,})")
 
 
-@pytest.fixture(scope="module")
-async def system(infra_urls, tmp_path_factory, sms_provider, mint):
-    # Small relay batches: the booking.allocated burst takes many batches, so a kill can
-    # land between two of them.
-    async with isolated_system(infra_urls, tmp_path_factory.mktemp("system"), sms_provider, mint,
-                               BOOKING_OUTBOX_BATCH_SIZE="10") as s:
-        await confirm_years(s, mint, 2027)
-        yield s
+# Small relay batches: the booking.allocated burst takes many batches, so a kill can land
+# between two of them.
+sms_provider, mint, system = module_system_fixtures(years=(2027,), BOOKING_OUTBOX_BATCH_SIZE="10")
 
 
 @pytest.fixture

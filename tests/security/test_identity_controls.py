@@ -25,10 +25,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from testsupport.notifier.fake_provider import run_fake_provider
 from testsupport.generators import new_phone
-from testsupport.journeys import PASSWORD, TokenMint
-from testsupport.system_fixtures import isolated_system
+from testsupport.journeys import PASSWORD
+from testsupport.system_fixtures import module_system_fixtures
 
 BUDGETS = {
     "IDENTITY_HASH_PER_ADDRESS_PER_MINUTE": "10",
@@ -43,21 +42,7 @@ BUDGETS = {
 }
 
 
-@pytest.fixture(scope="module")
-async def sms_provider():
-    async with run_fake_provider() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-async def mint(tmp_path_factory):
-    return TokenMint(tmp_path_factory.mktemp("keys") / "signing.pem")
-
-
-@pytest.fixture(scope="module")
-async def system(infra_urls, tmp_path_factory, sms_provider, mint):
-    async with isolated_system(infra_urls, tmp_path_factory.mktemp("system"), sms_provider, mint, **BUDGETS) as s:
-        yield s
+sms_provider, mint, system = module_system_fixtures(**BUDGETS)
 
 
 def new_address() -> str:

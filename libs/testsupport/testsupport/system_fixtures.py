@@ -70,6 +70,31 @@ async def isolated_system(infra_urls, workdir, sms_provider, mint, **env: str):
         await drop_test_database(database_url)
 
 
+def module_system_fixtures(*, years: tuple[int, ...] = (), **env: str):
+    """``sms_provider``, ``mint`` and ``system`` for one test module, overriding the session's:
+    a system in a database and vhost of its own, for suites that break parts of it or run
+    it with other settings (``env``), with ``years``' official schedules loaded. A module
+    (or conftest) takes them with ``sms_provider, mint, system = module_system_fixtures(...)``."""
+    @pytest.fixture(scope="module", name="sms_provider")
+    async def module_sms_provider():
+        from testsupport.notifier.fake_provider import run_fake_provider
+        async with run_fake_provider() as fake:
+            yield fake
+
+    @pytest.fixture(scope="module", name="mint")
+    async def module_mint(tmp_path_factory):
+        return TokenMint(tmp_path_factory.mktemp("keys") / "signing.pem")
+
+    @pytest.fixture(scope="module", name="system")
+    async def module_system(infra_urls, tmp_path_factory, sms_provider, mint):
+        async with isolated_system(infra_urls, tmp_path_factory.mktemp("system"), sms_provider, mint, **env) as s:
+            if years:
+                await confirm_years(s, mint, *years)
+            yield s
+
+    return module_sms_provider, module_mint, module_system
+
+
 async def confirm_years(system: System, mint: TokenMint, *years: int) -> None:
     """Load each year's official schedule (Monday-Friday, no holidays) as an administrator
     would each December: a year the holiday package does not know is never released."""
