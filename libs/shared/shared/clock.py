@@ -19,6 +19,12 @@ class Clock:
         return time.monotonic()
 
     @property
+    def offset(self) -> timedelta:
+        """How far this clock is from real time (zero unless a test moved it): what a
+        statement adds to the database's clock_timestamp() to count on this clock."""
+        return self._offset
+
+    @property
     def moved(self) -> bool:
         return self._offset != timedelta(0)
 

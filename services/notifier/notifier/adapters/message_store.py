@@ -119,13 +119,13 @@ _TAKE_SLOTS = (
 
 
 def _claim_sql(claim_cte: str, *, now: str, provider: str, sender: str, key: str, spacing: str,
-               horizon: str, limited: bool, unlimited_room: str) -> str:
+               horizon: str, limited: bool, unlimited_room: str, offset: str) -> str:
     claim_cte = claim_cte.replace("$ROOM", _ROOM if limited else unlimited_room)
     sql = (f"WITH {_BUDGET + ', ' if limited else ''}{claim_cte}, {_RECORD_ATTEMPTS}{_TAKE_SLOTS if limited else ''}"
            f" SELECT {_claimed_columns_of('c')}, {'(SELECT wait FROM slot)' if limited else '0::float8'} AS wait"
            " FROM claimed c")
-    for name, param in (("$NOW", now), ("$P", provider), ("$S", sender), ("$K", key), ("$G", spacing),
-                        ("$H", horizon)):
+    for name, param in (("$NOW", now), ("$OFF", offset), ("$P", provider), ("$S", sender), ("$K", key),
+                        ("$G", spacing), ("$H", horizon)):
         sql = sql.replace(name, param)
     return sql
 
@@ -134,8 +134,14 @@ def _claim_sql(claim_cte: str, *, now: str, provider: str, sender: str, key: str
 # before waiting for a pool connection (a burst starves the pool), it may be seconds old,
 # and a lease counted from it could lapse before - or while - its sender calls the
 # provider, for a sweeper to take the message and call it a second time.
+# It is counted on the service's clock, which every expiry test (``lease_until < now``)
+# reads: the statement's time is clock_timestamp() plus the service clock's offset from
+# real time ($OFF seconds; 0 unless a test moved the clock). Counted on the database's
+# clock alone, a lease taken while a test's clock was hours behind would not expire for
+# those hours: a sender cut off mid-send left its message 'sending' that long.
+SERVICE_NOW = "(clock_timestamp() + make_interval(secs => $OFF::float8))"
 _LEASE_FROM_NOW = ("greatest({until}::timestamptz,"
-                   " clock_timestamp() + ({until}::timestamptz - {now}::timestamptz))")
+                   f" {SERVICE_NOW} + ({{until}}::timestamptz - {{now}}::timestamptz))")
 _CLAIM_ONE = (
     f"claimed AS (UPDATE messages SET status = '{SENDING}',"
     f"   lease_until = {_LEASE_FROM_NOW.format(now='$2', until='$3')}, attempts = attempts + 1,"
@@ -153,15 +159,18 @@ _CLAIM_DUE = (
     "   updated_at = $1, provider = $5::text"
     f"  FROM due WHERE m.id = due.id RETURNING {_claimed_columns_of('m')})")
 _CLAIM_ONE_SQL = {limited: _claim_sql(_CLAIM_ONE, now="$2::timestamptz", provider="$4", sender="$5", key="$6",
-                                      spacing="$7", horizon="$8", limited=limited, unlimited_room="1")
+                                      spacing="$7", horizon="$8", limited=limited, unlimited_room="1",
+                                      offset="$9" if limited else "$6")
                   for limited in (False, True)}
 _CLAIM_DUE_SQL = {limited: _claim_sql(_CLAIM_DUE, now="$1::timestamptz", provider="$5", sender="$6", key="$7",
-                                      spacing="$8", horizon="$9", limited=limited, unlimited_room="$3")
+                                      spacing="$8", horizon="$9", limited=limited, unlimited_room="$3",
+                                      offset="$10" if limited else "$7")
                   for limited in (False, True)}
 
 
 async def claim(conn: asyncpg.Connection, message_id: uuid.UUID, *, now: datetime, lease_until: datetime,
-                provider: str, sender: str, rate: RateSlot) -> tuple[ClaimedMessage, float] | None:
+                provider: str, sender: str, rate: RateSlot,
+                clock_offset: float = 0.0) -> tuple[ClaimedMessage, float] | None:
     """Take one message that is pending (or whose retry is due) and not leased, record its
     attempt and take its rate slot, in one statement. Exactly one of any number of
     concurrent callers gets it; a final message is never taken, nor one whose slot would
@@ -169,14 +178,14 @@ async def claim(conn: asyncpg.Connection, message_id: uuid.UUID, *, now: datetim
     the message and the seconds to wait for its slot, or None."""
     limited = rate.spacing > 0
     args = [message_id, now, lease_until, provider, sender] + (
-        [rate.key, rate.spacing, rate.horizon] if limited else [])
+        [rate.key, rate.spacing, rate.horizon] if limited else []) + [clock_offset]
     row = await conn.fetchrow(_CLAIM_ONE_SQL[limited], *args)
     return (ClaimedMessage.from_row(row), max(0.0, row["wait"] or 0.0)) if row else None
 
 
 async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: datetime, limit: int,
                     max_attempts: int, provider: str, sender: str,
-                    rate: RateSlot) -> tuple[list[ClaimedMessage], float]:
+                    rate: RateSlot, clock_offset: float = 0.0) -> tuple[list[ClaimedMessage], float]:
     """The sweep: take up to ``limit`` messages that are due (pending past their grace,
     retry past their time) or whose lease expired (a crash mid-send: same ref again),
     oldest first, recording their attempts and taking one rate slot each, in one
@@ -185,20 +194,22 @@ async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: dat
     seconds until the first slot (the others follow ``spacing`` apart)."""
     limited = rate.spacing > 0
     args = [now, lease_until, limit, max_attempts, provider, sender] + (
-        [rate.key, rate.spacing, rate.horizon] if limited else [])
+        [rate.key, rate.spacing, rate.horizon] if limited else []) + [clock_offset]
     rows = await conn.fetch(_CLAIM_DUE_SQL[limited], *args)
     wait = max(0.0, rows[0]["wait"] or 0.0) if rows else 0.0
     return [ClaimedMessage.from_row(r) for r in rows], wait
 
 
-async def renew_lease(conn: asyncpg.Connection, msg: ClaimedMessage, *, seconds: float) -> bool:
+async def renew_lease(conn: asyncpg.Connection, msg: ClaimedMessage, *, seconds: float,
+                      clock_offset: float = 0.0) -> bool:
     """Before a long wait for a rate slot: the lease stretched to ``seconds`` from now
-    (the database's now) to cover the wait and the call, if this claim still holds the
-    message (False: another process has it, no call)."""
+    (the statement's, on the service clock) to cover the wait and the call, if this claim
+    still holds the message (False: another process has it, no call)."""
     return bool(await conn.fetchval(
-        "UPDATE messages SET lease_until = greatest(lease_until, clock_timestamp() + make_interval(secs => $3::float8))"
+        "UPDATE messages SET lease_until = greatest(lease_until,"
+        f" {SERVICE_NOW.replace('$OFF', '$4')} + make_interval(secs => $3::float8))"
         f" WHERE id = $1 AND status = '{SENDING}' AND attempts = $2::int RETURNING true",
-        msg.id, msg.attempt, seconds))
+        msg.id, msg.attempt, seconds, clock_offset))
 
 
 # The live sender's hold: each message it still holds (same attempt, still sending) gets
@@ -211,16 +222,17 @@ _KEEP_LEASES = (
     f"   ON m.id = h.id AND m.attempts = h.attempt WHERE m.status = '{SENDING}'"
     "  ORDER BY m.id FOR UPDATE OF m SKIP LOCKED)"
     " UPDATE messages m SET lease_until = greatest(m.lease_until,"
-    "   clock_timestamp() + make_interval(secs => $3::float8))"
+    f"   {SERVICE_NOW.replace('$OFF', '$4')} + make_interval(secs => $3::float8))"
     " FROM mine WHERE m.id = mine.id RETURNING m.id")
 
 
-async def keep_leases(conn: asyncpg.Connection, held: list[ClaimedMessage], *, seconds: float) -> set[uuid.UUID]:
+async def keep_leases(conn: asyncpg.Connection, held: list[ClaimedMessage], *, seconds: float,
+                      clock_offset: float = 0.0) -> set[uuid.UUID]:
     """The ids of ``held`` whose lease now runs ``seconds`` more: while its sender is
     alive, no sweeper takes a message (only a dead sender's lease lapses)."""
     if not held:
         return set()
-    rows = await conn.fetch(_KEEP_LEASES, [m.id for m in held], [m.attempt for m in held], seconds)
+    rows = await conn.fetch(_KEEP_LEASES, [m.id for m in held], [m.attempt for m in held], seconds, clock_offset)
     return {r["id"] for r in rows}
 
 

@@ -104,7 +104,8 @@ class Sender:
         held = list(self._held.values())
         if held:
             async with self.rt.db.connection() as conn:
-                await store.keep_leases(conn, held, seconds=self.settings.lease_seconds)
+                await store.keep_leases(conn, held, seconds=self.settings.lease_seconds,
+                                        clock_offset=self.clock_offset)
 
     # --- entry points ---------------------------------------------------------------
     async def send(self, message_id: uuid.UUID) -> None:
@@ -123,7 +124,8 @@ class Sender:
             now = self.rt.clock.now()
             async with self.rt.db.connection() as conn:
                 claimed = await store.claim(conn, message_id, now=now, lease_until=now + self.lease,
-                                            provider=self.provider.name, sender=self.name, rate=self.rate)
+                                            provider=self.provider.name, sender=self.name, rate=self.rate,
+                                            clock_offset=self.clock_offset)
             if claimed is None:
                 return   # a sweeper was quicker, or it is final
             msg, wait = claimed
@@ -131,6 +133,11 @@ class Sender:
                 await self._attempt(msg, wait, hold)
         finally:
             hold.release()
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds from real time to the service clock: leases count on the service clock."""
+        return self.rt.clock.offset.total_seconds()
 
     @property
     def rate(self) -> RateSlot:
@@ -204,7 +211,8 @@ class Sender:
             # The lease taken with the claim would not cover the call after such a wait:
             # stretch it over the wait now, while the claim surely still holds.
             async with self.rt.db.connection() as conn:
-                ours = await store.renew_lease(conn, msg, seconds=wait + self.settings.lease_seconds)
+                ours = await store.renew_lease(conn, msg, seconds=wait + self.settings.lease_seconds,
+                                               clock_offset=self.clock_offset)
             if not ours:
                 log.info("sms_claim_lost", message_id=str(msg.id), attempt=msg.attempt)
                 return

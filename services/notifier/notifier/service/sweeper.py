@@ -49,7 +49,7 @@ async def sweep_once(rt: Runtime, sender: Sender, settings: NotifierSettings) ->
             claimed, wait = await store.claim_due(
                 conn, now=now, lease_until=now + timedelta(seconds=settings.lease_seconds), limit=taken,
                 max_attempts=settings.retry_max_attempts, provider=sender.provider.name, sender=sender.name,
-                rate=sender.rate)
+                rate=sender.rate, clock_offset=sender.clock_offset)
     finally:
         sender.give_back_room(taken - len(claimed))
     if claimed:

@@ -128,3 +128,36 @@ async def test_a_live_sender_slow_to_store_its_outcome_is_not_overtaken(notifier
 
     assert row["status"] == "delivered" and row["attempts"] == 1
     assert env.calls_by_ref() == {str(row["id"]): 1}
+
+
+async def test_a_lapsed_lease_is_taken_back_on_a_clock_moved_into_the_past(notifier_env):
+    """A test (or the demo) moved the service clock two hours back, and the sender that
+    claimed a message stopped (its task cut off when the broker went away). Its lease counts
+    on the service clock, which every sweep compares with: it lapses after its seconds and a
+    sweep sends the message again, rather than two hours later (the broker-outage suite
+    left four confirmations 'sending' until the end when leases counted on the database's
+    clock alone)."""
+    env = notifier_env
+    await migrate(env.database_url, env.schema, MIGRATIONS)
+    mid = await add_pending(env)
+    offset = timedelta(hours=-2)
+    conn = await env.connect()
+    try:
+        now = datetime.now(timezone.utc) + offset
+        claimed = await store.claim(conn, mid, now=now, lease_until=now + timedelta(seconds=0.5),
+                                    provider="http", sender="stopped-sender", rate=UNLIMITED,
+                                    clock_offset=offset.total_seconds())
+        assert claimed is not None
+        await wait_until(lambda: datetime.now(timezone.utc) + offset > now + timedelta(seconds=1))
+        later = datetime.now(timezone.utc) + offset
+        [again], _ = await store.claim_due(conn, now=later, lease_until=later + timedelta(seconds=2), limit=16,
+                                           max_attempts=6, provider="http", sender="sweeper", rate=UNLIMITED,
+                                           clock_offset=offset.total_seconds())
+        assert again.id == mid and again.attempt == 2
+        # ... and a live holder's kept lease stays on the same clock: not lapsed at once.
+        assert await store.keep_leases(conn, [again], seconds=2.0, clock_offset=offset.total_seconds()) == {mid}
+        assert await store.claim_due(conn, now=later, lease_until=later + timedelta(seconds=2), limit=16,
+                                     max_attempts=6, provider="http", sender="sweeper", rate=UNLIMITED,
+                                     clock_offset=offset.total_seconds()) == ([], 0.0)
+    finally:
+        await conn.close()
