@@ -400,8 +400,8 @@ def machine_lines(res: dict, meta: dict) -> list[str]:
         f"- PostgreSQL {m.get('postgresql', '?')}, RabbitMQ {m.get('rabbitmq', '?')}, both on this machine"
         " (loopback), each run in a database and vhost of its own",
         f"- Load average (1/5/15 min) when the run started: {' / '.join(str(x) for x in start) if start else '?'}"
-        " — a shared 2-CPU VM: other engineers' test suites ran beside the benchmarks, so every figure"
-        " below is a contended-machine figure (per-benchmark load averages are in the last table)",
+        " — a 2-CPU VM whose other tenants are not ours to see: compare each benchmark's load average"
+        " (the last table) before trusting a figure, and ratios only within one run",
         f"- Run: {meta.get('started', '?')} to {meta.get('finished', '?')}; code under test: {meta.get('source', '?')}",
     ]
     return lines
