@@ -12,6 +12,7 @@ from aiohttp import web
 from shared.db import ensure_database
 from shared.event_loop import new_event_loop
 from shared.logging import configure_logging, get_logger
+from shared.malloc_tuning import limit_arenas
 from shared.migrations import migrate
 from shared.settings import ServiceSettings
 
@@ -41,6 +42,8 @@ def main(settings_cls: type[S], create_app: Callable[[S], web.Application],
         asyncio.run(run())
         return 0
     if command == "serve":
+        # Before any thread starts: the worker threads share two malloc arenas (issue 20).
+        limit_arenas()
         # SIGTERM and SIGINT: stop accepting, run on_shutdown (consumers, relay), then cleanup.
         # On the loop EVENT_LOOP names (uvloop by default); run_app closes it at the end.
         loop = new_event_loop(settings.event_loop)
