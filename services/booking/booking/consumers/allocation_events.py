@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.consumer import Delivery
 from shared.contracts.allocator import ALLOCATION_COMPLETED
+from shared.malloc_tuning import trim
 
 from booking.service.allocation_record import record_allocation
 from booking.service.context import BookingContext
@@ -15,4 +16,7 @@ BINDINGS = (ALLOCATION_COMPLETED,)
 def handler(ctx: BookingContext):
     async def on_allocation_completed(delivery: Delivery) -> None:
         await record_allocation(ctx, delivery, ctx.clock.now())
+        # A day's assignments (MBs parsed into models) and its bookings are garbage now:
+        # their pages go back to the OS rather than staying resident until the next day.
+        trim()
     return on_allocation_completed

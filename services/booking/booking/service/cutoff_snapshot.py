@@ -29,5 +29,7 @@ def snapshot_document(center: CenterConfig, day: date, cutoff_id: str, closed_at
                                 queue_prefix=p.queue_prefix) for p in center.periods])
     lines = [header.model_dump_json().encode()]
     lines.extend(SnapshotBooking.model_validate(b).model_dump_json().encode() for b in bookings)
-    body = b"\n".join(lines) + b"\n"
+    lines.append(b"")   # the last newline: one join, no second copy of the document to add it
+    body = b"\n".join(lines)
+    del lines
     return SnapshotDocument(body, hashlib.sha256(body).hexdigest(), len(bookings))
