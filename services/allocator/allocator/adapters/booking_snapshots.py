@@ -8,6 +8,8 @@ a rotation reaches every pod) raises ``SnapshotUnavailable``, and the consumer r
 delivery later."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import aiohttp
 from pydantic import SecretStr
 
@@ -26,6 +28,8 @@ class SnapshotGone(LookupError):
 # A sanity bound on the size an event may announce (the buffer is taken at once): 20,000
 # bookings are 11.5 MB, with 10 enterprises of long names each ~40 MB.
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+# What the reader gets at a time (a worker thread's turn each).
+CHUNK_BYTES = 1 << 20
 
 
 class BookingSnapshots:
@@ -35,15 +39,17 @@ class BookingSnapshots:
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
-    async def fetch(self, path: str, *, limit: int) -> bytearray:
-        """The document's bytes, read into one buffer of the size the event gave (``limit``):
-        no list of chunks joined into a second copy. Refuses a longer body."""
+    async def fetch(self, path: str, *, limit: int, feed: Callable[[bytes], Awaitable[None]]) -> int:
+        """The document's bytes, handed to ``feed`` chunk by chunk as they arrive (the
+        reader parses each and lets it go: the whole document is never held). Returns the
+        size read; refuses a body longer than the event said (``limit``)."""
         if not path.startswith("/internal/"):
             raise SnapshotGone(f"not an internal path: {path[:100]!r}")
         if not 0 < limit <= MAX_DOCUMENT_BYTES:
             raise SnapshotGone(f"a document of {limit} bytes is not one booking writes")
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout, headers=service_headers(self.token))
+        size = 0
         try:
             # In the cutoff's trace: booking's span of the request continues it.
             async with self._session.get(self.base_url + path, allow_redirects=False,
@@ -52,17 +58,14 @@ class BookingSnapshots:
                     raise SnapshotGone(f"booking has no snapshot at {path}")
                 if resp.status != 200:
                     raise SnapshotUnavailable(f"booking answered {resp.status}")
-                body = bytearray(limit)
-                size = 0
-                async for chunk in resp.content.iter_chunked(1 << 20):
+                async for chunk in resp.content.iter_chunked(CHUNK_BYTES):
                     if size + len(chunk) > limit:
                         raise SnapshotGone(f"the document at {path} is longer than the event says ({limit} bytes)")
-                    body[size:size + len(chunk)] = chunk
                     size += len(chunk)
+                    await feed(chunk)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise SnapshotUnavailable(f"booking unreachable: {type(exc).__name__}") from None
-        del body[size:]          # shorter than the event says: the SHA-256 check refuses it
-        return body
+        return size     # shorter than the event says: the reader's SHA-256 check refuses it
 
     async def close(self) -> None:
         if self._session is not None:

@@ -33,10 +33,10 @@ from shared.logging import get_logger
 from shared.malloc_tuning import trim
 
 from allocator.adapters.booking_snapshots import SnapshotGone
-from allocator.domain import InvalidSnapshot
+from allocator.domain import DaySnapshot, InvalidSnapshot
 from allocator.service import allocation
 from allocator.service.context import AllocatorContext
-from allocator.service.snapshot_document import read_snapshot
+from allocator.service.snapshot_document import SnapshotReader
 from allocator.settings import PolicyBook
 
 log = get_logger(__name__)
@@ -50,11 +50,13 @@ def handler(ctx: AllocatorContext):
         log.info("allocation_request_received", center=request.center, date=request.date.isoformat(),
                  bookings=request.booking_count, snapshot_bytes=request.snapshot_bytes)
         try:
-            # Handed over in a list the thread empties: the document's only reference is then
-            # the thread's, and its 11.5 MB (a 20,000-booking day) go before the allocation.
-            handoff = [await ctx.snapshots.fetch(request.snapshot_path, limit=request.snapshot_bytes)]
-            # ~1 s of CPU on a busy day: off the event loop, so health checks, the API and the
-            # outbox relay keep running (the GIL is shared, so they run slower, not never).
+            # Read as it arrives, a chunk at a time in a worker thread (~1 s of CPU on a busy
+            # day: health checks, the API and the relay keep running; the GIL is shared, so
+            # they run slower, not never): the document is never whole beside its snapshot.
+            reader = SnapshotReader(request)
+            await ctx.snapshots.fetch(request.snapshot_path, limit=request.snapshot_bytes,
+                                      feed=lambda chunk: asyncio.to_thread(reader.feed, chunk))
+            handoff = [await asyncio.to_thread(reader.finish)]
             computed = await asyncio.to_thread(_compute, handoff, request, ctx.policies)
         except (InvalidSnapshot, SnapshotGone) as exc:
             detail = exc.detail if isinstance(exc, InvalidSnapshot) else str(exc)
@@ -78,14 +80,13 @@ def handler(ctx: AllocatorContext):
             log.warning("allocation_overflow", center=computed.center, date=computed.date.isoformat(),
                         overflow=computed.overflow_count, bookings=computed.booking_count)
         del computed, recorded
-        # The day's document, snapshot and schedule are garbage now: hand their pages back,
+        # The day's snapshot, schedule and rows are garbage now: hand their pages back,
         # so that the process idles near its start between days instead of at its peak.
         trim()
 
     return on_allocation_requested
 
 
-def _compute(handoff: list[bytearray], request: AllocationRequested, policies: PolicyBook) -> allocation.Computed:
-    snapshot = read_snapshot(handoff.pop(), request)   # the document is freed on return
-    return allocation.compute(snapshot, policies, cutoff_id=request.cutoff_id, closed_at=request.closed_at)
-
+def _compute(handoff: list[DaySnapshot], request: AllocationRequested, policies: PolicyBook) -> allocation.Computed:
+    # The snapshot comes in a list the thread empties: compute holds the only reference.
+    return allocation.compute(handoff.pop(), policies, cutoff_id=request.cutoff_id, closed_at=request.closed_at)

@@ -19,7 +19,7 @@ from shared.unit_of_work import UnitOfWork
 from allocator.domain import DaySnapshot, InvalidSnapshot
 from allocator.service import allocation
 from allocator.service.allocation import Recorded, compute
-from allocator.service.snapshot_document import read_snapshot
+from allocator.service.snapshot_document import SnapshotReader, read_snapshot
 from allocator.settings import AllocatorSettings
 
 CLOSED_AT = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
@@ -71,6 +71,34 @@ def test_a_document_that_is_not_the_events_is_refused(build):
         read_snapshot(body.replace(b'"b2"', b'"bX"'), request_for(body))     # not what the event names
     with pytest.raises(InvalidSnapshot, match="SHA-256"):
         read_snapshot(body[:-10], request_for(body))                          # cut short
+
+
+def chunked(body: bytes, request: AllocationRequested, size: int) -> DaySnapshot:
+    """As the consumer reads it: ``size`` bytes at a time, lines cut anywhere."""
+    reader = SnapshotReader(request)
+    for start in range(0, len(body), size):
+        reader.feed(body[start:start + size])
+    return reader.finish()
+
+
+def test_the_document_read_in_chunks_gives_the_same_day(build):
+    body = document(build, *named(build))
+    whole = read_snapshot(body, request_for(body))
+    for size in (1, 7, 64, len(body)):
+        assert chunked(body, request_for(body), size) == whole
+    unterminated = body[:-1]    # the last line without its newline
+    assert chunked(unterminated, request_for(unterminated), 5) == whole
+
+
+def test_a_chunked_document_that_is_not_the_events_is_refused_as_such(build):
+    # A line that does not parse, in a document that is not the event's: the SHA-256 says why.
+    body = document(build, *named(build))
+    garbled = body.replace(b'"b2"', b'{not json')
+    with pytest.raises(InvalidSnapshot, match="SHA-256"):
+        chunked(garbled, request_for(body), 16)
+    garbage = document(build, build.booking("b1")) + b"{not json\n"
+    with pytest.raises(InvalidSnapshot, match=r"bookings\[1\]: not JSON"):
+        chunked(garbage, request_for(garbage), 16)
 
 
 def test_a_document_of_another_request_or_with_a_wrong_count_is_refused(build):
