@@ -80,3 +80,19 @@ async def test_a_center_not_served_here_is_ignored(service):
     booking = await service.booked(service.agent())
     await service.allocation_completed(service.tuesday, "whatever", [assignment(booking)], center="elsewhere")
     assert await service.outbox("booking.allocated", [booking["id"]]) == []
+
+
+async def test_a_day_of_several_slices_is_applied_whole_in_one_transaction(service, monkeypatch):
+    from booking.service import allocation_record
+    monkeypatch.setattr(allocation_record, "SLICE", 2)     # 5 bookings: slices of 2, 2 and 1
+    agents = [service.agent() for _ in range(5)]
+    bookings = [await service.booked(a) for a in agents]
+    cutoff_id = await closed(service)
+    await service.allocation_completed(service.tuesday, cutoff_id, [
+        assignment(b, desk=1 + i, number=f"A00{i + 1}") for i, b in enumerate(bookings)])
+    mine = [await service.get_booking(a, b["id"]) for a, b in zip(agents, bookings)]
+    assert [(b["status"], b["allocation"]["queue_number"]) for b in mine] == [
+        ("allocated", f"A00{i + 1}") for i in range(5)]
+    told = await service.outbox("booking.allocated", [b["id"] for b in bookings])
+    assert sorted(d["queue_number"] for d in told) == [f"A00{i + 1}" for i in range(5)]
+    assert (await service.cutoff(service.tuesday))["status"] == "allocated"
