@@ -1,11 +1,11 @@
 """glibc malloc settings for a service process (issue 20: peak RSS), applied by the runner
 before any thread starts, so they hold however the process is started.
 
-- Arenas: glibc gives each thread that allocates an arena of its own (up to 8 per core).
-  The worker threads that parse big bodies (the consumer's large events, the allocator's
-  day, booking's snapshot document, argon2's call) each left freed memory in their arena
-  that the process kept. Two arenas (``MALLOC_ARENA_MAX=2``, glibc's own variable, wins
-  when the environment sets it) keep that memory reusable by every thread.
+- Arenas: glibc gives each thread that allocates an arena of its own (up to 8 per core),
+  and freed memory in one is not reused by the others. The worker threads that handle big
+  bodies (the consumer's large events, the allocator's day, booking's snapshot document,
+  argon2's call) share two (``MALLOC_ARENA_MAX``, glibc's own variable, wins when the
+  environment sets it). A bound: no benchmark peak of issue 20 moved measurably with it.
 - ``trim()``: hands freed heap pages back to the OS after a big payload is done with.
 
 Elsewhere than glibc (musl, macOS) both are no-ops."""
