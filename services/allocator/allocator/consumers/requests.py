@@ -83,8 +83,8 @@ def handler(ctx: AllocatorContext):
             log.warning("allocation_overflow", center=computed.center, date=computed.date.isoformat(),
                         overflow=computed.overflow_count, bookings=computed.booking_count)
         del computed, recorded
-        # The day's snapshot, schedule and rows are garbage now: hand their pages back,
-        # so that the process idles near its start between days instead of at its peak.
+        # The day's snapshot, schedule and rows are garbage now: hand back what malloc
+        # holds free (pymalloc's partly used arenas stay: the rest of the creep per day).
         trim()
 
     return on_allocation_requested

