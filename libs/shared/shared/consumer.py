@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from shared import tracing
 from shared.bus import Bus
+from shared.consumer_batch import ALONE, Batcher, Pending
 from shared.db import Database
 from shared.events import Envelope, UnknownEvent, parse_envelope
 from shared.logging import bind_context, get_logger
@@ -65,6 +66,11 @@ class QueueSpec:
     # How long ``<queue>.dead`` keeps a message (x-message-ttl), None: until someone acts.
     # Changing it on an existing broker needs the dead queue deleted first (docs/security.md).
     dead_message_ttl_ms: int | None = None
+    # Above 1: the deliveries in hand (prefetch) or arriving within batch_wait_ms, up to
+    # batch_size, share one transaction and one inbox insert (consumer_batch.py). Every
+    # message still gets its own handler call, ack after the commit, retries and logs.
+    batch_size: int = 1
+    batch_wait_ms: float = 2.0
 
     def retry_queue(self, attempt: int) -> str:
         return f"{self.name}.retry.{self._delay(attempt)}"
@@ -116,6 +122,8 @@ class Consumer:
         self._tag: str | None = None
         self._channel: AbstractChannel | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._batcher = (Batcher(spec.batch_size, spec.batch_wait_ms / 1000, self.handle_batch, queue=spec.name)
+                         if spec.batch_size > 1 else None)
 
     async def start(self) -> None:
         self._channel = channel = await self.bus.channel(prefetch=self.spec.prefetch)
@@ -178,7 +186,7 @@ class Consumer:
         self._observe_lag(envelope)
         started = time.perf_counter()
         try:
-            after = await self.handle(envelope, data)
+            after = await self._handle_in_batch_or_alone(envelope, data)
         except Exception as exc:  # the handler's failure: retry later or give up
             self._observe_duration(started)
             log.warning("handler_failed", queue=self.spec.name, attempt=attempt,
@@ -201,6 +209,43 @@ class Consumer:
                 await job()
             except Exception as exc:
                 log.warning("after_commit_failed", queue=self.spec.name, error=type(exc).__name__)
+
+    async def _handle_in_batch_or_alone(self, envelope: Envelope, data: Any) -> list[Callable[[], Awaitable[None]]]:
+        if self._batcher is not None:
+            outcome = await self._batcher.submit(envelope, data)
+            if outcome is None:
+                log.info("event_already_handled", queue=self.spec.name)
+                return []
+            if outcome is not ALONE:
+                return outcome  # type: ignore[no-any-return]  # the batch's after-commit jobs
+        return await self.handle(envelope, data)
+
+    async def handle_batch(self, batch: Sequence[Pending]) -> list[list[Callable[[], Awaitable[None]]] | None]:
+        """One transaction: one inbox insert for the batch's event ids, then the handler of
+        each fresh one, in its message's context (logging, span). Any failure rolls all of
+        it back (the caller redoes each message alone)."""
+        async with self.db.transaction() as conn:
+            ids = list(dict.fromkeys(item.envelope.id for item in batch))
+            types = {item.envelope.id: item.envelope.type for item in batch}
+            fresh = {r[0] for r in await conn.fetch(
+                "INSERT INTO inbox (event_id, consumer, event_type)"
+                " SELECT e, $2, t FROM unnest($1::uuid[], $3::text[]) AS u(e, t)"
+                " ON CONFLICT DO NOTHING RETURNING event_id",
+                ids, self.spec.name, [types[i] for i in ids])}
+            outcomes: list[list[Callable[[], Awaitable[None]]] | None] = []
+            for item in batch:
+                if item.envelope.id not in fresh:
+                    outcomes.append(None)   # handled before, or earlier in this batch
+                    continue
+                fresh.discard(item.envelope.id)
+                delivery = Delivery(conn=conn, envelope=item.envelope, data=item.data, producer=self.producer)
+                # A task only to run the handler in its message's context; awaited at once.
+                await asyncio.create_task(self._call_handler(delivery), context=item.context)
+                outcomes.append(delivery.after_commit)
+        return outcomes
+
+    async def _call_handler(self, delivery: Delivery) -> None:
+        await self.spec.handler(delivery)
 
     async def handle(self, envelope: Envelope, data: Any) -> list[Callable[[], Awaitable[None]]]:
         """Inbox row and handler effects in one transaction; nothing at all on a repeat."""

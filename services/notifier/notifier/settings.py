@@ -29,6 +29,11 @@ class NotifierSettings(ServiceSettings):
     # waiting for the rate slot included). Up to twice as many messages are held (claimed,
     # outcome not stored): without a shared rate, the next calls are claimed ahead.
     max_in_flight: int = Field(16, ge=1)
+    # The SMS queue's deliveries in hand (prefetch 32) stored this many per transaction, with
+    # one inbox insert (shared/consumer_batch.py); 1: one transaction per event. Half the
+    # prefetch, so a batch is gathered while the one before it commits.
+    consume_batch_size: int = Field(16, ge=1)
+    consume_batch_wait_ms: float = Field(2.0, ge=0)
     # Provider calls per second shared by every replica (enforced in PostgreSQL); 0: no limit.
     provider_rate_per_second: float = Field(50.0, ge=0)
     # A process claims only the messages whose rate slot starts within this many seconds;

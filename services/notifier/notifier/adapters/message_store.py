@@ -158,12 +158,30 @@ _CLAIM_DUE = (
     f"   lease_until = {_LEASE_FROM_NOW.format(now='$1', until='$2')}, attempts = m.attempts + 1,"
     "   updated_at = $1, provider = $5::text"
     f"  FROM due WHERE m.id = due.id RETURNING {_claimed_columns_of('m')})")
+# The messages a consumer batch just stored, claimed in one statement (one commit, one turn
+# of the rate row's lock, instead of one per message); rows a sweeper holds are skipped.
+_CLAIM_IDS = (
+    "due AS MATERIALIZED ("
+    "  SELECT id FROM messages WHERE id = ANY($1::uuid[])"
+    f"   AND (status = '{PENDING}' OR (status = '{RETRY}' AND next_attempt_at <= $2))"
+    "   AND (lease_until IS NULL OR lease_until < $2)"
+    "  ORDER BY created_at LIMIT least($4::int, $ROOM) FOR UPDATE SKIP LOCKED),"
+    f" claimed AS (UPDATE messages m SET status = '{SENDING}',"
+    f"   lease_until = {_LEASE_FROM_NOW.format(now='$2', until='$3')}, attempts = m.attempts + 1,"
+    "   updated_at = $2, provider = $5::text"
+    f"  FROM due WHERE m.id = due.id RETURNING {_claimed_columns_of('m')})")
 _CLAIM_ONE_SQL = {limited: _claim_sql(_CLAIM_ONE, now="$2::timestamptz", provider="$4", sender="$5", key="$6",
                                       spacing="$7", horizon="$8", limited=limited, unlimited_room="1",
                                       offset="$9" if limited else "$6")
                   for limited in (False, True)}
 _CLAIM_DUE_SQL = {limited: _claim_sql(_CLAIM_DUE, now="$1::timestamptz", provider="$5", sender="$6", key="$7",
                                       spacing="$8", horizon="$9", limited=limited, unlimited_room="$3",
+                                      offset="$10" if limited else "$7")
+                  for limited in (False, True)}
+
+
+_CLAIM_IDS_SQL = {limited: _claim_sql(_CLAIM_IDS, now="$2::timestamptz", provider="$5", sender="$6", key="$7",
+                                      spacing="$8", horizon="$9", limited=limited, unlimited_room="$4",
                                       offset="$10" if limited else "$7")
                   for limited in (False, True)}
 
@@ -181,6 +199,21 @@ async def claim(conn: asyncpg.Connection, message_id: uuid.UUID, *, now: datetim
         [rate.key, rate.spacing, rate.horizon] if limited else []) + [clock_offset]
     row = await conn.fetchrow(_CLAIM_ONE_SQL[limited], *args)
     return (ClaimedMessage.from_row(row), max(0.0, row["wait"] or 0.0)) if row else None
+
+
+async def claim_ids(conn: asyncpg.Connection, ids: list[uuid.UUID], *, now: datetime, lease_until: datetime,
+                    limit: int, provider: str, sender: str, rate: RateSlot,
+                    clock_offset: float = 0.0) -> tuple[list[ClaimedMessage], float]:
+    """``claim`` for several messages at once: up to ``limit`` of ``ids`` that are pending
+    (or due for a retry) and not leased, no more than the rate's horizon lets through, in
+    one statement. Returns them and the seconds until the first slot (the others follow
+    ``spacing`` apart)."""
+    limited = rate.spacing > 0
+    args = [ids, now, lease_until, limit, provider, sender] + (
+        [rate.key, rate.spacing, rate.horizon] if limited else []) + [clock_offset]
+    rows = await conn.fetch(_CLAIM_IDS_SQL[limited], *args)
+    wait = max(0.0, rows[0]["wait"] or 0.0) if rows else 0.0
+    return [ClaimedMessage.from_row(r) for r in rows], wait
 
 
 async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: datetime, limit: int,

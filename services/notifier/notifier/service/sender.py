@@ -1,6 +1,7 @@
 """Use case: send one claimed message - the only place that calls the provider.
 
-Order of a send: one statement claims the message (status 'sending' under a lease,
+Order of a send: one statement claims the message (with the others a consumer batch
+stored, or a sweep's: ``send_many``, ``dispatch``) (status 'sending' under a lease,
 attempts + 1), records the attempt (the provider's ref is the message id) and takes a slot
 of the shared rate limit -> wait for the slot (a long one stretches the lease over it
 first, if the claim still holds) -> take an in-flight permit -> call the provider with
@@ -43,6 +44,8 @@ if TYPE_CHECKING:   # the context holds the sender
     from notifier.service.context import NotifierContext
 
 log = get_logger(__name__)
+# How long the messages stored by consumer batches are gathered before one claim.
+GATHER_SECONDS = 0.002
 
 
 class Sender:
@@ -70,6 +73,8 @@ class Sender:
         self._ready = asyncio.Event()
         self._closing = False
         self._tasks: set[asyncio.Task] = set()
+        # Messages a consumer batch just stored, claimed together (``send_soon``).
+        self._to_claim: list[uuid.UUID] = []
         # The messages this process holds (claimed, outcome not stored yet): their leases
         # are kept while it lives, so no sweeper takes a message its live sender is still
         # waiting for, calling or storing - however long a starved pool or a loaded
@@ -108,31 +113,51 @@ class Sender:
                                         clock_offset=self.clock_offset)
 
     # --- entry points ---------------------------------------------------------------
-    async def send(self, message_id: uuid.UUID) -> None:
-        """After the consumer's commit: send the message just recorded, if there is room for
-        its claim now (``take_room``) and the shared rate has a slot within its horizon.
-        Otherwise it stays pending in the table - the queue every replica's sweeper shares,
-        oldest first - rather than in this process's memory: a burst is spread over all
-        replicas, including ones started after it was consumed, and the backlog gauges
-        count it."""
-        await self._ready.wait()
-        if self._closing or not await self.take_room(1):
-            return
-        hold = self._hold()
+    def send_soon(self, message_id: uuid.UUID) -> None:
+        """After the consumer's commit: send the message just recorded. The after-commit jobs
+        of a consumer batch run within a few turns of the loop (each acks first); gathered
+        for ``GATHER_SECONDS``, they are claimed in one statement (``send_many``) instead of
+        one claim, one commit and one turn of the shared rate row's lock each."""
+        if not self._to_claim:
+            asyncio.get_running_loop().call_later(GATHER_SECONDS, self._claim_gathered)
+        self._to_claim.append(message_id)
+
+    def _claim_gathered(self) -> None:
+        ids, self._to_claim = self._to_claim, []
+        task = asyncio.create_task(self._send_many_logged(ids), name="sms-claim")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_many_logged(self, ids: list[uuid.UUID]) -> None:
         try:
-            assert self.provider is not None and self.limiter is not None
+            await self.send_many(ids)
+        except Exception as exc:   # they stay pending: a sweeper sends them
+            log.warning("sms_claim_failed", count=len(ids), error=type(exc).__name__)
+
+    async def send_many(self, ids: list[uuid.UUID]) -> None:
+        """Claim as many of ``ids`` as there is room for (``take_room``) and within the rate's
+        horizon, in one statement, and start sending them, as the sweeper does. The rest
+        stay pending in the table - the queue every replica's sweeper shares, oldest first -
+        rather than in this process's memory: a burst is spread over all replicas,
+        including ones started after it was consumed, and the backlog gauges count it."""
+        await self._ready.wait()
+        if self._closing:
+            return
+        taken = await self.take_room(len(ids))
+        if not taken:
+            return
+        claimed: list[ClaimedMessage] = []
+        wait = 0.0
+        try:
+            assert self.provider is not None
             now = self.rt.clock.now()
             async with self.rt.db.connection() as conn:
-                claimed = await store.claim(conn, message_id, now=now, lease_until=now + self.lease,
-                                            provider=self.provider.name, sender=self.name, rate=self.rate,
-                                            clock_offset=self.clock_offset)
-            if claimed is None:
-                return   # a sweeper was quicker, or it is final
-            msg, wait = claimed
-            with _in_trace_of(msg):
-                await self._attempt(msg, wait, hold)
+                claimed, wait = await store.claim_ids(
+                    conn, ids, now=now, lease_until=now + self.lease, limit=taken, provider=self.provider.name,
+                    sender=self.name, rate=self.rate, clock_offset=self.clock_offset)
         finally:
-            hold.release()
+            self.give_back_room(taken - len(claimed))
+        self.dispatch(claimed, first_wait=wait)
 
     @property
     def clock_offset(self) -> float:
