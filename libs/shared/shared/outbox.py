@@ -1,8 +1,10 @@
 """Transactional outbox: ``add_event(s)`` / ``add_rows`` write in the caller's transaction
 (``insert_rows`` + ``WAKE_RELAY`` for a writer's own one-statement SQL); ``OutboxRelay``
 publishes unsent rows with confirms and marks them sent only after the broker confirmed.
-Woken by LISTEN/NOTIFY, with a polling fallback; several relays share the table through
-``FOR UPDATE SKIP LOCKED``."""
+Woken by LISTEN/NOTIFY (``linger`` later, so the commits of that window share a pass), with
+a polling fallback; several relays share the table through ``FOR UPDATE SKIP LOCKED``.
+Sent rows are kept ``keep_sent`` (docs/operations.md replays the last hour from them after
+a restore), so marking them is an UPDATE, not a DELETE."""
 from __future__ import annotations
 
 import asyncio
@@ -99,7 +101,8 @@ async def add_events(conn: asyncpg.Connection, envelopes: Sequence[Envelope],
 class OutboxRelay:
     def __init__(self, db: Database, bus: Bus, dsn: str, *, metrics: ServiceMetrics | None = None,
                  poll_interval: float = 2.0, batch_size: int = 200,
-                 keep_sent: timedelta = timedelta(days=7), purge_types: frozenset[str] = frozenset()) -> None:
+                 keep_sent: timedelta = timedelta(days=7), purge_types: frozenset[str] = frozenset(),
+                 linger: float = 0.05, gauge_interval: float = 1.0) -> None:
         self.db = db
         self.bus = bus
         self.dsn = dsn
@@ -114,6 +117,14 @@ class OutboxRelay:
         self._ticker = Ticker("outbox-relay", self._pass, poll_interval, final_pass=True)
         self._last_cleanup = 0.0
         self._listener: asyncpg.Connection | None = None
+        # A NOTIFY wakes the relay ``linger`` seconds later, and the NOTIFYs of that window
+        # ride along: under load a pass relays several bookings' rows for its four round
+        # trips (BEGIN, SELECT, UPDATE, COMMIT) instead of one row each (issue 20).
+        self.linger = linger
+        self._wake_later: asyncio.TimerHandle | None = None
+        # The backlog gauge costs a query of its own: at most once per ``gauge_interval``.
+        self.gauge_interval = gauge_interval
+        self._last_gauge = float("-inf")
 
     def start(self) -> None:
         self._ticker.start()
@@ -125,17 +136,30 @@ class OutboxRelay:
         """Stop after one last pass, so what was committed before shutdown goes out."""
         await self._ticker.stop(flush_timeout)
         await self._close_listener()
+        if self._wake_later is not None:
+            self._wake_later.cancel()
+            self._wake_later = None
 
     async def _listen(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
             return
         try:
             self._listener = await asyncpg.connect(self.dsn, timeout=self.db.acquire_timeout)
-            await self._listener.add_listener(notify_channel(self.db.schema), lambda *_: self._ticker.wake())
+            await self._listener.add_listener(notify_channel(self.db.schema), lambda *_: self._notified())
         except TRANSIENT_DB_ERRORS as exc:
             # Polling still works without it; try again next round.
             log.warning("outbox_listen_failed", error=type(exc).__name__)
             self._listener = None
+
+    def _notified(self) -> None:
+        if self.linger <= 0:
+            self._ticker.wake()
+        elif self._wake_later is None:
+            self._wake_later = asyncio.get_running_loop().call_later(self.linger, self._lingered)
+
+    def _lingered(self) -> None:
+        self._wake_later = None
+        self._ticker.wake()
 
     async def _close_listener(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
@@ -152,7 +176,9 @@ class OutboxRelay:
             if loop.time() - self._last_cleanup > 300:
                 await self._delete_old_sent()
                 self._last_cleanup = loop.time()
-            await self._observe_backlog()
+            if loop.time() - self._last_gauge >= self.gauge_interval:
+                await self._observe_backlog()
+                self._last_gauge = loop.time()
         except TRANSIENT_DB_ERRORS as exc:
             log.warning("outbox_relay_db_error", error=type(exc).__name__)
             sent = 0

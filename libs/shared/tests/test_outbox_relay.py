@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from shared.events import make_envelope
+from shared.metrics import ServiceMetrics
 from shared.outbox import WAKE_RELAY, OutboxRelay, OutboxRow, add_event, add_rows, insert_rows, row_arrays
 from testsupport.messaging import bound_queue, bus, database, drain
 from testsupport.waiting import holds_throughout, wait_for
@@ -175,3 +176,59 @@ async def test_a_writer_of_its_own_statement_adds_rows_only_under_its_condition(
             rows = await conn.fetch("SELECT type, routing_key, envelope FROM outbox")
         assert [(r["type"], r["routing_key"], r["envelope"]["data"]) for r in rows] == \
             [("test.happened", "test.happened", {"i": 2})]
+
+
+class CountingRelay(OutboxRelay):
+    """Records the rows of each pass that relayed some, and each backlog observation."""
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.batches: list[int] = []
+        self.gauges = 0
+
+    async def relay_once(self) -> int:
+        sent = await super().relay_once()
+        if sent:
+            self.batches.append(sent)
+        return sent
+
+    async def _observe_backlog(self) -> None:
+        self.gauges += 1
+        await super()._observe_backlog()
+
+
+async def test_commits_close_together_go_out_in_one_pass(database_url, amqp_url):
+    """A NOTIFY wakes the relay after ``linger``: the commits of that window share one pass
+    (one BEGIN, SELECT, UPDATE, COMMIT) instead of a pass each."""
+    async with database(database_url, "ob_linger") as db, bus(amqp_url) as b:
+        q = await bound_queue(b, "test.#")
+        relay = CountingRelay(db, b, database_url, poll_interval=30, linger=0.5)
+        relay.start()
+        try:
+            await asyncio.sleep(0.5)   # the first pass is done: the relay waits on its long poll
+            for i in range(10):
+                async with db.transaction() as conn:
+                    await add_event(conn, envelope(i))
+            got = await drain(q, 10, timeout=5, settle=0.1)
+        finally:
+            await relay.stop()
+        assert sorted(json.loads(m.body)["data"]["i"] for m in got) == list(range(10))
+        assert relay.batches == [10]
+
+
+async def test_the_backlog_gauge_is_read_at_most_once_per_interval(database_url, amqp_url):
+    async with database(database_url, "ob_gauge") as db, bus(amqp_url) as b:
+        q = await bound_queue(b, "test.#")
+        async with db.transaction() as conn:
+            for i in range(20):
+                await add_event(conn, envelope(i))
+        relay = CountingRelay(db, b, database_url, metrics=ServiceMetrics("test"), poll_interval=30,
+                              batch_size=5, gauge_interval=60)
+        relay.start()
+        try:
+            got = await drain(q, 20, timeout=10, settle=0.1)
+        finally:
+            await relay.stop()
+        assert len(got) == 20
+        assert relay.batches == [5, 5, 5, 5]
+        assert relay.gauges == 1   # not once per pass
