@@ -19,6 +19,7 @@ from shared.consumer import Consumer, Handler, QueueSpec
 from shared.db import Database, create_pool, with_application_name
 from shared.event_loop import loop_name
 from shared.http.access import refuse_undeclared_routes
+from shared.http.admission import admission
 from shared.http.auth import VERIFIER_KEY, TokenVerifier, http_jwks_source
 from shared.http.clock_routes import test_clock_routes
 from shared.http.health import health_routes
@@ -104,7 +105,7 @@ def create_base_app(runtime: Runtime, *, verifier: TokenVerifier | None = None) 
     s = runtime.settings
     tracing_first = server_middlewares(s.service_name)   # before web.Application: see shared.tracing
     app = web.Application(middlewares=[*tracing_first, request_context, metrics_middleware(runtime.metrics),
-                                       problem_errors],
+                                       problem_errors, admission(s.admission_limit, s.db_acquire_timeout)],
                           client_max_size=256 * 1024)
     app[RUNTIME_KEY] = runtime
     app[VERIFIER_KEY] = verifier or TokenVerifier(http_jwks_source(s.jwks_url), runtime.clock.now)

@@ -55,6 +55,9 @@ class ServiceSettings(BaseSettings):
     db_pool_min: int = 2
     db_pool_max: int = 10
     db_acquire_timeout: float = 5.0
+    # Writes in flight per process before the next waits (shared.http.admission; 0: no
+    # gate, the default; booking sets 8). Below the pool's size: a write may take two.
+    admission_limit: int = Field(0, ge=0)
     db_command_timeout: float = 30.0
     publish_timeout: float = 5.0
     # Consumers: how many times a failing handler is tried, and the delays between tries.

@@ -57,6 +57,9 @@ class BookingSettings(ServiceSettings):
     database_url: str = database_url_field("booking")
     port: int = 8002
     db_schema: str = "booking"
+    # The release rush: at most 8 writes in flight per process, the rest queue before the
+    # pool (shared.http.admission; BOOKING_ADMISSION_LIMIT, 0 turns it off).
+    admission_limit: int = Field(8, ge=0)
 
     default_center: str = "qingdao"
     centers: list[CenterSpec] = []
