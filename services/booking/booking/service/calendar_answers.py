@@ -28,7 +28,7 @@ from booking.domain.release import cutoff_at
 from booking.domain.working_calendar import WorkingCalendar
 
 Rows = tuple[tuple[Any, ...], ...]
-MAX_KEPT = 256   # ranges kept per process: clients choose from/to, so the count is bounded
+MAX_KEPT = 64   # ranges kept per process (clients choose from/to): at most ~4 MB of days
 
 
 @dataclass(frozen=True)
