@@ -13,6 +13,7 @@ from booking.domain.center import CenterConfig
 from booking.domain.errors import DateNotBookable, ValidationFailed
 from booking.domain.release import cutoff_at, ensure_bookable
 from booking.domain.working_calendar import WorkingCalendar
+from booking.service.calendar_answers import Rows
 from booking.service.calendars import working_calendar
 from booking.service.context import BookingContext
 
@@ -45,9 +46,11 @@ async def calendar_view(ctx: BookingContext, center_id: str | None, start: date 
     today = center.local_date(now)
     start = start or today
     end = checked_range(ctx, start, end)
-    async with ctx.db.connection() as conn:
-        calendar = await working_calendar(ctx, conn, center)
-        rows = await calendar_rows(conn, center.id, start, end)
+
+    async def read() -> tuple[WorkingCalendar, Rows]:
+        async with ctx.db.connection() as conn:
+            return await working_calendar(ctx, conn, center), await calendar_rows(conn, center.id, start, end)
+    calendar, rows = await ctx.calendars.answers.reads.read((center.id, start, end), read)
 
     def work_out() -> list[dict]:
         counters = {(r[1], r[2]): Counter(r[3], r[4]) for r in rows if r[0] == 0}

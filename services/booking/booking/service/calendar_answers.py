@@ -13,7 +13,9 @@ are used only while all that they were made from is unchanged:
   the instant they were worked out up to the next cutoff instant of a day in the range or
   the center's next midnight, whichever comes first (a clock moved back misses too).
 
-``now`` is the request's own. Nothing is stale beyond what the rows and the working
+The rows are read once per request, or once for all the requests of a range that arrive
+while a read of it is running (calendar_reads.py: always a read that started after they
+arrived). ``now`` is the request's own. Nothing is stale beyond what the rows and the working
 calendar already are, so there is no bound to document; the cost of a reuse is the query.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 from booking.domain.center import CenterConfig
 from booking.domain.release import cutoff_at
 from booking.domain.working_calendar import WorkingCalendar
+from booking.service.calendar_reads import SharedReads
 
 Rows = tuple[tuple[Any, ...], ...]
 MAX_KEPT = 64   # ranges kept per process (clients choose from/to): at most ~4 MB of days
@@ -49,6 +52,7 @@ class CalendarAnswers:
     def __init__(self, max_kept: int = MAX_KEPT) -> None:
         self.max_kept = max_kept
         self._kept: dict[tuple[str, date, date], Kept] = {}
+        self.reads = SharedReads()      # the rows: one read of a range at a time (calendar_reads.py)
         self.hits = 0
         self.misses = 0
 
