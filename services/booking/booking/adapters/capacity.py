@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
@@ -67,3 +68,18 @@ class CapacityCounters:
             "  WHERE capacity.booked <= EXCLUDED.capacity"
             " RETURNING capacity, booked", center, day, period, capacity, at, by)
         return Counter(row["capacity"], row["booked"]) if row else None
+
+
+async def calendar_rows(conn: asyncpg.Connection, center: str, start: date,
+                        end: date) -> tuple[tuple[Any, ...], ...]:
+    """Everything of a range the public calendar reads besides the working calendar, in
+    one round trip and in a stable order: (0, day, period, capacity, booked) per counter
+    row, then (1, day, None, None, None) per closed date. Equal rows, equal calendar days
+    (service/calendar_answers.py compares them to reuse an answer)."""
+    rows = await conn.fetch(
+        "SELECT 0 AS kind, day, period, capacity, booked FROM capacity"
+        " WHERE center = $1 AND day BETWEEN $2 AND $3"
+        " UNION ALL SELECT 1, day, NULL, NULL, NULL FROM cutoffs"
+        " WHERE center = $1 AND day BETWEEN $2 AND $3 AND status <> 'open'"
+        " ORDER BY kind, day, period", center, start, end)
+    return tuple(tuple(r) for r in rows)

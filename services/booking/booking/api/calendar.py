@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import TypeAdapter
 
 from shared.http.openapi import ApiRouter
+from shared.http.problems import json_response
 
 from booking.service import calendar as use
 from booking.api.context import PATH_PARAMS, TAG, context_of
-from booking.api.models import BusinessTypePage, CalendarQuery, CalendarView
+from booking.api.models import BusinessTypePage, CalendarDayView, CalendarQuery, CalendarView
 
 api = ApiRouter(TAG, path_params=PATH_PARAMS)
 
@@ -29,5 +31,16 @@ async def business_types(_request: web.Request) -> dict:
          public=True,
          summary="Bookable days with their cutoff and what is left per period (default: today + 14 days)",
          query=CalendarQuery, response=CalendarView)
-async def calendar(request: web.Request, query: CalendarQuery) -> dict:
-    return await use.calendar_view(context_of(request), query.center, query.from_, query.to)
+async def calendar(request: web.Request, query: CalendarQuery) -> web.Response:
+    # The days are shaped by the answer model once per change (service/calendar_answers.py
+    # keeps them shaped), so the answer goes out as it is rather than through the model
+    # again on every request; center, timezone and now are plain strings.
+    view = await use.calendar_view(context_of(request), query.center, query.from_, query.to, shape=_shape_days)
+    return json_response(view)
+
+
+_DAYS = TypeAdapter(list[CalendarDayView])
+
+
+def _shape_days(days: list[dict]) -> list[dict]:
+    return _DAYS.dump_python(_DAYS.validate_python(days), mode="python")

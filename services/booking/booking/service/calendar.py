@@ -2,17 +2,18 @@
 period) and the administrators' working-day overrides."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from booking.adapters.calendar_overrides import CalendarOverrides
-from booking.adapters.capacity import CapacityCounters, Counter
-from booking.adapters.cutoffs import Cutoffs
+from booking.adapters.capacity import Counter, calendar_rows
 from booking.domain.business_types import BUSINESS_TYPES
 from booking.domain.capacity import remaining
 from booking.domain.center import CenterConfig
 from booking.domain.errors import DateNotBookable, ValidationFailed
 from booking.domain.release import cutoff_at, ensure_bookable
 from booking.domain.working_calendar import WorkingCalendar
+from booking.service.calendar_answers import Rows
 from booking.service.calendars import working_calendar
 from booking.service.context import BookingContext
 
@@ -37,18 +38,26 @@ def business_types() -> list[dict]:
 
 
 async def calendar_view(ctx: BookingContext, center_id: str | None, start: date | None,
-                        end: date | None) -> dict:
+                        end: date | None, *, shape: Callable[[list[dict]], list[dict]]) -> dict:
+    """The public calendar. ``shape`` makes the days what the answer model says (the API
+    passes it so that kept days, calendar_answers.py, are shaped once, not per request)."""
     center = ctx.centers.get(center_id)
     now = ctx.clock.now()
     today = center.local_date(now)
     start = start or today
     end = checked_range(ctx, start, end)
-    async with ctx.db.connection() as conn:
-        calendar = await working_calendar(ctx, conn, center)
-        counters = await CapacityCounters(conn).in_range(center.id, start, end)
-        closed = await Cutoffs(conn).closed_days(center.id, start, end)
-    days = [_day(center, calendar, counters, closed, start + timedelta(days=i), now)
-            for i in range((end - start).days + 1)]
+
+    async def read() -> tuple[WorkingCalendar, Rows]:
+        async with ctx.db.connection() as conn:
+            return await working_calendar(ctx, conn, center), await calendar_rows(conn, center.id, start, end)
+    calendar, rows = await ctx.calendars.answers.reads.read((center.id, start, end), read)
+
+    def work_out() -> list[dict]:
+        counters = {(r[1], r[2]): Counter(r[3], r[4]) for r in rows if r[0] == 0}
+        closed = {r[1] for r in rows if r[0] == 1}
+        return shape([_day(center, calendar, counters, closed, start + timedelta(days=i), now)
+                      for i in range((end - start).days + 1)])
+    days = ctx.calendars.answers.days(center, calendar, rows, start, end, now, work_out)
     return {"center": center.id, "timezone": center.timezone, "now": center.local(now).isoformat(),
             "days": days}
 

@@ -5,6 +5,9 @@ that changes them forgets its copies at once (after the commit), and the others 
 again once their copy is ``ttl`` seconds old. A read racing with a change cannot put the
 old data back: each change moves a generation number on, and a read started before it is
 not kept. A loaded year is national: changing one forgets every center's copy.
+
+It also holds the public calendar's kept days (calendar_answers.py), which are only ever
+used with the very calendar object they were worked out from.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from booking.adapters.official_years import OfficialYears
 from booking.domain.center import CenterConfig
 from booking.domain.official_calendar import OfficialPackage, OfficialSchedule
 from booking.domain.working_calendar import WorkingCalendar
+from booking.service.calendar_answers import CalendarAnswers
 
 
 class CalendarCache:
@@ -28,6 +32,7 @@ class CalendarCache:
         self.package = package
         self._kept: dict[str, tuple[float, WorkingCalendar]] = {}
         self._generation = 0
+        self.answers = CalendarAnswers()
 
     async def get(self, conn: asyncpg.Connection, center: CenterConfig) -> WorkingCalendar:
         kept = self._kept.get(center.id)
