@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
-import orjson
 from pydantic import BaseModel
 from opentelemetry.trace import SpanKind
 
@@ -190,7 +189,12 @@ class OutboxRelay:
             return 0
         async with self.db.transaction() as conn:
             rows = await conn.fetch(
-                "SELECT seq, id, routing_key, envelope FROM outbox WHERE sent_at IS NULL"
+                # The envelope as the server's text, published as it is: no jsonb decoded into
+                # Python objects and encoded again (a 2.4 MB allocation.completed cost the
+                # allocator ~12 MB and every event CPU); the trace fields read beside it.
+                "SELECT seq, id, routing_key, envelope::text AS body, envelope->>'traceparent' AS traceparent,"
+                " envelope->>'tracestate' AS tracestate, envelope->>'correlation_id' AS correlation_id"
+                " FROM outbox WHERE sent_at IS NULL"
                 " ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED", self.batch_size)
             if not rows:
                 return 0
@@ -212,15 +216,14 @@ class OutboxRelay:
         return len(sent) if not failed else 0
 
     async def _publish(self, row: asyncpg.Record) -> None:
-        env = row["envelope"]  # a dict: the pool decodes jsonb
         # Back in the trace of the request (or event) that wrote the row: the publish and
         # its AMQP headers continue it, though it ended long ago in another task.
-        with tracing.continued(tracing.context_of(env.get("traceparent"), env.get("tracestate")),
+        with tracing.continued(tracing.context_of(row["traceparent"], row["tracestate"]),
                                "outbox.relay", kind=SpanKind.PRODUCER,
                                attributes={"messaging.destination.name": row["routing_key"],
                                            "messaging.message.id": str(row["id"])}):
-            await self.bus.publish(orjson.dumps(env), row["routing_key"], message_id=str(row["id"]),
-                                   correlation_id=env.get("correlation_id"))
+            await self.bus.publish(row["body"].encode(), row["routing_key"], message_id=str(row["id"]),
+                                   correlation_id=row["correlation_id"])
 
     async def _observe_backlog(self) -> None:
         if not self.metrics:
