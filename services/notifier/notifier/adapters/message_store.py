@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -208,12 +209,8 @@ async def claim_ids(conn: asyncpg.Connection, ids: list[uuid.UUID], *, now: date
     (or due for a retry) and not leased, no more than the rate's horizon lets through, in
     one statement. Returns them and the seconds until the first slot (the others follow
     ``spacing`` apart)."""
-    limited = rate.spacing > 0
-    args = [ids, now, lease_until, limit, provider, sender] + (
-        [rate.key, rate.spacing, rate.horizon] if limited else []) + [clock_offset]
-    rows = await conn.fetch(_CLAIM_IDS_SQL[limited], *args)
-    wait = max(0.0, rows[0]["wait"] or 0.0) if rows else 0.0
-    return [ClaimedMessage.from_row(r) for r in rows], wait
+    return await _claim_many(conn, _CLAIM_IDS_SQL, [ids, now, lease_until, limit, provider, sender], rate,
+                             clock_offset)
 
 
 async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: datetime, limit: int,
@@ -225,10 +222,17 @@ async def claim_due(conn: asyncpg.Connection, *, now: datetime, lease_until: dat
     statement - no more than the slots that start within the rate's horizon. SKIP LOCKED
     lets every replica sweep at once without taking the same row. Returns them and the
     seconds until the first slot (the others follow ``spacing`` apart)."""
+    return await _claim_many(conn, _CLAIM_DUE_SQL, [now, lease_until, limit, max_attempts, provider, sender],
+                             rate, clock_offset)
+
+
+async def _claim_many(conn: asyncpg.Connection, sql: dict[bool, str], args: list[Any], rate: RateSlot,
+                      clock_offset: float) -> tuple[list[ClaimedMessage], float]:
+    """One of the claim statements (with or without the rate's parameters, which follow
+    ``args``), and the seconds until the first claimed message's slot."""
     limited = rate.spacing > 0
-    args = [now, lease_until, limit, max_attempts, provider, sender] + (
-        [rate.key, rate.spacing, rate.horizon] if limited else []) + [clock_offset]
-    rows = await conn.fetch(_CLAIM_DUE_SQL[limited], *args)
+    rows = await conn.fetch(sql[limited], *args, *([rate.key, rate.spacing, rate.horizon] if limited else []),
+                            clock_offset)
     wait = max(0.0, rows[0]["wait"] or 0.0) if rows else 0.0
     return [ClaimedMessage.from_row(r) for r in rows], wait
 
