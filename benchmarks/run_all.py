@@ -756,7 +756,8 @@ def memory_section(meta: dict, res: dict) -> list[str]:
                 f" nginx (`read_load.py`; the gateway's login limit answers the rest with 429; answers {', '.join(f'{k}: {v}' for k, v in lb['statuses'].items())},"
                 f" p99 {ms(lb['latency_ok']['p99'])}) took identity from {num(idle)} MB (its peak in the other"
                 f" phases) to **{num(burst)} MB** (the higher of the two 0.5 s samplers): each sign-in hashes with argon2id (64 MiB) in a worker thread,"
-                " and the default executor runs up to min(32, CPUs + 4) = 6 of them at once here."]
+                " one at a time per process (IDENTITY_ARGON2_MAX_CONCURRENT, default 1; the others wait for a slot),"
+                " so the peak is identity's idle size plus one hash; the 64 MiB is handed back after each."]
     return out + ["", "![memory](plots/memory.png)", ""]
 
 
