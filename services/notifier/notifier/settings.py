@@ -34,6 +34,10 @@ class NotifierSettings(ServiceSettings):
     # prefetch, so a batch is gathered while the one before it commits.
     consume_batch_size: int = Field(16, ge=1)
     consume_batch_wait_ms: float = Field(2.0, ge=0)
+    # The sends' outcomes that end within the wait, stored this many per statement (one
+    # commit and one relay wake-up: service/outcome_recorder.py); 1: one statement each.
+    outcome_batch_size: int = Field(16, ge=1)
+    outcome_batch_wait_ms: float = Field(2.0, ge=0)
     # Provider calls per second shared by every replica (enforced in PostgreSQL); 0: no limit.
     provider_rate_per_second: float = Field(50.0, ge=0)
     # A process claims only the messages whose rate slot starts within this many seconds;

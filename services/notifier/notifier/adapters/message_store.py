@@ -320,6 +320,63 @@ async def finish(conn: asyncpg.Connection, msg: ClaimedMessage, *, status: str, 
         *row_arrays([event] if event else [])))
 
 
+@dataclass(frozen=True)
+class Finish:
+    """One attempt's outcome, as ``finish`` stores it."""
+    msg: ClaimedMessage
+    status: str
+    now: datetime
+    body: str
+    next_attempt_at: datetime | None = None
+    provider_id: str | None = None
+    reason: str | None = None
+    status_code: int | None = None
+    event: OutboxRow | None = None
+
+
+async def finish_one(conn: asyncpg.Connection, f: Finish) -> bool:
+    return await finish(conn, f.msg, status=f.status, now=f.now, body=f.body, next_attempt_at=f.next_attempt_at,
+                        provider_id=f.provider_id, reason=f.reason, status_code=f.status_code, event=f.event)
+
+
+# ``finish`` for many attempts in one statement (one commit, one relay wake-up): each
+# message's row, its attempt and its event exactly as ``_FINISH`` does one, the event only
+# where that attempt's claim still held.
+_FINISH_MANY = (
+    "WITH f AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::text[],"
+    "   $6::text[], $7::text[], $8::timestamptz[], $9::int[])"
+    "   AS f(id, attempt, status, next_attempt_at, provider_id, reason, body, at, status_code)),"
+    " m AS (UPDATE messages SET status = f.status, lease_until = NULL, next_attempt_at = f.next_attempt_at,"
+    "   provider_id = coalesce(f.provider_id, messages.provider_id), last_error = f.reason, body = f.body,"
+    "   updated_at = f.at,"
+    f"   delivered_at = CASE WHEN f.status = '{DELIVERED}' THEN f.at END,"
+    f"   failed_at = CASE WHEN f.status = '{FAILED}' THEN f.at END"
+    f"  FROM f WHERE messages.id = f.id AND messages.status = '{SENDING}' AND messages.attempts = f.attempt"
+    "  RETURNING f.*),"
+    " a AS (UPDATE message_attempts a SET finished_at = m.at, outcome = m.status, status_code = m.status_code,"
+    "  reason = m.reason, provider_id = m.provider_id"
+    "  FROM m WHERE a.message_id = m.id AND a.attempt = m.attempt RETURNING a.message_id),"
+    " o AS (INSERT INTO outbox (id, type, routing_key, envelope)"
+    "  SELECT e.id, e.type, e.routing_key, e.envelope::jsonb"
+    "  FROM unnest($10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[])"
+    "   AS e(message_id, id, type, routing_key, envelope)"
+    "  WHERE e.message_id IN (SELECT message_id FROM a) RETURNING 1)"
+    " SELECT ARRAY(SELECT message_id FROM a) AS kept,"
+    f"  (SELECT {WAKE_RELAY} WHERE EXISTS (SELECT 1 FROM o)) AS relay_woken")
+
+
+async def finish_many(conn: asyncpg.Connection, outcomes: list[Finish]) -> set[uuid.UUID]:
+    """``finish`` for each of ``outcomes`` in one statement: the ids whose claim held."""
+    events = [(f.msg.id, f.event) for f in outcomes if f.event is not None]
+    ids, types, keys, envelopes = row_arrays([e for _, e in events])
+    row = await conn.fetchrow(
+        _FINISH_MANY, [f.msg.id for f in outcomes], [f.msg.attempt for f in outcomes],
+        [f.status for f in outcomes], [f.next_attempt_at for f in outcomes], [f.provider_id for f in outcomes],
+        [f.reason for f in outcomes], [f.body for f in outcomes], [f.now for f in outcomes],
+        [f.status_code for f in outcomes], [m for m, _ in events], ids, types, keys, envelopes)
+    return set(row["kept"])
+
+
 # The backlog: every message not final yet (pending, awaiting a retry, or being sent), each
 # counted through its partial index (messages_due, messages_leased): never a scan of the log.
 _BACKLOG = (

@@ -24,7 +24,7 @@ import os
 import socket
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shared.logging import get_logger, mask_phone
 from shared.ticker import Ticker
@@ -32,13 +32,14 @@ from shared import tracing
 from shared.outbox import OutboxRow
 
 from notifier.adapters import message_store as store
-from notifier.adapters.message_store import ClaimedMessage, RateSlot
+from notifier.adapters.message_store import ClaimedMessage, Finish, RateSlot
 from notifier.adapters.rate_limiter import SharedRateLimiter
 from notifier.adapters.sms_provider import SendError, SendResult, SmsProvider
 from notifier.domain.message_status import DELIVERED, FAILED, RETRY, text_to_keep
 from notifier.domain.retry_policy import Decision, Outcome, RetryPolicy
 from notifier.service.in_flight import InFlight
 from notifier.service.outcome_events import delivered_event, failed_event
+from notifier.service.outcome_recorder import OutcomeRecorder
 
 if TYPE_CHECKING:   # the context holds the sender
     from notifier.service.context import NotifierContext
@@ -64,6 +65,7 @@ class Sender:
         # calls a crash would make again (same ref) stay within twice MAX_IN_FLIGHT as before.
         self.claims = InFlight(2 * settings.max_in_flight)
         self.lease = timedelta(seconds=settings.lease_seconds)
+        self.outcomes: OutcomeRecorder | None = None   # at start: the pool is opened by then
         # A slot further off than this: the lease taken at the claim might not cover the call.
         self.renew_after = (settings.lease_seconds - settings.provider_timeout_seconds) / 2
         # Recorded with every attempt: which replica made the call.
@@ -86,6 +88,8 @@ class Sender:
 
     def start(self, provider: SmsProvider, limiter: SharedRateLimiter) -> None:
         self.provider, self.limiter = provider, limiter
+        self.outcomes = OutcomeRecorder(self.rt.db, size=self.settings.outcome_batch_size,
+                                        wait_seconds=self.settings.outcome_batch_wait_ms / 1000)
         self._keeper.start()
         self._ready.set()
 
@@ -268,23 +272,25 @@ class Sender:
         now = self.rt.clock.now()
         body = text_to_keep(msg.body, sensitive=msg.sensitive, final=decision.final)
         producer = self.ctx.producer
-        fields: dict[str, Any]
+        outcome: Finish
         if decision.outcome is Outcome.DELIVERED:
             provider_id = result.provider_id if result else None
-            fields = dict(status=DELIVERED, provider_id=provider_id,
-                          event=OutboxRow.of(delivered_event(msg, at=now, provider_id=provider_id, producer=producer)))
+            outcome = Finish(msg, DELIVERED, now, body, provider_id=provider_id, status_code=status_code,
+                             event=OutboxRow.of(delivered_event(msg, at=now, provider_id=provider_id,
+                                                                producer=producer)))
         elif decision.outcome is Outcome.RETRY:
-            fields = dict(status=RETRY, reason=reason,
-                          next_attempt_at=now + timedelta(seconds=decision.delay or 0))
+            outcome = Finish(msg, RETRY, now, body, reason=reason, status_code=status_code,
+                             next_attempt_at=now + timedelta(seconds=decision.delay or 0))
         else:
             why = reason or "failed"
             if decision.reason == "exhausted":
                 why = f"{why} (gave up after {msg.attempt} attempts)"
-            fields = dict(status=FAILED, reason=why,
-                          event=OutboxRow.of(failed_event(msg, at=now, reason=why, producer=producer)))
-        # One statement: the status, the attempt's end and the event commit together.
-        async with self.rt.db.connection() as conn:
-            kept = await store.finish(conn, msg, now=now, body=body, status_code=status_code, **fields)
+            outcome = Finish(msg, FAILED, now, body, reason=why, status_code=status_code,
+                             event=OutboxRow.of(failed_event(msg, at=now, reason=why, producer=producer)))
+        # The status, the attempt's end and the event commit together (with other sends'
+        # outcomes of the same moment: outcome_recorder.py).
+        assert self.outcomes is not None
+        kept = await self.outcomes.record(outcome)
         self.metrics.attempts.labels(decision.outcome.value).inc()
         log.info("sms_attempt", message_id=str(msg.id), template=msg.template, phone=mask_phone(msg.phone),
                  attempt=msg.attempt, outcome=decision.outcome.value, reason=reason, recorded=kept)
