@@ -11,7 +11,13 @@ once); identity's VmRSS and VmHWM are read after each step. Figures in MiB (kB /
 of the other benchmarks' RSS sampler; VmHWM is the exact high-water mark, never lower than
 a sampled peak.
 
-Run: flock /tmp/bench.lock .venv/bin/python benchmarks/idle_memory.py [--settle S] [--sign-ins N] [--json PATH]
+--service-python runs the services with another interpreter: a venv holding only
+requirements-runtime.lock (what the image installs) and a .pth naming libs/shared and
+services/*, to measure without the dev-only packages the bench venv adds (structlog imports
+rich, pygments and greenlet when they are installed: ~3 MiB per process).
+
+Run: flock /tmp/bench.lock .venv/bin/python benchmarks/idle_memory.py [--settle S] [--sign-ins N]
+     [--service-python PATH] [--json PATH]
 """
 from __future__ import annotations
 
@@ -43,6 +49,8 @@ def proc_memory(pid: int) -> dict[str, float]:
 async def bench(args) -> dict:
     out: dict = {"benchmark": "idle_memory", "machine": bl.machine(), "code_tree": bl.code_tree(),
                  "params": vars(args).copy()}
+    if args.service_python:
+        sys.executable = args.service_python   # what testsupport.system starts the services with
     async with bl.started_system() as run:
         await asyncio.sleep(args.settle)
         out["idle"] = {name: proc_memory(run.pid(name)) for name in run.system.services}
@@ -62,6 +70,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settle", type=float, default=5.0, help="seconds after ready before the idle reading")
     parser.add_argument("--sign-ins", type=int, default=5, help="sign-ins after the first, one after the other")
+    parser.add_argument("--service-python", help="the interpreter the services run with (default: this one)")
     parser.add_argument("--json", default=str(here / "results" / "idle_memory.json"))
     args = parser.parse_args()
     result = asyncio.run(bench(args))
