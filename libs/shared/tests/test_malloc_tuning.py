@@ -47,3 +47,34 @@ def test_limit_arenas_sets_two_by_default():
     code = "from shared.malloc_tuning import limit_arenas; print(limit_arenas({}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "2"
+
+
+def test_serve_hands_start_up_memory_back_after_every_other_start_up_hook(monkeypatch):
+    """Issue 20 (idle RSS): the last start-up hook collects and trims, so what the imports and
+    the other hooks (pool, broker, consumers) freed leaves the process."""
+    import asyncio
+
+    from aiohttp import web
+
+    from shared import runner
+    from shared.settings import ServiceSettings
+
+    async def service_hook(app: web.Application) -> None:
+        pass
+
+    def create_app(settings: ServiceSettings) -> web.Application:
+        app = web.Application()
+        app.on_startup.append(service_hook)
+        return app
+
+    served: list[web.Application] = []
+    monkeypatch.setattr(runner, "configure_logging", lambda *a, **kw: None)
+    monkeypatch.setattr(asyncio, "set_event_loop", lambda loop: None)
+    monkeypatch.setattr(runner.web, "run_app", lambda app, **kw: served.append(app) or kw["loop"].close())
+    assert runner.main(ServiceSettings, create_app, migrations=None, argv=["serve"]) == 0
+    assert list(served[0].on_startup)[-1] is runner.release_startup_memory
+
+    trims: list[bool] = []
+    monkeypatch.setattr(runner, "trim", lambda: trims.append(True) or True)
+    asyncio.run(runner.release_startup_memory(served[0]))
+    assert trims == [True]
