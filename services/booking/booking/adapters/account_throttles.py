@@ -16,13 +16,16 @@ class Hit:
 
 
 def hit_ctes(agent_id: str, action: str, window_start: str) -> str:
-    """``gone`` drops this account's past windows for the action, ``hit`` counts this
+    """``gone`` drops this account's past windows for the action, then ``hit`` counts this
     request (RETURNING hits: the window's count with it), over the given placeholders;
-    also the first of the booking's checks (adapters/booking_checks.py)."""
-    return (f"gone AS (DELETE FROM account_throttles WHERE agent_id = {agent_id} AND action = {action}"
-            f"  AND window_start < {window_start}),"
+    also the first of the booking's checks (adapters/booking_checks.py). ``hit`` reads
+    ``gone`` so that the past rows are locked before the current one, whatever the
+    statement around it does next (a key's claim: one lock order everywhere)."""
+    return (f"gone AS (DELETE FROM account_throttles WHERE agent_id = {agent_id}::text"
+            f"  AND action = {action}::text AND window_start < {window_start}::timestamptz RETURNING 1),"
             " hit AS (INSERT INTO account_throttles (agent_id, action, window_start, hits)"
-            f"  VALUES ({agent_id}, {action}, {window_start}, 1)"
+            f"  SELECT {agent_id}::text, {action}::text, {window_start}::timestamptz, 1"
+            "  FROM (SELECT count(*) FROM gone) AS past"
             "  ON CONFLICT (agent_id, action, window_start) DO UPDATE SET hits = account_throttles.hits + 1"
             "  RETURNING hits)")
 
