@@ -58,14 +58,26 @@ async def test_enterprise_creation_is_throttled_per_account(gw):
     assert status == 201, body
 
 
+def booking(org_code: str) -> dict:
+    return {"date": TUESDAY, "period": "AM", "contact_name": "李四", "contact_phone": new_phone(),
+            "enterprises": [{"org_code": org_code, "businesses": [{"type": "NEW_CARD"}]}]}
+
+
 async def test_booking_creation_is_throttled_per_account(gw):
+    await gw.set_clock(MONDAY)
     agent, other = await gw.register(), await gw.register()
     for _ in range(BUDGET):   # every attempt counts, refused ones included
         status, _, body = await post(gw, "/api/v1/bookings", agent, {})
         assert status == 422, body
     assert_throttled(*await post(gw, "/api/v1/bookings", agent, {}), "booking.rate_limited")
+    # a valid booking too (refused by the booking's first statement), and nothing is written
+    assert_throttled(*await post(gw, "/api/v1/bookings", agent, booking(new_org_code())), "booking.rate_limited")
+    _, page = await gw.call("GET", "/api/v1/bookings", agent=agent, expect=200)
+    assert page["items"] == []
     status, _, body = await post(gw, "/api/v1/bookings", other, {})
     assert status == 422, body
+    status, _, body = await post(gw, "/api/v1/bookings", other, booking(new_org_code()))
+    assert status == 201, body
 
 
 async def test_booking_sms_to_one_phone_are_capped_per_day(gw, sms_provider):

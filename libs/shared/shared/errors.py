@@ -88,5 +88,6 @@ class Unavailable(AppError):
 
 def is_refusal(error: AppError) -> bool:
     """A refusal of the request itself (an answer that may be kept and replayed), not a
-    failure to serve it now (Unavailable: the same request may succeed later)."""
-    return not isinstance(error, Unavailable)
+    failure to serve it now (Unavailable, or TooManyRequests: a budget spent for now; the
+    same request may succeed later)."""
+    return not isinstance(error, (Unavailable, TooManyRequests))

@@ -41,6 +41,8 @@ class Calls:
     def __init__(self) -> None:
         self.handled: list[str] = []
         self.throttled = False
+        self.refused_inputs = 0       # what the route's input_refused saw
+        self.over_budget = False      # input_refused raises its own refusal
 
 
 def make_app(calls: Calls) -> web.Application:
@@ -56,6 +58,17 @@ def make_app(calls: Calls) -> web.Application:
         calls.handled.append("add")
         # the raw JSON object is there for what needs the exact request (a fingerprint)
         return {"id": "t1", "name": body.name, "secret": "dropped", "raw": raw_body(request)}
+
+    async def counted(_request: web.Request) -> None:
+        calls.refused_inputs += 1
+        if calls.over_budget:
+            raise TooManyRequests(retry_after=7)
+
+    @api.post("/counted", summary="Counted", body=ThingIn, query=ThingQuery, response=ThingOut, public=True,
+              input_refused=counted)
+    async def add_counted(_request: web.Request, body: ThingIn, query: ThingQuery) -> dict:
+        calls.handled.append("counted")
+        return {"id": "c", "name": body.name}
 
     @api.get("/things", summary="Find", query=ThingQuery, response=list[ThingOut], public=True)
     async def find(_request: web.Request, query: ThingQuery) -> list:
@@ -122,6 +135,18 @@ async def test_checks_come_after_the_access_and_before_the_body(client, calls):
     r = await client.post("/things", data=b"not json", headers={"Content-Type": "application/json"})
     assert r.status == 429 and r.headers["Retry-After"] == "5"
     assert calls.handled == []
+
+
+async def test_input_refused_runs_when_the_inputs_refuse_and_may_refuse_instead(client, calls):
+    r = await client.post("/counted", json={"name": ""})
+    assert r.status == 422 and calls.refused_inputs == 1
+    r = await client.post("/counted", params={"limit": "0"}, json={"name": "a"})
+    assert r.status == 422 and calls.refused_inputs == 2
+    r = await client.post("/counted", json={"name": "a"})    # valid: not called
+    assert r.status == 200 and calls.refused_inputs == 2 and calls.handled == ["counted"]
+    calls.over_budget = True
+    r = await client.post("/counted", data=b"not json", headers={"Content-Type": "application/json"})
+    assert r.status == 429 and r.headers["Retry-After"] == "7" and calls.refused_inputs == 3
 
 
 async def test_the_access_comes_before_the_body(client, calls):

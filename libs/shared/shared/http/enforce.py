@@ -5,7 +5,8 @@ tests guard:
 2. ``path=``: its path parameters (a model of ``match_info`` or a function of the request);
 3. ``checks=``: refusals that come before the inputs (a per-account throttle, a header);
 4. ``query=`` then ``body=``: parsed and validated (422 ``validation_error`` naming the
-   fields; a body must be a JSON object);
+   fields; a body must be a JSON object); when 2-4 refuse the request, the route's
+   ``input_refused`` (if any) runs first and may raise its own refusal instead;
 5. the handler, given the typed values as keyword arguments ``path``, ``query``, ``body``;
 6. its answer shaped by ``response=``: the handler returns the data (a dict or a model)
    and the route answers it as the model describes it with the declared status; a
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from shared.errors import AppError
 from shared.http.problems import json_response
 from shared.http.requests import parse_body, parse_query, validate
 from shared.http.statuses import STATUSES_KEY
@@ -69,19 +71,12 @@ def enforcing(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
 
     async def run(request: web.Request) -> web.StreamResponse:
         request[STATUSES_KEY] = op.statuses   # how the middleware answers its refusals
-        kwargs: dict[str, Any] = {}
-        # inputs_of() let a handler take path/query/body only when the route declares them.
-        if "path" in names:
-            assert op.path_parser is not None
-            kwargs["path"] = parse_path(request, op.path_parser)
-        for check in op.checks:
-            await check(request)
-        if "query" in names:
-            assert op.query is not None
-            kwargs["query"] = parse_query(request, op.query)
-        if "body" in names:
-            assert op.body is not None
-            kwargs["body"] = await parse_body(request, op.body)
+        try:
+            kwargs = await read_inputs(op, names, request)
+        except (AppError, web.HTTPClientError):
+            if op.input_refused is not None:
+                await op.input_refused(request)
+            raise
         result = await op.handler(request, **kwargs)
         return respond(op, shape, result)
 
@@ -89,6 +84,24 @@ def enforcing(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResp
     run.__qualname__ = op.handler.__qualname__
     run.__doc__ = op.handler.__doc__
     return run
+
+
+async def read_inputs(op: Operation, names: tuple[str, ...], request: web.Request) -> dict[str, Any]:
+    """The handler's keyword arguments, after the route's checks: a refusal raised."""
+    kwargs: dict[str, Any] = {}
+    # inputs_of() let a handler take path/query/body only when the route declares them.
+    if "path" in names:
+        assert op.path_parser is not None
+        kwargs["path"] = parse_path(request, op.path_parser)
+    for check in op.checks:
+        await check(request)
+    if "query" in names:
+        assert op.query is not None
+        kwargs["query"] = parse_query(request, op.query)
+    if "body" in names:
+        assert op.body is not None
+        kwargs["body"] = await parse_body(request, op.body)
+    return kwargs
 
 
 def parse_path(request: web.Request, parser: PathParser) -> Any:

@@ -77,6 +77,7 @@ class Operation:
     # Enforced, not documented (the path parameters are documented by path_params):
     path_parser: PathParser | None = None  # match_info -> the handler's ``path`` argument
     checks: tuple[Check, ...] = ()        # refusals before the inputs are read (shared.http.enforce)
+    input_refused: Check | None = None     # run when its checks or inputs refuse a request (enforce)
     statuses: Statuses = field(default_factory=dict)   # the router's own statuses of some refusals
 
 
@@ -96,7 +97,8 @@ class ApiRouter:
               public: bool = False, errors: Iterable[ErrorDecl | ErrorDoc] = (), headers: Sequence[str] = (),
               path_params: Mapping[str, Mapping[str, Any]] | None = None,
               response_headers: Sequence[str] = (), events: Sequence[str] = (),
-              path_parser: PathParser | None = None, checks: Sequence[Check] = ()) -> Callable[[Handler], Handler]:
+              path_parser: PathParser | None = None, checks: Sequence[Check] = (),
+              input_refused: Check | None = None) -> Callable[[Handler], Handler]:
         """``public=True``: anyone; ``roles=()``: any signed-in user; ``roles=("admin",)``:
         a signed-in user with one of them. Neither: the route is refused at start.
         ``errors``: what the handler may answer besides the ones every route of its kind
@@ -105,7 +107,10 @@ class ApiRouter:
         ``events=("board", "call")``: the answer is a Server-Sent Events stream sending them.
         ``path_parser``: a model of the path parameters, or a function of the request, whose value
         the handler gets as ``path``; ``checks``: async functions of the request run after
-        the access and before the query and body are read (shared.http.enforce)."""
+        the access and before the query and body are read (shared.http.enforce);
+        ``input_refused``: an async function of the request run when its path, checks,
+        query or body refuse it, before that refusal is answered (it may raise another:
+        booking creation's per-account throttle counts such requests there)."""
         if public and not isinstance(roles, Undeclared):
             raise ValueError(f"{method} {path}: public=True and roles= both declared")
         access = None if public else (roles if isinstance(roles, Undeclared) else tuple(roles))
@@ -116,7 +121,8 @@ class ApiRouter:
             op = Operation(
                 method.upper(), path, handler, summary, self.tag, body, query, response, status,
                 access, tuple(error_doc(e, self.statuses) for e in errors), tuple(headers), description, params,
-                tuple(response_headers), tuple(events), path_parser, tuple(checks), self.statuses)
+                tuple(response_headers), tuple(events), path_parser, tuple(checks), input_refused,
+                self.statuses)
             inputs_of(op)  # a handler that cannot take its declared inputs stops the import
             self.operations.append(op)
             return handler

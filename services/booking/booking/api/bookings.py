@@ -31,8 +31,11 @@ CREATE_REFUSALS = [
 CANCEL_REFUSALS = [NOT_FOUND, CutoffPassed, NotActive]
 
 
-async def booking_throttle(request: web.Request) -> None:
-    """The account's budget of bookings, before its body is read (a 429 for a flood of any body)."""
+async def counted_alone(request: web.Request) -> None:
+    """A request refused for its inputs (a malformed Idempotency-Key, an invalid body) never
+    reaches the booking's checks, whose statement counts the others against the account's
+    budget: it counts here on its own, and once over budget it is a 429, not its 422 (a 429
+    for a flood of any body)."""
     ctx = context_of(request)
     await account_throttle.check(ctx, account_throttle.booking_throttle(ctx), principal_of(request).user_id)
 
@@ -49,7 +52,8 @@ async def idempotency_key_check(request: web.Request) -> None:
                        "refusal has its own code (see the 403/409/422 answers)."),
           summary="Book a period for up to 10 enterprises (Idempotency-Key: the same key and body replay the answer)",
           body=BookingBody, response=BookingView, status=201, roles=(), headers=["Idempotency-Key"],
-          errors=[*TOKEN_ERRORS, *CREATE_REFUSALS], checks=[booking_throttle, idempotency_key_check])
+          errors=[*TOKEN_ERRORS, *CREATE_REFUSALS], checks=[idempotency_key_check],
+          input_refused=counted_alone)
 async def booking(request: web.Request, body: BookingBody) -> web.Response:
     principal = principal_of(request)
     key = idempotency_key(request)

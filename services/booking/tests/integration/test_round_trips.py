@@ -1,6 +1,8 @@
 """What one booking costs the database, in statements (each one a round trip on the
 connection): the hot path is kept short on purpose, and these tests fail when a statement
-creeps back in. The use case runs on a connection whose every statement is logged."""
+creeps back in. The use case runs on a connection whose every statement is logged. The
+account's throttle is counted in the first statement (the checks' read), not in one of
+its own on a connection of its own."""
 from __future__ import annotations
 
 import asyncio
@@ -84,12 +86,40 @@ async def book_counted(service, cmd: CreateBooking, key: IdempotencyKey | None =
 async def test_a_booking_is_two_statements(service):
     statements = await book_counted(service, command(service, "agent-rt-1", lines=3))
     assert len(statements) == 2, statements
+    assert statements[0].startswith("WITH gone AS (DELETE FROM account_throttles"), statements
 
 
 async def test_with_an_idempotency_key_it_is_five(service):
     cmd = command(service, "agent-rt-2", lines=2)
     statements = await book_counted(service, cmd, IdempotencyKey("agent-rt-2", "k-1", "hash"))
     assert len(statements) == 5, statements
+    assert statements[1].startswith("WITH gone AS (DELETE FROM account_throttles"), statements
+
+
+async def test_through_the_route_a_booking_takes_one_connection(service, monkeypatch):
+    """The whole request through HTTP: one pool connection and two statements, the
+    account's throttle included (it counted on a connection of its own before)."""
+    db, taken, sent = service.db, [], []
+    connection = db.connection
+
+    def logged(record) -> None:
+        sent.append(" ".join(record.query.split())[:60])
+
+    @asynccontextmanager
+    async def counted():
+        async with connection() as conn:
+            taken.append(conn)
+            conn.add_query_logger(logged)
+            try:
+                yield conn
+            finally:
+                await asyncio.sleep(0)   # the loggers run soon after each statement
+                conn.remove_query_logger(logged)
+    await service.booked(service.agent(), period="PM")   # warm: the calendar cached, types introspected
+    monkeypatch.setattr(db, "connection", counted)
+    await service.booked(service.agent(), lines=2)
+    assert len(taken) == 1, sent
+    assert len(sent) == 2 and sent[0].startswith("WITH gone AS") and sent[1].startswith("WITH booking AS"), sent
 
 
 async def test_an_sms_report_is_one_statement(service):
@@ -123,7 +153,7 @@ async def test_through_the_pool_a_booking_is_two_statements_and_release_none(ser
         sent.clear()
         assert (await create_booking(ctx, command(service, "agent-rt-3", lines=2))).status == 201
         await asyncio.sleep(0)
-        assert len(sent) == 2 and sent[0].startswith("SELECT") and sent[1].startswith("WITH booking AS"), sent
+        assert len(sent) == 2 and sent[0].startswith("WITH gone AS") and sent[1].startswith("WITH booking AS"), sent
     finally:
         async with db.connection() as conn:
             conn.remove_query_logger(logged)
