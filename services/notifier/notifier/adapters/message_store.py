@@ -58,14 +58,22 @@ class NewMessage:
     traceparent: str | None = None
 
 
+def insert_sql(when: str | None = None) -> str:
+    """The new pending message over $1-$14 (``insert_pending``'s order), inserted only
+    ``when`` (an SQL condition) holds; RETURNING its id, none for a repeat of the event."""
+    values = ("SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, $7::text, $8::boolean,"
+              " $9::boolean, $10::text, $11::text, $12::timestamptz, $13::timestamptz, $13::timestamptz, $14::text")
+    return ("INSERT INTO messages (id, event_id, event_type, template, booking_id, phone, body, sensitive,"
+            " resend, correlation_id, status, next_attempt_at, created_at, updated_at, traceparent)"
+            f" {values}{f' WHERE {when}' if when else ''}"
+            " ON CONFLICT (event_id, template) DO NOTHING RETURNING id")
+
+
 async def insert_pending(conn: asyncpg.Connection, msg: NewMessage, *, now: datetime,
                          sweep_after: datetime) -> uuid.UUID | None:
     """The new message's id, or None when this event already has its message."""
     return await conn.fetchval(
-        "INSERT INTO messages (id, event_id, event_type, template, booking_id, phone, body, sensitive,"
-        " resend, correlation_id, status, next_attempt_at, created_at, updated_at, traceparent)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)"
-        " ON CONFLICT (event_id, template) DO NOTHING RETURNING id",
+        insert_sql(),
         uuid.uuid4(), msg.event_id, msg.event_type, msg.template, msg.booking_id, msg.phone, msg.body,
         msg.sensitive, msg.resend, msg.correlation_id, PENDING, sweep_after, now, msg.traceparent)
 

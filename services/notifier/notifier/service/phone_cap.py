@@ -10,23 +10,16 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from shared.contracts.booking import BOOKING_CANCELLED, BOOKING_CONFIRMED, SMS_RESEND_REQUESTED
-from shared.logging import get_logger
-
-log = get_logger(__name__)
+from notifier.adapters.draft_store import PhoneCap
 
 CAPPED_TYPES = frozenset({BOOKING_CONFIRMED, BOOKING_CANCELLED, SMS_RESEND_REQUESTED})
 
 
-async def over_cap(conn: asyncpg.Connection, event_type: str, phone: str, *, now: datetime, cap: int) -> bool:
-    """True when this SMS must not be sent (in the inbox transaction: the per-phone lock
-    makes two concurrent events of one phone count one after the other)."""
+async def cap_of(conn: asyncpg.Connection, event_type: str, phone: str, *, now: datetime, cap: int) -> PhoneCap | None:
+    """The cap this SMS is counted against (None: not capped), with the phone's lock taken
+    in the inbox transaction: two concurrent events of one phone count one after the other
+    (the count itself is part of the message's insert: adapters/draft_store.py)."""
     if cap <= 0 or event_type not in CAPPED_TYPES:
-        return False
+        return None
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('booking_sms_cap:' || $1, 0))", phone)
-    sent = await conn.fetchval(
-        "SELECT count(*) FROM messages WHERE phone = $1 AND event_type LIKE 'booking.%' AND created_at > $2",
-        phone, now - timedelta(days=1))
-    if sent >= cap:
-        log.warning("booking_sms_cap_reached", phone=phone, event_type=event_type, cap=cap)
-        return True
-    return False
+    return PhoneCap(cap=cap, since=now - timedelta(days=1))

@@ -16,11 +16,12 @@ from shared.logging import get_logger
 from shared.tracing import current_traceparent
 
 from notifier.adapters import booking_texts
-from notifier.adapters.message_store import NewMessage, insert_pending
-from notifier.adapters.booking_texts import KeptText
+from notifier.adapters.booking_texts import KeptText, TextToKeep
+from notifier.adapters.draft_store import Stored, store_draft
+from notifier.adapters.message_store import NewMessage
 from notifier.domain.drafts import draft_for, resend_text
 from notifier.domain.templates import TemplateError
-from notifier.service.phone_cap import over_cap
+from notifier.service.phone_cap import cap_of
 
 log = get_logger(__name__)
 
@@ -45,22 +46,28 @@ async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: Bas
     if draft is None:
         log.info("sms_without_phone", event_type=envelope.type)
         return None
+    text = None
     if draft.keep_as and draft.booking_id:
-        allocation = envelope.type == BOOKING_ALLOCATED
-        stored = await booking_texts.keep(
-            conn, booking_id=draft.booking_id, kind=draft.keep_as, template=draft.template, phone=draft.phone,
-            body=draft.text, event_id=envelope.id, occurred_at=envelope.occurred_at, only_if_changed=allocation)
-        if allocation and not stored:
-            # A re-run of the allocation that changed nothing never sends a second SMS; an
-            # assignment older than the one already sent would only mislead.
-            log.info("allocation_unchanged_or_superseded", booking_id=draft.booking_id)
-            return None
-    if await over_cap(conn, envelope.type, draft.phone, now=now, cap=phone_cap):
-        return None
-    return await insert_pending(conn, NewMessage(
+        # A re-run of the allocation that changed nothing never sends a second SMS; an
+        # assignment older than the one already sent would only mislead.
+        text = TextToKeep(booking_id=draft.booking_id, kind=draft.keep_as, template=draft.template,
+                          phone=draft.phone, body=draft.text, event_id=envelope.id,
+                          occurred_at=envelope.occurred_at, only_if_changed=envelope.type == BOOKING_ALLOCATED)
+    cap = await cap_of(conn, envelope.type, draft.phone, now=now, cap=phone_cap)
+    stored = await store_draft(conn, NewMessage(
         event_id=envelope.id, event_type=envelope.type, template=draft.template, booking_id=draft.booking_id,
         phone=draft.phone, body=draft.text, sensitive=draft.sensitive, resend=False,
-        correlation_id=envelope.correlation_id, traceparent=current_traceparent()), now=now, sweep_after=sweep_after)
+        correlation_id=envelope.correlation_id, traceparent=current_traceparent()),
+        now=now, sweep_after=sweep_after, text=text, cap=cap)
+    return _logged(stored, envelope.type, draft.phone, draft.booking_id, phone_cap)
+
+
+def _logged(stored: Stored, event_type: str, phone: str, booking_id: str | None, cap: int) -> uuid.UUID | None:
+    if stored.text_unchanged:
+        log.info("allocation_unchanged_or_superseded", booking_id=booking_id)
+    elif stored.capped:
+        log.warning("booking_sms_cap_reached", phone=phone, event_type=event_type, cap=cap)
+    return stored.message_id
 
 
 def _current_text(data: BaseModel, tz: str) -> KeptText | None:
@@ -83,11 +90,11 @@ async def _record_resend(conn: asyncpg.Connection, envelope: Envelope, data: Bas
     if kept is None:
         raise NothingToResendYet(f"no text kept for booking {booking_id} yet")
     phone = getattr(data, "contact_phone", None) or kept.phone
-    if await over_cap(conn, envelope.type, phone, now=now, cap=phone_cap):
-        return None
+    cap = await cap_of(conn, envelope.type, phone, now=now, cap=phone_cap)
     # A new message (its own id, so its own ref) with the text stored at the time.
-    return await insert_pending(conn, NewMessage(
+    stored = await store_draft(conn, NewMessage(
         event_id=envelope.id, event_type=envelope.type, template=kept.template, booking_id=booking_id,
         phone=phone, body=kept.body, sensitive=False,
         resend=True, correlation_id=envelope.correlation_id, traceparent=current_traceparent()),
-        now=now, sweep_after=sweep_after)
+        now=now, sweep_after=sweep_after, cap=cap)
+    return _logged(stored, envelope.type, phone, booking_id, phone_cap)
