@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.outbox import WAKE_RELAY, OutboxRow, insert_rows, row_arrays
+from shared.outbox import WAKE_RELAY, OutboxRow, row_arrays
 
 from notifier.domain.masking import CODE_MASK, SQL_CODE_PATTERN
 from notifier.domain.message_status import DELIVERED, FAILED, PENDING, RETRY, SENDING
@@ -59,23 +59,15 @@ class NewMessage:
 
 
 def insert_sql(when: str | None = None) -> str:
-    """The new pending message over $1-$14 (``insert_pending``'s order), inserted only
-    ``when`` (an SQL condition) holds; RETURNING its id, none for a repeat of the event."""
+    """The new pending message ($1 its id, $2-$10 NewMessage's fields to correlation_id, $11
+    status, $12 next attempt, $13 created, $14 traceparent: adapters/draft_store.py), inserted
+    only ``when`` (an SQL condition) holds; RETURNING its id, none for a repeat of the event."""
     values = ("SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, $7::text, $8::boolean,"
               " $9::boolean, $10::text, $11::text, $12::timestamptz, $13::timestamptz, $13::timestamptz, $14::text")
     return ("INSERT INTO messages (id, event_id, event_type, template, booking_id, phone, body, sensitive,"
             " resend, correlation_id, status, next_attempt_at, created_at, updated_at, traceparent)"
             f" {values}{f' WHERE {when}' if when else ''}"
             " ON CONFLICT (event_id, template) DO NOTHING RETURNING id")
-
-
-async def insert_pending(conn: asyncpg.Connection, msg: NewMessage, *, now: datetime,
-                         sweep_after: datetime) -> uuid.UUID | None:
-    """The new message's id, or None when this event already has its message."""
-    return await conn.fetchval(
-        insert_sql(),
-        uuid.uuid4(), msg.event_id, msg.event_type, msg.template, msg.booking_id, msg.phone, msg.body,
-        msg.sensitive, msg.resend, msg.correlation_id, PENDING, sweep_after, now, msg.traceparent)
 
 
 @dataclass(frozen=True)
@@ -299,22 +291,6 @@ async def fail_expired_exhausted(conn: asyncpg.Connection, *, now: datetime, max
     return [ClaimedMessage.from_row(r) for r in rows]
 
 
-# ``finish``'s one statement; the event goes in only when this claim's outcome did.
-_FINISH = (
-    "WITH m AS (UPDATE messages SET status = $3::text, lease_until = NULL, next_attempt_at = $4,"
-    "   provider_id = coalesce($5::text, provider_id), last_error = $6::text, body = $7,"
-    "   updated_at = $8::timestamptz,"
-    f"   delivered_at = CASE WHEN $3::text = '{DELIVERED}' THEN $8::timestamptz END,"
-    f"   failed_at = CASE WHEN $3::text = '{FAILED}' THEN $8::timestamptz END"
-    f"  WHERE id = $1 AND status = '{SENDING}' AND attempts = $2::int RETURNING id),"
-    " a AS (UPDATE message_attempts a SET finished_at = $8::timestamptz, outcome = $3::text, status_code = $9,"
-    "  reason = $6::text, provider_id = $5::text"
-    "  FROM m WHERE a.message_id = m.id AND a.attempt = $2::int RETURNING true AS kept),"
-    f" o AS ({insert_rows(10, when='EXISTS (SELECT 1 FROM a)')} RETURNING 1)"
-    " SELECT EXISTS (SELECT 1 FROM a) AS kept,"
-    f"  (SELECT {WAKE_RELAY} WHERE EXISTS (SELECT 1 FROM o)) AS relay_woken")
-
-
 async def finish(conn: asyncpg.Connection, msg: ClaimedMessage, *, status: str, now: datetime,
                  body: str, next_attempt_at: datetime | None = None, provider_id: str | None = None,
                  reason: str | None = None, status_code: int | None = None,
@@ -323,9 +299,9 @@ async def finish(conn: asyncpg.Connection, msg: ClaimedMessage, *, status: str, 
     notification event to the outbox (waking the relay at commit): one statement, so all
     of it or nothing. False when the claim was lost (another process owns the message now
     and records its own outcome; no event then)."""
-    return bool(await conn.fetchval(
-        _FINISH, msg.id, msg.attempt, status, next_attempt_at, provider_id, reason, body, now, status_code,
-        *row_arrays([event] if event else [])))
+    outcome = Finish(msg, status, now, body, next_attempt_at=next_attempt_at, provider_id=provider_id,
+                     reason=reason, status_code=status_code, event=event)
+    return msg.id in await finish_many(conn, [outcome])
 
 
 @dataclass(frozen=True)
@@ -347,9 +323,9 @@ async def finish_one(conn: asyncpg.Connection, f: Finish) -> bool:
                         provider_id=f.provider_id, reason=f.reason, status_code=f.status_code, event=f.event)
 
 
-# ``finish`` for many attempts in one statement (one commit, one relay wake-up): each
-# message's row, its attempt and its event exactly as ``_FINISH`` does one, the event only
-# where that attempt's claim still held.
+# ``finish`` for one attempt or many in one statement (one commit, one relay wake-up): each
+# message's row, its attempt and its event, the event only where that attempt's claim
+# still held.
 _FINISH_MANY = (
     "WITH f AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::text[],"
     "   $6::text[], $7::text[], $8::timestamptz[], $9::int[])"
