@@ -51,6 +51,10 @@ class Delivery:
 
 
 Handler = Callable[[Delivery], Awaitable[None]]
+# All the fresh deliveries of one batch, sharing one connection: a handler that writes them
+# with one statement (``unnest``) instead of one each (issue 20). Each delivery's
+# ``after_commit`` is still its own message's.
+BatchHandler = Callable[[Sequence[Delivery]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,10 @@ class QueueSpec:
     # message still gets its own handler call, ack after the commit, retries and logs.
     batch_size: int = 1
     batch_wait_ms: float = 2.0
+    # With batch_size above 1: a batch's fresh deliveries go to this in one call, in no
+    # message's logging context (name the event in the log line). ``handler`` still handles
+    # a message alone (batching off, or a failed batch redone one by one).
+    batch_handler: BatchHandler | None = None
 
     def retry_queue(self, attempt: int) -> str:
         return f"{self.name}.retry.{self._delay(attempt)}"
@@ -221,9 +229,9 @@ class Consumer:
         return await self.handle(envelope, data)
 
     async def handle_batch(self, batch: Sequence[Pending]) -> list[list[Callable[[], Awaitable[None]]] | None]:
-        """One transaction: one inbox insert for the batch's event ids, then the handler of
-        each fresh one, in its message's context (logging, span). Any failure rolls all of
-        it back (the caller redoes each message alone)."""
+        """One transaction: one inbox insert for the batch's event ids, then the batch handler
+        with every fresh one, or else the handler of each, in its message's context (logging,
+        span). Any failure rolls all of it back (the caller redoes each message alone)."""
         async with self.db.transaction() as conn:
             ids = list(dict.fromkeys(item.envelope.id for item in batch))
             types = {item.envelope.id: item.envelope.type for item in batch}
@@ -232,17 +240,22 @@ class Consumer:
                 " SELECT e, $2, t FROM unnest($1::uuid[], $3::text[]) AS u(e, t)"
                 " ON CONFLICT DO NOTHING RETURNING event_id",
                 ids, self.spec.name, [types[i] for i in ids])}
-            outcomes: list[list[Callable[[], Awaitable[None]]] | None] = []
+            deliveries: list[tuple[Pending, Delivery | None]] = []
             for item in batch:
                 if item.envelope.id not in fresh:
-                    outcomes.append(None)   # handled before, or earlier in this batch
+                    deliveries.append((item, None))   # handled before, or earlier in this batch
                     continue
                 fresh.discard(item.envelope.id)
-                delivery = Delivery(conn=conn, envelope=item.envelope, data=item.data, producer=self.producer)
-                # A task only to run the handler in its message's context; awaited at once.
-                await asyncio.create_task(self._call_handler(delivery), context=item.context)
-                outcomes.append(delivery.after_commit)
-        return outcomes
+                deliveries.append((item, Delivery(conn=conn, envelope=item.envelope, data=item.data,
+                                                  producer=self.producer)))
+            if self.spec.batch_handler is not None:
+                await self.spec.batch_handler([d for _, d in deliveries if d is not None])
+            else:
+                for item, delivery in deliveries:
+                    if delivery is not None:
+                        # A task only to run the handler in its message's context; awaited at once.
+                        await asyncio.create_task(self._call_handler(delivery), context=item.context)
+        return [d.after_commit if d is not None else None for _, d in deliveries]
 
     async def _call_handler(self, delivery: Delivery) -> None:
         await self.spec.handler(delivery)

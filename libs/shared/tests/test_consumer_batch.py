@@ -143,3 +143,48 @@ async def test_repeated_event_ids_within_and_across_batches_are_handled_once(dat
         ch = await b.channel()
         main = await ch.declare_queue("test.batch.dupe", passive=True)
         assert main.declaration_result.message_count == 0   # the repeats were acked, none left
+
+
+async def test_a_batch_handler_gets_the_fresh_deliveries_of_a_batch_in_one_call(database_url, amqp_url):
+    """QueueSpec.batch_handler: one call per batch with its fresh deliveries (repeats left
+    out); a batch that fails is redone one message at a time through ``handler``."""
+    async with database(database_url, "con_batch_handler") as db, bus(amqp_url) as b:
+        await setup_effects(db, "batch_handler")
+        calls: list[list[int]] = []
+        alone: list[int] = []
+
+        async def batch_handler(deliveries) -> None:
+            calls.append([d.data.n for d in deliveries])
+            if any(d.data.n == 13 for d in deliveries):
+                raise RuntimeError("poison")
+            await deliveries[0].conn.execute(
+                "INSERT INTO batch_handler (n, txid) SELECT n, txid_current() FROM unnest($1::int[]) AS u(n)",
+                [d.data.n for d in deliveries])
+
+        async def handler(d: Delivery) -> None:
+            alone.append(d.data.n)
+            if d.data.n == 13:
+                raise RuntimeError("poison")
+            await d.conn.execute("INSERT INTO batch_handler (n, txid) VALUES ($1, txid_current())", d.data.n)
+
+        spec = QueueSpec("test.batch.handler", (EVENT,), handler, batch_handler=batch_handler,
+                         max_attempts=2, retry_delays_ms=(100,), prefetch=32, batch_size=10, batch_wait_ms=20)
+        repeated = make_envelope(EVENT, {"n": 1}, producer="t")
+        envs = [repeated, *(make_envelope(EVENT, {"n": n}, producer="t") for n in range(2, 30)), repeated]
+        consumer = await started_with_backlog(b, db, spec, envs)
+        try:
+            assert await wait_for(lambda: _eq(count(db, "batch_handler"), 28))
+            assert await holds_throughout(lambda: _eq(count(db, "batch_handler"), 28), seconds=0.5)
+        finally:
+            await consumer.stop()
+        got = await rows(db, "batch_handler")
+        assert sorted(n for n, _ in got) == [n for n in range(1, 30) if n != 13]   # once each
+        # Batches, not one call per message: far fewer calls than the 29 events, each with more
+        # than one delivery at first, and the repeated id never twice in one call.
+        assert len(calls) < 15, calls
+        assert max(len(c) for c in calls) > 1
+        assert all(len(c) == len(set(c)) for c in calls)
+        # The poison's batch was redone one by one through the handler, the poison tried twice.
+        assert alone.count(13) == 2
+        assert any(n != 13 for n in alone)
+        assert len({t for n, t in got if n not in alone}) < len([n for n, _ in got if n not in alone])
