@@ -29,9 +29,9 @@ def bootstrap(settings: BookingSettings) -> BookingContext:
     ctx = BookingContext(Runtime(settings, MIGRATIONS))
     declare = ctx.runtime.queue
     declare(identity_events.QUEUE, identity_events.BINDINGS, identity_events.handler(ctx))
-    # One SMS outcome per booking in the rush: the ones in hand share a transaction.
+    # One SMS outcome per booking in the rush: the ones in hand share a transaction and a statement.
     declare(notification_events.QUEUE, notification_events.BINDINGS, notification_events.handler(ctx),
-            batch_size=16)
+            batch_size=16, batch_handler=notification_events.batch_handler(ctx))
     # A completion carries a whole day (thousands of assignments): few in hand at once.
     declare(allocation_events.QUEUE, allocation_events.BINDINGS, allocation_events.handler(ctx), prefetch=2)
     return ctx

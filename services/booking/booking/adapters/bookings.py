@@ -65,19 +65,23 @@ class BookingRepository:
             " THEN coalesce(cancelled_at, $4) END WHERE booking_id = $1 AND org_code = $2 AND status <> $3",
             [(uuid.UUID(booking.id), line.org_code, str(line.status), now) for line in booking.lines])
 
-    async def set_sms_status(self, booking_id: str, status: SmsStatus, *, replacing: Iterable[SmsStatus],
-                             now: datetime) -> bool:
-        """Set the SMS status where the current one is among ``replacing`` (the row lock and
-        READ COMMITTED's re-check make this safe against a concurrent change). One statement;
-        False when there is no such booking."""
-        key = as_uuid(booking_id)
-        if key is None:
-            return False
-        return await self.conn.fetchval(
-            "WITH changed AS (UPDATE bookings SET sms_status = $2, updated_at = $3"
-            "  WHERE id = $1 AND sms_status = ANY($4::text[]) RETURNING 1)"
-            " SELECT EXISTS (SELECT 1 FROM bookings WHERE id = $1)",
-            key, str(status), now, [str(s) for s in replacing])
+    async def set_sms_statuses(self, outcomes: Mapping[uuid.UUID, tuple[SmsStatus, Iterable[SmsStatus]]], *,
+                               now: datetime) -> set[uuid.UUID]:
+        """Per booking, set its SMS status where the current one is among the statuses it may
+        replace (the row lock and READ COMMITTED's re-check make this safe against a
+        concurrent change). One statement for any number of bookings (issue 20: a batch of
+        the notifier's reports); the ids that exist."""
+        if not outcomes:
+            return set()
+        ids = list(outcomes)
+        rows = await self.conn.fetch(
+            "WITH o AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS o(id, status, replacing)),"
+            " changed AS (UPDATE bookings b SET sms_status = o.status, updated_at = $4 FROM o"
+            "  WHERE b.id = o.id AND b.sms_status = ANY(string_to_array(o.replacing, ',')) RETURNING 1)"
+            " SELECT id FROM bookings WHERE id = ANY($1::uuid[])",
+            ids, [str(outcomes[i][0]) for i in ids], [",".join(sorted(str(r) for r in outcomes[i][1])) for i in ids],
+            now)
+        return {r["id"] for r in rows}
 
     # --- reading --------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -53,6 +53,14 @@ SMS_OUTCOME_REPLACES: Mapping[SmsStatus, frozenset[SmsStatus]] = {
     SmsStatus.DELIVERED: frozenset({SmsStatus.PENDING, SmsStatus.FAILED}),
     SmsStatus.FAILED: frozenset({SmsStatus.PENDING}),
 }
+
+
+def combined_sms_outcome(outcomes: Iterable[SmsStatus]) -> SmsStatus:
+    """The one report that leaves the status where several reports of one booking leave it,
+    applied one after the other in any order (under SMS_OUTCOME_REPLACES): a delivery if
+    there is one (no failure replaces it), else a failure. A batch of reports then needs one
+    change per booking."""
+    return SmsStatus.DELIVERED if SmsStatus.DELIVERED in set(outcomes) else SmsStatus.FAILED
 
 
 @dataclass(frozen=True)

@@ -108,3 +108,13 @@ async def test_reports_about_unknown_bookings_or_no_booking_are_handled_and_igno
     sent = [await service.publish(NOTIFICATION_DELIVERED, report, producer="notifier") for report in reports]
     for env in sent:   # handled, not retried into the dead-letter queue
         assert await eventually(lambda env=env: service.handled(env))
+
+
+async def test_the_reports_queue_hands_its_batches_to_the_one_statement_batch_handler(service):
+    """The wiring of the batch form (its statement is tested in test_round_trips.py): the
+    reports' consumer batches and gives a batch to the batch handler, not to one handler call
+    per report."""
+    from booking.consumers import notification_events
+    spec = next(s for s in service.runtime.queue_specs if s.name == notification_events.QUEUE)
+    assert spec.batch_size > 1
+    assert spec.batch_handler is not None and spec.batch_handler.__qualname__.startswith("batch_handler.")

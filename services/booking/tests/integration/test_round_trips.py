@@ -6,13 +6,14 @@ its own on a connection of its own."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from contextlib import asynccontextmanager
 
 from booking.api.booking_request import booking_request
 from booking.service.booking_create import CreateBooking, create_booking
 from booking.service.context import BookingContext
 from booking.service.idempotency import IdempotencyKey
-from booking.service.sms import record_sms_outcome
+from booking.service.sms import record_sms_outcome, record_sms_outcomes
 from shared.db import Database, create_pool
 
 
@@ -130,6 +131,32 @@ async def test_an_sms_report_is_one_statement(service):
         await db.stop()
         assert len(db.statements) == 1, db.statements
         assert await conn.fetchval("SELECT sms_status FROM bookings WHERE id = $1::uuid", booking["id"]) == "delivered"
+
+
+async def test_a_batch_of_sms_reports_is_one_statement_and_each_booking_ends_as_one_by_one(service):
+    """The consumer's batch of reports (booking.consumers.notification_events.batch_handler):
+    one statement whatever the number of bookings; a booking with several reports ends where
+    they would leave it one by one (a failure never replaces a delivery); unknown ids ignored."""
+    agent = service.agent()
+    late_failure, retried, failed, untouched, delivered_before = (
+        await service.booked(agent, period="AM"), await service.booked(agent, period="PM"),
+        await service.booked(service.agent()), await service.booked(service.agent()),
+        await service.booked(service.agent()))
+    async with service.db.connection() as conn:
+        await record_sms_outcome(conn, delivered_before["id"], delivered=True, now=service.now)
+        db = CountingDatabase(conn)
+        await record_sms_outcomes(conn, [(delivered_before["id"], False),
+            (late_failure["id"], True), (retried["id"], False), (failed["id"], False), (str(uuid.uuid4()), True),
+            ("not-a-uuid", True), (None, True), (late_failure["id"], False), (retried["id"], True)],
+            now=service.now)
+        await db.stop()
+        assert len(db.statements) == 1, db.statements
+        status = {r["id"]: r["sms_status"] for r in await conn.fetch("SELECT id::text, sms_status FROM bookings")}
+    assert status[late_failure["id"]] == "delivered"
+    assert status[retried["id"]] == "delivered"
+    assert status[failed["id"]] == "failed"
+    assert status[untouched["id"]] == "pending"
+    assert status[delivered_before["id"]] == "delivered"
 
 
 async def test_through_the_pool_a_booking_is_two_statements_and_release_none(service):
