@@ -132,6 +132,11 @@ def continued(parent: otel_context.Context | None, name: str, *, kind: SpanKind 
     ``parent`` the span starts under whatever is current (or as a new trace)."""
     token = otel_context.attach(parent) if parent is not None else None
     try:
+        if not _enabled:
+            # No SDK: the API's span would only wrap the parent's context again (a non-
+            # recording span of the same ids), at a cost on every event (issue 20).
+            yield
+            return
         with tracer.start_as_current_span(name, kind=kind, attributes=attributes):
             yield
     finally:
