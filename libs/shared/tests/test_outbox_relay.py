@@ -232,3 +232,17 @@ async def test_the_backlog_gauge_is_read_at_most_once_per_interval(database_url,
         assert len(got) == 20
         assert relay.batches == [5, 5, 5, 5]
         assert relay.gauges == 1   # not once per pass
+
+
+async def test_a_publish_the_broker_never_confirms_gives_up_after_the_publish_timeout(amqp_url):
+    """Every publish waits at most ``publish_timeout`` for its confirm (a blocked broker must
+    not hold the relay's transaction open for ever). The exchange's publish is made to hang."""
+    async with bus(amqp_url, publish_timeout=0.2) as b:
+        async def never_confirmed(*args, **kwargs):
+            await asyncio.Event().wait()
+        b._exchange.publish = never_confirmed   # type: ignore[union-attr, method-assign]
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TimeoutError):
+            # The outer bound only keeps this test from hanging when the protection is gone.
+            await asyncio.wait_for(b.publish(b"{}", "test.hang", message_id="m"), 10)
+        assert asyncio.get_running_loop().time() - started < 5
