@@ -105,6 +105,27 @@ async def copy_bookings(run: bl.Running, n: int, now: datetime) -> None:
         await conn.close()
 
 
+async def cpu_groups(run: bl.Running, conn: asyncpg.Connection) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of each service's process group and of PostgreSQL's client backends
+    by the application that opened them (the part of the database's work each service causes)."""
+    groups = run.pids()
+    for r in await conn.fetch("SELECT pid, split_part(application_name, ' ', 1) AS app FROM pg_stat_activity"
+                              " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"):
+        groups.setdefault(f"postgresql ({r['app'] or 'other'})", []).append(r["pid"])
+    return bl.Sampler(lambda: groups).cpu_snapshot()
+
+
+def cpu_spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], sms: int) -> dict:
+    """CPU seconds per group between the snapshots, the notifier's processes and backends
+    together, and per SMS (ms)."""
+    spent = {k: round(v, 2) for k, v in bl.Sampler.cpu_delta(before, after).items()}
+    notifier = sum(v for k, v in spent.items() if k.startswith("notifier"))
+    backends = spent.get("postgresql (notifier)", 0.0)
+    return {"seconds": spent, "notifier_processes_s": round(notifier, 2), "notifier_backends_s": backends,
+            "notifier_ms_per_sms": round(1000 * notifier / sms, 3) if sms else None,
+            "notifier_backends_ms_per_sms": round(1000 * backends / sms, 3) if sms else None}
+
+
 async def bench(args) -> dict:
     out: dict = {"benchmark": "cutoff_end_to_end", "machine": bl.machine(), "code_tree": bl.code_tree(),
                  "params": vars(args).copy(), "target_s": TARGET_S}
@@ -162,6 +183,7 @@ async def bench(args) -> dict:
                     sms_before = None
 
                 sampler.mark("cutoff")
+                cpu_before = await cpu_groups(run, conn)
                 wall_cut = datetime.now(timezone.utc)
                 accepted_before = len(run.fake.state.messages)
                 t_cut = time.monotonic()
@@ -204,6 +226,9 @@ async def bench(args) -> dict:
                         break
                     await asyncio.sleep(0.05)
                 sampler.mark(None)
+                # From the cutoff to the last SMS (or the timeout): processes that ended meanwhile
+                # are missed, backends opened meanwhile count in full.
+                out["cpu_after_cutoff"] = cpu_spent(cpu_before, await cpu_groups(run, conn), booked)
                 # The provider's own record: when it accepted the last message after the cutoff
                 # (the system was quiet before it, so these are the allocation SMS).
                 accepted = sorted(datetime.fromisoformat(m.received_at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ class Delivery:
     data: Any                      # the contract's model
     producer: str
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # In a batch handler's call: the message's own context (logging context, tracing span),
+    # for what must see it (``context.run(current_traceparent)``); None alone (it is current).
+    context: contextvars.Context | None = None
 
 
 Handler = Callable[[Delivery], Awaitable[None]]
@@ -247,7 +251,7 @@ class Consumer:
                     continue
                 fresh.discard(item.envelope.id)
                 deliveries.append((item, Delivery(conn=conn, envelope=item.envelope, data=item.data,
-                                                  producer=self.producer)))
+                                                  producer=self.producer, context=item.context)))
             if self.spec.batch_handler is not None:
                 await self.spec.batch_handler([d for _, d in deliveries if d is not None])
             else:

@@ -153,8 +153,13 @@ async def test_a_batch_handler_gets_the_fresh_deliveries_of_a_batch_in_one_call(
         calls: list[list[int]] = []
         alone: list[int] = []
 
+        own_context: list[bool] = []
+
         async def batch_handler(deliveries) -> None:
             calls.append([d.data.n for d in deliveries])
+            # Each delivery carries its message's context (logging, span) for what must see it.
+            own_context.extend(d.context.run(structlog.contextvars.get_contextvars).get("event_id")
+                               == str(d.envelope.id) for d in deliveries)
             if any(d.data.n == 13 for d in deliveries):
                 raise RuntimeError("poison")
             await deliveries[0].conn.execute(
@@ -184,6 +189,7 @@ async def test_a_batch_handler_gets_the_fresh_deliveries_of_a_batch_in_one_call(
         assert len(calls) < 15, calls
         assert max(len(c) for c in calls) > 1
         assert all(len(c) == len(set(c)) for c in calls)
+        assert own_context and all(own_context)
         # The poison's batch was redone one by one through the handler, the poison tried twice.
         assert alone.count(13) == 2
         assert any(n != 13 for n in alone)

@@ -32,7 +32,8 @@ def bootstrap(settings: NotifierSettings) -> NotifierContext:
     ctx = NotifierContext(Runtime(settings, MIGRATIONS))
     ctx.runtime.queue(sms_events.QUEUE, sms_events.BINDINGS, sms_events.handler(ctx),
                       dead_message_ttl_ms=round(settings.sms_dead_ttl_hours * 3_600_000),
-                      batch_size=settings.consume_batch_size, batch_wait_ms=settings.consume_batch_wait_ms)
+                      batch_size=settings.consume_batch_size, batch_wait_ms=settings.consume_batch_wait_ms,
+                      batch_handler=sms_events.batch_handler(ctx) if settings.consume_batch_handler else None)
     return ctx
 
 

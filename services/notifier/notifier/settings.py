@@ -34,6 +34,10 @@ class NotifierSettings(ServiceSettings):
     # prefetch, so a batch is gathered while the one before it commits.
     consume_batch_size: int = Field(16, ge=1)
     consume_batch_wait_ms: float = Field(2.0, ge=0)
+    # A batch's messages recorded together: their phones' locks in one statement, their rows
+    # in one statement (consumers/sms_events.py batch_handler); false: one event at a time
+    # within the batch's transaction (the paired benchmark's baseline).
+    consume_batch_handler: bool = True
     # The sends' outcomes that end within the wait, stored this many per statement (one
     # commit and one relay wake-up: service/outcome_recorder.py); 1: one statement each.
     outcome_batch_size: int = Field(16, ge=1)

@@ -33,19 +33,19 @@ class TextToKeep:
     only_if_changed: bool = False
 
 
-def keep_sql(first: int) -> str:
-    """``keep``'s upsert over the parameters ``$first`` to ``$first + 7`` (TextToKeep's
-    fields in order), RETURNING true when stored: a statement, or a CTE of one."""
-    p = [f"${first + i}" for i in range(8)]
+def keep_sql(source: str) -> str:
+    """``keep``'s upsert of every row of ``source`` (a relation with TextToKeep's fields as
+    columns, each (booking_id, kind) at most once), RETURNING the (booking_id, kind) of each
+    text stored: a CTE of the statement that inserts the messages (adapters/draft_store.py)."""
     return ("INSERT INTO booking_texts AS t (booking_id, kind, template, phone, body, event_id, occurred_at)"
-            f" VALUES ({p[0]}::text, {p[1]}::text, {p[2]}::text, {p[3]}::text, {p[4]}::text, {p[5]}::uuid,"
-            f" {p[6]}::timestamptz)"
+            f" SELECT booking_id, kind, template, phone, body, event_id, occurred_at FROM {source}"
             " ON CONFLICT (booking_id, kind) DO UPDATE SET template = EXCLUDED.template,"
             "  phone = EXCLUDED.phone, body = EXCLUDED.body, event_id = EXCLUDED.event_id,"
             "  occurred_at = EXCLUDED.occurred_at"
-            f" WHERE t.occurred_at <= EXCLUDED.occurred_at AND (NOT {p[7]}::boolean"
-            "  OR t.body IS DISTINCT FROM EXCLUDED.body)"
-            " RETURNING true")
+            " WHERE t.occurred_at <= EXCLUDED.occurred_at AND (t.body IS DISTINCT FROM EXCLUDED.body"
+            f"  OR NOT EXISTS (SELECT 1 FROM {source} s WHERE s.booking_id = EXCLUDED.booking_id"
+            "   AND s.kind = EXCLUDED.kind AND s.only_if_changed))"
+            " RETURNING booking_id, kind")
 
 
 async def latest_for_resend(conn: asyncpg.Connection, booking_id: str) -> KeptText | None:

@@ -58,16 +58,17 @@ class NewMessage:
     traceparent: str | None = None
 
 
-def insert_sql(when: str | None = None) -> str:
-    """The new pending message ($1 its id, $2-$10 NewMessage's fields to correlation_id, $11
-    status, $12 next attempt, $13 created, $14 traceparent: adapters/draft_store.py), inserted
-    only ``when`` (an SQL condition) holds; RETURNING its id, none for a repeat of the event."""
-    values = ("SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, $7::text, $8::boolean,"
-              " $9::boolean, $10::text, $11::text, $12::timestamptz, $13::timestamptz, $13::timestamptz, $14::text")
-    return ("INSERT INTO messages (id, event_id, event_type, template, booking_id, phone, body, sensitive,"
-            " resend, correlation_id, status, next_attempt_at, created_at, updated_at, traceparent)"
-            f" {values}{f' WHERE {when}' if when else ''}"
-            " ON CONFLICT (event_id, template) DO NOTHING RETURNING id")
+# The columns of a new message row, as named in ``messages``.
+NEW_MESSAGE_COLUMNS = ("id, event_id, event_type, template, booking_id, phone, body, sensitive, resend,"
+                       " correlation_id, status, next_attempt_at, created_at, updated_at, traceparent")
+
+
+def insert_sql(source: str, when: str) -> str:
+    """The new pending messages of ``source`` (a relation with NEW_MESSAGE_COLUMNS as columns:
+    adapters/draft_store.py), each inserted only ``when`` (an SQL condition on its row) holds;
+    RETURNING the ids inserted, none for a repeat of an event."""
+    return (f"INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) SELECT {NEW_MESSAGE_COLUMNS} FROM {source}"
+            f" WHERE {when} ON CONFLICT (event_id, template) DO NOTHING RETURNING id")
 
 
 @dataclass(frozen=True)

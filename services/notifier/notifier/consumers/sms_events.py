@@ -1,17 +1,20 @@
-"""The notifier's one queue: every event that means an SMS. The handler records the
-message inside the inbox transaction; the send runs after the commit (an SMS is a side
-effect no inbox can undo), and the sweeper catches whatever that send never finished."""
+"""The notifier's one queue: every event that means an SMS. The handlers record the
+messages inside the inbox transaction; the sends run after the commit (an SMS is a side
+effect no inbox can undo), and the sweeper catches whatever a send never finished.
+``handler`` records one event; ``batch_handler`` a batch's events together (issue 20)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from shared.consumer import Delivery
 from shared.contracts.booking import (BOOKING_ALLOCATED, BOOKING_CANCELLED, BOOKING_CONFIRMED, BOOKING_QUEUE_NEAR,
                                       BOOKING_SUSPENDED, SMS_RESEND_REQUESTED)
 from shared.contracts.identity import CARD_BOUND, VERIFICATION_CODE_REQUESTED
+from shared.tracing import current_traceparent
 
 from notifier.service.context import NotifierContext
-from notifier.service.record_message import record_message
+from notifier.service.record_message import Incoming, record_message, record_messages
 from notifier.service.sender import Sender
 
 QUEUE = "notifier.sms"
@@ -30,6 +33,24 @@ def handler(ctx: NotifierContext):
         if message_id is not None:
             delivery.after_commit.append(_send(ctx.sender, message_id))
     return on_event
+
+
+def batch_handler(ctx: NotifierContext):
+    settings = ctx.settings
+
+    async def on_events(deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
+        # Each message continues the trace of its own event (its delivery's context).
+        incoming = [Incoming(d.envelope, d.data, d.context.run(current_traceparent) if d.context else None)
+                    for d in deliveries]
+        ids = await record_messages(
+            deliveries[0].conn, incoming, now=ctx.clock.now(), pending_grace=settings.pending_grace_seconds,
+            tz=settings.center_timezone, phone_cap_per_day=settings.booking_sms_per_phone_per_day)
+        for delivery, message_id in zip(deliveries, ids, strict=True):
+            if message_id is not None:
+                delivery.after_commit.append(_send(ctx.sender, message_id))
+    return on_events
 
 
 def _send(sender: Sender, message_id: uuid.UUID):

@@ -5,6 +5,7 @@ number at most ``cap`` booking messages in any 24 hours. The SMS an agent's acti
 a suspension) still go out and count."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -14,12 +15,26 @@ from notifier.adapters.draft_store import PhoneCap
 
 CAPPED_TYPES = frozenset({BOOKING_CONFIRMED, BOOKING_CANCELLED, SMS_RESEND_REQUESTED})
 
+# One lock per phone, taken in the phones' order (sorted in the subquery; the lock is
+# evaluated above the sort, row by row): two transactions take the locks they share in the
+# same order, so two replicas' batches wait for each other but never deadlock.
+_LOCK = ("SELECT pg_advisory_xact_lock(hashtextextended('booking_sms_cap:' || phone, 0))"
+         " FROM (SELECT phone FROM unnest($1::text[]) AS u(phone) ORDER BY phone) AS sorted")
 
-async def cap_of(conn: asyncpg.Connection, event_type: str, phone: str, *, now: datetime, cap: int) -> PhoneCap | None:
-    """The cap this SMS is counted against (None: not capped), with the phone's lock taken
-    in the inbox transaction: two concurrent events of one phone count one after the other
-    (the count itself is part of the message's insert: adapters/draft_store.py)."""
-    if cap <= 0 or event_type not in CAPPED_TYPES:
-        return None
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('booking_sms_cap:' || $1, 0))", phone)
-    return PhoneCap(cap=cap, since=now - timedelta(days=1))
+
+def daily_cap(cap: int, *, now: datetime) -> PhoneCap | None:
+    """The cap the capped messages recorded ``now`` count against (None: no cap)."""
+    return PhoneCap(cap=cap, since=now - timedelta(days=1)) if cap > 0 else None
+
+
+def is_capped(event_type: str, cap: PhoneCap | None) -> bool:
+    return cap is not None and event_type in CAPPED_TYPES
+
+
+async def lock_phones(conn: asyncpg.Connection, phones: Iterable[str]) -> None:
+    """The phones' locks for the inbox transaction, in one statement (none for no phone):
+    two concurrent events of one phone count one after the other (the count itself is part
+    of the messages' insert: adapters/draft_store.py)."""
+    distinct = list(dict.fromkeys(phones))
+    if distinct:
+        await conn.execute(_LOCK, distinct)

@@ -1,4 +1,5 @@
-"""A message row with its kept text and its phone's cap in one statement (draft_store.py):
+"""A message row with its kept text and its phone's cap in one statement (draft_store.py, a
+draft stored alone; test_batched_drafts.py: many in one statement):
 the message goes in only when its text was stored (an allocation only if changed) and the
 phone is under its cap; the phone's lock, taken before, makes a concurrent event of the
 same phone count the other's message."""
@@ -9,10 +10,10 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from notifier.adapters.booking_texts import TextToKeep
-from notifier.adapters.draft_store import store_draft
+from notifier.adapters.draft_store import Draft, store_draft
 from notifier.adapters.message_store import NewMessage
 from notifier.app import MIGRATIONS
-from notifier.service.phone_cap import cap_of
+from notifier.service.phone_cap import daily_cap, is_capped, lock_phones
 from shared.migrations import migrate
 from testsupport.generators import new_phone
 
@@ -37,23 +38,30 @@ async def test_an_allocation_goes_in_once_per_change_of_its_text(notifier_env):
     conn = await env.connect()
     try:
         first = message(phone, "booking.allocated")
-        stored = await store_draft(conn, first, now=NOW, sweep_after=NOW, text=text(first, "3号窗口 A012"))
+        stored = await store_draft(conn, Draft(first, text(first, "3号窗口 A012")), now=NOW, sweep_after=NOW)
         assert stored.message_id is not None and not stored.text_unchanged
         same = message(phone, "booking.allocated")
-        stored = await store_draft(conn, same, now=NOW, sweep_after=NOW, text=text(same, "3号窗口 A012"))
+        stored = await store_draft(conn, Draft(same, text(same, "3号窗口 A012")), now=NOW, sweep_after=NOW)
         assert stored.message_id is None and stored.text_unchanged
         changed = message(phone, "booking.allocated")
-        stored = await store_draft(conn, changed, now=NOW, sweep_after=NOW, text=text(changed, "5号窗口 A013"))
+        stored = await store_draft(conn, Draft(changed, text(changed, "5号窗口 A013")), now=NOW, sweep_after=NOW)
         assert stored.message_id is not None
         # An older confirmation's text is not kept over a newer one, but its SMS still goes.
         late = message(phone)
-        stored = await store_draft(conn, late, now=NOW, sweep_after=NOW,
-                                   text=text(late, "旧", at=NOW - timedelta(hours=1), only_if_changed=False))
+        stored = await store_draft(conn, Draft(late, text(late, "旧", at=NOW - timedelta(hours=1), only_if_changed=False)),
+                                   now=NOW, sweep_after=NOW)
         assert stored.message_id is not None and not stored.text_unchanged
         assert await conn.fetchval("SELECT body FROM booking_texts") == "5号窗口 A013"
         assert await conn.fetchval("SELECT count(*) FROM messages") == 3
     finally:
         await conn.close()
+
+
+async def confirmation(conn, phone: str, cap: int):
+    """A capped SMS to ``phone`` stored as the consumer does: the phone's lock, then the row."""
+    await lock_phones(conn, [phone])
+    return await store_draft(conn, Draft(message(phone), capped=True), now=NOW, sweep_after=NOW,
+                             cap=daily_cap(cap, now=NOW))
 
 
 async def test_a_phone_at_its_cap_gets_no_more_booking_sms(notifier_env):
@@ -64,19 +72,16 @@ async def test_a_phone_at_its_cap_gets_no_more_booking_sms(notifier_env):
     try:
         for _ in range(2):
             async with conn.transaction():
-                cap = await cap_of(conn, "booking.confirmed", phone, now=NOW, cap=2)
-                assert (await store_draft(conn, message(phone), now=NOW, sweep_after=NOW, cap=cap)).message_id
+                assert (await confirmation(conn, phone, cap=2)).message_id
         async with conn.transaction():
-            cap = await cap_of(conn, "booking.confirmed", phone, now=NOW, cap=2)
-            stored = await store_draft(conn, message(phone), now=NOW, sweep_after=NOW, cap=cap)
+            stored = await confirmation(conn, phone, cap=2)
         assert stored.message_id is None and stored.capped
         # The center's own SMS (an allocation) is not capped: it still goes, and counts.
-        assert await cap_of(conn, "booking.allocated", phone, now=NOW, cap=2) is None
+        assert not is_capped("booking.allocated", daily_cap(2, now=NOW))
+        assert is_capped("booking.confirmed", daily_cap(2, now=NOW)) and not is_capped("booking.confirmed", None)
         # Another phone is not affected.
         async with conn.transaction():
-            other = new_phone()
-            cap = await cap_of(conn, "booking.confirmed", other, now=NOW, cap=2)
-            assert (await store_draft(conn, message(other), now=NOW, sweep_after=NOW, cap=cap)).message_id
+            assert (await confirmation(conn, new_phone(), cap=2)).message_id
         assert await conn.fetchval("SELECT count(*) FROM messages WHERE phone = $1", phone) == 2
     finally:
         await conn.close()
@@ -92,13 +97,11 @@ async def test_two_events_of_one_phone_at_once_count_each_other(notifier_env):
     try:
         tx1 = first.transaction()
         await tx1.start()
-        cap = await cap_of(first, "booking.confirmed", phone, now=NOW, cap=1)
-        assert (await store_draft(first, message(phone), now=NOW, sweep_after=NOW, cap=cap)).message_id
+        assert (await confirmation(first, phone, cap=1)).message_id
 
         async def other_event():
             async with second.transaction():
-                cap = await cap_of(second, "booking.confirmed", phone, now=NOW, cap=1)
-                return await store_draft(second, message(phone), now=NOW, sweep_after=NOW, cap=cap)
+                return await confirmation(second, phone, cap=1)
 
         pending = asyncio.create_task(other_event())
         await asyncio.sleep(0.3)   # the other event is waiting for the phone's lock now
