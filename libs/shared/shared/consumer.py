@@ -79,9 +79,10 @@ class QueueSpec:
     # message still gets its own handler call, ack after the commit, retries and logs.
     batch_size: int = 1
     batch_wait_ms: float = 2.0
-    # With batch_size above 1: a batch's fresh deliveries go to this in one call, in no
-    # message's logging context (name the event in the log line). ``handler`` still handles
-    # a message alone (batching off, or a failed batch redone one by one).
+    # With batch_size above 1: a batch's fresh deliveries go to this in one call, run in the
+    # context of whichever message's task ran the batch (name the event in a log line; each
+    # delivery's own context is ``Delivery.context``). ``handler`` still handles a message
+    # alone (batching off, or a failed batch redone one by one).
     batch_handler: BatchHandler | None = None
 
     def retry_queue(self, attempt: int) -> str:
