@@ -516,8 +516,9 @@ class Sampler:
         for name, pids in self.groups().items():
             per: dict[int, float] = {}
             # PostgreSQL groups are lists of backends already: the postmaster's children are
-            # every backend, ours included.
-            for p in self._members(pids, children=not name.startswith("postgresql")):
+            # every backend, ours included. The benchmark's own process has the services as
+            # children.
+            for p in self._members(pids, children=not name.startswith(("postgresql", "benchmark"))):
                 try:
                     c = p.cpu_times()
                     per[p.pid] = c.user + c.system
