@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from notifier.app import MIGRATIONS
+from shared.migrations import migrate
 from testsupport.messaging import bus
 from testsupport.notifier.fake_provider import run_fake_provider
 from testsupport.notifier.harness import NotifierEnv
@@ -27,3 +29,14 @@ async def notifier_env(database_url, amqp_url, fake, settings_for, token_factory
         env.publisher = b
         yield env
 
+
+
+@pytest.fixture
+async def migrated_conn(notifier_env):
+    """A connection to the test's notifier schema, migrated: for the tests of one use case."""
+    await migrate(notifier_env.database_url, notifier_env.schema, MIGRATIONS)
+    conn = await notifier_env.connect()
+    try:
+        yield conn
+    finally:
+        await conn.close()

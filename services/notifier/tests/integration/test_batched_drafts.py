@@ -46,67 +46,52 @@ async def recorded(conn, envelopes, *, cap: int = 0, statements: list[str] | Non
     return ids
 
 
-async def test_a_burst_of_allocations_is_stored_in_one_statement(notifier_env):
-    env = notifier_env
-    await migrate(env.database_url, env.schema, MIGRATIONS)
-    conn = await env.connect()
-    try:
-        statements: list[str] = []
-        events = [ev.allocated(booking(), new_phone(), queue_number=f"A{i:03}") for i in range(16)]
-        ids = await recorded(conn, events, cap=20, statements=statements)
-        assert len(statements) == 1, statements           # no capped type: no lock statement either
-        assert None not in ids and len(set(ids)) == 16
-        assert await conn.fetchval("SELECT count(*) FROM messages") == 16
-        assert await conn.fetchval("SELECT count(*) FROM booking_texts") == 16
-        # Capped ones add the locks' one statement, whatever their number.
-        statements.clear()
-        events = [ev.confirmed(booking(), new_phone()) for _ in range(8)]
-        ids = await recorded(conn, events, cap=20, statements=statements)
-        assert len(statements) == 2 and "pg_advisory_xact_lock" in statements[0], statements
-        assert None not in ids
-    finally:
-        await conn.close()
+async def test_a_burst_of_allocations_is_stored_in_one_statement(migrated_conn):
+    conn = migrated_conn
+    statements: list[str] = []
+    events = [ev.allocated(booking(), new_phone(), queue_number=f"A{i:03}") for i in range(16)]
+    ids = await recorded(conn, events, cap=20, statements=statements)
+    assert len(statements) == 1, statements           # no capped type: no lock statement either
+    assert None not in ids and len(set(ids)) == 16
+    assert await conn.fetchval("SELECT count(*) FROM messages") == 16
+    assert await conn.fetchval("SELECT count(*) FROM booking_texts") == 16
+    # Capped ones add the locks' one statement, whatever their number.
+    statements.clear()
+    events = [ev.confirmed(booking(), new_phone()) for _ in range(8)]
+    ids = await recorded(conn, events, cap=20, statements=statements)
+    assert len(statements) == 2 and "pg_advisory_xact_lock" in statements[0], statements
+    assert None not in ids
 
 
-async def test_an_allocation_in_a_batch_goes_once_per_change_of_its_text(notifier_env):
-    env = notifier_env
-    await migrate(env.database_url, env.schema, MIGRATIONS)
-    conn = await env.connect()
-    try:
-        bk, phone, other = booking(), new_phone(), booking()
-        same = [ev.allocated(bk, phone, queue_number="A003") for _ in range(2)]
-        changed = [ev.allocated(bk, phone, queue_number="A004") for _ in range(2)]
-        ids = await recorded(conn, [same[0], same[1], ev.allocated(other, new_phone()), changed[0], changed[1]])
-        assert [i is not None for i in ids] == [True, False, True, True, False]
-        # Across batches: the kept text is the latest, a repeat of it sends nothing.
-        ids = await recorded(conn, [ev.allocated(bk, phone, queue_number="A004"),
-                                    ev.allocated(bk, phone, queue_number="A005")])
-        assert [i is not None for i in ids] == [False, True]
-        bodies = [r["body"] for r in await conn.fetch(
-            "SELECT body FROM messages WHERE booking_id = $1 ORDER BY created_at, body", bk)]
-        assert len(bodies) == 3 and [b for b in bodies if "A003" in b] and [b for b in bodies if "A005" in b]
-        assert "A005" in await conn.fetchval("SELECT body FROM booking_texts WHERE booking_id = $1", bk)
-    finally:
-        await conn.close()
+async def test_an_allocation_in_a_batch_goes_once_per_change_of_its_text(migrated_conn):
+    conn = migrated_conn
+    bk, phone, other = booking(), new_phone(), booking()
+    same = [ev.allocated(bk, phone, queue_number="A003") for _ in range(2)]
+    changed = [ev.allocated(bk, phone, queue_number="A004") for _ in range(2)]
+    ids = await recorded(conn, [same[0], same[1], ev.allocated(other, new_phone()), changed[0], changed[1]])
+    assert [i is not None for i in ids] == [True, False, True, True, False]
+    # Across batches: the kept text is the latest, a repeat of it sends nothing.
+    ids = await recorded(conn, [ev.allocated(bk, phone, queue_number="A004"),
+                                ev.allocated(bk, phone, queue_number="A005")])
+    assert [i is not None for i in ids] == [False, True]
+    bodies = [r["body"] for r in await conn.fetch(
+        "SELECT body FROM messages WHERE booking_id = $1 ORDER BY created_at, body", bk)]
+    assert len(bodies) == 3 and [b for b in bodies if "A003" in b] and [b for b in bodies if "A005" in b]
+    assert "A005" in await conn.fetchval("SELECT body FROM booking_texts WHERE booking_id = $1", bk)
 
 
-async def test_a_phone_at_its_cap_gets_no_more_capped_sms_within_one_batch(notifier_env):
-    env = notifier_env
-    await migrate(env.database_url, env.schema, MIGRATIONS)
-    conn = await env.connect()
-    try:
-        phone, other = new_phone(), new_phone()
-        events = [ev.confirmed(booking(), phone), ev.confirmed(booking(), phone),
-                  ev.allocated(booking(), phone),        # the center's own: not capped, but counts
-                  ev.cancelled(booking(), phone), ev.confirmed(booking(), other), ev.confirmed(booking(), phone)]
-        ids = await recorded(conn, events, cap=3)
-        assert [i is not None for i in ids] == [True, True, True, False, True, False]
-        assert await conn.fetchval("SELECT count(*) FROM messages WHERE phone = $1", phone) == 3
-        # A resend is capped too (its text kept by the batch before).
-        [resent] = await recorded(conn, [ev.resend_requested(events[0].data["booking_id"], phone)], cap=3)
-        assert resent is None
-    finally:
-        await conn.close()
+async def test_a_phone_at_its_cap_gets_no_more_capped_sms_within_one_batch(migrated_conn):
+    conn = migrated_conn
+    phone, other = new_phone(), new_phone()
+    events = [ev.confirmed(booking(), phone), ev.confirmed(booking(), phone),
+              ev.allocated(booking(), phone),        # the center's own: not capped, but counts
+              ev.cancelled(booking(), phone), ev.confirmed(booking(), other), ev.confirmed(booking(), phone)]
+    ids = await recorded(conn, events, cap=3)
+    assert [i is not None for i in ids] == [True, True, True, False, True, False]
+    assert await conn.fetchval("SELECT count(*) FROM messages WHERE phone = $1", phone) == 3
+    # A resend is capped too (its text kept by the batch before).
+    [resent] = await recorded(conn, [ev.resend_requested(events[0].data["booking_id"], phone)], cap=3)
+    assert resent is None
 
 
 async def test_a_batchs_phone_locks_are_taken_in_order(notifier_env):
