@@ -4,7 +4,6 @@ at shutdown that makes clients reconnect."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import aiohttp
 import pytest
@@ -12,6 +11,7 @@ from aiohttp import web
 
 from shared.http import sse
 from shared.http.access import public_handler
+from testsupport.fixtures import free_port
 
 
 def test_an_event_is_framed_with_id_event_and_one_data_line_per_line():
@@ -27,12 +27,6 @@ def test_a_newline_cannot_smuggle_a_field_into_the_framing():
             sse.frame(bad, {})
     with pytest.raises(ValueError):
         sse.frame("call", {}, "1\nevent: forged")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def read_events(response: aiohttp.ClientResponse, count: int, timeout: float = 5.0) -> list[str]:

@@ -1,6 +1,7 @@
 """pytest fixtures for tests that use the real PostgreSQL and RabbitMQ."""
 from __future__ import annotations
 
+import random
 import socket
 from collections.abc import Callable
 
@@ -53,7 +54,25 @@ def settings_for(database_url, amqp_url, service_database_urls) -> Callable:
     return build
 
 
+# Ports handed to the servers a test starts come from below Linux's ephemeral range
+# (32768-60999): a port the kernel hands out for bind(0) is one it also hands to outgoing
+# connections, and one of those took a gateway's port between the pick and nginx's bind (a
+# CI run: "bind() to 0.0.0.0:41077 failed (98: Address already in use)"). Handed out in turn
+# from a random start, so the tests of one process never get the same port twice.
+_PORTS = range(20_000, 32_000)
+_next_port = [random.randrange(len(_PORTS))]
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on or is bound to now, on every address (nginx listens on
+    0.0.0.0), outside the ephemeral range."""
+    for _ in range(len(_PORTS)):
+        port = _PORTS[_next_port[0] % len(_PORTS)]
+        _next_port[0] += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port below the ephemeral range")

@@ -137,6 +137,12 @@ class System:
         for sp in self.services.values():
             await until_answers(f"{sp.url}/readyz", sp.proc, timeout=deadline - time.monotonic(), what=sp.name,
                                 log=lambda sp=sp: sp.log_path.read_text()[-2000:])
+        if self.gateway is not None:
+            # nginx too: one that could not bind its port says so here, not as a refused
+            # connection in the first journey.
+            gw = self.gateway
+            await until_answers(f"{gw.url}/healthz", gw.proc, timeout=max(deadline - time.monotonic(), 5),
+                                what="the gateway (nginx)", log=lambda: gw.log_path.read_text()[-2000:])
 
     def restart(self, name: str, sig: int = signal.SIGTERM, *, clock: datetime | None = None) -> None:
         """Stop ``name`` with ``sig`` and start it again; with ``clock`` (the instant the

@@ -3,13 +3,13 @@ and log file; started, awaited until its consumer is attached, scraped, stopped 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import aiohttp
 
+from testsupport.fixtures import free_port
 from testsupport.waiting import until_answers
 
 REPO = Path(__file__).resolve().parents[4]
@@ -20,16 +20,10 @@ def consuming(_status: int, metrics: str) -> bool:
     return "consumers_running 1.0" in metrics
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class NotifierProcess:
     def __init__(self, *, database_url: str, amqp_url: str, sms_url: str, log_path: Path, **settings: str) -> None:
         """``settings``: NOTIFIER_* variables without the prefix, e.g. MAX_IN_FLIGHT="8"."""
-        self.port = _free_port()
+        self.port = free_port()
         self.log_path = log_path
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "NOTIFIER_"))}
         self.env.update(DATABASE_URL=database_url, AMQP_URL=amqp_url, SMS_PROVIDER="http", SMS_HTTP_URL=sms_url,
