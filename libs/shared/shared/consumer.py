@@ -254,7 +254,9 @@ class Consumer:
                 deliveries.append((item, Delivery(conn=conn, envelope=item.envelope, data=item.data,
                                                   producer=self.producer, context=item.context)))
             if self.spec.batch_handler is not None:
-                await self.spec.batch_handler([d for _, d in deliveries if d is not None])
+                fresh_ones = [d for _, d in deliveries if d is not None]
+                if fresh_ones:   # none when every one was handled before
+                    await self.spec.batch_handler(fresh_ones)
             else:
                 for item, delivery in deliveries:
                     if delivery is not None:

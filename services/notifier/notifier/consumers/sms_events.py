@@ -1,7 +1,8 @@
 """The notifier's one queue: every event that means an SMS. The handlers record the
 messages inside the inbox transaction; the sends run after the commit (an SMS is a side
 effect no inbox can undo), and the sweeper catches whatever a send never finished.
-``handler`` records one event; ``batch_handler`` a batch's events together (issue 20)."""
+``batch_handler`` records a batch's events together (issue 20); ``handler``, one alone, is
+its batch of one."""
 from __future__ import annotations
 
 import uuid
@@ -14,7 +15,7 @@ from shared.contracts.identity import CARD_BOUND, VERIFICATION_CODE_REQUESTED
 from shared.tracing import current_traceparent
 
 from notifier.service.context import NotifierContext
-from notifier.service.record_message import Incoming, record_message, record_messages
+from notifier.service.record_message import Incoming, record_messages
 from notifier.service.sender import Sender
 
 QUEUE = "notifier.sms"
@@ -22,27 +23,15 @@ BINDINGS = (VERIFICATION_CODE_REQUESTED, CARD_BOUND, BOOKING_CONFIRMED, BOOKING_
             SMS_RESEND_REQUESTED, BOOKING_SUSPENDED, BOOKING_QUEUE_NEAR)
 
 
-def handler(ctx: NotifierContext):
-    settings = ctx.settings
-
-    async def on_event(delivery: Delivery) -> None:
-        message_id = await record_message(
-            delivery.conn, delivery.envelope, delivery.data, now=ctx.clock.now(),
-            pending_grace=settings.pending_grace_seconds, tz=settings.center_timezone,
-            phone_cap=settings.booking_sms_per_phone_per_day)
-        if message_id is not None:
-            delivery.after_commit.append(_send(ctx.sender, message_id))
-    return on_event
-
-
 def batch_handler(ctx: NotifierContext):
+    """A batch's events recorded together (the consumer's batch_handler)."""
     settings = ctx.settings
 
     async def on_events(deliveries: Sequence[Delivery]) -> None:
-        if not deliveries:
-            return
-        # Each message continues the trace of its own event (its delivery's context).
-        incoming = [Incoming(d.envelope, d.data, d.context.run(current_traceparent) if d.context else None)
+        # Each message continues the trace of its own event: its delivery's context in a
+        # batch, the current one when it is handled alone.
+        incoming = [Incoming(d.envelope, d.data,
+                             d.context.run(current_traceparent) if d.context else current_traceparent())
                     for d in deliveries]
         ids = await record_messages(
             deliveries[0].conn, incoming, now=ctx.clock.now(), pending_grace=settings.pending_grace_seconds,
@@ -51,6 +40,15 @@ def batch_handler(ctx: NotifierContext):
             if message_id is not None:
                 delivery.after_commit.append(_send(ctx.sender, message_id))
     return on_events
+
+
+def handler(ctx: NotifierContext):
+    """One event alone: the batch handler of one (the same statements)."""
+    on_batch = batch_handler(ctx)
+
+    async def on_event(delivery: Delivery) -> None:
+        await on_batch([delivery])
+    return on_event
 
 
 def _send(sender: Sender, message_id: uuid.UUID):

@@ -4,7 +4,8 @@ sends happen after the commit, so a rolled-back event never sent an SMS.
 
 A batch's events (the consumer's batch handler) are recorded together: their drafts rendered
 one by one, then the capped phones' locks in one statement and the rows in one statement a
-round (adapters/draft_store.py); one event alone is a batch of one, with the same statements."""
+round (adapters/draft_store.py); one event alone is a batch of one, with the same statements
+(consumers/sms_events.py)."""
 from __future__ import annotations
 
 import uuid
@@ -17,13 +18,12 @@ from pydantic import BaseModel
 
 from shared.events import Envelope
 from shared.logging import get_logger
-from shared.tracing import current_traceparent
 
 from notifier.adapters.draft_store import Draft, Stored, store_drafts
 from notifier.service.message_drafts import NothingToResendYet, draft_of
 from notifier.service.phone_cap import daily_cap, lock_phones
 
-__all__ = ["Incoming", "NothingToResendYet", "record_message", "record_messages"]
+__all__ = ["Incoming", "NothingToResendYet", "record_messages"]
 
 log = get_logger(__name__)
 
@@ -53,17 +53,9 @@ async def record_messages(conn: asyncpg.Connection, events: Sequence[Incoming], 
     return ids
 
 
-async def record_message(conn: asyncpg.Connection, envelope: Envelope, data: BaseModel, *, now: datetime,
-                         pending_grace: float, tz: str, phone_cap: int = 0) -> uuid.UUID | None:
-    """The id of the message to send after the commit, or None when there is none."""
-    [message_id] = await record_messages(conn, [Incoming(envelope, data, current_traceparent())], now=now,
-                                         pending_grace=pending_grace, tz=tz, phone_cap_per_day=phone_cap)
-    return message_id
-
-
 def _logged(stored: Stored, envelope: Envelope, draft: Draft, cap: int) -> uuid.UUID | None:
-    # The event named in the line: a batch is recorded in no message's logging context (the
-    # context there is the message's that filled the batch: these fields override it).
+    # The event named in the line: a batch runs in the logging context of whichever message's
+    # task ran it, so these fields name the right event.
     msg = draft.message
     if stored.text_unchanged:
         log.info("allocation_unchanged_or_superseded", booking_id=msg.booking_id, event_id=str(envelope.id),

@@ -31,30 +31,24 @@ def text(msg: NewMessage, body: str, *, at: datetime = NOW, only_if_changed: boo
                       body=body, event_id=msg.event_id, occurred_at=at, only_if_changed=only_if_changed)
 
 
-async def test_an_allocation_goes_in_once_per_change_of_its_text(notifier_env):
-    env = notifier_env
-    await migrate(env.database_url, env.schema, MIGRATIONS)
-    phone = new_phone()
-    conn = await env.connect()
-    try:
-        first = message(phone, "booking.allocated")
-        stored = await store_draft(conn, Draft(first, text(first, "3号窗口 A012")), now=NOW, sweep_after=NOW)
-        assert stored.message_id is not None and not stored.text_unchanged
-        same = message(phone, "booking.allocated")
-        stored = await store_draft(conn, Draft(same, text(same, "3号窗口 A012")), now=NOW, sweep_after=NOW)
-        assert stored.message_id is None and stored.text_unchanged
-        changed = message(phone, "booking.allocated")
-        stored = await store_draft(conn, Draft(changed, text(changed, "5号窗口 A013")), now=NOW, sweep_after=NOW)
-        assert stored.message_id is not None
-        # An older confirmation's text is not kept over a newer one, but its SMS still goes.
-        late = message(phone)
-        stored = await store_draft(conn, Draft(late, text(late, "旧", at=NOW - timedelta(hours=1), only_if_changed=False)),
-                                   now=NOW, sweep_after=NOW)
-        assert stored.message_id is not None and not stored.text_unchanged
-        assert await conn.fetchval("SELECT body FROM booking_texts") == "5号窗口 A013"
-        assert await conn.fetchval("SELECT count(*) FROM messages") == 3
-    finally:
-        await conn.close()
+async def test_an_allocation_goes_in_once_per_change_of_its_text(migrated_conn):
+    conn, phone = migrated_conn, new_phone()
+    first = message(phone, "booking.allocated")
+    stored = await store_draft(conn, Draft(first, text(first, "3号窗口 A012")), now=NOW, sweep_after=NOW)
+    assert stored.message_id is not None and not stored.text_unchanged
+    same = message(phone, "booking.allocated")
+    stored = await store_draft(conn, Draft(same, text(same, "3号窗口 A012")), now=NOW, sweep_after=NOW)
+    assert stored.message_id is None and stored.text_unchanged
+    changed = message(phone, "booking.allocated")
+    stored = await store_draft(conn, Draft(changed, text(changed, "5号窗口 A013")), now=NOW, sweep_after=NOW)
+    assert stored.message_id is not None
+    # An older confirmation's text is not kept over a newer one, but its SMS still goes.
+    late = message(phone)
+    stored = await store_draft(conn, Draft(late, text(late, "旧", at=NOW - timedelta(hours=1), only_if_changed=False)),
+                               now=NOW, sweep_after=NOW)
+    assert stored.message_id is not None and not stored.text_unchanged
+    assert await conn.fetchval("SELECT body FROM booking_texts") == "5号窗口 A013"
+    assert await conn.fetchval("SELECT count(*) FROM messages") == 3
 
 
 async def confirmation(conn, phone: str, cap: int):
@@ -64,27 +58,21 @@ async def confirmation(conn, phone: str, cap: int):
                              cap=daily_cap(cap, now=NOW))
 
 
-async def test_a_phone_at_its_cap_gets_no_more_booking_sms(notifier_env):
-    env = notifier_env
-    await migrate(env.database_url, env.schema, MIGRATIONS)
-    phone = new_phone()
-    conn = await env.connect()
-    try:
-        for _ in range(2):
-            async with conn.transaction():
-                assert (await confirmation(conn, phone, cap=2)).message_id
+async def test_a_phone_at_its_cap_gets_no_more_booking_sms(migrated_conn):
+    conn, phone = migrated_conn, new_phone()
+    for _ in range(2):
         async with conn.transaction():
-            stored = await confirmation(conn, phone, cap=2)
-        assert stored.message_id is None and stored.capped
-        # The center's own SMS (an allocation) is not capped: it still goes, and counts.
-        assert not is_capped("booking.allocated", daily_cap(2, now=NOW))
-        assert is_capped("booking.confirmed", daily_cap(2, now=NOW)) and not is_capped("booking.confirmed", None)
-        # Another phone is not affected.
-        async with conn.transaction():
-            assert (await confirmation(conn, new_phone(), cap=2)).message_id
-        assert await conn.fetchval("SELECT count(*) FROM messages WHERE phone = $1", phone) == 2
-    finally:
-        await conn.close()
+            assert (await confirmation(conn, phone, cap=2)).message_id
+    async with conn.transaction():
+        stored = await confirmation(conn, phone, cap=2)
+    assert stored.message_id is None and stored.capped
+    # The center's own SMS (an allocation) is not capped: it still goes, and counts.
+    assert not is_capped("booking.allocated", daily_cap(2, now=NOW))
+    assert is_capped("booking.confirmed", daily_cap(2, now=NOW)) and not is_capped("booking.confirmed", None)
+    # Another phone is not affected.
+    async with conn.transaction():
+        assert (await confirmation(conn, new_phone(), cap=2)).message_id
+    assert await conn.fetchval("SELECT count(*) FROM messages WHERE phone = $1", phone) == 2
 
 
 async def test_two_events_of_one_phone_at_once_count_each_other(notifier_env):
